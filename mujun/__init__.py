@@ -1,0 +1,26 @@
+"""mujun: per-mu (亩均) efficiency evaluation of industrial enterprises from a rules file."""
+
+from .errors import DataError, ExportError, Issue, MujunError, RulesError
+from .evaluate import evaluate, mujun_version
+from .evaluation import Evaluation
+from .read import read_table
+from .rules import Rules, load_rules, parse_rules
+from .table import EnterpriseTable
+
+__version__ = mujun_version()
+
+__all__ = [
+    "DataError",
+    "EnterpriseTable",
+    "Evaluation",
+    "ExportError",
+    "Issue",
+    "MujunError",
+    "Rules",
+    "RulesError",
+    "__version__",
+    "evaluate",
+    "load_rules",
+    "parse_rules",
+    "read_table",
+]

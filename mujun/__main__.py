@@ -1,0 +1,5 @@
+"""python -m mujun"""
+
+from .cli import main
+
+main()

@@ -1,0 +1,152 @@
+"""The command line: parse, call the API, print, exit. It never computes.
+
+Exit codes (DESIGN §9): 0 success; 1 the data had errors (results are still written) or could
+not be read; 2 unusable rules or arguments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .errors import DataError, ExportError, RulesError
+from .evaluate import evaluate, mujun_version
+from .evaluation import Evaluation
+from .export import write_run
+from .read import read_table
+from .rules import load_rules
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    help="mujun — 亩均效益综合评价 (per-mu efficiency evaluation).",
+)
+out_console = Console()
+err_console = Console(stderr=True)
+
+RulesOpt = Annotated[Path, typer.Option("--rules", "-r", help="rules file (TOML)")]
+DataOpt = Annotated[
+    list[Path],
+    typer.Option("--data", "-d", help="data file (.csv/.xlsx/.xls); repeat for several files"),
+]
+MAX_SHOWN = 30
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    err_console.print(f"[bold red]错误[/]: {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _load(rules: Path, data: list[Path]) -> Evaluation:
+    try:
+        method = load_rules(rules)
+    except RulesError as exc:
+        raise _fail(str(exc), 2) from None
+    try:
+        table = read_table(data)
+    except DataError as exc:
+        raise _fail(str(exc), 1) from None
+    return evaluate(table, method)
+
+
+def _print_statuses(ev: Evaluation) -> None:
+    counts = ev.results["status"].value_counts()
+    line = "  ".join(f"{s} {int(counts.get(s, 0))}" for s in counts.index)
+    out_console.print(f"{ev.rules.name}：{len(ev.results)} 行 — {line}", highlight=False)
+    tiers = ev.tier_counts()
+    if len(tiers):
+        table = Table("类别", *dict.fromkeys(tiers["tier"]), title="评价结果（企业数）")
+        for klass in ev.rules.classes:
+            row = tiers[tiers["class"] == klass.code].set_index("tier")["firms"]
+            table.add_row(klass.label, *(str(row.get(t, "")) for t in table_columns(table)))
+        out_console.print(table)
+
+
+def table_columns(table: Table) -> list[str]:
+    """Header texts of a rich table after its first column."""
+    return [str(c.header) for c in table.columns[1:]]
+
+
+def _print_issues(issues: pd.DataFrame) -> None:
+    if not len(issues):
+        out_console.print("未发现数据问题。")
+        return
+    by_code = issues.groupby(["severity", "code"]).size().reset_index(name="n")
+    summary = Table("级别", "代码", "条数", title="数据问题汇总")
+    for row in by_code.itertuples(index=False):
+        summary.add_row(str(row.severity), str(row.code), str(row.n))
+    out_console.print(summary)
+    shown = issues.sort_values(["severity", "file", "row"]).head(MAX_SHOWN)
+    detail = Table(
+        "级别",
+        "文件",
+        "行",
+        "信用代码",
+        "字段",
+        "问题",
+        title="数据问题明细"
+        + (f"（前{MAX_SHOWN}条，全部见 issues.csv）" if len(issues) > MAX_SHOWN else ""),
+    )
+    for r in shown.itertuples(index=False):
+        detail.add_row(
+            str(r.severity),
+            Path(str(r.file)).name,
+            "" if pd.isna(r.row) else str(r.row),
+            str(r.credit_code),
+            str(r.field),
+            str(r.message),
+        )
+    out_console.print(detail)
+
+
+def _has_errors(ev: Evaluation) -> bool:
+    return bool((ev.issues["severity"] == "error").any())
+
+
+@app.command()
+def run(
+    rules: RulesOpt,
+    data: DataOpt,
+    out: Annotated[Path, typer.Option("--out", "-o", help="output folder (one run)")],
+    status: Annotated[str, typer.Option(help="试评价 / 初评 / 终评")] = "试评价",
+) -> None:
+    """Evaluate and write results.csv, results.parquet, issues.csv and manifest.json."""
+    ev = _load(rules, data)
+    try:
+        folder = write_run(ev, out, status=status)
+    except ExportError as exc:
+        raise _fail(str(exc), 2) from None
+    _print_statuses(ev)
+    errors = int((ev.issues["severity"] == "error").sum())
+    warnings = int((ev.issues["severity"] == "warning").sum())
+    out_console.print(
+        f"数据问题：错误 {errors} 条，提示 {warnings} 条（见 issues.csv）", highlight=False
+    )
+    out_console.print(f"结果已写入 {folder}", highlight=False)
+    raise typer.Exit(1 if _has_errors(ev) else 0)
+
+
+@app.command()
+def check(rules: RulesOpt, data: DataOpt) -> None:
+    """Read and check only: print the issue table, write nothing."""
+    ev = _load(rules, data)
+    _print_statuses(ev)
+    _print_issues(ev.issues)
+    raise typer.Exit(1 if _has_errors(ev) else 0)
+
+
+@app.command()
+def version() -> None:
+    """Print the mujun version."""
+    out_console.print(mujun_version())
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

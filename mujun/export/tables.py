@@ -1,0 +1,33 @@
+"""Flat files: results and issues as CSV (UTF-8 with BOM, so Excel reads Chinese) and Parquet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import ISSUE_COLUMNS
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """A table as CSV, UTF-8 with BOM; floats at full precision (rounding is for workbooks)."""
+    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """A table as Parquet: exact values and types, for analysis and later runs."""
+    frame.to_parquet(path, index=False, engine="pyarrow")
+
+
+def write_issues_csv(issues: pd.DataFrame, path: Path) -> None:
+    """The issue table in the contract's columns (the internal row position is left out)."""
+    write_csv(issues[ISSUE_COLUMNS], path)
+
+
+def write_json(data: dict[str, Any], path: Path) -> None:
+    """Readable, stable JSON (sorted keys, Chinese kept as text)."""
+    path.write_text(
+        json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )

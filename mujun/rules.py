@@ -1,0 +1,477 @@
+"""Rules files: the whole local method of one region and year, as validated pydantic models.
+
+A rules file is TOML (DESIGN §4). Every model forbids unknown keys, and every problem is reported
+as a `RulesError` that names the file, the line, the key path (`class[0].indicator[2].score.cap`)
+and what was expected. Cross-checks run at load time, so a run never starts on a broken method.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import itertools
+import re
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from . import expr
+from .errors import RulesError
+from .fields import FIELDS
+from .units import DEFAULT_COEFFICIENTS
+
+RULES_FORMAT = 1
+STATISTICS = ("mean", "median", "pooled")
+
+
+def _check_expression(text: str) -> str:
+    expr.parse(text, known=FIELDS)
+    return text
+
+
+def _check_code(text: str) -> str:
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", text):
+        raise ValueError(f"codes are ASCII snake_case (e.g. tax_per_mu), got {text!r}")
+    return text
+
+
+def _check_field(text: str) -> str:
+    if text not in FIELDS:
+        hint = difflib.get_close_matches(text, list(FIELDS), n=1)
+        raise ValueError(
+            f"unknown field {text!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+        )
+    return text
+
+
+def _non_empty(text: str) -> str:
+    if not text.strip():
+        raise ValueError("must not be empty")
+    return text
+
+
+Expr = Annotated[str, AfterValidator(_check_expression)]
+Code = Annotated[str, AfterValidator(_check_code)]
+FieldName = Annotated[str, AfterValidator(_check_field)]
+Text = Annotated[str, AfterValidator(_non_empty)]
+Positive = Annotated[float, Field(gt=0)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class EnergyRules(_Model):
+    """Coefficients that turn each energy carrier into kgce (GB/T 2589 defaults)."""
+
+    electricity_kgce_per_kwh: Positive = DEFAULT_COEFFICIENTS["electricity_kgce_per_kwh"]
+    gas_kgce_per_m3: Positive = DEFAULT_COEFFICIENTS["gas_kgce_per_m3"]
+    coal_kgce_per_kg: Positive = DEFAULT_COEFFICIENTS["coal_kgce_per_kg"]
+    washed_coal_kgce_per_kg: Positive = DEFAULT_COEFFICIENTS["washed_coal_kgce_per_kg"]
+    coke_kgce_per_kg: Positive = DEFAULT_COEFFICIENTS["coke_kgce_per_kg"]
+    fuel_oil_kgce_per_kg: Positive = DEFAULT_COEFFICIENTS["fuel_oil_kgce_per_kg"]
+    petrol_kgce_per_kg: Positive = DEFAULT_COEFFICIENTS["petrol_kgce_per_kg"]
+    diesel_kgce_per_kg: Positive = DEFAULT_COEFFICIENTS["diesel_kgce_per_kg"]
+    lpg_kgce_per_kg: Positive = DEFAULT_COEFFICIENTS["lpg_kgce_per_kg"]
+    heat_kgce_per_gj: Positive = DEFAULT_COEFFICIENTS["heat_kgce_per_gj"]
+
+
+class Exclusion(_Model):
+    """Rows evaluated by no class: the first matching exclusion gives status and reason."""
+
+    when: Expr
+    status: Literal["exempt", "deferred"]
+    reason: Text
+
+
+class Score(_Model):
+    """How an indicator value becomes points.
+
+    ratio:  value / benchmark × weight (direction "lower": benchmark / value × weight), clipped
+            to [floor × weight, cap × weight] when given.
+    minmax: weight × [floor + (100 − floor) × (x − min) / (max − min)] / 100 over the class
+            (or over each `by` group); floor is in percent of the weight.
+    rank:   percentile rank within the class (or `by` group) × weight.
+    """
+
+    method: Literal["ratio", "minmax", "rank"]
+    benchmark: float | str | None = None
+    by: FieldName | None = None
+    factor: Positive = 1.0
+    cap: Positive | None = None
+    floor: Annotated[float, Field(ge=0)] | None = None
+
+    @field_validator("benchmark")
+    @classmethod
+    def _benchmark(cls, v: float | str | None) -> float | str | None:
+        if isinstance(v, str) and v not in STATISTICS:
+            raise ValueError(f"benchmark is a number or one of {', '.join(STATISTICS)}; got {v!r}")
+        if isinstance(v, float) and not v > 0:
+            raise ValueError(f"a fixed benchmark must be positive, got {v}")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Score:
+        if self.method == "ratio":
+            if self.benchmark is None:
+                raise ValueError(
+                    "method 'ratio' needs a benchmark (a number, mean, median, pooled)"
+                )
+            fixed = not isinstance(self.benchmark, str)
+            if fixed and (self.by is not None or self.factor != 1.0):
+                raise ValueError(
+                    "'by' and 'factor' apply to mean, median or pooled benchmarks only"
+                )
+            if self.cap is not None and self.floor is not None and self.floor > self.cap:
+                raise ValueError(f"floor {self.floor} is above cap {self.cap}")
+        else:
+            if self.benchmark is not None or self.factor != 1.0 or self.cap is not None:
+                raise ValueError(f"method {self.method!r} takes no benchmark, factor or cap")
+            if self.method == "rank" and self.floor is not None:
+                raise ValueError("method 'rank' takes no floor")
+            if self.method == "minmax" and self.floor is not None and self.floor >= 100:
+                raise ValueError(f"a minmax floor is a percentage below 100, got {self.floor}")
+        return self
+
+
+class Indicator(_Model):
+    """One scored indicator of a class."""
+
+    code: Code
+    label: Text
+    unit: str = ""
+    formula: Expr
+    weight: Positive
+    direction: Literal["higher", "lower"] = "higher"
+    score: Score
+    missing: Literal["zero", "mean_score", "penalty", "exclude"] = "zero"
+    missing_points: Annotated[float, Field(ge=0)] | None = None
+    negative: Literal["zero", "keep", "missing"] = "zero"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Indicator:
+        if (self.missing == "penalty") != (self.missing_points is not None):
+            raise ValueError("missing_points is given exactly when missing = 'penalty'")
+        if self.score.benchmark == "pooled" and expr.parse(self.formula).as_ratio() is None:
+            raise ValueError(
+                f"a pooled benchmark needs a formula 'numerator / denominator', "
+                f"got {self.formula!r}"
+            )
+        if self.score.method == "ratio" and self.direction == "lower" and self.score.cap is None:
+            raise ValueError(
+                "direction 'lower' with method 'ratio' needs a cap: a value of 0 "
+                "would otherwise score without limit"
+            )
+        return self
+
+
+class Adjustment(_Model):
+    """Bonus (positive) or penalty (negative) points added to the total score."""
+
+    when: Expr
+    points: float
+    label: Text
+
+
+class TierRule(_Model):
+    """A veto (at_most), a protection (at_least) or a forced tier, applied after ranking."""
+
+    when: Expr
+    at_most: str | None = None
+    at_least: str | None = None
+    force: str | None = None
+    reason: Text
+
+    @model_validator(mode="after")
+    def _one_action(self) -> TierRule:
+        given = [k for k in ("at_most", "at_least", "force") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a tier rule has exactly one of at_most, at_least, force")
+        return self
+
+    @property
+    def action(self) -> tuple[str, str]:
+        """(kind, tier) of this rule."""
+        for kind in ("at_least", "at_most", "force"):
+            tier = getattr(self, kind)
+            if tier is not None:
+                return kind, tier
+        raise AssertionError("validated to have one action")
+
+
+class Tiers(_Model):
+    """How ranked firms become tiers.
+
+    quota: `shares` in order from best to worst; cumulative counts are rounded by `rounding`
+    (half_up, floor or ceil of cumulative share × firms); equal scores always share a tier, the
+    better one when a tie straddles a boundary.
+    threshold: `minimum` scores from best to worst; firms below the last minimum get `below`.
+    """
+
+    method: Literal["quota", "threshold"]
+    shares: dict[str, Annotated[float, Field(ge=0, le=1)]] | None = None
+    rounding: Literal["half_up", "floor", "ceil"] = "half_up"
+    minimum: dict[str, float] | None = None
+    below: str | None = None
+    names: dict[str, str] = {}
+    rule: list[TierRule] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Tiers:
+        if self.method == "quota":
+            if not self.shares or self.minimum is not None or self.below is not None:
+                raise ValueError("quota tiers take 'shares' (and no minimum or below)")
+            total = sum(Decimal(str(s)) for s in self.shares.values())
+            if total != 1:
+                raise ValueError(f"tier shares add up to {total}, expected 1")
+        else:
+            if not self.minimum or self.below is None or self.shares is not None:
+                raise ValueError("threshold tiers take 'minimum' and 'below' (and no shares)")
+            bounds = list(self.minimum.values())
+            if any(a <= b for a, b in itertools.pairwise(bounds)):
+                raise ValueError("threshold minimums must decrease from the best tier down")
+            if self.below in self.minimum:
+                raise ValueError(f"'below' tier {self.below!r} also has a minimum")
+        order = self.order
+        for key in self.names:
+            if key not in order:
+                raise ValueError(f"names: tier {key!r} is not one of {order}")
+        for i, r in enumerate(self.rule):
+            if r.action[1] not in order:
+                raise ValueError(f"rule[{i}]: tier {r.action[1]!r} is not one of {order}")
+        return self
+
+    @property
+    def order(self) -> list[str]:
+        """Tier labels from best to worst."""
+        if self.method == "quota":
+            return list(self.shares or {})
+        return [*(self.minimum or {}), str(self.below)]
+
+
+class EvalClass(_Model):
+    """An evaluation population (序列): its members, indicators, adjustments and tiers."""
+
+    code: Code
+    label: Text
+    when: Expr
+    aggregate: Literal["sum"] = "sum"
+    total_weight: Positive = 100.0
+    indicators: list[Indicator] = Field(alias="indicator", min_length=1)
+    adjust: list[Adjustment] = []
+    tiers: Tiers
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EvalClass:
+        codes = [i.code for i in self.indicators]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise ValueError(f"indicator codes repeat in class {self.code!r}: {dupes}")
+        total = sum(Decimal(str(i.weight)) for i in self.indicators)
+        if total != Decimal(str(self.total_weight)):
+            raise ValueError(
+                f"indicator weights of class {self.code!r} add up to {total}, "
+                f"expected total_weight = {self.total_weight:g}"
+            )
+        return self
+
+
+class Rules(_Model):
+    """A whole rules file."""
+
+    mujun_rules: Literal[1]
+    name: Text
+    region: Text
+    year: Annotated[int, Field(ge=1990, le=2100)]
+    source: str = ""
+    assumptions: list[str] = []
+    energy: EnergyRules = EnergyRules()
+    exclude: list[Exclusion] = []
+    classes: list[EvalClass] = Field(alias="class", min_length=1)
+
+    _path: str = PrivateAttr(default="")
+    _sha256: str = PrivateAttr(default="")
+
+    @model_validator(mode="after")
+    def _unique_classes(self) -> Rules:
+        codes = [c.code for c in self.classes]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise ValueError(f"class codes repeat: {dupes}")
+        return self
+
+    @property
+    def path(self) -> str:
+        """The file the rules were read from ('' when built in code)."""
+        return self._path
+
+    @property
+    def sha256(self) -> str:
+        """sha256 of the rules file's bytes (of the TOML text when built from text)."""
+        return self._sha256
+
+    def indicator_codes(self) -> list[str]:
+        """Every indicator code over all classes, in order of first appearance."""
+        seen: dict[str, None] = {}
+        for c in self.classes:
+            for i in c.indicators:
+                seen.setdefault(i.code, None)
+        return list(seen)
+
+
+def load_rules(path: str | Path) -> Rules:
+    """Read and validate a rules file; raise RulesError naming file, line and key on any problem."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise RulesError(f"cannot read the rules file: {exc.strerror}", file=str(p)) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RulesError("a rules file must be UTF-8 text", file=str(p)) from None
+    rules = parse_rules(text, file=str(p))
+    rules._path = str(p)
+    rules._sha256 = hashlib.sha256(data).hexdigest()
+    return rules
+
+
+def parse_rules(text: str, *, file: str = "<rules>") -> Rules:
+    """Validate rules given as TOML text (used by load_rules and by tests)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"at line (\d+)", str(exc))
+        raise RulesError(
+            f"not valid TOML: {exc}", file=file, line=int(m.group(1)) if m else None
+        ) from None
+    try:
+        rules = Rules.model_validate(raw)
+    except ValidationError as exc:
+        raise _rules_error(exc, text, file) from None
+    rules._sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return rules
+
+
+def _rules_error(exc: ValidationError, text: str, file: str) -> RulesError:
+    """Turn pydantic's errors into one RulesError: the first located, all listed."""
+    lines = _key_lines(text)
+    located: list[tuple[int | None, str, str]] = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        key = _key_path(loc)
+        located.append((_line_of(loc, lines), key, _explain(err)))
+    first_line, first_key, first_msg = located[0]
+    message = first_msg
+    if len(located) > 1:
+        rest = "; ".join(f"line {ln}: {k}: {m}" for ln, k, m in located[1:])
+        message += f" (also: {rest})"
+    return RulesError(message, file=file, line=first_line, key=first_key)
+
+
+def _known_keys() -> list[str]:
+    keys: set[str] = set()
+    for model in (
+        Rules,
+        EnergyRules,
+        Exclusion,
+        EvalClass,
+        Indicator,
+        Score,
+        Adjustment,
+        Tiers,
+        TierRule,
+    ):
+        for name, info in model.model_fields.items():
+            keys.add(info.alias or name)
+    return sorted(keys)
+
+
+def _explain(err: Any) -> str:
+    kind, loc = err["type"], err["loc"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        hint = difflib.get_close_matches(key, _known_keys(), n=1)
+        return f"unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+    if kind == "missing":
+        return "required key is missing"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if kind in ("value_error", "assertion_error") or "input" not in err:
+        return msg
+    return f"{msg} (got {err['input']!r})"
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _line_of(loc: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> int | None:
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+_KEY = re.compile(r"""^\s*([A-Za-z0-9_\-"']+(?:\s*\.\s*[A-Za-z0-9_\-"']+)*)\s*=\s*(.*)$""")
+_INLINE_KEY = re.compile(r"""[{,]\s*([A-Za-z0-9_\-]+)\s*=""")
+
+
+def _key_lines(text: str) -> dict[tuple[Any, ...], int]:
+    """Map each key path of a TOML text to the line where it is written (for error messages)."""
+    lines: dict[tuple[Any, ...], int] = {}
+    counts: dict[tuple[Any, ...], int] = {}
+    current: tuple[Any, ...] = ()
+    in_string = False
+    for no, raw in enumerate(text.splitlines(), 1):
+        s = raw.strip()
+        if in_string:
+            in_string = (s.count('"""') + s.count("'''")) % 2 == 0
+            continue
+        if not s or s.startswith("#"):
+            continue
+        if s.startswith("["):
+            is_array = s.startswith("[[")
+            name = s.strip("[]").split("]")[0] if not is_array else s[2 : s.find("]]")]
+            parts = [p.strip().strip("\"'") for p in name.split(".")]
+            path: tuple[Any, ...] = ()
+            for i, part in enumerate(parts):
+                path += (part,)
+                if is_array and i == len(parts) - 1:
+                    counts[path] = counts.get(path, 0) + 1
+                if path in counts:
+                    path += (counts[path] - 1,)
+            current = path
+            lines.setdefault(current, no)
+            if is_array:
+                lines.setdefault(current[:-1], no)
+            continue
+        m = _KEY.match(s)
+        if not m:
+            continue
+        key = tuple(p.strip().strip("\"'") for p in m.group(1).split("."))
+        lines[current + key] = no
+        value = m.group(2)
+        if value.startswith("{"):
+            for sub in _INLINE_KEY.findall(value):
+                lines[(*current, *key, sub)] = no
+        if (value.count('"""') + value.count("'''")) % 2 == 1:
+            in_string = True
+    return lines

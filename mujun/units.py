@@ -1,0 +1,64 @@
+"""Unit conversion to the canonical units: 万元, 亩, 吨标准煤 (tce).
+
+Energy coefficients follow GB/T 2589 (DOMAIN §5); a rules file may override each of them (for
+example electricity at the region's 等价值 instead of the 当量值).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+MU_PER_M2 = 15 / 10000  # 1 亩 = 10000/15 m²
+MU_PER_HECTARE = 15.0
+
+# factor that turns a value in the named unit into the canonical unit
+MONEY_TO_WANYUAN = {"元": 1e-4, "千元": 1e-1, "万元": 1.0, "亿元": 1e4}
+AREA_TO_MU = {"亩": 1.0, "平方米": MU_PER_M2, "公顷": MU_PER_HECTARE}
+ELECTRICITY_TO_KWH = {"千瓦时": 1.0, "度": 1.0, "万千瓦时": 1e4, "万度": 1e4}
+
+# carrier field -> (coefficient key in [energy], default coefficient, natural units per kg-basis)
+# tce = value × coefficient × scale / 1000, where scale turns the field's unit into the
+# coefficient's denominator (tonnes → kg is 1000).
+ENERGY_CARRIERS: dict[str, tuple[str, float, float]] = {
+    "electricity_kwh": ("electricity_kgce_per_kwh", 0.1229, 1.0),
+    "gas_m3": ("gas_kgce_per_m3", 1.2143, 1.0),
+    "coal_t": ("coal_kgce_per_kg", 0.7143, 1000.0),
+    "washed_coal_t": ("washed_coal_kgce_per_kg", 0.9000, 1000.0),
+    "coke_t": ("coke_kgce_per_kg", 0.9714, 1000.0),
+    "fuel_oil_t": ("fuel_oil_kgce_per_kg", 1.4286, 1000.0),
+    "petrol_t": ("petrol_kgce_per_kg", 1.4714, 1000.0),
+    "diesel_t": ("diesel_kgce_per_kg", 1.4571, 1000.0),
+    "lpg_t": ("lpg_kgce_per_kg", 1.7143, 1000.0),
+    "heat_gj": ("heat_kgce_per_gj", 34.12, 1.0),
+}
+DEFAULT_COEFFICIENTS: dict[str, float] = {key: c for key, c, _ in ENERGY_CARRIERS.values()}
+
+
+def energy_tce(carriers: Mapping[str, np.ndarray], coefficients: Mapping[str, float]) -> np.ndarray:
+    """Comprehensive energy use in tce from the carriers present.
+
+    A firm's missing carriers count as zero when it reports at least one carrier; a firm that
+    reports none gets NaN (unknown), never zero.
+    """
+    present = [c for c in ENERGY_CARRIERS if c in carriers]
+    if not present:
+        raise KeyError("no energy carrier columns")
+    n = len(carriers[present[0]])
+    total = np.zeros(n)
+    reported = np.zeros(n, dtype=bool)
+    for field in present:
+        key, _, scale = ENERGY_CARRIERS[field]
+        values = np.asarray(carriers[field], dtype=float)
+        known = ~np.isnan(values)
+        total += np.where(known, values, 0.0) * (coefficients[key] * scale / 1000.0)
+        reported |= known
+    return np.where(reported, total, np.nan)
+
+
+def sum_known(parts: list[np.ndarray]) -> np.ndarray:
+    """Element-wise sum treating NaN as 0 where at least one part is known, else NaN."""
+    stacked = np.vstack([np.asarray(p, dtype=float) for p in parts])
+    known = ~np.isnan(stacked)
+    return np.where(known.any(axis=0), np.where(known, stacked, 0.0).sum(axis=0), np.nan)
