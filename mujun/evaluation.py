@@ -83,16 +83,27 @@ class Evaluation:
             frame[f"tier_{tier}"] = ((self.results["tier"] == tier).to_numpy() & evaluated).astype(
                 int
             )
-        for fig in SUMMARY_FIGURES:
+        land = self.inputs["land_mu"].to_numpy(dtype=float)
+        frame["land_mu"] = np.where(evaluated & np.isfinite(land), land, 0.0)
+        for fig in SUMMARY_FIGURES[1:]:
             values = self.inputs[fig].to_numpy(dtype=float)
-            frame[fig] = np.where(evaluated & np.isfinite(values), values, 0.0)
+            known = evaluated & np.isfinite(values) & np.isfinite(land)
+            frame[fig] = np.where(known, values, 0.0)
+            frame[f"_land_{fig}"] = np.where(known, land, 0.0)
+            frame[f"_known_{fig}"] = known.astype(int)
         grouped = frame.groupby("key", sort=True).sum()
         total = grouped.sum(numeric_only=True).to_frame(COUNTY).T
         out = pd.concat([grouped, total])
-        land = out["land_mu"].where(out["land_mu"] > 0)
-        out["tax_per_mu"] = out["tax_paid"] / land
-        out["revenue_per_mu"] = out["revenue"] / land
-        out["value_added_per_mu"] = out["value_added"] / land
+        for fig, per_mu in (
+            ("tax_paid", "tax_per_mu"),
+            ("revenue", "revenue_per_mu"),
+            ("value_added", "value_added_per_mu"),
+        ):
+            # pooled over the firms that reported the figure: Σfigure / Σtheir land
+            base = out.pop(f"_land_{fig}")
+            reported = out.pop(f"_known_{fig}") > 0
+            out[fig] = out[fig].where(reported)
+            out[per_mu] = out[fig] / base.where(base > 0)
         out.index.name = by
         count_cols = ["firms", *STATUSES, *(f"tier_{t}" for t in tiers)]
         out[count_cols] = out[count_cols].astype(int)

@@ -185,7 +185,10 @@ class Expression:
 
 
 def _wrap(node: ast.expr) -> Expression:
-    names = frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+    called = {id(n.func) for n in ast.walk(node) if isinstance(n, ast.Call)}
+    names = frozenset(
+        n.id for n in ast.walk(node) if isinstance(n, ast.Name) and id(n) not in called
+    )
     return Expression(ast.unparse(node), node, names)
 
 

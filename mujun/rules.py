@@ -369,7 +369,9 @@ def _rules_error(exc: ValidationError, text: str, file: str) -> RulesError:
     """Turn pydantic's errors into one RulesError: the first located, all listed."""
     lines = _key_lines(text)
     located: list[tuple[int | None, str, str]] = []
-    for err in exc.errors():
+    # a misspelt key also makes the intended key "missing": name the misspelling first
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    for err in errors:
         loc = tuple(err["loc"])
         key = _key_path(loc)
         located.append((_line_of(loc, lines), key, _explain(err)))

@@ -1,0 +1,161 @@
+"""The command line: run folder contents, exit codes, messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from mujun.cli import app
+from mujun.codes import credit_check_char
+
+RULES = """
+mujun_rules = 1
+name = "命令行测试"
+region = "测试县"
+year = 2022
+
+[[class]]
+code = "all"
+label = "全部企业"
+when = "land_mu > 0 or isnull(land_mu) or land_mu <= 0"
+
+  [[class.indicator]]
+  code = "tax_per_mu"
+  label = "亩均税收"
+  formula = "tax_paid / land_mu"
+  weight = 100
+  score = { method = "ratio", benchmark = 10 }
+
+  [class.tiers]
+  method = "quota"
+  shares = { A = 0.5, B = 0.5 }
+"""
+
+
+def code(i: int) -> str:
+    body = f"9134030000000{i:04d}"
+    return body + credit_check_char(body)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    rules = tmp_path / "rules.toml"
+    rules.write_text(RULES, encoding="utf-8")
+    good = pd.DataFrame(
+        {
+            "credit_code": [code(i) for i in range(4)],
+            "year": 2022,
+            "name": ["甲", "乙", "丙", "=HYPERLINK(1)"],
+            "land_owned_mu": [10, 20, 10, 5],
+            "tax_paid": [100, 100, 50, 10],
+        }
+    )
+    data = tmp_path / "firms.csv"
+    good.to_csv(data, index=False)
+    bad = good.copy()
+    bad.loc[1, "land_owned_mu"] = 0
+    bad_path = tmp_path / "bad.csv"
+    bad.to_csv(bad_path, index=False, encoding="gb18030")
+    return {"rules": rules, "data": data, "bad": bad_path}
+
+
+def invoke(*args: str | Path) -> tuple[int, str]:
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def test_run_writes_the_whole_folder_and_exits_0(files: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    rc, text = invoke("run", "--rules", files["rules"], "--data", files["data"], "--out", out)
+    assert rc == 0, text
+    assert sorted(p.name for p in out.iterdir()) == [
+        "issues.csv",
+        "manifest.json",
+        "results.csv",
+        "results.parquet",
+    ]
+    raw = (out / "results.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens the Chinese correctly
+    results = pd.read_csv(out / "results.csv", encoding="utf-8-sig", dtype={"credit_code": str})
+    # 10/10/10 = 100, 5/10/10 = 50, 5/10*100 = 50, 2/10*100 = 20 points
+    assert results["total_score"].tolist() == pytest.approx([100, 50, 50, 20])
+    assert results["tier"].tolist() == ["A", "A", "A", "B"]  # tie at rank 2 joins A
+    parquet = pd.read_parquet(out / "results.parquet")
+    assert parquet["credit_code"].tolist() == results["credit_code"].tolist()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["rows"] == {
+        "input": 4,
+        "evaluated": 4,
+        "exempt": 0,
+        "deferred": 0,
+        "rejected": 0,
+    }
+    assert manifest["status"] == "试评价"
+    assert len(manifest["rules"]["sha256"]) == 64
+    assert manifest["inputs"][0]["rows"] == 4
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]  # no temp left
+
+
+def test_run_twice_gives_identical_files(files: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)
+    first = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix != ".parquet"}
+    invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)
+    second = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix != ".parquet"}
+    assert first == second
+
+
+def test_data_errors_exit_1_with_results_written(files: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    rc, text = invoke("run", "-r", files["rules"], "-d", files["bad"], "-o", out)
+    assert rc == 1, text
+    results = pd.read_csv(out / "results.csv", encoding="utf-8-sig")
+    assert results["status"].tolist() == ["evaluated", "rejected", "evaluated", "evaluated"]
+    issues = pd.read_csv(out / "issues.csv", encoding="utf-8-sig")
+    assert issues["code"].tolist() == ["non-positive-land"]
+    assert issues["row"].tolist() == [3]  # header is row 1, the second firm is row 3
+
+
+def test_broken_rules_exit_2_naming_file_line_and_key(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text(RULES.replace("weight = 100", "wieght = 100"), encoding="utf-8")
+    rc, text = invoke("run", "-r", broken, "-d", files["data"], "-o", tmp_path / "o")
+    assert rc == 2
+    flat = " ".join(text.split())
+    assert "broken.toml:16: class[0].indicator[0].wieght: unknown key" in flat
+    assert "class[0].indicator[0]" in flat
+    assert "wieght" in flat
+    assert not (tmp_path / "o").exists()
+
+
+def test_refuses_to_replace_a_folder_that_is_not_a_run(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    precious = tmp_path / "documents"
+    precious.mkdir()
+    (precious / "keep.txt").write_text("x")
+    rc, _ = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", precious)
+    assert rc == 2
+    assert (precious / "keep.txt").read_text() == "x"
+
+
+def test_missing_data_file_exits_1(files: dict[str, Path], tmp_path: Path) -> None:
+    rc, text = invoke("run", "-r", files["rules"], "-d", tmp_path / "none.csv", "-o", tmp_path)
+    assert rc == 1
+    assert "none.csv" in text
+
+
+def test_check_prints_issues_and_writes_nothing(files: dict[str, Path], tmp_path: Path) -> None:
+    before = set(tmp_path.iterdir())
+    rc, text = invoke("check", "-r", files["rules"], "-d", files["bad"])
+    assert rc == 1
+    assert "non-positive-land" in text
+    assert set(tmp_path.iterdir()) == before
+    rc, _ = invoke("check", "-r", files["rules"], "-d", files["data"])
+    assert rc == 0
