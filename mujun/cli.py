@@ -6,6 +6,7 @@ not be read; 2 unusable rules or arguments.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -147,6 +148,26 @@ def version() -> None:
     out_console.print(mujun_version())
 
 
+MULTI_VALUE = ("--data", "-d")
+
+
+def expand_multi_values(argv: list[str]) -> list[str]:
+    """Let `--data a.csv b.csv` mean `--data a.csv --data b.csv` (DESIGN §7's `--data F...`)."""
+    out: list[str] = []
+    collecting = False
+    for token in argv:
+        if token in MULTI_VALUE:
+            collecting = False
+            out.append(token)
+            continue
+        if collecting and not token.startswith("-"):
+            out.extend([MULTI_VALUE[0], token])
+            continue
+        collecting = bool(out) and out[-1] in MULTI_VALUE
+        out.append(token)
+    return out
+
+
 def main() -> None:
     """Console-script entry point."""
-    app()
+    app(args=expand_multi_values(sys.argv[1:]), prog_name="mujun")

@@ -20,6 +20,8 @@ import pandas as pd
 
 from .rules import Indicator, Score
 
+WHOLE = "（全体）"  # the group label of a class-wide benchmark
+
 
 @dataclass(frozen=True)
 class ItemScores:
@@ -80,7 +82,7 @@ def score_indicator(
 def _group_codes(groups: np.ndarray | None, n: int) -> tuple[np.ndarray, list[object]]:
     """Integer group codes (-1: no group) and the group labels; one group when no `by`."""
     if groups is None:
-        return np.zeros(n, dtype=np.int64), ["（全体）"]
+        return np.zeros(n, dtype=np.int64), [WHOLE]
     codes, uniques = pd.factorize(pd.Series(groups), use_na_sentinel=True, sort=True)
     return np.asarray(codes, dtype=np.int64), list(uniques)
 
@@ -90,6 +92,18 @@ def _per_group(
 ) -> tuple[np.ndarray, np.ndarray]:
     """A statistic of x over the ok rows of each group, and the rows used per group."""
     sel = ok & (codes >= 0)
+    if k == 1:  # one group: plain reductions, no grouping cost
+        values = x[sel]
+        if not len(values):
+            return np.array([0.0 if how == "sum" else np.nan]), np.zeros(1)
+        reduce = {
+            "sum": np.sum,
+            "mean": np.mean,
+            "median": np.median,
+            "min": np.min,
+            "max": np.max,
+        }[how]
+        return np.array([float(reduce(values))]), np.array([float(len(values))])
     count = np.bincount(codes[sel], minlength=k).astype(float)
     if how == "sum":
         stat = np.bincount(codes[sel], weights=x[sel], minlength=k)
@@ -102,6 +116,28 @@ def _per_group(
     return stat, count
 
 
+def _benchmark_stat(
+    spec: Score,
+    x: np.ndarray,
+    ok: np.ndarray,
+    codes: np.ndarray,
+    k: int,
+    numerator: np.ndarray | None,
+    denominator: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The benchmark statistic (× factor) per group, and the members used per group."""
+    if spec.benchmark == "pooled":
+        assert numerator is not None and denominator is not None
+        ok = ok & np.isfinite(numerator) & np.isfinite(denominator)
+        num, count = _per_group(numerator, ok, codes, k, "sum")
+        den, _ = _per_group(denominator, ok, codes, k, "sum")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stat = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    else:
+        stat, count = _per_group(x, ok, codes, k, str(spec.benchmark))
+    return stat * spec.factor, count
+
+
 def _ratio_benchmark(
     spec: Score,
     x: np.ndarray,
@@ -112,36 +148,20 @@ def _ratio_benchmark(
     denominator: np.ndarray | None,
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Benchmark per member (group value, falling back to the class-wide one) and its table."""
-    n, k = len(x), len(labels)
+    n, ok = len(x), ~missing
     if not isinstance(spec.benchmark, str):
         value = float(spec.benchmark or 0.0)
-        table = _bench_table(["（全体）"], [value], [float((~missing).sum())])
-        return np.full(n, value), table
-    ok = ~missing
-    stats: list[np.ndarray] = []
-    counts: np.ndarray = np.zeros(0)
+        return np.full(n, value), _bench_table([WHOLE], [value], [float(ok.sum())])
     everyone = np.zeros(n, dtype=np.int64)
-    for c, kk in ((codes, k), (everyone, 1)):
-        if spec.benchmark == "pooled":
-            assert numerator is not None and denominator is not None
-            ok_pool = ok & np.isfinite(numerator) & np.isfinite(denominator)
-            num, cnt = _per_group(numerator, ok_pool, c, kk, "sum")
-            den, _ = _per_group(denominator, ok_pool, c, kk, "sum")
-            with np.errstate(invalid="ignore", divide="ignore"):
-                stat = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-        else:
-            stat, cnt = _per_group(x, ok, c, kk, spec.benchmark)
-        stats.append(stat * spec.factor)
-        if kk == k and c is codes:
-            counts = cnt
-    group_bench, overall = stats[0], float(stats[1][0])
-    per_member = np.where(codes >= 0, group_bench[np.maximum(codes, 0)], np.nan)
-    usable = np.isfinite(per_member) & (per_member > 0)
-    per_member = np.where(usable, per_member, overall)
+    overall_stat, overall_count = _benchmark_stat(spec, x, ok, everyone, 1, numerator, denominator)
+    overall = float(overall_stat[0])
     if spec.by is None:
-        return per_member, _bench_table(["（全体）"], [overall], [float(ok.sum())])
-    table = _bench_table([*labels, "（全体）"], [*group_bench, overall], [*counts, float(ok.sum())])
-    return per_member, table
+        return np.full(n, overall), _bench_table([WHOLE], [overall], overall_count)
+    group, count = _benchmark_stat(spec, x, ok, codes, len(labels), numerator, denominator)
+    per_member = np.where(codes >= 0, group[np.maximum(codes, 0)], np.nan)
+    usable = np.isfinite(per_member) & (per_member > 0)
+    table = _bench_table([*labels, WHOLE], [*group, overall], [*count, *overall_count])
+    return np.where(usable, per_member, overall), table
 
 
 def _ratio_points(

@@ -159,3 +159,17 @@ def test_check_prints_issues_and_writes_nothing(files: dict[str, Path], tmp_path
     assert set(tmp_path.iterdir()) == before
     rc, _ = invoke("check", "-r", files["rules"], "-d", files["data"])
     assert rc == 0
+
+
+def test_several_data_files_after_one_flag() -> None:
+    from mujun.cli import expand_multi_values
+
+    argv = ["run", "-r", "r.toml", "--data", "a.csv", "b.csv", "c.xlsx", "--out", "o"]
+    assert expand_multi_values(argv) == [
+        "run", "-r", "r.toml", "--data", "a.csv", "--data", "b.csv", "--data", "c.xlsx",
+        "--out", "o",
+    ]  # fmt: skip
+    assert expand_multi_values(["check", "-d", "a.csv", "-r", "x"]) == [
+        "check", "-d", "a.csv", "-r", "x",
+    ]  # fmt: skip
+    assert expand_multi_values(["run", "-o", "out", "extra"]) == ["run", "-o", "out", "extra"]

@@ -47,15 +47,19 @@ frame = pd.DataFrame(
     }
 )
 frame["established"] = frame["established"].dt.strftime("%Y-%m-%d")
-# situations the rules must handle, on purpose
+# situations the rules must handle, on purpose (rows 1–8 are made 规上 so that each meets the
+# check it is meant for rather than the 5-mu line of 规下 firms)
+frame.loc[1:8, "above_scale"] = "是"
+frame.loc[1:8, "land_owned_mu"] = np.maximum(frame.loc[1:8, "land_owned_mu"], 8.0)
 frame.loc[1, "industry_code"] = "4411"  # a utility: exempt
 frame.loc[2, "established"] = "2022-03-15"  # under two years old: deferred
-frame.loc[3, "safety_incident"] = "是"  # one-vote veto: at most C
-frame.loc[4, "new_to_scale"] = "是"  # protected from D
+frame.loc[3, "tax_paid"] = frame["tax_paid"].max() * 2  # the best firm, but vetoed: at most C
+frame.loc[3, "safety_incident"] = "是"
+frame.loc[4, ["tax_paid", "revenue", "tech_investment"]] = [0.5, 2100.0, 0.0]  # last, but
+frame.loc[4, "new_to_scale"] = "是"  # new to scale (小升规): protected from D
 frame.loc[5, "credit_code"] = "91340323MA2000O05"  # wrong length and a letter O: rejected
 frame.loc[6, "land_owned_mu"] = 0  # no land: rejected
 frame["tax_paid"] = frame["tax_paid"].astype(object)
 frame.loc[7, "tax_paid"] = "待核实"  # not a number: rejected
-frame.loc[8, "land_owned_mu"] = 3.2  # a small firm below the 5-mu line
-frame.loc[8, "above_scale"] = "否"
+frame.loc[9, ["above_scale", "land_owned_mu"]] = ["否", 3.2]  # 规下 below 5 亩: exempt
 frame.to_csv("firms_2022.csv", index=False, encoding="utf-8-sig")
