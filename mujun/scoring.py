@@ -13,13 +13,22 @@ equal length). The stated rules for awkward values:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .rules import Indicator, Score
 
+_REDUCERS: dict[str, Callable[[np.ndarray], Any]] = {
+    "sum": np.sum,
+    "mean": np.mean,
+    "median": np.median,
+    "min": np.min,
+    "max": np.max,
+}
 WHOLE = "（全体）"  # the group label of a class-wide benchmark
 
 
@@ -96,13 +105,7 @@ def _per_group(
         values = x[sel]
         if not len(values):
             return np.array([0.0 if how == "sum" else np.nan]), np.zeros(1)
-        reduce = {
-            "sum": np.sum,
-            "mean": np.mean,
-            "median": np.median,
-            "min": np.min,
-            "max": np.max,
-        }[how]
+        reduce: Callable[[np.ndarray], Any] = _REDUCERS[how]
         return np.array([float(reduce(values))]), np.array([float(len(values))])
     count = np.bincount(codes[sel], minlength=k).astype(float)
     if how == "sum":
