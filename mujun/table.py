@@ -112,7 +112,14 @@ class EnterpriseTable:
 
 
 def _clean_text(col: pd.Series) -> pd.Series:
-    text = col.astype("string").str.strip()
+    """Trimmed text, blank as missing. Whole numbers held as floats (a numeric column with a
+    blank cell) are written without '.0', so industry code 4411 stays '4411'."""
+    if pd.api.types.is_float_dtype(col):
+        whole = col.notna() & (col % 1 == 0)
+        text = col.astype("string").where(~whole, col.where(whole).astype("Int64").astype("string"))
+    else:
+        text = col.astype("string")
+    text = text.str.strip()
     return text.mask(text == "")
 
 
