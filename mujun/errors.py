@@ -73,7 +73,7 @@ class Issue:
 
 def empty_issues() -> pd.DataFrame:
     """An issue table with no rows and the contract's columns (plus the internal position)."""
-    return issues_frame([])
+    return _EMPTY.copy()
 
 
 def issues_frame(issues: Iterable[Issue]) -> pd.DataFrame:
@@ -109,6 +109,8 @@ def row_issues(
 ) -> pd.DataFrame:
     """Vectorised: one issue per row where `mask` holds, located through the table's origin."""
     pos = np.flatnonzero(mask)
+    if not len(pos):
+        return empty_issues()
     shown: Any = "" if values is None else pd.Series(_take(values, pos)).astype(str).to_numpy()
     frame = pd.DataFrame(
         {
@@ -148,3 +150,6 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     for col in ("code", "message", "file", "sheet", "credit_code", "field", "value", "severity"):
         frame[col] = frame[col].fillna("").astype(str)
     return frame
+
+
+_EMPTY = issues_frame([])

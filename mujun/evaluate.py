@@ -165,10 +165,9 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
         )
     values = {ind.code: _values(run, ind, in_class) for ind in klass.indicators}
     for ind in klass.indicators:
+        groups = run.columns[ind.score.by] if ind.score.by else None
         absent = (
-            in_class
-            & (run.status == PENDING)
-            & np.isnan(scoring.treat_negative(values[ind.code], ind.negative))
+            in_class & (run.status == PENDING) & scoring.unscorable(ind, values[ind.code], groups)
         )
         if not absent.any():
             continue

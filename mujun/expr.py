@@ -214,6 +214,13 @@ def parse(text: str, known: Iterable[str] | None = None) -> Expression:
     return expr
 
 
+def _is_constant(node: ast.AST) -> bool:
+    """A literal, possibly negative (-1 is a unary minus applied to 1 in the syntax tree)."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    return isinstance(node, ast.Constant)
+
+
 def _check_node(node: ast.AST, text: str) -> None:
     if isinstance(node, ast.Name):
         if node.id.startswith("__"):
@@ -241,8 +248,7 @@ def _check_node(node: ast.AST, text: str) -> None:
     if isinstance(node, ast.Compare):
         for op, right in zip(node.ops, node.comparators, strict=False):
             if isinstance(op, (ast.In, ast.NotIn)) and not (
-                isinstance(right, (ast.Tuple, ast.List))
-                and all(isinstance(e, ast.Constant) for e in right.elts)
+                isinstance(right, (ast.Tuple, ast.List)) and all(map(_is_constant, right.elts))
             ):
                 raise ExpressionError(
                     f"'in' needs a list of constants, e.g. x in (44, 45) — in {text!r}"
@@ -288,6 +294,16 @@ def _evaluate(node: ast.AST, columns: Columns) -> Any:
     raise ExpressionError(f"cannot evaluate {ast.unparse(node)!r}")  # unreachable after checks
 
 
+def _is_text(arr: np.ndarray) -> bool:
+    """Text values: str arrays, or object arrays whose first present value is a str."""
+    if arr.dtype.kind in "US":
+        return True
+    if arr.dtype.kind != "O":
+        return False
+    present = arr[~pd.isna(arr)] if arr.ndim else arr.reshape(1)
+    return bool(len(present)) and isinstance(present.flat[0], str)
+
+
 def _compare(node: ast.Compare, columns: Columns) -> Any:
     left = _evaluate(node.left, columns)
     result: Any = True
@@ -295,6 +311,9 @@ def _compare(node: ast.Compare, columns: Columns) -> Any:
         if isinstance(op, (ast.In, ast.NotIn)):
             assert isinstance(right_node, (ast.Tuple, ast.List))
             options = [_evaluate(e, columns) for e in right_node.elts]
+            texts = {isinstance(o, str) for o in options}
+            if len(texts) > 1 or (texts and _is_text(np.asarray(left)) != texts.pop()):
+                raise ExpressionError(f"cannot compare text with a number: {ast.unparse(node)!r}")
             hit = np.isin(
                 np.asarray(left),
                 np.asarray(
@@ -306,11 +325,13 @@ def _compare(node: ast.Compare, columns: Columns) -> Any:
         else:
             right = _evaluate(right_node, columns)
             a, b = np.asarray(left), np.asarray(right)
-            if (a.dtype.kind in "OUS") != (b.dtype.kind in "OUS") and not (
-                a.dtype.kind == "O" or b.dtype.kind == "O"
-            ):
+            text_a, text_b = _is_text(a), _is_text(b)
+            if text_a != text_b:
                 raise ExpressionError(f"cannot compare text with a number: {ast.unparse(node)!r}")
-            part = _COMPARE[type(op)](a, b)
+            try:
+                part = _COMPARE[type(op)](a, b)
+            except TypeError:
+                raise ExpressionError(f"cannot compare {ast.unparse(node)!r}") from None
         result = np.logical_and(result, part)
         left = right
     return result

@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -36,8 +37,25 @@ RULES_FORMAT = 1
 STATISTICS = ("mean", "median", "pooled")
 
 
+def _sample_columns() -> dict[str, np.ndarray]:
+    """Two rows of every field, typed as evaluation types them (one present, one missing)."""
+    samples = {
+        "text": np.array(["x", None], dtype=object),
+        "key": np.array(["x", None], dtype=object),
+        "bool": np.array([True, False]),
+        "date": np.array(["2020-01-01", "NaT"], dtype="datetime64[ns]"),
+    }
+    return {c: samples.get(f.kind, np.array([1.0, np.nan])) for c, f in FIELDS.items()}
+
+
+_SAMPLE = _sample_columns()
+
+
 def _check_expression(text: str) -> str:
-    expr.parse(text, known=FIELDS)
+    """Parse, check the names, and evaluate once on sample columns, so that type errors such
+    as comparing the text field industry_code with a number are found when the rules load."""
+    parsed = expr.parse(text, known=FIELDS)
+    parsed(_SAMPLE, 2)
     return text
 
 
@@ -112,6 +130,13 @@ class Score(_Model):
     factor: Positive = 1.0
     cap: Positive | None = None
     floor: Annotated[float, Field(ge=0)] | None = None
+
+    @field_validator("benchmark", mode="before")
+    @classmethod
+    def _not_bool(cls, v: object) -> object:
+        if isinstance(v, bool):
+            raise ValueError(f"benchmark is a number or one of {', '.join(STATISTICS)}; got {v}")
+        return v
 
     @field_validator("benchmark")
     @classmethod
@@ -304,13 +329,15 @@ class Rules(_Model):
     _path: str = PrivateAttr(default="")
     _sha256: str = PrivateAttr(default="")
 
-    @model_validator(mode="after")
-    def _unique_classes(self) -> Rules:
-        codes = [c.code for c in self.classes]
+    @field_validator("classes")
+    @classmethod
+    def _unique_classes(cls, classes: list[EvalClass]) -> list[EvalClass]:
+        codes = [c.code for c in classes]
         dupes = sorted({c for c in codes if codes.count(c) > 1})
         if dupes:
-            raise ValueError(f"class codes repeat: {dupes}")
-        return self
+            where = ", ".join(f"class[{i}]" for i, c in enumerate(codes) if c in dupes)
+            raise ValueError(f"class codes repeat: {dupes} ({where})")
+        return classes
 
     @property
     def path(self) -> str:
@@ -357,12 +384,34 @@ def parse_rules(text: str, *, file: str = "<rules>") -> Rules:
         raise RulesError(
             f"not valid TOML: {exc}", file=file, line=int(m.group(1)) if m else None
         ) from None
+    _check_unique_class_codes(raw, text, file)
     try:
         rules = Rules.model_validate(raw)
     except ValidationError as exc:
         raise _rules_error(exc, text, file) from None
     rules._sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return rules
+
+
+def _check_unique_class_codes(raw: dict[str, Any], text: str, file: str) -> None:
+    """Point a repeated class code at the class that repeats it (the model sees only the list)."""
+    classes = raw.get("class")
+    if not isinstance(classes, list):
+        return
+    seen: dict[object, int] = {}
+    for i, klass in enumerate(classes):
+        code = klass.get("code") if isinstance(klass, dict) else None
+        if code is None:
+            continue
+        if code in seen:
+            loc = ("class", i, "code")
+            raise RulesError(
+                f"class code {code!r} repeats class[{seen[code]}]",
+                file=file,
+                line=_line_of(loc, _key_lines(text)),
+                key=_key_path(loc),
+            )
+        seen[code] = i
 
 
 def _rules_error(exc: ValidationError, text: str, file: str) -> RulesError:

@@ -36,9 +36,8 @@ WHOLE = "（全体）"  # the group label of a class-wide benchmark
 class ItemScores:
     """Scores of one indicator for the members of one class."""
 
-    points: np.ndarray  # item score per member; NaN only where the member is deferred
+    points: np.ndarray  # item score per member (NaN only for unscorable members under "exclude")
     missing: np.ndarray  # the value was missing (after the negative-value policy)
-    deferred: np.ndarray  # missing with policy "exclude": the member cannot be evaluated
     benchmarks: pd.DataFrame  # group, benchmark (or minimum/maximum), members used
     problems: list[str] = field(default_factory=list)
 
@@ -84,8 +83,23 @@ def score_indicator(
         raw, table = _minmax_points(x, missing, codes, labels, indicator, spec)
     else:
         raw, table = _rank_points(x, missing, codes, labels, indicator)
-    points, deferred = _fill_missing(raw, missing, indicator)
-    return ItemScores(points, missing, deferred, table, problems)
+    return ItemScores(_fill_missing(raw, missing, indicator), missing, table, problems)
+
+
+def unscorable(indicator: Indicator, values: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
+    """Members whose item falls to the missing-value policy: no value (after the negative-value
+    rule), or — under minmax and rank by group — no group to be scaled within."""
+    out = np.isnan(treat_negative(np.asarray(values, dtype=float), indicator.negative))
+    if groups is not None and indicator.score.method in ("minmax", "rank"):
+        out |= np.asarray(pd.isna(groups), dtype=bool)
+    return out
+
+
+def _lookup(stat: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Each member's group statistic; NaN for members without a group (or when no group)."""
+    if len(stat) == 0:
+        return np.full(len(codes), np.nan)
+    return np.where(codes >= 0, stat[np.maximum(codes, 0)], np.nan)
 
 
 def _group_codes(groups: np.ndarray | None, n: int) -> tuple[np.ndarray, list[object]]:
@@ -161,7 +175,7 @@ def _ratio_benchmark(
     if spec.by is None:
         return np.full(n, overall), _bench_table([WHOLE], [overall], overall_count)
     group, count = _benchmark_stat(spec, x, ok, codes, len(labels), numerator, denominator)
-    per_member = np.where(codes >= 0, group[np.maximum(codes, 0)], np.nan)
+    per_member = _lookup(group, codes)
     usable = np.isfinite(per_member) & (per_member > 0)
     table = _bench_table([*labels, WHOLE], [*group, overall], [*count, *overall_count])
     return np.where(usable, per_member, overall), table
@@ -195,10 +209,10 @@ def _minmax_points(
     k = len(labels)
     lo, count = _per_group(x, ~missing, codes, k, "min")
     hi, _ = _per_group(x, ~missing, codes, k, "max")
-    c = np.maximum(codes, 0)
-    span = hi[c] - lo[c]
+    lo_m, hi_m = _lookup(lo, codes), _lookup(hi, codes)
+    span = hi_m - lo_m
     with np.errstate(invalid="ignore", divide="ignore"):
-        t = (x - lo[c]) / span if indicator.direction == "higher" else (hi[c] - x) / span
+        t = (x - lo_m) / span if indicator.direction == "higher" else (hi_m - x) / span
     t = np.where(span > 0, t, 1.0)
     t = np.where(codes >= 0, t, np.nan)  # a member without a group value has no scale
     floor = spec.floor or 0.0
@@ -224,10 +238,13 @@ def _rank_points(
     return pct * indicator.weight, table
 
 
-def _fill_missing(raw: np.ndarray, missing: np.ndarray, ind: Indicator) -> tuple[np.ndarray, ...]:
-    """Apply the missing-value policy; a member with no scale (no group) counts as missing."""
+def _fill_missing(raw: np.ndarray, missing: np.ndarray, ind: Indicator) -> np.ndarray:
+    """Apply the missing-value policy; a member with no scale (no group) counts as missing.
+
+    Under "exclude" the caller removes unscorable members (see `unscorable`) before scoring,
+    so that they weigh in no benchmark; any left would score NaN.
+    """
     missing = missing | np.isnan(raw)
-    deferred = np.zeros(len(raw), dtype=bool)
     if ind.missing == "zero":
         fill = 0.0
     elif ind.missing == "mean_score":
@@ -236,8 +253,8 @@ def _fill_missing(raw: np.ndarray, missing: np.ndarray, ind: Indicator) -> tuple
     elif ind.missing == "penalty":
         fill = -float(ind.missing_points or 0.0)
     else:
-        fill, deferred = np.nan, missing
-    return np.where(missing, fill, raw), deferred
+        fill = np.nan
+    return np.where(missing, fill, raw)
 
 
 def _bench_table(

@@ -91,8 +91,7 @@ class EnterpriseTable:
             out[name] = column
             found.append(problems)
         table = pd.DataFrame(out)
-        if "year" in table:
-            found.append(_check_duplicates(table, origin))
+        found.append(_check_duplicates(table, origin))
         if "industry_code" in table:
             division = codes.industry_division(table["industry_code"])
             bad = np.isnan(division) & table["industry_code"].notna().to_numpy()
@@ -157,7 +156,8 @@ def _check_keys(code: pd.Series, origin: pd.DataFrame) -> pd.DataFrame:
 
 def _check_duplicates(table: pd.DataFrame, origin: pd.DataFrame) -> pd.DataFrame:
     keyed = table["credit_code"].notna().to_numpy()
-    dup = table.duplicated(["credit_code", "year"], keep=False).to_numpy() & keyed
+    keys = ["credit_code", "year"] if "year" in table else ["credit_code"]
+    dup = table.duplicated(keys, keep=False).to_numpy() & keyed
     return row_issues(
         dup,
         code="duplicate-firm",
