@@ -34,7 +34,7 @@ err_console = Console(stderr=True)
 RulesOpt = Annotated[Path, typer.Option("--rules", "-r", help="rules file (TOML)")]
 DataOpt = Annotated[
     list[Path],
-    typer.Option("--data", "-d", help="data file (.csv/.xlsx/.xls); repeat for several files"),
+    typer.Option("--data", "-d", help="data files (.csv/.xlsx/.xls): --data a.csv b.xlsx"),
 ]
 MAX_SHOWN = 30
 
