@@ -1,20 +1,17 @@
-"""Rules files: the whole local method of one region and year, as validated pydantic models.
+"""The pydantic models of a rules file (DESIGN §4) and their cross-checks.
 
-A rules file is TOML (DESIGN §4). Every model forbids unknown keys, and every problem is reported
-as a `RulesError` that names the file, the line, the key path (`class[0].indicator[2].score.cap`)
-and what was expected. Cross-checks run at load time, so a run never starts on a broken method.
+Every model forbids unknown keys; validators check what one model can see (weights adding up,
+tier shares summing to 1, tier labels that exist, expressions naming known fields and typed
+correctly). Loading and error locating live in `load.py`.
 """
 
 from __future__ import annotations
 
 import difflib
-import hashlib
 import itertools
 import re
-import tomllib
 from decimal import Decimal
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import (
@@ -23,15 +20,13 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from . import expr
-from .errors import RulesError
-from .fields import FIELDS
-from .units import DEFAULT_COEFFICIENTS
+from .. import expr
+from ..fields import FIELDS
+from ..units import DEFAULT_COEFFICIENTS
 
 RULES_FORMAT = 1
 STATISTICS = ("mean", "median", "pooled")
@@ -356,173 +351,3 @@ class Rules(_Model):
             for i in c.indicators:
                 seen.setdefault(i.code, None)
         return list(seen)
-
-
-def load_rules(path: str | Path) -> Rules:
-    """Read and validate a rules file; raise RulesError naming file, line and key on any problem."""
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise RulesError(f"cannot read the rules file: {exc.strerror}", file=str(p)) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise RulesError("a rules file must be UTF-8 text", file=str(p)) from None
-    rules = parse_rules(text, file=str(p))
-    rules._path = str(p)
-    rules._sha256 = hashlib.sha256(data).hexdigest()
-    return rules
-
-
-def parse_rules(text: str, *, file: str = "<rules>") -> Rules:
-    """Validate rules given as TOML text (used by load_rules and by tests)."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"at line (\d+)", str(exc))
-        raise RulesError(
-            f"not valid TOML: {exc}", file=file, line=int(m.group(1)) if m else None
-        ) from None
-    _check_unique_class_codes(raw, text, file)
-    try:
-        rules = Rules.model_validate(raw)
-    except ValidationError as exc:
-        raise _rules_error(exc, text, file) from None
-    rules._sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return rules
-
-
-def _check_unique_class_codes(raw: dict[str, Any], text: str, file: str) -> None:
-    """Point a repeated class code at the class that repeats it (the model sees only the list)."""
-    classes = raw.get("class")
-    if not isinstance(classes, list):
-        return
-    seen: dict[object, int] = {}
-    for i, klass in enumerate(classes):
-        code = klass.get("code") if isinstance(klass, dict) else None
-        if code is None:
-            continue
-        if code in seen:
-            loc = ("class", i, "code")
-            raise RulesError(
-                f"class code {code!r} repeats class[{seen[code]}]",
-                file=file,
-                line=_line_of(loc, _key_lines(text)),
-                key=_key_path(loc),
-            )
-        seen[code] = i
-
-
-def _rules_error(exc: ValidationError, text: str, file: str) -> RulesError:
-    """Turn pydantic's errors into one RulesError: the first located, all listed."""
-    lines = _key_lines(text)
-    located: list[tuple[int | None, str, str]] = []
-    # a misspelt key also makes the intended key "missing": name the misspelling first
-    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    for err in errors:
-        loc = tuple(err["loc"])
-        key = _key_path(loc)
-        located.append((_line_of(loc, lines), key, _explain(err)))
-    first_line, first_key, first_msg = located[0]
-    message = first_msg
-    if len(located) > 1:
-        rest = "; ".join(f"line {ln}: {k}: {m}" for ln, k, m in located[1:])
-        message += f" (also: {rest})"
-    return RulesError(message, file=file, line=first_line, key=first_key)
-
-
-def _known_keys() -> list[str]:
-    keys: set[str] = set()
-    for model in (
-        Rules,
-        EnergyRules,
-        Exclusion,
-        EvalClass,
-        Indicator,
-        Score,
-        Adjustment,
-        Tiers,
-        TierRule,
-    ):
-        for name, info in model.model_fields.items():
-            keys.add(info.alias or name)
-    return sorted(keys)
-
-
-def _explain(err: Any) -> str:
-    kind, loc = err["type"], err["loc"]
-    if kind == "extra_forbidden":
-        key = str(loc[-1])
-        hint = difflib.get_close_matches(key, _known_keys(), n=1)
-        return f"unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
-    if kind == "missing":
-        return "required key is missing"
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    if kind in ("value_error", "assertion_error") or "input" not in err:
-        return msg
-    return f"{msg} (got {err['input']!r})"
-
-
-def _key_path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-def _line_of(loc: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> int | None:
-    for end in range(len(loc), -1, -1):
-        if loc[:end] in lines:
-            return lines[loc[:end]]
-    return None
-
-
-_KEY = re.compile(r"""^\s*([A-Za-z0-9_\-"']+(?:\s*\.\s*[A-Za-z0-9_\-"']+)*)\s*=\s*(.*)$""")
-_INLINE_KEY = re.compile(r"""[{,]\s*([A-Za-z0-9_\-]+)\s*=""")
-
-
-def _key_lines(text: str) -> dict[tuple[Any, ...], int]:
-    """Map each key path of a TOML text to the line where it is written (for error messages)."""
-    lines: dict[tuple[Any, ...], int] = {}
-    counts: dict[tuple[Any, ...], int] = {}
-    current: tuple[Any, ...] = ()
-    in_string = False
-    for no, raw in enumerate(text.splitlines(), 1):
-        s = raw.strip()
-        if in_string:
-            in_string = (s.count('"""') + s.count("'''")) % 2 == 0
-            continue
-        if not s or s.startswith("#"):
-            continue
-        if s.startswith("["):
-            is_array = s.startswith("[[")
-            name = s.strip("[]").split("]")[0] if not is_array else s[2 : s.find("]]")]
-            parts = [p.strip().strip("\"'") for p in name.split(".")]
-            path: tuple[Any, ...] = ()
-            for i, part in enumerate(parts):
-                path += (part,)
-                if is_array and i == len(parts) - 1:
-                    counts[path] = counts.get(path, 0) + 1
-                if path in counts:
-                    path += (counts[path] - 1,)
-            current = path
-            lines.setdefault(current, no)
-            if is_array:
-                lines.setdefault(current[:-1], no)
-            continue
-        m = _KEY.match(s)
-        if not m:
-            continue
-        key = tuple(p.strip().strip("\"'") for p in m.group(1).split("."))
-        lines[current + key] = no
-        value = m.group(2)
-        if value.startswith("{"):
-            for sub in _INLINE_KEY.findall(value):
-                lines[(*current, *key, sub)] = no
-        if (value.count('"""') + value.count("'''")) % 2 == 1:
-            in_string = True
-    return lines

@@ -1,0 +1,28 @@
+"""Rules files: the whole local method of one region and year (DESIGN §4)."""
+
+from .load import load_rules, parse_rules
+from .models import (
+    Adjustment,
+    EnergyRules,
+    EvalClass,
+    Exclusion,
+    Indicator,
+    Rules,
+    Score,
+    TierRule,
+    Tiers,
+)
+
+__all__ = [
+    "Adjustment",
+    "EnergyRules",
+    "EvalClass",
+    "Exclusion",
+    "Indicator",
+    "Rules",
+    "Score",
+    "TierRule",
+    "Tiers",
+    "load_rules",
+    "parse_rules",
+]
