@@ -31,10 +31,18 @@ app = typer.Typer(
 out_console = Console()
 err_console = Console(stderr=True)
 
-RulesOpt = Annotated[Path, typer.Option("--rules", "-r", help="rules file (TOML)")]
+RulesOpt = Annotated[
+    Path, typer.Option("--rules", "-r", help="rules file (TOML)", exists=True, dir_okay=False)
+]
 DataOpt = Annotated[
     list[Path],
-    typer.Option("--data", "-d", help="data files (.csv/.xlsx/.xls): --data a.csv b.xlsx"),
+    typer.Option(
+        "--data",
+        "-d",
+        help="data files (.csv/.xlsx/.xls): --data a.csv b.xlsx",
+        exists=True,
+        dir_okay=False,
+    ),
 ]
 MAX_SHOWN = 30
 
@@ -53,7 +61,10 @@ def _load(rules: Path, data: list[Path]) -> Evaluation:
         table = read_table(data)
     except DataError as exc:
         raise _fail(str(exc), 1) from None
-    return evaluate(table, method)
+    try:
+        return evaluate(table, method)
+    except RulesError as exc:
+        raise _fail(str(exc), 2) from None
 
 
 def _print_statuses(ev: Evaluation) -> None:
@@ -62,16 +73,12 @@ def _print_statuses(ev: Evaluation) -> None:
     out_console.print(f"{ev.rules.name}：{len(ev.results)} 行 — {line}", highlight=False)
     tiers = ev.tier_counts()
     if len(tiers):
-        table = Table("类别", *dict.fromkeys(tiers["tier"]), title="评价结果（企业数）")
+        labels = list(dict.fromkeys(tiers["tier"]))
+        table = Table("类别", *labels, title="评价结果（企业数）")
         for klass in ev.rules.classes:
             row = tiers[tiers["class"] == klass.code].set_index("tier")["firms"]
-            table.add_row(klass.label, *(str(row.get(t, "")) for t in table_columns(table)))
+            table.add_row(klass.label, *(str(row.get(t, "")) for t in labels))
         out_console.print(table)
-
-
-def table_columns(table: Table) -> list[str]:
-    """Header texts of a rich table after its first column."""
-    return [str(c.header) for c in table.columns[1:]]
 
 
 def _print_issues(issues: pd.DataFrame) -> None:

@@ -19,15 +19,17 @@ import numpy as np
 import pandas as pd
 
 from . import checks, scoring, tiers
-from .errors import Issue, concat_issues, issues_frame, row_issues
+from .errors import Issue, RulesError, concat_issues, issues_frame, row_issues
 from .evaluation import RESULT_COLUMNS, STATUSES, SUMMARY_FIGURES, Evaluation
-from .expr import parse
-from .indicators import FieldColumns, indicator_values
+from .expr import ExpressionError, parse
+from .indicators import FieldColumns, indicator_values, source_fields
 from .rules import EvalClass, Indicator, Rules
 from .table import EnterpriseTable
 
 PENDING = -1
-EVALUATED, EXEMPT, DEFERRED, REJECTED = range(4)
+EVALUATED, EXEMPT, DEFERRED, REJECTED = (
+    STATUSES.index(s) for s in ("evaluated", "exempt", "deferred", "rejected")
+)
 OUT_OF_SCOPE = "不属于任何评价类别，不参评"
 MISSING_POLICY = {
     "zero": "该项计0分",
@@ -88,10 +90,24 @@ class _Run:
         self.total = np.full(self.n, np.nan)
         self.rank = np.zeros(self.n, dtype=np.int64)
         self.adjust = np.full(self.n, np.nan)
+        self._values_of: dict[str, np.ndarray] = {}
+        self._conditions: dict[str, np.ndarray] = {}
         self.values: dict[str, np.ndarray] = {}
         self.scores: dict[str, np.ndarray] = {}
         self.issues: list[pd.DataFrame] = [table.issues]
         self.benchmarks: list[pd.DataFrame] = []
+
+    def expr(self, text: str) -> np.ndarray:
+        """An expression's value on every row, computed once per run (classes share formulas)."""
+        if text not in self._values_of:
+            self._values_of[text] = parse(text)(self.columns, self.n)
+        return self._values_of[text]
+
+    def condition(self, text: str) -> np.ndarray:
+        """A condition on every row as booleans (missing counts as false), computed once."""
+        if text not in self._conditions:
+            self._conditions[text] = parse(text).condition(self.columns, self.n)
+        return self._conditions[text]
 
     def decide(self, mask: np.ndarray, status: int, reason: str) -> None:
         self.status[mask] = status
@@ -125,29 +141,44 @@ def evaluate(table: EnterpriseTable | pd.DataFrame, rules: Rules) -> Evaluation:
     if isinstance(table, pd.DataFrame):
         table = EnterpriseTable.from_frame(table)
     run = _Run(table, rules)
-    _reject_unreadable(run)
-    for exclusion in rules.exclude:
-        hit = parse(exclusion.when).condition(run.columns, run.n) & (run.status == PENDING)
-        run.decide(hit, EXEMPT if exclusion.status == "exempt" else DEFERRED, exclusion.reason)
-    for klass in rules.classes:
-        open_rows = (run.status == PENDING) | (run.status == REJECTED)
-        hit = parse(klass.when).condition(run.columns, run.n) & open_rows & (run.klass.codes == 0)
-        run.klass.set(hit, klass.code)
-    run.decide((run.status == PENDING) & (run.klass.codes == 0), EXEMPT, OUT_OF_SCOPE)
-    for klass in rules.classes:
-        _evaluate_class(run, klass, run.klass.mask(klass.code))
-    run.decide(run.status == PENDING, EVALUATED, "")
+    try:
+        _reject_unreadable(run)
+        for exclusion in rules.exclude:
+            hit = run.condition(exclusion.when) & (run.status == PENDING)
+            status = EXEMPT if exclusion.status == "exempt" else DEFERRED
+            run.decide(hit, status, exclusion.reason)
+        for klass in rules.classes:
+            open_rows = (run.status == PENDING) | (run.status == REJECTED)
+            hit = run.condition(klass.when) & open_rows & (run.klass.codes == 0)
+            run.klass.set(hit, klass.code)
+        run.decide((run.status == PENDING) & (run.klass.codes == 0), EXEMPT, OUT_OF_SCOPE)
+        for klass in rules.classes:
+            _evaluate_class(run, klass, run.klass.mask(klass.code))
+    except ExpressionError as exc:  # a type the data has but the rules did not expect
+        raise RulesError(str(exc), file=rules.path or None) from None
+    assert not (run.status == PENDING).any(), "every row ends in a status"
     return _assemble(run)
 
 
 def _reject_unreadable(run: _Run) -> None:
-    issues = run.table.issues
+    """Reject rows whose key or a field the rules use could not be read; an unreadable value in
+    a field these rules never use is only a warning."""
+    issues = run.table.issues.copy()
+    used = source_fields(run.rules.fields_used()) | {"credit_code", "year"}
+    unused = (issues["severity"] == "error") & ~issues["field"].isin(used) & (issues["field"] != "")
+    issues.loc[unused, "severity"] = "warning"
+    issues.loc[unused, "message"] = issues.loc[unused, "message"] + "（本次评价未使用该字段）"
+    run.issues[0] = issues
     errors = issues[(issues["severity"] == "error") & (issues["position"] >= 0)]
     errors = errors.drop_duplicates("position")
     positions = errors["position"].to_numpy()
     run.status[positions] = REJECTED
     run.reason.set_at(positions, errors["message"].to_numpy(dtype=object))
     year = run.columns["year"]
+    if "year" in run.table.frame:
+        blank = (run.status == PENDING) & np.isnan(year)
+        message = f"年度为空，按评价年度（{run.rules.year}年）处理"
+        run.row_issue(blank, "missing-year", message, "warning", "year")
     wrong = (run.status == PENDING) & ~np.isnan(year) & (year != run.rules.year)
     if wrong.any():
         message = f"数据年度与评价年度（{run.rules.year}年）不符，未评价"
@@ -183,15 +214,16 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
         total += item
     adjust = np.zeros(len(idx))
     for adj in klass.adjust:
-        adjust += np.where(parse(adj.when).condition(run.columns, run.n)[idx], adj.points, 0.0)
+        adjust += np.where(run.condition(adj.when)[idx], adj.points, 0.0)
     total += adjust
     run.adjust[idx] = adjust
     run.total[idx] = total
     _tier_class(run, klass, idx, total)
+    run.decide(members, EVALUATED, f"按“{klass.label}”评价")
 
 
 def _values(run: _Run, ind: Indicator, in_class: np.ndarray) -> np.ndarray:
-    values = indicator_values(ind, run.columns)
+    values = indicator_values(run.expr(ind.formula))
     column = run.values.setdefault(ind.code, np.full(run.n, np.nan))
     column[in_class] = values[in_class]
     return values
@@ -206,8 +238,8 @@ def _score(
     if spec.benchmark == "pooled":
         ratio = parse(ind.formula).as_ratio()
         assert ratio is not None  # checked when the rules were loaded
-        numerator = np.asarray(ratio[0](run.columns, run.n), dtype=float)[idx]
-        denominator = np.asarray(ratio[1](run.columns, run.n), dtype=float)[idx]
+        numerator = np.asarray(run.expr(ratio[0].text), dtype=float)[idx]
+        denominator = np.asarray(run.expr(ratio[1].text), dtype=float)[idx]
     item = scoring.score_indicator(
         ind, values[idx], groups=groups, numerator=numerator, denominator=denominator
     )
@@ -227,7 +259,7 @@ def _tier_class(run: _Run, klass: EvalClass, idx: np.ndarray, total: np.ndarray)
     spec = klass.tiers
     rank = tiers.rank_scores(total)
     tier = tiers.base_tiers(total, rank, spec)
-    masks = [parse(r.when).condition(run.columns, run.n)[idx] for r in spec.rule]
+    masks = [run.condition(r.when)[idx] for r in spec.rule]
     tier, moved_by = tiers.apply_tier_rules(tier, masks, spec)
     run.rank[idx] = rank
     order = spec.order

@@ -66,7 +66,8 @@ class Evaluation:
 
     def summary(self, by: str = "park") -> pd.DataFrame:
         """Per group (and for the whole county, row '合计'): firms per status and tier, and pooled
-        per-mu figures over the evaluated firms (Σtax / Σland, never a mean of ratios)."""
+        per-mu figures over the evaluated firms that hold land (Σtax / Σland over the firms that
+        reported the figure, never a mean of ratios)."""
         if by in self.results.columns:
             keys = self.results[by]
         elif by in self.inputs.columns:
@@ -84,10 +85,11 @@ class Evaluation:
                 int
             )
         land = self.inputs["land_mu"].to_numpy(dtype=float)
-        frame["land_mu"] = np.where(evaluated & np.isfinite(land), land, 0.0)
+        has_land = evaluated & (land > 0)  # firms scored per m² of rented floor hold no land
+        frame["land_mu"] = np.where(has_land, land, 0.0)
         for fig in SUMMARY_FIGURES[1:]:
             values = self.inputs[fig].to_numpy(dtype=float)
-            known = evaluated & np.isfinite(values) & np.isfinite(land)
+            known = has_land & np.isfinite(values)
             frame[fig] = np.where(known, values, 0.0)
             frame[f"_land_{fig}"] = np.where(known, land, 0.0)
             frame[f"_known_{fig}"] = known.astype(int)

@@ -17,14 +17,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import MujunError
+
 MAX_LENGTH = 2000
+MAX_DEPTH = 60  # nesting deeper than this is refused before anything recurses over it
+MAX_CONSTANT = 1e300
 
 Array = np.ndarray
 Columns = Mapping[str, Array]
 
 
-class ExpressionError(ValueError):
-    """An expression that is not allowed or cannot be evaluated."""
+class ExpressionError(MujunError, ValueError):
+    """An expression that is not allowed or cannot be evaluated (a ValueError too, so that the
+    rules models report it with its key and line)."""
 
 
 def _where(cond: Any, a: Any, b: Any) -> Any:
@@ -165,8 +170,11 @@ class Expression:
 
     def __call__(self, columns: Columns, n: int) -> Array:
         """Evaluate on columns of length n; the result always has length n."""
-        with np.errstate(all="ignore"):
-            value = _evaluate(self.tree, columns)
+        try:
+            with np.errstate(all="ignore"):
+                value = _evaluate(self.tree, columns)
+        except (ArithmeticError, RecursionError, TypeError) as exc:
+            raise ExpressionError(f"cannot evaluate {self.text!r}: {exc}") from None
         arr = np.asarray(value)
         if arr.ndim == 0:
             return np.full(n, arr.item(), dtype=arr.dtype if arr.dtype.kind != "U" else object)
@@ -202,7 +210,20 @@ def parse(text: str, known: Iterable[str] | None = None) -> Expression:
         module = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"cannot parse {text!r}: {exc.msg}") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExpressionError(f"expression too complex: {text[:60]!r}…") from None
+    if _depth(module) > MAX_DEPTH:
+        raise ExpressionError(f"expression nested more than {MAX_DEPTH} levels deep: {text!r}")
+    lists_after_in = {
+        id(right)
+        for node in ast.walk(module)
+        if isinstance(node, ast.Compare)
+        for op, right in zip(node.ops, node.comparators, strict=True)
+        if isinstance(op, (ast.In, ast.NotIn))
+    }
     for node in ast.walk(module):
+        if isinstance(node, (ast.Tuple, ast.List)) and id(node) not in lists_after_in:
+            raise ExpressionError(f"a list is only allowed after 'in': {text!r}")
         _check_node(node, text)
     expr = _wrap(module.body)
     if known is not None:
@@ -212,6 +233,16 @@ def parse(text: str, known: Iterable[str] | None = None) -> Expression:
             also = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise ExpressionError(f"unknown field {name!r} in {text!r}{also}")
     return expr
+
+
+def _depth(root: ast.AST) -> int:
+    """Nesting depth of a syntax tree, measured without recursion."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def _is_constant(node: ast.AST) -> bool:
@@ -244,6 +275,8 @@ def _check_node(node: ast.AST, text: str) -> None:
     if isinstance(node, ast.Constant):
         if not isinstance(node.value, (int, float, str, bool)):
             raise ExpressionError(f"constant {node.value!r} is not allowed in {text!r}")
+        if isinstance(node.value, (int, float)) and not abs(node.value) <= MAX_CONSTANT:
+            raise ExpressionError(f"number out of range in {text!r}")
         return
     if isinstance(node, ast.Compare):
         for op, right in zip(node.ops, node.comparators, strict=False):
@@ -261,7 +294,12 @@ def _check_node(node: ast.AST, text: str) -> None:
 
 def _evaluate(node: ast.AST, columns: Columns) -> Any:
     if isinstance(node, ast.Constant):
-        return float(node.value) if type(node.value) is int else node.value
+        value = node.value
+        return (
+            np.float64(value)
+            if isinstance(value, (int, float)) and type(value) is not bool
+            else value
+        )
     if isinstance(node, ast.Name):
         try:
             return columns[node.id]
@@ -291,17 +329,29 @@ def _evaluate(node: ast.AST, columns: Columns) -> Any:
         assert isinstance(node.func, ast.Name)
         fn = FUNCTIONS[node.func.id][0]
         return fn(*(_evaluate(a, columns) for a in node.args))
-    raise ExpressionError(f"cannot evaluate {ast.unparse(node)!r}")  # unreachable after checks
+    raise ExpressionError(f"cannot evaluate {ast.unparse(node)!r}")
 
 
-def _is_text(arr: np.ndarray) -> bool:
-    """Text values: str arrays, or object arrays whose first present value is a str."""
+def _is_text(arr: np.ndarray) -> bool | None:
+    """True for text, False for numbers, None when unknown (an object column with no value)."""
     if arr.dtype.kind in "US":
         return True
     if arr.dtype.kind != "O":
         return False
     present = arr[~pd.isna(arr)] if arr.ndim else arr.reshape(1)
-    return bool(len(present)) and isinstance(present.flat[0], str)
+    return isinstance(present.flat[0], str) if len(present) else None
+
+
+def _compare_values(op: Callable[[Any, Any], Any], a: np.ndarray, b: np.ndarray) -> Any:
+    """Compare element-wise, missing text like NaN: false, except for != (None < 'A' is no
+    error)."""
+    if a.dtype.kind != "O" and b.dtype.kind != "O":
+        return op(a, b)
+    missing = np.asarray(pd.isna(a)) | np.asarray(pd.isna(b))
+    a = np.where(pd.isna(a), "", a) if a.dtype.kind == "O" else a
+    b = np.where(pd.isna(b), "", b) if b.dtype.kind == "O" else b
+    result = np.asarray(op(a, b), dtype=bool)
+    return result | missing if op is operator.ne else result & ~missing
 
 
 def _compare(node: ast.Compare, columns: Columns) -> Any:
@@ -312,7 +362,8 @@ def _compare(node: ast.Compare, columns: Columns) -> Any:
             assert isinstance(right_node, (ast.Tuple, ast.List))
             options = [_evaluate(e, columns) for e in right_node.elts]
             texts = {isinstance(o, str) for o in options}
-            if len(texts) > 1 or (texts and _is_text(np.asarray(left)) != texts.pop()):
+            left_text = _is_text(np.asarray(left))
+            if len(texts) > 1 or (texts and left_text is not None and left_text != texts.pop()):
                 raise ExpressionError(f"cannot compare text with a number: {ast.unparse(node)!r}")
             hit = np.isin(
                 np.asarray(left),
@@ -326,10 +377,10 @@ def _compare(node: ast.Compare, columns: Columns) -> Any:
             right = _evaluate(right_node, columns)
             a, b = np.asarray(left), np.asarray(right)
             text_a, text_b = _is_text(a), _is_text(b)
-            if text_a != text_b:
+            if None not in (text_a, text_b) and text_a != text_b:
                 raise ExpressionError(f"cannot compare text with a number: {ast.unparse(node)!r}")
             try:
-                part = _COMPARE[type(op)](a, b)
+                part = _compare_values(_COMPARE[type(op)], a, b)
             except TypeError:
                 raise ExpressionError(f"cannot compare {ast.unparse(node)!r}") from None
         result = np.logical_and(result, part)

@@ -12,9 +12,8 @@ import numpy as np
 import pandas as pd
 
 from . import codes, units
-from .expr import parse
-from .fields import EMISSION_PARTS, FIELDS
-from .rules import Indicator, Rules
+from .fields import EMISSION_PARTS, FIELDS, LAND_PARTS
+from .rules import Rules
 
 
 class FieldColumns(Mapping[str, np.ndarray]):
@@ -65,9 +64,7 @@ class FieldColumns(Mapping[str, np.ndarray]):
 
     def _build(self, code: str) -> np.ndarray:
         if code == "land_mu":
-            owned, leased, let = (
-                self._raw(c) for c in ("land_owned_mu", "land_leased_mu", "land_let_mu")
-            )
+            owned, leased, let = (self._raw(c) for c in LAND_PARTS)
             return units.sum_known([owned, leased, -let])
         if code == "industry_division":
             if "industry_code" not in self._frame:
@@ -92,7 +89,23 @@ class FieldColumns(Mapping[str, np.ndarray]):
         return self._raw(code)
 
 
-def indicator_values(indicator: Indicator, columns: FieldColumns) -> np.ndarray:
-    """The indicator's value for every row; division by zero and infinities become NaN."""
-    values = np.asarray(parse(indicator.formula)(columns, columns.n), dtype=float)
+def source_fields(names: set[str]) -> set[str]:
+    """The input fields behind a set of field names: derived fields bring the fields they are
+    computed from (land_mu its land parts, energy_tce its carriers, …)."""
+    behind = {
+        "land_mu": LAND_PARTS,
+        "industry_division": ("industry_code",),
+        "years_operating": ("established",),
+        "energy_tce": tuple(units.ENERGY_CARRIERS),
+        "emissions_t": EMISSION_PARTS,
+    }
+    out = set(names)
+    for name in names:
+        out.update(behind.get(name, ()))
+    return out
+
+
+def indicator_values(raw: np.ndarray) -> np.ndarray:
+    """An indicator's values from its formula's result: infinities become NaN (missing)."""
+    values = np.asarray(raw, dtype=float)
     return np.where(np.isfinite(values), values, np.nan)

@@ -38,16 +38,18 @@ def read_frame(path: Path) -> tuple[pd.DataFrame, str]:
                 return frame, ""
             except UnicodeDecodeError:
                 continue
+            except pd.errors.EmptyDataError:
+                raise DataError(f"{path}: the file is empty") from None
             except pd.errors.ParserError as exc:
                 raise DataError(f"{path}: not a readable CSV file: {exc}") from None
         raise DataError(f"{path}: the text is neither UTF-8 nor GBK/GB18030")
     if suffix in (".xlsx", ".xlsm", ".xls"):
         try:
-            frame = pd.read_excel(path, sheet_name=0, dtype=str, engine="calamine")
+            with pd.ExcelFile(path, engine="calamine") as book:
+                sheet = str(book.sheet_names[0])
+                return pd.read_excel(book, sheet_name=sheet, dtype=str), sheet
         except Exception as exc:  # calamine raises its own types; translate them all
             raise DataError(f"{path}: not a readable workbook: {exc}") from None
-        sheets = pd.ExcelFile(path, engine="calamine").sheet_names
-        return frame, str(sheets[0]) if sheets else ""
     raise DataError(f"{path}: unsupported file type {suffix!r} (use .csv, .xlsx or .xls)")
 
 

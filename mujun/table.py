@@ -81,7 +81,10 @@ class EnterpriseTable:
             )
         )
         out: dict[str, object] = {}
-        code = _clean_text(frame["credit_code"]).str.normalize("NFKC").str.upper()
+        code = _clean_text(frame["credit_code"])
+        if not code.str.isascii().fillna(True).all():  # full-width letters and digits → ASCII
+            code = code.str.normalize("NFKC")
+        code = code.str.upper()
         out["credit_code"] = code
         found.append(_check_keys(code, origin))
         for name in INPUT_FIELDS:

@@ -145,10 +145,63 @@ def test_refuses_to_replace_a_folder_that_is_not_a_run(
     assert (precious / "keep.txt").read_text() == "x"
 
 
-def test_missing_data_file_exits_1(files: dict[str, Path], tmp_path: Path) -> None:
+def test_missing_data_file_is_an_argument_error(files: dict[str, Path], tmp_path: Path) -> None:
     rc, text = invoke("run", "-r", files["rules"], "-d", tmp_path / "none.csv", "-o", tmp_path)
-    assert rc == 1
+    assert rc == 2
     assert "none.csv" in text
+
+
+def test_unreadable_data_exits_1(files: dict[str, Path], tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    rc, text = invoke("run", "-r", files["rules"], "-d", empty, "-o", tmp_path / "o")
+    assert rc == 1
+    assert "empty" in text
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_folder_with_a_foreign_manifest_is_not_replaced(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    extension = tmp_path / "ext"
+    (extension / "src").mkdir(parents=True)
+    (extension / "manifest.json").write_text('{"name": "a browser extension"}')
+    (extension / "src" / "code.js").write_text("x")
+    rc, _ = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", extension)
+    assert rc == 2
+    assert (extension / "src" / "code.js").read_text() == "x"
+
+
+def test_a_run_folder_holding_other_files_is_not_replaced(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)[0] == 0
+    (out / "my-notes.docx").write_text("notes")
+    rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)
+    assert rc == 2
+    assert "my-notes.docx" in text
+    assert (out / "my-notes.docx").read_text() == "notes"
+
+
+def test_replacing_a_run_leaves_neighbours_alone(files: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "res"
+    neighbour = tmp_path / ".res.old"
+    neighbour.mkdir()
+    (neighbour / "keep.txt").write_text("x")
+    for _ in range(2):
+        assert invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)[0] == 0
+    assert (neighbour / "keep.txt").read_text() == "x"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".res")) == [".res.old"]
+
+
+def test_text_condition_on_an_absent_column_is_false(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    rules = tmp_path / "park.toml"
+    rules.write_text(RULES.replace('when = "land_mu > 0', "when = \"park > 'A' or land_mu > 0"))
+    rc, text = invoke("run", "-r", rules, "-d", files["data"], "-o", tmp_path / "o")
+    assert rc == 0, text  # no park column: the comparison is simply false, not a crash
 
 
 def test_check_prints_issues_and_writes_nothing(files: dict[str, Path], tmp_path: Path) -> None:

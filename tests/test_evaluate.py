@@ -756,3 +756,40 @@ def test_scaling_land_keeps_ranks_and_tiers_under_pooled(
 
 def test_public_api() -> None:
     assert mujun.evaluate is evaluate
+
+
+def test_unreadable_value_in_a_field_the_rules_never_use_is_a_warning() -> None:
+    rules = one_class_rules(TAX_FIXED)
+    got = evaluate(frame(land_owned_mu=[10.0, 10.0], tax_paid=[50.0, 50.0], water_t=["—", "3"]),
+                   rules)  # fmt: skip
+    assert text(got.results["status"]) == ["evaluated", "evaluated"]
+    issue = got.issues[got.issues["code"] == "non-numeric-value"].iloc[0]
+    assert (issue["field"], issue["severity"]) == ("water_t", "warning")
+    # the same fault in a field the rules do use still rejects the firm
+    used = evaluate(frame(land_owned_mu=[10.0, 10.0], tax_paid=["—", 50.0]), rules)
+    assert text(used.results["status"]) == ["rejected", "evaluated"]
+
+
+def test_unreadable_land_part_rejects_even_though_rules_name_only_land_mu() -> None:
+    rules = one_class_rules(TAX_FIXED)
+    got = evaluate(
+        frame(land_owned_mu=[10.0, 10.0], land_leased_mu=["两亩", 2.0], tax_paid=[50.0, 50.0]),
+        rules,
+    )
+    assert text(got.results["status"]) == ["rejected", "evaluated"]
+
+
+def test_blank_year_is_evaluated_as_the_rules_year_with_a_warning() -> None:
+    rules = one_class_rules(TAX_FIXED)
+    got = evaluate(frame(year=[YEAR, None], land_owned_mu=[10.0, 10.0], tax_paid=[5.0, 5.0]),
+                   rules)  # fmt: skip
+    assert got.results["year"].tolist() == [YEAR, YEAR]
+    assert text(got.results["status"]) == ["evaluated", "evaluated"]
+    blank = got.issues[got.issues["code"] == "missing-year"]
+    assert blank["row"].tolist() == [3] and blank["severity"].tolist() == ["warning"]
+
+
+def test_evaluated_rows_name_their_class_as_the_reason() -> None:
+    got = evaluate(frame(land_owned_mu=[10.0], tax_paid=[5.0]), one_class_rules(TAX_FIXED))
+    label = one_class_rules(TAX_FIXED).classes[0].label
+    assert text(got.results["status_reason"]) == [f"按“{label}”评价"]

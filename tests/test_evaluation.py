@@ -150,3 +150,31 @@ def test_repr(evaluation: Evaluation) -> None:
     shown = repr(evaluation)
     assert "7 rows" in shown
     assert evaluation.rules.name in shown
+
+
+def test_firms_scored_per_floor_area_do_not_inflate_per_mu_figures() -> None:
+    rules = parse_rules(
+        RULES_TEXT.replace('when = "land_mu >= 3"', 'when = "floor_area_m2 > 0"').replace(
+            'formula = "tax_paid / land_mu"\n  weight = 100',
+            'formula = "tax_paid / floor_area_m2"\n  weight = 100',
+        )
+    )
+    frame = pd.DataFrame(
+        {
+            "credit_code": [credit_code(i) for i in range(4)],
+            "year": YEAR,
+            "park": "园区",
+            "above_scale": [True, True, False, False],
+            "land_owned_mu": [10.0, 10.0, None, None],
+            "floor_area_m2": [None, None, 500.0, 800.0],
+            "tax_paid": [100.0, 100.0, 50.0, 60.0],
+            "revenue": [1000.0, 1000.0, 200.0, 300.0],
+        }
+    )
+    got = evaluate(frame, rules)
+    assert (got.results["status"] == "evaluated").all()
+    county = got.summary(by="park").set_index("park").loc["合计"]
+    # only the two firms with land count: 200 / 20 = 10 万元/亩, 2000 / 20 = 100
+    assert county["tax_per_mu"] == pytest.approx(10.0)
+    assert county["revenue_per_mu"] == pytest.approx(100.0)
+    assert county["land_mu"] == pytest.approx(20.0)

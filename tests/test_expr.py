@@ -308,3 +308,24 @@ def test_as_ratio_not_a_ratio() -> None:
     assert parse("a + b").as_ratio() is None
     assert parse("a / b * 100").as_ratio() is None
     assert parse("a").as_ratio() is None
+
+
+def test_text_column_with_no_value_compares_like_missing() -> None:
+    blank = {"park": np.array([None, None], dtype=object)}
+    same(parse("park == '东区'")(blank, 2), [0, 0])
+    same(parse("park != '东区'")(blank, 2), [1, 1])
+    same(parse("park > 'A'")(blank, 2), [0, 0])
+    same(parse("park in ('东区', '西区')")(blank, 2), [0, 0])
+
+
+def test_ordering_of_text_with_a_missing_value() -> None:
+    mixed = {"park": np.array(["B", None, "A"], dtype=object)}
+    same(parse("park > 'A'")(mixed, 3), [1, 0, 0])
+
+
+@pytest.mark.parametrize(
+    "text", ["10**10**10 > 1", "0 ** -1", "-" * 1900 + "1", "(1, 2)", "[1] * 3", "1" + "0" * 400]
+)
+def test_arithmetic_that_cannot_work_is_an_expression_error(text: str) -> None:
+    with pytest.raises(ExpressionError):
+        parse(text)({}, 1)

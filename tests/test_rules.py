@@ -334,3 +334,23 @@ def test_load_rules_not_utf8(tmp_path: Path) -> None:
         load_rules(path)
     assert str(info.value).startswith(str(path))
     assert "UTF-8" in str(info.value)
+
+
+@pytest.mark.parametrize("bad", ["nan", "inf", "-inf"])
+def test_nan_and_inf_are_refused(bad: str) -> None:
+    text = replaced("points = 2", f"points = {bad}")
+    err = error_of(text)
+    assert err.key == "class[0].adjust[0].points"
+    assert err.line == line_no(text, f"points = {bad}")
+
+
+@pytest.mark.parametrize(
+    "condition",
+    ["10**10**10 > 1", "1" + "0" * 400 + " > 1", "0 ** -1 > tax_paid", "-" * 1900 + "1 > 0",
+     "(1, 2)", "industry_code == 3311", "park > 1", "park in (1, 2)"],
+)  # fmt: skip
+def test_expressions_that_cannot_work_are_rules_errors(condition: str) -> None:
+    text = replaced('when = "high_tech"', f'when = "{condition}"')
+    err = error_of(text)
+    assert err.key == "class[0].adjust[0].when"
+    assert err.line == line_no(text, 'when = "' + condition[:20])

@@ -1,12 +1,13 @@
 """A run folder (DESIGN §6), written whole or not at all.
 
 Files go to a hidden temporary folder beside the target, which is renamed into place at the end.
-An existing target is replaced only when it is itself a run folder (it has a manifest.json), so
-a mistyped --out can never wipe unrelated files.
+An existing target is replaced only when it is empty or an earlier run holding nothing but the
+files its manifest lists, so a mistyped --out can never wipe unrelated files.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -35,30 +36,59 @@ def write_run(evaluation: Evaluation, out_dir: str | Path, *, status: str = "试
     if status not in RUN_STATUSES:
         raise ExportError(f"run status must be one of {RUN_STATUSES}, got {status!r}")
     out = Path(out_dir)
-    if out.exists() and (
-        not out.is_dir() or (any(out.iterdir()) and not (out / "manifest.json").is_file())
-    ):
-        raise ExportError(f"{out} exists and is not a mujun run folder; choose another --out")
+    if out.exists():
+        _check_replaceable(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new.", dir=out.parent))
     try:
         write_csv(evaluation.results, tmp / "results.csv")
         write_parquet(evaluation.results, tmp / "results.parquet")
         write_issues_csv(evaluation.issues, tmp / "issues.csv")
         write_json(manifest(evaluation, status), tmp / "manifest.json")
         tmp.chmod(0o755)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
+        _swap_into_place(tmp, out)
     except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
         raise ExportError(f"cannot write {out}: {exc}") from None
-    except BaseException:
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
+
+
+def _check_replaceable(out: Path) -> None:
+    """Only an empty folder or an earlier run holding nothing but its own files is replaced."""
+    if not out.is_dir():
+        raise ExportError(f"{out} exists and is not a folder; choose another --out")
+    entries = {p.name for p in out.iterdir()}
+    if not entries:
+        return
+    try:
+        previous = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        listed = {Path(f).parts[0] for f in previous["files"]}
+        is_run = isinstance(previous, dict) and "mujun_version" in previous
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        is_run, listed = False, set()
+    if not is_run:
+        raise ExportError(f"{out} exists and is not a mujun run folder; choose another --out")
+    extra = sorted(entries - listed)
+    if extra:
+        raise ExportError(
+            f"{out} holds files that are not part of the earlier run "
+            f"({', '.join(extra[:5])}); move them or choose another --out"
+        )
+
+
+def _swap_into_place(new: Path, out: Path) -> None:
+    """Rename `new` to `out`; an existing `out` is set aside under a fresh name and removed only
+    once the new folder is in place (restored if the rename fails)."""
+    if not out.exists():
+        new.rename(out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+    old.rmdir()
+    out.rename(old)
+    try:
+        new.rename(out)
+    except OSError:
+        old.rename(out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

@@ -83,7 +83,9 @@ Positive = Annotated[float, Field(gt=0)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 class EnergyRules(_Model):
@@ -324,16 +326,6 @@ class Rules(_Model):
     _path: str = PrivateAttr(default="")
     _sha256: str = PrivateAttr(default="")
 
-    @field_validator("classes")
-    @classmethod
-    def _unique_classes(cls, classes: list[EvalClass]) -> list[EvalClass]:
-        codes = [c.code for c in classes]
-        dupes = sorted({c for c in codes if codes.count(c) > 1})
-        if dupes:
-            where = ", ".join(f"class[{i}]" for i, c in enumerate(codes) if c in dupes)
-            raise ValueError(f"class codes repeat: {dupes} ({where})")
-        return classes
-
     @property
     def path(self) -> str:
         """The file the rules were read from ('' when built in code)."""
@@ -343,6 +335,15 @@ class Rules(_Model):
     def sha256(self) -> str:
         """sha256 of the rules file's bytes (of the TOML text when built from text)."""
         return self._sha256
+
+    def fields_used(self) -> set[str]:
+        """Every field an expression or a `by` of these rules names (derived fields as named)."""
+        texts = [e.when for e in self.exclude]
+        for c in self.classes:
+            texts += [c.when, *(i.formula for i in c.indicators), *(a.when for a in c.adjust)]
+            texts += [r.when for r in c.tiers.rule]
+        names = {n for t in texts for n in expr.parse(t).names}
+        return names | {i.score.by for c in self.classes for i in c.indicators if i.score.by}
 
     def indicator_codes(self) -> list[str]:
         """Every indicator code over all classes, in order of first appearance."""
