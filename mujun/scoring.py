@@ -8,7 +8,10 @@ equal length). The stated rules for awkward values:
 - infinite values never reach here: indicator values that are not finite are missing;
 - a benchmark that is not a positive finite number (no member has data, a pooled sum ≤ 0) cannot
   score anyone: the class's items for that indicator score 0 and an issue says why;
-- a group (`by`) without a usable benchmark falls back to the class-wide benchmark.
+- a group (`by`) without a usable benchmark falls back to the class-wide benchmark;
+- a pooled benchmark adds the amounts as reported (a tax refund lowers Σtax), because the
+  published figure is the county's Σtax / Σland; the negative-value rule applies to the firm's
+  own item only.
 """
 
 from __future__ import annotations
