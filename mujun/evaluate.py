@@ -225,7 +225,7 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
 def _values(run: _Run, ind: Indicator, in_class: np.ndarray) -> np.ndarray:
     values = indicator_values(run.expr(ind.formula))
     column = run.values.setdefault(ind.code, np.full(run.n, np.nan))
-    column[in_class] = values[in_class]
+    np.copyto(column, values, where=in_class)
     return values
 
 
