@@ -87,8 +87,8 @@ def _print_issues(issues: pd.DataFrame) -> None:
         return
     by_code = issues.groupby(["severity", "code"]).size().reset_index(name="n")
     summary = Table("级别", "代码", "条数", title="数据问题汇总")
-    for row in by_code.itertuples(index=False):
-        summary.add_row(str(row.severity), str(row.code), str(row.n))
+    for severity, code, n in by_code[["severity", "code", "n"]].to_numpy():
+        summary.add_row(str(severity), str(code), str(n))
     out_console.print(summary)
     shown = issues.sort_values(["severity", "file", "row"]).head(MAX_SHOWN)
     detail = Table(
@@ -101,15 +101,13 @@ def _print_issues(issues: pd.DataFrame) -> None:
         title="数据问题明细"
         + (f"（前{MAX_SHOWN}条，全部见 issues.csv）" if len(issues) > MAX_SHOWN else ""),
     )
-    for r in shown.itertuples(index=False):
-        detail.add_row(
-            str(r.severity),
-            Path(str(r.file)).name,
-            "" if pd.isna(r.row) else str(r.row),
-            str(r.credit_code),
-            str(r.field),
-            str(r.message),
-        )
+    shown = shown.assign(
+        file=shown["file"].map(lambda f: Path(f).name),
+        row=shown["row"].astype("string").fillna(""),
+    )
+    columns = ["severity", "file", "row", "credit_code", "field", "message"]
+    for cells in shown[columns].astype(str).to_numpy():  # at most MAX_SHOWN rows
+        detail.add_row(*cells)
     out_console.print(detail)
 
 

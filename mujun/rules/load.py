@@ -16,17 +16,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import RulesError
-from .models import (
-    Adjustment,
-    EnergyRules,
-    EvalClass,
-    Exclusion,
-    Indicator,
-    Rules,
-    Score,
-    TierRule,
-    Tiers,
-)
+from . import models
+from .models import Rules
 
 
 def load_rules(path: str | Path) -> Rules:
@@ -104,20 +95,11 @@ def _rules_error(exc: ValidationError, text: str, file: str) -> RulesError:
 
 
 def _known_keys() -> list[str]:
+    """Every key any model accepts (for did-you-mean hints)."""
     keys: set[str] = set()
-    for model in (
-        Rules,
-        EnergyRules,
-        Exclusion,
-        EvalClass,
-        Indicator,
-        Score,
-        Adjustment,
-        Tiers,
-        TierRule,
-    ):
-        for name, info in model.model_fields.items():
-            keys.add(info.alias or name)
+    for value in vars(models).values():
+        if isinstance(value, type) and issubclass(value, models.BaseModel):
+            keys.update(info.alias or name for name, info in value.model_fields.items())
     return sorted(keys)
 
 
