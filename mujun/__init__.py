@@ -3,7 +3,7 @@
 from .errors import DataError, ExportError, Issue, MujunError, RulesError
 from .evaluate import evaluate, mujun_version
 from .evaluation import Evaluation
-from .read import read_table
+from .read import apply_corrections, read_sources
 from .rules import Rules, load_rules, parse_rules
 from .table import EnterpriseTable
 
@@ -19,8 +19,9 @@ __all__ = [
     "Rules",
     "RulesError",
     "__version__",
+    "apply_corrections",
     "evaluate",
     "load_rules",
     "parse_rules",
-    "read_table",
+    "read_sources",
 ]

@@ -19,8 +19,10 @@ from .errors import DataError, ExportError, RulesError
 from .evaluate import evaluate, mujun_version
 from .evaluation import Evaluation
 from .export import write_run
-from .read import read_table
+from .export.issues_workbook import write_issues_workbook
+from .read import read_sources
 from .rules import load_rules
+from .template import write_template
 
 app = typer.Typer(
     add_completion=False,
@@ -44,6 +46,14 @@ DataOpt = Annotated[
         dir_okay=False,
     ),
 ]
+CorrectionsOpt = Annotated[
+    Path | None,
+    typer.Option("--corrections", help="approved corrections (异议复核) to apply on top",
+                 exists=True, dir_okay=False),
+]  # fmt: skip
+YearOpt = Annotated[
+    int | None, typer.Option(help="data year of files without a year column (default: rules')")
+]
 MAX_SHOWN = 30
 
 
@@ -52,13 +62,15 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _load(rules: Path, data: list[Path]) -> Evaluation:
+def _load(
+    rules: Path, data: list[Path], corrections: Path | None = None, year: int | None = None
+) -> Evaluation:
     try:
         method = load_rules(rules)
     except RulesError as exc:
         raise _fail(str(exc), 2) from None
     try:
-        table = read_table(data)
+        table = read_sources(data, method, year=year, corrections=corrections)
     except DataError as exc:
         raise _fail(str(exc), 1) from None
     try:
@@ -121,9 +133,12 @@ def run(
     data: DataOpt,
     out: Annotated[Path, typer.Option("--out", "-o", help="output folder (one run)")],
     status: Annotated[str, typer.Option(help="试评价 / 初评 / 终评")] = "试评价",
+    corrections: CorrectionsOpt = None,
+    year: YearOpt = None,
 ) -> None:
-    """Evaluate and write results.csv, results.parquet, issues.csv and manifest.json."""
-    ev = _load(rules, data)
+    """Evaluate and write results.csv, results.parquet, issues.csv, 问题清单.xlsx and
+    manifest.json."""
+    ev = _load(rules, data, corrections, year)
     try:
         folder = write_run(ev, out, status=status)
     except ExportError as exc:
@@ -139,12 +154,44 @@ def run(
 
 
 @app.command()
-def check(rules: RulesOpt, data: DataOpt) -> None:
-    """Read and check only: print the issue table, write nothing."""
-    ev = _load(rules, data)
+def check(
+    rules: RulesOpt,
+    data: DataOpt,
+    report: Annotated[
+        Path, typer.Option("--report", help="where to write the issue workbook")
+    ] = Path("问题清单.xlsx"),
+    corrections: CorrectionsOpt = None,
+    year: YearOpt = None,
+) -> None:
+    """Read and check only: print the problems and write them to 问题清单.xlsx."""
+    ev = _load(rules, data, corrections, year)
     _print_statuses(ev)
     _print_issues(ev.issues)
+    try:
+        write_issues_workbook(
+            ev.issues, report, title=f"{ev.rules.region}{ev.rules.year}年度数据问题清单"
+        )
+    except (OSError, ExportError) as exc:
+        raise _fail(f"cannot write {report}: {exc}", 2) from None
+    out_console.print(f"问题清单已写入 {report}", highlight=False)
     raise typer.Exit(1 if _has_errors(ev) else 0)
+
+
+@app.command()
+def template(
+    rules: RulesOpt,
+    out: Annotated[Path, typer.Option("--out", "-o", help="the workbook to write (.xlsx)")],
+) -> None:
+    """Write a blank data-collection workbook (数据采集表) for the fields the rules need."""
+    try:
+        method = load_rules(rules)
+    except RulesError as exc:
+        raise _fail(str(exc), 2) from None
+    try:
+        written = write_template(method, out)
+    except OSError as exc:
+        raise _fail(f"cannot write {out}: {exc}", 2) from None
+    out_console.print(f"数据采集表已写入 {written}", highlight=False)
 
 
 @app.command()

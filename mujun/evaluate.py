@@ -24,7 +24,7 @@ from .evaluation import RESULT_COLUMNS, STATUSES, SUMMARY_FIGURES, Evaluation
 from .expr import ExpressionError, parse
 from .indicators import FieldColumns, indicator_values, source_fields
 from .rules import EvalClass, Indicator, Rules
-from .table import EnterpriseTable
+from .table import EnterpriseTable, describe
 
 PENDING = -1
 EVALUATED, EXEMPT, DEFERRED, REJECTED = (
@@ -323,6 +323,16 @@ def _provenance(run: _Run, results: pd.DataFrame) -> dict[str, Any]:
             "path": run.rules.path,
             "sha256": run.rules.sha256,
         },
-        "inputs": [{"file": s.file, "sha256": s.sha256, "rows": s.rows} for s in run.table.sources],
+        "inputs": [
+            {
+                "file": s.file,
+                "sha256": s.sha256,
+                "rows": s.rows,
+                "used": s.used,
+                "skipped": s.skipped,
+            }
+            for s in run.table.sources
+        ],
         "rows": {"input": run.n, **{s: int(counts.get(s, 0)) for s in STATUSES}},
+        "corrections": ([] if run.table.corrections is None else describe(run.table.corrections)),
     }

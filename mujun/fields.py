@@ -1,7 +1,9 @@
 """The canonical input fields of an EnterpriseTable: the single source of truth (DESIGN §3).
 
 Money is in 万元, land in 亩, energy in 吨标准煤 (tce), people in 人. Every other module asks this
-one what a field is called, what type it has and which values it may take.
+one what a field is called, what type it has, which values it may take, which headers departments
+use for it (`aliases`, matched after the unit in brackets is taken off), which department fills it
+in and what it means (its 口径, shown in data-collection templates).
 """
 
 from __future__ import annotations
@@ -10,6 +12,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["key", "text", "int", "number", "bool", "date"]
+
+TAX, STATS, LAND, POWER, ENV, BUREAU = (
+    "税务局",
+    "统计局",
+    "自然资源局",
+    "供电公司",
+    "生态环境局",
+    "经信局",
+)
+DEPARTMENTS = (BUREAU, TAX, STATS, LAND, POWER, ENV)
 
 
 @dataclass(frozen=True)
@@ -27,72 +39,98 @@ class Field:
     minimum: float | None = None
     positive: bool = False
     derived: bool = False
+    aliases: tuple[str, ...] = ()
+    department: str = BUREAU
+    note: str = ""
 
 
-def _f(code: str, kind: Kind, label: str, unit: str = "", **kw: object) -> Field:
-    return Field(code, kind, label, unit, **kw)  # type: ignore[arg-type]
+def _f(code: str, kind: Kind, label: str, unit: str = "", *aliases: str, **kw: object) -> Field:
+    return Field(code, kind, label, unit, aliases=(label, *aliases), **kw)  # type: ignore[arg-type]
 
 
 _ALL: tuple[Field, ...] = (
     # identity
-    _f("credit_code", "key", "统一社会信用代码"),
-    _f("year", "int", "年度"),
-    _f("name", "text", "企业名称"),
-    _f("park", "text", "所属园区"),
-    _f("industry_code", "text", "行业代码"),
-    _f("above_scale", "bool", "规模以上企业"),
-    _f("established", "date", "成立（投产）日期"),
+    _f("credit_code", "key", "统一社会信用代码", "", "社会信用代码", "信用代码", "纳税人识别号",
+       "统一代码", note="18位，按文本填写，不得用科学计数法"),
+    _f("year", "int", "年度", "", "年份", "数据年度", "评价年度", note="数据所属年度，如2022"),
+    _f("name", "text", "企业名称", "", "单位名称", "纳税人名称", "企业（单位）名称", "公司名称"),
+    _f("park", "text", "所属园区", "", "园区", "乡镇(街道)", "乡镇（街道）", "所属乡镇", "乡镇",
+       "街道", "所在园区", note="所在园区或乡镇（街道）"),
+    _f("industry_code", "text", "行业代码", "", "国民经济行业代码", "所属行业代码", "行业小类代码",
+       department=STATS, note="GB/T 4754-2017 行业代码（2～4位数字）"),
+    _f("above_scale", "bool", "是否规上", "", "规模", "是否规模以上", "规模以上企业", "规上企业",
+       department=STATS, note="规模以上工业企业填“是”"),
+    _f("established", "date", "成立日期", "", "投产日期", "成立（投产）日期", "成立时间",
+       "注册日期", note="营业执照成立日期或投产日期"),
     # land
-    _f("land_owned_mu", "number", "自有用地", "亩", minimum=0),
-    _f("land_leased_mu", "number", "租用用地", "亩", minimum=0),
-    _f("land_let_mu", "number", "出租用地", "亩", minimum=0),
-    _f("floor_area_m2", "number", "租赁厂房面积", "平方米", minimum=0, positive=True),
+    _f("land_owned_mu", "number", "自有用地", "亩", "用地面积", "土地面积", "自有用地面积",
+       "实际用地面积", "土地使用权面积", minimum=0, department=LAND,
+       note="持有土地使用权证的用地面积"),
+    _f("land_leased_mu", "number", "租用用地", "亩", "租用用地面积", "租赁用地", minimum=0,
+       department=LAND, note="租用他人土地或按厂房折算的用地面积"),
+    _f("land_let_mu", "number", "出租用地", "亩", "出租用地面积", "出租土地", minimum=0,
+       department=LAND, note="出租给其他企业的用地面积（将被扣除）"),
+    _f("floor_area_m2", "number", "租赁厂房面积", "平方米", "厂房面积", "租赁面积", minimum=0,
+       positive=True, department=LAND, note="租赁标准厂房的建筑面积"),
     # money
-    _f("tax_paid", "number", "实缴税金", "万元"),
-    _f("revenue", "number", "营业收入", "万元", minimum=0),
-    _f("output_value", "number", "工业总产值", "万元", minimum=0),
-    _f("value_added", "number", "工业增加值", "万元"),
-    _f("rd_expense", "number", "研发经费支出", "万元", minimum=0),
-    _f("tech_investment", "number", "技术改造投资", "万元", minimum=0),
+    _f("tax_paid", "number", "实缴税金", "万元", "税收", "实缴税收", "税收实际贡献", "入库税收",
+       "评价税收", "实际入库税收", "纳税总额", department=TAX,
+       note="评价年度实际入库的各项税收（不含减免退税）"),
+    _f("revenue", "number", "营业收入", "万元", "主营业务收入", "销售收入", "开票销售",
+       "开票销售收入", "营业收入总额", minimum=0, department=STATS, note="评价年度营业收入"),
+    _f("output_value", "number", "工业总产值", "万元", "总产值", minimum=0, department=STATS),
+    _f("value_added", "number", "工业增加值", "万元", "增加值", department=STATS),
+    _f("rd_expense", "number", "研发经费支出", "万元", "研发经费", "R&D经费支出", "R&D经费",
+       "研发费用", "研究与试验发展经费支出", minimum=0, department=STATS),
+    _f("tech_investment", "number", "技术改造投资", "万元", "技改投资", "技术改造投资额",
+       minimum=0, department=STATS),
     # energy by carrier (natural units) and in total
-    _f("electricity_kwh", "number", "用电量", "千瓦时", minimum=0),
-    _f("gas_m3", "number", "天然气消费量", "立方米", minimum=0),
-    _f("coal_t", "number", "原煤消费量", "吨", minimum=0),
-    _f("washed_coal_t", "number", "洗精煤消费量", "吨", minimum=0),
-    _f("coke_t", "number", "焦炭消费量", "吨", minimum=0),
-    _f("fuel_oil_t", "number", "燃料油消费量", "吨", minimum=0),
-    _f("petrol_t", "number", "汽油消费量", "吨", minimum=0),
-    _f("diesel_t", "number", "柴油消费量", "吨", minimum=0),
-    _f("lpg_t", "number", "液化石油气消费量", "吨", minimum=0),
-    _f("heat_gj", "number", "热力消费量", "百万千焦", minimum=0),
-    _f("energy_tce", "number", "综合能耗", "吨标准煤", minimum=0),
+    _f("electricity_kwh", "number", "用电量", "千瓦时", "用电", "总用电量", "全年用电量",
+       "售电量", minimum=0, department=POWER, note="评价年度全年用电量"),
+    _f("gas_m3", "number", "天然气消费量", "立方米", "天然气", "用气量", minimum=0,
+       department=STATS),
+    _f("coal_t", "number", "原煤消费量", "吨", "原煤", minimum=0, department=STATS),
+    _f("washed_coal_t", "number", "洗精煤消费量", "吨", "洗精煤", minimum=0, department=STATS),
+    _f("coke_t", "number", "焦炭消费量", "吨", "焦炭", minimum=0, department=STATS),
+    _f("fuel_oil_t", "number", "燃料油消费量", "吨", "燃料油", minimum=0, department=STATS),
+    _f("petrol_t", "number", "汽油消费量", "吨", "汽油", minimum=0, department=STATS),
+    _f("diesel_t", "number", "柴油消费量", "吨", "柴油", minimum=0, department=STATS),
+    _f("lpg_t", "number", "液化石油气消费量", "吨", "液化石油气", minimum=0, department=STATS),
+    _f("heat_gj", "number", "热力消费量", "百万千焦", "热力", minimum=0, department=STATS),
+    _f("energy_tce", "number", "综合能耗", "吨标准煤", "综合能源消费量", "能源消费总量",
+       minimum=0, department=STATS, note="综合能源消费量（当量值或等价值，按本地口径）"),
     # emissions
-    _f("emissions_t", "number", "主要污染物排放量", "吨", minimum=0),
-    _f("cod_t", "number", "化学需氧量排放量", "吨", minimum=0),
-    _f("nh3n_t", "number", "氨氮排放量", "吨", minimum=0),
-    _f("so2_t", "number", "二氧化硫排放量", "吨", minimum=0),
-    _f("nox_t", "number", "氮氧化物排放量", "吨", minimum=0),
-    _f("water_t", "number", "用水量", "吨", minimum=0),
+    _f("emissions_t", "number", "主要污染物排放量", "吨", "污染物排放量", "排放量", minimum=0,
+       department=ENV),
+    _f("cod_t", "number", "化学需氧量", "吨", "化学需氧量排放量", "COD排放量", "COD", minimum=0,
+       department=ENV),
+    _f("nh3n_t", "number", "氨氮", "吨", "氨氮排放量", minimum=0, department=ENV),
+    _f("so2_t", "number", "二氧化硫", "吨", "二氧化硫排放量", minimum=0, department=ENV),
+    _f("nox_t", "number", "氮氧化物", "吨", "氮氧化物排放量", minimum=0, department=ENV),
+    _f("water_t", "number", "用水量", "吨", "新鲜水用量", minimum=0, department=STATS),
     # people
-    _f("employees", "number", "年平均职工人数", "人", minimum=0),
+    _f("employees", "number", "年平均职工人数", "人", "从业人员", "职工人数", "从业人员平均人数",
+       "年末从业人员", "从业人员期末人数", minimum=0, department=STATS),
     # flags (missing means "no")
-    _f("safety_incident", "bool", "发生较大及以上安全生产事故"),
-    _f("env_violation", "bool", "发生环境违法行为或环境事故"),
-    _f("food_safety_incident", "bool", "发生食品安全事故"),
-    _f("energy_target_missed", "bool", "未完成节能目标"),
-    _f("high_tech", "bool", "高新技术企业"),
-    _f("specialized", "bool", "专精特新企业"),
-    _f("listed", "bool", "上市企业"),
-    _f("new_to_scale", "bool", "上年度小升规企业"),
-    _f("major_project", "bool", "在建重大项目"),
-    _f("green_factory", "bool", "绿色工厂（节能降碳）"),
-    _f("safety_certified", "bool", "安全生产标准化达标"),
-    _f("public_interest", "bool", "军工或公益性企业"),
+    _f("safety_incident", "bool", "发生较大及以上安全生产事故", "", "安全生产事故",
+       "是否发生安全生产事故"),
+    _f("env_violation", "bool", "发生环境违法行为或环境事故", "", "环境违法",
+       "是否发生环境违法行为", department=ENV),
+    _f("food_safety_incident", "bool", "发生食品安全事故", "", "食品安全事故"),
+    _f("energy_target_missed", "bool", "未完成节能目标", "", "未完成节能目标任务"),
+    _f("high_tech", "bool", "高新技术企业", "", "是否高新技术企业", "高企"),
+    _f("specialized", "bool", "专精特新企业", "", "是否专精特新", "专精特新"),
+    _f("listed", "bool", "上市企业", "", "是否上市"),
+    _f("new_to_scale", "bool", "上年度小升规企业", "", "小升规", "是否小升规"),
+    _f("major_project", "bool", "在建重大项目", "", "重大项目"),
+    _f("green_factory", "bool", "绿色工厂（节能降碳）", "", "绿色工厂"),
+    _f("safety_certified", "bool", "安全生产标准化达标", "", "安全标准化达标"),
+    _f("public_interest", "bool", "军工或公益性企业", "", "公益性企业", "军工企业"),
     # derived once per evaluation, usable in rules
-    _f("land_mu", "number", "用地面积", "亩", positive=True, derived=True),
+    _f("land_mu", "number", "用地面积合计", "亩", positive=True, derived=True),
     _f("industry_division", "int", "行业大类", derived=True),
     _f("years_operating", "number", "经营年限", "年", derived=True),
-)
+)  # fmt: skip
 
 FIELDS: dict[str, Field] = {f.code: f for f in _ALL}
 INPUT_FIELDS: tuple[str, ...] = tuple(f.code for f in _ALL if not f.derived)

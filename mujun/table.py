@@ -8,37 +8,40 @@ at evaluation; everything else is a warning. All checks are vectorised masks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from . import codes
+from . import codes, values
 from .errors import DataError, Issue, concat_issues, empty_issues, issues_frame, row_issues
 from .fields import FIELDS, INPUT_FIELDS, label
-
-TRUE_WORDS = {"1", "1.0", "true", "t", "yes", "y", "是", "√", "有"}
-FALSE_WORDS = {"0", "0.0", "false", "f", "no", "n", "否", "×", "无", ""}
 
 
 @dataclass(frozen=True)
 class SourceFile:
-    """One input file as read: where it is, its sha256 and how many data rows it held."""
+    """One input file as read: where it is, its sha256, the data rows below its headers, how
+    many of them became firm rows and how many were skipped (blank, notes, totals)."""
 
     file: str
     sha256: str
     rows: int
+    used: int = 0
+    skipped: int = 0
 
 
 @dataclass(frozen=True)
 class EnterpriseTable:
     """Canonical input: `frame` (field columns), `origin` (file, sheet, spreadsheet row per row),
-    `issues` (problems found while reading, with each row's position), `sources` (files read)."""
+    `issues` (problems found while reading, with each row's position), `sources` (files read),
+    `corrections` (the corrections applied on top, if any)."""
 
     frame: pd.DataFrame
     origin: pd.DataFrame
     issues: pd.DataFrame = field(default_factory=empty_issues)
     sources: tuple[SourceFile, ...] = ()
+    corrections: pd.DataFrame | None = None  # every correction and what became of it
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -53,11 +56,13 @@ class EnterpriseTable:
         first_row: int = 2,
         sources: tuple[SourceFile, ...] = (),
         origin: pd.DataFrame | None = None,
+        factors: dict[str, float] | None = None,
     ) -> EnterpriseTable:
-        """Coerce a frame with field-code headers and check it.
+        """Coerce a frame whose headers are field codes, and check it.
 
         `first_row` is the spreadsheet row of the first data row (2: one header row), used to
-        locate issues when no `origin` is given.
+        locate issues when no `origin` is given; `factors` turn numbers stated in another unit
+        into the field's canonical unit (元 → 万元: 1e-4).
         """
         if "credit_code" not in frame.columns:
             where = f"{file}: " if file else ""
@@ -80,19 +85,19 @@ class EnterpriseTable:
                 for c in unknown
             )
         )
-        out: dict[str, object] = {}
-        code = _clean_text(frame["credit_code"])
-        if not code.str.isascii().fillna(True).all():  # full-width letters and digits → ASCII
-            code = code.str.normalize("NFKC")
-        code = code.str.upper()
-        out["credit_code"] = code
-        found.append(_check_keys(code, origin))
+        parsed = values.credit_codes(frame["credit_code"])
+        code = parsed.values
+        out: dict[str, object] = {"credit_code": code}
+        found.append(_report(parsed, "credit_code", frame["credit_code"], origin, code))
+        found.append(_check_keys(code, origin, as_number=parsed.bad))
         for name in INPUT_FIELDS:
             if name == "credit_code" or name not in frame.columns:
                 continue
-            column, problems = _coerce(name, frame[name], origin, code)
-            out[name] = column
-            found.append(problems)
+            parsed = _PARSERS[FIELDS[name].kind](frame[name])
+            column = parsed.values
+            factor = (factors or {}).get(name, 1.0)
+            out[name] = column * factor if factor != 1.0 else column
+            found.append(_report(parsed, name, frame[name], origin, code))
         table = pd.DataFrame(out)
         found.append(_check_duplicates(table, origin))
         if "industry_code" in table:
@@ -113,103 +118,93 @@ class EnterpriseTable:
         return cls(table, origin, concat_issues(found), sources)
 
 
-def _clean_text(col: pd.Series) -> pd.Series:
-    """Trimmed text, blank as missing. Whole numbers held as floats (a numeric column with a
-    blank cell) are written without '.0', so industry code 4411 stays '4411'."""
-    if pd.api.types.is_float_dtype(col):
-        whole = col.notna() & (col % 1 == 0)
-        text = col.astype("string").where(~whole, col.where(whole).astype("Int64").astype("string"))
-    else:
-        text = col.astype("string")
-    text = text.str.strip()
-    return text.mask(text == "")
+def describe(record: pd.DataFrame) -> list[dict[str, str]]:
+    """Corrections as plain text records (for the manifest)."""
+    text = record.astype("string").fillna("")
+    return [{str(k): str(v) for k, v in row.items()} for row in text.to_dict("records")]
 
 
-def _check_keys(code: pd.Series, origin: pd.DataFrame) -> pd.DataFrame:
+_PARSERS: dict[str, Callable[[pd.Series], values.Parsed]] = {
+    "text": lambda cells: values.Parsed(values.as_text(cells), np.zeros(len(cells), dtype=bool)),
+    "number": values.numbers,
+    "int": values.integers,
+    "bool": values.flags,
+    "date": values.dates,
+}
+
+# issue code → (severity, message template) for what a parser noted about cells
+_NOTES = {
+    "placeholder-value": ("info", "“{label}”填写为占位符，按缺失处理"),
+    "excel-error": ("warning", "“{label}”是Excel错误值，按缺失处理"),
+    "scaled-value": ("info", "“{label}”含“万/亿/%”，已换算为数值"),
+    "full-width-value": ("info", "“{label}”为全角数字，已按半角读取"),
+    "credit-code-as-number": (
+        "error",
+        "统一社会信用代码被Excel存成了数字（如9.1E+17），后几位已丢失：请将该列设为文本格式后重新导出",
+    ),
+}
+_BAD = {
+    "number": ("non-numeric-value", "error", "“{label}”的值不是数字"),
+    "int": ("non-numeric-value", "error", "“{label}”应为整数"),
+    "bool": ("bad-bool-value", "error", "“{label}”应为 是/否"),
+    "date": ("bad-date-value", "warning", "“{label}”不是可识别的日期，按缺失处理"),
+}
+
+
+def _report(
+    parsed: values.Parsed, name: str, raw: pd.Series, origin: pd.DataFrame, code: pd.Series
+) -> pd.DataFrame:
+    """Issues for one parsed column: the cells that could not be read and the noted cases."""
+    found: list[pd.DataFrame] = []
+    common = {"origin": origin, "credit_code": code, "field": name, "values": raw}
+    kind = FIELDS[name].kind
+    for note, mask in parsed.notes.items():
+        severity, template = _NOTES[note]
+        found.append(row_issues(mask, code=note, message=template.format(label=label(name)),
+                                severity=severity, **common))  # fmt: skip
+    if kind in _BAD and name != "credit_code":
+        issue, severity, template = _BAD[kind]
+        found.append(row_issues(parsed.bad, code=issue, message=template.format(
+            label=label(name)), severity=severity, **common))  # fmt: skip
+    return concat_issues(found)
+
+
+def _check_keys(code: pd.Series, origin: pd.DataFrame, *, as_number: np.ndarray) -> pd.DataFrame:
     shown = code.fillna("")
     missing = code.isna().to_numpy()
     well_formed, check_ok = codes.check_credit_codes(code)
     common = {"origin": origin, "credit_code": shown, "field": "credit_code", "values": shown}
     return concat_issues(
         [
-            row_issues(
-                missing,
-                code="missing-credit-code",
-                message="缺少统一社会信用代码",
-                severity="error",
-                **common,
-            ),
-            row_issues(
-                ~missing & ~well_formed,
-                code="bad-credit-code",
-                message="统一社会信用代码长度或字符不正确（应为18位，不含I、O、S、V、Z）",
-                severity="error",
-                **common,
-            ),
-            row_issues(
-                well_formed & ~check_ok,
-                code="credit-code-check-digit",
-                message="统一社会信用代码校验位不符（GB 32100-2015），请核对",
-                severity="warning",
-                **common,
-            ),
+            row_issues(missing, code="missing-credit-code", message="缺少统一社会信用代码",
+                       severity="error", **common),
+            row_issues(~missing & ~well_formed & ~as_number, code="bad-credit-code",
+                       message="统一社会信用代码长度或字符不正确（应为18位，不含I、O、S、V、Z）",
+                       severity="error", **common),
+            row_issues(well_formed & ~check_ok, code="credit-code-check-digit",
+                       message="统一社会信用代码校验位不符（GB 32100-2015），请核对",
+                       severity="warning", **common),
         ]
-    )
+    )  # fmt: skip
 
 
 def _check_duplicates(table: pd.DataFrame, origin: pd.DataFrame) -> pd.DataFrame:
-    keyed = table["credit_code"].notna().to_numpy()
+    """Rows of one firm-year: identical copies are read once (a warning); copies that differ
+    are errors on every copy, since no one can tell which is right."""
     keys = ["credit_code", "year"] if "year" in table else ["credit_code"]
+    keyed = table["credit_code"].notna().to_numpy()
     dup = table.duplicated(keys, keep=False).to_numpy() & keyed
-    return row_issues(
-        dup,
-        code="duplicate-firm",
-        message="同一企业同一年度有多条记录，均未评价，请合并后重报",
-        severity="error",
-        origin=origin,
-        credit_code=table["credit_code"],
-        field="credit_code",
-    )
-
-
-def _coerce(
-    name: str, col: pd.Series, origin: pd.DataFrame, code: pd.Series
-) -> tuple[pd.Series, pd.DataFrame]:
-    """Convert one column to its field's type; cells that cannot be read are errors."""
-    kind = FIELDS[name].kind
-    if kind == "text":
-        return _clean_text(col), empty_issues()
-    if kind in ("number", "int"):
-        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-            values = col.astype(float)
-            bad = np.zeros(len(col), dtype=bool)
-        else:
-            text = _clean_text(col)
-            values = pd.to_numeric(text, errors="coerce").astype(float)
-            bad = (values.isna() & text.notna()).to_numpy()
-        if kind == "int":
-            frac = values.notna().to_numpy() & (values.to_numpy() % 1 != 0)
-            bad = bad | frac
-            values = values.mask(frac).astype("Int64")
-        message = f"“{label(name)}”的值不是数字"
-    elif kind == "bool":
-        text = _clean_text(col).str.lower().fillna("")
-        values = text.isin(TRUE_WORDS).astype(bool)
-        bad = (~text.isin(TRUE_WORDS) & ~text.isin(FALSE_WORDS)).to_numpy()
-        message = f"“{label(name)}”应为 是/否"
-    else:  # date
-        text = _clean_text(col)
-        values = pd.to_datetime(text, errors="coerce", format="mixed")
-        bad = (values.isna() & text.notna()).to_numpy()
-        message = f"“{label(name)}”不是可识别的日期，按缺失处理"
-    problems = row_issues(
-        bad,
-        code="non-numeric-value" if kind in ("number", "int") else f"bad-{kind}-value",
-        message=message,
-        severity="warning" if kind == "date" else "error",
-        origin=origin,
-        credit_code=code,
-        field=name,
-        values=col,
-    )
-    return values, problems
+    if not dup.any():
+        return empty_issues()
+    differing = dup & ~table.duplicated(keep=False).to_numpy()
+    group = table.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    conflicted = np.isin(group, group[differing]) & dup
+    return concat_issues([
+        row_issues(conflicted, code="duplicate-firm",
+                   message="同一企业同一年度有多条不同记录，均未采用，请核实后只保留一条",
+                   severity="error", origin=origin, credit_code=table["credit_code"],
+                   field="credit_code"),
+        row_issues(dup & ~conflicted, code="duplicate-row",
+                   message="同一企业同一年度的相同记录重复出现，按一条读取", severity="warning",
+                   origin=origin, credit_code=table["credit_code"], field="credit_code"),
+    ])  # fmt: skip

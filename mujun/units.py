@@ -13,10 +13,33 @@ import numpy as np
 MU_PER_M2 = 15 / 10000  # 1 亩 = 10000/15 m²
 MU_PER_HECTARE = 15.0
 
-# factor that turns a value in the named unit into the canonical unit
-MONEY_TO_WANYUAN = {"元": 1e-4, "千元": 1e-1, "万元": 1.0, "亿元": 1e4}
-AREA_TO_MU = {"亩": 1.0, "平方米": MU_PER_M2, "公顷": MU_PER_HECTARE}
-ELECTRICITY_TO_KWH = {"千瓦时": 1.0, "度": 1.0, "万千瓦时": 1e4, "万度": 1e4}
+# For each canonical unit of a field: the units a department may write in a header, and the
+# factor that turns a value in that unit into the canonical unit.
+UNIT_FACTORS: dict[str, dict[str, float]] = {
+    "万元": {"元": 1e-4, "千元": 1e-1, "万元": 1.0, "亿元": 1e4},
+    "亩": {
+        "亩": 1.0,
+        "平方米": MU_PER_M2,
+        "m2": MU_PER_M2,
+        "㎡": MU_PER_M2,
+        "公顷": MU_PER_HECTARE,
+    },
+    "平方米": {"平方米": 1.0, "m2": 1.0, "㎡": 1.0, "亩": 1 / MU_PER_M2, "公顷": 10000.0},
+    "千瓦时": {"千瓦时": 1.0, "度": 1.0, "kwh": 1.0, "万千瓦时": 1e4, "万度": 1e4},
+    "吨标准煤": {"吨标准煤": 1.0, "吨标煤": 1.0, "tce": 1.0, "万吨标准煤": 1e4, "千克标准煤": 1e-3},
+    "吨": {"吨": 1.0, "t": 1.0, "千克": 1e-3, "公斤": 1e-3, "kg": 1e-3, "万吨": 1e4},
+    "立方米": {"立方米": 1.0, "m3": 1.0, "万立方米": 1e4},
+    "人": {"人": 1.0},
+    "百万千焦": {"百万千焦": 1.0, "gj": 1.0, "吉焦": 1.0},
+}
+
+
+def unit_factor(canonical: str, written: str) -> float | None:
+    """Factor from the unit a header states to the field's canonical unit; None if not one of
+    that field's units (a header stating 元 for a field in 人, say)."""
+    written = written.strip().lower().replace(" ", "")
+    return UNIT_FACTORS.get(canonical, {canonical: 1.0}).get(written)
+
 
 # carrier field -> (coefficient key in [energy], default coefficient, natural units per kg-basis)
 # tce = value × coefficient × scale / 1000, where scale turns the field's unit into the

@@ -77,6 +77,7 @@ def test_run_writes_the_whole_folder_and_exits_0(files: dict[str, Path], tmp_pat
         "manifest.json",
         "results.csv",
         "results.parquet",
+        "问题清单.xlsx",
     ]
     raw = (out / "results.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens the Chinese correctly

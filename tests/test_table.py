@@ -81,6 +81,7 @@ def test_duplicates_flagged_on_every_copy() -> None:
         {
             "credit_code": [GOOD, other, GOOD.lower(), GOOD, other],
             "year": [2023, 2023, 2023, 2022, 2022],
+            "tax_paid": [1.0, 2.0, 3.0, 4.0, 5.0],  # the two GOOD/2023 rows disagree
         }
     )
     table = EnterpriseTable.from_frame(frame)
@@ -93,9 +94,20 @@ def test_duplicates_flagged_on_every_copy() -> None:
 
 def test_duplicates_without_a_year_column() -> None:
     """Without a year column every row is of the rules' year: two rows of one firm clash."""
-    frame = pd.DataFrame({"credit_code": [GOOD, credit_code(2), GOOD]})
+    frame = pd.DataFrame({"credit_code": [GOOD, credit_code(2), GOOD], "tax_paid": [1, 2, 3]})
     table = EnterpriseTable.from_frame(frame)
     assert issues_of(table, "duplicate-firm")["row"].tolist() == [2, 4]
+
+
+def test_identical_copies_are_read_once_with_a_warning() -> None:
+    frame = pd.DataFrame(
+        {"credit_code": [GOOD, credit_code(2), GOOD], "year": 2023, "tax_paid": [1.0, 2.0, 1.0]}
+    )
+    table = EnterpriseTable.from_frame(frame)
+    assert issues_of(table, "duplicate-firm").empty
+    copies = issues_of(table, "duplicate-row")
+    assert copies["row"].tolist() == [2, 4]
+    assert set(copies["severity"]) == {"warning"}
 
 
 def test_numbers_are_coerced() -> None:

@@ -5,13 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mujun.units import (
-    AREA_TO_MU,
-    DEFAULT_COEFFICIENTS,
-    MONEY_TO_WANYUAN,
-    energy_tce,
-    sum_known,
-)
+from mujun.units import DEFAULT_COEFFICIENTS, energy_tce, sum_known, unit_factor
 
 nan = np.nan
 
@@ -111,7 +105,14 @@ def test_sum_known_single_part() -> None:
 
 def test_canonical_unit_factors() -> None:
     # 1 亩 = 10000/15 m²; 1 公顷 = 15 亩; 1 万元 = 10,000 元; 1 亿元 = 10,000 万元
-    assert (10000 / 15) * AREA_TO_MU["平方米"] == pytest.approx(1.0)
-    assert AREA_TO_MU["公顷"] == 15.0
-    assert 10_000 * MONEY_TO_WANYUAN["元"] == pytest.approx(1.0)
-    assert MONEY_TO_WANYUAN["亿元"] == 10_000
+    assert (10000 / 15) * unit_factor("亩", "平方米") == pytest.approx(1.0)
+    assert unit_factor("亩", "公顷") == 15.0
+    assert unit_factor("平方米", "亩") == pytest.approx(10000 / 15)
+    assert 10_000 * unit_factor("万元", "元") == pytest.approx(1.0)
+    assert unit_factor("万元", "亿元") == 10_000
+    assert unit_factor("千瓦时", "万千瓦时") == 10_000
+    assert unit_factor("千瓦时", "度") == 1.0
+    assert unit_factor("吨标准煤", "吨标煤") == 1.0
+    assert unit_factor("吨", "千克") == pytest.approx(0.001)
+    assert unit_factor("万元", " KWh ") is None  # not a unit of money
+    assert unit_factor("千瓦时", " KWh ") == 1.0  # case and spaces do not matter

@@ -15,9 +15,12 @@ from typing import Any
 
 from ..errors import ExportError
 from ..evaluation import Evaluation
+from .issues_workbook import write_issues_workbook
 from .tables import write_csv, write_issues_csv, write_json, write_parquet
 
+ISSUES_WORKBOOK = "问题清单.xlsx"
 RUN_STATUSES = ("试评价", "初评", "终评")
+RUN_FILES = ("results.csv", "results.parquet", "issues.csv", ISSUES_WORKBOOK)
 
 
 def manifest(evaluation: Evaluation, status: str) -> dict[str, Any]:
@@ -27,7 +30,7 @@ def manifest(evaluation: Evaluation, status: str) -> dict[str, Any]:
         **evaluation.provenance,
         "status": status,
         "issues": {s: int((issues["severity"] == s).sum()) for s in ("error", "warning", "info")},
-        "files": ["results.csv", "results.parquet", "issues.csv", "manifest.json"],
+        "files": [*RUN_FILES, "manifest.json"],
     }
 
 
@@ -44,6 +47,9 @@ def write_run(evaluation: Evaluation, out_dir: str | Path, *, status: str = "试
         write_csv(evaluation.results, tmp / "results.csv")
         write_parquet(evaluation.results, tmp / "results.parquet")
         write_issues_csv(evaluation.issues, tmp / "issues.csv")
+        rules = evaluation.rules
+        write_issues_workbook(evaluation.issues, tmp / ISSUES_WORKBOOK,
+                              title=f"{rules.region}{rules.year}年度数据问题清单")  # fmt: skip
         write_json(manifest(evaluation, status), tmp / "manifest.json")
         tmp.chmod(0o755)
         _swap_into_place(tmp, out)

@@ -103,6 +103,13 @@ class EnergyRules(_Model):
     heat_kgce_per_gj: Positive = DEFAULT_COEFFICIENTS["heat_kgce_per_gj"]
 
 
+class InputRules(_Model):
+    """How departmental files are merged: file-name patterns (fnmatch) in priority order; when
+    two files give different values for one field, the earlier pattern's file wins."""
+
+    priority: list[str] = []
+
+
 class Exclusion(_Model):
     """Rows evaluated by no class: the first matching exclusion gives status and reason."""
 
@@ -181,6 +188,7 @@ class Indicator(_Model):
     missing: Literal["zero", "mean_score", "penalty", "exclude"] = "zero"
     missing_points: Annotated[float, Field(ge=0)] | None = None
     negative: Literal["zero", "keep", "missing"] = "zero"
+    plausible_max: Positive | None = None  # a value above it is reported as implausible
 
     @model_validator(mode="after")
     def _consistent(self) -> Indicator:
@@ -320,6 +328,7 @@ class Rules(_Model):
     source: str = ""
     assumptions: list[str] = []
     energy: EnergyRules = EnergyRules()
+    input: InputRules = InputRules()
     exclude: list[Exclusion] = []
     classes: list[EvalClass] = Field(alias="class", min_length=1)
 

@@ -1,0 +1,147 @@
+"""Departmental files → one EnterpriseTable (DESIGN §1, §3).
+
+read_sources opens every file (CSV in UTF-8 or GBK, .xlsx, .xls), finds each sheet's header below
+title rows, maps Chinese headers with their units onto fields, reads the values as people type
+them, merges the files on (credit_code, year) and accounts for every row: each data row ends in
+the table or in the issues as skipped, with its reason.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import DataError, Issue, concat_issues, issues_frame, row_issues
+from ..expr import parse
+from ..fields import FIELDS, label
+from ..indicators import source_fields
+from ..rules import Rules
+from ..table import EnterpriseTable, SourceFile
+from .corrections import apply_corrections
+from .files import open_file
+from .merge import merge
+from .sheets import read_sheet
+
+__all__ = ["apply_corrections", "read_sources"]
+
+
+def read_sources(
+    paths: Iterable[str | Path],
+    rules: Rules | None = None,
+    *,
+    year: int | None = None,
+    corrections: str | Path | pd.DataFrame | None = None,
+) -> EnterpriseTable:
+    """Read, merge and check departmental files; see the module docstring.
+
+    `year` fills the data year of files without a year column (default: the rules' year).
+    `corrections` (a file or a table) is applied on top of the merged data.
+    """
+    year = year if year is not None else (rules.year if rules is not None else None)
+    parts: list[EnterpriseTable] = []
+    part_files: list[int] = []
+    file_issues: list[pd.DataFrame] = []
+    sources: list[SourceFile] = []
+    files = [Path(p) for p in paths]
+    if not files:
+        raise DataError("no input files")
+    for index, path in enumerate(files):
+        opened = open_file(path)
+        read = skipped = used = 0
+        file_issues.append(issues_frame(
+            Issue("sheet-skipped", f"工作表未读取：{why}", "info", str(path), name)
+            for name, why in opened.passed_over))  # fmt: skip
+        for sheet in opened.sheets:
+            got = read_sheet(sheet, year)
+            file_issues.append(got.issues)
+            read, skipped = read + got.rows_read, skipped + got.rows_skipped
+            if got.table is not None and len(got.table):
+                parts.append(got.table)
+                part_files.append(index)
+                used += len(got.table)
+        sources.append(SourceFile(str(path), opened.sha256, read, used, skipped))
+    if not parts:
+        raise DataError("no firm rows in " + ", ".join(str(p) for p in files)
+                        + " (no sheet has a 统一社会信用代码 header)")  # fmt: skip
+    table, _ = merge(parts, _priority(files, part_files, rules))
+    extra = [*file_issues]
+    if rules is not None:
+        extra.append(_missing_columns(table, rules))
+        extra.append(_missing_from_files(parts, part_files, files, table, rules))
+    table = EnterpriseTable(table.frame, table.origin, concat_issues([table.issues, *extra]),
+                            tuple(sources))  # fmt: skip
+    if corrections is not None:
+        table = apply_corrections(table, corrections)
+    return table
+
+
+def _priority(paths: list[Path], part_files: list[int], rules: Rules | None) -> list[int]:
+    """Rank of each part: the first `[input] priority` pattern its file name matches, else
+    after all patterns; ties keep the order of the files."""
+    patterns = rules.input.priority if rules is not None else []
+    ranks = []
+    for index in part_files:
+        name = paths[index].name
+        hit = next((i for i, p in enumerate(patterns) if fnmatch.fnmatch(name, p)), len(patterns))
+        ranks.append(hit * len(paths) + index)
+    return ranks
+
+
+def _needed(rules: Rules) -> set[str]:
+    return {f for f in source_fields(rules.fields_used()) if f in FIELDS and not FIELDS[f].derived}
+
+
+def _missing_columns(table: EnterpriseTable, rules: Rules) -> pd.DataFrame:
+    """A field the rules use that no file provides, directly or through the fields it can be
+    computed from (energy_tce from the carriers, land_mu from its parts). Missing from a formula
+    it is an error (every firm lacks the indicator); from a condition, a warning (read as 否)."""
+    in_formulas = {n for c in rules.classes for i in c.indicators for n in parse(i.formula).names}
+    absent = sorted(
+        name
+        for name in rules.fields_used()
+        if name in FIELDS and not (source_fields({name}) & set(table.frame.columns))
+        and name not in ("industry_division", "years_operating")
+    )  # fmt: skip
+    return issues_frame(
+        Issue("missing-column", f"评价规则的指标需要“{label(f)}”，但所有文件都没有这一列", "error",
+              field=f)
+        if f in in_formulas
+        else Issue("missing-column", f"评价规则的条件用到“{label(f)}”，但所有文件都没有这一列，"
+                   "按缺失处理", "warning", field=f)
+        for f in absent
+    )  # fmt: skip
+
+
+def _missing_from_files(
+    parts: list[EnterpriseTable],
+    part_files: list[int],
+    paths: list[Path],
+    table: EnterpriseTable,
+    rules: Rules,
+) -> pd.DataFrame:
+    """Firms absent from a file that supplies fields the rules use (ask that department)."""
+    if len(paths) < 2:
+        return concat_issues([])
+    needed = _needed(rules)
+    keys = table.frame["credit_code"].astype("string") + "|" + table.frame["year"].astype("string")
+    found: list[pd.DataFrame] = []
+    for index, path in enumerate(paths):
+        mine = [p for p, f in zip(parts, part_files, strict=True) if f == index]
+        supplies = sorted(
+            {c for p in mine for c in p.frame.columns} & needed - {"credit_code", "year", "name"}
+        )
+        if not mine or not supplies:
+            continue
+        present = pd.concat([p.frame["credit_code"].astype("string") + "|"
+                             + p.frame["year"].astype("string") for p in mine])  # fmt: skip
+        absent = (~keys.isin(present) & table.frame["credit_code"].notna()).to_numpy(dtype=bool)
+        names = "、".join(label(c) for c in supplies[:4]) + ("等" if len(supplies) > 4 else "")
+        found.append(row_issues(
+            absent, code="missing-from-source",
+            message=f"该企业不在《{path.name}》中，缺少其提供的{names}",
+            severity="warning", origin=table.origin, credit_code=table.frame["credit_code"],
+        ))  # fmt: skip
+    return concat_issues(found)

@@ -1,0 +1,160 @@
+"""Corrections (异议复核): approved changes applied on top of the raw data, never editing it.
+
+A corrections table has one row per change: credit code, year, field (its code or a Chinese header,
+with a unit if the value is not in the canonical unit: `实缴税金(元)`), the new value, the reason,
+the appeal id and who approved it. Each row is applied, or reported as matching no firm, or as
+unusable; all of them are listed in `EnterpriseTable.corrections` and so in the manifest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import values
+from ..errors import DataError, concat_issues, row_issues
+from ..fields import FIELDS
+from ..table import EnterpriseTable
+from .files import open_file
+from .headers import normalize, resolve
+
+COLUMNS = {
+    "credit_code": ("统一社会信用代码", "社会信用代码", "信用代码", "credit_code"),
+    "year": ("年度", "年份", "year"),
+    "field": ("字段", "更正字段", "指标", "项目", "field"),
+    "new_value": ("新值", "更正后数值", "更正值", "更正后", "new_value", "value"),
+    "reason": ("原因", "更正原因", "理由", "reason"),
+    "appeal_id": ("申诉编号", "异议编号", "复核编号", "编号", "appeal_id"),
+    "approved_by": ("审批人", "批准人", "审核人", "approved_by"),
+}
+RECORD_COLUMNS = ["credit_code", "year", "field", "old_value", "new_value", "reason", "appeal_id",
+                  "approved_by", "file", "row", "status"]  # fmt: skip
+
+
+def read_corrections(source: str | Path | pd.DataFrame) -> pd.DataFrame:
+    """The corrections as text columns (COLUMNS' keys) plus the file and row of each."""
+    if isinstance(source, pd.DataFrame):
+        raw, file, first = source.astype(object), "", 2
+        header = [normalize(c) for c in raw.columns]
+    else:
+        sheet = open_file(Path(source)).sheets[0]
+        file = sheet.file
+        cells = sheet.cells
+        field_names = {normalize(a) for a in COLUMNS["field"]}
+        at = next((r for r in range(min(10, len(cells)))
+                   if field_names & {normalize(v) for v in cells.iloc[r]}), None)  # fmt: skip
+        if at is None:
+            needs = "统一社会信用代码, 年度, 字段, 新值, 原因, 申诉编号, 审批人"
+            raise DataError(f"{source}: no 字段 column — a corrections table needs {needs}")
+        header = [normalize(v) for v in cells.iloc[at]]
+        raw, first = cells.iloc[at + 1 :].reset_index(drop=True), at + 2
+        raw.columns = range(raw.shape[1])
+    out = pd.DataFrame(index=range(len(raw)))
+    for key, names in COLUMNS.items():
+        wanted = {normalize(n) for n in names}
+        hit = next((i for i, h in enumerate(header) if h in wanted), None)
+        out[key] = raw.iloc[:, hit].to_numpy(dtype=object) if hit is not None else None
+    missing = [k for k in ("credit_code", "field", "new_value") if out[k].isna().all()]
+    if missing and len(out):
+        raise DataError(f"{source}: corrections need the columns 统一社会信用代码, 字段, 新值")
+    out["file"], out["row"] = file, np.arange(first, first + len(out))
+    blank = values.as_text(out["credit_code"]).isna() & values.as_text(out["field"]).isna()
+    return out[~blank.to_numpy()].reset_index(drop=True)
+
+
+def apply_corrections(table: EnterpriseTable, source: str | Path | pd.DataFrame) -> EnterpriseTable:
+    """The table with each approved correction applied, and a record of every correction."""
+    corr = read_corrections(source)
+    frame = table.frame.copy()
+    code = values.credit_codes(corr["credit_code"]).values
+    years = values.integers(corr["year"]).values
+    default_year = frame["year"].dropna().unique() if "year" in frame else []
+    if len(default_year) == 1:  # a blank year means the only year the data has
+        years = years.fillna(int(default_year[0]))
+    columns = [resolve(normalize(f)) for f in corr["field"].tolist()]  # one per correction
+    fields = np.array([c.field or "" for c in columns], dtype=object)
+    usable = np.array([bool(c.field) and not c.problem and c.field in FIELDS for c in columns])
+    key = pd.DataFrame({"credit_code": frame["credit_code"], "year": frame.get("year")})
+    key["position"] = np.arange(len(frame))
+    wanted = pd.DataFrame({"credit_code": code, "year": years})
+    matched = wanted.merge(key, on=["credit_code", "year"], how="left")["position"]
+    found = matched.notna().to_numpy() & usable
+    record = corr.assign(credit_code=code, year=years, field=fields, old_value="", status="")
+    record["new_value"] = values.as_text(corr["new_value"])
+    for name in sorted(set(fields[found])):  # a loop over corrected fields, not firms
+        rows = np.flatnonzero(found & (fields == name))
+        factor = next(c.factor for c in columns if c.field == name)
+        parsed = _parse(name, corr["new_value"].iloc[rows])
+        ok = ~parsed.bad
+        positions = matched.iloc[rows].to_numpy(dtype=np.int64)
+        if name not in frame:
+            frame[name] = pd.Series(pd.NA, index=frame.index, dtype=parsed.values.dtype)
+        record.loc[rows, "old_value"] = frame[name].iloc[positions].astype("string").fillna(
+            "").to_numpy()  # fmt: skip
+        new = parsed.values.to_numpy()[ok]
+        new = new * factor if FIELDS[name].kind == "number" else new
+        frame.loc[positions[ok], name] = new
+        record.loc[rows[ok], "status"] = "applied"
+        record.loc[rows[~ok], "status"] = "invalid-value"
+    record.loc[~usable, "status"] = "unknown-field"
+    record.loc[usable & ~matched.notna().to_numpy(), "status"] = "unmatched"
+    issues = _issues(record, table, matched)
+    return replace(table, frame=frame, issues=concat_issues([table.issues, issues]),
+                   corrections=record[RECORD_COLUMNS])  # fmt: skip
+
+
+def _parse(name: str, cells: pd.Series) -> values.Parsed:
+    kind = FIELDS[name].kind
+    if kind == "number":
+        return values.numbers(cells)
+    if kind == "int":
+        return values.integers(cells)
+    if kind == "bool":
+        return values.flags(cells)
+    if kind == "date":
+        return values.dates(cells)
+    return values.Parsed(values.as_text(cells), np.zeros(len(cells), dtype=bool))
+
+
+def _issues(record: pd.DataFrame, table: EnterpriseTable, matched: pd.Series) -> pd.DataFrame:
+    applied = (record["status"] == "applied").to_numpy()
+    at_firm = np.zeros(len(table), dtype=bool)
+    shown = np.full(len(table), "", dtype=object)
+    fields = np.full(len(table), "", dtype=object)
+    pos = matched[applied].to_numpy(dtype=np.int64)
+    at_firm[pos] = True
+    rec = record[applied]
+    text = rec.astype("string").fillna("")
+    shown[pos] = (text["old_value"] + " → " + text["new_value"] + "（" + text["appeal_id"]
+                  + "，" + text["approved_by"] + "批准）").to_numpy()  # fmt: skip
+    fields[pos] = rec["field"].to_numpy()
+    origin = pd.DataFrame({"file": record["file"], "sheet": "", "row": record["row"]})
+    found = [
+        row_issues(at_firm, code="correction-applied", message="已按异议复核更正数据",
+                   severity="info", origin=table.origin, credit_code=table.frame["credit_code"],
+                   values=shown),
+    ]  # fmt: skip
+    problems = {
+        "unmatched": (
+            "correction-unmatched",
+            "warning",
+            "更正记录找不到对应企业（信用代码或年度不符）",
+        ),
+        "unknown-field": ("correction-bad-field", "error", "更正记录的字段无法识别"),
+        "invalid-value": ("correction-bad-value", "error", "更正后的值无法读取"),
+    }
+    for status, (code, severity, message) in problems.items():
+        mask = (record["status"] == status).to_numpy()
+        found.append(row_issues(mask, code=code, message=message, severity=severity,
+                                origin=origin, credit_code=record["credit_code"].fillna(""),
+                                field="", values=record["new_value"].fillna("")))  # fmt: skip
+    out = concat_issues(found)
+    out.loc[out["code"] != "correction-applied", "position"] = -1  # not rows of the table
+    if len(out):
+        firm_fields = pd.Series(fields)
+        located = out["code"] == "correction-applied"
+        out.loc[located, "field"] = firm_fields.iloc[out.loc[located, "position"]].to_numpy()
+    return out

@@ -1,0 +1,171 @@
+"""Find the header of a departmental sheet and map its columns to fields, with their units.
+
+A header is found, not assumed: the row (or pair of rows, for two-level headers under merged
+cells) among the first rows of the sheet whose cells name the most fields, one of them the credit
+code. Each header text is matched against the field aliases after the unit in brackets is taken
+off (`实缴税金(元)` → tax_paid in 元, converted to 万元); a unit that is not one of the field's
+units is refused, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+import pandas as pd
+
+from ..fields import FIELDS
+from ..units import unit_factor
+
+SCAN_ROWS = 30
+IGNORED = {"序号", "编号", "备注", "说明"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a sheet as the header names it."""
+
+    index: int
+    header: str  # the text as written (two levels joined with '/')
+    field: str | None = None
+    factor: float = 1.0
+    unit: str = ""  # the unit as written, '' when the header states none
+    problem: str = ""  # '', 'unknown-column', 'unknown-unit', 'ignored-column', 'blank-header'
+
+
+@dataclass(frozen=True)
+class Header:
+    """Where the header is (0-based rows) and what each column holds."""
+
+    rows: tuple[int, ...]
+    columns: tuple[Column, ...]
+
+    @property
+    def first_data_row(self) -> int:
+        return self.rows[-1] + 1
+
+
+def normalize(text: object) -> str:
+    """Header text for matching: NFKC (full-width brackets → ASCII), no spaces, lower case."""
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).lower()
+
+
+@cache
+def aliases() -> dict[str, str]:
+    """Normalised header text → field code, from every field's code, label and aliases."""
+    table: dict[str, str] = {}
+    for f in FIELDS.values():
+        if f.derived:
+            continue
+        for name in (f.code, *f.aliases):
+            table.setdefault(normalize(name), f.code)
+    return table
+
+
+def split_unit(text: str) -> tuple[str, str]:
+    """'实缴税金(万元)' → ('实缴税金', '万元'); no trailing bracket → (text, '')."""
+    m = re.fullmatch(r"(.+?)[(\[]([^()\[\]]*)[)\]]", text)
+    if not m:
+        return text, ""
+    unit = re.sub(r"^单位[:：]?", "", m.group(2))
+    return m.group(1), unit
+
+
+def resolve(text: str) -> Column:
+    """Map one (normalised) header text to a field and a unit factor."""
+    table = aliases()
+    if not text:
+        return Column(-1, text, problem="blank-header")
+    if text in table:
+        return Column(-1, text, table[text])
+    name, unit = split_unit(text)
+    if name in table:
+        code = table[name]
+        canonical = FIELDS[code].unit
+        if not canonical:  # a flag or a code with a hint in brackets, e.g. 是否规上(是/否)
+            return Column(-1, text, code)
+        for part in re.split(r"[,;、/]", unit):
+            factor = unit_factor(canonical, part)
+            if factor is not None:
+                return Column(-1, text, code, factor, part)
+        return Column(-1, text, code, 1.0, unit, problem="unknown-unit")
+    if name in IGNORED or text in IGNORED:
+        return Column(-1, text, problem="ignored-column")
+    return Column(-1, text, problem="unknown-column")
+
+
+def find_header(cells: pd.DataFrame, merged: tuple = ()) -> Header | None:
+    """The header of a sheet, or None when no row names a credit code column."""
+    best: Header | None = None
+    best_score: tuple[int, int] = (0, 0)
+    top = cells.iloc[:SCAN_ROWS]
+    texts = [[normalize(v) for v in row] for row in top.to_numpy().tolist()]
+    for r in range(len(texts)):
+        for candidate in (_single(texts, r), _double(texts, r, merged)):
+            if candidate is None:
+                continue
+            fields = {c.field for c in candidate.columns if c.field and not c.problem}
+            if "credit_code" not in fields:
+                continue
+            score = (len(fields), -len(candidate.rows))  # a single row wins a tie
+            if score > best_score:
+                best, best_score = candidate, score
+    return best
+
+
+def _single(texts: list[list[str]], r: int) -> Header:
+    columns = tuple(_at(i, resolve(t), t) for i, t in enumerate(texts[r]))
+    return Header((r,), columns)
+
+
+def _double(texts: list[list[str]], r: int, merged: tuple) -> Header | None:
+    """Rows r and r+1 read as one header: a parent (often merged across columns) over children."""
+    if r + 1 >= len(texts):
+        return None
+    children = texts[r + 1]
+    parents = _spread_merged(texts[r], r, merged, children)
+    if not any(children):
+        return None
+    columns = []
+    for i, (parent, child) in enumerate(zip(parents, children, strict=False)):
+        columns.append(_at(i, _resolve_pair(parent, child), f"{parent}/{child}".strip("/")))
+    return Header((r, r + 1), tuple(columns))
+
+
+def _resolve_pair(parent: str, child: str) -> Column:
+    """A child header under a parent: the child alone, or joined with the parent's name (either
+    order), the unit taken from the child or else the parent."""
+    if not child:
+        return resolve(parent)
+    p_name, p_unit = split_unit(parent)
+    c_name, c_unit = split_unit(child)
+    unit = c_unit or p_unit
+    for name in (c_name, c_name + p_name, p_name + c_name):
+        column = resolve(f"{name}({unit})" if unit else name)
+        if column.field:
+            return column
+    return resolve(child)
+
+
+def _spread_merged(row: list[str], r: int, merged: tuple, children: list[str]) -> list[str]:
+    """A header row with each merged range's text repeated over the columns it covers; without
+    merge information (CSV), a parent's text carries right over blank cells that have a child."""
+    out = list(row)
+    if merged:
+        for (r0, c0), (_r1, c1) in merged:
+            if r0 == r:
+                for c in range(c0, min(c1 + 1, len(out))):
+                    out[c] = row[c0]
+        return out
+    for c in range(1, len(out)):
+        if not out[c] and out[c - 1] and c < len(children) and children[c]:
+            out[c] = out[c - 1]
+    return out
+
+
+def _at(index: int, column: Column, header: str) -> Column:
+    return Column(index, header, column.field, column.factor, column.unit, column.problem)

@@ -1,0 +1,119 @@
+"""Merge the tables read from several files into one row per (credit_code, year).
+
+For each field the value comes from the first source that has one, in priority order (the rules'
+`[input] priority`, else file order). Two sources giving different values for the same field are
+a conflict, reported with every source's value. Rows without a credit code are never merged with
+anything: each stays a row of its own (and is rejected later, with its reason).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import concat_issues, row_issues
+from ..fields import FIELDS, label
+from ..table import EnterpriseTable
+
+RELATIVE_TOLERANCE = 1e-9
+
+
+def merge(parts: list[EnterpriseTable], priority: list[int]) -> tuple[EnterpriseTable, np.ndarray]:
+    """One table from many; also returns, for every row of the stacked parts, its merged row."""
+    frames = [p.frame for p in parts]
+    stacked = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
+    origin = pd.concat([p.origin for p in parts], ignore_index=True)
+    part_of = np.concatenate([np.full(len(p), i) for i, p in enumerate(parts)])
+    offsets = np.cumsum([0] + [len(p) for p in parts])
+    group = _firm_groups(stacked)
+    rank = np.asarray(priority)[part_of]
+    order = np.lexsort((np.arange(len(stacked)), rank))  # by priority, then reading order
+    by_priority = stacked.iloc[order]
+    merged = by_priority.groupby(group[order], sort=True).first()
+    merged = merged.reindex(columns=stacked.columns)
+    for name in merged.columns:  # groupby.first can loosen dtypes: restore each column's own
+        merged[name] = merged[name].astype(stacked[name].dtype)
+    first_row = pd.Series(np.arange(len(stacked))).groupby(group).min().to_numpy()
+    merged_origin = origin.iloc[first_row].reset_index(drop=True)
+    merged = merged.reset_index(drop=True)
+    issues = [_shift(p.issues, offsets[i], group) for i, p in enumerate(parts)]
+    issues.append(_conflicts(stacked, origin, group, order, merged))
+    sources = tuple(s for p in parts for s in p.sources)
+    table = EnterpriseTable(merged, merged_origin, concat_issues(issues), sources)
+    return table, group
+
+
+def _firm_groups(stacked: pd.DataFrame) -> np.ndarray:
+    """Merged-row number of each stacked row, numbered in reading order."""
+    code = stacked["credit_code"].astype("string")
+    year = (
+        stacked["year"].astype("string") if "year" in stacked else pd.Series("", index=code.index)
+    )
+    keyless = code.isna().to_numpy()
+    key = (code.fillna("") + "|" + year.fillna("")).to_numpy(dtype=object)
+    key[keyless] = np.char.add("\0row", np.flatnonzero(keyless).astype(str)).astype(object)
+    group, _ = pd.factorize(key)
+    return np.asarray(group)
+
+
+def _shift(issues: pd.DataFrame, offset: int, group: np.ndarray) -> pd.DataFrame:
+    """A part's row issues pointed at the merged row their firm ended in."""
+    out = issues.copy()
+    located = out["position"] >= 0
+    out.loc[located, "position"] = group[out.loc[located, "position"].to_numpy() + offset]
+    return out
+
+
+def _conflicts(
+    stacked: pd.DataFrame,
+    origin: pd.DataFrame,
+    group: np.ndarray,
+    order: np.ndarray,
+    merged: pd.DataFrame,
+) -> pd.DataFrame:
+    """One warning per merged firm and field whose sources disagree, listing every value."""
+    found: list[pd.DataFrame] = []
+    if len(np.unique(group)) == len(group):
+        return concat_issues(found)
+    files = origin["file"].map(lambda f: Path(str(f)).name)
+    for name in stacked.columns:
+        if name in ("credit_code", "year") or FIELDS[name].kind == "bool":
+            continue  # keys merge by definition; a blank flag reads as 否, which is no claim
+        values = stacked[name]
+        present = values.notna().to_numpy()
+        if present.sum() < 2:
+            continue
+        g = pd.Series(group[present])
+        if FIELDS[name].kind == "number":
+            v = values[present].astype(float).reset_index(drop=True)
+            lo, hi = v.groupby(g).min(), v.groupby(g).max()
+            scale = np.maximum(1.0, np.maximum(lo.abs(), hi.abs()))
+            disagree = lo.index[((hi - lo) > RELATIVE_TOLERANCE * scale).to_numpy()]
+        else:
+            counts = values[present].astype("string").reset_index(drop=True).groupby(g).nunique()
+            disagree = counts.index[(counts > 1).to_numpy()]
+        if not len(disagree):
+            continue
+        rows = np.flatnonzero(present & np.isin(group, disagree))
+        rows = rows[np.argsort(np.argsort(order)[rows], kind="stable")]  # priority order
+        shown = files.iloc[rows].to_numpy(dtype=object) + "：" + values.iloc[rows].astype(
+            "string").fillna("").to_numpy(dtype=object)  # fmt: skip
+        listing = pd.Series(shown).groupby(group[rows], sort=True).agg("；".join)
+        mask = np.zeros(len(merged), dtype=bool)
+        mask[listing.index.to_numpy()] = True
+        chosen = np.full(len(merged), "", dtype=object)
+        chosen[listing.index.to_numpy()] = listing.to_numpy()
+        found.append(row_issues(
+            mask, code="conflicting-values",
+            message=f"“{label(name)}”在不同来源中取值不同，已按优先来源取值",
+            severity="warning", origin=_merged_origin(origin, group),
+            credit_code=merged["credit_code"], field=name, values=chosen,
+        ))  # fmt: skip
+    return concat_issues(found)
+
+
+def _merged_origin(origin: pd.DataFrame, group: np.ndarray) -> pd.DataFrame:
+    first_row = pd.Series(np.arange(len(group))).groupby(group).min().to_numpy()
+    return origin.iloc[first_row].reset_index(drop=True)

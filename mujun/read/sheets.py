@@ -1,0 +1,139 @@
+"""One sheet of a departmental file → an EnterpriseTable of its firm rows, plus what was skipped.
+
+Rows below the header are firms, except blank rows (counted, not reported) and note rows — a row
+without a credit code that carries 合计, 填报说明, 制表人 and the like — which are reported and
+skipped, never read as firms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import Issue, concat_issues, issues_frame, row_issues
+from ..table import EnterpriseTable
+from .files import Sheet
+from .headers import Header, find_header
+
+NOTE_PREFIXES = ("合计", "总计", "小计", "填报说明", "说明", "注：", "注:", "备注", "制表", "填表",
+                 "单位负责人", "统计负责人", "审核", "联系人", "联系电话")  # fmt: skip
+COLUMN_PROBLEMS = {
+    "unknown-column": ("warning", "未识别的列，未读取（表头不是已知字段）"),
+    "unknown-unit": ("error", "表头中的单位无法识别，该列未读取"),
+    "ignored-column": ("info", "说明性列，未读取"),
+    "duplicate-column": ("warning", "与前面的列对应同一字段，未读取"),
+    "unnamed-column": ("warning", "列无表头但有数据，未读取"),
+    "blank-column": ("info", "空白列，已忽略"),
+}
+
+
+@dataclass(frozen=True)
+class SheetRead:
+    """What one sheet gave: its firm rows as a table (None: no header) and its row counts."""
+
+    table: EnterpriseTable | None
+    issues: pd.DataFrame  # sheet-level issues (columns, note rows, no header)
+    rows_read: int
+    rows_skipped: int
+
+
+def read_sheet(sheet: Sheet, year: int | None) -> SheetRead:
+    """Find the header, map the columns, drop blank and note rows, coerce the rest."""
+    header = find_header(sheet.cells, sheet.merged)
+    if header is None:
+        issue = Issue("no-header", "未找到含“统一社会信用代码”的表头，该工作表未读取", "warning",
+                      sheet.file, sheet.name)  # fmt: skip
+        return SheetRead(None, issues_frame([issue]), 0, 0)
+    data = sheet.cells.iloc[header.first_data_row :].reset_index(drop=True)
+    rows = np.arange(header.first_data_row + 1, header.first_data_row + 1 + len(data))
+    origin = pd.DataFrame({"file": sheet.file, "sheet": sheet.name, "row": rows})
+    picked, column_issues = _pick_columns(sheet, header, data)
+    frame = pd.DataFrame({code: data.iloc[:, i] for code, (i, _) in picked.items()})
+    blank = _blank_rows(data)
+    notes = _note_rows(data, frame, blank)
+    keep = ~(blank | notes)
+    note_issues = row_issues(
+        notes, code="note-row", message="说明、合计等非企业行，已跳过", severity="info",
+        origin=origin, credit_code=np.full(len(data), ""), values=_first_text(data),
+    )  # fmt: skip
+    note_issues["position"] = -1  # skipped rows are not rows of the table
+    frame = frame[keep].reset_index(drop=True)
+    if "year" not in frame and year is not None:
+        frame["year"] = year
+    table = EnterpriseTable.from_frame(
+        frame,
+        origin=origin[keep].reset_index(drop=True),
+        factors={code: factor for code, (_, factor) in picked.items()},
+    )
+    skipped = int((~keep).sum())
+    return SheetRead(table, concat_issues([column_issues, note_issues]), len(data), skipped)
+
+
+def _pick_columns(
+    sheet: Sheet, header: Header, data: pd.DataFrame
+) -> tuple[dict[str, tuple[int, float]], pd.DataFrame]:
+    """Field → (column index, unit factor) for the columns that are read; issues for the rest."""
+    picked: dict[str, tuple[int, float]] = {}
+    found: list[Issue] = []
+    for col in header.columns:
+        problem = col.problem
+        if col.field and not problem and col.field in picked:
+            problem = "duplicate-column"
+        if problem == "blank-header":
+            has_data = col.index < data.shape[1] and _has_values(data.iloc[:, col.index])
+            problem = "unnamed-column" if has_data else ""
+            if not has_data and _named_neighbour(header, col.index):
+                problem = "blank-column"
+        if problem:
+            severity, message = COLUMN_PROBLEMS[problem]
+            where = f"第{col.index + 1}列" + (f"“{col.header}”" if col.header else "")
+            found.append(Issue(problem, f"{where}：{message}", severity, sheet.file, sheet.name,
+                               row=header.rows[-1] + 1, field=col.field or "",
+                               value=col.unit or col.header))  # fmt: skip
+            continue
+        if col.field:
+            picked[col.field] = (col.index, col.factor)
+    return picked, issues_frame(found)
+
+
+def _has_values(column: pd.Series) -> bool:
+    return bool((column.notna() & (column.astype("string").str.strip() != "")).any())
+
+
+def _named_neighbour(header: Header, index: int) -> bool:
+    """A blank header column between named ones (trailing empty columns are not worth a word)."""
+    return any(c.header for c in header.columns[index + 1 :])
+
+
+def _blank_rows(data: pd.DataFrame) -> np.ndarray:
+    if data.empty:
+        return np.zeros(len(data), dtype=bool)
+    text = data.astype("string")
+    return (text.isna() | (text.apply(lambda c: c.str.strip()) == "")).all(axis=1).to_numpy()
+
+
+def _note_rows(data: pd.DataFrame, frame: pd.DataFrame, blank: np.ndarray) -> np.ndarray:
+    """Rows without a credit code whose cells start like a note, a total or a signature line."""
+    code = frame["credit_code"].astype("string").str.strip().fillna("")
+    candidates = (code == "").to_numpy() & ~blank
+    notes = np.zeros(len(data), dtype=bool)
+    if not candidates.any():
+        return notes
+    sub = data[candidates].astype("string")
+    for name in sub.columns:  # a loop over columns, not rows
+        notes[candidates] |= (
+            sub[name].str.strip().str.startswith(NOTE_PREFIXES).fillna(False).to_numpy()
+        )
+    return notes
+
+
+def _first_text(data: pd.DataFrame) -> np.ndarray:
+    """The first non-blank cell of each row (to show which note row was skipped)."""
+    text = data.astype("string").apply(lambda c: c.str.strip()).replace("", pd.NA)
+    return (
+        text.bfill(axis=1).iloc[:, 0].fillna("").str.slice(0, 40).to_numpy(dtype=object)
+        if len(text.columns)
+        else np.full(len(data), "", dtype=object)
+    )

@@ -1,0 +1,162 @@
+"""Cell values as people type them → canonical values, vectorised over whole columns.
+
+Each parser takes a column of raw cells (text, numbers, dates from a workbook; text from a CSV;
+typed values from a DataFrame) and returns the values plus masks naming what happened to each
+cell, so that the caller can report every non-obvious case without looping over firms. The only
+per-cell step is a type lookup for object columns, which a workbook hands over cell by cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+PLACEHOLDERS = {"-", "—", "——", "－", "―", "--", "/", "／", "无", "空", "暂无", "n/a", "na",
+                "null", "none", "nan", "\\"}  # fmt: skip
+EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!"}
+TRUE_WORDS = {"1", "1.0", "true", "t", "yes", "y", "是", "√", "✓", "有", "规上", "规模以上",
+              "规上企业"}  # fmt: skip
+FALSE_WORDS = {"0", "0.0", "false", "f", "no", "n", "否", "×", "✗", "无", "规下", "规模以下",
+               "规下企业"}  # fmt: skip
+SCALES = {"万": 1e4, "亿": 1e8, "%": 0.01, "‰": 0.001}
+_NUMBER_WITH_SCALE = r"^([+-]?(?:\d+\.?\d*|\.\d+))(万|亿|%|‰)$"
+_SCIENTIFIC = r"^\d(?:\.\d+)?[eE]\+?\d+$"
+_NUMERIC_TYPES = (float, int, np.float64, np.float32, np.int64, np.int32)
+_DATE_TYPES = (dt.date, dt.datetime, pd.Timestamp)
+
+
+@dataclass
+class Parsed:
+    """Values of one column and what happened to its cells (masks of equal length)."""
+
+    values: pd.Series
+    bad: np.ndarray  # could not be read: an error for this cell
+    notes: dict[str, np.ndarray] = field(default_factory=dict)  # issue code → cells it concerns
+
+
+def numeric_cells(cells: pd.Series) -> np.ndarray:
+    """Which cells hold numbers (not text, not bools)."""
+    if pd.api.types.is_bool_dtype(cells):
+        return np.zeros(len(cells), dtype=bool)
+    if pd.api.types.is_numeric_dtype(cells):
+        return np.ones(len(cells), dtype=bool)
+    if cells.dtype != object:
+        return np.zeros(len(cells), dtype=bool)
+    return cells.map(type).isin(_NUMERIC_TYPES).to_numpy(dtype=bool)
+
+
+def as_text(cells: pd.Series) -> pd.Series:
+    """Cells as trimmed text, full-width folded; whole numbers without '.0'; blank → <NA>."""
+    is_num = numeric_cells(cells)
+    text = cells.astype("string")
+    if is_num.any():
+        nums = pd.to_numeric(cells[is_num], errors="coerce").astype(float)
+        whole = (nums.notna() & (nums % 1 == 0) & (nums.abs() < 1e15)).to_numpy()
+        shown = nums.astype("string")
+        shown[whole] = nums[whole].astype("int64").astype("string")
+        text[is_num] = shown
+    text = text.str.strip()
+    if not text.str.isascii().fillna(True).all():
+        text = text.str.normalize("NFKC").str.strip()
+    return text.mask(text == "")
+
+
+def numbers(cells: pd.Series) -> Parsed:
+    """Numbers: '1,234.5', '１２３', '1.2万', '12.5%', placeholders ('—', '无', '/') and Excel
+    errors ('#N/A') as missing; anything else that is not a number is bad."""
+    if pd.api.types.is_numeric_dtype(cells) and not pd.api.types.is_bool_dtype(cells):
+        return Parsed(cells.astype(float), np.zeros(len(cells), dtype=bool))
+    is_num = numeric_cells(cells)
+    out = pd.Series(np.nan, index=cells.index, dtype=float)
+    out[is_num] = pd.to_numeric(cells[is_num], errors="coerce")
+    text = as_text(cells.where(~is_num, None) if is_num.any() else cells)
+    text = text.str.replace(",", "", regex=False).str.replace(" ", "", regex=False)
+    direct = pd.to_numeric(text, errors="coerce").astype(float)
+    out = out.where(is_num, direct)
+    rest = text.notna() & direct.isna()
+    notes: dict[str, np.ndarray] = {}
+    bad = np.zeros(len(cells), dtype=bool)
+    if rest.any():
+        odd = text[rest]
+        placeholder = odd.str.lower().isin(PLACEHOLDERS)
+        excel = odd.str.upper().isin(EXCEL_ERRORS)
+        scaled = odd.str.extract(_NUMBER_WITH_SCALE)
+        number = pd.to_numeric(scaled[0], errors="coerce").astype(float)
+        ok_scaled = number.notna()
+        value = number * scaled[1].map(SCALES).astype(float)
+        out.loc[value[ok_scaled].index] = value[ok_scaled]
+        notes["placeholder-value"] = _spread(rest, placeholder)
+        notes["excel-error"] = _spread(rest, excel)
+        notes["scaled-value"] = _spread(rest, ok_scaled)
+        bad = _spread(rest, ~(placeholder | excel | ok_scaled))
+    wide = cells.astype("string").str.contains("[\uff10-\uff19]", regex=True).fillna(False)
+    notes["full-width-value"] = wide.to_numpy(dtype=bool) & ~bad & out.notna().to_numpy()
+    return Parsed(out.astype(float), bad, notes)
+
+
+def integers(cells: pd.Series) -> Parsed:
+    """Whole numbers such as years ('2022', '2022年', 2022.0); a fraction is bad."""
+    text = as_text(cells).str.removesuffix("年")
+    parsed = numbers(text)
+    frac = parsed.values.notna().to_numpy() & (parsed.values.to_numpy() % 1 != 0)
+    values = parsed.values.mask(frac).astype("Int64")
+    return Parsed(values, parsed.bad | frac, parsed.notes)
+
+
+def flags(cells: pd.Series) -> Parsed:
+    """Yes/no: 是/否, √/×, 规上/规下, 1/0, Y/N, true/false; blank is 'no'."""
+    if pd.api.types.is_bool_dtype(cells):
+        return Parsed(cells.fillna(False).astype(bool), np.zeros(len(cells), dtype=bool))
+    text = as_text(cells).str.lower()
+    yes = text.isin(TRUE_WORDS)
+    bad = (text.notna() & ~yes & ~text.isin(FALSE_WORDS)).to_numpy(dtype=bool)
+    return Parsed(yes.fillna(False).astype(bool), bad)
+
+
+def dates(cells: pd.Series) -> Parsed:
+    """Dates: workbook dates, '2019-05-01', '2019/5/1', '2019年5月1日', '20190501' and Excel
+    serial numbers; anything else is bad."""
+    if pd.api.types.is_datetime64_any_dtype(cells):
+        return Parsed(cells.astype("datetime64[ns]"), np.zeros(len(cells), dtype=bool))
+    out = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
+    is_date = (
+        cells.map(type).isin(_DATE_TYPES).to_numpy(dtype=bool)
+        if cells.dtype == object
+        else np.zeros(len(cells), dtype=bool)
+    )
+    if is_date.any():
+        out[is_date] = pd.to_datetime(cells[is_date].astype(str), errors="coerce")
+    is_num = numeric_cells(cells)
+    if is_num.any():
+        serial = pd.to_numeric(cells[is_num], errors="coerce").astype(float)
+        as_serial = pd.to_datetime(serial, unit="D", origin="1899-12-30", errors="coerce")
+        compact = pd.to_datetime(
+            serial.round().astype("Int64").astype("string"), format="%Y%m%d", errors="coerce"
+        )
+        out[is_num] = compact.where(serial > 19000000, as_serial).to_numpy()
+    other = ~(is_date | is_num)
+    text = as_text(cells.where(other, None) if not other.all() else cells)
+    text = text.str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "", regex=False)
+    parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+    out = out.where(~other, parsed)
+    bad = (out.isna() & (is_date | is_num | text.notna().to_numpy(dtype=bool))).to_numpy()
+    return Parsed(out, bad)
+
+
+def credit_codes(cells: pd.Series) -> Parsed:
+    """Credit codes as text: trimmed, upper-cased, full-width folded, inner spaces removed.
+    A code Excel stored as a number (9.1E+17) has lost its digits: it is bad, with its own code."""
+    is_num = numeric_cells(cells)
+    text = as_text(cells).str.replace(" ", "", regex=False).str.upper()
+    scientific = is_num | text.str.fullmatch(_SCIENTIFIC).fillna(False).to_numpy(dtype=bool)
+    return Parsed(text, scientific, {"credit-code-as-number": scientific})
+
+
+def _spread(where: pd.Series, sub: pd.Series) -> np.ndarray:
+    """A mask over the whole column from a mask over the rows where `where` holds."""
+    out = np.zeros(len(where), dtype=bool)
+    out[np.flatnonzero(where.to_numpy(dtype=bool))] = np.asarray(sub, dtype=bool)
+    return out
