@@ -1,7 +1,8 @@
 """Data checks that depend on the rules: only the fields a class actually uses are checked.
 
-Each check is a vectorised mask over the class's members; a hit is an error that rejects the
-row (its figures would make the score meaningless), reported as an issue with a stable code.
+Each check is a vectorised mask over the class's members, reported as an issue with a stable
+code: a field error rejects the row (its figures would make the score meaningless); a doubtful
+indicator value (a zero denominator, an implausible size) is a warning.
 """
 
 from __future__ import annotations
@@ -53,4 +54,30 @@ def check_class(klass: EvalClass, columns: FieldColumns, members: np.ndarray) ->
             continue
         if bad.any():
             findings.append(Finding(code, name, message, bad))
+    return findings
+
+
+def check_values(
+    klass: EvalClass, values: dict[str, np.ndarray], columns: FieldColumns, members: np.ndarray
+) -> list[Finding]:
+    """Warnings on the class's indicator values: a denominator of 0 (the indicator cannot be
+    computed, e.g. 0 employees) and a value above the indicator's `plausible_max`."""
+    findings: list[Finding] = []
+    for ind in klass.indicators:
+        ratio = parse(ind.formula).as_ratio()
+        if ratio is not None:
+            denominator = np.asarray(ratio[1](columns, columns.n), dtype=float)
+            zero = members & (denominator == 0)
+            if zero.any():
+                shown = "、".join(label(n) for n in sorted(ratio[1].names)) or ratio[1].text
+                findings.append(Finding("zero-denominator", ind.code,
+                                        f"“{shown}”为0，“{ind.label}”无法计算", zero))  # fmt: skip
+        if ind.plausible_max is not None:
+            high = members & (values[ind.code] > ind.plausible_max)
+            if high.any():
+                findings.append(Finding(
+                    "implausible-value", ind.code,
+                    f"“{ind.label}”超过{ind.plausible_max:g}{ind.unit}，明显超出合理范围，请核实",
+                    high,
+                ))  # fmt: skip
     return findings

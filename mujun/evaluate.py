@@ -195,6 +195,10 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
             bad, finding.code, finding.message, "error", finding.field, run.columns[finding.field]
         )
     values = {ind.code: _values(run, ind, in_class) for ind in klass.indicators}
+    pending = in_class & (run.status == PENDING)
+    for finding in checks.check_values(klass, values, run.columns, pending):
+        run.row_issue(finding.mask, finding.code, finding.message, "warning", finding.field,
+                      values[finding.field])  # fmt: skip
     for ind in klass.indicators:
         groups = run.columns[ind.score.by] if ind.score.by else None
         absent = (

@@ -205,13 +205,21 @@ def test_text_condition_on_an_absent_column_is_false(
     assert rc == 0, text  # no park column: the comparison is simply false, not a crash
 
 
-def test_check_prints_issues_and_writes_nothing(files: dict[str, Path], tmp_path: Path) -> None:
+def test_check_prints_issues_and_writes_only_the_issue_workbook(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    import openpyxl
+
     before = set(tmp_path.iterdir())
-    rc, text = invoke("check", "-r", files["rules"], "-d", files["bad"])
+    report = tmp_path / "问题清单.xlsx"
+    rc, text = invoke("check", "-r", files["rules"], "-d", files["bad"], "--report", report)
     assert rc == 1
     assert "non-positive-land" in text
-    assert set(tmp_path.iterdir()) == before
-    rc, _ = invoke("check", "-r", files["rules"], "-d", files["data"])
+    assert set(tmp_path.iterdir()) == before | {report}
+    sheet = openpyxl.load_workbook(report)["问题清单"]
+    codes = [row[2] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    assert codes == ["non-positive-land"]
+    rc, _ = invoke("check", "-r", files["rules"], "-d", files["data"], "--report", report)
     assert rc == 0
 
 

@@ -760,13 +760,13 @@ def test_public_api() -> None:
 
 def test_unreadable_value_in_a_field_the_rules_never_use_is_a_warning() -> None:
     rules = one_class_rules(TAX_FIXED)
-    got = evaluate(frame(land_owned_mu=[10.0, 10.0], tax_paid=[50.0, 50.0], water_t=["—", "3"]),
+    got = evaluate(frame(land_owned_mu=[10.0, 10.0], tax_paid=[50.0, 50.0], water_t=["待核实", "3"]),
                    rules)  # fmt: skip
     assert text(got.results["status"]) == ["evaluated", "evaluated"]
     issue = got.issues[got.issues["code"] == "non-numeric-value"].iloc[0]
     assert (issue["field"], issue["severity"]) == ("water_t", "warning")
     # the same fault in a field the rules do use still rejects the firm
-    used = evaluate(frame(land_owned_mu=[10.0, 10.0], tax_paid=["—", 50.0]), rules)
+    used = evaluate(frame(land_owned_mu=[10.0, 10.0], tax_paid=["待核实", 50.0]), rules)
     assert text(used.results["status"]) == ["rejected", "evaluated"]
 
 
@@ -793,3 +793,22 @@ def test_evaluated_rows_name_their_class_as_the_reason() -> None:
     got = evaluate(frame(land_owned_mu=[10.0], tax_paid=[5.0]), one_class_rules(TAX_FIXED))
     label = one_class_rules(TAX_FIXED).classes[0].label
     assert text(got.results["status_reason"]) == [f"按“{label}”评价"]
+
+
+def test_zero_denominator_and_implausible_values_are_warnings() -> None:
+    rules = one_class_rules(
+        indicator_toml("tax_per_mu", "tax_paid / land_mu", 50,
+                       'method = "ratio", benchmark = 10.0', plausible_max=10000)
+        + indicator_toml("labour", "value_added / employees", 50,
+                         'method = "ratio", benchmark = 10.0')
+    )  # fmt: skip
+    got = evaluate(
+        frame(land_owned_mu=[10.0, 1.0, 10.0], tax_paid=[50.0, 20000.0, 50.0],
+              value_added=[100.0, 100.0, 100.0], employees=[10.0, 10.0, 0.0]),
+        rules,
+    )  # fmt: skip
+    assert text(got.results["status"]) == ["evaluated"] * 3  # warnings reject nobody
+    high = got.issues[got.issues["code"] == "implausible-value"]
+    assert high["row"].tolist() == [3] and set(high["severity"]) == {"warning"}
+    zero = got.issues[got.issues["code"] == "zero-denominator"]
+    assert zero["row"].tolist() == [4] and zero["field"].tolist() == ["labour"]
