@@ -18,8 +18,7 @@ from rich.table import Table
 from .errors import DataError, ExportError, RulesError
 from .evaluate import evaluate, mujun_version
 from .evaluation import Evaluation
-from .export import write_run
-from .export.issues_workbook import write_issues_workbook
+from .export import write_issues_workbook, write_run
 from .read import read_sources
 from .rules import load_rules
 from .template import write_template
@@ -189,7 +188,7 @@ def template(
         raise _fail(str(exc), 2) from None
     try:
         written = write_template(method, out)
-    except OSError as exc:
+    except (OSError, ExportError) as exc:
         raise _fail(f"cannot write {out}: {exc}", 2) from None
     out_console.print(f"数据采集表已写入 {written}", highlight=False)
 

@@ -28,6 +28,8 @@ def merge(parts: list[EnterpriseTable], priority: list[int]) -> tuple[Enterprise
     part_of = np.concatenate([np.full(len(p), i) for i, p in enumerate(parts)])
     offsets = np.cumsum([0] + [len(p) for p in parts])
     group = _firm_groups(stacked)
+    if len(parts) == 1 and group.max(initial=-1) + 1 == len(group):
+        return parts[0], group  # one sheet, one row per firm: nothing to merge
     rank = np.asarray(priority)[part_of]
     order = np.lexsort((np.arange(len(stacked)), rank))  # by priority, then reading order
     by_priority = stacked.iloc[order]
@@ -75,7 +77,7 @@ def _conflicts(
 ) -> pd.DataFrame:
     """One warning per merged firm and field whose sources disagree, listing every value."""
     found: list[pd.DataFrame] = []
-    if len(np.unique(group)) == len(group):
+    if group.max(initial=-1) + 1 == len(group):  # every row its own firm
         return concat_issues(found)
     files = origin["file"].map(lambda f: Path(str(f)).name)
     for name in stacked.columns:

@@ -54,9 +54,11 @@ def read_sheet(sheet: Sheet, year: int | None) -> SheetRead:
     blank = _blank_rows(data)
     notes = _note_rows(data, frame, blank)
     keep = ~(blank | notes)
+    shown = np.full(len(data), "", dtype=object)
+    shown[notes] = _first_text(data[notes])
     note_issues = row_issues(
         notes, code="note-row", message="说明、合计等非企业行，已跳过", severity="info",
-        origin=origin, credit_code=np.full(len(data), ""), values=_first_text(data),
+        origin=origin, credit_code=np.full(len(data), ""), values=shown,
     )  # fmt: skip
     note_issues["position"] = -1  # skipped rows are not rows of the table
     frame = frame[keep].reset_index(drop=True)
@@ -129,11 +131,9 @@ def _note_rows(data: pd.DataFrame, frame: pd.DataFrame, blank: np.ndarray) -> np
     return notes
 
 
-def _first_text(data: pd.DataFrame) -> np.ndarray:
-    """The first non-blank cell of each row (to show which note row was skipped)."""
-    text = data.astype("string").apply(lambda c: c.str.strip()).replace("", pd.NA)
-    return (
-        text.bfill(axis=1).iloc[:, 0].fillna("").str.slice(0, 40).to_numpy(dtype=object)
-        if len(text.columns)
-        else np.full(len(data), "", dtype=object)
-    )
+def _first_text(rows: pd.DataFrame) -> np.ndarray:
+    """The first non-blank cell of each given row (to show which note row was skipped)."""
+    if rows.empty:
+        return np.zeros(0, dtype=object)
+    text = rows.astype("string").apply(lambda c: c.str.strip()).replace("", pd.NA)
+    return text.bfill(axis=1).iloc[:, 0].fillna("").str.slice(0, 40).to_numpy(dtype=object)
