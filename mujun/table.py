@@ -93,7 +93,7 @@ class EnterpriseTable:
         for name in INPUT_FIELDS:
             if name == "credit_code" or name not in frame.columns:
                 continue
-            parsed = _PARSERS[FIELDS[name].kind](frame[name])
+            parsed = parse_field(name, frame[name])
             column = parsed.values
             factor = (factors or {}).get(name, 1.0)
             out[name] = column * factor if factor != 1.0 else column
@@ -131,6 +131,12 @@ _PARSERS: dict[str, Callable[[pd.Series], values.Parsed]] = {
     "bool": values.flags,
     "date": values.dates,
 }
+
+
+def parse_field(name: str, cells: pd.Series) -> values.Parsed:
+    """Cells read as the field's kind (number, integer, yes/no, date or text)."""
+    return _PARSERS[FIELDS[name].kind](cells)
+
 
 # issue code → (severity, message template) for what a parser noted about cells
 _NOTES = {

@@ -128,7 +128,9 @@ def dates(cells: pd.Series) -> Parsed:
         else np.zeros(len(cells), dtype=bool)
     )
     if is_date.any():
-        out[is_date] = pd.to_datetime(cells[is_date].astype(str), errors="coerce")
+        out[is_date] = pd.to_datetime(
+            cells[is_date].astype(str), errors="coerce", format="ISO8601"
+        )  # dates and datetimes mixed
     is_num = numeric_cells(cells)
     if is_num.any():
         serial = pd.to_numeric(cells[is_num], errors="coerce").astype(float)

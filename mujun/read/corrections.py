@@ -17,7 +17,7 @@ import pandas as pd
 from .. import values
 from ..errors import DataError, concat_issues, row_issues
 from ..fields import FIELDS
-from ..table import EnterpriseTable
+from ..table import EnterpriseTable, parse_field
 from .files import open_file
 from .headers import normalize, resolve
 
@@ -76,85 +76,72 @@ def apply_corrections(table: EnterpriseTable, source: str | Path | pd.DataFrame)
         years = years.fillna(int(default_year[0]))
     columns = [resolve(normalize(f)) for f in corr["field"].tolist()]  # one per correction
     fields = np.array([c.field or "" for c in columns], dtype=object)
-    usable = np.array([bool(c.field) and not c.problem and c.field in FIELDS for c in columns])
+    factors = np.array([c.factor for c in columns], dtype=float)
+    usable = np.array([bool(c.field) and not c.problem and c.field in FIELDS for c in columns],
+                      dtype=bool)  # fmt: skip
     key = pd.DataFrame({"credit_code": frame["credit_code"], "year": frame.get("year")})
-    key["position"] = np.arange(len(frame))
+    key = key[key["credit_code"].notna()].assign(position=lambda k: k.index.to_numpy())
     wanted = pd.DataFrame({"credit_code": code, "year": years})
     matched = wanted.merge(key, on=["credit_code", "year"], how="left")["position"]
+    matched = matched.where(code.notna().to_numpy())  # no code, no firm
     found = matched.notna().to_numpy() & usable
     record = corr.assign(credit_code=code, year=years, field=fields, old_value="", status="")
     record["new_value"] = values.as_text(corr["new_value"])
     for name in sorted(set(fields[found])):  # a loop over corrected fields, not firms
         rows = np.flatnonzero(found & (fields == name))
-        factor = next(c.factor for c in columns if c.field == name)
-        parsed = _parse(name, corr["new_value"].iloc[rows])
+        parsed = parse_field(name, corr["new_value"].iloc[rows].reset_index(drop=True))
         ok = ~parsed.bad
         positions = matched.iloc[rows].to_numpy(dtype=np.int64)
         if name not in frame:
-            frame[name] = pd.Series(pd.NA, index=frame.index, dtype=parsed.values.dtype)
-        record.loc[rows, "old_value"] = frame[name].iloc[positions].astype("string").fillna(
-            "").to_numpy()  # fmt: skip
-        new = parsed.values.to_numpy()[ok]
-        new = new * factor if FIELDS[name].kind == "number" else new
-        frame.loc[positions[ok], name] = new
+            frame[name] = parse_field(name, pd.Series([None] * len(frame), dtype=object)).values
+        record.loc[rows, "old_value"] = (
+            frame[name].iloc[positions].astype("string").fillna("").to_numpy()
+        )
+        new = parsed.values[ok]
+        if FIELDS[name].kind == "number":
+            new = new * factors[rows[ok]]
+        frame.loc[positions[ok], name] = new.to_numpy()
         record.loc[rows[ok], "status"] = "applied"
         record.loc[rows[~ok], "status"] = "invalid-value"
     record.loc[~usable, "status"] = "unknown-field"
-    record.loc[usable & ~matched.notna().to_numpy(), "status"] = "unmatched"
+    record.loc[usable & matched.isna().to_numpy(), "status"] = "unmatched"
     issues = _issues(record, table, matched)
     return replace(table, frame=frame, issues=concat_issues([table.issues, issues]),
                    corrections=record[RECORD_COLUMNS])  # fmt: skip
 
 
-def _parse(name: str, cells: pd.Series) -> values.Parsed:
-    kind = FIELDS[name].kind
-    if kind == "number":
-        return values.numbers(cells)
-    if kind == "int":
-        return values.integers(cells)
-    if kind == "bool":
-        return values.flags(cells)
-    if kind == "date":
-        return values.dates(cells)
-    return values.Parsed(values.as_text(cells), np.zeros(len(cells), dtype=bool))
+PROBLEMS = {
+    "unmatched": (
+        "correction-unmatched",
+        "warning",
+        "更正记录找不到对应企业（信用代码或年度不符）",
+    ),
+    "unknown-field": ("correction-bad-field", "error", "更正记录的字段无法识别"),
+    "invalid-value": ("correction-bad-value", "error", "更正后的值无法读取"),
+}
 
 
 def _issues(record: pd.DataFrame, table: EnterpriseTable, matched: pd.Series) -> pd.DataFrame:
+    """One issue per correction: applied ones at the firm's own row, the rest at their row of
+    the corrections file."""
     applied = (record["status"] == "applied").to_numpy()
-    at_firm = np.zeros(len(table), dtype=bool)
-    shown = np.full(len(table), "", dtype=object)
-    fields = np.full(len(table), "", dtype=object)
-    pos = matched[applied].to_numpy(dtype=np.int64)
-    at_firm[pos] = True
-    rec = record[applied]
-    text = rec.astype("string").fillna("")
-    shown[pos] = (text["old_value"] + " → " + text["new_value"] + "（" + text["appeal_id"]
-                  + "，" + text["approved_by"] + "批准）").to_numpy()  # fmt: skip
-    fields[pos] = rec["field"].to_numpy()
+    text = record.astype("string").fillna("")
+    shown = (text["old_value"] + " → " + text["new_value"] + "（" + text["appeal_id"] + "，"
+             + text["approved_by"] + "批准）").to_numpy(dtype=object)  # fmt: skip
+    at = matched.fillna(0).to_numpy(dtype=np.int64)
+    firm_origin = table.origin.iloc[at].reset_index(drop=True)
+    done = row_issues(applied, code="correction-applied", message="已按异议复核更正数据",
+                      severity="info", origin=firm_origin, credit_code=text["credit_code"],
+                      values=shown)  # fmt: skip
+    done["position"] = at[applied]
+    done["field"] = record["field"].to_numpy(dtype=object)[applied]
     origin = pd.DataFrame({"file": record["file"], "sheet": "", "row": record["row"]})
-    found = [
-        row_issues(at_firm, code="correction-applied", message="已按异议复核更正数据",
-                   severity="info", origin=table.origin, credit_code=table.frame["credit_code"],
-                   values=shown),
-    ]  # fmt: skip
-    problems = {
-        "unmatched": (
-            "correction-unmatched",
-            "warning",
-            "更正记录找不到对应企业（信用代码或年度不符）",
-        ),
-        "unknown-field": ("correction-bad-field", "error", "更正记录的字段无法识别"),
-        "invalid-value": ("correction-bad-value", "error", "更正后的值无法读取"),
-    }
-    for status, (code, severity, message) in problems.items():
+    found = [done]
+    for status, (code, severity, message) in PROBLEMS.items():
         mask = (record["status"] == status).to_numpy()
-        found.append(row_issues(mask, code=code, message=message, severity=severity,
-                                origin=origin, credit_code=record["credit_code"].fillna(""),
-                                field="", values=record["new_value"].fillna("")))  # fmt: skip
-    out = concat_issues(found)
-    out.loc[out["code"] != "correction-applied", "position"] = -1  # not rows of the table
-    if len(out):
-        firm_fields = pd.Series(fields)
-        located = out["code"] == "correction-applied"
-        out.loc[located, "field"] = firm_fields.iloc[out.loc[located, "position"]].to_numpy()
-    return out
+        problem = row_issues(mask, code=code, message=message, severity=severity,
+                             origin=origin, credit_code=text["credit_code"],
+                             field="", values=text["new_value"])  # fmt: skip
+        problem["position"] = -1  # rows of the corrections file, not of the table
+        found.append(problem)
+    return concat_issues(found)

@@ -11,10 +11,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from defusedxml import ElementTree
 
 from ..errors import DataError
 
@@ -90,6 +93,7 @@ def _workbook_sheets(path: Path, data: bytes) -> tuple[list[Sheet], list[tuple[s
     from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     try:
+        errors = _xlsx_error_cells(data) if path.suffix.lower() in (".xlsx", ".xlsm") else {}
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets, passed = [], []
         for meta in book.sheets_metadata:
@@ -105,9 +109,61 @@ def _workbook_sheets(path: Path, data: bytes) -> tuple[list[Sheet], list[tuple[s
                 passed.append((meta.name, "空白工作表"))
                 continue
             merged = tuple(sheet.merged_cell_ranges or ())
-            sheets.append(Sheet(str(path), meta.name, pd.DataFrame(rows, dtype=object), merged))
+            cells = pd.DataFrame(rows, dtype=object)
+            _restore_error_cells(cells, errors.get(meta.name, []))
+            sheets.append(Sheet(str(path), meta.name, cells, merged))
     except DataError:
         raise
     except Exception as exc:  # calamine raises its own types for broken, encrypted or bomb files
         raise DataError(f"{path}: not a readable workbook ({type(exc).__name__}: {exc})") from None
     return sheets, passed
+
+
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?t="e"[^>]*>(?:<f[^>]*(?:/>|>.*?</f>))?'
+                         rb"<v>([^<]*)</v>", re.S)  # fmt: skip
+
+
+def _xlsx_error_cells(data: bytes) -> dict[str, list[tuple[int, int, str]]]:
+    """Error cells (#N/A, #DIV/0!) per sheet name: calamine reads them as blank, but a clerk must
+    hear that a lookup failed rather than see a silently missing value."""
+    found: dict[str, list[tuple[int, int, str]]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            names = _sheet_paths(book)
+            for name, member in names.items():
+                xml = book.read(member)
+                if b't="e"' not in xml:
+                    continue
+                found[name] = [(int(r) - 1, _column_index(c.decode()), v.decode())
+                               for c, r, v in _ERROR_CELL.findall(xml)]  # fmt: skip
+    except Exception:  # a broken or hostile package (bad zip, XML entities): calamine reports it
+        return {}
+    return found
+
+
+def _sheet_paths(book: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its XML member, from workbook.xml and its relationships (defusedxml)."""
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+          "p": "http://schemas.openxmlformats.org/package/2006/relationships"}  # fmt: skip
+    workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    target = {r.get("Id"): r.get("Target", "") for r in rels.findall("p:Relationship", ns)}
+    out = {}
+    for sheet in workbook.findall("m:sheets/m:sheet", ns):
+        ref = target.get(sheet.get(f"{{{ns['r']}}}id"), "")
+        out[sheet.get("name", "")] = ref.lstrip("/") if ref.startswith("/") else f"xl/{ref}"
+    return out
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
+def _restore_error_cells(cells: pd.DataFrame, errors: list[tuple[int, int, str]]) -> None:
+    for row, col, text in errors:  # error cells only, a handful per sheet
+        if row < cells.shape[0] and col < cells.shape[1]:
+            cells.iat[row, col] = text

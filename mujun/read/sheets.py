@@ -117,9 +117,11 @@ def _blank_rows(data: pd.DataFrame) -> np.ndarray:
 
 
 def _note_rows(data: pd.DataFrame, frame: pd.DataFrame, blank: np.ndarray) -> np.ndarray:
-    """Rows without a credit code whose cells start like a note, a total or a signature line."""
+    """Rows without a credit code whose cells start like a note, a total or a signature line
+    (the text may stand in the credit-code column itself: 合计, 填报说明：…)."""
     code = frame["credit_code"].astype("string").str.strip().fillna("")
-    candidates = (code == "").to_numpy() & ~blank
+    code_like = code.str.fullmatch(r"[0-9A-Za-z]{8,}").fillna(False)
+    candidates = (~code_like).to_numpy(dtype=bool) & ~blank
     notes = np.zeros(len(data), dtype=bool)
     if not candidates.any():
         return notes
