@@ -760,8 +760,8 @@ def test_public_api() -> None:
 
 def test_unreadable_value_in_a_field_the_rules_never_use_is_a_warning() -> None:
     rules = one_class_rules(TAX_FIXED)
-    got = evaluate(frame(land_owned_mu=[10.0, 10.0], tax_paid=[50.0, 50.0], water_t=["待核实", "3"]),
-                   rules)  # fmt: skip
+    firms = frame(land_owned_mu=[10.0, 10.0], tax_paid=[50.0, 50.0], water_t=["待核实", "3"])
+    got = evaluate(firms, rules)
     assert text(got.results["status"]) == ["evaluated", "evaluated"]
     issue = got.issues[got.issues["code"] == "non-numeric-value"].iloc[0]
     assert (issue["field"], issue["severity"]) == ("water_t", "warning")

@@ -21,7 +21,9 @@ from defusedxml import ElementTree
 
 from ..errors import DataError
 
-MAX_BYTES = 512 * 2**20  # a departmental file larger than this is surely not a firm table
+# a departmental file larger than this is surely not a firm table
+MAX_BYTES = 512 * 2**20
+MAX_SHEET_XML = 1024 * 2**20  # unzipped sheet XML scanned for error cells
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 INSTRUCTION_SHEETS = ("填报说明", "说明", "指标解释", "填表说明")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
@@ -131,6 +133,8 @@ def _xlsx_error_cells(data: bytes) -> dict[str, list[tuple[int, int, str]]]:
         with zipfile.ZipFile(io.BytesIO(data)) as book:
             names = _sheet_paths(book)
             for name, member in names.items():
+                if book.getinfo(member).file_size > MAX_SHEET_XML:
+                    continue  # reading stops at the declared size; a huge sheet is not scanned
                 xml = book.read(member)
                 if b't="e"' not in xml:
                     continue

@@ -41,7 +41,9 @@ def merge(parts: list[EnterpriseTable], priority: list[int]) -> tuple[Enterprise
     merged_origin = origin.iloc[first_row].reset_index(drop=True)
     merged = merged.reset_index(drop=True)
     issues = [_shift(p.issues, offsets[i], group) for i, p in enumerate(parts)]
-    issues.append(_conflicts(stacked, origin, group, order, merged))
+    shifted = concat_issues(issues)
+    rejected = shifted.loc[shifted["code"] == "duplicate-firm", "position"].to_numpy()
+    issues.append(_conflicts(stacked, origin, group, order, merged, skip=rejected))
     sources = tuple(s for p in parts for s in p.sources)
     table = EnterpriseTable(merged, merged_origin, concat_issues(issues), sources)
     return table, group
@@ -74,8 +76,10 @@ def _conflicts(
     group: np.ndarray,
     order: np.ndarray,
     merged: pd.DataFrame,
+    skip: np.ndarray,
 ) -> pd.DataFrame:
-    """One warning per merged firm and field whose sources disagree, listing every value."""
+    """One warning per merged firm and field whose sources disagree, listing every value
+    (firms in `skip` — differing copies in one file — are rejected, so none is taken)."""
     found: list[pd.DataFrame] = []
     if group.max(initial=-1) + 1 == len(group):  # every row its own firm
         return concat_issues(found)
@@ -105,6 +109,7 @@ def _conflicts(
         listing = pd.Series(shown).groupby(group[rows], sort=True).agg("；".join)
         mask = np.zeros(len(merged), dtype=bool)
         mask[listing.index.to_numpy()] = True
+        mask[skip] = False
         chosen = np.full(len(merged), "", dtype=object)
         chosen[listing.index.to_numpy()] = listing.to_numpy()
         found.append(row_issues(
