@@ -43,7 +43,12 @@ frame = pd.DataFrame(
         "tech_investment": np.round(land * rng.uniform(0, 20, N), 1),
         "employees": np.maximum(5, np.round(revenue / rng.uniform(40, 120, N))).astype(int),
         "safety_incident": "",
+        "env_violation": "",
+        "food_safety_incident": "",
+        "energy_target_missed": "",
         "new_to_scale": "",
+        "major_project": "",
+        "public_interest": "",
     }
 )
 frame["established"] = frame["established"].dt.strftime("%Y-%m-%d")
