@@ -198,7 +198,7 @@ def _check_duplicates(table: pd.DataFrame, origin: pd.DataFrame) -> pd.DataFrame
     """Rows of one firm-year: identical copies are read once (a warning); copies that differ
     are errors on every copy, since no one can tell which is right."""
     keys = ["credit_code", "year"] if "year" in table else ["credit_code"]
-    keyed = table["credit_code"].notna().to_numpy()
+    keyed = table["credit_code"].notna().to_numpy() & ~values.lost_codes(table["credit_code"])
     dup = table.duplicated(keys, keep=False).to_numpy() & keyed
     if not dup.any():
         return empty_issues()

@@ -148,12 +148,18 @@ def dates(cells: pd.Series) -> Parsed:
     return Parsed(out, bad)
 
 
+def lost_codes(codes: pd.Series) -> np.ndarray:
+    """Credit codes that Excel turned into numbers (9.13403E+17): they identify no firm, so
+    they must never be merged or counted as duplicates of each other."""
+    return codes.astype("string").str.fullmatch(_SCIENTIFIC).fillna(False).to_numpy(dtype=bool)
+
+
 def credit_codes(cells: pd.Series) -> Parsed:
     """Credit codes as text: trimmed, upper-cased, full-width folded, inner spaces removed.
     A code Excel stored as a number (9.1E+17) has lost its digits: it is bad, with its own code."""
     is_num = numeric_cells(cells)
     text = as_text(cells).str.replace(" ", "", regex=False).str.upper()
-    scientific = is_num | text.str.fullmatch(_SCIENTIFIC).fillna(False).to_numpy(dtype=bool)
+    scientific = is_num | lost_codes(text)
     return Parsed(text, scientific, {"credit-code-as-number": scientific})
 
 

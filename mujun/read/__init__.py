@@ -64,8 +64,9 @@ def read_sources(
                 used += len(got.table)
         sources.append(SourceFile(str(path), opened.sha256, read, used, skipped))
     if not parts:
-        raise DataError("no firm rows in " + ", ".join(str(p) for p in files)
-                        + " (no sheet has a 统一社会信用代码 header)")  # fmt: skip
+        names = ", ".join(str(p) for p in files)
+        raise DataError(f"no firm rows in {names} (no sheet has a 统一社会信用代码 header "
+                        "with data rows below it)")  # fmt: skip
     table, _ = merge(parts, _priority(files, part_files, rules))
     extra = [*file_issues]
     if rules is not None:

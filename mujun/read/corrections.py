@@ -77,11 +77,20 @@ def apply_corrections(table: EnterpriseTable, source: str | Path | pd.DataFrame)
     columns = [resolve(normalize(f)) for f in corr["field"].tolist()]  # one per correction
     fields = np.array([c.field or "" for c in columns], dtype=object)
     factors = np.array([c.factor for c in columns], dtype=float)
-    usable = np.array([bool(c.field) and not c.problem and c.field in FIELDS for c in columns],
-                      dtype=bool)  # fmt: skip
-    key = pd.DataFrame({"credit_code": frame["credit_code"], "year": frame.get("year")})
+    usable = np.array(
+        [
+            bool(c.field)
+            and not c.problem
+            and c.field in FIELDS
+            and c.field not in ("credit_code", "year")
+            for c in columns
+        ],
+        dtype=bool,
+    )  # fmt: skip  (a key is corrected by a new row, not in place)
+    key_year = frame["year"] if "year" in frame else pd.Series(pd.NA, index=frame.index)
+    key = pd.DataFrame({"credit_code": frame["credit_code"], "year": key_year.astype("Int64")})
     key = key[key["credit_code"].notna()].assign(position=lambda k: k.index.to_numpy())
-    wanted = pd.DataFrame({"credit_code": code, "year": years})
+    wanted = pd.DataFrame({"credit_code": code, "year": years.astype("Int64")})
     matched = wanted.merge(key, on=["credit_code", "year"], how="left")["position"]
     matched = matched.where(code.notna().to_numpy())  # no code, no firm
     found = matched.notna().to_numpy() & usable

@@ -23,7 +23,8 @@ from ..errors import DataError
 
 # a departmental file larger than this is surely not a firm table
 MAX_BYTES = 512 * 2**20
-MAX_SHEET_XML = 1024 * 2**20  # unzipped sheet XML scanned for error cells
+MAX_SHEET_XML = 1024 * 2**20  # a workbook part larger than this unzipped is refused
+MAX_CELLS = 60_000_000  # a dense sheet area larger than this is refused before reading
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 INSTRUCTION_SHEETS = ("填报说明", "说明", "指标解释", "填表说明")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
@@ -79,7 +80,10 @@ def _csv_sheet(path: Path, data: bytes) -> Sheet:
     if not text.strip():
         raise DataError(f"{path}: the file is empty")
     # title rows have fewer fields than the header: size the frame by the widest early line
-    sample = list(csv.reader(io.StringIO(text[:200_000])))
+    try:
+        sample = list(csv.reader(io.StringIO(text[:200_000])))
+    except csv.Error as exc:
+        raise DataError(f"{path}: not a readable CSV file: {exc}") from None
     width = max((len(r) for r in sample), default=1)
     try:
         cells = pd.read_csv(
@@ -95,7 +99,7 @@ def _workbook_sheets(path: Path, data: bytes) -> tuple[list[Sheet], list[tuple[s
     from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     try:
-        errors = _xlsx_error_cells(data) if path.suffix.lower() in (".xlsx", ".xlsm") else {}
+        errors = _xlsx_error_cells(path, data) if path.suffix.lower() in (".xlsx", ".xlsm") else {}
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets, passed = [], []
         for meta in book.sheets_metadata:
@@ -125,24 +129,55 @@ _ERROR_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?t="e"[^>]*>(?:<f[^>]*(?
                          rb"<v>([^<]*)</v>", re.S)  # fmt: skip
 
 
-def _xlsx_error_cells(data: bytes) -> dict[str, list[tuple[int, int, str]]]:
-    """Error cells (#N/A, #DIV/0!) per sheet name: calamine reads them as blank, but a clerk must
-    hear that a lookup failed rather than see a silently missing value."""
-    found: dict[str, list[tuple[int, int, str]]] = {}
+def _xlsx_error_cells(path: Path, data: bytes) -> dict[str, list[tuple[int, int, str]]]:
+    """Check an .xlsx before calamine reads it, and collect its error cells per sheet name.
+
+    calamine reads a sheet into a dense grid, so one stray cell at XFD1048576 would ask for
+    hundreds of GB and abort the process: sheets wider than ZZ or larger than MAX_CELLS, and
+    parts larger than MAX_SHEET_XML unzipped (zip bombs), are refused first. Error cells
+    (#N/A, #DIV/0!) are read as blank by calamine; their text is taken from the XML so that a
+    clerk hears a lookup failed.
+    """
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as book:
+        book = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        return {}  # calamine will say what is wrong with the file
+    found: dict[str, list[tuple[int, int, str]]] = {}
+    with book:
+        for info in book.infolist():
+            if info.file_size > MAX_SHEET_XML:
+                size = info.file_size / 2**20
+                raise DataError(f"{path}: workbook part {info.filename} unpacks to {size:.0f} MB, "
+                                "too large to be a firm table")  # fmt: skip
+        try:
             names = _sheet_paths(book)
-            for name, member in names.items():
-                if book.getinfo(member).file_size > MAX_SHEET_XML:
-                    continue  # reading stops at the declared size; a huge sheet is not scanned
-                xml = book.read(member)
-                if b't="e"' not in xml:
-                    continue
+        except Exception:  # hostile or broken package XML: calamine reports it
+            return {}
+        for name, member in names.items():
+            if member not in book.namelist():
+                continue
+            xml = book.read(member)
+            last_row = _WIDE_OR_LAST_ROW.findall(xml[-4096:] if len(xml) > 4096 else xml)
+            rows = int(last_row[-1]) if last_row else 0
+            long_sheet = rows * 702 > MAX_CELLS and _too_many_cells(xml, rows)
+            if _WIDE_CELL.search(xml) or long_sheet:
+                hint = "a stray cell far right or down? delete the empty area and save again"
+                raise DataError(f"{path}: sheet {name!r} spans too many cells ({hint})")
+            if b't="e"' in xml:
                 found[name] = [(int(r) - 1, _column_index(c.decode()), v.decode())
                                for c, r, v in _ERROR_CELL.findall(xml)]  # fmt: skip
-    except Exception:  # a broken or hostile package (bad zip, XML entities): calamine reports it
-        return {}
     return found
+
+
+_WIDE_CELL = re.compile(rb'<c r="[A-Z]{3}[0-9]')  # column AAA or beyond
+_WIDE_OR_LAST_ROW = re.compile(rb'<row r="([0-9]+)"')
+
+
+def _too_many_cells(xml: bytes, rows: int) -> bool:
+    """Rows × widest column beyond MAX_CELLS (only computed for very long sheets)."""
+    letters = {m for m in re.findall(rb'<c r="([A-Z]{1,2})[0-9]', xml)}
+    width = max((_column_index(c.decode()) + 1 for c in letters), default=1)
+    return rows * width > MAX_CELLS
 
 
 def _sheet_paths(book: zipfile.ZipFile) -> dict[str, str]:

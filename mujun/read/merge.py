@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import values
 from ..errors import concat_issues, row_issues
 from ..fields import FIELDS, label
 from ..table import EnterpriseTable
@@ -55,7 +56,7 @@ def _firm_groups(stacked: pd.DataFrame) -> np.ndarray:
     year = (
         stacked["year"].astype("string") if "year" in stacked else pd.Series("", index=code.index)
     )
-    keyless = code.isna().to_numpy()
+    keyless = code.isna().to_numpy() | values.lost_codes(code)
     key = (code.fillna("") + "|" + year.fillna("")).to_numpy(dtype=object)
     key[keyless] = np.char.add("\0row", np.flatnonzero(keyless).astype(str)).astype(object)
     group, _ = pd.factorize(key)

@@ -7,12 +7,12 @@ skipped, never read as firms.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from ..errors import Issue, concat_issues, issues_frame, row_issues
+from ..errors import Issue, concat_issues, empty_issues, issues_frame, row_issues
 from ..table import EnterpriseTable
 from .files import Sheet
 from .headers import Header, find_header
@@ -46,7 +46,7 @@ def read_sheet(sheet: Sheet, year: int | None) -> SheetRead:
         issue = Issue("no-header", "未找到含“统一社会信用代码”的表头，该工作表未读取", "warning",
                       sheet.file, sheet.name)  # fmt: skip
         return SheetRead(None, issues_frame([issue]), 0, 0)
-    data = sheet.cells.iloc[header.first_data_row :].reset_index(drop=True)
+    data = _unmerge(sheet, header.first_data_row)
     rows = np.arange(header.first_data_row + 1, header.first_data_row + 1 + len(data))
     origin = pd.DataFrame({"file": sheet.file, "sheet": sheet.name, "row": rows})
     picked, column_issues = _pick_columns(sheet, header, data)
@@ -62,15 +62,38 @@ def read_sheet(sheet: Sheet, year: int | None) -> SheetRead:
     )  # fmt: skip
     note_issues["position"] = -1  # skipped rows are not rows of the table
     frame = frame[keep].reset_index(drop=True)
-    if "year" not in frame and year is not None:
-        frame["year"] = year
+    year_issues = empty_issues()
+    if year is not None:
+        if "year" not in frame:
+            frame["year"] = year
+        else:  # a blank year cell is the year being read, not a firm of no year
+            blank_year = frame["year"].astype("string").str.strip().fillna("").eq("").to_numpy()
+            frame["year"] = frame["year"].astype(object).where(~blank_year, year)
+            year_issues = row_issues(
+                blank_year, code="missing-year", message=f"年度为空，按{year}年读取",
+                severity="warning", origin=origin[keep].reset_index(drop=True),
+                credit_code=frame["credit_code"], field="year",
+            )  # fmt: skip
     table = EnterpriseTable.from_frame(
         frame,
         origin=origin[keep].reset_index(drop=True),
         factors={code: factor for code, (_, factor) in picked.items()},
     )
+    table = replace(table, issues=concat_issues([table.issues, year_issues]))
     skipped = int((~keep).sum())
     return SheetRead(table, concat_issues([column_issues, note_issues]), len(data), skipped)
+
+
+def _unmerge(sheet: Sheet, first_data_row: int) -> pd.DataFrame:
+    """The data rows, with each merged range below the header filled with its top-left value
+    (a park or year merged down the rows of its firms belongs to every one of them)."""
+    data = sheet.cells.iloc[first_data_row:].reset_index(drop=True).copy()
+    for (r0, c0), (r1, c1) in sheet.merged:  # merged ranges are few
+        if r0 < first_data_row or c0 >= data.shape[1]:
+            continue
+        top = data.iat[r0 - first_data_row, c0]
+        data.iloc[r0 - first_data_row : r1 - first_data_row + 1, c0 : c1 + 1] = top
+    return data
 
 
 def _pick_columns(
@@ -117,19 +140,15 @@ def _blank_rows(data: pd.DataFrame) -> np.ndarray:
 
 
 def _note_rows(data: pd.DataFrame, frame: pd.DataFrame, blank: np.ndarray) -> np.ndarray:
-    """Rows without a credit code whose cells start like a note, a total or a signature line
-    (the text may stand in the credit-code column itself: 合计, 填报说明：…)."""
+    """Rows whose first non-blank cell starts like a note, a total or a signature line (合计,
+    填报说明：…, 制表人) and whose credit-code cell is empty or holds that very text. A firm row
+    with a remark in a later column is never a note row."""
     code = frame["credit_code"].astype("string").str.strip().fillna("")
-    code_like = code.str.fullmatch(r"[0-9A-Za-z]{8,}").fillna(False)
-    candidates = (~code_like).to_numpy(dtype=bool) & ~blank
+    candidates = ((code == "") | code.str.startswith(NOTE_PREFIXES)).to_numpy(dtype=bool) & ~blank
     notes = np.zeros(len(data), dtype=bool)
-    if not candidates.any():
-        return notes
-    sub = data[candidates].astype("string")
-    for name in sub.columns:  # a loop over columns, not rows
-        notes[candidates] |= (
-            sub[name].str.strip().str.startswith(NOTE_PREFIXES).fillna(False).to_numpy()
-        )
+    if candidates.any():
+        first = pd.Series(_first_text(data[candidates]), dtype="string")
+        notes[candidates] = first.str.startswith(NOTE_PREFIXES).fillna(False).to_numpy(dtype=bool)
     return notes
 
 
