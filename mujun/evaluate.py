@@ -128,7 +128,7 @@ class _Run:
                 code=code,
                 message=message,
                 severity=severity,
-                origin=self.table.origin,
+                origin=self.table.origin_of(field),
                 credit_code=self.codes,
                 field=field,
                 values=values,

@@ -18,6 +18,8 @@ from . import codes, values
 from .errors import DataError, Issue, concat_issues, empty_issues, issues_frame, row_issues
 from .fields import FIELDS, INPUT_FIELDS, label
 
+_DERIVED_FROM = {"land_mu": ("land_owned_mu", "land_leased_mu", "land_let_mu")}
+
 
 @dataclass(frozen=True)
 class SourceFile:
@@ -35,13 +37,23 @@ class SourceFile:
 class EnterpriseTable:
     """Canonical input: `frame` (field columns), `origin` (file, sheet, spreadsheet row per row),
     `issues` (problems found while reading, with each row's position), `sources` (files read),
-    `corrections` (the corrections applied on top, if any)."""
+    `corrections` (the corrections applied on top, if any), `field_origin` (for merged tables:
+    the file, sheet and row each field's value was taken from, where not the row's origin)."""
 
     frame: pd.DataFrame
     origin: pd.DataFrame
     issues: pd.DataFrame = field(default_factory=empty_issues)
     sources: tuple[SourceFile, ...] = ()
     corrections: pd.DataFrame | None = None  # every correction and what became of it
+    field_origin: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def origin_of(self, name: str) -> pd.DataFrame:
+        """Where each row's value of a field came from: after a merge, land comes from the land
+        register's row, not from the first file the firm appeared in."""
+        for source in (name, *_DERIVED_FROM.get(name, ())):
+            if source in self.field_origin:
+                return self.field_origin[source]
+        return self.origin
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -142,7 +154,7 @@ def parse_field(name: str, cells: pd.Series) -> values.Parsed:
 _NOTES = {
     "placeholder-value": ("info", "“{label}”填写为占位符，按缺失处理"),
     "excel-error": ("warning", "“{label}”是Excel错误值，按缺失处理"),
-    "scaled-value": ("info", "“{label}”含“万/亿/%”，已换算为数值"),
+    "scaled-value": ("warning", "“{label}”含“万/亿/%”，已按倍数换算为数值，请核对单位"),
     "full-width-value": ("info", "“{label}”为全角数字，已按半角读取"),
     "credit-code-as-number": (
         "error",

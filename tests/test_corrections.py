@@ -256,3 +256,19 @@ def test_a_corrected_field_absent_from_the_data_is_added(tmp_path: Path) -> None
     assert [math.isnan(v) for v in table.frame["rd_expense"].iloc[[0, 1, 3]]] == [True] * 3
     assert table.corrections is not None
     assert table.corrections["old_value"].tolist() == [""]
+
+
+def test_a_correction_settles_the_error_of_the_value_it_replaces(tmp_path: Path) -> None:
+    data = write_csv(
+        tmp_path / "tax.csv",
+        [["统一社会信用代码", "实缴税金(万元)", "用地面积(亩)", "是否规上"],
+         [A, "四千九百", "10", "是"], [B, "200", "10", "是"]],
+    )  # fmt: skip
+    fix = write_csv(tmp_path / "fix.csv", [HEADER, [A, YEAR, "tax_paid", "49", "复核", "Y1", "王"]])
+    before = mujun.evaluate(read_sources([data], rules()), rules())
+    assert before.results["status"].tolist() == ["rejected", "evaluated"]
+    after = mujun.evaluate(read_sources([data], rules(), corrections=fix), rules())
+    assert after.results["status"].tolist() == ["evaluated", "evaluated"]
+    assert after.results["total_score"].tolist()[0] == pytest.approx(49 / 10 / 10 * 100)
+    settled = after.issues[after.issues["code"] == "non-numeric-value"].iloc[0]
+    assert settled["severity"] == "info" and "已按异议复核更正" in settled["message"]

@@ -324,7 +324,7 @@ def test_units_stated_in_xlsx_headers_are_converted(tmp_path: Path) -> None:
     assert issues(table) == expect(
         [
             ("placeholder-value", "f.xlsx", "数据", 3, B, "energy_tce", "—", "info"),
-            ("scaled-value", "f.xlsx", "数据", 3, B, "revenue", "1.2万", "info"),
+            ("scaled-value", "f.xlsx", "数据", 3, B, "revenue", "1.2万", "warning"),
         ]
     )
 
@@ -369,8 +369,8 @@ VALUES: list[tuple[str, float, tuple[str, str] | None]] = [
     # revenue cell, value read, (issue code, severity) or None
     ("1,234.5", 1234.5, None),
     ("１２３", 123.0, ("full-width-value", "info")),
-    ("1.2万", 12_000.0, ("scaled-value", "info")),
-    ("12.5%", 0.125, ("scaled-value", "info")),
+    ("1.2万", 12_000.0, ("scaled-value", "warning")),
+    ("12.5%", 0.125, ("scaled-value", "warning")),
     ("—", math.nan, ("placeholder-value", "info")),
     ("-", math.nan, ("placeholder-value", "info")),
     ("/", math.nan, ("placeholder-value", "info")),
@@ -641,7 +641,7 @@ def test_three_departments_merge_into_one_row_per_firm(tmp_path: Path) -> None:
     # … and which department's file it is missing from
     absent = table.issues[table.issues["code"] == "missing-from-source"]
     named = {
-        (firm, next(f for f in (tax, stats, land) if f"《{f}》" in message))
+        (firm, next(f for f in (tax, stats, land) if f"《{f}" in message))
         for firm, message in zip(absent["credit_code"], absent["message"], strict=True)
     }
     assert named == {(C, stats), (D, tax), (D, land)}
@@ -1018,3 +1018,93 @@ def test_differing_copies_in_one_file_are_not_also_a_conflict(tmp_path: Path) ->
     codes = table.issues["code"].tolist()
     assert codes.count("duplicate-firm") == 2
     assert "conflicting-values" not in codes
+
+
+# --- review findings ------------------------------------------------------------------------
+
+
+def test_a_firm_with_a_remark_or_a_spaced_code_is_not_a_note_row(tmp_path: Path) -> None:
+    spaced = " ".join(B[i : i + 4] for i in range(0, 18, 4))
+    path = write_csv(
+        tmp_path / "f.csv",
+        [
+            ["统一社会信用代码", "企业名称", "实缴税金(万元)", "备注"],
+            [A, "甲", "10", ""],
+            ["", "乙公司", "20", "说明：新投产"],
+            [spaced, "丙公司", "30", "审核中"],
+            ["合计", "", "60", ""],
+        ],
+    )
+    table = read_sources([path], year=YEAR)
+    assert table.frame["name"].tolist() == ["甲", "乙公司", "丙公司"]
+    assert table.frame["credit_code"].tolist()[2] == B
+    assert [i[3] for i in issues(table, "note-row")] == [5]
+    assert [i[3] for i in issues(table, "missing-credit-code")] == [3]
+    assert_rows_add_up(table, used=[3], skipped=[1])
+
+
+def test_codes_excel_turned_into_numbers_are_never_merged(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "f.csv",
+        [["统一社会信用代码", "实缴税金(万元)"], ["9.13403E+17", "1"], ["9.13403E+17", "2"],
+         [A, "3"]],
+    )  # fmt: skip
+    table = read_sources([path], year=YEAR)
+    assert len(table) == 3
+    assert codes_of(table) == {"credit-code-as-number"}
+
+
+def test_blank_year_cells_and_merged_cells_belong_to_their_rows(tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "f.xlsx",
+        [["统一社会信用代码", "年度", "所属园区", "实缴税金(万元)"],
+         [A, 2022, "开发区", 1], [B, None, None, 2], [C, 2022, "东区", 3]],
+        merges=["C2:C3"],
+    )  # fmt: skip
+    table = read_sources([path], year=YEAR)
+    assert table.frame["year"].tolist() == [2022, 2022, 2022]
+    assert table.frame["park"].tolist() == ["开发区", "开发区", "东区"]
+    assert [(i[0], i[3]) for i in issues(table, "missing-year")] == [("missing-year", 3)]
+
+
+def test_an_issue_about_land_points_at_the_land_register(tmp_path: Path) -> None:
+    tax = write_csv(tmp_path / "税务.csv", [["统一社会信用代码", "实缴税金(万元)"], [A, "10"]])
+    land = write_csv(tmp_path / "自然资源.csv", [["统一社会信用代码", "用地面积(亩)"], ["x", "1"],
+                                                [A, "0"]])  # fmt: skip
+    rules = make_rules(indicators=indicator_toml(
+        "tax_per_mu", "tax_paid / land_mu", 100, "method = 'ratio', benchmark = 10.0"),
+        when="tax_paid > 0")  # fmt: skip
+    got = mujun.evaluate(read_sources([tax, land], rules), rules)
+    land_issue = got.issues[got.issues["code"] == "non-positive-land"].iloc[0]
+    assert (Path(land_issue["file"]).name, land_issue["row"]) == ("自然资源.csv", 3)
+
+
+def test_a_sheet_wider_than_zz_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["统一社会信用代码", "实缴税金(万元)"])
+    sheet.append([A, 1])
+    sheet["XFD3000"] = "stray"
+    path = tmp_path / "far.xlsx"
+    book.save(path)
+    with pytest.raises(mujun.DataError, match=r"far\.xlsx.*too many cells"):
+        read_sources([path], year=YEAR)
+
+
+def test_a_firm_missing_from_one_sheet_of_a_template_is_reported(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    tax = book.active
+    tax.title = "税务局"
+    for row in (["统一社会信用代码", "实缴税金(万元)"], [A, 10]):
+        tax.append(row)
+    land = book.create_sheet("自然资源局")
+    for row in (["统一社会信用代码", "自有用地(亩)"], [A, 1], [B, 2]):
+        land.append(row)
+    path = tmp_path / "采集表.xlsx"
+    book.save(path)
+    rules = make_rules(indicators=indicator_toml(
+        "tax_per_mu", "tax_paid / land_mu", 100, "method = 'ratio', benchmark = 10.0"))  # fmt: skip
+    table = read_sources([path], rules)
+    missing = table.issues[table.issues["code"] == "missing-from-source"]
+    assert missing["credit_code"].tolist() == [B]
+    assert "税务局" in missing["message"].iloc[0]

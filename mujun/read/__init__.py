@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from .. import values
 from ..errors import DataError, Issue, concat_issues, issues_frame, row_issues
 from ..expr import parse
 from ..fields import FIELDS, label
@@ -67,13 +70,12 @@ def read_sources(
         names = ", ".join(str(p) for p in files)
         raise DataError(f"no firm rows in {names} (no sheet has a 统一社会信用代码 header "
                         "with data rows below it)")  # fmt: skip
-    table, _ = merge(parts, _priority(files, part_files, rules))
+    table, group = merge(parts, _priority(files, part_files, rules))
     extra = [*file_issues]
     if rules is not None:
         extra.append(_missing_columns(table, rules))
-        extra.append(_missing_from_files(parts, part_files, files, table, rules))
-    table = EnterpriseTable(table.frame, table.origin, concat_issues([table.issues, *extra]),
-                            tuple(sources))  # fmt: skip
+        extra.append(_missing_from_files(parts, group, table, rules))
+    table = replace(table, issues=concat_issues([table.issues, *extra]), sources=tuple(sources))
     if corrections is not None:
         table = apply_corrections(table, corrections)
     return table
@@ -118,31 +120,32 @@ def _missing_columns(table: EnterpriseTable, rules: Rules) -> pd.DataFrame:
 
 def _missing_from_files(
     parts: list[EnterpriseTable],
-    part_files: list[int],
-    paths: list[Path],
+    group: np.ndarray,
     table: EnterpriseTable,
     rules: Rules,
 ) -> pd.DataFrame:
-    """Firms absent from a file that supplies fields the rules use (ask that department)."""
-    if len(paths) < 2:
+    """Firms absent from a sheet that supplies fields the rules use (ask that department)."""
+    if len(parts) < 2:
         return concat_issues([])
-    needed = _needed(rules)
-    keys = table.frame["credit_code"].astype("string") + "|" + table.frame["year"].astype("string")
+    needed = _needed(rules) - {"credit_code", "year", "name"}
+    keyed = (table.frame["credit_code"].notna()
+             & ~values.lost_codes(table.frame["credit_code"])).to_numpy()  # fmt: skip
     found: list[pd.DataFrame] = []
-    for index, path in enumerate(paths):
-        mine = [p for p, f in zip(parts, part_files, strict=True) if f == index]
-        supplies = sorted(
-            {c for p in mine for c in p.frame.columns} & needed - {"credit_code", "year", "name"}
-        )
-        if not mine or not supplies:
+    start = 0
+    for part in parts:  # a loop over sheets
+        rows = group[start : start + len(part)]
+        start += len(part)
+        supplies = sorted(set(part.frame.columns) & needed)
+        if not supplies:
             continue
-        present = pd.concat([p.frame["credit_code"].astype("string") + "|"
-                             + p.frame["year"].astype("string") for p in mine])  # fmt: skip
-        absent = (~keys.isin(present) & table.frame["credit_code"].notna()).to_numpy(dtype=bool)
+        present = np.zeros(len(table), dtype=bool)
+        present[rows] = True
+        first = part.origin.iloc[0]
+        where = Path(str(first["file"])).name + (f"“{first['sheet']}”" if first["sheet"] else "")
         names = "、".join(label(c) for c in supplies[:4]) + ("等" if len(supplies) > 4 else "")
         found.append(row_issues(
-            absent, code="missing-from-source",
-            message=f"该企业不在《{path.name}》中，缺少其提供的{names}",
+            keyed & ~present, code="missing-from-source",
+            message=f"该企业不在《{where}》中，缺少其提供的{names}",
             severity="warning", origin=table.origin, credit_code=table.frame["credit_code"],
         ))  # fmt: skip
     return concat_issues(found)

@@ -115,8 +115,25 @@ def apply_corrections(table: EnterpriseTable, source: str | Path | pd.DataFrame)
     record.loc[~usable, "status"] = "unknown-field"
     record.loc[usable & matched.isna().to_numpy(), "status"] = "unmatched"
     issues = _issues(record, table, matched)
-    return replace(table, frame=frame, issues=concat_issues([table.issues, issues]),
+    settled = _settle(table.issues, record, matched)
+    return replace(table, frame=frame, issues=concat_issues([settled, issues]),
                    corrections=record[RECORD_COLUMNS])  # fmt: skip
+
+
+def _settle(issues: pd.DataFrame, record: pd.DataFrame, matched: pd.Series) -> pd.DataFrame:
+    """An error about a value that an applied correction replaced no longer rejects the firm:
+    it stays in the issues, as information, saying it was corrected."""
+    applied = (record["status"] == "applied").to_numpy()
+    if not applied.any():
+        return issues
+    fixed = set(zip(matched[applied].astype(int), record["field"][applied], strict=True))
+    keys = zip(issues["position"], issues["field"], strict=True)
+    hit = np.fromiter((k in fixed for k in keys), dtype=bool, count=len(issues))
+    hit &= (issues["severity"] == "error").to_numpy()
+    out = issues.copy()
+    out.loc[hit, "severity"] = "info"
+    out.loc[hit, "message"] = out.loc[hit, "message"] + "（已按异议复核更正）"
+    return out
 
 
 PROBLEMS = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 import pandas as pd
 
@@ -45,6 +45,12 @@ class Header:
     @property
     def first_data_row(self) -> int:
         return self.rows[-1] + 1
+
+    @cached_property
+    def last_named(self) -> int:
+        """Index of the rightmost column with a header text (-1: none)."""
+        named = [c.index for c in self.columns if c.header]
+        return max(named, default=-1)
 
 
 def normalize(text: object) -> str:

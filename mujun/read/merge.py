@@ -41,13 +41,39 @@ def merge(parts: list[EnterpriseTable], priority: list[int]) -> tuple[Enterprise
     first_row = pd.Series(np.arange(len(stacked))).groupby(group).min().to_numpy()
     merged_origin = origin.iloc[first_row].reset_index(drop=True)
     merged = merged.reset_index(drop=True)
+    field_origin = _field_origin(by_priority, order, group, first_row, origin)
     issues = [_shift(p.issues, offsets[i], group) for i, p in enumerate(parts)]
     shifted = concat_issues(issues)
     rejected = shifted.loc[shifted["code"] == "duplicate-firm", "position"].to_numpy()
-    issues.append(_conflicts(stacked, origin, group, order, merged, skip=rejected))
+    issues.append(_conflicts(stacked, origin, group, order, merged, merged_origin,
+                             skip=rejected))  # fmt: skip
     sources = tuple(s for p in parts for s in p.sources)
-    table = EnterpriseTable(merged, merged_origin, concat_issues(issues), sources)
+    table = EnterpriseTable(merged, merged_origin, concat_issues(issues), sources,
+                            field_origin=field_origin)  # fmt: skip
     return table, group
+
+
+def _field_origin(
+    by_priority: pd.DataFrame,
+    order: np.ndarray,
+    group: np.ndarray,
+    first_row: np.ndarray,
+    origin: pd.DataFrame,
+) -> dict[str, pd.DataFrame]:
+    """For each field whose value some firm took from another row than its first one: the
+    origin (file, sheet, row) of the value taken, per merged row."""
+    out: dict[str, pd.DataFrame] = {}
+    grouped = group[order]
+    for name in by_priority.columns:  # a loop over fields
+        if name in ("credit_code", "year"):
+            continue
+        has = by_priority[name].notna().to_numpy()
+        taken = pd.Series(order[has]).groupby(grouped[has]).first()
+        rows = first_row.copy()
+        rows[taken.index.to_numpy()] = taken.to_numpy()
+        if (rows != first_row).any():
+            out[name] = origin.iloc[rows].reset_index(drop=True)
+    return out
 
 
 def _firm_groups(stacked: pd.DataFrame) -> np.ndarray:
@@ -77,6 +103,7 @@ def _conflicts(
     group: np.ndarray,
     order: np.ndarray,
     merged: pd.DataFrame,
+    merged_origin: pd.DataFrame,
     skip: np.ndarray,
 ) -> pd.DataFrame:
     """One warning per merged firm and field whose sources disagree, listing every value
@@ -84,7 +111,7 @@ def _conflicts(
     found: list[pd.DataFrame] = []
     if group.max(initial=-1) + 1 == len(group):  # every row its own firm
         return concat_issues(found)
-    files = origin["file"].map(lambda f: Path(str(f)).name)
+    files = origin["file"].map({f: Path(str(f)).name for f in origin["file"].unique()})
     for name in stacked.columns:
         if name in ("credit_code", "year") or FIELDS[name].kind == "bool":
             continue  # keys merge by definition; a blank flag reads as 否, which is no claim
@@ -116,12 +143,7 @@ def _conflicts(
         found.append(row_issues(
             mask, code="conflicting-values",
             message=f"“{label(name)}”在不同来源中取值不同，已按优先来源取值",
-            severity="warning", origin=_merged_origin(origin, group),
+            severity="warning", origin=merged_origin,
             credit_code=merged["credit_code"], field=name, values=chosen,
         ))  # fmt: skip
     return concat_issues(found)
-
-
-def _merged_origin(origin: pd.DataFrame, group: np.ndarray) -> pd.DataFrame:
-    first_row = pd.Series(np.arange(len(group))).groupby(group).min().to_numpy()
-    return origin.iloc[first_row].reset_index(drop=True)

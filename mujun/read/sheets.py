@@ -129,7 +129,7 @@ def _has_values(column: pd.Series) -> bool:
 
 def _named_neighbour(header: Header, index: int) -> bool:
     """A blank header column between named ones (trailing empty columns are not worth a word)."""
-    return any(c.header for c in header.columns[index + 1 :])
+    return index < header.last_named
 
 
 def _blank_rows(data: pd.DataFrame) -> np.ndarray:
