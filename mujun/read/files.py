@@ -1,7 +1,9 @@
 """Open an input file as sheets of raw cells, without interpreting anything.
 
 Workbooks are read with calamine (Rust): a formula is never evaluated (its cached value is read,
-or nothing), external links are never followed and XML entities are never expanded. CSV text is
+or nothing) and external links are never followed. Before calamine sees an .xlsx, its parts are
+checked for zip bombs and stray far cells (calamine reads a sheet into a dense grid), and the
+few XML files mujun reads itself are parsed with defusedxml. CSV text is
 decoded as UTF-8 (with or without BOM) or else GB18030, the superset of GBK. Every cell is kept as
 the file holds it (text, number, date, bool); interpretation is the job of headers.py/values.py.
 """
