@@ -216,7 +216,7 @@ def _write_summary_sheet(ws: Any, summary: pd.DataFrame) -> None:
     ws.append(_header_cells(ws, SUMMARY_HEADERS))
     if summary.empty:
         ws.append([_text_cell(ws, NO_ISSUES)])
-    for level, code, message, count in summary.itertuples(index=False, name=None):
+    for level, code, message, count in summary.to_numpy().tolist():  # one row per issue code
         fill = {"错误": _RED, "提示": _AMBER}.get(level)
         cells = [_text_cell(ws, level, fill=fill), _text_cell(ws, code), _text_cell(ws, message)]
         ws.append([*cells, WriteOnlyCell(ws, value=int(count))])
