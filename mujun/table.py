@@ -113,6 +113,17 @@ class EnterpriseTable:
         table = pd.DataFrame(out)
         found.append(_check_duplicates(table, origin))
         if "industry_code" in table:
+            digits = table["industry_code"].str.len().fillna(0).to_numpy()
+            short = values.numeric_cells(frame["industry_code"]) & np.isin(digits, (1, 3))
+            found.append(
+                row_issues(
+                    short,
+                    code="industry-code-as-number",
+                    message="行业代码被存成了数字，开头的0可能已丢失（如0610），请设为文本格式后核对",
+                    severity="warning", origin=origin, credit_code=code, field="industry_code",
+                    values=table["industry_code"],
+                )
+            )  # fmt: skip
             division = codes.industry_division(table["industry_code"])
             bad = np.isnan(division) & table["industry_code"].notna().to_numpy()
             found.append(

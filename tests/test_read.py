@@ -1108,3 +1108,27 @@ def test_a_firm_missing_from_one_sheet_of_a_template_is_reported(tmp_path: Path)
     missing = table.issues[table.issues["code"] == "missing-from-source"]
     assert missing["credit_code"].tolist() == [B]
     assert "税务局" in missing["message"].iloc[0]
+
+
+def test_a_unit_stated_above_the_header_applies_to_columns_without_one(tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "税务局.xlsx",
+        [["2022年度税收情况表"], ["填报单位：县税务局", None, "单位：元"],
+         ["统一社会信用代码", "实缴税金", "营业收入(万元)"], [A, 1_000_000, 50]],
+    )  # fmt: skip
+    table = read_sources([path], year=YEAR)
+    assert at(table, A, "tax_paid") == pytest.approx(100.0)  # 1,000,000 元 = 100 万元
+    assert at(table, A, "revenue") == pytest.approx(50.0)  # its own unit wins
+    assert [(i[0], i[5]) for i in issues(table, "unit-from-title")] == [
+        ("unit-from-title", "tax_paid")
+    ]
+
+
+def test_an_industry_code_stored_as_a_short_number_is_questioned(tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "统计局.xlsx",
+        [["统一社会信用代码", "行业代码"], [A, 610], [B, 3311], [C, "0610"]],
+    )
+    table = read_sources([path], year=YEAR)
+    assert table.frame["industry_code"].tolist() == ["610", "3311", "0610"]
+    assert [i[4] for i in issues(table, "industry-code-as-number")] == [A]

@@ -7,13 +7,17 @@ skipped, never read as firms.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from ..errors import Issue, concat_issues, empty_issues, issues_frame, row_issues
+from ..fields import FIELDS
 from ..table import EnterpriseTable
+from ..units import UNIT_FACTORS, unit_factor
 from .files import Sheet
 from .headers import Header, find_header
 
@@ -102,6 +106,7 @@ def _pick_columns(
     """Field → (column index, unit factor) for the columns that are read; issues for the rest."""
     picked: dict[str, tuple[int, float]] = {}
     found: list[Issue] = []
+    stated = _unit_above(sheet, header)
     for col in header.columns:
         problem = col.problem
         if col.field and not problem and col.field in picked:
@@ -119,8 +124,31 @@ def _pick_columns(
                                value=col.unit or col.header))  # fmt: skip
             continue
         if col.field:
-            picked[col.field] = (col.index, col.factor)
+            factor = col.factor
+            canonical = FIELDS[col.field].unit
+            if stated and not col.unit and canonical:
+                from_title = unit_factor(canonical, stated)
+                if from_title is not None:  # 单位：元 above the header, 实缴税金 without a unit
+                    factor = from_title
+                    found.append(Issue("unit-from-title",
+                                       f"“{col.header}”按表头上方“单位：{stated}”换算", "info",
+                                       sheet.file, sheet.name, row=header.rows[-1] + 1,
+                                       field=col.field, value=stated))  # fmt: skip
+            picked[col.field] = (col.index, factor)
     return picked, issues_frame(found)
+
+
+def _unit_above(sheet: Sheet, header: Header) -> str:
+    """A unit stated for the whole table above its header ('单位：元'), or ''."""
+    above = sheet.cells.iloc[: header.rows[0]]
+    known = {u for units in UNIT_FACTORS.values() for u in units}
+    for text in above.astype("string").fillna("").to_numpy().ravel().tolist():
+        for unit in re.findall(
+            r"单位\s*[:：]\s*([^\s,，;；)）]+)", unicodedata.normalize("NFKC", text)
+        ):
+            if unit.lower() in known:  # not 填报单位：县税务局
+                return str(unit)
+    return ""
 
 
 def _has_values(column: pd.Series) -> bool:
