@@ -194,6 +194,62 @@ def template(
 
 
 @app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("mujun-demo"),
+) -> None:
+    """Evaluate the shipped demo county (固镇, 2022) end to end and write every output."""
+    from .demo import DEMO_RULES, demo_files
+
+    with demo_files() as files:
+        ev = _load(DEMO_RULES, files)
+        try:
+            folder = write_run(ev, out, status="试评价")
+        except ExportError as exc:
+            raise _fail(str(exc), 2) from None
+    summary = ev.summary(by="park")
+    tiers = [c for c in summary.columns if c.startswith("tier_")]
+    table = Table("园区", "参评", *(t.removeprefix("tier_") for t in tiers), "亩均税收(万元/亩)",
+                  title=f"{ev.rules.name}：各园区评价结果")  # fmt: skip
+    for row in summary.to_dict("records"):  # one row per park
+        table.add_row(str(row["park"]), str(row["evaluated"]), *(str(row[t]) for t in tiers),
+                      f"{row['tax_per_mu']:.2f}")  # fmt: skip
+    out_console.print(table)
+    counts = ev.issues["severity"].value_counts()
+    errors, warnings = counts.get("error", 0), counts.get("warning", 0)
+    where = folder / "问题清单.xlsx"
+    out_console.print(
+        f"数据问题：错误 {errors} 条，提示 {warnings} 条（见 {where}）", highlight=False
+    )
+    out_console.print(f"输入文件：{', '.join(Path(f).name for f in files)}", highlight=False)
+    out_console.print(f"结果已写入 {folder}", highlight=False)
+
+
+@app.command()
+def bench(
+    n: Annotated[int, typer.Option("--n", help="firms")] = 1_000_000,
+    repeat: Annotated[int, typer.Option(help="runs per stage (median)")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object, for tracking")] = False,
+) -> None:
+    """Time each stage on a synthetic county of N firms (median seconds, peak memory)."""
+    import json
+
+    from .bench import run_bench
+
+    quiet = as_json or not err_console.is_terminal
+    say = None if quiet else (lambda stage: err_console.print(f"… {stage}"))
+    figures = run_bench(n, repeat=repeat, progress=say)
+    if as_json:
+        print(json.dumps(figures, ensure_ascii=False))
+        return
+    table = Table("stage", "median", title=f"mujun bench: {n:,} firms, median of {repeat}")
+    for key, value in figures.items():
+        if key.endswith("_s"):
+            table.add_row(key.removesuffix("_s"), f"{value:.3f} s")
+    table.add_row("peak memory", f"{figures['peak_rss_mb']:.0f} MB")
+    out_console.print(table)
+
+
+@app.command()
 def version() -> None:
     """Print the mujun version."""
     out_console.print(mujun_version())

@@ -99,8 +99,10 @@ def numbers(cells: pd.Series) -> Parsed:
 
 def integers(cells: pd.Series) -> Parsed:
     """Whole numbers such as years ('2022', '2022年', 2022.0); a fraction is bad."""
-    text = as_text(cells).str.removesuffix("年")
-    parsed = numbers(text)
+    if pd.api.types.is_numeric_dtype(cells) and not pd.api.types.is_bool_dtype(cells):
+        parsed = numbers(cells)  # typed already: no text to read
+    else:
+        parsed = numbers(as_text(cells).str.removesuffix("年"))
     frac = parsed.values.notna().to_numpy() & (parsed.values.to_numpy() % 1 != 0)
     values = parsed.values.mask(frac).astype("Int64")
     return Parsed(values, parsed.bad | frac, parsed.notes)

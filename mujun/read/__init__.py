@@ -24,7 +24,7 @@ from ..indicators import source_fields
 from ..rules import Rules
 from ..table import EnterpriseTable, SourceFile
 from .corrections import apply_corrections
-from .files import open_file
+from .files import canonical_header, open_file, read_canonical_csv, read_parquet
 from .merge import merge
 from .sheets import read_sheet
 
@@ -52,6 +52,14 @@ def read_sources(
     if not files:
         raise DataError("no input files")
     for index, path in enumerate(files):
+        canonical = canonical_header(path) if path.suffix.lower() == ".csv" else None
+        if canonical is not None or path.suffix.lower() == ".parquet":  # field codes: typed
+            part, source = (read_canonical_csv(path, canonical, year) if canonical is not None
+                            else read_parquet(path, year))  # fmt: skip
+            parts.append(part)
+            part_files.append(index)
+            sources.append(source)
+            continue
         opened = open_file(path)
         read = skipped = used = 0
         file_issues.append(issues_frame(

@@ -1,0 +1,123 @@
+"""The benchmark behind `mujun bench`: time each stage on a synthetic county.
+
+Each stage is timed on its own, repeated, and reported as the median in seconds; peak memory is
+the process's maximum resident set size. Stages use the engine's own functions on the same
+data, so the figures add up to what a real run costs.
+"""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import scoring, tiers
+from .evaluate import evaluate
+from .export.tables import write_csv, write_parquet
+from .indicators import FieldColumns, indicator_values
+from .read import read_sources
+from .rules import Rules, load_rules
+from .synthetic import county_frame
+from .table import EnterpriseTable
+
+DEMO_RULES = Path(__file__).resolve().parent.parent / "rules" / "anhui-guzhen-2022.toml"
+
+
+def _median_time(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    runs, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs), result
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_bench(
+    n: int = 1_000_000,
+    *,
+    repeat: int = 3,
+    rules: Rules | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, float]:
+    """Median seconds per stage for n firms (keys end in `_s`), plus `n` and `peak_rss_mb`."""
+    say = progress or (lambda _stage: None)
+    rules = rules or load_rules(DEMO_RULES)
+    out: dict[str, float] = {"n": float(n)}
+    say("generation")
+    out["generate_s"], frame = _median_time(lambda: county_frame(n, year=rules.year, seed=0), 1)
+    with tempfile.TemporaryDirectory(prefix="mujun-bench-") as tmp:
+        csv_path, parquet_path = Path(tmp) / "county.csv", Path(tmp) / "county.parquet"
+        say("write inputs")
+        write_csv(frame, csv_path)
+        write_parquet(frame, parquet_path)
+        say("read CSV")
+        out["read_csv_s"], _ = _median_time(lambda: read_sources([csv_path], rules), repeat)
+        say("read Parquet")
+        out["read_parquet_s"], _ = _median_time(lambda: read_sources([parquet_path], rules), repeat)
+        say("checks")
+        out["checks_s"], table = _median_time(lambda: EnterpriseTable.from_frame(frame), repeat)
+        say("stages")
+        out.update(_stage_times(table, rules, repeat))
+        say("evaluate")
+        out["evaluate_s"], ev = _median_time(lambda: evaluate(table, rules), repeat)
+        say("write results")
+        out["write_csv_s"], _ = _median_time(lambda: write_csv(ev.results, Path(tmp) / "r.csv"),
+                                             repeat)  # fmt: skip
+        out["write_parquet_s"], _ = _median_time(
+            lambda: write_parquet(ev.results, Path(tmp) / "r.parquet"), repeat
+        )
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+def _stage_times(table: EnterpriseTable, rules: Rules, repeat: int) -> dict[str, float]:
+    """Indicators, scoring and tiers of every class on their own (all members evaluated)."""
+    columns = FieldColumns(table.frame, rules)
+    from .expr import parse
+
+    def indicators() -> dict[str, np.ndarray]:
+        cols = FieldColumns(table.frame, rules)
+        return {i.code: indicator_values(parse(i.formula)(cols, cols.n))
+                for c in rules.classes for i in c.indicators}  # fmt: skip
+
+    t_ind, values = _median_time(indicators, repeat)
+    members = {c.code: parse(c.when).condition(columns, columns.n) for c in rules.classes}
+
+    def score() -> dict[str, np.ndarray]:
+        totals = {}
+        for c in rules.classes:
+            idx = np.flatnonzero(members[c.code])
+            total = np.zeros(len(idx))
+            for ind in c.indicators:
+                pooled = ind.score.benchmark == "pooled"
+                ratio = parse(ind.formula).as_ratio() if pooled else None
+                num = den = None
+                if ratio is not None:
+                    num = np.asarray(ratio[0](columns, columns.n), float)[idx]
+                    den = np.asarray(ratio[1](columns, columns.n), float)[idx]
+                item = scoring.score_indicator(ind, values[ind.code][idx], numerator=num,
+                                               denominator=den)  # fmt: skip
+                total += item.points
+            totals[c.code] = total
+        return totals
+
+    t_score, totals = _median_time(score, repeat)
+
+    def tier() -> None:
+        for c in rules.classes:
+            rank = tiers.rank_scores(totals[c.code])
+            tiers.base_tiers(totals[c.code], rank, c.tiers)
+
+    t_tiers, _ = _median_time(tier, repeat)
+    return {"indicators_s": t_ind, "scoring_s": t_score, "tiers_s": t_tiers}
