@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import values
+from ..codes import check_credit_codes
 from ..errors import DataError, Issue, concat_issues, issues_frame, row_issues
 from ..expr import parse
 from ..fields import FIELDS, label
@@ -135,9 +135,10 @@ def _missing_from_files(
     """Firms absent from a sheet that supplies fields the rules use (ask that department)."""
     if len(parts) < 2:
         return concat_issues([])
-    needed = _needed(rules) - {"credit_code", "year", "name"}
-    keyed = (table.frame["credit_code"].notna()
-             & ~values.lost_codes(table.frame["credit_code"])).to_numpy()  # fmt: skip
+    # a flag missing from a list means 否, so a file of flags alone misses no one
+    needed = {f for f in _needed(rules) - {"credit_code", "year", "name"}
+              if FIELDS[f].kind != "bool"}  # fmt: skip
+    keyed, _ = check_credit_codes(table.frame["credit_code"])  # only well-formed codes match
     found: list[pd.DataFrame] = []
     start = 0
     for part in parts:  # a loop over sheets

@@ -1,0 +1,24 @@
+"""Regenerate the demo county's departmental files in this folder (and its README).
+
+    python datasets/guzhen-demo/make.py
+
+Deterministic: the same mujun version writes byte-identical files.
+"""
+
+from pathlib import Path
+
+from mujun.demo import DEMO_FIRMS, DEMO_YEAR, build_demo, planted_faults, write_readme
+from mujun.synthetic import generate_county
+
+HERE = Path(__file__).resolve().parent
+COMMAND = "python datasets/guzhen-demo/make.py"
+
+if __name__ == "__main__":
+    for old in HERE.glob("*"):
+        if old.suffix in (".xlsx", ".csv"):
+            old.unlink()
+    files = build_demo(HERE)
+    panel = generate_county(DEMO_FIRMS, years=(2019, 2020, 2021, DEMO_YEAR), seed=DEMO_YEAR)
+    faults = planted_faults(panel, DEMO_YEAR, seed=DEMO_YEAR, county="固镇县（示例）")
+    write_readme(HERE, faults, COMMAND, files)
+    print("\n".join(p.name for p in files))
