@@ -143,8 +143,11 @@ def dates(cells: pd.Series) -> Parsed:
         out[is_num] = compact.where(serial > 19000000, as_serial).to_numpy()
     other = ~(is_date | is_num)
     text = as_text(cells.where(other, None) if not other.all() else cells)
-    text = text.str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "", regex=False)
-    parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")  # fast, the usual form
+    odd = (parsed.isna() & text.notna()).to_numpy(dtype=bool)
+    if odd.any():  # 2019/5/1, 2019年5月1日, 2019.5.1: parsed one by one, only these
+        local = text[odd].str.replace(r"[年月/.]", "-", regex=True).str.replace("日", "")
+        parsed[odd] = pd.to_datetime(local, errors="coerce", format="mixed")
     out = out.where(~other, parsed)
     bad = (out.isna() & (is_date | is_num | text.notna().to_numpy(dtype=bool))).to_numpy()
     return Parsed(out, bad)

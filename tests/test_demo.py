@@ -306,3 +306,38 @@ def test_demo_files_are_read_by_the_demo_rules() -> None:
         table = mujun.read_sources(files, mujun.load_rules(DEMO_RULES))
         assert len(table) >= 30
     assert not any(p.exists() for p in files)
+
+
+def test_mujun_demo_runs_end_to_end_and_its_results_hold_the_invariants(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mujun.cli import app
+    from mujun.demo import DEMO_RULES, demo_files
+    from mujun.tiers import cumulative_counts
+
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(app, ["demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} >= {"results.csv", "results.parquet", "issues.csv",
+                                                "问题清单.xlsx", "manifest.json"}  # fmt: skip
+    results = pd.read_parquet(out / "results.parquet")
+    rules = mujun.load_rules(DEMO_RULES)
+    with demo_files() as files:
+        table = mujun.read_sources(files, rules)
+    assert len(results) == len(table)  # every firm read is in the results exactly once
+    assert results["credit_code"].tolist() == table.frame["credit_code"].tolist()
+    assert set(results["status"].astype(str)) <= {"evaluated", "exempt", "deferred", "rejected"}
+    assert (results["status_reason"].astype(str) != "").all()
+    done = results[results["status"] == "evaluated"]
+    assert done["tier"].astype(str).isin(["A", "B", "C", "D"]).all()
+    assert (done["rank"] >= 1).all() and done["total_score"].notna().all()
+    for klass in rules.classes:  # quota tiers exactly as the rounding rule says
+        mine = done[done["class"] == klass.code]
+        order = klass.tiers.order
+        bounds = [0, *cumulative_counts(len(mine), list((klass.tiers.shares or {}).values()),
+                                        klass.tiers.rounding)]  # fmt: skip
+        quota = mine[mine["tier_reason"] == "quota"]
+        position = quota["tier"].astype(str).map(order.index).to_numpy()
+        rank = quota["rank"].to_numpy()
+        assert ((rank > np.take(bounds, position)) & (rank <= np.take(bounds, position + 1))).all()
+    assert "错误" in result.output and "结果已写入" in result.output

@@ -240,7 +240,7 @@ def canonical_header(path: Path) -> list[str] | None:
         lines = head.decode("utf-8-sig").splitlines()
     except UnicodeDecodeError:
         return None
-    names = [c.strip() for c in lines[0].split(",")] if lines else []
+    names = [c.strip() for c in next(csv.reader([lines[0]]))] if lines else []
     if "credit_code" in names and all(n in FIELDS and not FIELDS[n].derived for n in names):
         return names
     return None
