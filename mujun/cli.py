@@ -198,7 +198,7 @@ def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("mujun-demo"),
 ) -> None:
     """Evaluate the shipped demo county (固镇, 2022) end to end and write every output."""
-    from .demo import DEMO_RULES, demo_files
+    from .demo_county import DEMO_RULES, demo_files
 
     with demo_files() as files:
         ev = _load(DEMO_RULES, files)

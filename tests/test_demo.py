@@ -17,14 +17,8 @@ import pytest
 
 import mujun
 from mujun.codes import credit_check_char
-from mujun.demo import (
-    DEMO_RULES,
-    FAULT_KINDS,
-    demo_files,
-    planted_faults,
-    write_department_files,
-    write_readme,
-)
+from mujun.demo import FAULT_KINDS, planted_faults, write_department_files
+from mujun.demo_county import DEMO_RULES, demo_files, write_readme
 
 YEAR = 2022
 RULES = Path(__file__).resolve().parent.parent / "rules" / "anhui-guzhen-2022.toml"
@@ -312,7 +306,6 @@ def test_mujun_demo_runs_end_to_end_and_its_results_hold_the_invariants(tmp_path
     from typer.testing import CliRunner
 
     from mujun.cli import app
-    from mujun.demo import DEMO_RULES, demo_files
     from mujun.tiers import cumulative_counts
 
     out = tmp_path / "demo"

@@ -7,7 +7,8 @@ Deterministic: the same mujun version writes byte-identical files.
 
 from pathlib import Path
 
-from mujun.demo import DEMO_FIRMS, DEMO_YEAR, build_demo, planted_faults, write_readme
+from mujun.demo import planted_faults
+from mujun.demo_county import DEMO_COUNTY, DEMO_FIRMS, DEMO_YEAR, build_demo, write_readme
 from mujun.synthetic import generate_county
 
 HERE = Path(__file__).resolve().parent
@@ -19,6 +20,6 @@ if __name__ == "__main__":
             old.unlink()
     files = build_demo(HERE)
     panel = generate_county(DEMO_FIRMS, years=(2019, 2020, 2021, DEMO_YEAR), seed=DEMO_YEAR)
-    faults = planted_faults(panel, DEMO_YEAR, seed=DEMO_YEAR, county="固镇县（示例）")
+    faults = planted_faults(panel, DEMO_YEAR, seed=DEMO_YEAR, county=DEMO_COUNTY)
     write_readme(HERE, faults, COMMAND, files)
     print("\n".join(p.name for p in files))

@@ -24,9 +24,10 @@ from ..indicators import source_fields
 from ..rules import Rules
 from ..table import EnterpriseTable, SourceFile
 from .corrections import apply_corrections
-from .files import canonical_header, open_file, read_canonical_csv, read_parquet
+from .files import open_file
 from .merge import merge
 from .sheets import read_sheet
+from .typed import read_typed
 
 __all__ = ["apply_corrections", "read_sources"]
 
@@ -52,10 +53,9 @@ def read_sources(
     if not files:
         raise DataError("no input files")
     for index, path in enumerate(files):
-        canonical = canonical_header(path) if path.suffix.lower() == ".csv" else None
-        if canonical is not None or path.suffix.lower() == ".parquet":  # field codes: typed
-            part, source = (read_canonical_csv(path, canonical, year) if canonical is not None
-                            else read_parquet(path, year))  # fmt: skip
+        typed = read_typed(path, year)
+        if typed is not None:  # mujun's own form: field codes, read typed
+            part, source = typed
             parts.append(part)
             part_files.append(index)
             sources.append(source)

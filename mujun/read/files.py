@@ -18,13 +18,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from defusedxml import ElementTree
 
 from ..errors import DataError
-from ..fields import FIELDS
-from ..table import EnterpriseTable, SourceFile
 
 # a departmental file larger than this is surely not a firm table
 MAX_BYTES = 512 * 2**20
@@ -211,56 +208,3 @@ def _restore_error_cells(cells: pd.DataFrame, errors: list[tuple[int, int, str]]
     for row, col, text in errors:  # error cells only, a handful per sheet
         if row < cells.shape[0] and col < cells.shape[1]:
             cells.iat[row, col] = text
-
-
-def read_parquet(path: Path, year: int | None) -> tuple[EnterpriseTable, SourceFile]:
-    """A Parquet table whose columns are field codes (as mujun and data pipelines write them):
-    no header to find, no text to parse, only the checks every table gets."""
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
-    try:
-        frame = pd.read_parquet(path)
-    except Exception as exc:  # pyarrow raises its own types
-        raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
-    if year is not None and "year" not in frame:
-        frame["year"] = year
-    rows = len(frame)
-    origin = pd.DataFrame({"file": str(path), "sheet": "", "row": np.arange(2, rows + 2)})
-    table = EnterpriseTable.from_frame(frame, origin=origin, file=str(path))
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return table, SourceFile(str(path), digest, rows, rows, 0)
-
-
-def canonical_header(path: Path) -> list[str] | None:
-    """The header of a CSV in mujun's own form (UTF-8, first line = field codes including
-    credit_code), or None: such a file needs no header search and can be read typed."""
-    with path.open("rb") as handle:
-        head = handle.read(65536)
-    try:
-        lines = head.decode("utf-8-sig").splitlines()
-    except UnicodeDecodeError:
-        return None
-    names = [c.strip() for c in next(csv.reader([lines[0]]))] if lines else []
-    if "credit_code" in names and all(n in FIELDS and not FIELDS[n].derived for n in names):
-        return names
-    return None
-
-
-def read_canonical_csv(
-    path: Path, names: list[str], year: int | None
-) -> tuple[EnterpriseTable, SourceFile]:
-    """A canonical CSV read by pyarrow with numbers typed (text columns stay text; a number
-    column holding text such as '1,234.5' is still parsed by the value rules)."""
-    text_kinds = ("key", "text", "bool", "date")
-    dtypes = {n: "string" for n in names if FIELDS[n].kind in text_kinds}
-    try:
-        frame = pd.read_csv(path, engine="pyarrow", dtype=dtypes, encoding="utf-8")
-    except Exception as exc:  # pyarrow raises its own types
-        raise DataError(f"{path}: not a readable CSV file ({exc})") from None
-    if year is not None and "year" not in frame:
-        frame["year"] = year
-    rows = len(frame)
-    origin = pd.DataFrame({"file": str(path), "sheet": "", "row": np.arange(2, rows + 2)})
-    table = EnterpriseTable.from_frame(frame, origin=origin, file=str(path))
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return table, SourceFile(str(path), digest, rows, rows, 0)
