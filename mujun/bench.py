@@ -7,8 +7,8 @@ data, so the figures add up to what a real run costs.
 
 from __future__ import annotations
 
-import resource
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -39,8 +39,13 @@ def _median_time(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident memory of this process so far, in MB (NaN where the OS cannot say)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return float("nan")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes there, KiB here
 
 
 def run_bench(

@@ -198,8 +198,10 @@ def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("mujun-demo"),
 ) -> None:
     """Evaluate the shipped demo county (固镇, 2022) end to end and write every output."""
-    from .demo_county import DEMO_RULES, demo_files
+    from .demo_county import DEMO_DATASET, DEMO_RULES, demo_files
 
+    if not DEMO_RULES.is_file():
+        raise _fail("the demo needs a source checkout of mujun (README: pip install -e .)", 2)
     with demo_files() as files:
         ev = _load(DEMO_RULES, files)
         try:
@@ -221,6 +223,8 @@ def demo(
         f"数据问题：错误 {errors} 条，提示 {warnings} 条（见 {where}）", highlight=False
     )
     out_console.print(f"输入文件：{', '.join(Path(f).name for f in files)}", highlight=False)
+    out_console.print(f"示例数据中故意设置了若干错误，逐条说明见 {DEMO_DATASET / 'README.md'}",
+                      highlight=False)  # fmt: skip
     out_console.print(f"结果已写入 {folder}", highlight=False)
 
 

@@ -1132,3 +1132,18 @@ def test_an_industry_code_stored_as_a_short_number_is_questioned(tmp_path: Path)
     table = read_sources([path], year=YEAR)
     assert table.frame["industry_code"].tolist() == ["610", "3311", "0610"]
     assert [i[4] for i in issues(table, "industry-code-as-number")] == [A]
+
+
+def test_a_canonical_csv_is_recognised_whatever_its_length(tmp_path: Path) -> None:
+    """Only the header line is decoded: a cut through a Chinese character 64 KiB in (as with
+    this county) once sent a canonical file down the slow departmental path."""
+    from mujun.export.tables import write_csv
+    from mujun.read.typed import canonical_header
+    from mujun.synthetic import county_frame
+
+    frame = county_frame(400, seed=4)
+    path = tmp_path / "county.csv"
+    write_csv(frame, path)
+    assert canonical_header(path) == list(frame.columns)
+    table = read_sources([path])
+    assert len(table) == 400 and table.sources[0].skipped == 0

@@ -25,8 +25,10 @@ def read_typed(path: Path, year: int | None) -> tuple[EnterpriseTable, SourceFil
         frame = _load(path, lambda: pd.read_parquet(path), "Parquet")
     elif suffix == ".csv" and (names := canonical_header(path)) is not None:
         dtypes = {n: "string" for n in names if FIELDS[n].kind in TEXT_KINDS}
-        frame = _load(path, lambda: pd.read_csv(path, engine="pyarrow", dtype=dtypes,
-                                                encoding="utf-8"), "CSV")  # fmt: skip
+        try:
+            frame = pd.read_csv(path, engine="pyarrow", dtype=dtypes, encoding="utf-8")
+        except Exception:  # not UTF-8 after all (GBK body), ragged rows…: the careful path
+            return None
     else:
         return None
     if year is not None and "year" not in frame:
@@ -42,12 +44,12 @@ def canonical_header(path: Path) -> list[str] | None:
     """The header of a CSV in mujun's own form (UTF-8, first line = field codes including
     credit_code), or None."""
     with path.open("rb") as handle:
-        head = handle.read(65536)
+        first = handle.readline(65536)  # the header line only: never cut inside a character
     try:
-        lines = head.decode("utf-8-sig").splitlines()
+        line = first.decode("utf-8-sig").strip()
     except UnicodeDecodeError:
         return None
-    names = [c.strip() for c in next(csv.reader([lines[0]]))] if lines else []
+    names = [c.strip() for c in next(csv.reader([line]))] if line else []
     if "credit_code" in names and all(n in FIELDS and not FIELDS[n].derived for n in names):
         return names
     return None
