@@ -27,18 +27,10 @@ class Finding:
     mask: np.ndarray
 
 
-def fields_used(klass: EvalClass) -> list[str]:
-    """Fields named by the class's indicator formulas, in a stable order."""
-    names: set[str] = set()
-    for ind in klass.indicators:
-        names |= parse(ind.formula).names
-    return sorted(names)
-
-
 def check_class(klass: EvalClass, columns: FieldColumns, members: np.ndarray) -> list[Finding]:
     """Errors among `members` for the fields this class's formulas read."""
     findings: list[Finding] = []
-    for name in fields_used(klass):
+    for name in sorted(klass.formula_fields()):
         spec = FIELDS[name]
         if spec.kind not in ("number", "int"):
             continue

@@ -18,7 +18,6 @@ import pandas as pd
 
 from ..codes import check_credit_codes
 from ..errors import DataError, Issue, concat_issues, issues_frame, row_issues
-from ..expr import parse
 from ..fields import FIELDS, label
 from ..indicators import source_fields
 from ..rules import Rules
@@ -109,7 +108,7 @@ def _missing_columns(table: EnterpriseTable, rules: Rules) -> pd.DataFrame:
     """A field the rules use that no file provides, directly or through the fields it can be
     computed from (energy_tce from the carriers, land_mu from its parts). Missing from a formula
     it is an error (every firm lacks the indicator); from a condition, a warning (read as 否)."""
-    in_formulas = {n for c in rules.classes for i in c.indicators for n in parse(i.formula).names}
+    in_formulas = {n for c in rules.classes for n in c.formula_fields()}
     absent = sorted(
         name
         for name in rules.fields_used()

@@ -303,6 +303,10 @@ class EvalClass(_Model):
     adjust: list[Adjustment] = []
     tiers: Tiers
 
+    def formula_fields(self) -> set[str]:
+        """Fields this class's indicator formulas read."""
+        return {n for i in self.indicators for n in expr.parse(i.formula).names}
+
     @model_validator(mode="after")
     def _consistent(self) -> EvalClass:
         codes = [i.code for i in self.indicators]
