@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .codes import division_label
 from .rules import Rules
 
 RESULT_COLUMNS = [
@@ -27,6 +28,7 @@ RESULT_COLUMNS = [
 STATUSES = ("evaluated", "exempt", "deferred", "rejected")
 SUMMARY_FIGURES = ("land_mu", "tax_paid", "revenue", "value_added")
 COUNTY = "合计"
+MISSING_GROUP = "（未填）"
 
 
 @dataclass(frozen=True)
@@ -52,29 +54,101 @@ class Evaluation:
         """The evaluated rows only."""
         return self.results[self.results["status"] == "evaluated"]
 
-    def tier_counts(self) -> pd.DataFrame:
-        """Firms per tier per class, in each class's tier order."""
+    def tier_counts(self, by: str | None = None) -> pd.DataFrame:
+        """Firms per tier per class, in each class's tier order; with `by` (e.g. "park"), per
+        class, group and tier, groups sorted, a missing group shown as '（未填）'."""
+        groups = self._keys(by) if by else pd.Series("", index=self.results.index)
         rows = []
         for klass in self.rules.classes:
-            done = self.results[
-                (self.results["class"] == klass.code) & (self.results["status"] == "evaluated")
-            ]
-            counts = done["tier"].value_counts()
-            for tier in klass.tiers.order:
-                rows.append({"class": klass.code, "tier": tier, "firms": int(counts.get(tier, 0))})
-        return pd.DataFrame(rows, columns=["class", "tier", "firms"])
+            done = (self.results["class"] == klass.code) & (self.results["status"] == "evaluated")
+            counts = pd.crosstab(groups[done], self.results.loc[done, "tier"])
+            keys = sorted(groups.unique()) if by else [""]
+            for key in keys:
+                for tier in klass.tiers.order:
+                    n = counts.at[key, tier] if key in counts.index and tier in counts else 0
+                    rows.append({"class": klass.code, "group": key, "tier": tier, "firms": int(n)})
+        frame = pd.DataFrame(rows, columns=["class", "group", "tier", "firms"])
+        return frame.rename(columns={"group": by}) if by else frame.drop(columns="group")
 
-    def summary(self, by: str = "park") -> pd.DataFrame:
-        """Per group (and for the whole county, row '合计'): firms per status and tier, and pooled
-        per-mu figures over the evaluated firms that hold land (Σtax / Σland over the firms that
-        reported the figure, never a mean of ratios)."""
+    def score_distribution(self, width: float = 10.0) -> pd.DataFrame:
+        """Evaluated firms per class in total-score bands [lower, upper) of `width` points, the
+        last band closed; from 0 (or the lowest score, rounded down) to the highest score."""
+        rows = []
+        for klass in self.rules.classes:
+            done = (self.results["class"] == klass.code) & (self.results["status"] == "evaluated")
+            scores = self.results.loc[done, "total_score"].to_numpy(dtype=float)
+            scores = scores[np.isfinite(scores)]
+            if not len(scores):
+                continue
+            low = min(0.0, np.floor(scores.min() / width) * width)
+            high = max(np.ceil(scores.max() / width) * width, low + width)
+            edges = np.arange(low, high + width / 2, width)
+            counts, _ = np.histogram(scores, bins=edges)
+            for lower, n in zip(edges[:-1], counts, strict=True):
+                rows.append(
+                    {"class": klass.code, "lower": lower, "upper": lower + width, "firms": int(n)}
+                )
+        return pd.DataFrame(rows, columns=["class", "lower", "upper", "firms"])
+
+    def groups(self, by: str = "park") -> list[str]:
+        """The distinct values of `by` among the results, sorted; a missing one as '（未填）'."""
+        return sorted(self._keys(by).unique())
+
+    def subset(self, mask: Any) -> Evaluation:
+        """The rows where `mask` holds, with only those firms' issues and corrections (e.g. one
+        park's workbook: no other firm may appear anywhere in it). Benchmarks, rules and the
+        input files stay the county's: they are the method, not another firm's data."""
+        keep = np.asarray(mask, dtype=bool)
+        if keep.shape != (len(self.results),):
+            raise ValueError("the mask must have one entry per result row")
+        positions = np.flatnonzero(keep)
+        codes = set(self.results["credit_code"].iloc[positions].dropna().astype(str))
+        issues = self.issues
+        code = issues["credit_code"].astype("string").fillna("")
+        mine = issues["position"].isin(positions) | (
+            (issues["position"] < 0) & (code != "") & code.isin(codes)
+        )
+        issues = issues[mine.to_numpy()].copy()
+        # positions now point into the subset's rows
+        remap = np.full(len(self.results), -1, dtype="int64")
+        remap[positions] = np.arange(len(positions))
+        at = issues["position"].to_numpy()
+        issues["position"] = np.where(at >= 0, remap[np.clip(at, 0, None)], -1)
+        provenance = dict(self.provenance)
+        provenance["corrections"] = [
+            c for c in self.provenance.get("corrections", []) if c.get("credit_code") in codes
+        ]
+        counts = self.results["status"].iloc[positions].value_counts()
+        provenance["rows"] = {
+            "input": len(positions),
+            **{s: int(counts.get(s, 0)) for s in STATUSES},
+        }
+        return replace(
+            self,
+            results=self.results.iloc[positions].reset_index(drop=True),
+            inputs=self.inputs.iloc[positions].reset_index(drop=True),
+            issues=issues.reset_index(drop=True),
+            provenance=provenance,
+        )
+
+    def _keys(self, by: str) -> pd.Series:
         if by in self.results.columns:
             keys = self.results[by]
         elif by in self.inputs.columns:
             keys = self.inputs[by]
         else:
             raise KeyError(f"cannot summarise by {by!r}")
-        keys = keys.astype("string").fillna("（未填）")
+        if by == "industry_division":  # '29 橡胶和塑料制品业'
+            at, uniques = pd.factorize(keys.to_numpy(dtype=float), use_na_sentinel=True)
+            labels = np.array([*(division_label(d) for d in uniques), division_label(np.nan)])
+            return pd.Series(labels[at], index=keys.index, dtype=object)  # -1 → the last
+        return keys.astype("string").fillna(MISSING_GROUP).astype(object)
+
+    def summary(self, by: str = "park") -> pd.DataFrame:
+        """Per group (and for the whole county, row '合计'): firms per status and tier, and pooled
+        per-mu figures over the evaluated firms that hold land (Σtax / Σland over the firms that
+        reported the figure, never a mean of ratios)."""
+        keys = self._keys(by)
         tiers = list(dict.fromkeys(t for c in self.rules.classes for t in c.tiers.order))
         evaluated = (self.results["status"] == "evaluated").to_numpy()
         frame = pd.DataFrame({"key": keys.to_numpy(dtype=object), "firms": 1})

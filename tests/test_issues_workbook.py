@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from mujun.errors import ISSUE_COLUMNS, ExportError, empty_issues
-from mujun.export import issues_workbook
+from mujun.export import xlsx
 from mujun.export.issues_workbook import write_issues_workbook
 from mujun.fields import label
 
@@ -354,7 +354,7 @@ def test_unknown_severity_and_missing_values(tmp_path: Path) -> None:
 
 
 def test_rows_across_chunks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(issues_workbook, "_CHUNK", 3)
+    monkeypatch.setattr(xlsx, "CHUNK", 3)
     n = 10
     issues = frame(
         [issue(code="c", message="m", file="f.csv", row=i + 2, value=str(i)) for i in range(n)]
