@@ -3,6 +3,7 @@
 from .errors import DataError, ExportError, Issue, MujunError, RulesError
 from .evaluate import evaluate, mujun_version
 from .evaluation import Evaluation
+from .export import write_run, write_workbooks
 from .read import apply_corrections, read_sources
 from .rules import Rules, load_rules, parse_rules
 from .table import EnterpriseTable
@@ -24,4 +25,6 @@ __all__ = [
     "load_rules",
     "parse_rules",
     "read_sources",
+    "write_run",
+    "write_workbooks",
 ]

@@ -122,6 +122,14 @@ def _print_issues(issues: pd.DataFrame) -> None:
     out_console.print(detail)
 
 
+def _write(ev: Evaluation, out: Path, status: str) -> Path:
+    """write_run with a spinner naming each workbook as it is written (terminal only)."""
+    with err_console.status("正在写出结果和工作簿…") as spinner:
+        return write_run(
+            ev, out, status=status, progress=lambda name: spinner.update(f"已写出 {name}")
+        )
+
+
 def _has_errors(ev: Evaluation) -> bool:
     return bool((ev.issues["severity"] == "error").any())
 
@@ -135,11 +143,11 @@ def run(
     corrections: CorrectionsOpt = None,
     year: YearOpt = None,
 ) -> None:
-    """Evaluate and write results.csv, results.parquet, issues.csv, 问题清单.xlsx and
-    manifest.json."""
+    """Evaluate and write results.csv, results.parquet, issues.csv, 问题清单.xlsx, the result
+    workbooks (内部版, 公示名单, parks/) and manifest.json."""
     ev = _load(rules, data, corrections, year)
     try:
-        folder = write_run(ev, out, status=status)
+        folder = _write(ev, out, status)
     except ExportError as exc:
         raise _fail(str(exc), 2) from None
     _print_statuses(ev)
@@ -205,7 +213,7 @@ def demo(
     with demo_files() as files:
         ev = _load(DEMO_RULES, files)
         try:
-            folder = write_run(ev, out, status="试评价")
+            folder = _write(ev, out, "试评价")
         except ExportError as exc:
             raise _fail(str(exc), 2) from None
     summary = ev.summary(by="park")

@@ -145,9 +145,10 @@ class Evaluation:
         return keys.astype("string").fillna(MISSING_GROUP).astype(object)
 
     def summary(self, by: str = "park") -> pd.DataFrame:
-        """Per group (and for the whole county, row '合计'): firms per status and tier, and pooled
+        """Per group (and for the whole county, row '合计'): firms per status and tier, pooled
         per-mu figures over the evaluated firms that hold land (Σtax / Σland over the firms that
-        reported the figure, never a mean of ratios)."""
+        reported the figure, never a mean of ratios) and each as a share of the county's
+        (`tax_per_mu_index`, …)."""
         keys = self._keys(by)
         tiers = list(dict.fromkeys(t for c in self.rules.classes for t in c.tiers.order))
         evaluated = (self.results["status"] == "evaluated").to_numpy()
@@ -180,6 +181,7 @@ class Evaluation:
             reported = out.pop(f"_known_{fig}") > 0
             out[fig] = out[fig].where(reported)
             out[per_mu] = out[fig] / base.where(base > 0)
+            out[f"{per_mu}_index"] = out[per_mu] / out.at[COUNTY, per_mu]  # 1.0 = the county
         out.index.name = by
         count_cols = ["firms", *STATUSES, *(f"tier_{t}" for t in tiers)]
         out[count_cols] = out[count_cols].astype(int)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,25 +18,33 @@ from ..errors import ExportError
 from ..evaluation import Evaluation
 from .issues_workbook import write_issues_workbook
 from .tables import write_csv, write_issues_csv, write_json, write_parquet
+from .workbooks import RUN_STATUSES, write_workbooks
 
 ISSUES_WORKBOOK = "问题清单.xlsx"
-RUN_STATUSES = ("试评价", "初评", "终评")
 RUN_FILES = ("results.csv", "results.parquet", "issues.csv", ISSUES_WORKBOOK)
 
 
-def manifest(evaluation: Evaluation, status: str) -> dict[str, Any]:
+def manifest(evaluation: Evaluation, status: str, workbooks: list[str]) -> dict[str, Any]:
     """What the run was made from and what it holds; no clock time, so reruns are identical."""
     issues = evaluation.issues
     return {
         **evaluation.provenance,
         "status": status,
         "issues": {s: int((issues["severity"] == s).sum()) for s in ("error", "warning", "info")},
-        "files": [*RUN_FILES, "manifest.json"],
+        "files": [*RUN_FILES, *workbooks, "manifest.json"],
     }
 
 
-def write_run(evaluation: Evaluation, out_dir: str | Path, *, status: str = "试评价") -> Path:
-    """Write results.csv, results.parquet, issues.csv and manifest.json into out_dir, atomically."""
+def write_run(
+    evaluation: Evaluation,
+    out_dir: str | Path,
+    *,
+    status: str = "试评价",
+    workbooks: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """Write results.csv, results.parquet, issues.csv, 问题清单.xlsx, the result workbooks
+    (internal, publication list, parks/) and manifest.json into out_dir, atomically."""
     if status not in RUN_STATUSES:
         raise ExportError(f"run status must be one of {RUN_STATUSES}, got {status!r}")
     out = Path(out_dir)
@@ -50,7 +59,11 @@ def write_run(evaluation: Evaluation, out_dir: str | Path, *, status: str = "试
         rules = evaluation.rules
         write_issues_workbook(evaluation.issues, tmp / ISSUES_WORKBOOK,
                               title=f"{rules.region}{rules.year}年度数据问题清单")  # fmt: skip
-        write_json(manifest(evaluation, status), tmp / "manifest.json")
+        books = (
+            write_workbooks(evaluation, tmp, status=status, progress=progress) if workbooks else []
+        )
+        names = [p.relative_to(tmp).as_posix() for p in books]
+        write_json(manifest(evaluation, status, names), tmp / "manifest.json")
         tmp.chmod(0o755)
         _swap_into_place(tmp, out)
     except OSError as exc:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -79,7 +80,13 @@ def clean(column: pd.Series) -> pd.Series:
 
 def clean_text(text: str) -> str:
     """One text made fit for a cell (see `clean`)."""
-    return str(clean(pd.Series([text], dtype=object)).iloc[0])
+    text = re.sub(_ILLEGAL, "\ufffd", str(text))
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+def display_width(text: str) -> int:
+    """The columns a text takes in Excel: a wide (CJK) character counts 2."""
+    return len(text) + len(re.findall(_WIDE, text))
 
 
 def width(texts: Iterable[str] | pd.Series) -> float:
@@ -298,3 +305,8 @@ def _entry(name: str) -> zipfile.ZipInfo:
     info.create_system = 3
     info.external_attr = 0o644 << 16
     return info
+
+
+def sort_key(column: pd.Series) -> np.ndarray:
+    """A column as text for sorting rows (missing as ''), since text and NaN do not compare."""
+    return column.astype("string").fillna("").to_numpy(dtype=object)

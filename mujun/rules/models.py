@@ -189,6 +189,7 @@ class Indicator(_Model):
     missing_points: Annotated[float, Field(ge=0)] | None = None
     negative: Literal["zero", "keep", "missing"] = "zero"
     plausible_max: Positive | None = None  # a value above it is reported as implausible
+    percent: bool = False  # the value is a share (0.031): workbooks show it as 3.10%
 
     @model_validator(mode="after")
     def _consistent(self) -> Indicator:
@@ -322,6 +323,19 @@ class EvalClass(_Model):
         return self
 
 
+class Publication(_Model):
+    """The publication list (公示名单): names and tiers only, unless `show` allows a figure.
+
+    notice: lines printed under the title (公示期, 异议渠道, 联系人和电话).
+    show: further columns the list may show: "total_score", "rank" or an indicator code (its
+    value). Tax, revenue, energy and score figures are confidential unless named here.
+    """
+
+    title: str = ""
+    notice: list[Text] = []
+    show: list[str] = []
+
+
 class Rules(_Model):
     """A whole rules file."""
 
@@ -335,6 +349,21 @@ class Rules(_Model):
     input: InputRules = InputRules()
     exclude: list[Exclusion] = []
     classes: list[EvalClass] = Field(alias="class", min_length=1)
+    publication: Publication = Publication()
+
+    @model_validator(mode="after")
+    def _publishable(self) -> Rules:
+        allowed = ["total_score", "rank", *self.indicator_codes()]
+        for i, column in enumerate(self.publication.show):
+            if column not in allowed:
+                hint = difflib.get_close_matches(column, allowed, n=1)
+                raise ValueError(
+                    f"publication.show[{i}]: {column!r} is not total_score, rank or an "
+                    f"indicator code" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                )
+        if len(set(self.publication.show)) != len(self.publication.show):
+            raise ValueError("publication.show names a column twice")
+        return self
 
     _path: str = PrivateAttr(default="")
     _sha256: str = PrivateAttr(default="")

@@ -1,0 +1,144 @@
+"""The frame of a printed table sheet: merged title, note lines, one- or two-level header,
+frozen panes, autofilter, column widths and A4 landscape print setup with repeated headers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+
+from . import styles
+from .xlsx import number_cell, text_cell
+
+
+@dataclass(frozen=True)
+class Header:
+    """A column's header: `top` alone spans both header rows; columns with the same `top` and a
+    `sub` share a merged top cell (a two-level header: 亩均税收 over 数值 and 得分)."""
+
+    top: str
+    sub: str | None = None
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Where a sheet's table rows start, and the style ids its cells use."""
+
+    first_row: int
+    text: int
+    centre: int
+
+
+def write_frame(
+    ws: Any,
+    *,
+    title: str,
+    notes: Sequence[str],
+    headers: Sequence[Header],
+    widths: Sequence[float],
+    n_rows: int,
+    freeze_cols: int = 0,
+) -> Frame:
+    """Title (row 1, merged), note lines (merged), header rows, then the table from the returned
+    row on. Rows must be added in order: the table's own rows follow on saving."""
+    last = get_column_letter(len(headers))
+    print_setup(ws)  # sheet properties go out with the first row
+    for i, w in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    row = 1
+    ws.row_dimensions[row].height = 30
+    ws.merged_cells.add(f"A1:{last}1")
+    ws.append([text_cell(ws, title, font=styles.TITLE_FONT, alignment=styles.CENTER)])
+    for note in notes:
+        row += 1
+        ws.merged_cells.add(f"A{row}:{last}{row}")
+        ws.append([text_cell(ws, note, font=styles.SUBTITLE_FONT, alignment=styles.LEFT)])
+    two_levels = any(h.sub is not None for h in headers)
+    top_row = row + 1
+    bottom_row = top_row + int(two_levels)
+    _header_rows(ws, headers, top_row, two_levels)
+    first = bottom_row + 1
+    ws.freeze_panes = f"{get_column_letter(freeze_cols + 1)}{first}"
+    ws.auto_filter.ref = f"A{bottom_row}:{last}{max(first - 1 + n_rows, bottom_row)}"
+    ws.print_title_rows = f"{top_row}:{bottom_row}"
+    return Frame(
+        first_row=first,
+        text=_style(ws, styles.LEFT),
+        centre=_style(ws, styles.CENTER),
+    )
+
+
+def _header_rows(ws: Any, headers: Sequence[Header], top_row: int, two_levels: bool) -> None:
+    top, sub = [], []
+    i = 0
+    while i < len(headers):
+        h = headers[i]
+        col = get_column_letter(i + 1)
+        if h.sub is None:
+            if two_levels:
+                ws.merged_cells.add(f"{col}{top_row}:{col}{top_row + 1}")
+            top.append(_header_cell(ws, h.top))
+            sub.append(_header_cell(ws, ""))
+            i += 1
+            continue
+        j = i
+        while j < len(headers) and headers[j].top == h.top and headers[j].sub is not None:
+            j += 1
+        if j - i > 1:
+            ws.merged_cells.add(f"{col}{top_row}:{get_column_letter(j)}{top_row}")
+        for k in range(i, j):
+            top.append(_header_cell(ws, h.top if k == i else ""))
+            sub.append(_header_cell(ws, headers[k].sub or ""))
+        i = j
+    ws.row_dimensions[top_row].height = 30
+    ws.append(top)
+    if two_levels:
+        ws.row_dimensions[top_row + 1].height = 30
+        ws.append(sub)
+
+
+def _header_cell(ws: Any, text: str) -> WriteOnlyCell:
+    return text_cell(
+        ws,
+        text,
+        font=styles.HEADER_FONT,
+        fill=styles.HEADER_FILL,
+        alignment=styles.CENTER,
+        border=styles.BORDER,
+    )
+
+
+def _style(ws: Any, alignment: Any) -> int:
+    cell = text_cell(ws, "-", font=styles.BODY_FONT, alignment=alignment, border=styles.BORDER)
+    return int(cell.style_id)
+
+
+def text_style(ws: Any, **kw: Any) -> int:
+    """The style id of a bordered body text cell (fill, font or alignment as given)."""
+    options = {"font": styles.BODY_FONT, "border": styles.BORDER, "alignment": styles.LEFT, **kw}
+    return int(text_cell(ws, "-", **options).style_id)
+
+
+def number_style(ws: Any, number_format: str, **kw: Any) -> int:
+    """The style id of a bordered body number cell in `number_format`."""
+    options = {"font": styles.BODY_FONT, "border": styles.BORDER, **kw}
+    return int(number_cell(ws, 0, number_format, **options).style_id)
+
+
+def print_setup(ws: Any) -> None:
+    """A4 landscape, one page wide, page numbers below. In write-only mode the sheet's
+    properties are written with its first row, so this comes before any row is added."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.center.size = 9

@@ -1,0 +1,342 @@
+"""The 说明 sheet: what the run was made from and the method as actually applied.
+
+Region, year, run status, the rules file and its sha256, the mujun version, the input files and
+their hashes, the corrections applied, units, the tier colours, and per class the indicators
+with formula, weight, scoring method and the benchmark values the run used.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from pathlib import PurePath
+from typing import Any
+
+import pandas as pd
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook import Workbook
+
+from ..evaluation import Evaluation
+from ..fields import FIELDS, label
+from ..rules import EvalClass, Indicator, Score, Tiers
+from . import styles
+from .layout import print_setup
+from .xlsx import display_width, number_cell, text_cell
+
+SHEET = "说明"
+UNITS = "金额：万元；用地：亩；能耗：吨标准煤；职工：人；得分：分；排名：名"
+ALL_FIRMS = "（全体）"
+_WIDTHS = (24, 68, 14, 10, 40, 18, 16, 16)
+_BENCHMARKS = {
+    "pooled": "本类合计口径（Σ分子 ÷ Σ分母）",
+    "mean": "本类平均值",
+    "median": "本类中位数",
+}
+_MISSING = {"zero": "该项计0分", "mean_score": "按本类该项平均得分", "exclude": "暂缓评价"}
+_NEGATIVE = {"zero": "负值计0分", "keep": "负值照常计分", "missing": "负值按缺失处理"}
+_ROUNDING = {"half_up": "四舍五入", "floor": "向下取整", "ceil": "向上取整"}
+_ACTIONS = {"at_most": "最高评为", "at_least": "最低评为", "force": "直接评为"}
+_STATUS = {"exempt": "免评", "deferred": "暂缓评价"}
+_NAME = re.compile(r"\b[a-z_][a-z0-9_]*\b")
+
+
+def add_method_sheet(
+    wb: Workbook, ev: Evaluation, *, title: str, status: str, edition: str
+) -> None:
+    """The 说明 sheet of a result workbook (internal or a park's)."""
+    ws = wb.create_sheet(SHEET)
+    print_setup(ws)
+    for i, w in enumerate(_WIDTHS, 1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    out = _Lines(ws)
+    out.title(title)
+    rules, prov = ev.rules, ev.provenance
+    facts = [
+        ("版本", edition),
+        ("地区", rules.region),
+        ("评价年度", f"{rules.year}年"),
+        ("评价状态", status),
+        ("评价办法", rules.name),
+        ("办法依据", rules.source or "（规则文件未注明）"),
+        ("规则文件", PurePath(rules.path).name if rules.path else "（程序内定义）"),
+        ("规则文件SHA-256", rules.sha256),
+        ("软件版本", f"mujun {prov.get('mujun_version', '')}"),
+        ("计量单位", UNITS),
+    ]
+    for key, value in facts:
+        out.fact(key, value)
+    out.legend(ev)
+
+    out.heading("一、输入文件")
+    out.table(
+        ["文件", "SHA-256", "行数", "采用", "跳过"],
+        [
+            [PurePath(s["file"]).name, s["sha256"], s["rows"], s["used"], s["skipped"]]
+            for s in prov.get("inputs", [])
+        ],
+        empty="（由数据表直接评价，无输入文件）",
+    )
+    rows = prov.get("rows", {})
+    out.heading("二、评价对象")
+    out.table(
+        ["输入企业", "参评", "免评", "暂缓", "数据有误未评"],
+        [
+            [
+                rows.get("input"),
+                rows.get("evaluated"),
+                rows.get("exempt"),
+                rows.get("deferred"),
+                rows.get("rejected"),
+            ]
+        ],
+    )
+    out.heading("三、异议复核更正")
+    out.table(
+        ["统一社会信用代码", "字段", "原值", "新值", "原因", "复核编号", "审批人", "处理"],
+        [
+            [
+                c.get("credit_code", ""),
+                _field(c.get("field", "")),
+                c.get("old_value", ""),
+                c.get("new_value", ""),
+                c.get("reason", ""),
+                c.get("appeal_id", ""),
+                c.get("approved_by", ""),
+                c.get("status", ""),
+            ]
+            for c in prov.get("corrections", [])
+        ],
+        empty="（无）",
+    )
+    out.heading("四、免评与暂缓规则（按顺序，先符合者适用）")
+    out.table(
+        ["条件", "处理", "理由"],
+        [[_formula(e.when), _STATUS.get(e.status, e.status), e.reason] for e in rules.exclude],
+        empty="（无）",
+    )
+    for n, klass in enumerate(rules.classes, 5):
+        _class_method(out, ev, klass, _chinese_number(n))
+    if rules.assumptions:
+        out.heading(f"{_chinese_number(5 + len(rules.classes))}、规则文件中的假设说明")
+        out.table(["序号", "说明"], [[i, a] for i, a in enumerate(rules.assumptions, 1)])
+
+
+def _class_method(out: _Lines, ev: Evaluation, klass: EvalClass, number: str) -> None:
+    out.heading(f"{number}、{klass.label}")
+    out.fact("适用条件", _formula(klass.when))
+    out.fact("分档方法", _tiers(klass.tiers))
+    bench = ev.benchmarks[ev.benchmarks["class"] == klass.code]
+    out.table(
+        ["指标", "计算公式", "单位", "权重", "评分方法", "基准值", "缺失值处理", "负值处理"],
+        [_indicator_row(i, bench[bench["indicator"] == i.code]) for i in klass.indicators],
+    )
+    if klass.adjust:
+        out.table(
+            ["加减分项目", "条件", "分值"],
+            [[a.label, _formula(a.when), a.points] for a in klass.adjust],
+        )
+    if klass.tiers.rule:
+        out.table(
+            ["分档规则", "条件", "处理"],
+            [
+                [
+                    r.reason,
+                    _formula(r.when),
+                    f"{_ACTIONS[r.action[0]]}{styles.tier_text(r.action[1], klass.tiers.names)}",
+                ]
+                for r in klass.tiers.rule
+            ],
+        )
+    groups = bench[bench["group"] != ALL_FIRMS]
+    if len(groups):
+        labels = {i.code: i.label for i in klass.indicators}
+        out.table(
+            ["分组基准值：指标", "分组", "基准值", "企业数"],
+            [
+                [labels.get(r.indicator, r.indicator), r.group, r.benchmark, r.members]
+                for r in groups.itertuples(index=False)
+            ],
+        )
+
+
+def _indicator_row(ind: Indicator, bench: pd.DataFrame) -> list[Any]:
+    overall = bench[bench["group"] == ALL_FIRMS]
+    if ind.score.by:
+        used: Any = f"按{label(ind.score.by)}分组，见下表"
+    elif len(overall) and pd.notna(overall["benchmark"].iloc[0]):
+        used = float(overall["benchmark"].iloc[0])
+    elif len(overall) and "minimum" in overall:
+        lo, hi = overall["minimum"].iloc[0], overall["maximum"].iloc[0]
+        used = f"最小值 {lo:.4g}，最大值 {hi:.4g}" if pd.notna(lo) else "—"
+    else:
+        used = "—"
+    missing = _MISSING.get(ind.missing, ind.missing)
+    if ind.missing == "penalty":
+        missing = f"扣{ind.missing_points:g}分"
+    unit = "%" if ind.percent else ind.unit
+    return [
+        ind.label,
+        f"{ind.formula}\n{_formula(ind.formula)}",
+        unit,
+        ind.weight,
+        _score(ind.score, ind.direction),
+        used,
+        missing,
+        _NEGATIVE[ind.negative],
+    ]
+
+
+def _score(score: Score, direction: str) -> str:
+    if score.method == "ratio":
+        text = "基准值 ÷ 指标值 × 权重" if direction == "lower" else "指标值 ÷ 基准值 × 权重"
+        if isinstance(score.benchmark, str):
+            basis = _BENCHMARKS[score.benchmark]
+            if score.by:
+                basis = f"按{label(score.by)}分组的" + basis.replace("本类", "")
+            if score.factor != 1:
+                basis += f" × {score.factor:g}"
+        else:
+            basis = f"固定值 {score.benchmark:g}"
+        text = f"比值法：{text}；基准：{basis}"
+        if score.cap is not None:
+            text += f"；最高{score.cap:g}倍权重"
+        if score.floor is not None:
+            text += f"；最低{score.floor:g}倍权重"
+        return text
+    group = f"（按{label(score.by)}分组）" if score.by else ""
+    if score.method == "minmax":
+        floor = score.floor or 0
+        span = "(x − 最小值) ÷ (最大值 − 最小值)"
+        return f"极值法{group}：权重 × [{floor:g} + {100 - floor:g} × {span}] ÷ 100"
+    return f"百分位排名法{group}：百分位 × 权重"
+
+
+def _tiers(tiers: Tiers) -> str:
+    order = tiers.order
+    if tiers.method == "quota" and tiers.shares:
+        parts = "、".join(
+            f"{styles.tier_text(t, tiers.names)} {tiers.shares[t]:.0%}" for t in order
+        )
+        return f"按比例：{parts}（各档累计家数{_ROUNDING[tiers.rounding]}，同分同档）"
+    bounds = "、".join(
+        f"{styles.tier_text(t, tiers.names)} ≥ {m:g}分" for t, m in (tiers.minimum or {}).items()
+    )
+    return f"按分数线：{bounds}；其余为{styles.tier_text(str(tiers.below), tiers.names)}"
+
+
+def _formula(text: str) -> str:
+    """An expression with field codes replaced by their Chinese labels."""
+    return _NAME.sub(lambda m: label(m[0]) if m[0] in FIELDS else m[0], text)
+
+
+def _field(code: str) -> str:
+    return label(code) if code in FIELDS else code
+
+
+def _chinese_number(n: int) -> str:
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    tens, ones = divmod(n, 10)
+    return ("十" if tens == 1 else digits[tens] + "十") + (digits[ones] if ones else "")
+
+
+class _Lines:
+    """Appends the sheet's lines: facts (label: value), headings and small tables."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.row = 0
+
+    def _append(self, cells: Sequence[Any], spans: Sequence[float] = ()) -> None:
+        """Add a row, tall enough for its wrapped texts (`spans`: each cell's width when it
+        differs from its column's, as for a merged cell)."""
+        lines = 1
+        for i, cell in enumerate(cells):
+            if isinstance(cell.value, str) and cell.value:
+                room = spans[i] if i < len(spans) else _WIDTHS[min(i, len(_WIDTHS) - 1)]
+                need = sum(
+                    math.ceil((display_width(part) + 1) / room) for part in cell.value.split("\n")
+                )
+                lines = max(lines, need)
+        if lines > 1:
+            self.ws.row_dimensions[self.row + 1].height = 14 * lines
+        self.ws.append(list(cells))
+        self.row += 1
+
+    def title(self, text: str) -> None:
+        self.ws.merged_cells.add(f"A1:{get_column_letter(len(_WIDTHS))}1")
+        self.ws.row_dimensions[1].height = 30
+        cell = text_cell(self.ws, text, font=styles.TITLE_FONT, alignment=styles.CENTER)
+        self._append([cell], spans=(sum(_WIDTHS),))
+
+    def fact(self, key: str, value: str) -> None:
+        self.ws.merged_cells.add(f"B{self.row + 1}:{get_column_letter(len(_WIDTHS))}{self.row + 1}")
+        cells = [
+            text_cell(self.ws, key, font=styles.BOLD_FONT),
+            text_cell(self.ws, value, font=styles.BODY_FONT, alignment=styles.WRAP),
+        ]
+        self._append(cells, spans=(_WIDTHS[0], sum(_WIDTHS[1:])))
+
+    def heading(self, text: str) -> None:
+        self._append([])
+        self._append([text_cell(self.ws, text, font=styles.HEADING_FONT)])
+
+    def legend(self, ev: Evaluation) -> None:
+        """The tier colours, each shown on a cell of its colour."""
+        cells = [text_cell(self.ws, "评价类别底色", font=styles.BOLD_FONT)]
+        seen: dict[str, None] = {}
+        for klass in ev.rules.classes:
+            for tier in klass.tiers.order:
+                if tier in seen:
+                    continue
+                seen[tier] = None
+                colour = styles.colour_name(tier, klass.tiers.order)
+                text = f"{styles.tier_text(tier, klass.tiers.names)}：{colour}"
+                cells.append(
+                    text_cell(
+                        self.ws,
+                        text,
+                        font=styles.BODY_FONT,
+                        border=styles.BORDER,
+                        fill=styles.tier_fill(tier, klass.tiers.order),
+                        alignment=styles.CENTER,
+                    )
+                )
+        self._append(cells)
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[Any]], empty: str = "") -> None:
+        self._append(
+            [
+                text_cell(
+                    self.ws,
+                    h,
+                    font=styles.HEADER_FONT,
+                    fill=styles.HEADER_FILL,
+                    alignment=styles.CENTER,
+                    border=styles.BORDER,
+                )
+                for h in header
+            ]
+        )
+        if not rows and empty:
+            self._append([text_cell(self.ws, empty, font=styles.BODY_FONT)])
+        for row in rows:
+            self._append([self._cell(v) for v in row])
+
+    def _cell(self, value: Any) -> Any:
+        if isinstance(value, bool) or value is None:
+            return text_cell(
+                self.ws,
+                "" if value is None else str(value),
+                font=styles.BODY_FONT,
+                border=styles.BORDER,
+                alignment=styles.WRAP,
+            )
+        if isinstance(value, int | float):
+            fmt = "0" if float(value).is_integer() and abs(value) < 1e15 else "#,##0.0000"
+            return number_cell(self.ws, value, fmt, font=styles.BODY_FONT, border=styles.BORDER)
+        return text_cell(
+            self.ws, str(value), font=styles.BODY_FONT, border=styles.BORDER, alignment=styles.WRAP
+        )

@@ -1,0 +1,160 @@
+"""The result workbooks of a run (DESIGN §6): the internal workbook (内部版), the publication
+list (公示版) and one workbook per park holding that park's firms only.
+
+A park's workbook is written from `Evaluation.subset` of its firms: its tables, issues,
+corrections and charts can only show those firms; the county figures beside them are pooled
+totals (and per division only over at least three firms).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import ExportError
+from ..evaluation import COUNTY, MISSING_GROUP, Evaluation
+from .issues_workbook import add_issue_sheet
+from .method_sheet import SHEET as METHOD_SHEET
+from .method_sheet import add_method_sheet
+from .names import file_stems, sheet_names
+from .publication import write_publication
+from .result_sheets import OUTSIDE_SHEET, add_class_sheet, add_outside_sheet
+from .styles import colour_name
+from .summary_sheet import SHEET as SUMMARY_SHEET
+from .summary_sheet import SummaryData, add_summary_sheet
+from .xlsx import new_workbook, save
+
+RUN_STATUSES = ("试评价", "初评", "终评")
+ISSUE_SHEET = "问题清单"
+PARKS_FOLDER = "parks"
+NO_PARK = "未填园区"
+INTERNAL = "内部版"
+
+
+def workbook_names(ev: Evaluation) -> tuple[str, str]:
+    """File names of the internal workbook and the publication list."""
+    region, year = ev.rules.region, ev.rules.year
+    internal, public = file_stems(
+        [f"亩均效益评价结果_{region}_{year}", f"公示名单_{region}_{year}"]
+    )
+    return f"{internal}.xlsx", f"{public}.xlsx"
+
+
+def park_files(ev: Evaluation) -> dict[str, str]:
+    """Each park (as `Evaluation.groups("park")` names it) → its file name under parks/."""
+    parks = ev.groups("park")
+    stems = file_stems(NO_PARK if p == MISSING_GROUP else p for p in parks)
+    return {p: f"{PARKS_FOLDER}/{s}.xlsx" for p, s in zip(parks, stems, strict=True)}
+
+
+def write_workbooks(
+    evaluation: Evaluation,
+    out_dir: str | Path,
+    *,
+    status: str = "试评价",
+    parks: bool = True,
+    publication: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Write the internal workbook, the publication list and parks/<park>.xlsx into out_dir;
+    return their paths. Each file is written under a temporary name and renamed."""
+    if status not in RUN_STATUSES:
+        raise ExportError(f"run status must be one of {RUN_STATUSES}, got {status!r}")
+    out = Path(out_dir)
+    ev = evaluation
+    internal, public = workbook_names(ev)
+    summary = SummaryData(
+        tiers=ev.tier_counts(),
+        park_tiers=ev.tier_counts("park"),
+        parks=ev.summary("park"),
+        divisions=ev.summary("industry_division"),
+        distribution=ev.score_distribution(),
+    )
+    written = [
+        write_result_workbook(ev, out / internal, status=status, edition=INTERNAL, summary=summary)
+    ]
+    _tell(progress, internal)
+    if publication:
+        written.append(write_publication(ev, out / public, status=status))
+        _tell(progress, public)
+    if parks:
+        county = summary.parks
+        county_divisions = summary.divisions
+        keys = ev.results["park"].astype("string").fillna(MISSING_GROUP).to_numpy(dtype=object)
+        for park, name in park_files(ev).items():
+            sub = ev.subset(keys == park)
+            rows = county[county["park"].isin([park, COUNTY])]
+            data = SummaryData(
+                tiers=sub.tier_counts(),
+                park_tiers=sub.tier_counts("park"),
+                parks=rows,
+                divisions=sub.summary("industry_division"),
+                distribution=sub.score_distribution(),
+                county_divisions=county_divisions,
+            )
+            label = NO_PARK if park == MISSING_GROUP else park
+            written.append(
+                write_result_workbook(
+                    sub, out / name, status=status, edition=f"{label}版", summary=data, park=label
+                )
+            )
+            _tell(progress, name)
+    return written
+
+
+def write_result_workbook(
+    ev: Evaluation,
+    path: Path,
+    *,
+    status: str,
+    edition: str,
+    summary: SummaryData,
+    park: str | None = None,
+) -> Path:
+    """One result workbook: 说明, 汇总, a sheet per class, 免评与暂缓 and 问题清单."""
+    rules = ev.rules
+    where = f"{rules.region}{park or ''}"
+    title = f"{where}{rules.year}年度工业企业亩均效益评价结果（{edition}）"
+    wb = new_workbook(title)
+    legend = "、".join(
+        dict.fromkeys(
+            f"{t} {colour_name(t, c.tiers.order)}" for c in rules.classes for t in c.tiers.order
+        )
+    )
+    notes = [
+        f"评价状态：{status}　　单位：用地 亩，金额 万元/亩，得分 分　　评价类别底色：{legend}"
+    ]
+    add_method_sheet(wb, ev, title=title, status=status, edition=edition)
+    add_summary_sheet(
+        wb, rules, summary, title=f"{where}{rules.year}年度亩均效益评价汇总", notes=notes
+    )
+    fixed = [METHOD_SHEET, SUMMARY_SHEET, OUTSIDE_SHEET, ISSUE_SHEET]
+    names = sheet_names((c.label for c in rules.classes), taken=fixed)
+    bodies = [
+        add_class_sheet(
+            wb,
+            ev,
+            klass,
+            name,
+            notes=notes,
+            title=f"{where}{rules.year}年度{klass.label}亩均效益评价结果",
+        )
+        for klass, name in zip(rules.classes, names, strict=True)
+    ]
+    bodies.append(
+        add_outside_sheet(
+            wb,
+            ev,
+            title=f"{where}{rules.year}年度免评、暂缓评价及数据有误企业",
+            notes=[f"评价状态：{status}"],
+        )
+    )
+    bodies.append(
+        add_issue_sheet(wb, ev.issues, f"{where}{rules.year}年度数据问题清单", ISSUE_SHEET)
+    )
+    return save(wb, path, bodies)
+
+
+def _tell(progress: Callable[[str], None] | None, name: str) -> None:
+    if progress is not None:
+        progress(name)
