@@ -20,6 +20,7 @@ import numpy as np
 from . import scoring, tiers
 from .evaluate import evaluate
 from .export.tables import write_csv, write_parquet
+from .export.workbooks import write_internal_workbook
 from .indicators import FieldColumns, indicator_values
 from .read import read_sources
 from .rules import Rules, load_rules
@@ -46,6 +47,9 @@ def peak_rss_mb() -> float:
         return float("nan")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes there, KiB here
+
+
+WORKBOOK_FIRMS = 100_000
 
 
 def run_bench(
@@ -81,6 +85,13 @@ def run_bench(
                                              repeat)  # fmt: skip
         out["write_parquet_s"], _ = _median_time(
             lambda: write_parquet(ev.results, Path(tmp) / "r.parquet"), repeat
+        )
+        say("write workbook")
+        # the internal workbook of at most WORKBOOK_FIRMS firms (a county or a large city)
+        book = ev.subset(np.arange(n) < WORKBOOK_FIRMS) if n > WORKBOOK_FIRMS else ev
+        out["workbook_firms"] = float(len(book.results))
+        out["write_workbook_s"], _ = _median_time(
+            lambda: write_internal_workbook(book, Path(tmp) / "book.xlsx"), repeat
         )
     out["peak_rss_mb"] = peak_rss_mb()
     return out

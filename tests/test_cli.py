@@ -72,13 +72,19 @@ def test_run_writes_the_whole_folder_and_exits_0(files: dict[str, Path], tmp_pat
     out = tmp_path / "out"
     rc, text = invoke("run", "--rules", files["rules"], "--data", files["data"], "--out", out)
     assert rc == 0, text
-    assert sorted(p.name for p in out.iterdir()) == [
-        "issues.csv",
-        "manifest.json",
-        "results.csv",
-        "results.parquet",
-        "问题清单.xlsx",
-    ]
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [
+            "issues.csv",
+            "manifest.json",
+            "results.csv",
+            "results.parquet",
+            "问题清单.xlsx",
+            "亩均效益评价结果_测试县_2022.xlsx",
+            "公示名单_测试县_2022.xlsx",
+            "parks",
+        ]
+    )
+    assert [p.name for p in (out / "parks").iterdir()] == ["未填园区.xlsx"]  # no park column
     raw = (out / "results.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens the Chinese correctly
     results = pd.read_csv(out / "results.csv", encoding="utf-8-sig", dtype={"credit_code": str})
@@ -104,9 +110,12 @@ def test_run_writes_the_whole_folder_and_exits_0(files: dict[str, Path], tmp_pat
 def test_run_twice_gives_identical_files(files: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "out"
     invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)
-    first = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix != ".parquet"}
+    first = {p.relative_to(out): p.read_bytes() for p in out.rglob("*.*") if p.suffix != ".parquet"}
     invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)
-    second = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix != ".parquet"}
+    second = {
+        p.relative_to(out): p.read_bytes() for p in out.rglob("*.*") if p.suffix != ".parquet"
+    }
+    assert any(p.parts[0] == "parks" for p in first)
     assert first == second
 
 

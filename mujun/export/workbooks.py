@@ -102,6 +102,24 @@ def write_workbooks(
     return written
 
 
+def county_summary(ev: Evaluation) -> SummaryData:
+    """What the internal workbook's 汇总 shows: the whole evaluation's summaries."""
+    return SummaryData(
+        tiers=ev.tier_counts(),
+        park_tiers=ev.tier_counts("park"),
+        parks=ev.summary("park"),
+        divisions=ev.summary("industry_division"),
+        distribution=ev.score_distribution(),
+    )
+
+
+def write_internal_workbook(ev: Evaluation, path: str | Path, *, status: str = "试评价") -> Path:
+    """The internal workbook (内部版) alone, at `path`."""
+    return write_result_workbook(
+        ev, Path(path), status=status, edition=INTERNAL, summary=county_summary(ev)
+    )
+
+
 def write_result_workbook(
     ev: Evaluation,
     path: Path,
