@@ -109,7 +109,7 @@ def add_summary_sheet(
     labels = {c.code: c.label for c in rules.classes}
     n_cols = max(len(STATUS_HEADERS) + len(tiers) + 2, 9)
     for i in range(1, n_cols + 1):
-        ws.column_dimensions[get_column_letter(i)].width = 13
+        ws.column_dimensions[get_column_letter(i)].width = 15
     ws.column_dimensions["A"].width = max(
         24.0, width([*data.parks.iloc[:, 0].astype(str), *data.divisions.iloc[:, 0].astype(str)])
     )

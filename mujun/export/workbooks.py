@@ -140,7 +140,7 @@ def write_result_workbook(
         )
     )
     notes = [
-        f"评价状态：{status}　　单位：用地 亩，金额 万元/亩，得分 分　　评价类别底色：{legend}"
+        f"评价状态：{status}　　单位：用地 亩，金额 万元，亩均 万元/亩，得分 分　　评价类别底色：{legend}"
     ]
     add_method_sheet(wb, ev, title=title, status=status, edition=edition)
     add_summary_sheet(
