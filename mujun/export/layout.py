@@ -7,12 +7,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from ..rules import Tiers
 from . import styles
-from .xlsx import number_cell, text_cell
+from .xlsx import (
+    Body,
+    Column,
+    NumberColumn,
+    TextColumn,
+    clean,
+    maybe_large,
+    number_cell,
+    rows_xml,
+    text_cell,
+    text_chars,
+)
 
 
 @dataclass(frozen=True)
@@ -26,11 +40,35 @@ class Header:
 
 @dataclass(frozen=True)
 class Frame:
-    """Where a sheet's table rows start, and the style ids its cells use."""
+    """Where a sheet's table rows start, its size, and the style ids its cells use."""
 
+    ws: Any
     first_row: int
+    n_rows: int
+    n_cols: int
     text: int
     centre: int
+
+    def body(self, columns: Sequence[Column]) -> Body:
+        """The table's rows, to be put in on saving; one column per header."""
+        if len(columns) != self.n_cols:
+            raise AssertionError(f"{len(columns)} columns under {self.n_cols} headers")
+        large = maybe_large(text_chars(columns), self.n_rows)
+        return Body(self.ws, rows_xml(columns, self.first_row, self.n_rows), large)
+
+    def serial(self) -> NumberColumn:
+        """序号 1, 2, …, centred."""
+        style = number_style(self.ws, styles.INTEGER, alignment=styles.CENTER)
+        return NumberColumn(np.arange(1, self.n_rows + 1, dtype=float), style, integer=True)
+
+    def tiers(self, tiers: pd.Series, rules: Tiers) -> TextColumn:
+        """Tier cells: 'A（优先发展类）' on the tier's colour."""
+        ids = {
+            t: text_style(self.ws, fill=styles.tier_fill(t, rules.order), alignment=styles.CENTER)
+            for t in rules.order
+        }
+        text = clean(tiers.map({t: styles.tier_text(t, rules.names) for t in rules.order}))
+        return TextColumn(text, tiers.map(ids).fillna(self.centre).to_numpy("int64"))
 
 
 def write_frame(
@@ -66,7 +104,10 @@ def write_frame(
     ws.auto_filter.ref = f"A{bottom_row}:{last}{max(first - 1 + n_rows, bottom_row)}"
     ws.print_title_rows = f"{top_row}:{bottom_row}"
     return Frame(
+        ws=ws,
         first_row=first,
+        n_rows=n_rows,
+        n_cols=len(headers),
         text=_style(ws, styles.LEFT),
         centre=_style(ws, styles.CENTER),
     )

@@ -11,23 +11,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from ..evaluation import Evaluation
 from . import styles
-from .layout import Header, number_style, text_style, write_frame
+from .layout import Header, number_style, write_frame
 from .names import sheet_names
 from .xlsx import (
-    Body,
     Column,
     NumberColumn,
     TextColumn,
     clean,
-    maybe_large,
     new_workbook,
-    rows_xml,
     save,
     sort_key,
-    text_chars,
 )
 from .xlsx import width as fit
 
@@ -69,14 +66,14 @@ def write_publication(ev: Evaluation, path: str | Path, *, status: str) -> Path:
             )
         rows = rows.iloc[np.lexsort(keys)]
         ws = wb.create_sheet(name)
+        names = klass.tiers.names
         text = {
             "企业名称": clean(rows["name"]),
             "统一社会信用代码": clean(rows["credit_code"]),
             "园区": clean(rows["park"]),
-            "评价类别": clean(
-                rows["tier"].map(
-                    {t: styles.tier_text(t, klass.tiers.names) for t in klass.tiers.order}
-                )
+            # only for the width: the tier column is built by frame.tiers
+            "评价类别": pd.Series(
+                [styles.tier_text(t, klass.tiers.names) for t in klass.tiers.order]
             ),
         }
         headers = [Header("序号"), *(Header(h) for h in text)]
@@ -102,19 +99,12 @@ def write_publication(ev: Evaluation, path: str | Path, *, status: str) -> Path:
             n_rows=len(rows),
             freeze_cols=2,
         )
-        integer = number_style(ws, styles.INTEGER, alignment=styles.CENTER)
-        tier_ids = {
-            t: text_style(ws, fill=styles.tier_fill(t, klass.tiers.order), alignment=styles.CENTER)
-            for t in klass.tiers.order
-        }
         columns: list[Column] = [
-            NumberColumn(np.arange(1, len(rows) + 1, dtype=float), integer, integer=True),
+            frame.serial(),
             TextColumn(text["企业名称"], frame.text),
             TextColumn(text["统一社会信用代码"], frame.text),
             TextColumn(text["园区"], frame.text),
-            TextColumn(
-                text["评价类别"], rows["tier"].map(tier_ids).fillna(frame.centre).to_numpy("int64")
-            ),
+            frame.tiers(rows["tier"], klass.tiers),
         ]
         for c in extra:
             ind = codes.get(c)
@@ -124,6 +114,5 @@ def write_publication(ev: Evaluation, path: str | Path, *, status: str) -> Path:
                 fmt = styles.PERCENT if ind.percent else styles.MONEY
             values = rows[column].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
             columns.append(NumberColumn(values, number_style(ws, fmt), integer=c == "rank"))
-        large = maybe_large(text_chars(columns), len(rows))
-        bodies.append(Body(ws, rows_xml(columns, frame.first_row, len(rows)), large))
+        bodies.append(frame.body(columns))
     return save(wb, Path(path), bodies)

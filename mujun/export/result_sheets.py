@@ -16,17 +16,14 @@ from openpyxl.workbook import Workbook
 from ..evaluation import Evaluation
 from ..rules import EvalClass
 from . import styles
-from .layout import Header, number_style, text_style, write_frame
+from .layout import Header, number_style, write_frame
 from .xlsx import (
     Body,
     Column,
     NumberColumn,
     TextColumn,
     clean,
-    maybe_large,
-    rows_xml,
     sort_key,
-    text_chars,
 )
 from .xlsx import width as fit
 
@@ -56,23 +53,11 @@ def add_class_sheet(
         "企业名称": clean(rows["name"]),
         "园区": clean(rows["park"]),
         "行业代码": clean(rows["industry_code"]),
-        "评价类别": clean(
-            rows["tier"].map({t: styles.tier_text(t, klass.tiers.names) for t in klass.tiers.order})
-        ),
+        "评价类别": pd.Series([styles.tier_text(t, klass.tiers.names) for t in klass.tiers.order]),
         "备注": clean(rows["tier_reason"].where(~rows["tier_reason"].isin(TIER_RULE_REASONS))),
     }
-    headers = [
-        Header(h)
-        for h in (
-            "序号",
-            "统一社会信用代码",
-            "企业名称",
-            "园区",
-            "行业代码",
-            "行业大类",
-            "用地面积（亩）",
-        )
-    ]
+    identity = ("序号", "统一社会信用代码", "企业名称", "园区", "行业代码", "用地面积（亩）")
+    headers = [Header(h) for h in identity]
     for ind in klass.indicators:
         unit = "%" if ind.percent else ind.unit
         headers.append(Header(ind.label, f"数值（{unit}）" if unit else "数值"))
@@ -93,14 +78,8 @@ def add_class_sheet(
     score = number_style(ws, styles.SCORE)
     percent = number_style(ws, styles.PERCENT)
     integer = number_style(ws, styles.INTEGER, alignment=styles.CENTER)
-    tier_ids = {
-        t: text_style(ws, fill=styles.tier_fill(t, klass.tiers.order), alignment=styles.CENTER)
-        for t in klass.tiers.order
-    }
-    tier_style = rows["tier"].map(tier_ids).fillna(frame.centre).to_numpy("int64")
-
     columns: list[Column] = [
-        NumberColumn(np.arange(1, len(rows) + 1, dtype=float), integer, integer=True),
+        frame.serial(),
         TextColumn(text["统一社会信用代码"], frame.text),
         TextColumn(text["企业名称"], frame.text),
         TextColumn(text["园区"], frame.text),
@@ -115,11 +94,10 @@ def add_class_sheet(
         NumberColumn(_floats(rows["adjust_points"]), score),
         NumberColumn(_floats(rows["total_score"]), score),
         NumberColumn(_floats(rows["rank"]), integer, integer=True),
-        TextColumn(text["评价类别"], tier_style),
+        frame.tiers(rows["tier"], klass.tiers),
         TextColumn(text["备注"], frame.text),
     ]
-    large = maybe_large(text_chars(columns), len(rows))
-    return Body(ws, rows_xml(columns, frame.first_row, len(rows)), large)
+    return frame.body(columns)
 
 
 def add_outside_sheet(wb: Workbook, ev: Evaluation, *, title: str, notes: Sequence[str]) -> Body:
@@ -150,16 +128,12 @@ def add_outside_sheet(wb: Workbook, ev: Evaluation, *, title: str, notes: Sequen
         n_rows=len(outside),
         freeze_cols=3,
     )
-    integer = number_style(ws, styles.INTEGER, alignment=styles.CENTER)
-    columns: list[Column] = [
-        NumberColumn(np.arange(1, len(outside) + 1, dtype=float), integer, integer=True)
-    ]
+    columns: list[Column] = [frame.serial()]
     for h, column in text.items():
         columns.append(
             TextColumn(column, frame.centre if h in ("行业代码", "状态") else frame.text)
         )
-    large = maybe_large(text_chars(columns), len(outside))
-    return Body(ws, rows_xml(columns, frame.first_row, len(outside)), large)
+    return frame.body(columns)
 
 
 def _floats(column: pd.Series) -> np.ndarray:

@@ -139,9 +139,8 @@ def write_result_workbook(
             f"{t} {colour_name(t, c.tiers.order)}" for c in rules.classes for t in c.tiers.order
         )
     )
-    notes = [
-        f"评价状态：{status}　　单位：用地 亩，金额 万元，亩均 万元/亩，得分 分　　评价类别底色：{legend}"
-    ]
+    units = "单位：用地 亩，金额 万元，亩均 万元/亩，得分 分"
+    notes = [f"评价状态：{status}　　{units}　　评价类别底色：{legend}"]
     add_method_sheet(wb, ev, title=title, status=status, edition=edition)
     add_summary_sheet(
         wb, rules, summary, title=f"{where}{rules.year}年度亩均效益评价汇总", notes=notes
