@@ -66,7 +66,6 @@ def write_publication(ev: Evaluation, path: str | Path, *, status: str) -> Path:
             )
         rows = rows.iloc[np.lexsort(keys)]
         ws = wb.create_sheet(name)
-        names = klass.tiers.names
         text = {
             "企业名称": clean(rows["name"]),
             "统一社会信用代码": clean(rows["credit_code"]),
