@@ -81,8 +81,9 @@ class Evaluation:
             if not len(scores):
                 continue
             low = min(0.0, np.floor(scores.min() / width) * width)
-            high = max(np.ceil(scores.max() / width) * width, low + width)
-            edges = np.arange(low, high + width / 2, width)
+            bands = max(int(np.ceil((scores.max() - low) / width)), 1)
+            edges = low + width * np.arange(bands + 1)
+            edges[-1] = max(edges[-1], scores.max())  # rounding must not leave the top out
             counts, _ = np.histogram(scores, bins=edges)
             for lower, n in zip(edges[:-1], counts, strict=True):
                 rows.append(
@@ -145,7 +146,7 @@ class Evaluation:
         return keys.astype("string").fillna(MISSING_GROUP).astype(object)
 
     def summary(self, by: str = "park") -> pd.DataFrame:
-        """Per group (and for the whole county, row '合计'): firms per status and tier, pooled
+        """Per group, and last the whole county ('合计'): firms per status and tier, pooled
         per-mu figures over the evaluated firms that hold land (Σtax / Σland over the firms that
         reported the figure, never a mean of ratios) and each as a share of the county's
         (`tax_per_mu_index`, …)."""
@@ -181,7 +182,8 @@ class Evaluation:
             reported = out.pop(f"_known_{fig}") > 0
             out[fig] = out[fig].where(reported)
             out[per_mu] = out[fig] / base.where(base > 0)
-            out[f"{per_mu}_index"] = out[per_mu] / out.at[COUNTY, per_mu]  # 1.0 = the county
+            county = out[per_mu].iloc[-1]  # by place: a park may itself be called 合计
+            out[f"{per_mu}_index"] = out[per_mu] / county  # 1.0 = the county
         out.index.name = by
         count_cols = ["firms", *STATUSES, *(f"tier_{t}" for t in tiers)]
         out[count_cols] = out[count_cols].astype(int)

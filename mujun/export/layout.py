@@ -84,23 +84,22 @@ def write_frame(
     """Title (row 1, merged), note lines (merged), header rows, then the table from the returned
     row on. Rows must be added in order: the table's own rows follow on saving."""
     last = get_column_letter(len(headers))
-    print_setup(ws)  # sheet properties go out with the first row
+    two_levels = any(h.sub is not None for h in headers)
+    top_row = 2 + len(notes)
+    bottom_row = top_row + int(two_levels)
+    first = bottom_row + 1
+    # the sheet's properties and view go out with its first row: set them before any row
+    print_setup(ws)
+    ws.freeze_panes = f"{get_column_letter(freeze_cols + 1)}{first}"
     for i, w in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = w
-    row = 1
-    ws.row_dimensions[row].height = 30
+    ws.row_dimensions[1].height = 30
     ws.merged_cells.add(f"A1:{last}1")
     ws.append([text_cell(ws, title, font=styles.TITLE_FONT, alignment=styles.CENTER)])
-    for note in notes:
-        row += 1
+    for row, note in enumerate(notes, 2):
         ws.merged_cells.add(f"A{row}:{last}{row}")
         ws.append([text_cell(ws, note, font=styles.SUBTITLE_FONT, alignment=styles.LEFT)])
-    two_levels = any(h.sub is not None for h in headers)
-    top_row = row + 1
-    bottom_row = top_row + int(two_levels)
     _header_rows(ws, headers, top_row, two_levels)
-    first = bottom_row + 1
-    ws.freeze_panes = f"{get_column_letter(freeze_cols + 1)}{first}"
     ws.auto_filter.ref = f"A{bottom_row}:{last}{max(first - 1 + n_rows, bottom_row)}"
     ws.print_title_rows = f"{top_row}:{bottom_row}"
     return Frame(

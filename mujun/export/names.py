@@ -21,10 +21,10 @@ def sheet_names(wanted: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
     used = {t.casefold() for t in taken}
     out = []
     for name in wanted:
-        base = re.sub(_SHEET_BAD, "＿", str(name)).strip().strip("'").strip() or "工作表"
+        base = re.sub(r"^[\s']+|[\s']+$", "", re.sub(_SHEET_BAD, "＿", str(name))) or "工作表"
         if base.casefold() in _RESERVED_SHEETS:
             base += "＿"
-        out.append(_unique(base, used, SHEET_LIMIT))
+        out.append(_unique(base, used, SHEET_LIMIT, trim="'"))
     return out
 
 
@@ -35,19 +35,21 @@ def file_stems(wanted: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
     used = {t.casefold() for t in taken}
     out = []
     for name in wanted:
-        base = re.sub(_FILE_BAD, "＿", str(name)).strip().lstrip(".").rstrip(". ") or "未命名"
+        base = re.sub(r"^[.\s]+|[.\s]+$", "", re.sub(_FILE_BAD, "＿", str(name))) or "未命名"
         if base.split(".")[0].upper() in _RESERVED_FILES:
             base = "＿" + base
-        out.append(_unique(base, used, FILE_LIMIT))
+        out.append(_unique(base, used, FILE_LIMIT, trim=". "))
     return out
 
 
-def _unique(base: str, used: set[str], limit: int) -> str:
-    name = base[:limit]
+def _unique(base: str, used: set[str], limit: int, trim: str) -> str:
+    """`base` cut to `limit` (its end cleared of `trim` again after the cut), with a suffix
+    （2）, （3）, … until no name in `used` is the same."""
+    name = base[:limit].rstrip(trim) or base[:1]
     k = 1
     while name.casefold() in used:
         k += 1
         suffix = f"（{k}）"
-        name = base[: limit - len(suffix)] + suffix
+        name = base[: limit - len(suffix)].rstrip(trim) + suffix
     used.add(name.casefold())
     return name

@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.pagebreak import Break
 
-from ..evaluation import COUNTY, STATUSES
+from ..evaluation import STATUSES
 from ..rules import Rules
 from . import styles
 from .layout import print_setup
@@ -166,12 +167,12 @@ def _park_table(
     ]
     sheet.header(header)
     first = sheet.row + 1
-    for row in parks.itertuples(index=False):  # one row per park
+    for i, row in enumerate(parks.itertuples(index=False)):  # one row per park
         d = row._asdict()
-        total = d[parks.columns[0]] in (COUNTY, COUNTY_LABEL)
+        total = i == len(parks) - 1  # the county's row comes last
         font = styles.BOLD_FONT if total else styles.BODY_FONT
         fill = styles.TOTAL_FILL if total else None
-        label = COUNTY_LABEL if d[parks.columns[0]] == COUNTY else str(d[parks.columns[0]])
+        label = COUNTY_LABEL if total else str(d[parks.columns[0]])
         cells = [sheet.text(label, font=font, fill=fill)]
         cells.append(sheet.number(d["firms"], styles.INTEGER, font=font, fill=fill))
         cells += [sheet.number(d[s], styles.INTEGER, font=font, fill=fill) for s in STATUSES]
@@ -222,13 +223,15 @@ def _per_mu_table(sheet: _Sheet, heading: str, table: pd.DataFrame, label: str) 
     for _, text in PER_MU:
         header += [text, "相当于全县"]
     sheet.header(header)
-    for row in table[table["evaluated"] > 0].itertuples(index=False):  # one row per group
+    last = len(table) - 1  # the county's row
+    shown = table[(table["evaluated"] > 0).to_numpy() | (np.arange(len(table)) == last)]
+    for i, row in enumerate(shown.itertuples(index=False)):  # one row per group
         d = row._asdict()
-        key = str(d[table.columns[0]])
-        total = key in (COUNTY, COUNTY_LABEL)
+        total = i == len(shown) - 1
         font = styles.BOLD_FONT if total else styles.BODY_FONT
         fill = styles.TOTAL_FILL if total else None
-        cells = [sheet.text(COUNTY_LABEL if key == COUNTY else key, font=font, fill=fill)]
+        key = COUNTY_LABEL if total else str(d[table.columns[0]])
+        cells = [sheet.text(key, font=font, fill=fill)]
         cells.append(sheet.number(d["evaluated"], styles.INTEGER, font=font, fill=fill))
         cells.append(sheet.number(d["land_mu"], styles.MONEY, font=font, fill=fill))
         for code, _ in PER_MU:
@@ -247,15 +250,21 @@ def _division_comparison(sheet: _Sheet, own: pd.DataFrame, county: pd.DataFrame)
         header += [f"本园区{text}", f"全县{text}"]
     sheet.header(header)
     key = own.columns[0]
-    county = county.set_index(county.columns[0])
-    for row in own[own["evaluated"] > 0].itertuples(index=False):  # one row per division
+    county_total = county.iloc[-1]  # the last rows are the totals
+    by_division = county.iloc[:-1].set_index(county.columns[0])
+    last = len(own) - 1
+    listed = own[(own["evaluated"] > 0).to_numpy() | (np.arange(len(own)) == last)]
+    for i, row in enumerate(listed.itertuples(index=False)):  # one row per division
         d = row._asdict()
         name = str(d[key])
-        total = name == COUNTY
+        total = i == len(listed) - 1
         font = styles.BOLD_FONT if total else styles.BODY_FONT
         cells = [sheet.text("本园区合计 / 全县" if total else name, font=font)]
         cells.append(sheet.number(d["evaluated"], styles.INTEGER, font=font))
-        theirs = county.loc[name] if name in county.index else None
+        if total:
+            theirs = county_total
+        else:
+            theirs = by_division.loc[name] if name in by_division.index else None
         shown = theirs is not None and (total or theirs["evaluated"] >= MIN_FIRMS)
         for code, _ in PER_MU:
             cells.append(sheet.number(d[code], styles.MONEY, font=font))

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
+
 from ..errors import ExportError
-from ..evaluation import COUNTY, MISSING_GROUP, Evaluation
+from ..evaluation import MISSING_GROUP, Evaluation
 from .issues_workbook import add_issue_sheet
 from .method_sheet import SHEET as METHOD_SHEET
 from .method_sheet import add_method_sheet
@@ -83,7 +85,8 @@ def write_workbooks(
         keys = ev.results["park"].astype("string").fillna(MISSING_GROUP).to_numpy(dtype=object)
         for park, name in park_files(ev).items():
             sub = ev.subset(keys == park)
-            rows = county[county["park"].isin([park, COUNTY])]
+            parks_only = county.iloc[:-1]  # the county's row is the last
+            rows = pd.concat([parks_only[parks_only["park"] == park], county.iloc[[-1]]])
             data = SummaryData(
                 tiers=sub.tier_counts(),
                 park_tiers=sub.tier_counts("park"),
