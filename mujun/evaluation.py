@@ -70,6 +70,17 @@ class Evaluation:
         frame = pd.DataFrame(rows, columns=["class", "group", "tier", "firms"])
         return frame.rename(columns={"group": by}) if by else frame.drop(columns="group")
 
+    def tier_table(self) -> pd.DataFrame:
+        """Firms per tier (columns, best first over all classes) per class (rows, by code), with
+        the class's evaluated firms in column 'total'."""
+        counts = self.tier_counts()
+        tiers = list(dict.fromkeys(counts["tier"]))
+        table = counts.pivot_table(
+            index="class", columns="tier", values="firms", aggfunc="sum", sort=False
+        ).reindex(columns=tiers)
+        table["total"] = table.sum(axis=1).astype(int)
+        return table
+
     def score_distribution(self, width: float = 10.0) -> pd.DataFrame:
         """Evaluated firms per class in total-score bands [lower, upper) of `width` points, the
         last band closed; from 0 (or the lowest score, rounded down) to the highest score."""

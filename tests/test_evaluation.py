@@ -178,3 +178,12 @@ def test_firms_scored_per_floor_area_do_not_inflate_per_mu_figures() -> None:
     assert county["tax_per_mu"] == pytest.approx(10.0)
     assert county["revenue_per_mu"] == pytest.approx(100.0)
     assert county["land_mu"] == pytest.approx(20.0)
+
+
+def test_tier_table_matches_tier_counts(evaluation: Evaluation) -> None:
+    table = evaluation.tier_table()
+    counts = evaluation.tier_counts()
+    for row in counts.itertuples(index=False):
+        assert table.at[row[0], row.tier] == row.firms
+    done = evaluation.evaluated()["class"].value_counts()
+    assert table["total"].to_dict() == {c: int(done.get(c, 0)) for c in table.index}

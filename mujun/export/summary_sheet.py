@@ -47,7 +47,7 @@ class SummaryData:
     beside the park's own figures (None in the internal workbook).
     """
 
-    tiers: pd.DataFrame
+    tiers: pd.DataFrame  # Evaluation.tier_table()
     park_tiers: pd.DataFrame
     parks: pd.DataFrame
     divisions: pd.DataFrame
@@ -136,20 +136,17 @@ def add_summary_sheet(
 
 def _class_tiers(
     sheet: _Sheet,
-    counts: pd.DataFrame,
+    table: pd.DataFrame,
     tiers: list[str],
     names: dict[str, str],
     labels: dict[str, str],
 ) -> None:
     sheet.heading("一、各评价类别分档结果（家）")
     sheet.header(["评价类别", *(styles.tier_text(t, names) for t in tiers), "合计"])
-    table = counts.pivot_table(
-        index="class", columns="tier", values="firms", aggfunc="sum", sort=False
-    ).reindex(columns=tiers)
     for code, row in table.iterrows():  # one row per class
         cells = [sheet.text(labels.get(str(code), str(code)))]
-        cells += [sheet.number(row[t], styles.INTEGER) for t in tiers]
-        cells.append(sheet.number(row.sum(), styles.INTEGER, font=styles.BOLD_FONT))
+        cells += [sheet.number(row.get(t), styles.INTEGER) for t in tiers]
+        cells.append(sheet.number(row["total"], styles.INTEGER, font=styles.BOLD_FONT))
         sheet.append(cells)
 
 

@@ -66,7 +66,7 @@ def write_workbooks(
     ev = evaluation
     internal, public = workbook_names(ev)
     summary = SummaryData(
-        tiers=ev.tier_counts(),
+        tiers=ev.tier_table(),
         park_tiers=ev.tier_counts("park"),
         parks=ev.summary("park"),
         divisions=ev.summary("industry_division"),
@@ -88,7 +88,7 @@ def write_workbooks(
             parks_only = county.iloc[:-1]  # the county's row is the last
             rows = pd.concat([parks_only[parks_only["park"] == park], county.iloc[[-1]]])
             data = SummaryData(
-                tiers=sub.tier_counts(),
+                tiers=sub.tier_table(),
                 park_tiers=sub.tier_counts("park"),
                 parks=rows,
                 divisions=sub.summary("industry_division"),
@@ -108,7 +108,7 @@ def write_workbooks(
 def county_summary(ev: Evaluation) -> SummaryData:
     """What the internal workbook's 汇总 shows: the whole evaluation's summaries."""
     return SummaryData(
-        tiers=ev.tier_counts(),
+        tiers=ev.tier_table(),
         park_tiers=ev.tier_counts("park"),
         parks=ev.summary("park"),
         divisions=ev.summary("industry_division"),
