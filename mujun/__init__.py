@@ -5,7 +5,9 @@ from .evaluate import evaluate, mujun_version
 from .evaluation import Evaluation
 from .export import write_run, write_workbooks
 from .read import apply_corrections, read_sources
+from .read.commissioners import read_commissioners
 from .rules import Rules, load_rules, parse_rules
+from .selection import KeyFirms, select_key_firms
 from .table import EnterpriseTable
 
 __version__ = mujun_version()
@@ -16,6 +18,7 @@ __all__ = [
     "Evaluation",
     "ExportError",
     "Issue",
+    "KeyFirms",
     "MujunError",
     "Rules",
     "RulesError",
@@ -24,7 +27,9 @@ __all__ = [
     "evaluate",
     "load_rules",
     "parse_rules",
+    "read_commissioners",
     "read_sources",
+    "select_key_firms",
     "write_run",
     "write_workbooks",
 ]

@@ -150,6 +150,20 @@ def bool_fields() -> tuple[str, ...]:
 
 
 def label(code: str) -> str:
-    """The Chinese label of a field, or the code itself when unknown."""
+    """The Chinese label of a field or growth feature, or the code itself when unknown."""
     f = FIELDS.get(code)
-    return f.label if f else code
+    return f.label if f else GROWTH_FEATURES.get(code, (code, False))[0]
+
+
+# Growth features of a multi-year panel (growth.py), by code: Chinese label and whether the value
+# is a rate or share shown as a percentage. Watch-list conditions of a rules file may name them.
+GROWTH_FEATURES: dict[str, tuple[str, bool]] = {
+    "cagr_revenue": ("营业收入年均增速", True),
+    "cagr_tax": ("实缴税金年均增速", True),
+    "cagr_value_added": ("工业增加值年均增速", True),
+    "trend_revenue": ("营业收入趋势增速", True),
+    "volatility_revenue": ("营业收入波动率", False),
+    "tax_share": ("实缴税金占全县比重", True),
+    "revenue_share": ("营业收入占全县比重", True),
+    "total_score": ("亩均效益综合得分", False),
+}

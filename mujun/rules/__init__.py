@@ -14,6 +14,7 @@ from .models import (
     TierRule,
     Tiers,
 )
+from .selection import Selection
 
 __all__ = [
     "Adjustment",
@@ -25,6 +26,7 @@ __all__ = [
     "Publication",
     "Rules",
     "Score",
+    "Selection",
     "TierRule",
     "Tiers",
     "load_rules",

@@ -27,6 +27,7 @@ from pydantic import (
 from .. import expr
 from ..fields import FIELDS
 from ..units import DEFAULT_COEFFICIENTS
+from .selection import Selection
 
 RULES_FORMAT = 1
 STATISTICS = ("mean", "median", "pooled")
@@ -350,6 +351,7 @@ class Rules(_Model):
     exclude: list[Exclusion] = []
     classes: list[EvalClass] = Field(alias="class", min_length=1)
     publication: Publication = Publication()
+    selection: Selection = Selection()
 
     @model_validator(mode="after")
     def _publishable(self) -> Rules:

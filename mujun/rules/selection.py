@@ -1,0 +1,179 @@
+"""The `[selection]` table of a rules file: how the key-firm contact list (重点企业包保名单), the
+cultivation lists (培育库) and the commissioners' assignment are made (DOMAIN §7).
+
+Every setting has a default, so a rules file without `[selection]` still selects: 60 firms in
+proportion to each park's eligible firms, scored 40 / 30 / 30 on contribution, growth and
+competitiveness, over a three-year window.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from .. import expr
+from ..fields import FIELDS, GROWTH_FEATURES
+
+# what a watch-list condition may name: the latest year's fields and the growth features
+WATCH_NAMES = (*FIELDS, *GROWTH_FEATURES)
+CLUSTER_FEATURES = ("revenue_share", "trend_revenue", "volatility_revenue", "cagr_tax",
+                    "cagr_value_added", "tax_share", "cagr_revenue")  # fmt: skip
+
+
+def _check_watch_expression(text: str) -> str:
+    """Parse, check the names and evaluate once on sample columns (fields and growth features)."""
+    parsed = expr.parse(text, known=WATCH_NAMES)
+    sample: dict[str, np.ndarray] = {
+        "text": np.array(["x", None], dtype=object),
+        "key": np.array(["x", None], dtype=object),
+        "bool": np.array([True, False]),
+        "date": np.array(["2020-01-01", "NaT"], dtype="datetime64[ns]"),
+    }
+    columns = {c: sample.get(f.kind, np.array([1.0, np.nan])) for c, f in FIELDS.items()}
+    columns.update({c: np.array([0.1, np.nan]) for c in GROWTH_FEATURES})
+    parsed.condition(columns, 2)
+    return text
+
+
+def _non_empty(text: str) -> str:
+    if not text.strip():
+        raise ValueError("must not be empty")
+    return text
+
+
+WatchExpr = Annotated[str, AfterValidator(_check_watch_expression)]
+Text = Annotated[str, AfterValidator(_non_empty)]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Weights(_Model):
+    """Weights of the key-firm score's parts (each part a percentile 0–100 among eligible firms):
+    contribution (tax and revenue shares), growth (revenue trend), competitiveness (亩均 score)."""
+
+    contribution: Annotated[float, Field(ge=0)] = 0.4
+    growth: Annotated[float, Field(ge=0)] = 0.3
+    competitiveness: Annotated[float, Field(ge=0)] = 0.3
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> Weights:
+        if self.contribution + self.growth + self.competitiveness <= 0:
+            raise ValueError("at least one weight must be positive")
+        return self
+
+
+class Clusters(_Model):
+    """Clustering of growth profiles: k chosen by silhouette in [min, max], k-means with a fixed
+    seed on robustly scaled features. Labels come from each centre, against these thresholds."""
+
+    features: list[Literal[CLUSTER_FEATURES]] = ["revenue_share", "trend_revenue",  # type: ignore[valid-type]
+                                                 "volatility_revenue"]  # fmt: skip
+    min: Annotated[int, Field(ge=2, le=20)] = 3
+    max: Annotated[int, Field(ge=2, le=20)] = 6
+    seed: int = 0
+    sample: Annotated[int, Field(ge=100)] = 5_000  # firms the silhouette is measured on
+    high_growth: float = 0.15  # trend growth a year at or above which a centre is 高成长
+    decline: float = -0.05  # trend growth a year at or below which a centre is 下滑预警
+    high_volatility: Annotated[float, Field(gt=0)] = 0.25  # residual sd of log revenue
+    high_contribution: Annotated[float, Field(gt=0)] = 5.0  # revenue share ÷ the median firm's
+
+    @model_validator(mode="after")
+    def _range(self) -> Clusters:
+        if self.min > self.max:
+            raise ValueError(f"clusters.min ({self.min}) is above clusters.max ({self.max})")
+        for needed in ("revenue_share", "trend_revenue", "volatility_revenue"):
+            if needed not in self.features:
+                raise ValueError(f"clusters.features must include {needed!r}: labels read it")
+        if len(set(self.features)) != len(self.features):
+            raise ValueError("clusters.features names a feature twice")
+        return self
+
+
+class Doubling(_Model):
+    """三年倍增: revenue `factor` × the base year's within `years` years."""
+
+    factor: Annotated[float, Field(gt=1)] = 2.0
+    years: Annotated[int, Field(ge=1, le=10)] = 3
+
+
+class Rising(_Model):
+    """小升规 candidates: 规下 firms with revenue ≥ `near` × `line` whose projected revenue next
+    year (latest × (1 + growth)) reaches the line (规上: 主营业务收入 2000 万元)."""
+
+    line: Annotated[float, Field(gt=0)] = 2000.0
+    near: Annotated[float, Field(gt=0, le=1)] = 0.5
+
+
+class WatchList(_Model):
+    """A cultivation list defined by a condition on the latest year's fields and growth features."""
+
+    code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    label: Text
+    when: WatchExpr
+    reason: Text  # the condition in words, printed with the firm's own values
+
+
+class Assignment(_Model):
+    """首席服务专员: each key firm to one commissioner, each commissioner between min_firms and
+    max_firms firms, minimising park_cost per firm outside the commissioner's park, industry_cost
+    per firm outside the industries they know and balance_cost per firm of deviation from the
+    average load."""
+
+    min_firms: Annotated[int, Field(ge=0)] = 2
+    max_firms: Annotated[int, Field(ge=1)] = 3
+    park_cost: Annotated[float, Field(ge=0)] = 2.0
+    industry_cost: Annotated[float, Field(ge=0)] = 1.0
+    balance_cost: Annotated[float, Field(ge=0)] = 0.5
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Assignment:
+        if self.min_firms > self.max_firms:
+            raise ValueError(f"assignment.min_firms ({self.min_firms}) is above max_firms "
+                             f"({self.max_firms})")  # fmt: skip
+        return self
+
+
+class Selection(_Model):
+    """The whole `[selection]` table."""
+
+    size: Annotated[int, Field(ge=1)] = 60
+    window: Annotated[int, Field(ge=3, le=10)] = 3  # years of history, the evaluation year last
+    park_quota: Literal["proportional"] | dict[str, Annotated[int, Field(ge=0)]] = "proportional"
+    weights: Weights = Weights()
+    strength: Annotated[float, Field(gt=0, lt=1)] = 0.8  # percentile from which a part is a reason
+    clusters: Clusters = Clusters()
+    doubling: Doubling = Doubling()
+    rising: Rising = Rising()
+    watch: list[WatchList] = []
+    assignment: Assignment = Assignment()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _size_from_quotas(cls, data: object) -> object:
+        """Fixed quotas without a size: the size is their sum."""
+        if (
+            isinstance(data, dict)
+            and isinstance(data.get("park_quota"), dict)
+            and "size" not in data
+        ):
+            quotas = data["park_quota"].values()
+            if all(isinstance(q, int) and not isinstance(q, bool) for q in quotas):
+                return {**data, "size": sum(quotas)}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Selection:
+        if isinstance(self.park_quota, dict):
+            total = sum(self.park_quota.values())
+            if total != self.size:
+                raise ValueError(f"park quotas add up to {total}, but selection.size is "
+                                 f"{self.size}")  # fmt: skip
+        codes = [w.code for w in self.watch]
+        if "rising" in codes or len(set(codes)) != len(codes):
+            raise ValueError("watch list codes must be unique and not 'rising' (the 小升规 list)")
+        return self

@@ -1,0 +1,135 @@
+"""Key firms from a multi-year panel (DOMAIN §7): growth profiles and their clusters, the
+contact list (重点企业包保名单) with reasons and 三年倍增 targets, the cultivation lists (培育库)
+and the commissioners' assignment, each stage a pure function of the panel, the evaluation of
+the rules' year and the rules' `[selection]`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..evaluation import Evaluation
+from ..growth import GROWTH_COLUMNS, growth_features
+from ..read.commissioners import read_commissioners
+from ..rules import Rules
+from ..table import EnterpriseTable
+from .assign import assign
+from .clusters import cluster_profiles
+from .contact import PARTS, choose, doubling, eligibility, key_scores, reasons
+from .watch import watch_lists
+
+__all__ = ["GROWTH_CSV", "KEY_FIRMS_CSV", "KeyFirms", "select_key_firms"]
+
+# the columns of growth.csv and key_firms.csv, in order
+GROWTH_CSV = (*GROWTH_COLUMNS, "total_score", "tier", "cluster", "cluster_label", "flags")
+KEY_FIRMS_CSV = ("credit_code", "name", "park", "cluster_label", "key_score", "reasons",
+                 "commissioner", "doubling_target", "on_track")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class KeyFirms:
+    """What `select_key_firms` found.
+
+    growth: one row per firm of the window (credit-code order): identity, the evaluation year's
+      revenue / tax / value added, the growth features, status, score and tier, cluster and
+      label, `not_eligible` ('' for an eligible firm), the score parts and key_score, flags.
+    clusters: one row per cluster: number, label, firms, centre (shares as multiples of the
+      median firm's share, rates as rates); silhouettes: silhouette of each k tried.
+    contact_list: the key firms in order of key score, with reasons, 三年倍增 target and
+      commissioner (empty without a commissioners table); quotas: places per park.
+    watch_lists: one row per (list, firm); assignment: the commissioner of each key firm
+      (None without a commissioners table); commissioners: the table used.
+    """
+
+    growth: pd.DataFrame
+    clusters: pd.DataFrame
+    silhouettes: dict[int, float]
+    contact_list: pd.DataFrame
+    quotas: pd.Series
+    watch_lists: pd.DataFrame
+    assignment: pd.DataFrame | None
+    commissioners: pd.DataFrame | None
+    years: tuple[int, ...]
+    rules: Rules
+
+    def __repr__(self) -> str:
+        return (
+            f"KeyFirms({self.rules.region} {self.years[0]}–{self.years[-1]}: "
+            f"{len(self.growth)} firms, {len(self.clusters)} clusters, "
+            f"{len(self.contact_list)} key firms, {len(self.watch_lists)} on watch lists)"
+        )
+
+    def key_firms_table(self) -> pd.DataFrame:
+        """key_firms.csv: the columns the issue names, then the 三年倍增 details."""
+        extra = ["industry_code", "contribution", "growth", "competitiveness",
+                 "doubling_base", "doubling_year", "required_growth", "projected_revenue",
+                 "assignment_note"]  # fmt: skip
+        return self.contact_list[[*KEY_FIRMS_CSV, *extra]]
+
+    def growth_table(self) -> pd.DataFrame:
+        """growth.csv: one row per firm."""
+        return self.growth[list(GROWTH_CSV)]
+
+
+def select_key_firms(
+    panel: EnterpriseTable | pd.DataFrame,
+    evaluation: Evaluation,
+    rules: Rules,
+    commissioners: str | Path | pd.DataFrame | None = None,
+) -> KeyFirms:
+    """Growth, clusters, contact list, watch lists and (with a commissioners table) assignment.
+
+    `panel` holds several years (one row per firm-year, the rules' year among them);
+    `evaluation` is the evaluation of the rules' year. See the submodules for each step.
+    """
+    s = rules.selection
+    grown = growth_features(panel, rules.year, s.window, evaluation)
+    table = grown.table
+    clusters = cluster_profiles(table, s.clusters)
+    table["cluster"], table["cluster_label"] = clusters.cluster, clusters.label
+    classes = _classes(evaluation, table["credit_code"], rules.year)
+    table["not_eligible"] = eligibility(table, grown.latest, classes, rules)
+    scores = key_scores(table, (table["not_eligible"] == "").to_numpy(), s)
+    for column in scores.columns:
+        table[column] = scores[column].to_numpy()
+    chosen = choose(table, scores, table["not_eligible"], s)
+    at = chosen["position"].to_numpy()
+    contact = table.iloc[at][
+        [
+            "credit_code",
+            "name",
+            "park",
+            "industry_code",
+            "cluster",
+            "cluster_label",
+            "key_score",
+            *PARTS,
+        ]
+    ].reset_index(drop=True)
+    contact["rank_in_park"] = chosen["rank_in_park"].to_numpy()
+    contact["reasons"] = pd.array(reasons(table, scores, chosen, s, grown.years), dtype="string")
+    for column, values in doubling(table, chosen, s, rules.year).items():
+        contact[column] = values.to_numpy()
+    quotas = chosen.groupby("park")["quota"].first() if len(chosen) else pd.Series(dtype=int)
+    people, assigned = None, None
+    contact["commissioner"] = pd.array([pd.NA] * len(contact), dtype="string")
+    contact["assignment_note"] = pd.array([pd.NA] * len(contact), dtype="string")
+    if commissioners is not None:
+        people = read_commissioners(commissioners)
+        assigned = assign(contact, people, s.assignment)
+        contact["commissioner"] = pd.array(assigned["commissioner"], dtype="string")
+        contact["assignment_note"] = pd.array(assigned["assignment_note"], dtype="string")
+    watch = watch_lists(table, grown.latest, rules, rules.year)
+    return KeyFirms(table, clusters.centres, clusters.silhouettes, contact, quotas, watch,
+                    assigned, people, grown.years, rules)  # fmt: skip
+
+
+def _classes(evaluation: Evaluation, codes: pd.Series, year: int) -> pd.Series:
+    """The evaluation class of each firm in the rules' year (NA when none)."""
+    res = evaluation.results
+    res = res[(res["year"] == year) & res["credit_code"].notna()].drop_duplicates("credit_code")
+    mapped = res.set_index("credit_code")["class"].astype("string").reindex(codes.to_numpy())
+    return pd.Series(pd.array(mapped.to_numpy(), dtype="string"))

@@ -1,0 +1,192 @@
+"""The key-firm contact list (重点企业包保名单): eligibility, key-firm score, park quotas, reasons
+in words and the 三年倍增 target.
+
+Eligible: in the evaluation year, 规上, evaluated (not exempt, deferred or rejected), not hit by a
+veto (a tier rule with `at_most`) of its class, and with every part of the score defined. Each
+part is a percentile among eligible firms (0 = lowest, 100 = highest, ties share the average):
+contribution = mean of the tax-share and revenue-share percentiles, growth = the revenue trend's,
+competitiveness = the 亩均 total score's. key_score = Σ weight × part / Σ weight.
+
+Quotas: `proportional` gives park p round(size × eligible_p / eligible) by largest remainders
+(ties to the larger park, then the name), so they add up to size exactly; or fixed numbers. Within
+a park firms are taken by falling key score, then credit code.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import rankdata
+
+from .. import expr
+from ..errors import DataError
+from ..evaluation import MISSING_GROUP
+from ..indicators import FieldColumns
+from ..rules import Rules
+from ..rules.selection import Selection
+from .text import number, percent
+
+PARTS = ("contribution", "growth", "competitiveness")
+
+
+def eligibility(table: pd.DataFrame, latest: pd.DataFrame, classes: pd.Series,
+                rules: Rules) -> pd.Series:  # fmt: skip
+    """Why each firm of the growth table cannot be a key firm ('' when it can), first reason."""
+    n = len(table)
+    why = np.full(n, "", dtype=object)
+
+    def rule_out(mask: np.ndarray, text: str | np.ndarray) -> None:
+        hit = mask & (why == "")
+        why[hit] = text if isinstance(text, str) else text[hit]
+
+    present = table["revenue"].notna().to_numpy() | latest["credit_code"].notna().to_numpy()
+    rule_out(~present, "评价年度无数据")
+    rule_out(~table["above_scale"].fillna(False).to_numpy(dtype=bool), "非规上企业")
+    status = table["status"].fillna("").to_numpy(dtype=object)
+    rule_out(status != "evaluated", "评价年度未参评")
+    columns = FieldColumns(latest, rules)
+    klass = classes.fillna("").to_numpy(dtype=object)
+    for c in rules.classes:  # a loop over classes and their vetoes
+        for r in c.tiers.rule:
+            if r.at_most is not None:
+                hit = (klass == c.code) & expr.parse(r.when).condition(columns, n)
+                veto = r.reason if r.reason.startswith("一票否决") else f"一票否决：{r.reason}"
+                rule_out(hit, veto)
+    weights = rules.selection.weights
+    needs = {"contribution": ("tax_share", "revenue_share"), "growth": ("trend_revenue",),
+             "competitiveness": ("total_score",)}  # fmt: skip
+    for part, names in needs.items():
+        if getattr(weights, part) > 0:
+            for name in names:
+                rule_out(table[name].isna().to_numpy(), f"{_PART_TEXT[part]}无法计算（{name}缺失）")
+    return pd.Series(pd.array(why, dtype="string"))
+
+
+_PART_TEXT = {"contribution": "贡献", "growth": "成长性", "competitiveness": "竞争力"}
+
+
+def percentile(x: np.ndarray) -> np.ndarray:
+    """0–100 percentile of each value among all (ties share the average rank; one value: 100)."""
+    m = len(x)
+    if m == 0:
+        return np.zeros(0)
+    if m == 1:
+        return np.full(1, 100.0)
+    return 100.0 * (rankdata(x, method="average") - 1.0) / (m - 1.0)
+
+
+def key_scores(table: pd.DataFrame, eligible: np.ndarray, selection: Selection) -> pd.DataFrame:
+    """The three parts and the key score of each eligible firm (NaN for the others)."""
+    n = len(table)
+    idx = np.flatnonzero(eligible)
+    out = pd.DataFrame(index=range(n), columns=[*PARTS, "key_score"], dtype=float)
+
+    def pct(name: str) -> np.ndarray:
+        return percentile(table[name].to_numpy(dtype=float)[idx])
+
+    parts = {"contribution": (pct("tax_share") + pct("revenue_share")) / 2.0,
+             "growth": pct("trend_revenue"), "competitiveness": pct("total_score")}  # fmt: skip
+    w = selection.weights
+    total = np.zeros(len(idx))
+    for part in PARTS:
+        out.loc[idx, part] = parts[part]
+        total += getattr(w, part) * parts[part]
+    out.loc[idx, "key_score"] = total / (w.contribution + w.growth + w.competitiveness)
+    return out
+
+
+def park_quotas(parks: pd.Series, selection: Selection) -> pd.Series:
+    """Places per park (index: park) for the eligible firms' parks; see the module docstring."""
+    counts = parks.value_counts().sort_index()
+    size, eligible = selection.size, int(counts.sum())
+    if isinstance(selection.park_quota, dict):
+        unknown = sorted(set(selection.park_quota) - set(counts.index))
+        short = {p: (q, int(counts.get(p, 0))) for p, q in selection.park_quota.items()
+                 if q > counts.get(p, 0)}  # fmt: skip
+        if short:
+            detail = "；".join(f"{p}：名额{q}家，符合条件{e}家" for p, (q, e) in short.items())
+            hint = (
+                f"（规则中的园区“{'、'.join(unknown)}”不在数据中，请核对名称）" if unknown else ""
+            )
+            raise DataError(f"园区名额多于符合条件的企业：{detail}{hint}")
+        return pd.Series({p: int(selection.park_quota.get(p, 0)) for p in counts.index},
+                         dtype=np.int64)  # fmt: skip
+    if size > eligible:
+        raise DataError(f"符合条件的重点企业只有{eligible}家，少于包保名单的{size}家"
+                        "（请调小 selection.size，或核对规上与参评情况）")  # fmt: skip
+    exact = size * counts.to_numpy(dtype=float) / eligible
+    base = np.floor(exact).astype(np.int64)
+    remainder = exact - base
+    names = counts.index.to_numpy(dtype=object)
+    order = np.lexsort((names, -counts.to_numpy(), -np.round(remainder, 12)))
+    base[order[: size - int(base.sum())]] += 1
+    return pd.Series(base, index=counts.index, dtype=np.int64)
+
+
+def choose(table: pd.DataFrame, scores: pd.DataFrame, why_not: pd.Series,
+           selection: Selection) -> pd.DataFrame:  # fmt: skip
+    """The contact list: positions in `table`, park, rank in park and quota, in list order."""
+    eligible = (why_not == "").to_numpy()
+    idx = np.flatnonzero(eligible)
+    parks = table["park"].fillna(MISSING_GROUP).iloc[idx]
+    quotas = park_quotas(parks.reset_index(drop=True), selection)
+    frame = pd.DataFrame(
+        {
+            "position": idx,
+            "park": parks.to_numpy(dtype=object),
+            "key_score": scores["key_score"].to_numpy()[idx],
+            "credit_code": table["credit_code"].to_numpy(dtype=object)[idx],
+        }
+    )
+    frame = frame.sort_values(["park", "key_score", "credit_code"],
+                              ascending=[True, False, True], kind="stable")  # fmt: skip
+    frame["rank_in_park"] = frame.groupby("park").cumcount() + 1
+    frame["quota"] = frame["park"].map(quotas).to_numpy(dtype=np.int64)
+    chosen = frame[frame["rank_in_park"] <= frame["quota"]]
+    return chosen.sort_values(["key_score", "credit_code"], ascending=[False, True],
+                              kind="stable").reset_index(drop=True)  # fmt: skip
+
+
+def reasons(table: pd.DataFrame, scores: pd.DataFrame, chosen: pd.DataFrame,
+            selection: Selection, years: tuple[int, ...]) -> np.ndarray:  # fmt: skip
+    """Why each chosen firm is on the list, in words: each part at or above the `strength`
+    percentile as a strength with the firm's own figures, then its score and place in its park."""
+    at = chosen["position"].to_numpy()
+    row, part = table.iloc[at], scores.iloc[at]
+    bar = 100.0 * selection.strength
+    texts: list[tuple[np.ndarray, np.ndarray]] = [
+        ((part["contribution"] >= bar).to_numpy(),
+         "贡献大：实缴税金占全县" + percent(row["tax_share"]) + "、营业收入占全县"
+         + percent(row["revenue_share"]) + "（贡献分位" + number(part["contribution"], 0) + "）"),
+        ((part["growth"] >= bar).to_numpy(),
+         f"成长性好：{years[0]}—{years[-1]}年营业收入趋势增速" + percent(row["trend_revenue"], 1)
+         + "（成长分位" + number(part["growth"], 0) + "）"),
+        ((part["competitiveness"] >= bar).to_numpy(),
+         "竞争力强：亩均效益综合得分" + number(row["total_score"], 1) + "，"
+         + row["tier"].fillna("").to_numpy(dtype=object) + "类（竞争力分位"
+         + number(part["competitiveness"], 0) + "）"),
+        (np.ones(len(at), dtype=bool),
+         "入选分" + number(chosen["key_score"], 1) + "，在" + chosen["park"].to_numpy(dtype=object)
+         + "符合条件企业中居第" + chosen["rank_in_park"].astype(str).to_numpy(dtype=object)
+         + "位（名额" + chosen["quota"].astype(str).to_numpy(dtype=object) + "家）"),
+    ]  # fmt: skip
+    out = np.full(len(at), "", dtype=object)
+    for mask, text in texts:
+        out[mask] = np.where(out[mask] == "", text[mask], out[mask] + "；" + text[mask])
+    return out
+
+
+def doubling(table: pd.DataFrame, chosen: pd.DataFrame, selection: Selection,
+             year: int) -> pd.DataFrame:  # fmt: skip
+    """三年倍增 of each chosen firm: its target, the growth it needs, where its trend leads."""
+    d = selection.doubling
+    at = chosen["position"].to_numpy()
+    base = table["revenue"].to_numpy(dtype=float)[at]
+    trend = table["trend_revenue"].to_numpy(dtype=float)[at]
+    required = d.factor ** (1.0 / d.years) - 1.0
+    projected = base * (1.0 + trend) ** d.years
+    return pd.DataFrame({
+        "doubling_base": base, "doubling_year": year + d.years,
+        "doubling_target": base * d.factor, "required_growth": required,
+        "projected_revenue": projected, "on_track": trend >= required - 1e-12,
+    })  # fmt: skip
