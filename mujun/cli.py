@@ -20,7 +20,9 @@ from .evaluate import evaluate, mujun_version
 from .evaluation import Evaluation
 from .export import write_issues_workbook, write_run
 from .read import read_sources
-from .rules import load_rules
+from .rules import Rules, load_rules
+from .selection import KeyFirms, select_key_firms
+from .table import EnterpriseTable
 from .template import write_template
 
 app = typer.Typer(
@@ -61,21 +63,31 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _load(
+def _read(
     rules: Path, data: list[Path], corrections: Path | None = None, year: int | None = None
-) -> Evaluation:
+) -> tuple[Rules, EnterpriseTable]:
     try:
         method = load_rules(rules)
     except RulesError as exc:
         raise _fail(str(exc), 2) from None
     try:
-        table = read_sources(data, method, year=year, corrections=corrections)
+        return method, read_sources(data, method, year=year, corrections=corrections)
     except DataError as exc:
         raise _fail(str(exc), 1) from None
+
+
+def _evaluate(table: EnterpriseTable, method: Rules) -> Evaluation:
     try:
         return evaluate(table, method)
     except RulesError as exc:
         raise _fail(str(exc), 2) from None
+
+
+def _load(
+    rules: Path, data: list[Path], corrections: Path | None = None, year: int | None = None
+) -> Evaluation:
+    method, table = _read(rules, data, corrections, year)
+    return _evaluate(table, method)
 
 
 def _print_statuses(ev: Evaluation) -> None:
@@ -122,12 +134,42 @@ def _print_issues(issues: pd.DataFrame) -> None:
     out_console.print(detail)
 
 
-def _write(ev: Evaluation, out: Path, status: str) -> Path:
+def _write(ev: Evaluation, out: Path, status: str, selection: KeyFirms | None = None) -> Path:
     """write_run with a spinner naming each workbook as it is written (terminal only)."""
     with err_console.status("正在写出结果和工作簿…") as spinner:
         return write_run(
-            ev, out, status=status, progress=lambda name: spinner.update(f"已写出 {name}")
-        )
+            ev, out, status=status, selection=selection,
+            progress=lambda name: spinner.update(f"已写出 {name}"),
+        )  # fmt: skip
+
+
+def _select(table: EnterpriseTable, ev: Evaluation, commissioners: Path | None) -> KeyFirms:
+    """select_key_firms with a spinner; a selection that cannot be made exits with code 1."""
+    try:
+        with err_console.status("正在计算成长画像、重点企业名单与培育库…"):
+            return select_key_firms(table, ev, ev.rules, commissioners)
+    except DataError as exc:
+        raise _fail(str(exc), 1) from None
+
+
+def _print_selection(kf: KeyFirms) -> None:
+    clusters = Table("序号", "成长类型", "企业数", "趋势增速", "波动率", title="成长画像分群")
+    for r in kf.clusters.to_dict("records"):  # one row per cluster
+        clusters.add_row(str(r["cluster"]), str(r["label"]), str(r["firms"]),
+                         f"{r['trend_revenue']:.1%}", f"{r['volatility_revenue']:.3f}")  # fmt: skip
+    out_console.print(clusters)
+    parks = kf.contact_list.groupby("park", sort=True).agg(
+        firms=("credit_code", "size"), on_track=("on_track", "sum"))  # fmt: skip
+    table = Table("园区", "重点企业", "三年倍增进度达标", title="重点企业包保名单")
+    for park, row in parks.iterrows():  # one row per park
+        table.add_row(str(park), str(row["firms"]), str(row["on_track"]))
+    out_console.print(table)
+    counts = kf.watch_lists["list_label"].value_counts(sort=False)
+    line = "、".join(f"{t} {n} 家" for t, n in counts.items()) or "无"
+    out_console.print(f"培育库：{line}", highlight=False)
+    if kf.assignment is not None and kf.commissioners is not None:
+        out_console.print(f"首席服务专员：{len(kf.commissioners)} 位，已分配全部"
+                          f" {len(kf.assignment)} 家重点企业", highlight=False)  # fmt: skip
 
 
 def _has_errors(ev: Evaluation) -> bool:
@@ -156,6 +198,39 @@ def run(
     out_console.print(
         f"数据问题：错误 {errors} 条，提示 {warnings} 条（见 issues.csv）", highlight=False
     )
+    out_console.print(f"结果已写入 {folder}", highlight=False)
+    raise typer.Exit(1 if _has_errors(ev) else 0)
+
+
+@app.command()
+def select(
+    rules: RulesOpt,
+    data: DataOpt,
+    out: Annotated[Path, typer.Option("--out", "-o", help="output folder (one run)")],
+    commissioners: Annotated[
+        Path | None,
+        typer.Option(
+            help="首席服务专员名单 (.csv/.xlsx: 姓名, 所属园区, 熟悉行业)",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    status: Annotated[str, typer.Option(help="试评价 / 初评 / 终评")] = "试评价",
+    corrections: CorrectionsOpt = None,
+    year: YearOpt = None,
+) -> None:
+    """Key firms from a multi-year panel: evaluate the rules' year, then write the run with
+    growth.csv, key_firms.csv, watch_lists.csv and the sheets 包保名单 and 培育库 in the
+    internal workbook."""
+    method, table = _read(rules, data, corrections, year)
+    ev = _evaluate(table.of_year(method.year), method)
+    kf = _select(table, ev, commissioners)
+    try:
+        folder = _write(ev, out, status, kf)
+    except ExportError as exc:
+        raise _fail(str(exc), 2) from None
+    _print_statuses(ev)
+    _print_selection(kf)
     out_console.print(f"结果已写入 {folder}", highlight=False)
     raise typer.Exit(1 if _has_errors(ev) else 0)
 
@@ -205,15 +280,18 @@ def template(
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("mujun-demo"),
 ) -> None:
-    """Evaluate the shipped demo county (固镇, 2022) end to end and write every output."""
-    from .demo_county import DEMO_DATASET, DEMO_RULES, demo_files
+    """Evaluate the shipped demo county (固镇, 2022) end to end, select its key firms from the
+    three years before, and write every output."""
+    from .demo_county import DEMO_DATASET, DEMO_RULES, demo_files, demo_selection_files
 
     if not DEMO_RULES.is_file():
         raise _fail("the demo needs a source checkout of mujun (README: pip install -e .)", 2)
-    with demo_files() as files:
-        ev = _load(DEMO_RULES, files)
+    with demo_files() as files, demo_selection_files() as (history, people):
+        method, table = _read(DEMO_RULES, [*files, history])
+        ev = _evaluate(table.of_year(method.year), method)
+        kf = _select(table, ev, people)
         try:
-            folder = _write(ev, out, "试评价")
+            folder = _write(ev, out, "试评价", kf)
         except ExportError as exc:
             raise _fail(str(exc), 2) from None
     summary = ev.summary(by="park")
@@ -230,7 +308,9 @@ def demo(
     out_console.print(
         f"数据问题：错误 {errors} 条，提示 {warnings} 条（见 {where}）", highlight=False
     )
-    out_console.print(f"输入文件：{', '.join(Path(f).name for f in files)}", highlight=False)
+    _print_selection(kf)
+    out_console.print(f"输入文件：{', '.join(Path(f).name for f in [*files, history])}；"
+                      f"专员名单：{Path(people).name}", highlight=False)  # fmt: skip
     out_console.print(f"示例数据中故意设置了若干错误，逐条说明见 {DEMO_DATASET / 'README.md'}",
                       highlight=False)  # fmt: skip
     out_console.print(f"结果已写入 {folder}", highlight=False)

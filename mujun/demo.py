@@ -338,7 +338,7 @@ def _separators(f: _File | None, rng: np.random.Generator) -> None:
         big[i][at] = format(big[i][at], ",")
 
 
-def _save(book: openpyxl.Workbook, path: Path, when: dt.datetime, author: str) -> None:
+def save_workbook(book: openpyxl.Workbook, path: Path, when: dt.datetime, author: str) -> None:
     """Save with fixed document dates and zip entry times: the same cells, the same bytes."""
     book.properties.creator, book.properties.created = author, when
     raw = io.BytesIO()
@@ -392,6 +392,6 @@ def write_department_files(panel: pd.DataFrame, year: int, out_dir: str | Path, 
                 ws.merge_cells(cells)
             for i in range(len(f.columns)):
                 ws.column_dimensions[get_column_letter(i + 1)].width = 24 if i == 1 else 14
-            _save(book, path, dt.datetime(year + 1, 2, 1), f.dept)
+            save_workbook(book, path, dt.datetime(year + 1, 2, 1), f.dept)
         paths.append(path)
     return paths

@@ -9,7 +9,7 @@ at evaluation; everything else is a warning. All checks are vectorised masks.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -57,6 +57,28 @@ class EnterpriseTable:
 
     def __len__(self) -> int:
         return len(self.frame)
+
+    def rows(self, mask: np.ndarray) -> EnterpriseTable:
+        """The rows where `mask` holds, with their origins. Every issue is kept: those of the
+        rows left out lose their position but keep their file, row and credit code."""
+        keep = np.flatnonzero(np.asarray(mask, dtype=bool))
+        moved = np.full(len(self) + 1, -1, dtype=np.int64)  # position -1 stays -1
+        moved[keep] = np.arange(len(keep))
+        issues = self.issues.copy()
+        issues["position"] = moved[issues["position"].to_numpy(dtype=np.int64)]
+
+        def take(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame.iloc[keep].reset_index(drop=True)
+
+        return replace(self, frame=take(self.frame), origin=take(self.origin), issues=issues,
+                       field_origin={k: take(v) for k, v in self.field_origin.items()})  # fmt: skip
+
+    def of_year(self, year: int) -> EnterpriseTable:
+        """The rows of one data year (rows without a year count as that year, as at evaluation)."""
+        if "year" not in self.frame:
+            return self
+        years = self.frame["year"].to_numpy(dtype=float, na_value=np.nan)
+        return self.rows(np.isnan(years) | (years == year))
 
     @classmethod
     def from_frame(

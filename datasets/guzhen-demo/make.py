@@ -8,7 +8,15 @@ Deterministic: the same mujun version writes byte-identical files.
 from pathlib import Path
 
 from mujun.demo import planted_faults
-from mujun.demo_county import DEMO_COUNTY, DEMO_FIRMS, DEMO_YEAR, build_demo, write_readme
+from mujun.demo_county import (
+    DEMO_COUNTY,
+    DEMO_FIRMS,
+    DEMO_YEAR,
+    DEMO_YEARS,
+    build_demo,
+    build_selection_files,
+    write_readme,
+)
 from mujun.synthetic import generate_county
 
 HERE = Path(__file__).resolve().parent
@@ -18,8 +26,8 @@ if __name__ == "__main__":
     for old in HERE.glob("*"):
         if old.suffix in (".xlsx", ".csv"):
             old.unlink()
-    files = build_demo(HERE)
-    panel = generate_county(DEMO_FIRMS, years=(2019, 2020, 2021, DEMO_YEAR), seed=DEMO_YEAR)
+    files = [*build_demo(HERE), *build_selection_files(HERE)]
+    panel = generate_county(DEMO_FIRMS, years=DEMO_YEARS, seed=DEMO_YEAR)
     faults = planted_faults(panel, DEMO_YEAR, seed=DEMO_YEAR, county=DEMO_COUNTY)
     write_readme(HERE, faults, COMMAND, files)
     print("\n".join(p.name for p in files))

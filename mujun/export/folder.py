@@ -16,23 +16,47 @@ from typing import Any
 
 from ..errors import ExportError
 from ..evaluation import Evaluation
+from ..selection import KeyFirms
 from .issues_workbook import write_issues_workbook
 from .tables import write_csv, write_issues_csv, write_json, write_parquet
 from .workbooks import RUN_STATUSES, write_workbooks
 
 ISSUES_WORKBOOK = "问题清单.xlsx"
 RUN_FILES = ("results.csv", "results.parquet", "issues.csv", ISSUES_WORKBOOK)
+SELECTION_FILES = ("growth.csv", "key_firms.csv", "watch_lists.csv")
 
 
-def manifest(evaluation: Evaluation, status: str, workbooks: list[str]) -> dict[str, Any]:
+def manifest(
+    evaluation: Evaluation, status: str, workbooks: list[str], selection: KeyFirms | None = None
+) -> dict[str, Any]:
     """What the run was made from and what it holds; no clock time, so reruns are identical."""
     issues = evaluation.issues
-    return {
+    out = {
         **evaluation.provenance,
         "status": status,
         "issues": {s: int((issues["severity"] == s).sum()) for s in ("error", "warning", "info")},
-        "files": [*RUN_FILES, *workbooks, "manifest.json"],
-    }
+        "files": [*RUN_FILES, *(SELECTION_FILES if selection else ()), *workbooks,
+                  "manifest.json"],
+    }  # fmt: skip
+    if selection is not None:
+        out["selection"] = {
+            "years": list(selection.years),
+            "firms": len(selection.growth),
+            "clusters": len(selection.clusters),
+            "key_firms": len(selection.contact_list),
+            "watch_lists": {str(k): int(v) for k, v in
+                            selection.watch_lists["list"].value_counts(sort=False).items()},
+            "commissioners": None if selection.commissioners is None
+            else len(selection.commissioners),
+        }  # fmt: skip
+    return out
+
+
+def write_selection_files(selection: KeyFirms, out_dir: Path) -> None:
+    """growth.csv, key_firms.csv and watch_lists.csv (UTF-8 with BOM, formula starts guarded)."""
+    write_csv(selection.growth_table(), out_dir / "growth.csv")
+    write_csv(selection.key_firms_table(), out_dir / "key_firms.csv")
+    write_csv(selection.watch_lists, out_dir / "watch_lists.csv")
 
 
 def write_run(
@@ -42,9 +66,12 @@ def write_run(
     status: str = "试评价",
     workbooks: bool = True,
     progress: Callable[[str], None] | None = None,
+    selection: KeyFirms | None = None,
 ) -> Path:
     """Write results.csv, results.parquet, issues.csv, 问题清单.xlsx, the result workbooks
-    (internal, publication list, parks/) and manifest.json into out_dir, atomically."""
+    (internal, publication list, parks/) and manifest.json into out_dir, atomically. A
+    `selection` adds growth.csv, key_firms.csv, watch_lists.csv and, in the internal workbook,
+    the sheets 包保名单 and 培育库."""
     if status not in RUN_STATUSES:
         raise ExportError(f"run status must be one of {RUN_STATUSES}, got {status!r}")
     out = Path(out_dir)
@@ -59,11 +86,15 @@ def write_run(
         rules = evaluation.rules
         write_issues_workbook(evaluation.issues, tmp / ISSUES_WORKBOOK,
                               title=f"{rules.region}{rules.year}年度数据问题清单")  # fmt: skip
+        if selection is not None:
+            write_selection_files(selection, tmp)
         books = (
-            write_workbooks(evaluation, tmp, status=status, progress=progress) if workbooks else []
+            write_workbooks(evaluation, tmp, status=status, progress=progress, selection=selection)
+            if workbooks
+            else []
         )
         names = [p.relative_to(tmp).as_posix() for p in books]
-        write_json(manifest(evaluation, status, names), tmp / "manifest.json")
+        write_json(manifest(evaluation, status, names, selection), tmp / "manifest.json")
         tmp.chmod(0o755)
         _swap_into_place(tmp, out)
     except OSError as exc:

@@ -15,12 +15,14 @@ import pandas as pd
 
 from ..errors import ExportError
 from ..evaluation import MISSING_GROUP, Evaluation
+from ..selection import KeyFirms
 from .issues_workbook import add_issue_sheet
 from .method_sheet import SHEET as METHOD_SHEET
 from .method_sheet import add_method_sheet
 from .names import file_stems, sheet_names
 from .publication import write_publication
 from .result_sheets import OUTSIDE_SHEET, add_class_sheet, add_outside_sheet
+from .selection_sheets import KEY_SHEET, WATCH_SHEET, add_key_firm_sheet, add_watch_sheet
 from .styles import colour_name
 from .summary_sheet import SHEET as SUMMARY_SHEET
 from .summary_sheet import SummaryData, add_summary_sheet
@@ -57,23 +59,26 @@ def write_workbooks(
     parks: bool = True,
     publication: bool = True,
     progress: Callable[[str], None] | None = None,
+    selection: KeyFirms | None = None,
 ) -> list[Path]:
     """Write the internal workbook, the publication list and parks/<park>.xlsx into out_dir;
-    return their paths. Each file is written under a temporary name and renamed."""
+    return their paths. Each file is written under a temporary name and renamed. With a
+    `selection`, the internal workbook (only it) also holds 包保名单 and 培育库."""
     if status not in RUN_STATUSES:
         raise ExportError(f"run status must be one of {RUN_STATUSES}, got {status!r}")
     out = Path(out_dir)
     ev = evaluation
     internal, public = workbook_names(ev)
-    summary = SummaryData(
-        tiers=ev.tier_table(),
-        park_tiers=ev.tier_counts("park"),
-        parks=ev.summary("park"),
-        divisions=ev.summary("industry_division"),
-        distribution=ev.score_distribution(),
-    )
+    summary = county_summary(ev)
     written = [
-        write_result_workbook(ev, out / internal, status=status, edition=INTERNAL, summary=summary)
+        write_result_workbook(
+            ev,
+            out / internal,
+            status=status,
+            edition=INTERNAL,
+            summary=summary,
+            selection=selection,
+        )
     ]
     _tell(progress, internal)
     if publication:
@@ -116,11 +121,14 @@ def county_summary(ev: Evaluation) -> SummaryData:
     )
 
 
-def write_internal_workbook(ev: Evaluation, path: str | Path, *, status: str = "试评价") -> Path:
-    """The internal workbook (内部版) alone, at `path`."""
+def write_internal_workbook(
+    ev: Evaluation, path: str | Path, *, status: str = "试评价", selection: KeyFirms | None = None
+) -> Path:
+    """The internal workbook (内部版) alone at `path`; a selection adds 包保名单 and 培育库."""
     return write_result_workbook(
-        ev, Path(path), status=status, edition=INTERNAL, summary=county_summary(ev)
-    )
+        ev, Path(path), status=status, edition=INTERNAL, summary=county_summary(ev),
+        selection=selection,
+    )  # fmt: skip
 
 
 def write_result_workbook(
@@ -131,8 +139,10 @@ def write_result_workbook(
     edition: str,
     summary: SummaryData,
     park: str | None = None,
+    selection: KeyFirms | None = None,
 ) -> Path:
-    """One result workbook: 说明, 汇总, a sheet per class, 免评与暂缓 and 问题清单."""
+    """One result workbook: 说明, 汇总, a sheet per class, 包保名单 and 培育库 (given a
+    selection), 免评与暂缓 and 问题清单."""
     rules = ev.rules
     where = f"{rules.region}{park or ''}"
     title = f"{where}{rules.year}年度工业企业亩均效益评价结果（{edition}）"
@@ -148,7 +158,7 @@ def write_result_workbook(
     add_summary_sheet(
         wb, rules, summary, title=f"{where}{rules.year}年度亩均效益评价汇总", notes=notes
     )
-    fixed = [METHOD_SHEET, SUMMARY_SHEET, OUTSIDE_SHEET, ISSUE_SHEET]
+    fixed = [METHOD_SHEET, SUMMARY_SHEET, KEY_SHEET, WATCH_SHEET, OUTSIDE_SHEET, ISSUE_SHEET]
     names = sheet_names((c.label for c in rules.classes), taken=fixed)
     bodies = [
         add_class_sheet(
@@ -161,6 +171,11 @@ def write_result_workbook(
         )
         for klass, name in zip(rules.classes, names, strict=True)
     ]
+    if selection is not None:
+        bodies.append(
+            add_key_firm_sheet(wb, selection, title=f"{where}{rules.year}年度重点企业包保名单")
+        )
+        bodies.append(add_watch_sheet(wb, selection, title=f"{where}{rules.year}年度企业培育库"))
     bodies.append(
         add_outside_sheet(
             wb,

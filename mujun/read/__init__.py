@@ -131,13 +131,16 @@ def _missing_from_files(
     table: EnterpriseTable,
     rules: Rules,
 ) -> pd.DataFrame:
-    """Firms absent from a sheet that supplies fields the rules use (ask that department)."""
+    """Firms absent from a sheet that supplies fields the rules use (ask that department), in
+    the years that sheet covers: a history sheet of earlier years misses no firm of this year."""
     if len(parts) < 2:
         return concat_issues([])
     # a flag missing from a list means 否, so a file of flags alone misses no one
     needed = {f for f in _needed(rules) - {"credit_code", "year", "name"}
               if FIELDS[f].kind != "bool"}  # fmt: skip
     keyed, _ = check_credit_codes(table.frame["credit_code"])  # only well-formed codes match
+    years = (table.frame["year"].to_numpy(dtype=float, na_value=np.nan) if "year" in table.frame
+             else np.zeros(len(table)))  # fmt: skip
     found: list[pd.DataFrame] = []
     start = 0
     for part in parts:  # a loop over sheets
@@ -148,11 +151,12 @@ def _missing_from_files(
             continue
         present = np.zeros(len(table), dtype=bool)
         present[rows] = True
+        covered = np.isin(years, np.unique(years[rows]))  # a sheet of other years misses no one
         first = part.origin.iloc[0]
         where = Path(str(first["file"])).name + (f"“{first['sheet']}”" if first["sheet"] else "")
         names = "、".join(label(c) for c in supplies[:4]) + ("等" if len(supplies) > 4 else "")
         found.append(row_issues(
-            keyed & ~present, code="missing-from-source",
+            keyed & covered & ~present, code="missing-from-source",
             message=f"该企业不在《{where}》中，缺少其提供的{names}",
             severity="warning", origin=table.origin, credit_code=table.frame["credit_code"],
         ))  # fmt: skip
