@@ -287,9 +287,9 @@ def demo(
     if not DEMO_RULES.is_file():
         raise _fail("the demo needs a source checkout of mujun (README: pip install -e .)", 2)
     with demo_files() as files, demo_selection_files() as (history, people):
-        method, table = _read(DEMO_RULES, [*files, history])
-        ev = _evaluate(table.of_year(method.year), method)
-        kf = _select(table, ev, people)
+        method, panel = _read(DEMO_RULES, [*files, history])
+        ev = _evaluate(panel.of_year(method.year), method)
+        kf = _select(panel, ev, people)
         try:
             folder = _write(ev, out, "试评价", kf)
         except ExportError as exc:

@@ -49,12 +49,13 @@ class Frame:
     text: int
     centre: int
 
-    def body(self, columns: Sequence[Column]) -> Body:
-        """The table's rows, to be put in on saving; one column per header."""
+    def body(self, columns: Sequence[Column], heights: np.ndarray | None = None) -> Body:
+        """The table's rows, to be put in on saving; one column per header (`heights`: row
+        heights in points, for a column of wrapped text)."""
         if len(columns) != self.n_cols:
             raise AssertionError(f"{len(columns)} columns under {self.n_cols} headers")
         large = maybe_large(text_chars(columns), self.n_rows)
-        return Body(self.ws, rows_xml(columns, self.first_row, self.n_rows), large)
+        return Body(self.ws, rows_xml(columns, self.first_row, self.n_rows, heights), large)
 
     def serial(self) -> NumberColumn:
         """序号 1, 2, …, centred."""

@@ -14,9 +14,10 @@ from openpyxl.workbook import Workbook
 from ..selection import KeyFirms
 from . import styles
 from .layout import Header, number_style, text_style, write_frame
-from .xlsx import Body, Column, NumberColumn, TextColumn, clean
+from .xlsx import Body, Column, NumberColumn, TextColumn, clean, line_heights
 from .xlsx import width as fit
 
+REASON_WIDTH = 50.0  # reasons wrap within this width
 KEY_SHEET = "包保名单"
 WATCH_SHEET = "培育库"
 
@@ -55,9 +56,9 @@ def add_key_firm_sheet(wb: Workbook, kf: KeyFirms, *, title: str) -> Body:
     headers += [Header("三年倍增", h) for h in ("基期营业收入（万元）", "目标年度",
                                                "目标营业收入（万元）", "按趋势预计（万元）",
                                                "是否达到进度")]  # fmt: skip
-    widths = [6.0, *(_fit(h, text[h]) for h in list(text)[:5]), 9, 9, 9, 9,
-              _fit("入选理由", text["入选理由"], 60.0), _fit("首席服务专员", text["首席服务专员"]),
-              12, 14, 9, 14, 14, 9]  # fmt: skip
+    reason_width = _fit("入选理由", text["入选理由"], REASON_WIDTH)
+    widths = [6.0, *(_fit(h, text[h]) for h in list(text)[:5]), 9, 9, 9, 9, reason_width,
+              _fit("首席服务专员", text["首席服务专员"]), 12, 14, 9, 14, 14, 9]  # fmt: skip
     frame = write_frame(ws, title=title, notes=notes, headers=headers, widths=widths,
                         n_rows=len(c), freeze_cols=3)  # fmt: skip
     money = number_style(ws, styles.MONEY)
@@ -77,7 +78,7 @@ def add_key_firm_sheet(wb: Workbook, kf: KeyFirms, *, title: str) -> Body:
         NumberColumn(_floats(c["projected_revenue"]), money),
         TextColumn(text["是否达到进度"], frame.centre),
     ]
-    return frame.body(columns)
+    return frame.body(columns, line_heights(text["入选理由"], reason_width))
 
 
 def add_watch_sheet(wb: Workbook, kf: KeyFirms, *, title: str) -> Body:
@@ -102,8 +103,8 @@ def add_watch_sheet(wb: Workbook, kf: KeyFirms, *, title: str) -> Body:
     }
     headers = [Header("序号"), *(Header(h) for h in list(text)[:5])]
     headers += [Header(h) for h in ("营业收入（万元）", "预计下年营业收入（万元）", "理由")]
-    widths = [6.0, *(_fit(h, text[h]) for h in list(text)[:5]), 14, 16,
-              _fit("理由", text["理由"], 60.0)]  # fmt: skip
+    reason_width = _fit("理由", text["理由"], REASON_WIDTH)
+    widths = [6.0, *(_fit(h, text[h]) for h in list(text)[:5]), 14, 16, reason_width]
     frame = write_frame(ws, title=title, notes=notes, headers=headers, widths=widths,
                         n_rows=len(wl), freeze_cols=4)  # fmt: skip
     money = number_style(ws, styles.MONEY)
@@ -115,7 +116,7 @@ def add_watch_sheet(wb: Workbook, kf: KeyFirms, *, title: str) -> Body:
         NumberColumn(_floats(wl["projected_revenue"]), money),
         TextColumn(text["理由"], text_style(ws, alignment=styles.WRAP)),
     ]
-    return frame.body(columns)
+    return frame.body(columns, line_heights(text["理由"], reason_width))
 
 
 def _cluster_note(kf: KeyFirms) -> str:

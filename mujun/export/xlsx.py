@@ -89,6 +89,14 @@ def display_width(text: str) -> int:
     return len(text) + len(re.findall(_WIDE, text))
 
 
+def line_heights(texts: pd.Series, column_width: float, line: float = 13.5) -> np.ndarray:
+    """Row heights (points) that show each text wrapped in a column of `column_width`."""
+    s = texts.astype("string").fillna("")
+    wide = (s.str.len() + s.str.count(_WIDE)).to_numpy(dtype=float)
+    lines = np.maximum(np.ceil(wide / max(column_width - 1.0, 1.0)), 1.0)
+    return lines * line + 1.5
+
+
 def width(texts: Iterable[str] | pd.Series) -> float:
     """A column width fitted to the longest text; a wide (CJK) character counts 2."""
     s = pd.Series(list(texts) if not isinstance(texts, pd.Series) else texts, dtype=object)
@@ -173,13 +181,20 @@ class NumberColumn:
 Column = TextColumn | NumberColumn
 
 
-def rows_xml(columns: Sequence[Column], first_row: int, n: int) -> Iterator[str]:
+def rows_xml(
+    columns: Sequence[Column], first_row: int, n: int, heights: np.ndarray | None = None
+) -> Iterator[str]:
     """`<row>` elements for `n` table rows starting at sheet row `first_row`, a chunk at a time,
-    built column-wise with numpy (cell references A, B, … in the order of `columns`)."""
+    built column-wise with numpy (cell references A, B, … in the order of `columns`); `heights`
+    (points) are set on the rows, for wrapped text that no reader fits by itself."""
     for start in range(0, n, CHUNK):
         stop = min(start + CHUNK, n)
         r = _strings(np.arange(first_row + start, first_row + stop))
-        xml = '<row r="' + r + '">'
+        if heights is None:
+            xml = '<row r="' + r + '">'
+        else:
+            ht = _strings(np.round(heights[start:stop], 1))
+            xml = '<row r="' + r + '" ht="' + ht + '" customHeight="1">'
         for i, column in enumerate(columns):
             ref = get_column_letter(i + 1)
             style = _style_part(column.style, start, stop)

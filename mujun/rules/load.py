@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import RulesError
-from . import models
+from . import models, selection
 from .models import Rules
 
 
@@ -97,9 +97,10 @@ def _rules_error(exc: ValidationError, text: str, file: str) -> RulesError:
 def _known_keys() -> list[str]:
     """Every key any model accepts (for did-you-mean hints)."""
     keys: set[str] = set()
-    for value in vars(models).values():
-        if isinstance(value, type) and issubclass(value, models.BaseModel):
-            keys.update(info.alias or name for name, info in value.model_fields.items())
+    for module in (models, selection):
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, models.BaseModel):
+                keys.update(info.alias or name for name, info in value.model_fields.items())
     return sorted(keys)
 
 
@@ -107,7 +108,7 @@ def _explain(err: Any) -> str:
     kind, loc = err["type"], err["loc"]
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        hint = difflib.get_close_matches(key, _known_keys(), n=1)
+        hint = difflib.get_close_matches(key, [k for k in _known_keys() if k != key], n=1)
         return f"unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
     if kind == "missing":
         return "required key is missing"
