@@ -21,10 +21,13 @@ from . import scoring, tiers
 from .evaluate import evaluate
 from .export.tables import write_csv, write_parquet
 from .export.workbooks import write_internal_workbook
+from .growth import growth_features
 from .indicators import FieldColumns, indicator_values
 from .read import read_sources
 from .rules import Rules, load_rules
-from .synthetic import county_frame
+from .selection import select_key_firms
+from .selection.clusters import cluster_profiles
+from .synthetic import county_frame, generate_county
 from .table import EnterpriseTable
 
 DEMO_RULES = Path(__file__).resolve().parent.parent / "rules" / "anhui-guzhen-2022.toml"
@@ -50,6 +53,7 @@ def peak_rss_mb() -> float:
 
 
 WORKBOOK_FIRMS = 100_000
+SELECT_FIRMS, SELECT_YEARS = 100_000, 5  # the key-firm stages run on a five-year panel
 
 
 def run_bench(
@@ -93,8 +97,29 @@ def run_bench(
         out["write_workbook_s"], _ = _median_time(
             lambda: write_internal_workbook(book, Path(tmp) / "book.xlsx"), repeat
         )
+    say("growth and selection")
+    out.update(_selection_times(min(n, SELECT_FIRMS), rules, repeat))
     out["peak_rss_mb"] = peak_rss_mb()
     return out
+
+
+def _selection_times(firms: int, rules: Rules, repeat: int) -> dict[str, float]:
+    """Growth features, clustering and the whole selection on a panel of `firms` firms over
+    SELECT_YEARS years ending with the rules' year (firms enter and leave, as in a county)."""
+    years = range(rules.year - SELECT_YEARS + 1, rules.year + 1)
+    panel = generate_county(firms, years=years, seed=0).drop(columns="archetype")
+    window = rules.selection.model_copy(update={"window": SELECT_YEARS})
+    rules = rules.model_copy(update={"selection": window})
+    ev = evaluate(panel[panel["year"] == rules.year].reset_index(drop=True), rules)
+    t_growth, grown = _median_time(
+        lambda: growth_features(panel, rules.year, SELECT_YEARS, ev), repeat
+    )
+    t_clusters, _ = _median_time(
+        lambda: cluster_profiles(grown.table, rules.selection.clusters), repeat
+    )
+    t_select, _ = _median_time(lambda: select_key_firms(panel, ev, rules), repeat)
+    return {"select_firms": float(firms), "select_rows": float(len(panel)),
+            "growth_s": t_growth, "clusters_s": t_clusters, "select_s": t_select}  # fmt: skip
 
 
 def _stage_times(table: EnterpriseTable, rules: Rules, repeat: int) -> dict[str, float]:

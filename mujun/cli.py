@@ -339,6 +339,8 @@ def bench(
             stage = key.removesuffix("_s")
             if key == "write_workbook_s":
                 stage += f" ({figures['workbook_firms']:,.0f} firms)"
+            if key in ("growth_s", "clusters_s", "select_s"):
+                stage += f" ({figures['select_firms']:,.0f} firms × 5 years)"
             table.add_row(stage, f"{value:.3f} s")
     table.add_row("peak memory", f"{figures['peak_rss_mb']:.0f} MB")
     out_console.print(table)

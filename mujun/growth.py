@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import values
 from .errors import DataError
 from .evaluation import Evaluation
 from .table import EnterpriseTable
@@ -70,6 +71,8 @@ def growth_features(
     first_year = year - window + 1
     years = frame["year"].to_numpy(dtype=float, na_value=np.nan)
     codes = frame["credit_code"].astype("string")
+    if not isinstance(panel, EnterpriseTable):  # as read: trimmed, upper-cased, as evaluate does
+        codes = values.credit_codes(frame["credit_code"]).values.astype("string")
     keep = codes.notna().to_numpy() & (years >= first_year) & (years <= year)
     seen = sorted({int(y) for y in years[keep]})
     if len(seen) < MIN_TREND_YEARS:

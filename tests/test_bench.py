@@ -11,7 +11,8 @@ from mujun.cli import app
 
 STAGES = {
     "generate_s", "read_csv_s", "read_parquet_s", "checks_s", "indicators_s", "scoring_s",
-    "tiers_s", "evaluate_s", "write_csv_s", "write_parquet_s",
+    "tiers_s", "evaluate_s", "write_csv_s", "write_parquet_s", "growth_s", "clusters_s",
+    "select_s",
 }  # fmt: skip
 
 

@@ -95,7 +95,7 @@ def select_key_firms(
     scores = key_scores(table, (table["not_eligible"] == "").to_numpy(), s)
     for column in scores.columns:
         table[column] = scores[column].to_numpy()
-    chosen = choose(table, scores, table["not_eligible"], s)
+    chosen, quotas = choose(table, scores, table["not_eligible"], s)
     at = chosen["position"].to_numpy()
     contact = table.iloc[at][
         [
@@ -113,7 +113,6 @@ def select_key_firms(
     contact["reasons"] = pd.array(reasons(table, scores, chosen, s, grown.years), dtype="string")
     for column, values in doubling(table, chosen, s, rules.year).items():
         contact[column] = values.to_numpy()
-    quotas = chosen.groupby("park")["quota"].first() if len(chosen) else pd.Series(dtype=int)
     people, assigned = None, None
     contact["commissioner"] = pd.array([pd.NA] * len(contact), dtype="string")
     contact["assignment_note"] = pd.array([pd.NA] * len(contact), dtype="string")

@@ -66,13 +66,16 @@ _PART_TEXT = {"contribution": "贡献", "growth": "成长性", "competitiveness"
 
 
 def percentile(x: np.ndarray) -> np.ndarray:
-    """0–100 percentile of each value among all (ties share the average rank; one value: 100)."""
-    m = len(x)
-    if m == 0:
-        return np.zeros(0)
+    """0–100 percentile of each value among the defined ones (ties share the average rank; a
+    single value: 100); a missing value stays missing."""
+    out = np.full(len(x), np.nan)
+    known = np.isfinite(x)
+    m = int(known.sum())
     if m == 1:
-        return np.full(1, 100.0)
-    return 100.0 * (rankdata(x, method="average") - 1.0) / (m - 1.0)
+        out[known] = 100.0
+    elif m > 1:
+        out[known] = 100.0 * (rankdata(x[known], method="average") - 1.0) / (m - 1.0)
+    return out
 
 
 def key_scores(table: pd.DataFrame, eligible: np.ndarray, selection: Selection) -> pd.DataFrame:
@@ -88,9 +91,10 @@ def key_scores(table: pd.DataFrame, eligible: np.ndarray, selection: Selection) 
              "growth": pct("trend_revenue"), "competitiveness": pct("total_score")}  # fmt: skip
     w = selection.weights
     total = np.zeros(len(idx))
-    for part in PARTS:
+    for part in PARTS:  # a part of weight 0 is shown but does not count (it may be missing)
         out.loc[idx, part] = parts[part]
-        total += getattr(w, part) * parts[part]
+        if getattr(w, part) > 0:
+            total += getattr(w, part) * parts[part]
     out.loc[idx, "key_score"] = total / (w.contribution + w.growth + w.competitiveness)
     return out
 
@@ -124,8 +128,9 @@ def park_quotas(parks: pd.Series, selection: Selection) -> pd.Series:
 
 
 def choose(table: pd.DataFrame, scores: pd.DataFrame, why_not: pd.Series,
-           selection: Selection) -> pd.DataFrame:  # fmt: skip
-    """The contact list: positions in `table`, park, rank in park and quota, in list order."""
+           selection: Selection) -> tuple[pd.DataFrame, pd.Series]:  # fmt: skip
+    """The contact list (positions in `table`, park, rank in park and quota, in list order) and
+    the places of every park with eligible firms (0 included)."""
     eligible = (why_not == "").to_numpy()
     idx = np.flatnonzero(eligible)
     parks = table["park"].fillna(MISSING_GROUP).iloc[idx]
@@ -143,8 +148,9 @@ def choose(table: pd.DataFrame, scores: pd.DataFrame, why_not: pd.Series,
     frame["rank_in_park"] = frame.groupby("park").cumcount() + 1
     frame["quota"] = frame["park"].map(quotas).to_numpy(dtype=np.int64)
     chosen = frame[frame["rank_in_park"] <= frame["quota"]]
-    return chosen.sort_values(["key_score", "credit_code"], ascending=[False, True],
-                              kind="stable").reset_index(drop=True)  # fmt: skip
+    chosen = chosen.sort_values(["key_score", "credit_code"], ascending=[False, True],
+                                kind="stable").reset_index(drop=True)  # fmt: skip
+    return chosen, quotas
 
 
 def reasons(table: pd.DataFrame, scores: pd.DataFrame, chosen: pd.DataFrame,

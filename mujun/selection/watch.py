@@ -88,10 +88,10 @@ def _rising(table: pd.DataFrame, present: np.ndarray, rules: Rules, year: int) -
     line = number(r.line, 0).item()
     text = np.where(
         reached[hit],
-        "营业收入" + number(revenue[hit], 0) + f"万元，已达到规上标准{line}万元，尚未纳入规上统计",
-        "营业收入" + number(revenue[hit], 0) + f"万元，距规上标准{line}万元差"
-        + number(r.line - revenue[hit], 0) + "万元；按" + basis[hit] + percent(rate[hit], 1)
-        + f"测算，{year + 1}年预计" + number(projected[hit], 0) + "万元",
+        "营业收入" + number(revenue[hit], 1) + f"万元，已达到规上标准{line}万元，尚未纳入规上统计",
+        "营业收入" + number(revenue[hit], 1) + f"万元，距规上标准{line}万元差"
+        + number(r.line - revenue[hit], 1) + "万元；按" + basis[hit] + percent(rate[hit], 1)
+        + f"测算，{year + 1}年预计" + number(projected[hit], 1) + "万元",
     )  # fmt: skip
     return _rows(table, hit, RISING, RISING_LABEL, projected[hit], text)
 
@@ -128,5 +128,6 @@ def _values(name: str, columns: Mapping[str, np.ndarray], hit: np.ndarray) -> np
     if field.kind == "bool":
         return np.where(x.astype(bool), "为是", "为否").astype(object)
     if field.kind in ("number", "int"):
-        return "为" + number(x, 2) + field.unit
+        shown = number(x, 0 if field.kind == "int" else 2)
+        return "为" + np.where(np.isfinite(x.astype(float)), shown + field.unit, shown)
     return "为" + pd.Series(x, dtype="string").fillna("缺失").to_numpy(dtype=object)
