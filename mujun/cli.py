@@ -158,9 +158,10 @@ def _print_selection(kf: KeyFirms) -> None:
         clusters.add_row(str(r["cluster"]), str(r["label"]), str(r["firms"]),
                          f"{r['trend_revenue']:.1%}", f"{r['volatility_revenue']:.3f}")  # fmt: skip
     out_console.print(clusters)
-    parks = kf.contact_list.groupby("park", sort=True).agg(
+    listed = kf.contact_list.assign(park=kf.contact_list["park"].fillna("（未填）"))
+    parks = listed.groupby("park", sort=True).agg(
         firms=("credit_code", "size"), on_track=("on_track", "sum"))  # fmt: skip
-    table = Table("园区", "重点企业", "三年倍增进度达标", title="重点企业包保名单")
+    table = Table("园区", "重点企业", "按趋势能三年倍增", title="重点企业包保名单")
     for park, row in parks.iterrows():  # one row per park
         table.add_row(str(park), str(row["firms"]), str(row["on_track"]))
     out_console.print(table)

@@ -11,8 +11,13 @@ The window is the `window` years ending with the evaluation year. Per firm, sort
 - `tax_share`, `revenue_share`: the firm's share of the county total in the evaluation year.
 - `status`, `total_score`, `tier` of the evaluation year, when an evaluation is given.
 
-An undefined feature stays NaN and `flags` says which and why (`cagr_tax:base-not-positive`),
-never 0 and never an infinite rate. Sums run in credit-code order, so row order changes nothing.
+An undefined feature stays NaN and `flags` says which and why, never 0 and never an infinite
+rate: `<feature>:no-base` (no value in the window's first year), `no-latest` (none in the last),
+`base-not-positive`, `latest-negative`, `too-few-years` (a trend needs three), `not-positive`
+(a year without a logarithm), `county-total-not-positive`; `total_score:not-evaluated`; and
+`panel:duplicate-year` when a firm-year is given twice (that year is then left out, since which
+copy is right is unknown). `growth_latest` is the last year's revenue growth, a fallback for
+小升规 projections. Sums run in credit-code order, so row order changes nothing.
 """
 
 from __future__ import annotations
@@ -25,24 +30,13 @@ import pandas as pd
 from . import values
 from .errors import DataError
 from .evaluation import Evaluation
+from .fields import label
 from .table import EnterpriseTable
 
 GROWTH_COLUMNS = ("credit_code", "cagr_revenue", "cagr_tax", "cagr_value_added", "trend_revenue",
                   "volatility_revenue", "tax_share", "revenue_share")  # fmt: skip
 _CAGR = {"revenue": "cagr_revenue", "tax_paid": "cagr_tax", "value_added": "cagr_value_added"}
 _SHARE = {"revenue": "revenue_share", "tax_paid": "tax_share"}
-# flag reasons in Chinese, for workbooks
-FLAG_TEXT = {
-    "no-base": "窗口首年无数据",
-    "no-latest": "评价年度无数据",
-    "base-not-positive": "基期数值不大于0",
-    "latest-negative": "评价年度数值为负",
-    "too-few-years": "有数据的年份少于3年",
-    "not-positive": "有年份数值不大于0，无法取对数",
-    "county-total-not-positive": "全县合计不大于0",
-    "not-evaluated": "评价年度未参评",
-    "duplicate-year": "同一年度有多行，取第一行",
-}
 MIN_TREND_YEARS = 3
 
 
@@ -67,7 +61,7 @@ def growth_features(
     frame = panel.frame if isinstance(panel, EnterpriseTable) else panel
     for needed in ("credit_code", "year", "revenue"):
         if needed not in frame.columns:
-            raise DataError(f"the panel has no {needed} column")
+            raise DataError(f"成长画像需要多年数据，但数据中没有“{label(needed)}”列")
     first_year = year - window + 1
     years = frame["year"].to_numpy(dtype=float, na_value=np.nan)
     codes = frame["credit_code"].astype("string")
@@ -75,21 +69,25 @@ def growth_features(
         codes = values.credit_codes(frame["credit_code"]).values.astype("string")
     keep = codes.notna().to_numpy() & (years >= first_year) & (years <= year)
     seen = sorted({int(y) for y in years[keep]})
-    if len(seen) < MIN_TREND_YEARS:
-        raise DataError(f"growth needs at least {MIN_TREND_YEARS} years of data within "
-                        f"{first_year}–{year}; the panel has {seen or 'none'}")  # fmt: skip
+    if first_year not in seen or year not in seen or len(seen) < MIN_TREND_YEARS:
+        have = "、".join(map(str, seen)) or "无"
+        raise DataError(
+            f"成长画像需要{first_year}—{year}年共{window}年的数据（selection.window = {window}，"
+            f"首尾两年必须有），数据中这几年只有：{have}年。请补充历年数据，或调小 selection.window"
+        )
     rows = np.flatnonzero(keep)
     firm_codes, firm = np.unique(codes.to_numpy(dtype=object)[rows].astype(str),
                                  return_inverse=True)  # fmt: skip
     t = years[rows].astype(np.int64) - first_year
     n, width = len(firm_codes), window
-    order = np.lexsort((rows, t, firm))  # first row of each firm-year wins
+    order = np.lexsort((rows, t, firm))
     rows, firm, t = rows[order], firm[order], t[order]
-    first = np.ones(len(rows), dtype=bool)
-    first[1:] = (firm[1:] != firm[:-1]) | (t[1:] != t[:-1])
-    flags = _Flags(n)
-    flags.add(np.bincount(firm[~first], minlength=n) > 0, "panel", "duplicate-year")
-    rows, firm, t = rows[first], firm[first], t[first]
+    cell = firm * width + t
+    copies = np.bincount(cell, minlength=n * width)[cell]
+    flags = _Flags(n)  # a firm-year given twice is left out: which copy is right is unknown
+    flags.add(np.bincount(firm[copies > 1], minlength=n) > 0, "panel", "duplicate-year")
+    single = copies == 1
+    rows, firm, t = rows[single], firm[single], t[single]
 
     def matrix(column: str) -> np.ndarray:
         out = np.full((n, width), np.nan)

@@ -377,3 +377,39 @@ def test_missing_name_column_is_an_error(tmp_path: Path) -> None:
         mujun.read_commissioners(path)
     with pytest.raises(DataError, match="姓名"):
         mujun.read_commissioners(pd.DataFrame({"所属园区": ["东区"], "熟悉行业": ["26"]}))
+
+
+def test_the_answer_does_not_depend_on_the_order_of_either_table() -> None:
+    """Equal costs leave many optima; reversed firms or commissioners get the same pairs."""
+    rng = np.random.default_rng(11)
+    firms = firms_table([PARKS[i] for i in rng.integers(0, 3, 9)],
+                        [INDUSTRIES[i] for i in rng.integers(0, 5, 9)])  # fmt: skip
+    team = people([*PARKS, "全县"], [("26",), ("33",), ("17", "29"), ()])
+    s = Assignment(min_firms=2, max_firms=3)
+
+    def pairs(f: pd.DataFrame, c: pd.DataFrame) -> dict[str, str]:
+        got = assign(f.reset_index(drop=True), c.reset_index(drop=True), s)
+        return dict(zip(got["credit_code"], got["commissioner"], strict=True))
+
+    base = pairs(firms, team)
+    assert pairs(firms.iloc[::-1], team) == base
+    assert pairs(firms, team.iloc[::-1]) == base
+
+
+def test_a_commissioner_park_no_firm_has_is_an_error(
+    county: tuple[pd.DataFrame, mujun.Evaluation, Rules],
+) -> None:
+    """固镇经开区 for 固镇经济开发区 would make every pair cross-park: stop and name it."""
+    panel, ev, rules = county
+    team = commissioners_frame(sorted(panel["park"].unique()))
+    team.loc[0, "所属园区"] = "不存在的园区"
+    with pytest.raises(DataError, match="不存在的园区"):
+        mujun.select_key_firms(panel, ev, rules, commissioners=team)
+
+
+def test_industries_without_a_code_are_an_error() -> None:
+    """熟悉行业 written in words cannot be matched: say so rather than treat all as unfamiliar."""
+    team = pd.DataFrame({"姓名": ["甲", "乙"], "所属园区": ["", ""],
+                         "熟悉行业": ["26", "农副食品加工"]})  # fmt: skip
+    with pytest.raises(DataError, match="乙"):
+        mujun.read_commissioners(team)

@@ -17,9 +17,11 @@ from scipy.stats import rankdata
 
 import mujun
 from mujun.errors import DataError
+from mujun.growth import growth_features
 from mujun.rules import Rules
 from mujun.rules.selection import Selection
 from mujun.selection import KeyFirms, contact
+from mujun.selection.watch import watch_lists
 from mujun.synthetic import generate_county
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "rules" / "anhui-guzhen-2022.toml"
@@ -469,7 +471,7 @@ def test_every_reason_is_true_of_its_firm(kf: KeyFirms, facts: pd.DataFrame) -> 
         f, g = facts.loc[code], growth.loc[code]
         parts = text.split("；")
         assert ("贡献大" in text) == (row.contribution >= bar)
-        assert ("成长性好" in text) == (row.growth >= bar)
+        assert ("成长性好" in text) == (row.growth >= bar and f["trend"] > 0)  # upward only
         assert ("竞争力强" in text) == (row.competitiveness >= bar)
         if "贡献大" in text:
             m = re.search(r"贡献大：实缴税金占全县(-?[\d.]+)%、营业收入占全县(-?[\d.]+)%"
@@ -501,6 +503,45 @@ def test_every_reason_is_true_of_its_firm(kf: KeyFirms, facts: pd.DataFrame) -> 
         assert int(m[4]) == int(kf.quotas[row.park])
         assert int(m[3]) <= int(m[4])
         assert len(parts) == 1 + ("贡献大" in text) + ("成长性好" in text) + ("竞争力强" in text)
+
+
+def test_a_shrinking_firm_is_never_said_to_grow_well(panel: pd.DataFrame, rules: Rules) -> None:
+    """In a county where every firm shrinks, the top growth percentiles are no 成长性好."""
+    shrink = panel.copy()
+    shrink["revenue"] = shrink["revenue"] * 0.5 ** (shrink["year"] - 2019)  # halves each year
+    ev = mujun.evaluate(shrink[shrink["year"] == YEAR], rules)
+    kf = mujun.select_key_firms(shrink, ev, rules)
+    assert (kf.growth.loc[kf.growth["not_eligible"] == "", "trend_revenue"] < 0).all()
+    assert (kf.contact_list["growth"] >= 100.0 * rules.selection.strength).any()
+    assert not kf.contact_list["reasons"].str.contains("成长性好").any()
+
+
+def test_unknown_scale_is_not_eligible_and_not_a_rising_candidate(
+    panel: pd.DataFrame, rules: Rules
+) -> None:
+    """是否规上 left blank: neither 规上 (a key firm) nor 规下 (a 小升规 candidate)."""
+    blank = panel.copy()
+    blank["above_scale"] = blank["above_scale"].astype("boolean")
+    blank.loc[blank["year"] == YEAR, "above_scale"] = pd.NA
+    ev = mujun.evaluate(panel[panel["year"] == YEAR], rules)
+    grown = growth_features(blank, YEAR, rules.selection.window, ev)
+    classes = pd.Series(pd.array([pd.NA] * len(grown.table), dtype="string"))
+    why = contact.eligibility(grown.table, grown.latest, classes, rules)
+    present = grown.table["revenue"].notna()
+    assert (why[present] == "是否规上未填").all()
+    assert (watch_lists(grown.table, grown.latest, rules, YEAR)["list"] != "rising").all()
+
+
+def test_on_track_is_unknown_without_a_trend(panel: pd.DataFrame, ev: mujun.Evaluation) -> None:
+    """growth weight 0 admits firms without a trend: whether they double is unknown, not 否."""
+    text = rules_text("[selection]\nwindow = 3\n\n[selection.weights]\n"
+                      "contribution = 0.5\ngrowth = 0\ncompetitiveness = 0.5\n")  # fmt: skip
+    kf = mujun.select_key_firms(panel, ev, mujun.parse_rules(text))
+    c = kf.contact_list
+    no_trend = c["credit_code"].isin(kf.growth.loc[kf.growth["trend_revenue"].isna(),
+                                                   "credit_code"])  # fmt: skip
+    assert no_trend.any()  # the case at issue is on the list
+    assert c["on_track"].isna().to_numpy().tolist() == no_trend.tolist()
 
 
 def test_some_reasons_name_each_strength(kf: KeyFirms) -> None:

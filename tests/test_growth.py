@@ -318,38 +318,38 @@ def test_undefined_features_are_nan_and_flagged(rows: list[Row]) -> None:
 # ---- duplicates and too little data --------------------------------------------------------
 
 
-def test_duplicate_year_uses_first_row() -> None:
-    """Two rows for one (credit_code, year): the first is used and the firm is flagged."""
+def test_a_duplicated_firm_year_is_left_out_and_flagged() -> None:
+    """Two rows for one (credit_code, year): which is right is unknown, so that year is left out
+    (not the first or the last row, which would depend on row order) and the firm is flagged."""
     rows = [
         ("A", 2020, 100.0, 10.0, 1.0),
         ("A", 2021, 110.0, 10.0, 1.0),
         ("A", 2022, 121.0, 10.0, 1.0),
-        ("A", 2022, 999.0, 99.0, 9.0),  # the second 2022 row: ignored
-        ("A", 2020, 1.0, 1.0, 1.0),  # the second 2020 row: ignored
+        ("A", 2022, 999.0, 99.0, 9.0),  # a second 2022 row: 2022 is unknown for A
         *full("B", range(2020, 2023)),
     ]
     t = growth_features(panel(rows), 2022, 3).table
     a, b = firm(t, "A"), firm(t, "B")
-    assert (a["revenue"], a["tax_paid"], a["value_added"]) == (121.0, 10.0, 1.0)
-    assert a["cagr_revenue"] == pytest.approx(0.1, abs=1e-12)  # 100 → 121, not 1 → 999
-    assert a["years"] == 3
-    assert "panel:duplicate-year" in flags_of(a)
+    assert np.isnan(a["revenue"]) and np.isnan(a["cagr_revenue"])
+    assert a["years"] == 2
+    assert "panel:duplicate-year" in flags_of(a) and "cagr_revenue:no-latest" in flags_of(a)
     assert "panel:duplicate-year" not in flags_of(b)
-    assert a["revenue_share"] == pytest.approx(121 / (121 + 100), rel=1e-12)
+    assert b["revenue_share"] == pytest.approx(1.0, rel=1e-12)  # A's 2022 is not counted
 
 
-def test_duplicate_first_row_is_first_in_the_panel() -> None:
-    """'First' is the first row of the panel, wherever the rows sit."""
+def test_a_duplicated_firm_year_gives_the_same_result_in_any_row_order() -> None:
+    """The duplicate handling does not depend on where the copies sit."""
     rows = [
-        ("A", 2022, 300.0, 1.0, 1.0),  # first 2022 row of A
+        ("A", 2022, 300.0, 1.0, 1.0),
         *full("B", range(2020, 2023)),
         ("A", 2020, 100.0, 1.0, 1.0),
         ("A", 2022, 50.0, 1.0, 1.0),
         ("A", 2021, 200.0, 1.0, 1.0),
     ]
-    a = firm(growth_features(panel(rows), 2022, 3).table, "A")
-    assert a["revenue"] == 300.0
-    assert "panel:duplicate-year" in flags_of(a)
+    one = growth_features(panel(rows), 2022, 3).table
+    two = growth_features(panel(rows[::-1]), 2022, 3).table
+    pd.testing.assert_frame_equal(one, two)
+    assert "panel:duplicate-year" in flags_of(firm(one, "A"))
 
 
 @pytest.mark.parametrize(
@@ -365,7 +365,7 @@ def test_fewer_than_three_years_in_window(years: tuple[int, ...]) -> None:
 
 def test_missing_revenue_column() -> None:
     frame = panel(full("A", range(2020, 2023))).drop(columns="revenue")
-    with pytest.raises(DataError, match="revenue"):
+    with pytest.raises(DataError, match="营业收入"):
         growth_features(frame, 2022, 3)
 
 
@@ -481,3 +481,12 @@ def test_without_evaluation() -> None:
     assert t["status"].isna().all() and t["tier"].isna().all()
     assert t["total_score"].isna().all()
     assert not t["flags"].fillna("").str.contains("not-evaluated").any()
+
+
+def test_a_window_longer_than_the_panel_is_an_error() -> None:
+    """window = 4 with 2020–2022 only: every compound growth would be missing without a word,
+    so it stops and says which years the rules ask for (and suggests a smaller window)."""
+    rows = [row for code in ("A", "B") for row in full(code, range(2020, 2023))]
+    with pytest.raises(DataError, match="2019—2022") as caught:
+        growth_features(panel(rows), 2022, 4)
+    assert "selection.window" in str(caught.value)

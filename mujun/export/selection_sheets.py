@@ -48,14 +48,14 @@ def add_key_firm_sheet(wb: Workbook, kf: KeyFirms, *, title: str) -> Body:
         "入选理由": clean(c["reasons"]),
         "首席服务专员": clean(c["commissioner"]),
         "分配说明": clean(c["assignment_note"]),
-        "是否达到进度": clean(c["on_track"].map({True: "是", False: "否"})),
+        "按趋势能否倍增": clean(c["on_track"].map({True: "能", False: "不能"}).fillna("无法判断")),
     }
     headers = [Header("序号"), *(Header(h) for h in list(text)[:5])]
     headers += [Header("入选分", h) for h in ("合计", "贡献", "成长", "竞争力")]
     headers += [Header(h) for h in ("入选理由", "首席服务专员", "分配说明")]
     headers += [Header("三年倍增", h) for h in ("基期营业收入（万元）", "目标年度",
                                                "目标营业收入（万元）", "按趋势预计（万元）",
-                                               "是否达到进度")]  # fmt: skip
+                                               "按趋势能否倍增")]  # fmt: skip
     reason_width = _fit("入选理由", text["入选理由"], REASON_WIDTH)
     widths = [6.0, *(_fit(h, text[h]) for h in list(text)[:5]), 9, 9, 9, 9, reason_width,
               _fit("首席服务专员", text["首席服务专员"]), 12, 14, 9, 14, 14, 9]  # fmt: skip
@@ -76,7 +76,7 @@ def add_key_firm_sheet(wb: Workbook, kf: KeyFirms, *, title: str) -> Body:
         NumberColumn(_floats(c["doubling_year"]), integer, integer=True),
         NumberColumn(_floats(c["doubling_target"]), money),
         NumberColumn(_floats(c["projected_revenue"]), money),
-        TextColumn(text["是否达到进度"], frame.centre),
+        TextColumn(text["按趋势能否倍增"], frame.centre),
     ]
     return frame.body(columns, line_heights(text["入选理由"], reason_width))
 
@@ -91,7 +91,7 @@ def add_watch_sheet(wb: Workbook, kf: KeyFirms, *, title: str) -> Body:
         f"小升规培育：规下企业营业收入不低于{s.rising.near * s.rising.line:g}万元，"
         f"且已达到或预计下年达到规上标准{s.rising.line:g}万元"
         "（增速依次取趋势增速、年均增速、上年增速）",
-        *(f"{w.label}：{w.reason}（条件：{w.when}）" for w in s.watch),
+        *(f"{w.label}：{w.reason}" for w in s.watch),
     ]
     text = {
         "名单": clean(wl["list_label"]),

@@ -32,15 +32,14 @@ def read_commissioners(source: str | Path | pd.DataFrame) -> pd.DataFrame:
         path = Path(source)
         opened = open_file(path)
         if not opened.sheets:
-            raise DataError(f"{path}: no sheet to read")
+            raise DataError(f"{path}：没有可读取的工作表")
         cells, where = opened.sheets[0].cells, str(path)
         top = cells.head(HEADER_ROWS)
         hits = [
             r for r in range(len(top)) if any(normalize(v) in NAME_HEADERS for v in top.iloc[r])
         ]
         if not hits:
-            raise DataError(f"{where}: no name column (姓名 / 专员姓名) in the first "
-                            f"{HEADER_ROWS} rows")  # fmt: skip
+            raise DataError(f"{where}：前{HEADER_ROWS}行中没有“姓名”（或“专员姓名”）列")
         header = [normalize(v) for v in cells.iloc[hits[0]]]
         raw = cells.iloc[hits[0] + 1 :].reset_index(drop=True)
         raw.columns = range(raw.shape[1])
@@ -48,7 +47,7 @@ def read_commissioners(source: str | Path | pd.DataFrame) -> pd.DataFrame:
             for key, names in (("name", NAME_HEADERS), ("park", PARK_HEADERS),
                                ("industries", INDUSTRY_HEADERS))}  # fmt: skip
     if pick["name"] is None:
-        raise DataError(f"{where}: no name column (姓名 / 专员姓名)")
+        raise DataError(f"{where}：没有“姓名”（或“专员姓名”）列")
 
     def column(key: str) -> pd.Series:
         k = pick[key]
@@ -58,12 +57,18 @@ def read_commissioners(source: str | Path | pd.DataFrame) -> pd.DataFrame:
 
     out = pd.DataFrame({"name": column("name"), "park": column("park"),
                         "industries": column("industries").map(_codes)})  # fmt: skip
+    industries = column("industries")
+    unread = (out["name"] != "") & (industries != "") & (out["industries"].str.len() == 0)
+    if unread.any():
+        who = "、".join(out.loc[unread, "name"].head(5))
+        raise DataError(f"{where}：{who}的“熟悉行业”中没有行业代码（请填国民经济行业代码，"
+                        "如 26、29、3311）")  # fmt: skip
     out = out[out["name"] != ""].reset_index(drop=True)
     doubled = out["name"][out["name"].duplicated()].unique()
     if len(doubled):
-        raise DataError(f"{where}: 专员姓名重复：{'、'.join(map(str, doubled))}（同名请加以区分）")
+        raise DataError(f"{where}：专员姓名重复：{'、'.join(map(str, doubled))}（同名请加以区分）")
     if out.empty:
-        raise DataError(f"{where}: no commissioner rows below the header")
+        raise DataError(f"{where}：表头下没有专员")
     return out
 
 

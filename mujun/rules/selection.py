@@ -45,7 +45,6 @@ def _non_empty(text: str) -> str:
 
 WatchExpr = Annotated[str, AfterValidator(_check_watch_expression)]
 Text = Annotated[str, AfterValidator(_non_empty)]
-Share = Annotated[float, Field(ge=0, le=1)]
 
 
 class _Model(BaseModel):

@@ -16,7 +16,7 @@ from ..growth import GROWTH_COLUMNS, growth_features
 from ..read.commissioners import read_commissioners
 from ..rules import Rules
 from ..table import EnterpriseTable
-from .assign import assign
+from .assign import assign, check_parks
 from .clusters import cluster_profiles
 from .contact import PARTS, choose, doubling, eligibility, key_scores, reasons
 from .watch import watch_lists
@@ -24,7 +24,8 @@ from .watch import watch_lists
 __all__ = ["GROWTH_CSV", "KEY_FIRMS_CSV", "KeyFirms", "select_key_firms"]
 
 # the columns of growth.csv and key_firms.csv, in order
-GROWTH_CSV = (*GROWTH_COLUMNS, "total_score", "tier", "cluster", "cluster_label", "flags")
+GROWTH_CSV = (*GROWTH_COLUMNS, "total_score", "tier", "cluster", "cluster_label", "flags",
+              "name", "park", "years", "not_eligible")  # fmt: skip
 KEY_FIRMS_CSV = ("credit_code", "name", "park", "cluster_label", "key_score", "reasons",
                  "commissioner", "doubling_target", "on_track")  # fmt: skip
 
@@ -118,6 +119,7 @@ def select_key_firms(
     contact["assignment_note"] = pd.array([pd.NA] * len(contact), dtype="string")
     if commissioners is not None:
         people = read_commissioners(commissioners)
+        check_parks(people, set(table["park"].dropna().astype(str)))
         assigned = assign(contact, people, s.assignment)
         contact["commissioner"] = pd.array(assigned["commissioner"], dtype="string")
         contact["assignment_note"] = pd.array(assigned["assignment_note"], dtype="string")

@@ -23,6 +23,7 @@ from ..errors import DataError
 from ..rules.selection import Assignment
 
 COUNTY_WIDE = ("", "全县", "县级", "全市")
+TIME_LIMIT = 300.0  # seconds; a list of a few hundred firms is solved in well under one
 
 
 def cost_matrix(firms: pd.DataFrame, commissioners: pd.DataFrame,
@@ -42,6 +43,18 @@ def cost_matrix(firms: pd.DataFrame, commissioners: pd.DataFrame,
     unfamiliar = ~known
     cost = settings.park_cost * other_park + settings.industry_cost * unfamiliar
     return cost.astype(float), other_park, unfamiliar
+
+
+def check_parks(commissioners: pd.DataFrame, parks: set[str]) -> None:
+    """A commissioner's park that no firm has is surely a typo (固镇经开区 for 固镇经济开发区):
+    every firm would count as outside it. Stop and name it."""
+    home = commissioners["park"].fillna("").astype(str)
+    unknown = sorted(set(home[~home.isin(COUNTY_WIDE)]) - parks)
+    if unknown:
+        raise DataError(
+            f"首席服务专员名单中的园区“{'、'.join(unknown)}”不在企业数据中，请按企业数据中的园区名称填写"
+            f"（现有园区：{'、'.join(sorted(parks))}；全县专员填“全县”或留空）"
+        )
 
 
 def check_bounds(n_firms: int, n_commissioners: int, settings: Assignment) -> None:
@@ -94,7 +107,8 @@ def solve(cost: np.ndarray, settings: Assignment) -> np.ndarray:
     ]
     integrality = np.concatenate([np.ones(nx), np.zeros(C)])
     bounds = Bounds(np.zeros(nx + C), np.concatenate([np.ones(nx), np.full(C, np.inf)]))
-    result = milp(c, constraints=constraints, integrality=integrality, bounds=bounds)
+    result = milp(c, constraints=constraints, integrality=integrality, bounds=bounds,
+                  options={"time_limit": TIME_LIMIT})  # fmt: skip
     if result.status != 0 or result.x is None:
         raise DataError(f"专员分配求解失败：{result.message}")
     x = np.round(result.x[:nx]).reshape(F, C)
@@ -103,9 +117,15 @@ def solve(cost: np.ndarray, settings: Assignment) -> np.ndarray:
 
 def assign(firms: pd.DataFrame, commissioners: pd.DataFrame,
            settings: Assignment) -> pd.DataFrame:  # fmt: skip
-    """Each firm's commissioner, the cost of the pair and its notes (跨园区, 行业不熟悉)."""
+    """Each firm's commissioner, the cost of the pair and its notes (跨园区, 行业不熟悉). Equal
+    costs leave several optima: firms are put to the solver in credit-code order and
+    commissioners in name order, so the answer does not depend on the order of either table."""
     cost, other_park, unfamiliar = cost_matrix(firms, commissioners, settings)
-    choice = solve(cost, settings)
+    f_order = np.argsort(firms["credit_code"].to_numpy(dtype=object).astype(str), kind="stable")
+    c_order = np.argsort(commissioners["name"].to_numpy(dtype=object).astype(str), kind="stable")
+    sorted_choice = solve(cost[np.ix_(f_order, c_order)], settings)
+    choice = np.empty(len(firms), dtype=np.int64)
+    choice[f_order] = c_order[sorted_choice]
     rows = np.arange(len(firms))
     note = np.where(other_park[rows, choice], "跨园区", "")
     far = unfamiliar[rows, choice]

@@ -7,11 +7,12 @@ k-means with a fixed seed is fitted for each k in the rules' range and the k wit
 silhouette (on a fixed sample) wins, ties going to the smaller k. Rows are in credit-code order,
 so the same firms in any row order give the same clusters.
 
-Each centre is turned back into the features' units and labelled by the rules' thresholds:
-下滑预警型 (trend at or below `decline`), 高成长型 / 高贡献高成长型 (at or above `high_growth`),
-波动型 (volatility at or above `high_volatility`), 高贡献稳健型 (revenue share at or above
-`high_contribution` × the median firm's), else 平稳型. Clusters are numbered in that order of
-labels, then by falling centre growth; a label shared by two clusters gets （1）, （2）.
+Each centre is turned back into the features' units and labelled by the rules' thresholds, the
+first that holds: 下滑预警型 (trend at or below `decline`), 高成长型 / 高贡献高成长型 (at or above
+`high_growth`), 波动型 (volatility at or above `high_volatility`), 高贡献稳健型 (revenue share at
+or above `high_contribution` × the median firm's), else 平稳型. Clusters are numbered by
+LABEL_ORDER (高贡献高成长型 first, 下滑预警型 last), then by falling centre growth; a label shared
+by two clusters gets （1）, （2）.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from ..rules.selection import Clusters
 
 CLIP = 6.0
 N_INIT = 4
-UNCLUSTERED = "未分群（数据不足）"
+UNCLUSTERED = "未分群（数据不足或不为正）"
 LABEL_ORDER = ("高贡献高成长型", "高成长型", "高贡献稳健型", "平稳型", "波动型", "下滑预警型")
 _SHARES = ("revenue_share", "tax_share")
 

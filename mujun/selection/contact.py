@@ -41,7 +41,9 @@ def eligibility(table: pd.DataFrame, latest: pd.DataFrame, classes: pd.Series,
 
     present = table["revenue"].notna().to_numpy() | latest["credit_code"].notna().to_numpy()
     rule_out(~present, "评价年度无数据")
-    rule_out(~table["above_scale"].fillna(False).to_numpy(dtype=bool), "非规上企业")
+    scale = table["above_scale"].astype("boolean")
+    rule_out(scale.isna().to_numpy(), "是否规上未填")
+    rule_out(~scale.fillna(True).to_numpy(dtype=bool), "非规上企业")
     status = table["status"].fillna("").to_numpy(dtype=object)
     rule_out(status != "evaluated", "评价年度未参评")
     columns = FieldColumns(latest, rules)
@@ -156,7 +158,8 @@ def choose(table: pd.DataFrame, scores: pd.DataFrame, why_not: pd.Series,
 def reasons(table: pd.DataFrame, scores: pd.DataFrame, chosen: pd.DataFrame,
             selection: Selection, years: tuple[int, ...]) -> np.ndarray:  # fmt: skip
     """Why each chosen firm is on the list, in words: each part at or above the `strength`
-    percentile as a strength with the firm's own figures, then its score and place in its park."""
+    percentile as a strength with the firm's own figures (growth only when the trend is upward),
+    then its score and place in its park."""
     at = chosen["position"].to_numpy()
     row, part = table.iloc[at], scores.iloc[at]
     bar = 100.0 * selection.strength
@@ -164,7 +167,7 @@ def reasons(table: pd.DataFrame, scores: pd.DataFrame, chosen: pd.DataFrame,
         ((part["contribution"] >= bar).to_numpy(),
          "贡献大：实缴税金占全县" + percent(row["tax_share"]) + "、营业收入占全县"
          + percent(row["revenue_share"]) + "（贡献分位" + number(part["contribution"], 0) + "）"),
-        ((part["growth"] >= bar).to_numpy(),
+        ((part["growth"] >= bar).to_numpy() & (row["trend_revenue"] > 0).to_numpy(),
          f"成长性好：{years[0]}—{years[-1]}年营业收入趋势增速" + percent(row["trend_revenue"], 1)
          + "（成长分位" + number(part["growth"], 0) + "）"),
         ((part["competitiveness"] >= bar).to_numpy(),
@@ -172,7 +175,7 @@ def reasons(table: pd.DataFrame, scores: pd.DataFrame, chosen: pd.DataFrame,
          + row["tier"].fillna("").to_numpy(dtype=object) + "类（竞争力分位"
          + number(part["competitiveness"], 0) + "）"),
         (np.ones(len(at), dtype=bool),
-         "入选分" + number(chosen["key_score"], 1) + "，在" + chosen["park"].to_numpy(dtype=object)
+         "入选分" + number(chosen["key_score"], 1) + "，在" + _park_words(chosen["park"])
          + "符合条件企业中居第" + chosen["rank_in_park"].astype(str).to_numpy(dtype=object)
          + "位（名额" + chosen["quota"].astype(str).to_numpy(dtype=object) + "家）"),
     ]  # fmt: skip
@@ -180,6 +183,12 @@ def reasons(table: pd.DataFrame, scores: pd.DataFrame, chosen: pd.DataFrame,
     for mask, text in texts:
         out[mask] = np.where(out[mask] == "", text[mask], out[mask] + "；" + text[mask])
     return out
+
+
+def _park_words(parks: pd.Series) -> np.ndarray:
+    """A park's name for a reason; firms with no park are 'firms without a park'."""
+    text = parks.to_numpy(dtype=object)
+    return np.where(text == MISSING_GROUP, "未填园区的", text).astype(object)
 
 
 def doubling(table: pd.DataFrame, chosen: pd.DataFrame, selection: Selection,
@@ -191,8 +200,10 @@ def doubling(table: pd.DataFrame, chosen: pd.DataFrame, selection: Selection,
     trend = table["trend_revenue"].to_numpy(dtype=float)[at]
     required = d.factor ** (1.0 / d.years) - 1.0
     projected = base * (1.0 + trend) ** d.years
+    on_track = pd.array(trend >= required - 1e-12, dtype="boolean")
+    on_track[np.isnan(trend)] = pd.NA  # no trend: cannot tell
     return pd.DataFrame({
         "doubling_base": base, "doubling_year": year + d.years,
         "doubling_target": base * d.factor, "required_growth": required,
-        "projected_revenue": projected, "on_track": trend >= required - 1e-12,
+        "projected_revenue": projected, "on_track": on_track,
     })  # fmt: skip

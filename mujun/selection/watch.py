@@ -73,7 +73,8 @@ def watch_lists(table: pd.DataFrame, latest: pd.DataFrame, rules: Rules, year: i
 def _rising(table: pd.DataFrame, present: np.ndarray, rules: Rules, year: int) -> pd.DataFrame:
     r = rules.selection.rising
     revenue = table["revenue"].to_numpy(dtype=float)
-    below = present & ~table["above_scale"].fillna(False).to_numpy(dtype=bool)
+    unknown_as_above = table["above_scale"].astype("boolean").fillna(True)  # 未填: not a candidate
+    below = present & ~unknown_as_above.to_numpy(dtype=bool)
     near = below & (revenue >= r.near * r.line)
     rate = np.full(len(table), np.nan)
     basis = np.full(len(table), "", dtype=object)
