@@ -12,6 +12,7 @@ import pandas as pd
 from openpyxl.workbook import Workbook
 
 from ..selection import KeyFirms
+from ..selection.contact import required_growth
 from . import styles
 from .layout import Header, number_style, text_style, write_frame
 from .xlsx import Body, Column, NumberColumn, TextColumn, clean, line_heights
@@ -30,7 +31,7 @@ def add_key_firm_sheet(wb: Workbook, kf: KeyFirms, *, title: str) -> Body:
     w = s.weights
     quotas = "、".join(f"{p}{q}家" for p, q in kf.quotas.items())
     d, last = s.doubling, kf.years[-1]
-    needed = d.factor ** (1 / d.years) - 1
+    needed = required_growth(d)
     notes = [
         f"名单{len(c)}家（园区名额：{quotas}）；入选分 = 贡献×{w.contribution:g} + "
         f"成长×{w.growth:g} + 竞争力×{w.competitiveness:g}（权重合计归一），"

@@ -23,7 +23,7 @@ from ..errors import DataError
 from ..evaluation import MISSING_GROUP
 from ..indicators import FieldColumns
 from ..rules import Rules
-from ..rules.selection import Selection
+from ..rules.selection import Doubling, Selection
 from .text import number, percent
 
 PARTS = ("contribution", "growth", "competitiveness")
@@ -191,6 +191,11 @@ def _park_words(parks: pd.Series) -> np.ndarray:
     return np.where(text == MISSING_GROUP, "未填园区的", text).astype(object)
 
 
+def required_growth(d: Doubling) -> float:
+    """The growth a year that reaches `factor` × in `years` years (2× in 3: 26.0 %)."""
+    return float(d.factor ** (1.0 / d.years) - 1.0)
+
+
 def doubling(table: pd.DataFrame, chosen: pd.DataFrame, selection: Selection,
              year: int) -> pd.DataFrame:  # fmt: skip
     """三年倍增 of each chosen firm: its target, the growth it needs, where its trend leads."""
@@ -198,7 +203,7 @@ def doubling(table: pd.DataFrame, chosen: pd.DataFrame, selection: Selection,
     at = chosen["position"].to_numpy()
     base = table["revenue"].to_numpy(dtype=float)[at]
     trend = table["trend_revenue"].to_numpy(dtype=float)[at]
-    required = d.factor ** (1.0 / d.years) - 1.0
+    required = required_growth(d)
     projected = base * (1.0 + trend) ** d.years
     on_track = pd.array(trend >= required - 1e-12, dtype="boolean")
     on_track[np.isnan(trend)] = pd.NA  # no trend: cannot tell
