@@ -9,7 +9,7 @@ The window is the `window` years ending with the evaluation year. Per firm, sort
   year of the window the firm reported (gaps allowed, at least three years, all positive);
   `volatility_revenue` the standard deviation of that fit's residuals (k − 2 degrees of freedom).
 - `tax_share`, `revenue_share`: the firm's share of the county total in the evaluation year.
-- `status`, `total_score`, `tier` of the evaluation year, when an evaluation is given.
+- `class`, `status`, `total_score`, `tier` of the evaluation year, when an evaluation is given.
 
 An undefined feature stays NaN and `flags` says which and why, never 0 and never an infinite
 rate: `<feature>:no-base` (no value in the window's first year), `no-latest` (none in the last),
@@ -212,8 +212,9 @@ def _last_known(frame: pd.DataFrame, column: str, rows: np.ndarray, firm: np.nda
 
 def _attach_evaluation(table: pd.DataFrame, evaluation: Evaluation | None, year: int,
                        flags: _Flags) -> None:  # fmt: skip
-    """Status, score and tier of the evaluation year, matched on the credit code."""
+    """Class, status, score and tier of the evaluation year, matched on the credit code."""
     if evaluation is None:
+        table["class"] = pd.array([pd.NA] * len(table), dtype="string")
         table["status"] = pd.array([pd.NA] * len(table), dtype="string")
         table["total_score"] = np.nan
         table["tier"] = pd.array([pd.NA] * len(table), dtype="string")
@@ -222,6 +223,8 @@ def _attach_evaluation(table: pd.DataFrame, evaluation: Evaluation | None, year:
     res = res[(res["year"] == year) & res["credit_code"].notna()]
     res = res.drop_duplicates("credit_code").set_index("credit_code")
     codes = table["credit_code"]
+    klass = res["class"].astype("string").replace("", pd.NA).reindex(codes).to_numpy()
+    table["class"] = pd.array(klass, dtype="string")
     table["status"] = pd.array(res["status"].astype("string").reindex(codes).to_numpy(),
                                dtype="string")  # fmt: skip
     table["total_score"] = res["total_score"].astype(float).reindex(codes).to_numpy()

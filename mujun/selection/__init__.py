@@ -91,8 +91,7 @@ def select_key_firms(
     table = grown.table
     clusters = cluster_profiles(table, s.clusters)
     table["cluster"], table["cluster_label"] = clusters.cluster, clusters.label
-    classes = _classes(evaluation, table["credit_code"], rules.year)
-    table["not_eligible"] = eligibility(table, grown.latest, classes, rules)
+    table["not_eligible"] = eligibility(table, grown.latest, table["class"], rules)
     scores = key_scores(table, (table["not_eligible"] == "").to_numpy(), s)
     for column in scores.columns:
         table[column] = scores[column].to_numpy()
@@ -127,10 +126,3 @@ def select_key_firms(
     return KeyFirms(table, clusters.centres, clusters.silhouettes, contact, quotas, watch,
                     assigned, people, grown.years, rules)  # fmt: skip
 
-
-def _classes(evaluation: Evaluation, codes: pd.Series, year: int) -> pd.Series:
-    """The evaluation class of each firm in the rules' year (NA when none)."""
-    res = evaluation.results
-    res = res[(res["year"] == year) & res["credit_code"].notna()].drop_duplicates("credit_code")
-    mapped = res.set_index("credit_code")["class"].astype("string").reindex(codes.to_numpy())
-    return pd.Series(pd.array(mapped.to_numpy(), dtype="string"))
