@@ -16,7 +16,8 @@ from mujun.selection.clusters import LABEL_ORDER, UNCLUSTERED, cluster_profiles
 from mujun.synthetic import generate_county
 
 YEARS = (2019, 2020, 2021, 2022)
-SUFFIX = re.compile(r"（\d+）$")
+SUFFIX = re.compile(r"（(\d+|增速较高|增速较低|波动较大|波动较小|规模较大|规模较小)）$")
+PAIRS = {("增速较高", "增速较低"), ("波动较大", "波动较小"), ("规模较大", "规模较小")}
 
 
 def growth_table(n: int, seed: int, *, shuffle: int | None = None) -> pd.DataFrame:
@@ -108,13 +109,17 @@ def test_each_label_is_the_label_of_its_centre(result: clusters.ClusterResult) -
 
 
 def test_clusters_are_numbered_in_label_order(result: clusters.ClusterResult) -> None:
-    """Numbers follow LABEL_ORDER, then falling centre growth; shared labels get （1）（2）."""
+    """Numbers follow LABEL_ORDER, then falling centre growth; two clusters sharing a label are
+    told apart in words (增速较高 / 增速较低, …), three or more get （1）（2）…"""
     centres = result.centres
     rank = [LABEL_ORDER.index(plain(label)) for label in centres["label"]]
     assert rank == sorted(rank)
     for _, same in centres.groupby(centres["label"].map(plain)):
         assert same["trend_revenue"].is_monotonic_decreasing
-        if len(same) > 1:
+        if len(same) == 2:
+            words = tuple(SUFFIX.search(t).group(1) for t in same["label"])
+            assert words in PAIRS or words[::-1] in PAIRS
+        elif len(same) > 2:
             assert [SUFFIX.search(t).group(0) for t in same["label"]] == [
                 f"（{i}）" for i in range(1, len(same) + 1)
             ]
@@ -214,3 +219,21 @@ def test_k_is_limited_by_distinct_firms() -> None:
     out = cluster_profiles(four, Clusters(min=2, max=6))
     assert set(out.silhouettes) <= {2, 3}
     assert out.k in (2, 3)
+
+
+def test_two_clusters_with_one_label_are_told_apart_by_their_widest_gap() -> None:
+    """Two 平稳型 centres differing mostly in volatility: 波动较大 and 波动较小, each where due."""
+    centres = pd.DataFrame({
+        "label": ["平稳型", "平稳型"], "trend_revenue": [0.05, 0.04],
+        "volatility_revenue": [0.05, 0.22], "revenue_share": [1.0, 1.1],
+    })  # fmt: skip
+    assert clusters._unique_labels(centres, Clusters()) == [
+        "平稳型（波动较小）",
+        "平稳型（波动较大）",
+    ]
+    centres["volatility_revenue"] = [0.05, 0.06]
+    centres["trend_revenue"] = [0.02, 0.12]  # now growth is the widest gap
+    assert clusters._unique_labels(centres, Clusters()) == [
+        "平稳型（增速较低）",
+        "平稳型（增速较高）",
+    ]

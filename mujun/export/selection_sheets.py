@@ -62,15 +62,15 @@ def add_key_firm_sheet(wb: Workbook, kf: KeyFirms, *, title: str) -> Body:
               _fit("首席服务专员", text["首席服务专员"]), 12, 14, 9, 14, 14, 9]  # fmt: skip
     frame = write_frame(ws, title=title, notes=notes, headers=headers, widths=widths,
                         n_rows=len(c), freeze_cols=3)  # fmt: skip
-    money = number_style(ws, styles.MONEY)
-    score = number_style(ws, "0.0")
+    money = number_style(ws, styles.MONEY, alignment=styles.RIGHT_MIDDLE)
+    score = number_style(ws, "0.0", alignment=styles.RIGHT_MIDDLE)
     integer = number_style(ws, styles.INTEGER, alignment=styles.CENTER)
     columns: list[Column] = [frame.serial()]
     columns += [TextColumn(text[h], frame.centre if h == "行业代码" else frame.text)
                 for h in list(text)[:5]]  # fmt: skip
     columns += [NumberColumn(_floats(c[n]), score)
                 for n in ("key_score", "contribution", "growth", "competitiveness")]  # fmt: skip
-    columns += [TextColumn(text["入选理由"], text_style(ws, alignment=styles.WRAP))]
+    columns += [TextColumn(text["入选理由"], text_style(ws, alignment=styles.WRAP_MIDDLE))]
     columns += [TextColumn(text[h], frame.text) for h in ("首席服务专员", "分配说明")]
     columns += [
         NumberColumn(_floats(c["doubling_base"]), money),
@@ -108,14 +108,14 @@ def add_watch_sheet(wb: Workbook, kf: KeyFirms, *, title: str) -> Body:
     widths = [6.0, *(_fit(h, text[h]) for h in list(text)[:5]), 14, 16, reason_width]
     frame = write_frame(ws, title=title, notes=notes, headers=headers, widths=widths,
                         n_rows=len(wl), freeze_cols=4)  # fmt: skip
-    money = number_style(ws, styles.MONEY)
+    money = number_style(ws, styles.MONEY, alignment=styles.RIGHT_MIDDLE)
     columns: list[Column] = [frame.serial()]
     columns += [TextColumn(text[h], frame.centre if h == "行业代码" else frame.text)
                 for h in list(text)[:5]]  # fmt: skip
     columns += [
         NumberColumn(_floats(wl["revenue"]), money),
         NumberColumn(_floats(wl["projected_revenue"]), money),
-        TextColumn(text["理由"], text_style(ws, alignment=styles.WRAP)),
+        TextColumn(text["理由"], text_style(ws, alignment=styles.WRAP_MIDDLE)),
     ]
     return frame.body(columns, line_heights(text["理由"], reason_width))
 

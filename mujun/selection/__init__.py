@@ -125,4 +125,3 @@ def select_key_firms(
     watch = watch_lists(table, grown.latest, rules, rules.year)
     return KeyFirms(table, clusters.centres, clusters.silhouettes, contact, quotas, watch,
                     assigned, people, grown.years, rules)  # fmt: skip
-

@@ -11,8 +11,9 @@ Each centre is turned back into the features' units and labelled by the rules' t
 first that holds: 下滑预警型 (trend at or below `decline`), 高成长型 / 高贡献高成长型 (at or above
 `high_growth`), 波动型 (volatility at or above `high_volatility`), 高贡献稳健型 (revenue share at
 or above `high_contribution` × the median firm's), else 平稳型. Clusters are numbered by
-LABEL_ORDER (高贡献高成长型 first, 下滑预警型 last), then by falling centre growth; a label shared
-by two clusters gets （1）, （2）.
+LABEL_ORDER (高贡献高成长型 first, 下滑预警型 last), then by falling centre growth. Two clusters
+with one label are told apart by their widest gap (平稳型（波动较大）, 平稳型（波动较小）); three or
+more get （1）, （2）, ….
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def cluster_profiles(table: pd.DataFrame, settings: Clusters) -> ClusterResult:
     number[order.to_numpy()] = np.arange(1, k + 1)
     centres["cluster"] = number
     centres = centres.sort_values("cluster").drop(columns="_order").reset_index(drop=True)
-    centres["label"] = _unique_labels(centres["label"])
+    centres["label"] = _unique_labels(centres, settings)
     cluster.iloc[rows] = number[model.labels_]
     label.iloc[rows] = centres["label"].to_numpy()[number[model.labels_] - 1]
     centres = centres[["cluster", "label", "firms", *features]]
@@ -143,15 +144,33 @@ def _label(centre: dict[str, float], s: Clusters) -> str:
     return "高贡献稳健型" if share >= s.high_contribution else "平稳型"
 
 
-def _unique_labels(labels: pd.Series) -> list[str]:
-    """（1）, （2）… after a label that more than one cluster carries, in cluster order."""
-    counts = labels.value_counts()
-    seen: dict[str, int] = {}
-    out = []
-    for text in labels:
-        if counts[text] > 1:
-            seen[text] = seen.get(text, 0) + 1
-            out.append(f"{text}（{seen[text]}）")
-        else:
-            out.append(text)
+# how two clusters with one label differ, in words: feature, its scale, higher, lower
+_APART = (("trend_revenue", "high_growth", "增速较高", "增速较低"),
+          ("volatility_revenue", "high_volatility", "波动较大", "波动较小"),
+          ("revenue_share", "high_contribution", "规模较大", "规模较小"))  # fmt: skip
+
+
+def _unique_labels(centres: pd.DataFrame, s: Clusters) -> list[str]:
+    """Labels told apart where two clusters share one: by the feature in which their centres
+    differ most for its threshold (平稳型（波动较大）/ 平稳型（波动较小）); three or more sharing
+    a label are numbered （1）, （2）… in cluster order."""
+    labels = centres["label"].tolist()
+    out = list(labels)
+    for text in dict.fromkeys(labels):  # a loop over labels
+        at = [i for i, t in enumerate(labels) if t == text]
+        if len(at) == 2:
+            a, b = (centres.iloc[i] for i in at)
+            gaps = [
+                abs(np.log(a[f] / b[f])) / np.log(max(s.high_contribution, 2.0))
+                if f == "revenue_share"
+                else abs(a[f] - b[f]) / abs(getattr(s, scale))
+                for f, scale, _, _ in _APART
+            ]
+            f, _, higher, lower = _APART[int(np.argmax(gaps))]
+            up = a[f] >= b[f]
+            out[at[0]] = f"{text}（{higher if up else lower}）"
+            out[at[1]] = f"{text}（{lower if up else higher}）"
+        elif len(at) > 2:
+            for k, i in enumerate(at, 1):
+                out[i] = f"{text}（{k}）"
     return out
