@@ -158,12 +158,10 @@ def _print_selection(kf: KeyFirms) -> None:
         clusters.add_row(str(r["cluster"]), str(r["label"]), str(r["firms"]),
                          f"{r['trend_revenue']:.1%}", f"{r['volatility_revenue']:.3f}")  # fmt: skip
     out_console.print(clusters)
-    listed = kf.contact_list.assign(park=kf.contact_list["park"].fillna("（未填）"))
-    parks = listed.groupby("park", sort=True).agg(
-        firms=("credit_code", "size"), on_track=("on_track", "sum"))  # fmt: skip
-    table = Table("园区", "重点企业", "按趋势能三年倍增", title="重点企业包保名单")
-    for park, row in parks.iterrows():  # one row per park
-        table.add_row(str(park), str(row["firms"]), str(row["on_track"]))
+    table = Table("园区", "名额", "重点企业", "按趋势能三年倍增", title="重点企业包保名单")
+    for row in kf.park_summary().to_dict("records"):  # one row per park
+        table.add_row(str(row["park"]), str(row["quota"]), str(row["key_firms"]),
+                      str(row["on_track"]))  # fmt: skip
     out_console.print(table)
     counts = kf.watch_lists["list_label"].value_counts(sort=False)
     line = "、".join(f"{t} {n} 家" for t, n in counts.items()) or "无"

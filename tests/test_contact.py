@@ -589,3 +589,16 @@ def test_key_firms_table_has_the_documented_columns(kf: KeyFirms) -> None:
     table = kf.key_firms_table()
     assert list(table.columns[:9]) == list(mujun.selection.KEY_FIRMS_CSV)
     assert len(table) == kf.rules.selection.size and table["commissioner"].isna().all()
+
+
+def test_park_summary_counts_places_key_firms_and_doubling(kf: KeyFirms) -> None:
+    """One row per park with eligible firms: its quota, its key firms, those on track."""
+    s = kf.park_summary().set_index("park")
+    c = kf.contact_list
+    assert s["quota"].to_dict() == kf.quotas.to_dict()
+    assert (
+        s["key_firms"].to_dict()
+        == c["park"].value_counts().reindex(s.index, fill_value=0).to_dict()
+    )
+    assert int(s["on_track"].sum()) == int(c["on_track"].sum())
+    assert int(s["key_firms"].sum()) == len(c) == kf.rules.selection.size

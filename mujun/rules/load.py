@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..errors import RulesError
 from . import models, selection
@@ -99,7 +99,7 @@ def _known_keys() -> list[str]:
     keys: set[str] = set()
     for module in (models, selection):
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, models.BaseModel):
+            if isinstance(value, type) and issubclass(value, BaseModel):
                 keys.update(info.alias or name for name, info in value.model_fields.items())
     return sorted(keys)
 

@@ -13,11 +13,8 @@ import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
-import numpy as np
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     field_validator,
@@ -27,24 +24,14 @@ from pydantic import (
 from .. import expr
 from ..fields import FIELDS
 from ..units import DEFAULT_COEFFICIENTS
+from .base import Model, Text, sample_columns
 from .selection import Selection
 
 RULES_FORMAT = 1
 STATISTICS = ("mean", "median", "pooled")
 
 
-def _sample_columns() -> dict[str, np.ndarray]:
-    """Two rows of every field, typed as evaluation types them (one present, one missing)."""
-    samples = {
-        "text": np.array(["x", None], dtype=object),
-        "key": np.array(["x", None], dtype=object),
-        "bool": np.array([True, False]),
-        "date": np.array(["2020-01-01", "NaT"], dtype="datetime64[ns]"),
-    }
-    return {c: samples.get(f.kind, np.array([1.0, np.nan])) for c, f in FIELDS.items()}
-
-
-_SAMPLE = _sample_columns()
+_SAMPLE = sample_columns()
 
 
 def _check_expression(text: str) -> str:
@@ -70,26 +57,13 @@ def _check_field(text: str) -> str:
     return text
 
 
-def _non_empty(text: str) -> str:
-    if not text.strip():
-        raise ValueError("must not be empty")
-    return text
-
-
 Expr = Annotated[str, AfterValidator(_check_expression)]
 Code = Annotated[str, AfterValidator(_check_code)]
 FieldName = Annotated[str, AfterValidator(_check_field)]
-Text = Annotated[str, AfterValidator(_non_empty)]
 Positive = Annotated[float, Field(gt=0)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
-    )
-
-
-class EnergyRules(_Model):
+class EnergyRules(Model):
     """Coefficients that turn each energy carrier into kgce (GB/T 2589 defaults)."""
 
     electricity_kgce_per_kwh: Positive = DEFAULT_COEFFICIENTS["electricity_kgce_per_kwh"]
@@ -104,14 +78,14 @@ class EnergyRules(_Model):
     heat_kgce_per_gj: Positive = DEFAULT_COEFFICIENTS["heat_kgce_per_gj"]
 
 
-class InputRules(_Model):
+class InputRules(Model):
     """How departmental files are merged: file-name patterns (fnmatch) in priority order; when
     two files give different values for one field, the earlier pattern's file wins."""
 
     priority: list[str] = []
 
 
-class Exclusion(_Model):
+class Exclusion(Model):
     """Rows evaluated by no class: the first matching exclusion gives status and reason."""
 
     when: Expr
@@ -119,7 +93,7 @@ class Exclusion(_Model):
     reason: Text
 
 
-class Score(_Model):
+class Score(Model):
     """How an indicator value becomes points.
 
     ratio:  value / benchmark × weight (direction "lower": benchmark / value × weight), clipped
@@ -176,7 +150,7 @@ class Score(_Model):
         return self
 
 
-class Indicator(_Model):
+class Indicator(Model):
     """One scored indicator of a class."""
 
     code: Code
@@ -209,7 +183,7 @@ class Indicator(_Model):
         return self
 
 
-class Adjustment(_Model):
+class Adjustment(Model):
     """Bonus (positive) or penalty (negative) points added to the total score."""
 
     when: Expr
@@ -217,7 +191,7 @@ class Adjustment(_Model):
     label: Text
 
 
-class TierRule(_Model):
+class TierRule(Model):
     """A veto (at_most), a protection (at_least) or a forced tier, applied after ranking."""
 
     when: Expr
@@ -243,7 +217,7 @@ class TierRule(_Model):
         raise AssertionError("validated to have one action")
 
 
-class Tiers(_Model):
+class Tiers(Model):
     """How ranked firms become tiers.
 
     quota: `shares` in order from best to worst; cumulative counts are rounded by `rounding`
@@ -293,7 +267,7 @@ class Tiers(_Model):
         return [*(self.minimum or {}), str(self.below)]
 
 
-class EvalClass(_Model):
+class EvalClass(Model):
     """An evaluation population (序列): its members, indicators, adjustments and tiers."""
 
     code: Code
@@ -324,7 +298,7 @@ class EvalClass(_Model):
         return self
 
 
-class Publication(_Model):
+class Publication(Model):
     """The publication list (公示名单): names and tiers only, unless `show` allows a figure.
 
     notice: lines printed under the title (公示期, 异议渠道, 联系人和电话).
@@ -337,7 +311,7 @@ class Publication(_Model):
     show: list[str] = []
 
 
-class Rules(_Model):
+class Rules(Model):
     """A whole rules file."""
 
     mujun_rules: Literal[1]

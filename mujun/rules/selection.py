@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from .. import expr
 from ..fields import FIELDS, GROWTH_FEATURES
+from .base import Model, Text, sample_columns
 
 # what a watch-list condition may name: the latest year's fields and the growth features
 WATCH_NAMES = (*FIELDS, *GROWTH_FEATURES)
@@ -25,33 +26,16 @@ CLUSTER_FEATURES = ("revenue_share", "trend_revenue", "volatility_revenue", "cag
 def _check_watch_expression(text: str) -> str:
     """Parse, check the names and evaluate once on sample columns (fields and growth features)."""
     parsed = expr.parse(text, known=WATCH_NAMES)
-    sample: dict[str, np.ndarray] = {
-        "text": np.array(["x", None], dtype=object),
-        "key": np.array(["x", None], dtype=object),
-        "bool": np.array([True, False]),
-        "date": np.array(["2020-01-01", "NaT"], dtype="datetime64[ns]"),
-    }
-    columns = {c: sample.get(f.kind, np.array([1.0, np.nan])) for c, f in FIELDS.items()}
+    columns = sample_columns()
     columns.update({c: np.array([0.1, np.nan]) for c in GROWTH_FEATURES})
     parsed.condition(columns, 2)
     return text
 
 
-def _non_empty(text: str) -> str:
-    if not text.strip():
-        raise ValueError("must not be empty")
-    return text
-
-
 WatchExpr = Annotated[str, AfterValidator(_check_watch_expression)]
-Text = Annotated[str, AfterValidator(_non_empty)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class Weights(_Model):
+class Weights(Model):
     """Weights of the key-firm score's parts (each part a percentile 0–100 among eligible firms):
     contribution (tax and revenue shares), growth (revenue trend), competitiveness (亩均 score)."""
 
@@ -66,7 +50,7 @@ class Weights(_Model):
         return self
 
 
-class Clusters(_Model):
+class Clusters(Model):
     """Clustering of growth profiles: k chosen by silhouette in [min, max], k-means with a fixed
     seed on robustly scaled features. Labels come from each centre, against these thresholds."""
 
@@ -93,14 +77,14 @@ class Clusters(_Model):
         return self
 
 
-class Doubling(_Model):
+class Doubling(Model):
     """三年倍增: revenue `factor` × the base year's within `years` years."""
 
     factor: Annotated[float, Field(gt=1)] = 2.0
     years: Annotated[int, Field(ge=1, le=10)] = 3
 
 
-class Rising(_Model):
+class Rising(Model):
     """小升规 candidates: 规下 firms with revenue ≥ `near` × `line` whose projected revenue next
     year (latest × (1 + growth)) reaches the line (规上: 主营业务收入 2000 万元)."""
 
@@ -108,7 +92,7 @@ class Rising(_Model):
     near: Annotated[float, Field(gt=0, le=1)] = 0.5
 
 
-class WatchList(_Model):
+class WatchList(Model):
     """A cultivation list defined by a condition on the latest year's fields and growth features."""
 
     code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -117,7 +101,7 @@ class WatchList(_Model):
     reason: Text  # the condition in words, printed with the firm's own values
 
 
-class Assignment(_Model):
+class Assignment(Model):
     """首席服务专员: each key firm to one commissioner, each commissioner between min_firms and
     max_firms firms, minimising park_cost per firm outside the commissioner's park, industry_cost
     per firm outside the industries they know and balance_cost per firm of deviation from the
@@ -137,7 +121,7 @@ class Assignment(_Model):
         return self
 
 
-class Selection(_Model):
+class Selection(Model):
     """The whole `[selection]` table."""
 
     size: Annotated[int, Field(ge=1)] = 60

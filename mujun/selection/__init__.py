@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..evaluation import Evaluation
+from ..evaluation import MISSING_GROUP, Evaluation
 from ..growth import GROWTH_COLUMNS, growth_features
 from ..read.commissioners import read_commissioners
 from ..rules import Rules
@@ -69,6 +69,15 @@ class KeyFirms:
                  "doubling_base", "doubling_year", "required_growth", "projected_revenue",
                  "assignment_note"]  # fmt: skip
         return self.contact_list[[*KEY_FIRMS_CSV, *extra]]
+
+    def park_summary(self) -> pd.DataFrame:
+        """Per park (no park: MISSING_GROUP): places, key firms and how many can double on trend."""
+        listed = self.contact_list.assign(park=self.contact_list["park"].fillna(MISSING_GROUP))
+        firms = listed.groupby("park", sort=True).agg(
+            key_firms=("credit_code", "size"), on_track=("on_track", "sum"))  # fmt: skip
+        out = firms.reindex(self.quotas.index.union(firms.index), fill_value=0)
+        out.insert(0, "quota", self.quotas.reindex(out.index, fill_value=0))
+        return out.rename_axis("park").reset_index()
 
     def growth_table(self) -> pd.DataFrame:
         """growth.csv: one row per firm."""
