@@ -1,16 +1,15 @@
 """mujun: per-mu (亩均) efficiency evaluation of industrial enterprises from a rules file."""
 
+from ._version import __version__
+from .engine.evaluate import evaluate
+from .engine.evaluation import Evaluation
 from .errors import DataError, ExportError, Issue, MujunError, RulesError
-from .evaluate import evaluate, mujun_version
-from .evaluation import Evaluation
 from .export import write_run, write_workbooks
 from .read import apply_corrections, read_sources
 from .read.commissioners import read_commissioners
 from .rules import Rules, load_rules, parse_rules
 from .selection import KeyFirms, select_key_firms
 from .table import EnterpriseTable
-
-__version__ = mujun_version()
 
 __all__ = [
     "DataError",

@@ -15,15 +15,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ._version import mujun_version
+from .engine.evaluate import evaluate
+from .engine.evaluation import Evaluation
 from .errors import DataError, ExportError, RulesError
-from .evaluate import evaluate, mujun_version
-from .evaluation import Evaluation
 from .export import write_issues_workbook, write_run
+from .export.template import write_template
 from .read import read_sources
 from .rules import Rules, load_rules
 from .selection import KeyFirms, select_key_firms
 from .table import EnterpriseTable
-from .template import write_template
 
 app = typer.Typer(
     add_completion=False,
@@ -281,10 +282,8 @@ def demo(
 ) -> None:
     """Evaluate the shipped demo county (固镇, 2022) end to end, select its key firms from the
     three years before, and write every output."""
-    from .demo_county import DEMO_DATASET, DEMO_RULES, demo_files, demo_selection_files
+    from .sample.demo import DEMO_DATASET, DEMO_RULES, demo_files, demo_selection_files
 
-    if not DEMO_RULES.is_file():
-        raise _fail("the demo needs a source checkout of mujun (README: pip install -e .)", 2)
     with demo_files() as files, demo_selection_files() as (history, people):
         method, panel = _read(DEMO_RULES, [*files, history])
         ev = _evaluate(panel.of_year(method.year), method)
@@ -324,7 +323,7 @@ def bench(
     """Time each stage on a synthetic county of N firms (median seconds, peak memory)."""
     import json
 
-    from .bench import run_bench
+    from .sample.bench import run_bench
 
     quiet = as_json or not err_console.is_terminal
     say = None if quiet else (lambda stage: err_console.print(f"… {stage}"))

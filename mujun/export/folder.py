@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..engine.evaluation import Evaluation
 from ..errors import ExportError
-from ..evaluation import Evaluation
 from ..selection import KeyFirms
 from .issues_workbook import write_issues_workbook
 from .tables import write_csv, write_issues_csv, write_json, write_parquet

@@ -17,7 +17,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 
-from ..evaluation import Evaluation
+from ..engine.evaluation import Evaluation
 from ..fields import FIELDS, label
 from ..rules import EvalClass, Indicator, Score, Tiers
 from . import styles

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..evaluation import Evaluation
+from ..engine.evaluation import Evaluation
 from . import styles
 from .layout import Header, number_style, write_frame
 from .names import sheet_names

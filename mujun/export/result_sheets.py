@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from openpyxl.workbook import Workbook
 
-from ..evaluation import Evaluation
+from ..engine.evaluation import Evaluation
 from ..rules import EvalClass
 from . import styles
 from .layout import Header, number_style, write_frame

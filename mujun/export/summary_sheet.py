@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.pagebreak import Break
 
-from ..evaluation import STATUSES
+from ..engine.evaluation import STATUSES
 from ..rules import Rules
 from . import styles
 from .layout import print_setup

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..engine.evaluation import MISSING_GROUP, Evaluation
 from ..errors import ExportError
-from ..evaluation import MISSING_GROUP, Evaluation
 from ..selection import KeyFirms
 from .issues_workbook import add_issue_sheet
 from .method_sheet import SHEET as METHOD_SHEET

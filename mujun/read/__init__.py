@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from ..codes import check_credit_codes
+from ..engine.columns import source_fields
 from ..errors import DataError, Issue, concat_issues, issues_frame, row_issues
 from ..fields import FIELDS, label
-from ..indicators import source_fields
 from ..rules import Rules
 from ..table import EnterpriseTable, SourceFile
 from .corrections import apply_corrections

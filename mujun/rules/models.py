@@ -21,9 +21,9 @@ from pydantic import (
     model_validator,
 )
 
-from .. import expr
 from ..fields import FIELDS
 from ..units import DEFAULT_COEFFICIENTS
+from . import expr
 from .base import Model, Text, sample_columns
 from .selection import Selection
 

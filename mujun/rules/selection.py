@@ -13,8 +13,8 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import AfterValidator, Field, model_validator
 
-from .. import expr
 from ..fields import FIELDS, GROWTH_FEATURES
+from . import expr
 from .base import Model, Text, sample_columns
 
 # what a watch-list condition may name: the latest year's fields and the growth features

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..evaluation import MISSING_GROUP, Evaluation
-from ..growth import GROWTH_COLUMNS, growth_features
+from ..engine.evaluation import MISSING_GROUP, Evaluation
 from ..read.commissioners import read_commissioners
 from ..rules import Rules
 from ..table import EnterpriseTable
 from .assign import assign, check_parks
 from .clusters import cluster_profiles
 from .contact import PARTS, choose, doubling, eligibility, key_scores, reasons
+from .growth import GROWTH_COLUMNS, growth_features
 from .watch import watch_lists
 
 __all__ = ["GROWTH_CSV", "KEY_FIRMS_CSV", "KeyFirms", "select_key_firms"]

@@ -18,11 +18,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from .. import expr
+from ..engine.columns import FieldColumns
+from ..engine.evaluation import MISSING_GROUP
 from ..errors import DataError
-from ..evaluation import MISSING_GROUP
-from ..indicators import FieldColumns
-from ..rules import Rules
+from ..rules import Rules, expr
 from ..rules.selection import Doubling, Selection
 from .text import number, percent
 

@@ -17,10 +17,9 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 import pandas as pd
 
-from .. import expr
+from ..engine.columns import FieldColumns
 from ..fields import FIELDS, GROWTH_FEATURES, label
-from ..indicators import FieldColumns
-from ..rules import Rules
+from ..rules import Rules, expr
 from .text import number, percent
 
 RISING = "rising"

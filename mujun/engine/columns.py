@@ -1,0 +1,111 @@
+"""Field columns for expressions (with the derived fields) and indicator values, vectorised.
+
+Columns are built lazily: only the fields that the rules actually name are converted to numpy,
+so a province-scale table with fifty columns costs only what the method reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .. import codes, units
+from ..fields import EMISSION_PARTS, FIELDS, LAND_PARTS
+from ..rules import Rules
+
+
+class FieldColumns(Mapping[str, np.ndarray]):
+    """Read-only mapping field code → numpy column, computed on first use and cached.
+
+    Numbers are float64 with NaN for missing; flags are bool with missing as False; text is an
+    object array. Derived fields: land_mu, industry_division, years_operating; energy_tce and
+    emissions_t fall back to their parts (carriers, pollutants) where not given.
+    """
+
+    def __init__(self, frame: pd.DataFrame, rules: Rules) -> None:
+        self._frame = frame
+        self._rules = rules
+        self._cache: dict[str, np.ndarray] = {}
+        self.n = len(frame)
+
+    def __getitem__(self, code: str) -> np.ndarray:
+        if code not in self._cache:
+            if code not in FIELDS:
+                raise KeyError(code)
+            self._cache[code] = self._build(code)
+        return self._cache[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(FIELDS)
+
+    def __len__(self) -> int:
+        return len(FIELDS)
+
+    def _raw(self, code: str) -> np.ndarray:
+        kind = FIELDS[code].kind
+        if code not in self._frame.columns:
+            if kind == "bool":
+                return np.zeros(self.n, dtype=bool)
+            if kind in ("number", "int"):
+                return np.full(self.n, np.nan)
+            if kind == "date":
+                return np.full(self.n, np.datetime64("NaT"), dtype="datetime64[ns]")
+            return np.full(self.n, None, dtype=object)
+        col = self._frame[code]
+        if kind == "bool":
+            return col.fillna(False).to_numpy(dtype=bool)
+        if kind in ("number", "int"):
+            return col.to_numpy(dtype=float, na_value=np.nan)
+        if kind == "date":
+            return pd.to_datetime(col, errors="coerce").to_numpy(dtype="datetime64[ns]")
+        return col.to_numpy(dtype=object, na_value=None)
+
+    def _build(self, code: str) -> np.ndarray:
+        if code == "land_mu":
+            owned, leased, let = (self._raw(c) for c in LAND_PARTS)
+            return units.sum_known([owned, leased, -let])
+        if code == "industry_division":
+            if "industry_code" not in self._frame:
+                return np.full(self.n, np.nan)
+            return codes.industry_division(self._frame["industry_code"])
+        if code == "years_operating":
+            end = np.datetime64(f"{self._rules.year}-12-31", "D")
+            days = (end - self["established"].astype("datetime64[D]")).astype(float)
+            days[np.isnat(self["established"])] = np.nan
+            return days / 365.25
+        if code == "energy_tce":
+            given = self._raw(code)
+            carriers = {c: self._raw(c) for c in units.ENERGY_CARRIERS if c in self._frame}
+            if not carriers:
+                return given
+            coefficients = self._rules.energy.model_dump()
+            return np.where(np.isnan(given), units.energy_tce(carriers, coefficients), given)
+        if code == "emissions_t":
+            given = self._raw(code)
+            parts = [self._raw(c) for c in EMISSION_PARTS if c in self._frame]
+            return np.where(np.isnan(given), units.sum_known(parts), given) if parts else given
+        return self._raw(code)
+
+
+def source_fields(names: set[str]) -> set[str]:
+    """The input fields behind a set of field names: derived fields bring the fields they are
+    computed from (land_mu its land parts, energy_tce its carriers, …)."""
+    behind = {
+        "land_mu": LAND_PARTS,
+        "industry_division": ("industry_code",),
+        "years_operating": ("established",),
+        "energy_tce": tuple(units.ENERGY_CARRIERS),
+        "emissions_t": EMISSION_PARTS,
+    }
+    out = set(names)
+    for name in names:
+        out.update(behind.get(name, ()))
+    return out
+
+
+def indicator_values(raw: np.ndarray) -> np.ndarray:
+    """An indicator's values from its formula's result: infinities become NaN (missing)."""
+    values = np.asarray(raw, dtype=float)
+    return np.where(np.isfinite(values), values, np.nan)

@@ -1,0 +1,201 @@
+"""The Evaluation: the frozen result of one run (DESIGN §5) and its summaries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..codes import division_label
+from ..rules import Rules
+
+RESULT_COLUMNS = [
+    "credit_code",
+    "year",
+    "name",
+    "park",
+    "industry_code",
+    "class",
+    "status",
+    "status_reason",
+    "total_score",
+    "rank",
+    "tier",
+    "tier_reason",
+]
+STATUSES = ("evaluated", "exempt", "deferred", "rejected")
+SUMMARY_FIGURES = ("land_mu", "tax_paid", "revenue", "value_added")
+COUNTY = "合计"
+MISSING_GROUP = "（未填）"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Results (one row per input row), issues, provenance and the benchmarks actually used.
+
+    `inputs` holds, row-aligned with `results`, the figures that summaries add up (land, tax,
+    revenue, value added, industry division); it is internal and never published as is.
+    """
+
+    results: pd.DataFrame
+    issues: pd.DataFrame
+    provenance: dict[str, Any]
+    rules: Rules
+    benchmarks: pd.DataFrame
+    inputs: pd.DataFrame = field(repr=False)
+
+    def __repr__(self) -> str:
+        counts = self.results["status"].value_counts().to_dict()
+        return f"Evaluation({self.rules.name!r}, {len(self.results)} rows, {counts})"
+
+    def evaluated(self) -> pd.DataFrame:
+        """The evaluated rows only."""
+        return self.results[self.results["status"] == "evaluated"]
+
+    def tier_counts(self, by: str | None = None) -> pd.DataFrame:
+        """Firms per tier per class, in each class's tier order; with `by` (e.g. "park"), per
+        class, group and tier, groups sorted, a missing group shown as '（未填）'."""
+        groups = self._keys(by) if by else pd.Series("", index=self.results.index)
+        rows = []
+        for klass in self.rules.classes:
+            done = (self.results["class"] == klass.code) & (self.results["status"] == "evaluated")
+            counts = pd.crosstab(groups[done], self.results.loc[done, "tier"])
+            keys = sorted(groups.unique()) if by else [""]
+            for key in keys:
+                for tier in klass.tiers.order:
+                    n = counts.at[key, tier] if key in counts.index and tier in counts else 0
+                    rows.append({"class": klass.code, "group": key, "tier": tier, "firms": int(n)})
+        frame = pd.DataFrame(rows, columns=["class", "group", "tier", "firms"])
+        return frame.rename(columns={"group": by}) if by else frame.drop(columns="group")
+
+    def tier_table(self) -> pd.DataFrame:
+        """Firms per tier (columns, best first over all classes) per class (rows, by code), with
+        the class's evaluated firms in column 'total'."""
+        counts = self.tier_counts()
+        tiers = list(dict.fromkeys(counts["tier"]))
+        table = counts.pivot_table(
+            index="class", columns="tier", values="firms", aggfunc="sum", sort=False
+        ).reindex(columns=tiers)
+        table["total"] = table.sum(axis=1).astype(int)
+        return table
+
+    def score_distribution(self, width: float = 10.0) -> pd.DataFrame:
+        """Evaluated firms per class in total-score bands [lower, upper) of `width` points, the
+        last band closed; from 0 (or the lowest score, rounded down) to the highest score."""
+        rows = []
+        for klass in self.rules.classes:
+            done = (self.results["class"] == klass.code) & (self.results["status"] == "evaluated")
+            scores = self.results.loc[done, "total_score"].to_numpy(dtype=float)
+            scores = scores[np.isfinite(scores)]
+            if not len(scores):
+                continue
+            low = min(0.0, np.floor(scores.min() / width) * width)
+            bands = max(int(np.ceil((scores.max() - low) / width)), 1)
+            edges = low + width * np.arange(bands + 1)
+            edges[-1] = max(edges[-1], scores.max())  # rounding must not leave the top out
+            counts, _ = np.histogram(scores, bins=edges)
+            for lower, n in zip(edges[:-1], counts, strict=True):
+                rows.append(
+                    {"class": klass.code, "lower": lower, "upper": lower + width, "firms": int(n)}
+                )
+        return pd.DataFrame(rows, columns=["class", "lower", "upper", "firms"])
+
+    def groups(self, by: str = "park") -> list[str]:
+        """The distinct values of `by` among the results, sorted; a missing one as '（未填）'."""
+        return sorted(self._keys(by).unique())
+
+    def subset(self, mask: Any) -> Evaluation:
+        """The rows where `mask` holds, with only those firms' issues and corrections (e.g. one
+        park's workbook: no other firm may appear anywhere in it). Benchmarks, rules and the
+        input files stay the county's: they are the method, not another firm's data."""
+        keep = np.asarray(mask, dtype=bool)
+        if keep.shape != (len(self.results),):
+            raise ValueError("the mask must have one entry per result row")
+        positions = np.flatnonzero(keep)
+        codes = set(self.results["credit_code"].iloc[positions].dropna().astype(str))
+        issues = self.issues
+        code = issues["credit_code"].astype("string").fillna("")
+        mine = issues["position"].isin(positions) | (
+            (issues["position"] < 0) & (code != "") & code.isin(codes)
+        )
+        issues = issues[mine.to_numpy()].copy()
+        # positions now point into the subset's rows
+        remap = np.full(len(self.results), -1, dtype="int64")
+        remap[positions] = np.arange(len(positions))
+        at = issues["position"].to_numpy()
+        issues["position"] = np.where(at >= 0, remap[np.clip(at, 0, None)], -1)
+        provenance = dict(self.provenance)
+        provenance["corrections"] = [
+            c for c in self.provenance.get("corrections", []) if c.get("credit_code") in codes
+        ]
+        counts = self.results["status"].iloc[positions].value_counts()
+        provenance["rows"] = {
+            "input": len(positions),
+            **{s: int(counts.get(s, 0)) for s in STATUSES},
+        }
+        return replace(
+            self,
+            results=self.results.iloc[positions].reset_index(drop=True),
+            inputs=self.inputs.iloc[positions].reset_index(drop=True),
+            issues=issues.reset_index(drop=True),
+            provenance=provenance,
+        )
+
+    def _keys(self, by: str) -> pd.Series:
+        if by in self.results.columns:
+            keys = self.results[by]
+        elif by in self.inputs.columns:
+            keys = self.inputs[by]
+        else:
+            raise KeyError(f"cannot summarise by {by!r}")
+        if by == "industry_division":  # '29 橡胶和塑料制品业'
+            at, uniques = pd.factorize(keys.to_numpy(dtype=float), use_na_sentinel=True)
+            labels = np.array([*(division_label(d) for d in uniques), division_label(np.nan)])
+            return pd.Series(labels[at], index=keys.index, dtype=object)  # -1 → the last
+        return keys.astype("string").fillna(MISSING_GROUP).astype(object)
+
+    def summary(self, by: str = "park") -> pd.DataFrame:
+        """Per group, and last the whole county ('合计'): firms per status and tier, pooled
+        per-mu figures over the evaluated firms that hold land (Σtax / Σland over the firms that
+        reported the figure, never a mean of ratios) and each as a share of the county's
+        (`tax_per_mu_index`, …)."""
+        keys = self._keys(by)
+        tiers = list(dict.fromkeys(t for c in self.rules.classes for t in c.tiers.order))
+        evaluated = (self.results["status"] == "evaluated").to_numpy()
+        frame = pd.DataFrame({"key": keys.to_numpy(dtype=object), "firms": 1})
+        for status in STATUSES:
+            frame[status] = (self.results["status"] == status).to_numpy().astype(int)
+        for tier in tiers:
+            frame[f"tier_{tier}"] = ((self.results["tier"] == tier).to_numpy() & evaluated).astype(
+                int
+            )
+        land = self.inputs["land_mu"].to_numpy(dtype=float)
+        has_land = evaluated & (land > 0)  # firms scored per m² of rented floor hold no land
+        frame["land_mu"] = np.where(has_land, land, 0.0)
+        for fig in SUMMARY_FIGURES[1:]:
+            values = self.inputs[fig].to_numpy(dtype=float)
+            known = has_land & np.isfinite(values)
+            frame[fig] = np.where(known, values, 0.0)
+            frame[f"_land_{fig}"] = np.where(known, land, 0.0)
+            frame[f"_known_{fig}"] = known.astype(int)
+        grouped = frame.groupby("key", sort=True).sum()
+        total = grouped.sum(numeric_only=True).to_frame(COUNTY).T
+        out = pd.concat([grouped, total])
+        for fig, per_mu in (
+            ("tax_paid", "tax_per_mu"),
+            ("revenue", "revenue_per_mu"),
+            ("value_added", "value_added_per_mu"),
+        ):
+            # pooled over the firms that reported the figure: Σfigure / Σtheir land
+            base = out.pop(f"_land_{fig}")
+            reported = out.pop(f"_known_{fig}") > 0
+            out[fig] = out[fig].where(reported)
+            out[per_mu] = out[fig] / base.where(base > 0)
+            county = out[per_mu].iloc[-1]  # by place: a park may itself be called 合计
+            out[f"{per_mu}_index"] = out[per_mu] / county  # 1.0 = the county
+        out.index.name = by
+        count_cols = ["firms", *STATUSES, *(f"tier_{t}" for t in tiers)]
+        out[count_cols] = out[count_cols].astype(int)
+        return out.reset_index()

@@ -1,0 +1,280 @@
+"""From indicator values to item scores: treatment, benchmarks, scoring methods, missing values.
+
+Every function here is pure and works on the members of one class at a time (numpy arrays of
+equal length). The stated rules for awkward values:
+
+- negative values follow the indicator's `negative` policy: `zero` (scored as 0, the default),
+  `keep` (scored as they are) or `missing` (handled by the missing-value policy);
+- infinite values never reach here: indicator values that are not finite are missing;
+- a benchmark that is not a positive finite number (no member has data, a pooled sum ≤ 0) cannot
+  score anyone: the class's items for that indicator score 0 and an issue says why;
+- a group (`by`) without a usable benchmark falls back to the class-wide benchmark;
+- a pooled benchmark adds the amounts as reported (a tax refund lowers Σtax), because the
+  published figure is the county's Σtax / Σland; the negative-value rule applies to the firm's
+  own item only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..rules import Indicator, Score
+
+_REDUCERS: dict[str, Callable[[np.ndarray], Any]] = {
+    "sum": np.sum,
+    "mean": np.mean,
+    "median": np.median,
+    "min": np.min,
+    "max": np.max,
+}
+WHOLE = "（全体）"  # the group label of a class-wide benchmark
+
+
+@dataclass(frozen=True)
+class ItemScores:
+    """Scores of one indicator for the members of one class."""
+
+    points: np.ndarray  # item score per member (NaN only for unscorable members under "exclude")
+    missing: np.ndarray  # the value was missing (after the negative-value policy)
+    benchmarks: pd.DataFrame  # group, benchmark (or minimum/maximum), members used
+    problems: list[str] = field(default_factory=list)
+
+
+def treat_negative(values: np.ndarray, policy: str) -> np.ndarray:
+    """Apply the indicator's stated rule for negative values."""
+    if policy == "keep":
+        return values
+    negative = values < 0
+    if not negative.any():
+        return values
+    return np.where(negative, 0.0 if policy == "zero" else np.nan, values)
+
+
+def score_indicator(
+    indicator: Indicator,
+    values: np.ndarray,
+    *,
+    groups: np.ndarray | None = None,
+    numerator: np.ndarray | None = None,
+    denominator: np.ndarray | None = None,
+) -> ItemScores:
+    """Score one indicator over one class's members.
+
+    `groups` holds the `by` field's value per member; `numerator`/`denominator` are needed for
+    pooled benchmarks (Σnumerator / Σdenominator over members with a value).
+    """
+    x = treat_negative(np.asarray(values, dtype=float), indicator.negative)
+    missing = np.isnan(x)
+    codes, labels = _group_codes(groups, len(x))
+    spec = indicator.score
+    problems: list[str] = []
+    if spec.method == "ratio":
+        bench, table = _ratio_benchmark(spec, x, missing, codes, labels, numerator, denominator)
+        usable = np.isfinite(bench) & (bench > 0)
+        if not usable[~missing].all():
+            problems.append(
+                f"指标“{indicator.label}”的基准值无法计算（无有效数据或合计不为正），该项得分按0计"
+            )
+        raw = _ratio_points(x, bench, indicator.direction, indicator.weight, spec)
+        raw = np.where(usable, raw, 0.0)
+    elif spec.method == "minmax":
+        raw, table = _minmax_points(x, missing, codes, labels, indicator, spec)
+    else:
+        raw, table = _rank_points(x, missing, codes, labels, indicator)
+    return ItemScores(_fill_missing(raw, missing, indicator), missing, table, problems)
+
+
+def unscorable(indicator: Indicator, values: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
+    """Members whose item falls to the missing-value policy: no value (after the negative-value
+    rule), or — under minmax and rank by group — no group to be scaled within."""
+    out = np.isnan(treat_negative(np.asarray(values, dtype=float), indicator.negative))
+    if groups is not None and indicator.score.method in ("minmax", "rank"):
+        out |= np.asarray(pd.isna(groups), dtype=bool)
+    return out
+
+
+def _lookup(stat: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Each member's group statistic; NaN for members without a group (or when no group)."""
+    if len(stat) == 0:
+        return np.full(len(codes), np.nan)
+    return np.where(codes >= 0, stat[np.maximum(codes, 0)], np.nan)
+
+
+def _group_codes(groups: np.ndarray | None, n: int) -> tuple[np.ndarray, list[object]]:
+    """Integer group codes (-1: no group) and the group labels; one group when no `by`."""
+    if groups is None:
+        return np.zeros(n, dtype=np.int64), [WHOLE]
+    codes, uniques = pd.factorize(pd.Series(groups), use_na_sentinel=True, sort=True)
+    return np.asarray(codes, dtype=np.int64), list(uniques)
+
+
+def _per_group(
+    x: np.ndarray, ok: np.ndarray, codes: np.ndarray, k: int, how: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """A statistic of x over the ok rows of each group, and the rows used per group."""
+    sel = ok & (codes >= 0)
+    if k == 1:  # one group: plain reductions, no grouping cost
+        values = x[sel]
+        if not len(values):
+            return np.array([0.0 if how == "sum" else np.nan]), np.zeros(1)
+        reduce: Callable[[np.ndarray], Any] = _REDUCERS[how]
+        return np.array([float(reduce(values))]), np.array([float(len(values))])
+    count = np.bincount(codes[sel], minlength=k).astype(float)
+    if how == "sum":
+        stat = np.bincount(codes[sel], weights=x[sel], minlength=k)
+    elif how == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stat = np.bincount(codes[sel], weights=x[sel], minlength=k) / count
+    else:
+        agg = pd.Series(x[sel]).groupby(codes[sel]).agg(how)
+        stat = agg.reindex(range(k)).to_numpy(dtype=float)
+    return stat, count
+
+
+def _benchmark_stat(
+    spec: Score,
+    x: np.ndarray,
+    ok: np.ndarray,
+    codes: np.ndarray,
+    k: int,
+    numerator: np.ndarray | None,
+    denominator: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The benchmark statistic (× factor) per group, and the members used per group."""
+    if spec.benchmark == "pooled":
+        assert numerator is not None and denominator is not None
+        ok = ok & np.isfinite(numerator) & np.isfinite(denominator)
+        num, count = _per_group(numerator, ok, codes, k, "sum")
+        den, _ = _per_group(denominator, ok, codes, k, "sum")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stat = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    else:
+        stat, count = _per_group(x, ok, codes, k, str(spec.benchmark))
+    return stat * spec.factor, count
+
+
+def _ratio_benchmark(
+    spec: Score,
+    x: np.ndarray,
+    missing: np.ndarray,
+    codes: np.ndarray,
+    labels: list[object],
+    numerator: np.ndarray | None,
+    denominator: np.ndarray | None,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Benchmark per member (group value, falling back to the class-wide one) and its table."""
+    n, ok = len(x), ~missing
+    if not isinstance(spec.benchmark, str):
+        value = float(spec.benchmark or 0.0)
+        return np.full(n, value), _bench_table([WHOLE], [value], [float(ok.sum())])
+    everyone = np.zeros(n, dtype=np.int64)
+    overall_stat, overall_count = _benchmark_stat(spec, x, ok, everyone, 1, numerator, denominator)
+    overall = float(overall_stat[0])
+    if spec.by is None:
+        return np.full(n, overall), _bench_table([WHOLE], [overall], overall_count)
+    group, count = _benchmark_stat(spec, x, ok, codes, len(labels), numerator, denominator)
+    per_member = _lookup(group, codes)
+    usable = np.isfinite(per_member) & (per_member > 0)
+    table = _bench_table([*labels, WHOLE], [*group, overall], [*count, *overall_count])
+    return np.where(usable, per_member, overall), table
+
+
+def _ratio_points(
+    x: np.ndarray, bench: np.ndarray, direction: str, weight: float, spec: Score
+) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if direction == "higher":
+            share = x / np.where(bench > 0, bench, np.nan)
+        else:  # cap is required for "lower"; a value of 0 or below earns the cap
+            share = np.where(x > 0, bench / np.where(x > 0, x, 1.0), np.inf)
+    lo = -np.inf if spec.floor is None else spec.floor
+    hi = np.inf if spec.cap is None else spec.cap
+    return np.clip(share, lo, hi) * weight
+
+
+def _minmax_points(
+    x: np.ndarray,
+    missing: np.ndarray,
+    codes: np.ndarray,
+    labels: list[object],
+    indicator: Indicator,
+    spec: Score,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """weight × [floor + (100 − floor) × t] / 100, t the position between min and max.
+
+    When every member of a group has the same value, t = 1 (all are the best).
+    """
+    k = len(labels)
+    lo, count = _per_group(x, ~missing, codes, k, "min")
+    hi, _ = _per_group(x, ~missing, codes, k, "max")
+    lo_m, hi_m = _lookup(lo, codes), _lookup(hi, codes)
+    span = hi_m - lo_m
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = (x - lo_m) / span if indicator.direction == "higher" else (hi_m - x) / span
+    t = np.where(span > 0, t, 1.0)
+    t = np.where(codes >= 0, t, np.nan)  # a member without a group value has no scale
+    floor = spec.floor or 0.0
+    points = indicator.weight * (floor + (100.0 - floor) * t) / 100.0
+    table = _bench_table(labels, [np.nan] * k, list(count), minimum=list(lo), maximum=list(hi))
+    return points, table
+
+
+def _rank_points(
+    x: np.ndarray,
+    missing: np.ndarray,
+    codes: np.ndarray,
+    labels: list[object],
+    indicator: Indicator,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Percentile rank (average rank of ties / members with a value) × weight, per group."""
+    key = x if indicator.direction == "higher" else -x
+    frame = pd.DataFrame({"g": codes, "v": np.where(missing, np.nan, key)})
+    pct = frame.groupby("g")["v"].rank(method="average", pct=True).to_numpy(dtype=float)
+    pct = np.where(codes >= 0, pct, np.nan)
+    _, count = _per_group(x, ~missing, codes, len(labels), "sum")
+    table = _bench_table(labels, [np.nan] * len(labels), list(count))
+    return pct * indicator.weight, table
+
+
+def _fill_missing(raw: np.ndarray, missing: np.ndarray, ind: Indicator) -> np.ndarray:
+    """Apply the missing-value policy; a member with no scale (no group) counts as missing.
+
+    Under "exclude" the caller removes unscorable members (see `unscorable`) before scoring,
+    so that they weigh in no benchmark; any left would score NaN.
+    """
+    missing = missing | np.isnan(raw)
+    if ind.missing == "zero":
+        fill = 0.0
+    elif ind.missing == "mean_score":
+        present = raw[~missing]
+        fill = float(present.mean()) if len(present) else 0.0
+    elif ind.missing == "penalty":
+        fill = -float(ind.missing_points or 0.0)
+    else:
+        fill = np.nan
+    return np.where(missing, fill, raw)
+
+
+def _bench_table(
+    groups: list[object],
+    values: list[float] | np.ndarray,
+    counts: list[float] | np.ndarray,
+    *,
+    minimum: list[float] | None = None,
+    maximum: list[float] | None = None,
+) -> pd.DataFrame:
+    n = len(groups)
+    return pd.DataFrame(
+        {
+            "group": [str(g) for g in groups],
+            "benchmark": np.asarray(values, dtype=float),
+            "minimum": np.asarray(minimum if minimum is not None else [np.nan] * n, dtype=float),
+            "maximum": np.asarray(maximum if maximum is not None else [np.nan] * n, dtype=float),
+            "members": np.asarray(counts, dtype=float).astype(int),
+        }
+    )
