@@ -1,12 +1,13 @@
 """The files departments send, written from a canonical panel: the demo county's raw inputs.
 
-`write_department_files` turns a panel (field codes as columns, one row per firm-year; e.g.
-from `mujun.sample.synthetic`) into the six files a bureau receives for one year, each in its
-department's own layout: title rows, Chinese headers with units (元, 平方米, 千瓦时), a
-two-level header, a GBK CSV, totals and note rows, numbers typed as text. With `faults=True` a few realistic mistakes are
-planted on purpose; `planted_faults` lists them with the file, sheet and spreadsheet row where each
-sits and the issue the reader reports for it (`demo_county.write_readme` describes a folder).
-Everything is a pure function of (panel, year, seed, county): no clock, no global random state.
+`write_department_files` turns a panel (field codes as columns, one row per firm-year; e.g. from
+`mujun.sample.synthetic`) into the six files a bureau receives for one year, each in its
+department's own layout: title rows, Chinese headers with units (元, 平方米, 千瓦时), a two-level
+header, a GBK CSV, totals and note rows, numbers typed as text. With `faults=True` a few
+realistic mistakes are planted on purpose; `planted_faults` lists them with the file, sheet and
+spreadsheet row where each sits and the issue the reader reports for it
+(`demo_county.write_readme` describes a folder). Everything is a pure function of (panel, year,
+seed, county): no clock, no global random state.
 """
 
 from __future__ import annotations
