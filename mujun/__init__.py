@@ -3,8 +3,9 @@
 from ._version import __version__
 from .engine.evaluate import evaluate
 from .engine.evaluation import Evaluation
-from .errors import DataError, ExportError, Issue, MujunError, RulesError
+from .errors import DataError, ExportError, MujunError, RulesError
 from .export import write_run, write_workbooks
+from .issues import Issue
 from .read import apply_corrections, read_sources
 from .read.commissioners import read_commissioners
 from .rules import Rules, load_rules, parse_rules

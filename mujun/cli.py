@@ -72,7 +72,12 @@ def _read(
     except RulesError as exc:
         raise _fail(str(exc), 2) from None
     try:
-        return method, read_sources(data, method, year=year, corrections=corrections)
+        return method, read_sources(
+            data,
+            year=method.year if year is None else year,
+            priority=method.input.priority,
+            corrections=corrections,
+        )
     except DataError as exc:
         raise _fail(str(exc), 1) from None
 

@@ -8,10 +8,16 @@ in and what it means (its 口径, shown in data-collection templates).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from .units import ENERGY_CARRIERS
+
 Kind = Literal["key", "text", "int", "number", "bool", "date"]
+
+LAND_PARTS: tuple[str, ...] = ("land_owned_mu", "land_leased_mu", "land_let_mu")
+EMISSION_PARTS: tuple[str, ...] = ("cod_t", "nh3n_t", "so2_t", "nox_t")
 
 TAX, STATS, LAND, POWER, ENV, BUREAU = (
     "税务局",
@@ -29,7 +35,9 @@ class Field:
     """One canonical column.
 
     `minimum` is the smallest valid value (None: any); `positive` means the value must be > 0 for a
-    firm whose class uses the field (land is the denominator of every per-mu indicator).
+    firm whose class uses the field (land is the denominator of every per-mu indicator). A derived
+    field is computed from the input fields in `needs`; an input field with a `fallback` is
+    computed from those fields where a firm did not report it (energy from its carriers).
     """
 
     code: str
@@ -39,6 +47,8 @@ class Field:
     minimum: float | None = None
     positive: bool = False
     derived: bool = False
+    needs: tuple[str, ...] = ()
+    fallback: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     department: str = BUREAU
     note: str = ""
@@ -98,10 +108,11 @@ _ALL: tuple[Field, ...] = (
     _f("lpg_t", "number", "液化石油气消费量", "吨", "液化石油气", minimum=0, department=STATS),
     _f("heat_gj", "number", "热力消费量", "百万千焦", "热力", minimum=0, department=STATS),
     _f("energy_tce", "number", "综合能耗", "吨标准煤", "综合能源消费量", "能源消费总量",
-       minimum=0, department=STATS, note="综合能源消费量（当量值或等价值，按本地口径）"),
+       minimum=0, department=STATS, note="综合能源消费量（当量值或等价值，按本地口径）",
+       fallback=tuple(ENERGY_CARRIERS)),
     # emissions
     _f("emissions_t", "number", "主要污染物排放量", "吨", "污染物排放量", "排放量", minimum=0,
-       department=ENV),
+       department=ENV, fallback=EMISSION_PARTS),
     _f("cod_t", "number", "化学需氧量", "吨", "化学需氧量排放量", "COD排放量", "COD", minimum=0,
        department=ENV),
     _f("nh3n_t", "number", "氨氮", "吨", "氨氮排放量", minimum=0, department=ENV),
@@ -127,16 +138,26 @@ _ALL: tuple[Field, ...] = (
     _f("safety_certified", "bool", "安全生产标准化达标", "", "安全标准化达标"),
     _f("public_interest", "bool", "军工或公益性企业", "", "公益性企业", "军工企业"),
     # derived once per evaluation, usable in rules
-    _f("land_mu", "number", "用地面积合计", "亩", positive=True, derived=True),
-    _f("industry_division", "int", "行业大类", derived=True),
-    _f("years_operating", "number", "经营年限", "年", derived=True),
+    _f("land_mu", "number", "用地面积合计", "亩", positive=True, derived=True, needs=LAND_PARTS),
+    _f("industry_division", "int", "行业大类", derived=True, needs=("industry_code",)),
+    _f("years_operating", "number", "经营年限", "年", derived=True, needs=("established",)),
 )  # fmt: skip
 
 FIELDS: dict[str, Field] = {f.code: f for f in _ALL}
 INPUT_FIELDS: tuple[str, ...] = tuple(f.code for f in _ALL if not f.derived)
 IDENTITY: tuple[str, ...] = ("credit_code", "year", "name", "park", "industry_code")
-LAND_PARTS: tuple[str, ...] = ("land_owned_mu", "land_leased_mu", "land_let_mu")
-EMISSION_PARTS: tuple[str, ...] = ("cod_t", "nh3n_t", "so2_t", "nox_t")
+
+
+def inputs_behind(names: Iterable[str]) -> set[str]:
+    """The input fields behind some field names: each name itself, and for a derived field the
+    fields it is computed from, for one with a fallback the fields it falls back to."""
+    out: set[str] = set()
+    for name in names:
+        out.add(name)
+        spec = FIELDS.get(name)
+        if spec is not None:
+            out.update(spec.needs, spec.fallback)
+    return out
 
 
 def numeric_fields() -> tuple[str, ...]:

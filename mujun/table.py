@@ -1,24 +1,71 @@
-"""The EnterpriseTable: canonical fields, one row per firm-year, with its issues and origin.
+"""The EnterpriseTable: canonical fields, one row per firm-year, with row-aligned problem flags.
 
-`EnterpriseTable.from_frame` coerces a frame whose headers are field codes (DESIGN §3) and runs
-the checks that need no rules: credit codes, duplicate firms, values that are not numbers, flags
-and dates that cannot be read, unknown industry codes. Row-level errors make the row `rejected`
-at evaluation; everything else is a warning. All checks are vectorised masks.
+`EnterpriseTable.from_frame` coerces a frame whose headers are field codes (DESIGN §3) and finds
+what needs no rules: the state of every credit code, copies of one firm-year, cells that are not
+what their field holds, unknown industry codes. Two kinds of result are kept apart:
+
+- **flags**, row-aligned, which decide what happens to a row at evaluation: the key state of
+  each row (`key`), and each cell that could not be read, kept as its raw text in a column
+  `unreadable:<field>` of the frame (so that `evaluate(table.frame, rules)` still sees it);
+  a row merged from copies that disagree carries `conflicting_copies`;
+- **notes**, the issue rows of everything else reading found (a placeholder read as missing, a
+  check digit that does not match, a skipped note row…): records for the bureau, never read
+  back to decide anything.
+
+Which of the flagged cells reject a firm depends on the rules (a cell of a field the rules never
+read does not), so their issue rows are written by the evaluation; `issues` shows them beside the
+notes as the errors they are before any rules apply. Every check is a vectorised mask.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from enum import IntEnum
 
 import numpy as np
 import pandas as pd
 
 from . import codes, values
-from .errors import DataError, Issue, concat_issues, empty_issues, issues_frame, row_issues
+from .errors import DataError
 from .fields import FIELDS, INPUT_FIELDS, label
+from .issues import SETTLED, UNUSED, concat_issues, empty_issues, issue, issue_rows, issue_table
 
-_DERIVED_FROM = {"land_mu": ("land_owned_mu", "land_leased_mu", "land_let_mu")}
+UNREADABLE = "unreadable:"  # prefix of the frame columns holding cells that could not be read
+CONFLICT = "conflicting_copies"  # frame column: copies of the row's firm-year that disagreed
+
+
+class KeyState(IntEnum):
+    """What a row's credit code allows: OK and CHECK_DIGIT identify a firm, the rest reject it."""
+
+    OK = 0
+    CHECK_DIGIT = 1  # well formed, but the check character does not match (a warning)
+    MALFORMED = 2  # wrong length or characters
+    MISSING = 3
+    AS_NUMBER = 4  # Excel stored it as a number and lost its last digits
+    CONFLICT = 5  # several different records of this firm-year: none can be used
+
+
+# the issue each unusable key state is reported as (its message is the row's status reason)
+KEY_ISSUES = {
+    KeyState.MALFORMED: "bad-credit-code",
+    KeyState.MISSING: "missing-credit-code",
+    KeyState.AS_NUMBER: "credit-code-as-number",
+    KeyState.CONFLICT: "duplicate-firm",
+}
+CELL_ISSUES = {"number": "non-numeric-value", "int": "non-numeric-value", "bool": "bad-bool-value"}
+_KIND_WORDS = {"number": "数字", "int": "整数"}
+
+
+def usable(key: np.ndarray) -> np.ndarray:
+    """Rows whose credit code identifies a firm."""
+    return key <= KeyState.CHECK_DIGIT
+
+
+def mergeable(key: np.ndarray) -> np.ndarray:
+    """Rows that may be merged with other rows of the same code: a missing code or one Excel
+    turned into a number identifies no firm, so such a row always stays a row of its own."""
+    return (key != KeyState.MISSING) & (key != KeyState.AS_NUMBER)
 
 
 @dataclass(frozen=True)
@@ -34,44 +81,103 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
+class Part:
+    """One sheet (or typed file) that supplied rows: where it is and the fields it holds."""
+
+    file: str
+    sheet: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class EnterpriseTable:
-    """Canonical input: `frame` (field columns), `origin` (file, sheet, spreadsheet row per row),
-    `issues` (problems found while reading, with each row's position), `sources` (files read),
-    `corrections` (the corrections applied on top, if any), `field_origin` (for merged tables:
-    the file, sheet and row each field's value was taken from, where not the row's origin)."""
+    """Canonical input, every member row-aligned with `frame`.
+
+    frame: field columns, plus `unreadable:<field>` (raw text of cells that could not be read)
+      and `conflicting_copies` where any row has them.
+    origin: file, sheet and spreadsheet row of each row (after a merge: its first source row).
+    key: the KeyState of each row's credit code.
+    notes: issue rows of what reading found (see the module docstring).
+    sources: the files read. parts: the sheets that supplied rows, and `supplied` (rows × parts,
+      booleans) which part supplied which row. field_origin: for merged tables, where each
+      field's value was taken from, where not the row's origin. corrections: every correction
+      applied on top, and what became of it.
+    """
 
     frame: pd.DataFrame
     origin: pd.DataFrame
-    issues: pd.DataFrame = field(default_factory=empty_issues)
+    key: np.ndarray
+    notes: pd.DataFrame = field(default_factory=empty_issues)
     sources: tuple[SourceFile, ...] = ()
-    corrections: pd.DataFrame | None = None  # every correction and what became of it
+    parts: tuple[Part, ...] = ()
+    supplied: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
     field_origin: dict[str, pd.DataFrame] = field(default_factory=dict)
-
-    def origin_of(self, name: str) -> pd.DataFrame:
-        """Where each row's value of a field came from: after a merge, land comes from the land
-        register's row, not from the first file the firm appeared in."""
-        for source in (name, *_DERIVED_FROM.get(name, ())):
-            if source in self.field_origin:
-                return self.field_origin[source]
-        return self.origin
+    corrections: pd.DataFrame | None = None
 
     def __len__(self) -> int:
         return len(self.frame)
 
+    @property
+    def issues(self) -> pd.DataFrame:
+        """Everything reading found: the notes, then each cell that could not be read (an
+        error here; at evaluation only where the rules read the field)."""
+        return concat_issues([self.notes, self.unreadable_issues()])
+
+    def unreadable(self) -> pd.DataFrame:
+        """The raw text of every cell that could not be read, one column per field (NA: read)."""
+        flagged = [c for c in self.frame.columns if str(c).startswith(UNREADABLE)]
+        return self.frame[flagged].rename(columns=lambda c: c.removeprefix(UNREADABLE))
+
+    def unreadable_issues(
+        self, used: set[str] | None = None, rows: np.ndarray | None = None
+    ) -> pd.DataFrame:
+        """Issue rows of the cells that could not be read (of the `rows` given, default all):
+        errors, or, for a field outside `used`, warnings saying the evaluation does not use it."""
+        cells = self.unreadable()
+        found = []
+        for name in sorted(cells.columns, key=INPUT_FIELDS.index):  # a loop over fields
+            raw = cells[name]
+            mask = raw.notna().to_numpy() & (True if rows is None else rows)
+            kind = FIELDS[name].kind
+            found.append(
+                issue_rows(
+                    CELL_ISSUES[kind], mask, origin=self.origin_of(UNREADABLE + name),
+                    credit_code=self.frame["credit_code"], field=name, values=raw,
+                    variant=None if used is None or name in used else UNUSED,
+                    label=label(name), kind=_KIND_WORDS.get(kind, ""),
+                )
+            )  # fmt: skip
+        return concat_issues(found)
+
+    def origin_of(self, name: str) -> pd.DataFrame:
+        """Where each row's value of a field came from: after a merge, land comes from the land
+        register's row, not from the first file the firm appeared in."""
+        base = name.removeprefix(UNREADABLE)
+        behind = FIELDS[base].needs + FIELDS[base].fallback if base in FIELDS else ()
+        for source in (name, *behind):
+            if source in self.field_origin:
+                return self.field_origin[source]
+        return self.origin
+
     def rows(self, mask: np.ndarray) -> EnterpriseTable:
-        """The rows where `mask` holds, with their origins. Every issue is kept: those of the
-        rows left out lose their position but keep their file, row and credit code."""
-        keep = np.flatnonzero(np.asarray(mask, dtype=bool))
-        moved = np.full(len(self) + 1, -1, dtype=np.int64)  # position -1 stays -1
-        moved[keep] = np.arange(len(keep))
-        issues = self.issues.copy()
-        issues["position"] = moved[issues["position"].to_numpy(dtype=np.int64)]
+        """The rows where `mask` holds. The notes are kept whole; the cells that could not be
+        read in the rows left out are kept as notes too, so nothing found is lost."""
+        keep = np.asarray(mask, dtype=bool)
+        left_out = self.unreadable_issues(rows=~keep) if (~keep).any() else empty_issues()
+        at = np.flatnonzero(keep)
 
         def take(frame: pd.DataFrame) -> pd.DataFrame:
-            return frame.iloc[keep].reset_index(drop=True)
+            return frame.iloc[at].reset_index(drop=True)
 
-        return replace(self, frame=take(self.frame), origin=take(self.origin), issues=issues,
-                       field_origin={k: take(v) for k, v in self.field_origin.items()})  # fmt: skip
+        return replace(
+            self,
+            frame=take(self.frame),
+            origin=take(self.origin),
+            key=self.key[at],
+            notes=concat_issues([self.notes, left_out]),
+            supplied=self.supplied[at],
+            field_origin={k: take(v) for k, v in self.field_origin.items()},
+        )
 
     def of_year(self, year: int) -> EnterpriseTable:
         """The rows of one data year (rows without a year count as that year, as at evaluation)."""
@@ -96,7 +202,8 @@ class EnterpriseTable:
 
         `first_row` is the spreadsheet row of the first data row (2: one header row), used to
         locate issues when no `origin` is given; `factors` turn numbers stated in another unit
-        into the field's canonical unit (元 → 万元: 1e-4).
+        into the field's canonical unit (元 → 万元: 1e-4). Flag columns of a table's own frame
+        (`unreadable:<field>`, `conflicting_copies`) are taken as they are.
         """
         if "credit_code" not in frame.columns:
             where = f"{file}: " if file else ""
@@ -111,56 +218,99 @@ class EnterpriseTable:
             )
         origin = origin.reset_index(drop=True)
         frame = frame.reset_index(drop=True)
-        found: list[pd.DataFrame] = []
-        unknown = [str(c) for c in frame.columns if c not in INPUT_FIELDS]
-        found.append(
-            issues_frame(
-                Issue("unknown-column", "未识别的列，已忽略", "warning", file, sheet, field=c)
-                for c in unknown
+        notes: list[pd.DataFrame] = []
+        flagged = {
+            str(c).removeprefix(UNREADABLE): frame[c]
+            for c in frame.columns
+            if str(c).startswith(UNREADABLE) and str(c).removeprefix(UNREADABLE) in FIELDS
+        }
+        known = {*INPUT_FIELDS, CONFLICT, *(UNREADABLE + f for f in flagged)}
+        notes.append(
+            issue_table(
+                issue("unknown-column", file=file, sheet=sheet, field=str(c), where=f"列“{c}”")
+                for c in frame.columns
+                if c not in known
             )
         )
         parsed = values.credit_codes(frame["credit_code"])
         code = parsed.values
+        key = key_states(code, parsed.bad)
         out: dict[str, object] = {"credit_code": code}
-        found.append(_report(parsed, "credit_code", frame["credit_code"], origin, code))
-        found.append(_check_keys(code, origin, as_number=parsed.bad))
+        notes.append(_key_notes(key, code, frame["credit_code"], origin))
+        unreadable: dict[str, pd.Series] = {}
         for name in INPUT_FIELDS:
             if name == "credit_code" or name not in frame.columns:
                 continue
-            parsed = parse_field(name, frame[name])
-            column = parsed.values
+            cells = parse_field(name, frame[name])
             factor = (factors or {}).get(name, 1.0)
-            out[name] = column * factor if factor != 1.0 else column
-            found.append(_report(parsed, name, frame[name], origin, code))
-        table = pd.DataFrame(out)
-        found.append(_check_duplicates(table, origin))
-        if "industry_code" in table:
-            digits = table["industry_code"].str.len().fillna(0).to_numpy()
-            short = values.numeric_cells(frame["industry_code"]) & np.isin(digits, (1, 3))
-            found.append(
-                row_issues(
-                    short,
-                    code="industry-code-as-number",
-                    message="行业代码被存成了数字，开头的0可能已丢失（如0610），请设为文本格式后核对",
-                    severity="warning", origin=origin, credit_code=code, field="industry_code",
-                    values=table["industry_code"],
-                )
-            )  # fmt: skip
-            division = codes.industry_division(table["industry_code"])
-            bad = np.isnan(division) & table["industry_code"].notna().to_numpy()
-            found.append(
-                row_issues(
-                    bad,
-                    code="unknown-industry-code",
-                    message="行业代码不是有效的GB/T 4754-2017代码",
-                    severity="warning",
-                    origin=origin,
-                    credit_code=code,
-                    field="industry_code",
-                    values=table["industry_code"],
-                )
+            out[name] = cells.values * factor if factor != 1.0 else cells.values
+            notes.append(_cell_notes(cells, name, frame[name], origin, code))
+            raw = flagged.pop(name, None)
+            if cells.bad.any() and FIELDS[name].kind in CELL_ISSUES:
+                text = frame[name].astype("string").where(cells.bad)
+                raw = text if raw is None else raw.astype("string").fillna(text)
+            if raw is not None and raw.notna().any():
+                unreadable[name] = raw.astype("string")
+        for name, raw in flagged.items():  # a flag of a field with no column of its own
+            if raw.notna().any() and FIELDS[name].kind in CELL_ISSUES:
+                unreadable[name] = raw.astype("string")
+        table = pd.DataFrame(out, copy=False)
+        conflicted, dup_notes = _duplicates(table, key, origin)
+        if CONFLICT in frame.columns:  # a merged row of copies that disagreed
+            copies = pd.to_numeric(frame[CONFLICT], errors="coerce")
+            marked = copies.notna().to_numpy() & mergeable(key)
+            merged_copies = issue_rows(
+                "duplicate-firm", marked, origin=origin, credit_code=code, field="credit_code"
             )
-        return cls(table, origin, concat_issues(found), sources)
+            dup_notes = concat_issues([dup_notes, merged_copies])
+            conflicted |= marked
+            table[CONFLICT] = copies.astype("Int64").where(marked)
+        key[conflicted] = KeyState.CONFLICT
+        notes.append(dup_notes)
+        if "industry_code" in table:
+            notes.append(_industry_notes(table["industry_code"], frame["industry_code"], origin,
+                                         code))  # fmt: skip
+        for name in sorted(unreadable, key=INPUT_FIELDS.index):
+            table[UNREADABLE + name] = unreadable[name]
+        fields = tuple(c for c in table.columns if c in FIELDS)
+        return cls(
+            frame=table,
+            origin=origin,
+            key=key,
+            notes=concat_issues(notes),
+            sources=sources,
+            parts=(Part(file, sheet, fields),),
+            supplied=np.ones((n, 1), dtype=bool),
+        )
+
+
+def key_states(code: pd.Series, as_number: np.ndarray) -> np.ndarray:
+    """The KeyState of each (normalised) credit code; `as_number` marks codes Excel stored as
+    numbers."""
+    well_formed, check_ok = codes.check_credit_codes(code)
+    key = np.full(len(code), KeyState.MALFORMED, dtype=np.int8)
+    key[well_formed] = KeyState.CHECK_DIGIT
+    key[well_formed & check_ok] = KeyState.OK
+    key[code.isna().to_numpy()] = KeyState.MISSING
+    key[as_number] = KeyState.AS_NUMBER
+    return key
+
+
+def _key_notes(
+    key: np.ndarray, code: pd.Series, raw: pd.Series, origin: pd.DataFrame
+) -> pd.DataFrame:
+    shown = code.fillna("")
+    common = {"origin": origin, "credit_code": shown, "field": "credit_code"}
+    return concat_issues(
+        [
+            issue_rows("credit-code-as-number", key == KeyState.AS_NUMBER, values=raw, **common),
+            issue_rows("missing-credit-code", key == KeyState.MISSING, values=shown, **common),
+            issue_rows("bad-credit-code", key == KeyState.MALFORMED, values=shown, **common),
+            issue_rows(
+                "credit-code-check-digit", key == KeyState.CHECK_DIGIT, values=shown, **common
+            ),
+        ]
+    )
 
 
 def describe(record: pd.DataFrame) -> list[dict[str, str]]:
@@ -183,79 +333,65 @@ def parse_field(name: str, cells: pd.Series) -> values.Parsed:
     return _PARSERS[FIELDS[name].kind](cells)
 
 
-# issue code → (severity, message template) for what a parser noted about cells
-_NOTES = {
-    "placeholder-value": ("info", "“{label}”填写为占位符，按缺失处理"),
-    "excel-error": ("warning", "“{label}”是Excel错误值，按缺失处理"),
-    "scaled-value": ("warning", "“{label}”含“万/亿/%”，已按倍数换算为数值，请核对单位"),
-    "full-width-value": ("info", "“{label}”为全角数字，已按半角读取"),
-    "credit-code-as-number": (
-        "error",
-        "统一社会信用代码被Excel存成了数字（如9.1E+17），后几位已丢失：请将该列设为文本格式后重新导出",
-    ),
-}
-_BAD = {
-    "number": ("non-numeric-value", "error", "“{label}”的值不是数字"),
-    "int": ("non-numeric-value", "error", "“{label}”应为整数"),
-    "bool": ("bad-bool-value", "error", "“{label}”应为 是/否"),
-    "date": ("bad-date-value", "warning", "“{label}”不是可识别的日期，按缺失处理"),
-}
-
-
-def _report(
+def _cell_notes(
     parsed: values.Parsed, name: str, raw: pd.Series, origin: pd.DataFrame, code: pd.Series
 ) -> pd.DataFrame:
-    """Issues for one parsed column: the cells that could not be read and the noted cases."""
+    """Notes on one parsed column: what a parser noted, and dates that could not be read (a
+    date read as missing rejects no firm, so it is no flag)."""
     found: list[pd.DataFrame] = []
     common = {"origin": origin, "credit_code": code, "field": name, "values": raw}
-    kind = FIELDS[name].kind
     for note, mask in parsed.notes.items():
-        severity, template = _NOTES[note]
-        found.append(row_issues(mask, code=note, message=template.format(label=label(name)),
-                                severity=severity, **common))  # fmt: skip
-    if kind in _BAD and name != "credit_code":
-        issue, severity, template = _BAD[kind]
-        found.append(row_issues(parsed.bad, code=issue, message=template.format(
-            label=label(name)), severity=severity, **common))  # fmt: skip
+        found.append(issue_rows(note, mask, label=label(name), **common))
+    if FIELDS[name].kind == "date":
+        found.append(issue_rows("bad-date-value", parsed.bad, label=label(name), **common))
     return concat_issues(found)
 
 
-def _check_keys(code: pd.Series, origin: pd.DataFrame, *, as_number: np.ndarray) -> pd.DataFrame:
-    shown = code.fillna("")
-    missing = code.isna().to_numpy()
-    well_formed, check_ok = codes.check_credit_codes(code)
-    common = {"origin": origin, "credit_code": shown, "field": "credit_code", "values": shown}
+def _industry_notes(
+    industry: pd.Series, raw: pd.Series, origin: pd.DataFrame, code: pd.Series
+) -> pd.DataFrame:
+    common = {"origin": origin, "credit_code": code, "field": "industry_code", "values": industry}
+    digits = industry.str.len().fillna(0).to_numpy()
+    short = values.numeric_cells(raw) & np.isin(digits, (1, 3))
+    division = codes.industry_division(industry)
+    bad = np.isnan(division) & industry.notna().to_numpy()
     return concat_issues(
         [
-            row_issues(missing, code="missing-credit-code", message="缺少统一社会信用代码",
-                       severity="error", **common),
-            row_issues(~missing & ~well_formed & ~as_number, code="bad-credit-code",
-                       message="统一社会信用代码长度或字符不正确（应为18位，不含I、O、S、V、Z）",
-                       severity="error", **common),
-            row_issues(well_formed & ~check_ok, code="credit-code-check-digit",
-                       message="统一社会信用代码校验位不符（GB 32100-2015），请核对",
-                       severity="warning", **common),
+            issue_rows("industry-code-as-number", short, **common),
+            issue_rows("unknown-industry-code", bad, **common),
         ]
-    )  # fmt: skip
+    )
 
 
-def _check_duplicates(table: pd.DataFrame, origin: pd.DataFrame) -> pd.DataFrame:
+def _duplicates(
+    table: pd.DataFrame, key: np.ndarray, origin: pd.DataFrame
+) -> tuple[np.ndarray, pd.DataFrame]:
     """Rows of one firm-year: identical copies are read once (a warning); copies that differ
-    are errors on every copy, since no one can tell which is right."""
+    are errors on every copy, since no one can tell which is right. Returns the differing
+    copies and the notes."""
     keys = ["credit_code", "year"] if "year" in table else ["credit_code"]
-    keyed = table["credit_code"].notna().to_numpy() & ~values.lost_codes(table["credit_code"])
-    dup = table.duplicated(keys, keep=False).to_numpy() & keyed
+    dup = table.duplicated(keys, keep=False).to_numpy() & mergeable(key)
+    none = np.zeros(len(table), dtype=bool)
     if not dup.any():
-        return empty_issues()
+        return none, empty_issues()
     differing = dup & ~table.duplicated(keep=False).to_numpy()
     group = table.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
     conflicted = np.isin(group, group[differing]) & dup
-    return concat_issues([
-        row_issues(conflicted, code="duplicate-firm",
-                   message="同一企业同一年度有多条不同记录，均未采用，请核实后只保留一条",
-                   severity="error", origin=origin, credit_code=table["credit_code"],
-                   field="credit_code"),
-        row_issues(dup & ~conflicted, code="duplicate-row",
-                   message="同一企业同一年度的相同记录重复出现，按一条读取", severity="warning",
-                   origin=origin, credit_code=table["credit_code"], field="credit_code"),
-    ])  # fmt: skip
+    common = {"origin": origin, "credit_code": table["credit_code"], "field": "credit_code"}
+    return conflicted, concat_issues(
+        [
+            issue_rows("duplicate-firm", conflicted, **common),
+            issue_rows("duplicate-row", dup & ~conflicted, **common),
+        ]
+    )
+
+
+def settled_issue(table: EnterpriseTable, name: str, rows: np.ndarray) -> pd.DataFrame:
+    """Notes for cells that could not be read and that an approved correction replaced."""
+    raw = table.frame[UNREADABLE + name]
+    kind = FIELDS[name].kind
+    return issue_rows(
+        CELL_ISSUES[kind], rows & raw.notna().to_numpy(), origin=table.origin_of(UNREADABLE + name),
+        credit_code=table.frame["credit_code"], field=name, values=raw, variant=SETTLED,
+        label=label(name), kind=_KIND_WORDS.get(kind, ""),
+    )  # fmt: skip

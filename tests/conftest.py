@@ -209,3 +209,10 @@ def rules() -> Rules:
 def firms() -> pd.DataFrame:
     """Eight valid above-scale firms."""
     return firms_frame()
+
+
+def read_for(paths: Any, rules: Rules, **kw: Any) -> mujun.EnterpriseTable:
+    """read_sources as the command line calls it for these rules: files without a year column
+    are of the rules' year, and the rules' `[input] priority` orders the sources."""
+    kw.setdefault("year", rules.year)
+    return mujun.read_sources(paths, priority=rules.input.priority, **kw)

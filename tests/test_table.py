@@ -8,7 +8,8 @@ import pytest
 from conftest import credit_code
 
 from mujun import DataError, EnterpriseTable
-from mujun.errors import ISSUE_COLUMNS
+from mujun.issues import ISSUE_COLUMNS
+from mujun.table import KeyState
 
 GOOD = credit_code(1)
 BAD_CHECK = "91350203M0001QAY9B"
@@ -194,11 +195,38 @@ def test_unknown_industry_code_is_a_warning() -> None:
     assert set(bad["severity"]) == {"warning"}
 
 
-def test_issue_positions_point_at_frame_rows() -> None:
-    frame = pd.DataFrame({"credit_code": [GOOD, "bad", credit_code(3)]}, index=[10, 20, 30])
+def test_key_states_are_row_aligned_with_the_frame() -> None:
+    frame = pd.DataFrame(
+        {"credit_code": [GOOD, "bad", BAD_CHECK, None, 9.13403e17]}, index=[10, 20, 30, 40, 50]
+    )
     table = EnterpriseTable.from_frame(frame)
-    assert issues_of(table, "bad-credit-code")["position"].tolist() == [1]
-    assert table.frame.index.tolist() == [0, 1, 2]
+    assert table.key.tolist() == [
+        KeyState.OK,
+        KeyState.MALFORMED,
+        KeyState.CHECK_DIGIT,
+        KeyState.MISSING,
+        KeyState.AS_NUMBER,
+    ]
+    assert table.frame.index.tolist() == [0, 1, 2, 3, 4]
+    assert "position" not in table.issues.columns
+
+
+def test_an_unreadable_cell_is_kept_in_the_frame_and_follows_its_row() -> None:
+    frame = pd.DataFrame({"credit_code": [GOOD, credit_code(2)], "tax_paid": ["1.5", "待核实"]})
+    table = EnterpriseTable.from_frame(frame)
+    assert table.frame["unreadable:tax_paid"].tolist()[1] == "待核实"
+    assert pd.isna(table.frame["unreadable:tax_paid"].iloc[0])
+    second = table.rows(np.array([False, True]))
+    assert second.frame["unreadable:tax_paid"].tolist() == ["待核实"]
+    first = table.rows(np.array([True, False]))
+    assert "unreadable:tax_paid" not in first.unreadable().dropna(how="all").columns or (
+        first.unreadable().isna().all().all()
+    )
+    # the cell of the row left out is not lost: it is a note of the smaller table
+    assert first.notes["value"].tolist() == ["待核实"]
+    again = EnterpriseTable.from_frame(table.frame)  # a table's own frame keeps its flags
+    assert again.frame["unreadable:tax_paid"].tolist()[1] == "待核实"
+    assert issues_of(again, "non-numeric-value")["row"].tolist() == [3]
 
 
 def test_origin_given() -> None:

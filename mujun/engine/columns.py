@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import codes, units
-from ..fields import EMISSION_PARTS, FIELDS, LAND_PARTS
+from ..fields import FIELDS
 from ..rules import Rules
 
 
@@ -36,6 +36,13 @@ class FieldColumns(Mapping[str, np.ndarray]):
                 raise KeyError(code)
             self._cache[code] = self._build(code)
         return self._cache[code]
+
+    def take(self, positions: np.ndarray, frame: pd.DataFrame) -> FieldColumns:
+        """The columns of the rows at `positions` (whose frame is `frame`): what was computed
+        already is sliced, not computed again."""
+        out = FieldColumns(frame, self._rules)
+        out._cache = {code: column[positions] for code, column in self._cache.items()}
+        return out
 
     def __iter__(self) -> Iterator[str]:
         return iter(FIELDS)
@@ -64,7 +71,7 @@ class FieldColumns(Mapping[str, np.ndarray]):
 
     def _build(self, code: str) -> np.ndarray:
         if code == "land_mu":
-            owned, leased, let = (self._raw(c) for c in LAND_PARTS)
+            owned, leased, let = (self._raw(c) for c in FIELDS[code].needs)
             return units.sum_known([owned, leased, -let])
         if code == "industry_division":
             if "industry_code" not in self._frame:
@@ -77,32 +84,16 @@ class FieldColumns(Mapping[str, np.ndarray]):
             return days / 365.25
         if code == "energy_tce":
             given = self._raw(code)
-            carriers = {c: self._raw(c) for c in units.ENERGY_CARRIERS if c in self._frame}
+            carriers = {c: self._raw(c) for c in FIELDS[code].fallback if c in self._frame}
             if not carriers:
                 return given
             coefficients = self._rules.energy.model_dump()
             return np.where(np.isnan(given), units.energy_tce(carriers, coefficients), given)
         if code == "emissions_t":
             given = self._raw(code)
-            parts = [self._raw(c) for c in EMISSION_PARTS if c in self._frame]
+            parts = [self._raw(c) for c in FIELDS[code].fallback if c in self._frame]
             return np.where(np.isnan(given), units.sum_known(parts), given) if parts else given
         return self._raw(code)
-
-
-def source_fields(names: set[str]) -> set[str]:
-    """The input fields behind a set of field names: derived fields bring the fields they are
-    computed from (land_mu its land parts, energy_tce its carriers, …)."""
-    behind = {
-        "land_mu": LAND_PARTS,
-        "industry_division": ("industry_code",),
-        "years_operating": ("established",),
-        "energy_tce": tuple(units.ENERGY_CARRIERS),
-        "emissions_t": EMISSION_PARTS,
-    }
-    out = set(names)
-    for name in names:
-        out.update(behind.get(name, ()))
-    return out
 
 
 def indicator_values(raw: np.ndarray) -> np.ndarray:

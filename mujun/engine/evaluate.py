@@ -1,13 +1,16 @@
 """evaluate(table, rules): the one place where the stages are chained.
 
 Order of decisions for every row (each row ends in exactly one status):
-1. rejected — errors found while reading (bad or duplicate credit code, unreadable values) or a
-   data year other than the rules' year;
+1. rejected — a credit code that identifies no firm, copies of one firm-year that disagree, a
+   cell the rules read that could not be read, a data year other than the rules' year;
 2. exempt / deferred — the first matching `[[exclude]]` rule;
 3. class — the first class whose `when` holds; no class → exempt (not in scope);
 4. rejected — the class's own data checks (land missing or ≤ 0, negative values it uses);
 5. deferred — a missing value of an indicator whose policy is `exclude`;
 6. evaluated — scored, ranked and tiered within the class.
+
+Statuses are decided from the table's row-aligned flags and the checks' masks; the issue rows are
+written once, as they are found, and never read back.
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ import numpy as np
 import pandas as pd
 
 from .._version import mujun_version
-from ..errors import Issue, RulesError, concat_issues, issues_frame, row_issues
+from ..errors import RulesError
+from ..issues import concat_issues, issue, issue_rows, issue_table
 from ..rules import EvalClass, Indicator, Rules
-from ..rules.expr import ExpressionError, parse
-from ..table import EnterpriseTable, describe
+from ..rules.expr import Expression, ExpressionError, divide
+from ..table import EnterpriseTable, describe, usable
 from . import checks, scoring, tiers
-from .columns import FieldColumns, indicator_values, source_fields
-from .evaluation import RESULT_COLUMNS, STATUSES, SUMMARY_FIGURES, Evaluation
+from .columns import FieldColumns, indicator_values
+from .evaluation import RESULT_COLUMNS, STATUSES, Evaluation
 
 PENDING = -1
 EVALUATED, EXEMPT, DEFERRED, REJECTED = (
@@ -46,19 +50,20 @@ class _Labels:
         self.codes = np.zeros(n, dtype=np.int32)
         self.categories: list[str] = [""]
 
-    def set(self, mask: np.ndarray, text: str) -> None:
+    def _code(self, text: str) -> int:
         if text not in self.categories:
             self.categories.append(text)
-        self.codes[mask] = self.categories.index(text)
+        return self.categories.index(text)
 
-    def set_at(self, positions: np.ndarray, texts: np.ndarray) -> None:
-        idx, uniques = pd.factorize(pd.Series(texts, dtype=object))
-        lookup = []
-        for text in uniques:
-            if text not in self.categories:
-                self.categories.append(text)
-            lookup.append(self.categories.index(text))
-        self.codes[positions] = np.asarray(lookup, dtype=np.int32)[idx]
+    def set(self, mask: np.ndarray, text: str) -> None:
+        self.codes[mask] = self._code(text)
+
+    def set_each(self, mask: np.ndarray, texts: np.ndarray) -> None:
+        """Each masked row its own text (few distinct ones)."""
+        at = np.flatnonzero(mask)
+        idx, uniques = pd.factorize(pd.Series(texts[at], dtype=object))
+        lookup = np.asarray([self._code(str(t)) for t in uniques], dtype=np.int32)
+        self.codes[at] = lookup[idx]
 
     def mask(self, text: str) -> np.ndarray:
         if text not in self.categories:
@@ -86,20 +91,20 @@ class _Run:
         self._conditions: dict[str, np.ndarray] = {}
         self.values: dict[str, np.ndarray] = {}
         self.scores: dict[str, np.ndarray] = {}
-        self.issues: list[pd.DataFrame] = [table.issues]
+        self.issues: list[pd.DataFrame] = [table.notes]
         self.benchmarks: list[pd.DataFrame] = []
 
-    def expr(self, text: str) -> np.ndarray:
+    def expr(self, e: Expression) -> np.ndarray:
         """An expression's value on every row, computed once per run (classes share formulas)."""
-        if text not in self._values_of:
-            self._values_of[text] = parse(text)(self.columns, self.n)
-        return self._values_of[text]
+        if e.text not in self._values_of:
+            self._values_of[e.text] = e(self.columns, self.n)
+        return self._values_of[e.text]
 
-    def condition(self, text: str) -> np.ndarray:
+    def condition(self, e: Expression) -> np.ndarray:
         """A condition on every row as booleans (missing counts as false), computed once."""
-        if text not in self._conditions:
-            self._conditions[text] = parse(text).condition(self.columns, self.n)
-        return self._conditions[text]
+        if e.text not in self._conditions:
+            self._conditions[e.text] = e.condition(self.columns, self.n)
+        return self._conditions[e.text]
 
     def decide(self, mask: np.ndarray, status: int, reason: str) -> None:
         self.status[mask] = status
@@ -107,23 +112,23 @@ class _Run:
 
     def row_issue(
         self,
-        mask: np.ndarray,
         code: str,
-        message: str,
-        severity: str,
+        mask: np.ndarray,
         field: str = "",
         values: np.ndarray | None = None,
+        variant: str | None = None,
+        **fill: Any,
     ) -> None:
         self.issues.append(
-            row_issues(
+            issue_rows(
+                code,
                 mask,
-                code=code,
-                message=message,
-                severity=severity,
                 origin=self.table.origin_of(field),
                 credit_code=self.codes,
                 field=field,
                 values=values,
+                variant=variant,
+                **fill,
             )
         )
 
@@ -134,7 +139,7 @@ def evaluate(table: EnterpriseTable | pd.DataFrame, rules: Rules) -> Evaluation:
         table = EnterpriseTable.from_frame(table)
     run = _Run(table, rules)
     try:
-        _reject_unreadable(run)
+        _check_table(run)
         for exclusion in rules.exclude:
             hit = run.condition(exclusion.when) & (run.status == PENDING)
             status = EXEMPT if exclusion.status == "exempt" else DEFERRED
@@ -152,30 +157,38 @@ def evaluate(table: EnterpriseTable | pd.DataFrame, rules: Rules) -> Evaluation:
     return _assemble(run)
 
 
-def _reject_unreadable(run: _Run) -> None:
-    """Reject rows whose key or a field the rules use could not be read; an unreadable value in
-    a field these rules never use is only a warning."""
-    issues = run.table.issues.copy()
-    used = source_fields(run.rules.fields_used()) | {"credit_code", "year"}
-    unused = (issues["severity"] == "error") & ~issues["field"].isin(used) & (issues["field"] != "")
-    issues.loc[unused, "severity"] = "warning"
-    issues.loc[unused, "message"] = issues.loc[unused, "message"] + "（本次评价未使用该字段）"
-    run.issues[0] = issues
-    errors = issues[(issues["severity"] == "error") & (issues["position"] >= 0)]
-    errors = errors.drop_duplicates("position")
-    positions = errors["position"].to_numpy()
-    run.status[positions] = REJECTED
-    run.reason.set_at(positions, errors["message"].to_numpy(dtype=object))
+def _check_table(run: _Run) -> None:
+    """What the table's flags mean under these rules, what the rules need that the files lack,
+    and the data year of every row."""
+    table, rules = run.table, run.rules
+    used = checks.used_fields(rules)
+    rejected, reasons = checks.unreadable_rows(table, used)
+    run.status[rejected] = REJECTED
+    run.reason.set_each(rejected, reasons)
+    run.issues.append(table.unreadable_issues(used))
+    run.issues.append(checks.missing_columns(table, rules))
+    run.issues.append(checks.missing_from_sources(table, rules))
     year = run.columns["year"]
-    if "year" in run.table.frame:
+    if "year" in table.frame:
         blank = (run.status == PENDING) & np.isnan(year)
-        message = f"年度为空，按评价年度（{run.rules.year}年）处理"
-        run.row_issue(blank, "missing-year", message, "warning", "year")
-    wrong = (run.status == PENDING) & ~np.isnan(year) & (year != run.rules.year)
+        run.row_issue("missing-year", blank, "year", year=rules.year)
+    wrong = (run.status == PENDING) & ~np.isnan(year) & (year != rules.year)
     if wrong.any():
-        message = f"数据年度与评价年度（{run.rules.year}年）不符，未评价"
-        run.decide(wrong, REJECTED, message)
-        run.row_issue(wrong, "wrong-year", message, "error", "year", year)
+        run.row_issue("wrong-year", wrong, "year", year, year=rules.year)
+        run.decide(wrong, REJECTED, issue("wrong-year", year=rules.year).message)
+    if "year" in table.frame and np.isnan(year).any():
+        # a firm given once without a year and once with the rules' year is one firm-year read
+        # as two rows (files read without `year`): neither row may be graded alone
+        pending = (run.status == PENDING) & usable(table.key)
+        code = run.codes.astype("string")
+        blank = np.isnan(year)
+        both = set(code[pending & blank]) & set(code[pending & ~blank])
+        split = pending & code.isin(both).to_numpy(dtype=bool)
+        if split.any():
+            run.row_issue("duplicate-firm", split, "credit_code", variant="year",
+                          year=rules.year)  # fmt: skip
+            message = issue("duplicate-firm", variant="year", year=rules.year).message
+            run.decide(split, REJECTED, message)
 
 
 def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
@@ -183,14 +196,16 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
     for finding in checks.check_class(klass, run.columns, members):
         bad = finding.mask & (run.status == PENDING)
         run.decide(bad, REJECTED, finding.message)
-        run.row_issue(
-            bad, finding.code, finding.message, "error", finding.field, run.columns[finding.field]
-        )
-    values = {ind.code: _values(run, ind, in_class) for ind in klass.indicators}
+        run.row_issue(finding.code, bad, finding.field, run.columns[finding.field], **finding.fill)
+    values: dict[str, np.ndarray] = {}
+    ratios: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for ind in klass.indicators:
+        values[ind.code] = _values(run, ind, in_class, ratios)
     pending = in_class & (run.status == PENDING)
-    for finding in checks.check_values(klass, values, run.columns, pending):
-        run.row_issue(finding.mask, finding.code, finding.message, "warning", finding.field,
-                      values[finding.field])  # fmt: skip
+    denominators = {code: den for code, (_, den) in ratios.items()}
+    for finding in checks.check_values(klass, values, denominators, pending):
+        run.row_issue(finding.code, finding.mask, finding.field, values[finding.field],
+                      **finding.fill)  # fmt: skip
     for ind in klass.indicators:
         groups = run.columns[ind.score.by] if ind.score.by else None
         absent = (
@@ -198,16 +213,15 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
         )
         if not absent.any():
             continue
-        message = f"“{ind.label}”无法计算（缺少或无效数据），{MISSING_POLICY[ind.missing]}"
-        run.row_issue(absent, "missing-indicator", message, "warning", ind.code)
+        policy = MISSING_POLICY[ind.missing]
+        run.row_issue("missing-indicator", absent, ind.code, indicator=ind.label, policy=policy)
         if ind.missing == "exclude":
             run.decide(absent, DEFERRED, f"缺少“{ind.label}”所需数据，暂缓评价")
     members = in_class & (run.status == PENDING)
     idx = np.flatnonzero(members)
     total = np.zeros(len(idx))
     for ind in klass.indicators:
-        item = _score(run, klass, ind, values[ind.code], idx)
-        total += item
+        total += _score(run, klass, ind, values[ind.code], idx, ratios.get(ind.code))
     adjust = np.zeros(len(idx))
     for adj in klass.adjust:
         adjust += np.where(run.condition(adj.when)[idx], adj.points, 0.0)
@@ -218,35 +232,50 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
     run.decide(members, EVALUATED, f"按“{klass.label}”评价")
 
 
-def _values(run: _Run, ind: Indicator, in_class: np.ndarray) -> np.ndarray:
-    values = indicator_values(run.expr(ind.formula))
+def _values(
+    run: _Run,
+    ind: Indicator,
+    in_class: np.ndarray,
+    ratios: dict[str, tuple[np.ndarray, np.ndarray]],
+) -> np.ndarray:
+    """The indicator's value on every row; for a ratio its numerator and denominator too, each
+    computed once (the pooled benchmark and the zero-denominator check use them)."""
+    ratio = ind.formula.as_ratio()
+    if ratio is None:
+        raw = run.expr(ind.formula)
+    else:
+        num, den = (np.asarray(run.expr(part), dtype=float) for part in ratio)
+        ratios[ind.code] = (num, den)
+        raw = divide(num, den)
+    values = indicator_values(raw)
     column = run.values.setdefault(ind.code, np.full(run.n, np.nan))
     np.copyto(column, values, where=in_class)
     return values
 
 
 def _score(
-    run: _Run, klass: EvalClass, ind: Indicator, values: np.ndarray, idx: np.ndarray
+    run: _Run,
+    klass: EvalClass,
+    ind: Indicator,
+    values: np.ndarray,
+    idx: np.ndarray,
+    ratio: tuple[np.ndarray, np.ndarray] | None,
 ) -> np.ndarray:
     spec = ind.score
     groups = run.columns[spec.by][idx] if spec.by else None
     numerator = denominator = None
     if spec.benchmark == "pooled":
-        ratio = parse(ind.formula).as_ratio()
         assert ratio is not None  # checked when the rules were loaded
-        numerator = np.asarray(run.expr(ratio[0].text), dtype=float)[idx]
-        denominator = np.asarray(run.expr(ratio[1].text), dtype=float)[idx]
+        numerator, denominator = ratio[0][idx], ratio[1][idx]
     item = scoring.score_indicator(
         ind, values[idx], groups=groups, numerator=numerator, denominator=denominator
     )
     run.scores.setdefault(ind.code, np.full(run.n, np.nan))[idx] = item.points
     table = item.benchmarks.assign(**{"class": klass.code, "indicator": ind.code})
     run.benchmarks.append(table)
-    if item.problems:
+    if item.unusable:
         run.issues.append(
-            issues_frame(
-                Issue("benchmark-unusable", p, "warning", field=ind.code) for p in item.problems
-            )
+            issue_table([issue("benchmark-unusable", field=ind.code, indicator=ind.label)])
         )
     return item.points
 
@@ -286,17 +315,17 @@ def _assemble(run: _Run) -> Evaluation:
     results["status"] = pd.Categorical.from_codes(run.status, categories=list(STATUSES))
     results["status_reason"] = run.reason.column()
     results["total_score"] = np.where(evaluated, run.total, np.nan)
-    results["rank"] = pd.array(np.where(evaluated, run.rank, 0), dtype="Int64")
-    results["rank"][~evaluated] = pd.NA
+    rank = pd.array(np.where(evaluated, run.rank, 0), dtype="Int64")
+    rank[~evaluated] = pd.NA
+    results["rank"] = rank
     results["tier"] = run.tier.column()
     results["tier_reason"] = run.tier_reason.column()
     for code in run.rules.indicator_codes():
         results[f"value_{code}"] = run.values.get(code, np.full(run.n, np.nan))
         results[f"score_{code}"] = np.where(evaluated, run.scores.get(code, np.nan), np.nan)
     results["adjust_points"] = np.where(evaluated, run.adjust, np.nan)
-    out = pd.DataFrame(results)
+    out = pd.DataFrame(results, copy=False)
     assert list(out.columns[: len(RESULT_COLUMNS)]) == RESULT_COLUMNS
-    inputs = pd.DataFrame({f: run.columns[f] for f in (*SUMMARY_FIGURES, "industry_division")})
     issues = concat_issues(run.issues)
     benchmarks = (
         pd.concat(run.benchmarks, ignore_index=True)
@@ -305,11 +334,13 @@ def _assemble(run: _Run) -> Evaluation:
     )
     front = ["class", "indicator"]
     benchmarks = benchmarks[front + [c for c in benchmarks.columns if c not in front]]
-    return Evaluation(out, issues, _provenance(run, out), run.rules, benchmarks, inputs)
+    return Evaluation(
+        out, issues, _provenance(run, out), run.rules, benchmarks, run.table, run.columns
+    )
 
 
 def _provenance(run: _Run, results: pd.DataFrame) -> dict[str, Any]:
-    counts = results["status"].value_counts()
+    counts = np.bincount(run.status, minlength=len(STATUSES))
     return {
         "mujun_version": mujun_version(),
         "rules": {
@@ -329,6 +360,6 @@ def _provenance(run: _Run, results: pd.DataFrame) -> dict[str, Any]:
             }
             for s in run.table.sources
         ],
-        "rows": {"input": run.n, **{s: int(counts.get(s, 0)) for s in STATUSES}},
+        "rows": {"input": run.n, **{s: int(counts[i]) for i, s in enumerate(STATUSES)}},
         "corrections": ([] if run.table.corrections is None else describe(run.table.corrections)),
     }

@@ -1,4 +1,8 @@
-"""The Evaluation: the frozen result of one run (DESIGN §5) and its summaries."""
+"""The Evaluation: the frozen, self-contained result of one run (DESIGN §5) and its summaries.
+
+It keeps the table it was computed from and the rules, so every figure behind a result can be
+looked up (`column`) and a part of it taken whole (`subset`: one park's workbook).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,10 @@ import numpy as np
 import pandas as pd
 
 from ..codes import division_label
+from ..fields import FIELDS
 from ..rules import Rules
+from ..table import EnterpriseTable
+from .columns import FieldColumns
 
 RESULT_COLUMNS = [
     "credit_code",
@@ -33,18 +40,21 @@ MISSING_GROUP = "（未填）"
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Results (one row per input row), issues, provenance and the benchmarks actually used.
-
-    `inputs` holds, row-aligned with `results`, the figures that summaries add up (land, tax,
-    revenue, value added, industry division); it is internal and never published as is.
-    """
+    """Results (one row per row of `table`, in its order), issues, provenance, the benchmarks
+    actually used, the rules and the table evaluated. `column(code)` gives any field as the
+    evaluation read it (derived fields included), row-aligned with `results`."""
 
     results: pd.DataFrame
     issues: pd.DataFrame
     provenance: dict[str, Any]
     rules: Rules
     benchmarks: pd.DataFrame
-    inputs: pd.DataFrame = field(repr=False)
+    table: EnterpriseTable = field(repr=False)
+    columns: FieldColumns = field(repr=False)
+
+    def column(self, code: str) -> np.ndarray:
+        """A field's values as evaluated, one per result row (numbers as floats with NaN)."""
+        return self.columns[code]
 
     def __repr__(self) -> str:
         counts = self.results["status"].value_counts().to_dict()
@@ -107,25 +117,17 @@ class Evaluation:
         return sorted(self._keys(by).unique())
 
     def subset(self, mask: Any) -> Evaluation:
-        """The rows where `mask` holds, with only those firms' issues and corrections (e.g. one
-        park's workbook: no other firm may appear anywhere in it). Benchmarks, rules and the
-        input files stay the county's: they are the method, not another firm's data."""
-        keep = np.asarray(mask, dtype=bool)
+        """The rows where `mask` holds (booleans, one per result row; NA counts as False), with
+        only those firms' issues and corrections: e.g. one park's workbook, in which no other
+        firm may appear anywhere. Benchmarks, rules and the input files stay the county's: they
+        are the method, not another firm's data."""
+        keep = pd.array(mask, dtype="boolean").fillna(False).to_numpy(dtype=bool)
         if keep.shape != (len(self.results),):
             raise ValueError("the mask must have one entry per result row")
         positions = np.flatnonzero(keep)
         codes = set(self.results["credit_code"].iloc[positions].dropna().astype(str))
-        issues = self.issues
-        code = issues["credit_code"].astype("string").fillna("")
-        mine = issues["position"].isin(positions) | (
-            (issues["position"] < 0) & (code != "") & code.isin(codes)
-        )
-        issues = issues[mine.to_numpy()].copy()
-        # positions now point into the subset's rows
-        remap = np.full(len(self.results), -1, dtype="int64")
-        remap[positions] = np.arange(len(positions))
-        at = issues["position"].to_numpy()
-        issues["position"] = np.where(at >= 0, remap[np.clip(at, 0, None)], -1)
+        notes = self.table.notes
+        table = replace(self.table.rows(keep), notes=notes[self._belongs(notes, positions, codes)])
         provenance = dict(self.provenance)
         provenance["corrections"] = [
             c for c in self.provenance.get("corrections", []) if c.get("credit_code") in codes
@@ -138,16 +140,31 @@ class Evaluation:
         return replace(
             self,
             results=self.results.iloc[positions].reset_index(drop=True),
-            inputs=self.inputs.iloc[positions].reset_index(drop=True),
-            issues=issues.reset_index(drop=True),
+            issues=self.issues[self._belongs(self.issues, positions, codes)],
             provenance=provenance,
+            table=table,
+            columns=self.columns.take(positions, table.frame),
         )
+
+    def _belongs(self, issues: pd.DataFrame, positions: np.ndarray, codes: set[str]) -> np.ndarray:
+        """Issues about the firms of `codes`, or, without a credit code, about one of the rows at
+        `positions` (a row whose code is missing is known by its file, sheet and row)."""
+        code = issues["credit_code"].astype("string").fillna("")
+        mine = ((code != "") & code.isin(codes)).to_numpy(dtype=bool)
+        uncoded = (code == "").to_numpy(dtype=bool)
+        if uncoded.any():
+            rows = self.table.origin.iloc[positions].assign(_here=True)
+            located = issues.loc[uncoded, ["file", "sheet", "row"]].astype({"row": "Int64"})
+            rows = rows.astype({"row": "Int64"}).drop_duplicates(["file", "sheet", "row"])
+            hit = located.merge(rows, on=["file", "sheet", "row"], how="left")["_here"]
+            mine[np.flatnonzero(uncoded)] = hit.fillna(False).to_numpy(dtype=bool)
+        return mine
 
     def _keys(self, by: str) -> pd.Series:
         if by in self.results.columns:
             keys = self.results[by]
-        elif by in self.inputs.columns:
-            keys = self.inputs[by]
+        elif by in FIELDS:
+            keys = pd.Series(self.column(by), index=self.results.index)
         else:
             raise KeyError(f"cannot summarise by {by!r}")
         if by == "industry_division":  # '29 橡胶和塑料制品业'
@@ -171,11 +188,11 @@ class Evaluation:
             frame[f"tier_{tier}"] = ((self.results["tier"] == tier).to_numpy() & evaluated).astype(
                 int
             )
-        land = self.inputs["land_mu"].to_numpy(dtype=float)
+        land = np.asarray(self.column("land_mu"), dtype=float)
         has_land = evaluated & (land > 0)  # firms scored per m² of rented floor hold no land
         frame["land_mu"] = np.where(has_land, land, 0.0)
         for fig in SUMMARY_FIGURES[1:]:
-            values = self.inputs[fig].to_numpy(dtype=float)
+            values = np.asarray(self.column(fig), dtype=float)
             known = has_land & np.isfinite(values)
             frame[fig] = np.where(known, values, 0.0)
             frame[f"_land_{fig}"] = np.where(known, land, 0.0)

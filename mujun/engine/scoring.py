@@ -17,7 +17,7 @@ equal length). The stated rules for awkward values:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -42,7 +42,7 @@ class ItemScores:
     points: np.ndarray  # item score per member (NaN only for unscorable members under "exclude")
     missing: np.ndarray  # the value was missing (after the negative-value policy)
     benchmarks: pd.DataFrame  # group, benchmark (or minimum/maximum), members used
-    problems: list[str] = field(default_factory=list)
+    unusable: bool = False  # the benchmark could not be computed for some member: it scored 0
 
 
 def treat_negative(values: np.ndarray, policy: str) -> np.ndarray:
@@ -72,21 +72,18 @@ def score_indicator(
     missing = np.isnan(x)
     codes, labels = _group_codes(groups, len(x))
     spec = indicator.score
-    problems: list[str] = []
+    unusable = False
     if spec.method == "ratio":
         bench, table = _ratio_benchmark(spec, x, missing, codes, labels, numerator, denominator)
         usable = np.isfinite(bench) & (bench > 0)
-        if not usable[~missing].all():
-            problems.append(
-                f"指标“{indicator.label}”的基准值无法计算（无有效数据或合计不为正），该项得分按0计"
-            )
+        unusable = not usable[~missing].all()
         raw = _ratio_points(x, bench, indicator.direction, indicator.weight, spec)
         raw = np.where(usable, raw, 0.0)
     elif spec.method == "minmax":
         raw, table = _minmax_points(x, missing, codes, labels, indicator, spec)
     else:
         raw, table = _rank_points(x, missing, codes, labels, indicator)
-    return ItemScores(_fill_missing(raw, missing, indicator), missing, table, problems)
+    return ItemScores(_fill_missing(raw, missing, indicator), missing, table, unusable)
 
 
 def unscorable(indicator: Indicator, values: np.ndarray, groups: np.ndarray | None) -> np.ndarray:

@@ -19,8 +19,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 
-from ..errors import ISSUE_COLUMNS, ExportError
+from ..errors import ExportError
 from ..fields import label
+from ..issues import ISSUE_COLUMNS
 from .xlsx import (
     Body,
     NumberColumn,

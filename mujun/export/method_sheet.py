@@ -177,7 +177,7 @@ def _indicator_row(ind: Indicator, bench: pd.DataFrame) -> list[Any]:
     unit = "%" if ind.percent else ind.unit
     return [
         ind.label,
-        f"{ind.formula}\n{_formula(ind.formula)}",
+        f"{ind.formula.text}\n{_formula(ind.formula)}",
         unit,
         ind.weight,
         _score(ind.score, ind.direction),
@@ -225,9 +225,9 @@ def _tiers(tiers: Tiers) -> str:
     return f"按分数线：{bounds}；其余为{styles.tier_text(str(tiers.below), tiers.names)}"
 
 
-def _formula(text: str) -> str:
+def _formula(expression: object) -> str:
     """An expression with field codes replaced by their Chinese labels."""
-    return _NAME.sub(lambda m: label(m[0]) if m[0] in FIELDS else m[0], text)
+    return _NAME.sub(lambda m: label(m[0]) if m[0] in FIELDS else m[0], str(expression))
 
 
 def _field(code: str) -> str:

@@ -1,7 +1,7 @@
 """The firm-level sheets of a result workbook: one per class, and 免评与暂缓 for the rest.
 
 They show what `Evaluation.results` holds (values, scores, ranks, tiers) with the land and
-industry the run read (`Evaluation.inputs`); nothing is computed here but the order of rows.
+industry the run read (`Evaluation.column`); nothing is computed here but the order of rows.
 """
 
 from __future__ import annotations
@@ -37,14 +37,14 @@ def add_class_sheet(
 ) -> Body:
     """The class's evaluated firms, best first: identity, land, each indicator's value and
     score under a two-level header, adjustments, total, rank, tier and remarks."""
-    res, inputs = ev.results, ev.inputs
+    res = ev.results
     mask = ((res["class"] == klass.code) & (res["status"] == "evaluated")).to_numpy()
     rows = res[mask]
     order = np.lexsort(
         (sort_key(rows["credit_code"]), rows["rank"].to_numpy(dtype=float, na_value=np.nan))
     )
     rows = rows.iloc[order]
-    land = inputs["land_mu"].to_numpy(dtype=float)[mask][order]
+    land = np.asarray(ev.column("land_mu"), dtype=float)[mask][order]
 
     ws = wb.create_sheet(name)
     text = {

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 from pyarrow import csv as pacsv
 
-from ..errors import ISSUE_COLUMNS
+from ..issues import ISSUE_COLUMNS
 
 FORMULA_START = r"^[=+\-@\t\r]"
 """What Excel may read as the start of a formula (OWASP, CSV injection)."""

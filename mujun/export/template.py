@@ -36,9 +36,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from ..engine.columns import source_fields
 from ..errors import ExportError
-from ..fields import DEPARTMENTS, FIELDS, INPUT_FIELDS, Field
+from ..fields import DEPARTMENTS, FIELDS, INPUT_FIELDS, Field, inputs_behind
 from ..rules import Rules
 
 KEYS: tuple[str, ...] = ("credit_code", "name")
@@ -70,7 +69,7 @@ def needed_fields(rules: Rules) -> tuple[str, ...]:
     """The input fields a template for these rules asks for, keys first, in `FIELDS` order."""
     used = {n for n in rules.fields_used() if n in FIELDS}
     derived = {n for n in used if FIELDS[n].derived}
-    wanted = (used - derived) | source_fields(derived) | set(KEYS)
+    wanted = (used - derived) | inputs_behind(derived) | set(KEYS)
     rest = tuple(c for c in INPUT_FIELDS if c in wanted and c not in KEYS and c != "year")
     return (*KEYS, *rest)
 

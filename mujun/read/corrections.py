@@ -3,7 +3,9 @@
 A corrections table has one row per change: credit code, year, field (its code or a Chinese header,
 with a unit if the value is not in the canonical unit: `实缴税金(元)`), the new value, the reason,
 the appeal id and who approved it. Each row is applied, or reported as matching no firm, or as
-unusable; all of them are listed in `EnterpriseTable.corrections` and so in the manifest.
+unusable; all of them are listed in `EnterpriseTable.corrections` and so in the manifest. A cell
+that could not be read and that a correction replaces is no longer flagged: its problem stays in
+the notes, as information, saying it was corrected.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from .. import values
-from ..errors import DataError, concat_issues, row_issues
+from ..errors import DataError
 from ..fields import FIELDS
-from ..table import EnterpriseTable, parse_field
+from ..issues import concat_issues, issue_rows
+from ..table import UNREADABLE, EnterpriseTable, parse_field, settled_issue
 from .files import open_file
 from .headers import normalize, resolve
 
@@ -96,6 +99,7 @@ def apply_corrections(table: EnterpriseTable, source: str | Path | pd.DataFrame)
     found = matched.notna().to_numpy() & usable
     record = corr.assign(credit_code=code, year=years, field=fields, old_value="", status="")
     record["new_value"] = values.as_text(corr["new_value"])
+    settled: list[pd.DataFrame] = []
     for name in sorted(set(fields[found])):  # a loop over corrected fields, not firms
         rows = np.flatnonzero(found & (fields == name))
         parsed = parse_field(name, corr["new_value"].iloc[rows].reset_index(drop=True))
@@ -110,40 +114,23 @@ def apply_corrections(table: EnterpriseTable, source: str | Path | pd.DataFrame)
         if FIELDS[name].kind == "number":
             new = new * factors[rows[ok]]
         frame.loc[positions[ok], name] = new.to_numpy()
+        if UNREADABLE + name in frame:  # the correction replaces a cell that could not be read
+            fixed = np.zeros(len(frame), dtype=bool)
+            fixed[positions[ok]] = True
+            settled.append(settled_issue(table, name, fixed))
+            frame.loc[fixed, UNREADABLE + name] = pd.NA
         record.loc[rows[ok], "status"] = "applied"
         record.loc[rows[~ok], "status"] = "invalid-value"
     record.loc[~usable, "status"] = "unknown-field"
     record.loc[usable & matched.isna().to_numpy(), "status"] = "unmatched"
-    issues = _issues(record, table, matched)
-    settled = _settle(table.issues, record, matched)
-    return replace(table, frame=frame, issues=concat_issues([settled, issues]),
-                   corrections=record[RECORD_COLUMNS])  # fmt: skip
-
-
-def _settle(issues: pd.DataFrame, record: pd.DataFrame, matched: pd.Series) -> pd.DataFrame:
-    """An error about a value that an applied correction replaced no longer rejects the firm:
-    it stays in the issues, as information, saying it was corrected."""
-    applied = (record["status"] == "applied").to_numpy()
-    if not applied.any():
-        return issues
-    fixed = set(zip(matched[applied].astype(int), record["field"][applied], strict=True))
-    keys = zip(issues["position"], issues["field"], strict=True)
-    hit = np.fromiter((k in fixed for k in keys), dtype=bool, count=len(issues))
-    hit &= (issues["severity"] == "error").to_numpy()
-    out = issues.copy()
-    out.loc[hit, "severity"] = "info"
-    out.loc[hit, "message"] = out.loc[hit, "message"] + "（已按异议复核更正）"
-    return out
+    notes = concat_issues([table.notes, *settled, _issues(record, table, matched)])
+    return replace(table, frame=frame, notes=notes, corrections=record[RECORD_COLUMNS])
 
 
 PROBLEMS = {
-    "unmatched": (
-        "correction-unmatched",
-        "warning",
-        "更正记录找不到对应企业（信用代码或年度不符）",
-    ),
-    "unknown-field": ("correction-bad-field", "error", "更正记录的字段无法识别"),
-    "invalid-value": ("correction-bad-value", "error", "更正后的值无法读取"),
+    "unmatched": "correction-unmatched",
+    "unknown-field": "correction-bad-field",
+    "invalid-value": "correction-bad-value",
 }
 
 
@@ -156,18 +143,13 @@ def _issues(record: pd.DataFrame, table: EnterpriseTable, matched: pd.Series) ->
              + text["approved_by"] + "批准）").to_numpy(dtype=object)  # fmt: skip
     at = matched.fillna(0).to_numpy(dtype=np.int64)
     firm_origin = table.origin.iloc[at].reset_index(drop=True)
-    done = row_issues(applied, code="correction-applied", message="已按异议复核更正数据",
-                      severity="info", origin=firm_origin, credit_code=text["credit_code"],
-                      values=shown)  # fmt: skip
-    done["position"] = at[applied]
+    done = issue_rows("correction-applied", applied, origin=firm_origin,
+                      credit_code=text["credit_code"], values=shown)  # fmt: skip
     done["field"] = record["field"].to_numpy(dtype=object)[applied]
     origin = pd.DataFrame({"file": record["file"], "sheet": "", "row": record["row"]})
     found = [done]
-    for status, (code, severity, message) in PROBLEMS.items():
+    for status, code in PROBLEMS.items():
         mask = (record["status"] == status).to_numpy()
-        problem = row_issues(mask, code=code, message=message, severity=severity,
-                             origin=origin, credit_code=text["credit_code"],
-                             field="", values=text["new_value"])  # fmt: skip
-        problem["position"] = -1  # rows of the corrections file, not of the table
-        found.append(problem)
+        found.append(issue_rows(code, mask, origin=origin, credit_code=text["credit_code"],
+                                values=text["new_value"]))  # fmt: skip
     return concat_issues(found)

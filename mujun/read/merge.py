@@ -1,9 +1,11 @@
-"""Merge the tables read from several files into one row per (credit_code, year).
+"""Merge the tables read from several sheets into one row per (credit_code, year).
 
 For each field the value comes from the first source that has one, in priority order (the rules'
 `[input] priority`, else file order). Two sources giving different values for the same field are
-a conflict, reported with every source's value. Rows without a credit code are never merged with
-anything: each stays a row of its own (and is rejected later, with its reason).
+a conflict, reported with every source's value. Rows without a usable key (no credit code, or one
+Excel turned into a number) are never merged with anything: each stays a row of its own (and is
+rejected later, with its reason). Flags merge with their rows: a cell that could not be read in
+any source stays unreadable, and copies that disagreed mark the merged row.
 """
 
 from __future__ import annotations
@@ -13,24 +15,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import values
-from ..errors import concat_issues, row_issues
 from ..fields import FIELDS, label
-from ..table import EnterpriseTable
+from ..issues import concat_issues, issue_rows
+from ..table import CONFLICT, EnterpriseTable, KeyState, mergeable
 
 RELATIVE_TOLERANCE = 1e-9
 
 
-def merge(parts: list[EnterpriseTable], priority: list[int]) -> tuple[EnterpriseTable, np.ndarray]:
-    """One table from many; also returns, for every row of the stacked parts, its merged row."""
+def merge(parts: list[EnterpriseTable], priority: list[int]) -> EnterpriseTable:
+    """One table from many (each part one sheet, as `EnterpriseTable.from_frame` made it)."""
     frames = [p.frame for p in parts]
-    stacked = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
+    stacked = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    key = np.concatenate([p.key for p in parts])
+    group = _firm_groups(stacked, key)
+    if len(parts) == 1 and group.max(initial=-1) + 1 == len(group):
+        return parts[0]  # one sheet, one row per firm: nothing to merge
     origin = pd.concat([p.origin for p in parts], ignore_index=True)
     part_of = np.concatenate([np.full(len(p), i) for i, p in enumerate(parts)])
-    offsets = np.cumsum([0] + [len(p) for p in parts])
-    group = _firm_groups(stacked)
-    if len(parts) == 1 and group.max(initial=-1) + 1 == len(group):
-        return parts[0], group  # one sheet, one row per firm: nothing to merge
+    n = int(group.max(initial=-1)) + 1
     rank = np.asarray(priority)[part_of]
     order = np.lexsort((np.arange(len(stacked)), rank))  # by priority, then reading order
     by_priority = stacked.iloc[order]
@@ -38,19 +40,30 @@ def merge(parts: list[EnterpriseTable], priority: list[int]) -> tuple[Enterprise
     merged = merged.reindex(columns=stacked.columns)
     for name in merged.columns:  # groupby.first can loosen dtypes: restore each column's own
         merged[name] = merged[name].astype(stacked[name].dtype)
+    merged = merged.reset_index(drop=True)
+    merged_key = np.zeros(n, dtype=np.int8)
+    np.maximum.at(merged_key, group, key)  # copies that disagreed make the firm a conflict
+    conflict = merged_key == KeyState.CONFLICT
+    if conflict.any():
+        copies = np.bincount(group[key == KeyState.CONFLICT], minlength=n)
+        merged[CONFLICT] = pd.array(np.where(conflict, copies, 0), dtype="Int64")
+        merged[CONFLICT] = merged[CONFLICT].where(conflict)
     first_row = pd.Series(np.arange(len(stacked))).groupby(group).min().to_numpy()
     merged_origin = origin.iloc[first_row].reset_index(drop=True)
-    merged = merged.reset_index(drop=True)
-    field_origin = _field_origin(by_priority, order, group, first_row, origin)
-    issues = [_shift(p.issues, offsets[i], group) for i, p in enumerate(parts)]
-    shifted = concat_issues(issues)
-    rejected = shifted.loc[shifted["code"] == "duplicate-firm", "position"].to_numpy()
-    issues.append(_conflicts(stacked, origin, group, order, merged, merged_origin,
-                             skip=rejected))  # fmt: skip
-    sources = tuple(s for p in parts for s in p.sources)
-    table = EnterpriseTable(merged, merged_origin, concat_issues(issues), sources,
-                            field_origin=field_origin)  # fmt: skip
-    return table, group
+    supplied = np.zeros((n, len(parts)), dtype=bool)
+    supplied[group, part_of] = True
+    notes = [p.notes for p in parts]
+    notes.append(_conflicts(stacked, origin, group, order, merged, merged_origin, conflict))
+    return EnterpriseTable(
+        frame=merged,
+        origin=merged_origin,
+        key=merged_key,
+        notes=concat_issues(notes),
+        sources=tuple(s for p in parts for s in p.sources),
+        parts=tuple(part for p in parts for part in p.parts),
+        supplied=supplied,
+        field_origin=_field_origin(by_priority, order, group, first_row, origin),
+    )
 
 
 def _field_origin(
@@ -60,11 +73,12 @@ def _field_origin(
     first_row: np.ndarray,
     origin: pd.DataFrame,
 ) -> dict[str, pd.DataFrame]:
-    """For each field whose value some firm took from another row than its first one: the
-    origin (file, sheet, row) of the value taken, per merged row."""
+    """For each column whose value some firm took from another row than its first one: the
+    origin (file, sheet, row) of the value taken, per merged row (for a flag column: of the
+    cell that could not be read)."""
     out: dict[str, pd.DataFrame] = {}
     grouped = group[order]
-    for name in by_priority.columns:  # a loop over fields
+    for name in by_priority.columns:  # a loop over columns
         if name in ("credit_code", "year"):
             continue
         has = by_priority[name].notna().to_numpy()
@@ -76,25 +90,17 @@ def _field_origin(
     return out
 
 
-def _firm_groups(stacked: pd.DataFrame) -> np.ndarray:
+def _firm_groups(stacked: pd.DataFrame, key: np.ndarray) -> np.ndarray:
     """Merged-row number of each stacked row, numbered in reading order."""
     code = stacked["credit_code"].astype("string")
     year = (
         stacked["year"].astype("string") if "year" in stacked else pd.Series("", index=code.index)
     )
-    keyless = code.isna().to_numpy() | values.lost_codes(code)
-    key = (code.fillna("") + "|" + year.fillna("")).to_numpy(dtype=object)
-    key[keyless] = np.char.add("\0row", np.flatnonzero(keyless).astype(str)).astype(object)
-    group, _ = pd.factorize(key)
+    keyless = ~mergeable(key)
+    joined = (code.fillna("") + "|" + year.fillna("")).to_numpy(dtype=object)
+    joined[keyless] = np.char.add("\0row", np.flatnonzero(keyless).astype(str)).astype(object)
+    group, _ = pd.factorize(joined)
     return np.asarray(group)
-
-
-def _shift(issues: pd.DataFrame, offset: int, group: np.ndarray) -> pd.DataFrame:
-    """A part's row issues pointed at the merged row their firm ended in."""
-    out = issues.copy()
-    located = out["position"] >= 0
-    out.loc[located, "position"] = group[out.loc[located, "position"].to_numpy() + offset]
-    return out
 
 
 def _conflicts(
@@ -113,7 +119,7 @@ def _conflicts(
         return concat_issues(found)
     files = origin["file"].map({f: Path(str(f)).name for f in origin["file"].unique()})
     for name in stacked.columns:
-        if name in ("credit_code", "year") or FIELDS[name].kind == "bool":
+        if name in ("credit_code", "year") or name not in FIELDS or FIELDS[name].kind == "bool":
             continue  # keys merge by definition; a blank flag reads as 否, which is no claim
         values = stacked[name]
         present = values.notna().to_numpy()
@@ -137,13 +143,11 @@ def _conflicts(
         listing = pd.Series(shown).groupby(group[rows], sort=True).agg("；".join)
         mask = np.zeros(len(merged), dtype=bool)
         mask[listing.index.to_numpy()] = True
-        mask[skip] = False
+        mask &= ~skip
         chosen = np.full(len(merged), "", dtype=object)
         chosen[listing.index.to_numpy()] = listing.to_numpy()
-        found.append(row_issues(
-            mask, code="conflicting-values",
-            message=f"“{label(name)}”在不同来源中取值不同，已按优先来源取值",
-            severity="warning", origin=merged_origin,
-            credit_code=merged["credit_code"], field=name, values=chosen,
+        found.append(issue_rows(
+            "conflicting-values", mask, origin=merged_origin,
+            credit_code=merged["credit_code"], field=name, values=chosen, label=label(name),
         ))  # fmt: skip
     return concat_issues(found)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from ..errors import Issue, concat_issues, empty_issues, issues_frame, row_issues
 from ..fields import FIELDS
+from ..issues import Issue, concat_issues, empty_issues, issue, issue_rows, issue_table
 from ..table import EnterpriseTable
 from ..units import UNIT_FACTORS, unit_factor
 from .files import Sheet
@@ -23,14 +23,6 @@ from .headers import Header, find_header
 
 NOTE_PREFIXES = ("合计", "总计", "小计", "填报说明", "说明", "注：", "注:", "备注", "制表", "填表",
                  "单位负责人", "统计负责人", "审核", "联系人", "联系电话")  # fmt: skip
-COLUMN_PROBLEMS = {
-    "unknown-column": ("warning", "未识别的列，未读取（表头不是已知字段）"),
-    "unknown-unit": ("error", "表头中的单位无法识别，该列未读取"),
-    "ignored-column": ("info", "说明性列，未读取"),
-    "duplicate-column": ("warning", "与前面的列对应同一字段，未读取"),
-    "unnamed-column": ("warning", "列无表头但有数据，未读取"),
-    "blank-column": ("info", "空白列，已忽略"),
-}
 
 
 @dataclass(frozen=True)
@@ -47,9 +39,8 @@ def read_sheet(sheet: Sheet, year: int | None) -> SheetRead:
     """Find the header, map the columns, drop blank and note rows, coerce the rest."""
     header = find_header(sheet.cells, sheet.merged)
     if header is None:
-        issue = Issue("no-header", "未找到含“统一社会信用代码”的表头，该工作表未读取", "warning",
-                      sheet.file, sheet.name)  # fmt: skip
-        return SheetRead(None, issues_frame([issue]), 0, 0)
+        found = issue("no-header", file=sheet.file, sheet=sheet.name)
+        return SheetRead(None, issue_table([found]), 0, 0)
     data = _unmerge(sheet, header.first_data_row)
     rows = np.arange(header.first_data_row + 1, header.first_data_row + 1 + len(data))
     origin = pd.DataFrame({"file": sheet.file, "sheet": sheet.name, "row": rows})
@@ -60,11 +51,9 @@ def read_sheet(sheet: Sheet, year: int | None) -> SheetRead:
     keep = ~(blank | notes)
     shown = np.full(len(data), "", dtype=object)
     shown[notes] = _first_text(data[notes])
-    note_issues = row_issues(
-        notes, code="note-row", message="说明、合计等非企业行，已跳过", severity="info",
-        origin=origin, credit_code=np.full(len(data), ""), values=shown,
-    )  # fmt: skip
-    note_issues["position"] = -1  # skipped rows are not rows of the table
+    note_issues = issue_rows(
+        "note-row", notes, origin=origin, credit_code=np.full(len(data), ""), values=shown
+    )
     frame = frame[keep].reset_index(drop=True)
     year_issues = empty_issues()
     if year is not None:
@@ -73,17 +62,18 @@ def read_sheet(sheet: Sheet, year: int | None) -> SheetRead:
         else:  # a blank year cell is the year being read, not a firm of no year
             blank_year = frame["year"].astype("string").str.strip().fillna("").eq("").to_numpy()
             frame["year"] = frame["year"].astype(object).where(~blank_year, year)
-            year_issues = row_issues(
-                blank_year, code="missing-year", message=f"年度为空，按{year}年读取",
-                severity="warning", origin=origin[keep].reset_index(drop=True),
-                credit_code=frame["credit_code"], field="year",
+            year_issues = issue_rows(
+                "missing-year", blank_year, origin=origin[keep].reset_index(drop=True),
+                credit_code=frame["credit_code"], field="year", year=year,
             )  # fmt: skip
     table = EnterpriseTable.from_frame(
         frame,
+        file=sheet.file,
+        sheet=sheet.name,
         origin=origin[keep].reset_index(drop=True),
         factors={code: factor for code, (_, factor) in picked.items()},
     )
-    table = replace(table, issues=concat_issues([table.issues, year_issues]))
+    table = replace(table, notes=concat_issues([table.notes, year_issues]))
     skipped = int((~keep).sum())
     return SheetRead(table, concat_issues([column_issues, note_issues]), len(data), skipped)
 
@@ -117,11 +107,10 @@ def _pick_columns(
             if not has_data and _named_neighbour(header, col.index):
                 problem = "blank-column"
         if problem:
-            severity, message = COLUMN_PROBLEMS[problem]
             where = f"第{col.index + 1}列" + (f"“{col.header}”" if col.header else "")
-            found.append(Issue(problem, f"{where}：{message}", severity, sheet.file, sheet.name,
+            found.append(issue(problem, file=sheet.file, sheet=sheet.name,
                                row=header.rows[-1] + 1, field=col.field or "",
-                               value=col.unit or col.header))  # fmt: skip
+                               value=col.unit or col.header, where=where))  # fmt: skip
             continue
         if col.field:
             factor = col.factor
@@ -130,12 +119,11 @@ def _pick_columns(
                 from_title = unit_factor(canonical, stated)
                 if from_title is not None:  # 单位：元 above the header, 实缴税金 without a unit
                     factor = from_title
-                    found.append(Issue("unit-from-title",
-                                       f"“{col.header}”按表头上方“单位：{stated}”换算", "info",
-                                       sheet.file, sheet.name, row=header.rows[-1] + 1,
-                                       field=col.field, value=stated))  # fmt: skip
+                    found.append(issue("unit-from-title", file=sheet.file, sheet=sheet.name,
+                                       row=header.rows[-1] + 1, field=col.field, value=stated,
+                                       header=col.header, unit=stated))  # fmt: skip
             picked[col.field] = (col.index, factor)
-    return picked, issues_frame(found)
+    return picked, issue_table(found)
 
 
 def _unit_above(sheet: Sheet, header: Header) -> str:

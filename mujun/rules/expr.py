@@ -3,6 +3,7 @@
 An expression is parsed once with `ast`, every node is checked against a whitelist, and it is
 then evaluated by walking the tree with numpy operations. Nothing is ever passed to `eval`.
 Division by zero gives NaN; comparisons with a missing value are false (use `isnull`).
+The rules models hold expressions compiled (`Expression`), so a run never parses one again.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import ast
 import difflib
 import operator
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import GetCoreSchemaHandler
+from pydantic_core import core_schema
 
 from ..errors import MujunError
 
@@ -191,6 +194,24 @@ class Expression:
             return _wrap(node.left), _wrap(node.right)
         return None
 
+    def __str__(self) -> str:
+        return self.text
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Held by the rules models as compiled objects, written back as their text."""
+        return core_schema.is_instance_schema(
+            cls, serialization=core_schema.plain_serializer_function_ser_schema(lambda e: e.text)
+        )
+
+
+def divide(left: Any, right: Any) -> Any:
+    """left / right, NaN where right is 0 (the language's division)."""
+    left, right = _num(left), _num(right)
+    return np.where(right == 0, np.nan, np.divide(left, np.where(right == 0, 1.0, right)))
+
 
 def _wrap(node: ast.expr) -> Expression:
     called = {id(n.func) for n in ast.walk(node) if isinstance(n, ast.Call)}
@@ -225,7 +246,7 @@ def parse(text: str, known: Iterable[str] | None = None) -> Expression:
         if isinstance(node, (ast.Tuple, ast.List)) and id(node) not in lists_after_in:
             raise ExpressionError(f"a list is only allowed after 'in': {text!r}")
         _check_node(node, text)
-    expr = _wrap(module.body)
+    expr = replace(_wrap(module.body), text=text)  # as written, for the 说明 sheet
     if known is not None:
         known_set = set(known)
         for name in sorted(expr.names - known_set):
@@ -309,7 +330,7 @@ def _evaluate(node: ast.AST, columns: Columns) -> Any:
         left = _num(_evaluate(node.left, columns))
         right = _num(_evaluate(node.right, columns))
         if isinstance(node.op, ast.Div):
-            return np.where(right == 0, np.nan, np.divide(left, np.where(right == 0, 1.0, right)))
+            return divide(left, right)
         return _ARITH[type(node.op)](left, right)
     if isinstance(node, ast.UnaryOp):
         value = _evaluate(node.operand, columns)

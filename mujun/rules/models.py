@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     Field,
     PrivateAttr,
     field_validator,
@@ -34,12 +35,14 @@ STATISTICS = ("mean", "median", "pooled")
 _SAMPLE = sample_columns()
 
 
-def _check_expression(text: str) -> str:
+def _compile(text: object) -> expr.Expression:
     """Parse, check the names, and evaluate once on sample columns, so that type errors such
     as comparing the text field industry_code with a number are found when the rules load."""
-    parsed = expr.parse(text, known=FIELDS)
+    if isinstance(text, expr.Expression):
+        return text
+    parsed = expr.parse(text, known=FIELDS)  # type: ignore[arg-type]  # parse says what is wrong
     parsed(_SAMPLE, 2)
-    return text
+    return parsed
 
 
 def _check_code(text: str) -> str:
@@ -57,7 +60,7 @@ def _check_field(text: str) -> str:
     return text
 
 
-Expr = Annotated[str, AfterValidator(_check_expression)]
+Expr = Annotated[expr.Expression, BeforeValidator(_compile)]
 Code = Annotated[str, AfterValidator(_check_code)]
 FieldName = Annotated[str, AfterValidator(_check_field)]
 Positive = Annotated[float, Field(gt=0)]
@@ -170,10 +173,10 @@ class Indicator(Model):
     def _consistent(self) -> Indicator:
         if (self.missing == "penalty") != (self.missing_points is not None):
             raise ValueError("missing_points is given exactly when missing = 'penalty'")
-        if self.score.benchmark == "pooled" and expr.parse(self.formula).as_ratio() is None:
+        if self.score.benchmark == "pooled" and self.formula.as_ratio() is None:
             raise ValueError(
                 f"a pooled benchmark needs a formula 'numerator / denominator', "
-                f"got {self.formula!r}"
+                f"got {self.formula.text!r}"
             )
         if self.score.method == "ratio" and self.direction == "lower" and self.score.cap is None:
             raise ValueError(
@@ -281,7 +284,7 @@ class EvalClass(Model):
 
     def formula_fields(self) -> set[str]:
         """Fields this class's indicator formulas read."""
-        return {n for i in self.indicators for n in expr.parse(i.formula).names}
+        return {n for i in self.indicators for n in i.formula.names}
 
     @model_validator(mode="after")
     def _consistent(self) -> EvalClass:
@@ -356,11 +359,11 @@ class Rules(Model):
 
     def fields_used(self) -> set[str]:
         """Every field an expression or a `by` of these rules names (derived fields as named)."""
-        texts = [e.when for e in self.exclude]
+        found = [e.when for e in self.exclude]
         for c in self.classes:
-            texts += [c.when, *(i.formula for i in c.indicators), *(a.when for a in c.adjust)]
-            texts += [r.when for r in c.tiers.rule]
-        names = {n for t in texts for n in expr.parse(t).names}
+            found += [c.when, *(i.formula for i in c.indicators), *(a.when for a in c.adjust)]
+            found += [r.when for r in c.tiers.rule]
+        names = {n for e in found for n in e.names}
         return names | {i.score.by for c in self.classes for i in c.indicators if i.score.by}
 
     def indicator_codes(self) -> list[str]:

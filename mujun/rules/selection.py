@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from ..fields import FIELDS, GROWTH_FEATURES
 from . import expr
@@ -23,16 +23,18 @@ CLUSTER_FEATURES = ("revenue_share", "trend_revenue", "volatility_revenue", "cag
                     "cagr_value_added", "tax_share", "cagr_revenue")  # fmt: skip
 
 
-def _check_watch_expression(text: str) -> str:
+def _compile_watch(text: object) -> expr.Expression:
     """Parse, check the names and evaluate once on sample columns (fields and growth features)."""
-    parsed = expr.parse(text, known=WATCH_NAMES)
+    if isinstance(text, expr.Expression):
+        return text
+    parsed = expr.parse(text, known=WATCH_NAMES)  # type: ignore[arg-type]  # parse says why not
     columns = sample_columns()
     columns.update({c: np.array([0.1, np.nan]) for c in GROWTH_FEATURES})
     parsed.condition(columns, 2)
-    return text
+    return parsed
 
 
-WatchExpr = Annotated[str, AfterValidator(_check_watch_expression)]
+WatchExpr = Annotated[expr.Expression, BeforeValidator(_compile_watch)]
 
 
 class Weights(Model):

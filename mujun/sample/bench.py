@@ -74,9 +74,13 @@ def run_bench(
         write_csv(frame, csv_path)
         write_parquet(frame, parquet_path)
         say("read CSV")
-        out["read_csv_s"], _ = _median_time(lambda: read_sources([csv_path], rules), repeat)
+        out["read_csv_s"], _ = _median_time(
+            lambda: read_sources([csv_path], year=rules.year), repeat
+        )
         say("read Parquet")
-        out["read_parquet_s"], _ = _median_time(lambda: read_sources([parquet_path], rules), repeat)
+        out["read_parquet_s"], _ = _median_time(
+            lambda: read_sources([parquet_path], year=rules.year), repeat
+        )
         say("checks")
         out["checks_s"], table = _median_time(lambda: EnterpriseTable.from_frame(frame), repeat)
         say("stages")
@@ -124,15 +128,14 @@ def _selection_times(firms: int, rules: Rules, repeat: int) -> dict[str, float]:
 def _stage_times(table: EnterpriseTable, rules: Rules, repeat: int) -> dict[str, float]:
     """Indicators, scoring and tiers of every class on their own (all members evaluated)."""
     columns = FieldColumns(table.frame, rules)
-    from ..rules.expr import parse
 
     def indicators() -> dict[str, np.ndarray]:
         cols = FieldColumns(table.frame, rules)
-        return {i.code: indicator_values(parse(i.formula)(cols, cols.n))
+        return {i.code: indicator_values(i.formula(cols, cols.n))
                 for c in rules.classes for i in c.indicators}  # fmt: skip
 
     t_ind, values = _median_time(indicators, repeat)
-    members = {c.code: parse(c.when).condition(columns, columns.n) for c in rules.classes}
+    members = {c.code: c.when.condition(columns, columns.n) for c in rules.classes}
 
     def score() -> dict[str, np.ndarray]:
         totals = {}
@@ -141,7 +144,7 @@ def _stage_times(table: EnterpriseTable, rules: Rules, repeat: int) -> dict[str,
             total = np.zeros(len(idx))
             for ind in c.indicators:
                 pooled = ind.score.benchmark == "pooled"
-                ratio = parse(ind.formula).as_ratio() if pooled else None
+                ratio = ind.formula.as_ratio() if pooled else None
                 num = den = None
                 if ratio is not None:
                     num = np.asarray(ratio[0](columns, columns.n), float)[idx]

@@ -64,7 +64,8 @@ def write_readme(out_dir: str | Path, faults: Sequence[dict[str, Any]], command:
              *(f"| {n} | {_ABOUT.get(n.split('_')[0], '')} |" for n in names), "",
              "## Planted faults and rows the reader skips", "",
              "Row = spreadsheet row (1 = the first line of the file). Issue = the code "
-             "`mujun check` reports (non-positive-land: at evaluation, `mujun run`).", "",
+             "`mujun check` reports: found while reading, or by the evaluation "
+             "(non-positive-land, missing-from-source).", "",
              "| # | fault | file | row | credit code | field | written | issue | note |",
              "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for k, rec in enumerate(faults, 1):

@@ -359,9 +359,9 @@ def planted_faults(panel: pd.DataFrame, year: int, *, seed: int = 0, faults: boo
     """What `write_department_files` plants with the same arguments, plus the tax file's 合计 and
     填报说明 rows: one dict each with fault, file, sheet, row (spreadsheet row, 1-based; None when
     nothing is written), credit_code (the firm's true code), field, value (as written), issue
-    (the code read_sources or, for non-positive-land, evaluate gives; '' for none), severity,
-    note, and issue_file / issue_sheet / issue_row: where that issue points when the files are
-    read in the order returned."""
+    (the code read_sources gives, or for non-positive-land and missing-from-source the
+    evaluation; '' for none), severity, note, and issue_file / issue_sheet / issue_row: where
+    that issue points when the files are read in the order returned."""
     return _prepare(panel, year, seed, faults, county)[1]
 
 

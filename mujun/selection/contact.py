@@ -21,7 +21,7 @@ from scipy.stats import rankdata
 from ..engine.columns import FieldColumns
 from ..engine.evaluation import MISSING_GROUP
 from ..errors import DataError
-from ..rules import Rules, expr
+from ..rules import Rules
 from ..rules.selection import Doubling, Selection
 from .text import number, percent
 
@@ -50,7 +50,7 @@ def eligibility(table: pd.DataFrame, latest: pd.DataFrame, classes: pd.Series,
     for c in rules.classes:  # a loop over classes and their vetoes
         for r in c.tiers.rule:
             if r.at_most is not None:
-                hit = (klass == c.code) & expr.parse(r.when).condition(columns, n)
+                hit = (klass == c.code) & r.when.condition(columns, n)
                 veto = r.reason if r.reason.startswith("一票否决") else f"一票否决：{r.reason}"
                 rule_out(hit, veto)
     weights = rules.selection.weights

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..engine.columns import FieldColumns
 from ..fields import FIELDS, GROWTH_FEATURES, label
-from ..rules import Rules, expr
+from ..rules import Rules
 from .text import number, percent
 
 RISING = "rising"
@@ -58,9 +58,9 @@ def watch_lists(table: pd.DataFrame, latest: pd.DataFrame, rules: Rules, year: i
     parts = [_rising(table, present, rules, year)]
     columns = _Columns(table, latest, rules)
     for w in rules.selection.watch:  # a loop over lists
-        parsed = expr.parse(w.when)
+        parsed = w.when
         hit = present & parsed.condition(columns, len(table))
-        shown = _in_order(w.when, parsed.names)
+        shown = _in_order(w.when.text, parsed.names)
         text = np.full(hit.sum(), w.reason + "：", dtype=object)
         for k, name in enumerate(shown):  # a loop over the names the condition reads
             text = text + ("" if k == 0 else "，") + label(name) + _values(name, columns, hit)

@@ -435,7 +435,9 @@ def test_unusable_benchmark_is_an_issue() -> None:
     rules = one_class_rules(ind)
     got = evaluate(frame(land_owned_mu=[10.0, 10.0], tax_paid=[-30.0, 10.0]), rules)
     np.testing.assert_allclose(got.results["total_score"], [0, 0])
-    assert (got.issues["code"] == "benchmark-unusable").sum() == 1
+    unusable = got.issues[got.issues["code"] == "benchmark-unusable"]
+    assert len(unusable) == 1
+    assert "tax_per_mu" in unusable["message"].iloc[0]  # the indicator's label, as the rules say
 
 
 def test_firm_without_a_group_under_minmax_by_group_and_exclude() -> None:

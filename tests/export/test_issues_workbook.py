@@ -10,10 +10,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from mujun.errors import ISSUE_COLUMNS, ExportError, empty_issues
+from mujun.errors import ExportError
 from mujun.export import xlsx
 from mujun.export.issues_workbook import write_issues_workbook
 from mujun.fields import label
+from mujun.issues import ISSUE_COLUMNS, empty_issues
 
 CODE = "913502000728319549"
 HEADERS = [

@@ -14,6 +14,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import read_for
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -418,7 +419,7 @@ def test_filled_template_reads_back(which: str, guzhen: Rules, tmp_path: Path) -
     filled = tmp_path / "已填报.xlsx"
     fill(template, filled, firms)
 
-    table = mujun.read_sources([filled], rules)
+    table = read_for([filled], rules)
 
     # no errors, no warnings; at most a note that the 填报说明 sheet holds no firms
     problems = table.issues[table.issues["severity"] != "info"]

@@ -1,7 +1,7 @@
 """The result workbooks (DESIGN §6): the internal workbook, the publication list (公示名单) and one
 workbook per park; the Evaluation summaries they show; sheet and file names; CSV neutralising.
 
-Every expectation is taken from `Evaluation.results` / `inputs` / `issues`, never hard-coded.
+Every expectation is taken from `Evaluation.results` / `column` / `issues`, never hard-coded.
 The evaluation is the shipped 固镇 rules (two classes, a percent indicator, a [publication]
 table) over a small synthetic county, with hostile firm names, a park whose name is not a safe
 file name, firms without a park, a rejected firm and corrections.
@@ -115,6 +115,17 @@ def evaluate(
     return mujun.evaluate(table, rules or mujun.load_rules(GUZHEN))
 
 
+def own_issues(ev: Evaluation, mine: np.ndarray) -> np.ndarray:
+    """The issues of the rows `mine`: those naming one of their credit codes, and those without
+    a code located at one of their rows (file, sheet and spreadsheet row)."""
+    code = ev.issues["credit_code"].astype("string").fillna("")
+    own_codes = set(ev.results["credit_code"][mine].dropna())
+    places = set(map(tuple, ev.table.origin[mine].astype(str).to_numpy().tolist()))
+    located = ev.issues[["file", "sheet", "row"]].astype(str).to_numpy().tolist()
+    at_row = np.array([tuple(x) in places for x in located], dtype=bool)
+    return ((code != "") & code.isin(own_codes)).to_numpy() | ((code == "").to_numpy() & at_row)
+
+
 def park_keys(ev: Evaluation) -> np.ndarray:
     """Each row's park as `Evaluation.groups('park')` names it."""
     return ev.results["park"].astype("string").fillna(MISSING_GROUP).to_numpy(dtype=object)
@@ -122,8 +133,8 @@ def park_keys(ev: Evaluation) -> np.ndarray:
 
 def class_rows(ev: Evaluation, code: str) -> pd.DataFrame:
     """A class's evaluated rows in the order of its sheet: by rank, then credit code; with the
-    row's land from `inputs`."""
-    res = ev.results.assign(_land=ev.inputs["land_mu"].to_numpy(dtype=float))
+    row's land as evaluated."""
+    res = ev.results.assign(_land=ev.column("land_mu"))
     rows = res[(res["class"] == code) & (res["status"] == "evaluated")]
     return rows.sort_values(["rank", "credit_code"], kind="stable").reset_index(drop=True)
 
@@ -624,9 +635,7 @@ def test_each_park_workbook_holds_its_own_firms_only(written: Written) -> None:
         # its issues and corrections, and nobody else's
         wb = openpyxl.load_workbook(path)
         listed = {r[7] for r in values(wb[ISSUE_SHEET], 3) if isinstance(r[0], int)}
-        expect = issues[
-            issues["position"].isin(np.flatnonzero(mine)) | issues["code_"].isin(own_codes)
-        ]
+        expect = issues[own_issues(ev, mine)]
         assert listed == set(expect["code_"]) - {""}
         appeals = {c for c in cells if isinstance(c, str) and c.startswith("YS-")}
         own_appeals = {
@@ -704,7 +713,7 @@ def test_publication_list_holds_no_figures(written: Written) -> None:
     done = ev.results[ev.results["status"] == "evaluated"]
     figures = [c for c in done.columns if c.startswith(("value_", "score_"))] + ["total_score"]
     raw = done[figures].to_numpy(dtype=float).ravel()
-    raw = np.concatenate([raw, ev.inputs[["tax_paid", "revenue"]].to_numpy(float).ravel()])
+    raw = np.concatenate([raw, ev.column("tax_paid"), ev.column("revenue")])
     raw = raw[np.isfinite(raw)]
     distinctive = {repr(float(v)) for v in raw if len(repr(float(v))) >= 8}
     distinctive |= {f"{v:.2f}" for v in raw if abs(v) >= 100 and v != round(v)}
@@ -971,26 +980,16 @@ def test_rows_in_reverse_order_give_the_same_sheets(written: Written, tmp_path: 
 def test_subset_restricts_rows_issues_corrections(written: Written) -> None:
     ev = written.ev
     keys = park_keys(ev)
-    code = ev.issues["credit_code"].astype("string").fillna("")
     for park in ("西区", "东区", MISSING_GROUP):
         mask = keys == park
         sub = ev.subset(mask)
-        positions = np.flatnonzero(mask)
         pd.testing.assert_frame_equal(sub.results, ev.results[mask].reset_index(drop=True))
-        pd.testing.assert_frame_equal(sub.inputs, ev.inputs[mask].reset_index(drop=True))
+        assert len(sub.table) == mask.sum()
+        np.testing.assert_array_equal(sub.column("land_mu"), ev.column("land_mu")[mask])
         codes = set(sub.results["credit_code"])
-        keep = ev.issues["position"].isin(positions) | (
-            (ev.issues["position"] < 0) & code.isin(codes) & (code != "")
-        )
-        expect = ev.issues[keep.to_numpy()].reset_index(drop=True)
-        got = sub.issues
-        pd.testing.assert_frame_equal(got.drop(columns="position"), expect.drop(columns="position"))
-        old = expect["position"].to_numpy()
-        new = np.where(old >= 0, np.searchsorted(positions, old), -1)
-        assert got["position"].tolist() == new.tolist()
-        for pos, c in zip(got["position"], got["credit_code"], strict=True):
-            if pos >= 0 and c:
-                assert sub.results.at[pos, "credit_code"] == c
+        expect = ev.issues[own_issues(ev, mask)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(sub.issues.reset_index(drop=True), expect)
+        assert set(sub.issues["credit_code"]) - {""} <= codes
         assert all(c["credit_code"] in codes for c in sub.provenance["corrections"])
         rows = sub.provenance["rows"]
         assert (
@@ -1081,8 +1080,8 @@ def test_summary_pooled_figures_and_index(written: Written) -> None:
             assert index == pytest.approx(parts.loc[ok, fig].to_numpy(float) / county_row[fig])
         assert s.drop(index=COUNTY)["firms"].sum() == county_row["firms"] == len(ev.results)
         assert county_row["evaluated"] == (ev.results["status"] == "evaluated").sum()
-    land = ev.inputs["land_mu"].to_numpy(float)
-    tax = ev.inputs["tax_paid"].to_numpy(float)
+    land = ev.column("land_mu")
+    tax = ev.column("tax_paid")
     use = (ev.results["status"] == "evaluated").to_numpy() & (land > 0) & np.isfinite(tax)
     county_row = ev.summary("park").set_index("park").loc[COUNTY]
     assert county_row["tax_per_mu"] == pytest.approx(tax[use].sum() / land[use].sum())

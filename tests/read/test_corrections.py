@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import indicator_toml
+from conftest import indicator_toml, read_for
 from departments import YEAR, A, B, C, D, code, expect, issues, make_rules, write_csv, write_xlsx
 
 import mujun
@@ -64,7 +64,7 @@ def test_corrections_workbook_is_applied_recorded_and_reported(tmp_path: Path) -
         ],
         sheet="更正",
     )
-    table = read_sources([tax_file(tmp_path)], rules(), corrections=corrections)
+    table = read_for([tax_file(tmp_path)], rules(), corrections=corrections)
 
     assert table.frame["tax_paid"].tolist() == pytest.approx([150.0, 200.0, 50.0, 30.0])
     assert table.frame["land_owned_mu"].tolist() == pytest.approx([10.0, 20.001, 10.0, 10.0])
@@ -160,7 +160,7 @@ def test_corrections_csv_with_a_chinese_header_and_unit(tmp_path: Path) -> None:
         [HEADER, [B.lower(), "", "实缴税金(元)", "3,000,000", "补缴", "YS-010", "李四"]],
         encoding="gbk",
     )
-    table = read_sources([tax_file(tmp_path)], rules(), corrections=corrections)
+    table = read_for([tax_file(tmp_path)], rules(), corrections=corrections)
     assert table.frame["tax_paid"].tolist() == pytest.approx([100.0, 300.0, 50.0, 30.0])
     record = table.corrections
     assert record is not None
@@ -173,14 +173,14 @@ def test_corrections_csv_with_a_chinese_header_and_unit(tmp_path: Path) -> None:
 
 def test_corrections_as_a_dataframe(tmp_path: Path) -> None:
     frame = pd.DataFrame([[A, 2022, "tax_paid", "120", "复核", "YS-020", "赵六"]], columns=HEADER)
-    table = read_sources([tax_file(tmp_path)], rules(), corrections=frame)
+    table = read_for([tax_file(tmp_path)], rules(), corrections=frame)
     assert table.frame["tax_paid"].iloc[0] == pytest.approx(120.0)
     assert table.corrections is not None
     assert table.corrections["status"].tolist() == ["applied"]
 
 
 def test_apply_corrections_leaves_the_table_read_unchanged(tmp_path: Path) -> None:
-    table = read_sources([tax_file(tmp_path)], rules())
+    table = read_for([tax_file(tmp_path)], rules())
     frame = pd.DataFrame([[A, 2022, "tax_paid", "120"]], columns=HEADER[:4])
     corrected = mujun.apply_corrections(table, frame)
     assert corrected.frame["tax_paid"].iloc[0] == pytest.approx(120.0)
@@ -193,10 +193,10 @@ def test_a_corrections_table_without_its_columns_is_a_data_error(tmp_path: Path)
     data = tax_file(tmp_path)
     no_field = write_csv(tmp_path / "无字段.csv", [["统一社会信用代码", "新值"], [A, "1"]])
     with pytest.raises(DataError, match=re.escape("无字段.csv")):
-        read_sources([data], rules(), corrections=no_field)
+        read_for([data], rules(), corrections=no_field)
     no_value = write_csv(tmp_path / "无新值.csv", [["统一社会信用代码", "字段"], [A, "tax_paid"]])
     with pytest.raises(DataError, match=re.escape("无新值.csv")):
-        read_sources([data], rules(), corrections=no_value)
+        read_for([data], rules(), corrections=no_value)
 
 
 def test_each_correction_uses_the_unit_of_its_own_field_text(tmp_path: Path) -> None:
@@ -206,7 +206,7 @@ def test_each_correction_uses_the_unit_of_its_own_field_text(tmp_path: Path) -> 
     frame = pd.DataFrame(
         [[A, 2022, "tax_paid", "150"], [B, 2022, "实缴税金(元)", "3000000"]], columns=HEADER[:4]
     )
-    table = read_sources([tax_file(tmp_path)], rules(), corrections=frame)
+    table = read_for([tax_file(tmp_path)], rules(), corrections=frame)
     assert table.frame["tax_paid"].tolist()[:2] == pytest.approx([150.0, 300.0])
 
 
@@ -216,7 +216,7 @@ def test_every_applied_correction_has_its_issue(tmp_path: Path) -> None:
     frame = pd.DataFrame(
         [[A, 2022, "tax_paid", "150"], [A, 2022, "用地面积(亩)", "12"]], columns=HEADER[:4]
     )
-    table = read_sources([tax_file(tmp_path)], rules(), corrections=frame)
+    table = read_for([tax_file(tmp_path)], rules(), corrections=frame)
     assert table.frame["tax_paid"].iloc[0] == pytest.approx(150.0)
     assert table.frame["land_owned_mu"].iloc[0] == pytest.approx(12.0)
     assert table.corrections is not None
@@ -251,7 +251,7 @@ def test_a_corrected_field_absent_from_the_data_is_added(tmp_path: Path) -> None
     """Regression: correcting a number field that no input file has (here 研发经费) raised
     TypeError ('float() argument must be … NAType') while creating the new column."""
     frame = pd.DataFrame([[C, 2022, "研发经费(万元)", "12.5"]], columns=HEADER[:4])
-    table = read_sources([tax_file(tmp_path)], rules(), corrections=frame)
+    table = read_for([tax_file(tmp_path)], rules(), corrections=frame)
     assert table.frame["rd_expense"].iloc[2] == pytest.approx(12.5)
     assert [math.isnan(v) for v in table.frame["rd_expense"].iloc[[0, 1, 3]]] == [True] * 3
     assert table.corrections is not None
@@ -265,9 +265,9 @@ def test_a_correction_settles_the_error_of_the_value_it_replaces(tmp_path: Path)
          [A, "四千九百", "10", "是"], [B, "200", "10", "是"]],
     )  # fmt: skip
     fix = write_csv(tmp_path / "fix.csv", [HEADER, [A, YEAR, "tax_paid", "49", "复核", "Y1", "王"]])
-    before = mujun.evaluate(read_sources([data], rules()), rules())
+    before = mujun.evaluate(read_for([data], rules()), rules())
     assert before.results["status"].tolist() == ["rejected", "evaluated"]
-    after = mujun.evaluate(read_sources([data], rules(), corrections=fix), rules())
+    after = mujun.evaluate(read_for([data], rules(), corrections=fix), rules())
     assert after.results["status"].tolist() == ["evaluated", "evaluated"]
     assert after.results["total_score"].tolist()[0] == pytest.approx(49 / 10 / 10 * 100)
     settled = after.issues[after.issues["code"] == "non-numeric-value"].iloc[0]

@@ -22,7 +22,7 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import indicator_toml
+from conftest import indicator_toml, read_for
 from departments import (
     YEAR,
     A,
@@ -352,14 +352,16 @@ def test_unknown_unit_is_an_error_and_the_column_is_not_read(tmp_path: Path) -> 
         tmp_path / "f.xlsx",
         [["统一社会信用代码", "实缴税金(公斤)", "用地面积(亩)"], [A, 5, 10]],
     )
-    table = read_sources([path], make_rules(indicators=TAX_ONLY, when="land_owned_mu > 0"))
+    rules = make_rules(indicators=TAX_ONLY, when="land_owned_mu > 0")
+    table = read_for([path], rules)
     assert "tax_paid" not in table.frame.columns
     assert table.frame["land_owned_mu"].tolist() == [10.0]
     assert issues(table) == expect(
-        [
-            ("missing-column", "", "", None, "", "tax_paid", "", "error"),
-            ("unknown-unit", "f.xlsx", "数据", 1, "", "tax_paid", "公斤", "error"),
-        ]
+        [("unknown-unit", "f.xlsx", "数据", 1, "", "tax_paid", "公斤", "error")]
+    )
+    # the rules need tax_paid, which no file holds: the evaluation says so
+    assert issues(mujun.evaluate(table, rules), "missing-column") == expect(
+        [("missing-column", "", "", None, "", "tax_paid", "", "error")]
     )
 
 
@@ -452,7 +454,7 @@ def test_non_numeric_value_rejects_the_firm_only_when_the_rules_use_the_field(
         ],
     )
     rules = make_rules(indicators=TAX_ONLY, when="land_owned_mu > 0")
-    table = read_sources([path], rules)
+    table = read_for([path], rules)
     assert issues(table) == expect(
         [
             ("non-numeric-value", "f.csv", "", 2, A, "tax_paid", "abc", "error"),
@@ -599,7 +601,7 @@ def _three_departments(tmp_path: Path) -> list[Path]:
 
 def test_three_departments_merge_into_one_row_per_firm(tmp_path: Path) -> None:
     files = _three_departments(tmp_path)
-    table = read_sources(files, make_rules())
+    table = read_for(files, make_rules())
     frame = table.frame.set_index("credit_code")
     assert frame.index.tolist() == [A, B, C, D]
     assert frame["year"].tolist() == [YEAR] * 4
@@ -631,7 +633,8 @@ def test_three_departments_merge_into_one_row_per_firm(tmp_path: Path) -> None:
             ),
         ]
     )
-    missing = issues(table, "missing-from-source")
+    checked = mujun.evaluate(table, make_rules())
+    missing = issues(checked, "missing-from-source")
     # where each firm was found (its first row) …
     assert [(i[1], i[3], i[4], i[7]) for i in missing] == [
         (tax, 5, C, "warning"),
@@ -639,18 +642,14 @@ def test_three_departments_merge_into_one_row_per_firm(tmp_path: Path) -> None:
         (stats, 5, D, "warning"),
     ]
     # … and which department's file it is missing from
-    absent = table.issues[table.issues["code"] == "missing-from-source"]
+    absent = checked.issues[checked.issues["code"] == "missing-from-source"]
     named = {
         (firm, next(f for f in (tax, stats, land) if f"《{f}" in message))
         for firm, message in zip(absent["credit_code"], absent["message"], strict=True)
     }
     assert named == {(C, stats), (D, tax), (D, land)}
-    assert codes_of(table) == {
-        "conflicting-values",
-        "missing-from-source",
-        "ignored-column",
-        "note-row",
-    }
+    assert codes_of(table) == {"conflicting-values", "ignored-column", "note-row"}
+    assert "missing-from-source" not in codes_of(table)  # which firms lack what: the rules say
     # tax: 3 firms + 合计; stats: 3 firms; land: 3 firms + a note; 9 used rows → 4 firms
     assert_rows_add_up(table, used=[3, 3, 3], skipped=[1, 0, 1])
     assert len(table) == 4 and sum(s.used for s in table.sources) == 4 + 5
@@ -678,7 +677,7 @@ def test_priority_decides_conflicting_values(
         "tax": tax_xlsx(tmp_path / "税务局_2022.xlsx"),
         "stats": stats_csv(tmp_path / "统计局_2022.csv"),
     }
-    table = read_sources([made[o] for o in order], make_rules(priority=priority))
+    table = read_for([made[o] for o in order], make_rules(priority=priority))
     assert at(table, A, "revenue") == revenue
     conflicts = table.issues[table.issues["code"] == "conflicting-values"]
     assert conflicts["value"].tolist() == [listing]
@@ -691,9 +690,10 @@ def test_missing_from_source_only_for_files_that_supply_used_fields(tmp_path: Pa
         tmp_path / "生态环境局.xlsx",
         [["统一社会信用代码", "化学需氧量(吨)"], [A, 0.5], [D, 0.2]],
     )
-    table = read_sources([tax, env], make_rules(indicators=TAX_ONLY, when="tax_paid > 0"))
+    rules = make_rules(indicators=TAX_ONLY, when="tax_paid > 0")
+    table = read_for([tax, env], rules)
     # B and C are not in the environment file, but the rules use none of its fields
-    assert issues(table, "missing-from-source") == expect(
+    assert issues(mujun.evaluate(table, rules), "missing-from-source") == expect(
         [
             ("missing-from-source", "生态环境局.xlsx", "数据", 3, D, "", "", "warning"),
         ]
@@ -708,14 +708,14 @@ def test_a_field_the_rules_use_that_no_file_has_is_a_missing_column(tmp_path: Pa
         tmp_path / "f.xlsx",
         [["统一社会信用代码", "是否规上", "实缴税金(万元)", "用地面积(亩)"], [A, "是", 50, 10]],
     )
-    table = read_sources([path], make_rules())
-    assert issues(table, "missing-column") == expect(
+    checked = mujun.evaluate(read_for([path], make_rules()), make_rules())
+    assert issues(checked, "missing-column") == expect(
         [
             ("missing-column", "", "", None, "", "energy_tce", "", "error"),
             ("missing-column", "", "", None, "", "revenue", "", "error"),
         ]
     )
-    messages = table.issues.loc[table.issues["code"] == "missing-column", "message"].tolist()
+    messages = checked.issues.loc[checked.issues["code"] == "missing-column", "message"].tolist()
     assert ["综合能耗" in m for m in messages] == [True, False]
     assert ["营业收入" in m for m in messages] == [False, True]
 
@@ -735,8 +735,8 @@ def test_energy_from_carriers_and_land_from_parts_are_not_missing(tmp_path: Path
             [A, "是", 50, 100, 10, 10],
         ],
     )
-    table = read_sources([path], make_rules())
-    assert issues(table, "missing-column") == expect([])
+    table = read_for([path], make_rules())
+    assert issues(mujun.evaluate(table, make_rules()), "missing-column") == expect([])
 
 
 def test_duplicate_rows_within_one_file(tmp_path: Path) -> None:
@@ -752,7 +752,7 @@ def test_duplicate_rows_within_one_file(tmp_path: Path) -> None:
         ],
     )
     rules = make_rules(indicators=TAX_ONLY)
-    table = read_sources([path], rules)
+    table = read_for([path], rules)
     assert table.frame["credit_code"].tolist() == [A, B, C]
     assert at(table, A, "tax_paid") == 50.0
     name = "税务局.xlsx"
@@ -781,17 +781,40 @@ def test_duplicate_rows_within_one_file(tmp_path: Path) -> None:
 # --- the data year -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("year", "rules_year", "expected"),
-    [(2020, 2022, 2020), (None, 2022, 2022), (2021, None, 2021)],
-)
-def test_files_without_a_year_column_get_the_argument_else_the_rules_year(
-    tmp_path: Path, year: int | None, rules_year: int | None, expected: int
-) -> None:
+@pytest.mark.parametrize("year", [2020, 2021])
+def test_files_without_a_year_column_get_the_year_given(tmp_path: Path, year: int) -> None:
     path = write_csv(tmp_path / "f.csv", [["统一社会信用代码", "实缴税金"], [A, "1"]])
-    rules = make_rules(indicators=TAX_ONLY, year=rules_year) if rules_year else None
-    table = read_sources([path], rules, year=year)
-    assert table.frame["year"].tolist() == [expected]
+    table = read_sources([path], year=year)
+    assert table.frame["year"].tolist() == [year]
+
+
+def test_without_a_year_rows_have_none_and_count_as_the_rules_year(tmp_path: Path) -> None:
+    """Reading knows no rules: a file without a year column read without `year` gives rows
+    without one, which the evaluation takes as its own year."""
+    path = write_csv(tmp_path / "f.csv", [["统一社会信用代码", "实缴税金"], [A, "1"]])
+    table = read_sources([path])
+    assert "year" not in table.frame
+    rules = make_rules(indicators=TAX_ONLY, year=2021)
+    assert mujun.evaluate(table, rules).results["year"].tolist() == [2021]
+
+
+def test_a_firm_given_with_and_without_a_year_is_not_graded_twice(tmp_path: Path) -> None:
+    """Files read without `year` where one has a 年度 column: the same firm-year is two rows,
+    and neither may be graded alone."""
+    tax = write_xlsx(
+        tmp_path / "税务局.xlsx", [["统一社会信用代码", "年度", "实缴税金(万元)"], [A, YEAR, 50]]
+    )
+    land = write_csv(tmp_path / "用地.csv", [["统一社会信用代码", "用地面积(亩)"], [A, "10"]])
+    table = read_sources([tax, land])
+    assert len(table) == 2
+    rules = make_rules(indicators=TAX_ONLY, when="land_owned_mu > 0 or tax_paid > 0")
+    ev = mujun.evaluate(table, rules)
+    assert ev.results["status"].tolist() == ["rejected", "rejected"]
+    split = ev.issues[ev.issues["code"] == "duplicate-firm"]
+    assert len(split) == 2 and "未填年度" in split["message"].iloc[0]
+    # read with the year, the two files merge into one firm that is graded
+    merged = mujun.evaluate(read_sources([tax, land], year=YEAR), rules)
+    assert merged.results["status"].tolist() == ["evaluated"]
 
 
 def test_a_year_column_wins_and_files_merge_on_credit_code_and_year(tmp_path: Path) -> None:
@@ -800,7 +823,7 @@ def test_a_year_column_wins_and_files_merge_on_credit_code_and_year(tmp_path: Pa
         [["统一社会信用代码", "年度", "实缴税金(万元)"], [A, 2022, 50], [A, 2021, 40]],
     )
     land = write_csv(tmp_path / "用地.csv", [["统一社会信用代码", "用地面积(亩)"], [A, "10"]])
-    table = read_sources([tax, land], make_rules(indicators=TAX_ONLY, when="tax_paid > 0"))
+    table = read_for([tax, land], make_rules(indicators=TAX_ONLY, when="tax_paid > 0"))
     frame = table.frame
     assert frame[["credit_code", "year"]].values.tolist() == [[A, 2022], [A, 2021]]
     assert frame["tax_paid"].tolist() == [50.0, 40.0]
@@ -1074,7 +1097,7 @@ def test_an_issue_about_land_points_at_the_land_register(tmp_path: Path) -> None
     rules = make_rules(indicators=indicator_toml(
         "tax_per_mu", "tax_paid / land_mu", 100, "method = 'ratio', benchmark = 10.0"),
         when="tax_paid > 0")  # fmt: skip
-    got = mujun.evaluate(read_sources([tax, land], rules), rules)
+    got = mujun.evaluate(read_for([tax, land], rules), rules)
     land_issue = got.issues[got.issues["code"] == "non-positive-land"].iloc[0]
     assert (Path(land_issue["file"]).name, land_issue["row"]) == ("自然资源.csv", 3)
 
@@ -1104,8 +1127,8 @@ def test_a_firm_missing_from_one_sheet_of_a_template_is_reported(tmp_path: Path)
     book.save(path)
     rules = make_rules(indicators=indicator_toml(
         "tax_per_mu", "tax_paid / land_mu", 100, "method = 'ratio', benchmark = 10.0"))  # fmt: skip
-    table = read_sources([path], rules)
-    missing = table.issues[table.issues["code"] == "missing-from-source"]
+    checked = mujun.evaluate(read_for([path], rules), rules)
+    missing = checked.issues[checked.issues["code"] == "missing-from-source"]
     assert missing["credit_code"].tolist() == [B]
     assert "税务局" in missing["message"].iloc[0]
 

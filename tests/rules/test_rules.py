@@ -69,7 +69,8 @@ def test_functions_in_formulas_and_conditions() -> None:
     text = replaced('formula = "tax_paid / land_mu"', 'formula = "max(tax_paid, 0) / land_mu"')
     text = replaced('when = "safety_incident"', 'when = "safety_incident or isnull(revenue)"', text)
     rules = parse_rules(text)
-    assert rules.classes[0].indicators[0].formula == "max(tax_paid, 0) / land_mu"
+    assert rules.classes[0].indicators[0].formula.text == "max(tax_paid, 0) / land_mu"
+    assert rules.classes[0].tiers.rule[0].when.names == {"safety_incident", "revenue"}
 
 
 def test_energy_override() -> None:

@@ -152,7 +152,7 @@ def test_same_code_means_same_formula_across_files() -> None:
     for path in RULES_FILES:
         for klass in mujun.load_rules(path).classes:
             for ind in klass.indicators:
-                formulas.setdefault(ind.code, set()).add(ind.formula.replace(" ", ""))
+                formulas.setdefault(ind.code, set()).add(ind.formula.text.replace(" ", ""))
     assert {c: f for c, f in formulas.items() if len(f) > 1} == {}
 
 

@@ -162,7 +162,7 @@ def test_the_rules_veto_is_the_one_checked_here(rules: Rules) -> None:
     vetoes = [r for c in rules.classes for r in c.tiers.rule if r.at_most is not None]
     assert len(vetoes) == 2
     for r in vetoes:
-        assert set(re.findall(r"[a-z_]+", r.when)) - {"or"} == set(VETO_FLAGS)
+        assert set(re.findall(r"[a-z_]+", r.when.text)) - {"or"} == set(VETO_FLAGS)
 
 
 def test_every_chosen_firm_is_eligible(kf: KeyFirms, facts: pd.DataFrame) -> None:

@@ -22,6 +22,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import read_for
 from typer.testing import CliRunner
 
 import mujun
@@ -254,7 +255,7 @@ def test_select_evaluates_the_rules_year_only_and_history_misses_no_one(
     results = read_csv(out / "results.csv")
     assert set(results["year"]) == {str(YEAR)}
     assert not results["status_reason"].str.contains("数据年度").any()
-    of_year = mujun.read_sources(county.files, county.rules)  # the 2022 files alone
+    of_year = read_for(county.files, county.rules)  # the 2022 files alone
     assert results["credit_code"].tolist() == of_year.frame["credit_code"].fillna("").tolist()
 
     issues = read_csv(out / "issues.csv")
@@ -324,7 +325,7 @@ def test_select_without_commissioners_leaves_the_column_empty(
 
 @pytest.fixture(scope="module")
 def evaluated(county: County) -> tuple[mujun.Evaluation, mujun.KeyFirms]:
-    panel = mujun.read_sources([*county.files, county.history], county.rules)
+    panel = read_for([*county.files, county.history], county.rules)
     ev = mujun.evaluate(panel.of_year(YEAR), county.rules)
     return ev, mujun.select_key_firms(panel, ev, county.rules, county.people)
 
@@ -420,20 +421,24 @@ def test_of_year_keeps_exactly_that_years_rows(small: dict[str, Path], codes: li
     pd.testing.assert_frame_equal(got.origin, table.origin[this].reset_index(drop=True))
     assert set(got.origin["file"].map(lambda f: Path(f).name)) == {small["tax"].name}
     assert got.sources == table.sources
-    # the bad 2022 tax value points at its row's new position; the bad 2020 revenue has none
-    # but keeps where it was; the file-level issue stays
-    issues = got.issues.set_index("code")
-    tax = issues.loc["non-numeric-value"].reset_index()
-    kept = tax[tax["field"] == "tax_paid"].iloc[0]
-    assert got.frame["credit_code"].iloc[kept["position"]] == kept["credit_code"] == codes[1]
-    dropped = tax[tax["field"] == "revenue"].iloc[0]
-    assert dropped["position"] == -1
-    assert Path(dropped["file"]).name == small["history"].name
-    assert dropped["row"] == 3 and dropped["credit_code"] == codes[1]
+    # the bad 2022 tax value stays a flag of its row; the bad 2020 revenue, whose row is left
+    # out, stays a note where it was; the file-level issue stays: nothing found is lost
+    flagged = got.unreadable()
+    assert flagged["tax_paid"].dropna().tolist() == ["x"]
+    assert got.frame["credit_code"][flagged["tax_paid"].notna()].tolist() == [codes[1]]
+    assert flagged.get("revenue", pd.Series(dtype=object)).isna().all()
+    notes = got.notes[got.notes["code"] == "non-numeric-value"]
+    assert notes["field"].tolist() == ["revenue"]
+    assert Path(notes["file"].iloc[0]).name == small["history"].name
+    assert notes["row"].iloc[0] == 3 and notes["credit_code"].iloc[0] == codes[1]
     unknown = got.issues[got.issues["code"] == "unknown-column"]
-    assert len(unknown) == 1 and unknown["position"].tolist() == [-1]
-    assert len(got.issues) == len(table.issues)
-    assert (got.issues["position"] < len(got)).all()
+    assert len(unknown) == 1
+    assert "position" not in got.issues.columns
+    assert _sorted(got.issues) == _sorted(table.issues)
+
+
+def _sorted(issues: pd.DataFrame) -> list[tuple[object, ...]]:
+    return sorted(map(tuple, issues.astype(str).to_numpy().tolist()))
 
 
 def test_rows_subsets_rows_origins_field_origins_and_moves_issues(
@@ -452,18 +457,12 @@ def test_rows_subsets_rows_origins_field_origins_and_moves_issues(
     for name, where in table.field_origin.items():
         want_origin = where.iloc[keep].reset_index(drop=True)
         pd.testing.assert_frame_equal(got.field_origin[name], want_origin)
-    before = table.issues.reset_index(drop=True)
-    after = got.issues.reset_index(drop=True)
-    assert len(after) == len(before)
-    columns = ["code", "file", "sheet", "row", "credit_code", "field", "severity"]
-    pd.testing.assert_frame_equal(after[columns], before[columns])
-    moved = {old: new for new, old in enumerate(keep)}
-    want = [moved.get(p, -1) for p in before["position"]]
-    assert after["position"].tolist() == want
-    for issue in after[after["position"] >= 0].to_dict("records"):
-        assert got.frame["credit_code"].iloc[issue["position"]] == issue["credit_code"]
-    # the table it came from is unchanged
-    assert table.issues["position"].tolist() == before["position"].tolist()
+    assert _sorted(got.issues) == _sorted(table.issues)  # every issue kept, wherever its row
+    pd.testing.assert_frame_equal(
+        got.unreadable(), table.unreadable().iloc[keep].reset_index(drop=True)
+    )
+    assert got.key.tolist() == table.key[keep].tolist()
+    assert got.supplied.tolist() == table.supplied[keep].tolist()
     all_rows = table.rows(np.ones(len(table), dtype=bool))
     pd.testing.assert_frame_equal(all_rows.issues, table.issues)
 
@@ -476,8 +475,9 @@ def test_history_sheet_misses_no_firm_of_the_rules_year(
 ) -> None:
     _, _, c, d, e = codes
     paths = [small["tax"], small["land"], small["history"]]
-    table = mujun.read_sources(paths, mujun.load_rules(GUZHEN))
-    missing = table.issues[table.issues["code"] == "missing-from-source"]
+    rules = mujun.load_rules(GUZHEN)
+    checked = mujun.evaluate(read_for(paths, rules), rules)
+    missing = checked.issues[checked.issues["code"] == "missing-from-source"]
     # 丁 (2022) is not in the land file: still reported, on its tax row
     assert missing["credit_code"].tolist() == [d]
     assert small["land"].name in missing["message"].iloc[0]

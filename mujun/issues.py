@@ -1,0 +1,293 @@
+"""Data problems: the one catalog of issue codes, and issue records and tables built from it.
+
+Every issue mujun reports has a code in `CATALOG`, which gives its usual severity, a category, a
+Chinese title (the 问题清单's 汇总 counts by it) and the message template its rows are written
+from. A few codes say one thing in two ways (`variants`: a value the rules do not use is only a
+warning, a value corrected on appeal only information); the variant names its own severity and
+template. Issue tables have the columns of `ISSUE_COLUMNS` and nothing else: an issue names the
+file, sheet and spreadsheet row it is about, never a position in some table.
+
+`python -m mujun.issues` prints the catalog as the Markdown table of the README.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ISSUE_COLUMNS = [
+    "code",
+    "message",
+    "file",
+    "sheet",
+    "row",
+    "credit_code",
+    "field",
+    "value",
+    "severity",
+]
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_LABELS = {"error": "错误", "warning": "提示", "info": "说明"}
+CATEGORIES = {
+    "file": "文件与工作表",
+    "column": "表头与列",
+    "row": "行",
+    "key": "统一社会信用代码",
+    "value": "数值",
+    "merge": "多文件合并",
+    "correction": "异议复核更正",
+    "rules": "评价规则所需数据",
+    "check": "评价数据检查",
+    "score": "评分",
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One catalog entry: what an issue code means and how its messages read."""
+
+    code: str
+    severity: str
+    category: str
+    title: str
+    template: str
+    variants: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    def text(self, variant: str | None = None, **fill: Any) -> tuple[str, str]:
+        """(severity, message) of this kind, or of one of its variants, filled in."""
+        severity, template = self.variants[variant] if variant else (self.severity, self.template)
+        return severity, template.format(**fill)
+
+
+UNUSED = "unused"  # a problem in a field the rules never read: a warning only
+SETTLED = "settled"  # a problem in a value an approved correction replaced: information only
+_UNUSED_NOTE = "（本次评价未使用该字段）"
+_SETTLED_NOTE = "（已按异议复核更正）"
+
+
+def _cell(code: str, severity: str, title: str, template: str) -> Kind:
+    """A cell that could not be read: an error where the rules use the field."""
+    return Kind(
+        code,
+        severity,
+        "value",
+        title,
+        template,
+        {
+            UNUSED: ("warning", template + _UNUSED_NOTE),
+            SETTLED: ("info", template + _SETTLED_NOTE),
+        },
+    )
+
+
+_KINDS = (
+    # files and sheets
+    Kind("sheet-skipped", "info", "file", "工作表未读取", "工作表未读取：{why}"),
+    Kind("no-header", "warning", "file", "未找到表头",
+         "未找到含“统一社会信用代码”的表头，该工作表未读取"),
+    # headers and columns
+    Kind("unknown-column", "warning", "column", "未识别的列",
+         "{where}：未识别的列，未读取（表头不是已知字段）"),
+    Kind("unknown-unit", "error", "column", "表头中的单位无法识别",
+         "{where}：表头中的单位无法识别，该列未读取"),
+    Kind("ignored-column", "info", "column", "说明性列", "{where}：说明性列，未读取"),
+    Kind("duplicate-column", "warning", "column", "重复的列",
+         "{where}：与前面的列对应同一字段，未读取"),
+    Kind("unnamed-column", "warning", "column", "无表头的列", "{where}：列无表头但有数据，未读取"),
+    Kind("blank-column", "info", "column", "空白列", "{where}：空白列，已忽略"),
+    Kind("unit-from-title", "info", "column", "按表头上方的单位换算",
+         "“{header}”按表头上方“单位：{unit}”换算"),
+    # rows
+    Kind("note-row", "info", "row", "说明、合计等非企业行", "说明、合计等非企业行，已跳过"),
+    Kind("missing-year", "warning", "row", "年度为空", "年度为空，按{year}年处理"),
+    Kind("wrong-year", "error", "row", "数据年度与评价年度不符",
+         "数据年度与评价年度（{year}年）不符，未评价"),
+    # credit codes and copies
+    Kind("missing-credit-code", "error", "key", "缺少统一社会信用代码", "缺少统一社会信用代码"),
+    Kind("bad-credit-code", "error", "key", "统一社会信用代码长度或字符不正确",
+         "统一社会信用代码长度或字符不正确（应为18位，不含I、O、S、V、Z）"),
+    Kind("credit-code-check-digit", "warning", "key", "统一社会信用代码校验位不符",
+         "统一社会信用代码校验位不符（GB 32100-2015），请核对"),
+    Kind("credit-code-as-number", "error", "key", "统一社会信用代码被存成了数字",
+         "统一社会信用代码被Excel存成了数字（如9.1E+17），后几位已丢失：请将该列设为文本格式后"
+         "重新导出"),
+    Kind("duplicate-firm", "error", "key", "同一企业同一年度有多条不同记录",
+         "同一企业同一年度有多条不同记录，均未采用，请核实后只保留一条",
+         {"year": ("error", "同一企业在{year}年有多条记录，其中有的未填年度，均未采用："
+                            "请在读取时给出年度，或在文件中补填年度")}),
+    Kind("duplicate-row", "warning", "key", "同一企业同一年度的记录重复",
+         "同一企业同一年度的相同记录重复出现，按一条读取"),
+    # values
+    _cell("non-numeric-value", "error", "值不是数字", "“{label}”的值不是{kind}"),
+    _cell("bad-bool-value", "error", "是/否字段的值无法识别", "“{label}”应为 是/否"),
+    Kind("bad-date-value", "warning", "value", "日期无法识别",
+         "“{label}”不是可识别的日期，按缺失处理"),
+    Kind("placeholder-value", "info", "value", "以占位符填写", "“{label}”填写为占位符，按缺失处理"),
+    Kind("excel-error", "warning", "value", "Excel错误值", "“{label}”是Excel错误值，按缺失处理"),
+    Kind("scaled-value", "warning", "value", "数值含“万/亿/%”",
+         "“{label}”含“万/亿/%”，已按倍数换算为数值，请核对单位"),
+    Kind("full-width-value", "info", "value", "全角数字", "“{label}”为全角数字，已按半角读取"),
+    Kind("industry-code-as-number", "warning", "value", "行业代码被存成了数字",
+         "行业代码被存成了数字，开头的0可能已丢失（如0610），请设为文本格式后核对"),
+    Kind("unknown-industry-code", "warning", "value", "行业代码无效",
+         "行业代码不是有效的GB/T 4754-2017代码"),
+    # merging files
+    Kind("conflicting-values", "warning", "merge", "不同来源取值不同",
+         "“{label}”在不同来源中取值不同，已按优先来源取值"),
+    Kind("missing-from-source", "warning", "merge", "企业不在某一来源文件中",
+         "该企业不在《{where}》中，缺少其提供的{names}"),
+    # corrections
+    Kind("correction-applied", "info", "correction", "已按异议复核更正", "已按异议复核更正数据"),
+    Kind("correction-unmatched", "warning", "correction", "更正记录找不到对应企业",
+         "更正记录找不到对应企业（信用代码或年度不符）"),
+    Kind("correction-bad-field", "error", "correction", "更正记录的字段无法识别",
+         "更正记录的字段无法识别"),
+    Kind("correction-bad-value", "error", "correction", "更正后的值无法读取",
+         "更正后的值无法读取"),
+    # what the rules need
+    Kind("missing-column", "error", "rules", "评价规则所需的列缺失",
+         "评价规则的指标需要“{label}”，但所有文件都没有这一列",
+         {"condition": ("warning", "评价规则的条件用到“{label}”，但所有文件都没有这一列，"
+                                   "按缺失处理")}),
+    # checks of a class's data
+    Kind("non-positive-land", "error", "check", "用地面积缺失或不大于0",
+         "“{label}”缺失或不大于0，无法计算亩均指标"),
+    Kind("non-positive", "error", "check", "应为正数的值缺失或不大于0",
+         "“{label}”缺失或不大于0，无法计算亩均指标"),
+    Kind("negative-value", "error", "check", "值为负数", "“{label}”为负数"),
+    Kind("zero-denominator", "warning", "check", "指标分母为0",
+         "“{names}”为0，“{indicator}”无法计算"),
+    Kind("implausible-value", "warning", "check", "指标值超出合理范围",
+         "“{indicator}”超过{limit}{unit}，明显超出合理范围，请核实"),
+    Kind("missing-indicator", "warning", "score", "指标无法计算",
+         "“{indicator}”无法计算（缺少或无效数据），{policy}"),
+    Kind("benchmark-unusable", "warning", "score", "基准值无法计算",
+         "指标“{indicator}”的基准值无法计算（无有效数据或合计不为正），该项得分按0计"),
+)  # fmt: skip
+CATALOG: dict[str, Kind] = {k.code: k for k in _KINDS}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One data problem, located as precisely as the input allows."""
+
+    code: str
+    message: str
+    severity: str = "warning"
+    file: str = ""
+    sheet: str = ""
+    row: int | None = None
+    credit_code: str = ""
+    field: str = ""
+    value: str = ""
+
+
+def issue(
+    code: str,
+    *,
+    variant: str | None = None,
+    file: str = "",
+    sheet: str = "",
+    row: int | None = None,
+    credit_code: str = "",
+    field: str = "",
+    value: str = "",
+    **fill: Any,
+) -> Issue:
+    """An issue record of a catalog code, its message filled in from the template."""
+    severity, message = CATALOG[code].text(variant, **fill)
+    return Issue(code, message, severity, file, sheet, row, credit_code, field, value)
+
+
+def empty_issues() -> pd.DataFrame:
+    """An issue table with no rows."""
+    return _EMPTY.copy()
+
+
+def issue_table(records: Iterable[Issue]) -> pd.DataFrame:
+    """Issue records as a table."""
+    rows = [
+        [i.code, i.message, i.file, i.sheet, i.row, i.credit_code, i.field, i.value, i.severity]
+        for i in records
+    ]
+    return _typed(pd.DataFrame(rows, columns=ISSUE_COLUMNS))
+
+
+def issue_rows(
+    code: str,
+    mask: np.ndarray,
+    *,
+    origin: pd.DataFrame,
+    credit_code: pd.Series | np.ndarray,
+    field: str = "",
+    values: pd.Series | np.ndarray | None = None,
+    variant: str | None = None,
+    **fill: Any,
+) -> pd.DataFrame:
+    """Vectorised: one issue of `code` per row where `mask` holds, located by `origin` (file,
+    sheet and spreadsheet row of each row)."""
+    pos = np.flatnonzero(mask)
+    if not len(pos):
+        return empty_issues()
+    severity, message = CATALOG[code].text(variant, **fill)
+    shown: Any = "" if values is None else pd.Series(_take(values, pos)).astype(str).to_numpy()
+    frame = pd.DataFrame(
+        {
+            "code": code,
+            "message": message,
+            "file": origin["file"].to_numpy()[pos],
+            "sheet": origin["sheet"].to_numpy()[pos],
+            "row": origin["row"].to_numpy()[pos],
+            "credit_code": _take(credit_code, pos),
+            "field": field,
+            "value": shown,
+            "severity": severity,
+        },
+        index=pd.RangeIndex(len(pos)),
+    )
+    return _typed(frame)
+
+
+def _take(column: pd.Series | np.ndarray, pos: np.ndarray) -> np.ndarray:
+    if isinstance(column, pd.Series):
+        return column.iloc[pos].to_numpy(dtype=object)
+    return np.asarray(column)[pos]
+
+
+def concat_issues(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """Stack issue tables, keeping the column order and types."""
+    parts = [f for f in frames if len(f)]
+    if not parts:
+        return empty_issues()
+    if len(parts) == 1:
+        return parts[0]
+    return _typed(pd.concat(parts, ignore_index=True))
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["row"] = frame["row"].astype("Int64")
+    for col in ("code", "message", "file", "sheet", "credit_code", "field", "value", "severity"):
+        frame[col] = frame[col].fillna("").astype(str)
+    return frame
+
+
+_EMPTY = issue_table([])
+
+
+def catalog_table() -> str:
+    """The catalog as a Markdown table (code, severity, category, title), as in the README."""
+    lines = ["| 代码 | 级别 | 类别 | 问题 |", "|---|---|---|---|"]
+    for k in _KINDS:
+        severity = SEVERITY_LABELS[k.severity]
+        shifted = sorted({SEVERITY_LABELS[s] for s, _ in k.variants.values()} - {severity})
+        shown = severity + (f"（或{'、'.join(shifted)}）" if shifted else "")
+        lines.append(f"| `{k.code}` | {shown} | {CATEGORIES[k.category]} | {k.title} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(catalog_table())
