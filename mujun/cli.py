@@ -22,6 +22,7 @@ from .errors import DataError, ExportError, RulesError
 from .export import write_issues_workbook, write_run
 from .export.template import write_template
 from .read import read_sources
+from .read.commissioners import read_commissioners
 from .rules import Rules, load_rules
 from .selection import KeyFirms, select_key_firms
 from .table import EnterpriseTable
@@ -152,8 +153,9 @@ def _write(ev: Evaluation, out: Path, status: str, selection: KeyFirms | None = 
 def _select(table: EnterpriseTable, ev: Evaluation, commissioners: Path | None) -> KeyFirms:
     """select_key_firms with a spinner; a selection that cannot be made exits with code 1."""
     try:
+        people = None if commissioners is None else read_commissioners(commissioners)
         with err_console.status("正在计算成长画像、重点企业名单与培育库…"):
-            return select_key_firms(table, ev, ev.rules, commissioners)
+            return select_key_firms(table, ev, people)
     except DataError as exc:
         raise _fail(str(exc), 1) from None
 

@@ -71,7 +71,8 @@ class _Labels:
         return self.codes == self.categories.index(text)
 
     def column(self) -> pd.Categorical:
-        return pd.Categorical.from_codes(self.codes, categories=self.categories)
+        """The texts as a categorical; rows never set are missing (NA)."""
+        return pd.Categorical.from_codes(self.codes - 1, categories=self.categories[1:])
 
 
 class _Run:
@@ -83,7 +84,8 @@ class _Run:
         self.columns = FieldColumns(table.frame, rules)
         self.codes = table.frame["credit_code"]
         self.status = np.full(self.n, PENDING, dtype=np.int8)
-        self.reason, self.klass, self.tier, self.tier_reason = (_Labels(self.n) for _ in range(4))
+        self.reason, self.klass, self.tier = (_Labels(self.n) for _ in range(3))
+        self.tier_label, self.tier_reason, self.veto = (_Labels(self.n) for _ in range(3))
         self.total = np.full(self.n, np.nan)
         self.rank = np.zeros(self.n, dtype=np.int64)
         self.adjust = np.full(self.n, np.nan)
@@ -287,12 +289,19 @@ def _tier_class(run: _Run, klass: EvalClass, idx: np.ndarray, total: np.ndarray)
     masks = [run.condition(r.when)[idx] for r in spec.rule]
     tier, moved_by = tiers.apply_tier_rules(tier, masks, spec)
     run.rank[idx] = rank
-    order = spec.order
-    for t, label in enumerate(order):
-        run.tier.set(_at(run.n, idx, tier == t), label)
+    for t, label in enumerate(spec.order):
+        at = _at(run.n, idx, tier == t)
+        run.tier.set(at, label)
+        if label in spec.names:
+            run.tier_label.set(at, spec.names[label])
     run.tier_reason.set(_at(run.n, idx, moved_by < 0), spec.method)
     for i, rule in enumerate(spec.rule):
         run.tier_reason.set(_at(run.n, idx, moved_by == i), rule.reason)
+    vetoed = np.zeros(len(idx), dtype=bool)
+    for rule, mask in zip(spec.rule, masks, strict=True):  # each veto decided here, once
+        if rule.at_most is not None:
+            run.veto.set(_at(run.n, idx, mask & ~vetoed), rule.reason)
+            vetoed |= mask
 
 
 def _at(n: int, idx: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -319,7 +328,9 @@ def _assemble(run: _Run) -> Evaluation:
     rank[~evaluated] = pd.NA
     results["rank"] = rank
     results["tier"] = run.tier.column()
+    results["tier_label"] = run.tier_label.column()
     results["tier_reason"] = run.tier_reason.column()
+    results["veto_reason"] = run.veto.column()
     for code in run.rules.indicator_codes():
         results[f"value_{code}"] = run.values.get(code, np.full(run.n, np.nan))
         results[f"score_{code}"] = np.where(evaluated, run.scores.get(code, np.nan), np.nan)

@@ -30,7 +30,9 @@ RESULT_COLUMNS = [
     "total_score",
     "rank",
     "tier",
+    "tier_label",
     "tier_reason",
+    "veto_reason",
 ]
 STATUSES = ("evaluated", "exempt", "deferred", "rejected")
 SUMMARY_FIGURES = ("land_mu", "tax_paid", "revenue", "value_added")

@@ -12,14 +12,16 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine.evaluation import Evaluation
 from ..errors import ExportError
-from ..selection import KeyFirms
 from .issues_workbook import write_issues_workbook
 from .tables import write_csv, write_issues_csv, write_json, write_parquet
 from .workbooks import RUN_STATUSES, write_workbooks
+
+if TYPE_CHECKING:  # the type only: export reads what KeyFirms holds
+    from ..selection import KeyFirms
 
 ISSUES_WORKBOOK = "问题清单.xlsx"
 RUN_FILES = ("results.csv", "results.parquet", "issues.csv", ISSUES_WORKBOOK)

@@ -6,16 +6,18 @@ commissioner and 三年倍增 target) and 培育库 (the cultivation lists). The
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from openpyxl.workbook import Workbook
 
-from ..selection import KeyFirms
-from ..selection.contact import required_growth
 from . import styles
 from .layout import Header, number_style, text_style, write_frame
 from .xlsx import Body, Column, NumberColumn, TextColumn, clean, line_heights
+
+if TYPE_CHECKING:  # the type only: export reads what KeyFirms holds
+    from ..selection import KeyFirms
 from .xlsx import width as fit
 
 REASON_WIDTH = 50.0  # reasons wrap within this width
@@ -31,7 +33,7 @@ def add_key_firm_sheet(wb: Workbook, kf: KeyFirms, *, title: str) -> Body:
     w = s.weights
     quotas = "、".join(f"{p}{q}家" for p, q in kf.quotas.items())
     d, last = s.doubling, kf.years[-1]
-    needed = required_growth(d)
+    needed = kf.required_growth
     notes = [
         f"名单{len(c)}家（园区名额：{quotas}）；入选分 = 贡献×{w.contribution:g} + "
         f"成长×{w.growth:g} + 竞争力×{w.competitiveness:g}（权重合计归一），"

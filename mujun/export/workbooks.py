@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..engine.evaluation import MISSING_GROUP, Evaluation
 from ..errors import ExportError
-from ..selection import KeyFirms
 from .issues_workbook import add_issue_sheet
 from .method_sheet import SHEET as METHOD_SHEET
 from .method_sheet import add_method_sheet
@@ -27,6 +27,9 @@ from .styles import colour_name
 from .summary_sheet import SHEET as SUMMARY_SHEET
 from .summary_sheet import SummaryData, add_summary_sheet
 from .xlsx import new_workbook, save
+
+if TYPE_CHECKING:  # the type only: export reads what KeyFirms holds
+    from ..selection import KeyFirms
 
 RUN_STATUSES = ("试评价", "初评", "终评")
 ISSUE_SHEET = "问题清单"

@@ -120,7 +120,7 @@ def _selection_times(firms: int, rules: Rules, repeat: int) -> dict[str, float]:
     t_clusters, _ = _median_time(
         lambda: cluster_profiles(grown.table, rules.selection.clusters), repeat
     )
-    t_select, _ = _median_time(lambda: select_key_firms(panel, ev, rules), repeat)
+    t_select, _ = _median_time(lambda: select_key_firms(panel, ev), repeat)
     return {"select_firms": float(firms), "select_rows": float(len(panel)),
             "growth_s": t_growth, "clusters_s": t_clusters, "select_s": t_select}  # fmt: skip
 

@@ -1,23 +1,23 @@
 """Key firms from a multi-year panel (DOMAIN §7): growth profiles and their clusters, the
 contact list (重点企业包保名单) with reasons and 三年倍增 targets, the cultivation lists (培育库)
 and the commissioners' assignment, each stage a pure function of the panel, the evaluation of
-the rules' year and the rules' `[selection]`.
+the rules' year (which carries the rules and each firm's veto) and a table of commissioners.
+Reading the commissioners' file is the caller's (`mujun.read_commissioners`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
 from ..engine.evaluation import MISSING_GROUP, Evaluation
-from ..read.commissioners import read_commissioners
+from ..errors import DataError
 from ..rules import Rules
 from ..table import EnterpriseTable
 from .assign import assign, check_parks
 from .clusters import cluster_profiles
-from .contact import PARTS, choose, doubling, eligibility, key_scores, reasons
+from .contact import PARTS, choose, doubling, eligibility, key_scores, reasons, required_growth
 from .growth import GROWTH_COLUMNS, growth_features
 from .watch import watch_lists
 
@@ -79,28 +79,38 @@ class KeyFirms:
         out.insert(0, "quota", self.quotas.reindex(out.index, fill_value=0))
         return out.rename_axis("park").reset_index()
 
+    @property
+    def required_growth(self) -> float:
+        """The growth a year that reaches the 三年倍增 target (2× in 3 years: 26.0 %)."""
+        return required_growth(self.rules.selection.doubling)
+
     def growth_table(self) -> pd.DataFrame:
         """growth.csv: one row per firm."""
         return self.growth[list(GROWTH_CSV)]
 
 
+COMMISSIONER_COLUMNS = ("name", "park", "industries")
+
+
 def select_key_firms(
     panel: EnterpriseTable | pd.DataFrame,
     evaluation: Evaluation,
-    rules: Rules,
-    commissioners: str | Path | pd.DataFrame | None = None,
+    commissioners: pd.DataFrame | None = None,
 ) -> KeyFirms:
     """Growth, clusters, contact list, watch lists and (with a commissioners table) assignment.
 
     `panel` holds several years (one row per firm-year, the rules' year among them);
-    `evaluation` is the evaluation of the rules' year. See the submodules for each step.
+    `evaluation` is the evaluation of the rules' year, under its rules' `[selection]`;
+    `commissioners` has the columns name, park and industries (a tuple of industry code
+    prefixes each), as `read_commissioners` gives. See the submodules for each step.
     """
+    rules = evaluation.rules
     s = rules.selection
     grown = growth_features(panel, rules.year, s.window, evaluation)
     table = grown.table
     clusters = cluster_profiles(table, s.clusters)
     table["cluster"], table["cluster_label"] = clusters.cluster, clusters.label
-    table["not_eligible"] = eligibility(table, grown.latest, table["class"], rules)
+    table["not_eligible"] = eligibility(table, grown.latest, s.weights)
     scores = key_scores(table, (table["not_eligible"] == "").to_numpy(), s)
     for column in scores.columns:
         table[column] = scores[column].to_numpy()
@@ -126,7 +136,13 @@ def select_key_firms(
     contact["commissioner"] = pd.array([pd.NA] * len(contact), dtype="string")
     contact["assignment_note"] = pd.array([pd.NA] * len(contact), dtype="string")
     if commissioners is not None:
-        people = read_commissioners(commissioners)
+        lacking = [c for c in COMMISSIONER_COLUMNS if c not in commissioners.columns]
+        if lacking:
+            raise DataError(
+                f"首席服务专员表缺少列：{', '.join(lacking)}"
+                "（请用 mujun.read_commissioners 读取专员名单）"
+            )
+        people = commissioners[list(COMMISSIONER_COLUMNS)].reset_index(drop=True)
         check_parks(people, set(table["park"].dropna().astype(str)))
         assigned = assign(contact, people, s.assignment)
         contact["commissioner"] = pd.array(assigned["commissioner"], dtype="string")

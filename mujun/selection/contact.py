@@ -18,19 +18,17 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from ..engine.columns import FieldColumns
 from ..engine.evaluation import MISSING_GROUP
 from ..errors import DataError
-from ..rules import Rules
-from ..rules.selection import Doubling, Selection
+from ..rules.selection import Doubling, Selection, Weights
 from .text import number, percent
 
 PARTS = ("contribution", "growth", "competitiveness")
 
 
-def eligibility(table: pd.DataFrame, latest: pd.DataFrame, classes: pd.Series,
-                rules: Rules) -> pd.Series:  # fmt: skip
-    """Why each firm of the growth table cannot be a key firm ('' when it can), first reason."""
+def eligibility(table: pd.DataFrame, latest: pd.DataFrame, weights: Weights) -> pd.Series:
+    """Why each firm of the growth table cannot be a key firm ('' when it can), first reason.
+    A veto is the one the evaluation recorded for the firm (`veto_reason`)."""
     n = len(table)
     why = np.full(n, "", dtype=object)
 
@@ -45,15 +43,11 @@ def eligibility(table: pd.DataFrame, latest: pd.DataFrame, classes: pd.Series,
     rule_out(~scale.fillna(True).to_numpy(dtype=bool), "非规上企业")
     status = table["status"].fillna("").to_numpy(dtype=object)
     rule_out(status != "evaluated", "评价年度未参评")
-    columns = FieldColumns(latest, rules)
-    klass = classes.fillna("").to_numpy(dtype=object)
-    for c in rules.classes:  # a loop over classes and their vetoes
-        for r in c.tiers.rule:
-            if r.at_most is not None:
-                hit = (klass == c.code) & r.when.condition(columns, n)
-                veto = r.reason if r.reason.startswith("一票否决") else f"一票否决：{r.reason}"
-                rule_out(hit, veto)
-    weights = rules.selection.weights
+    veto = table["veto_reason"].astype("string")  # decided once, by the evaluation
+    vetoed = veto.notna().to_numpy(dtype=bool)
+    words = veto.fillna("").to_numpy(dtype=object)
+    prefixed = np.where(pd.Series(words).str.startswith("一票否决"), words, "一票否决：" + words)
+    rule_out(vetoed, prefixed.astype(object))
     needs = {"contribution": ("tax_share", "revenue_share"), "growth": ("trend_revenue",),
              "competitiveness": ("total_score",)}  # fmt: skip
     for part, names in needs.items():

@@ -9,7 +9,8 @@ The window is the `window` years ending with the evaluation year. Per firm, sort
   year of the window the firm reported (gaps allowed, at least three years, all positive);
   `volatility_revenue` the standard deviation of that fit's residuals (k − 2 degrees of freedom).
 - `tax_share`, `revenue_share`: the firm's share of the county total in the evaluation year.
-- `class`, `status`, `total_score`, `tier` of the evaluation year, when an evaluation is given.
+- `class`, `status`, `total_score`, `tier` and `veto_reason` of the evaluation year, when an
+  evaluation is given.
 
 An undefined feature stays NaN and `flags` says which and why, never 0 and never an infinite
 rate: `<feature>:no-base` (no value in the window's first year), `no-latest` (none in the last),
@@ -210,25 +211,22 @@ def _last_known(frame: pd.DataFrame, column: str, rows: np.ndarray, firm: np.nda
     return out
 
 
-def _attach_evaluation(table: pd.DataFrame, evaluation: Evaluation | None, year: int,
-                       flags: _Flags) -> None:  # fmt: skip
-    """Class, status, score and tier of the evaluation year, matched on the credit code."""
+def _attach_evaluation(
+    table: pd.DataFrame, evaluation: Evaluation | None, year: int, flags: _Flags
+) -> None:
+    """Class, status, score, tier and veto of the evaluation year, matched on the credit code."""
+    text_columns = ("class", "status", "tier", "veto_reason")
     if evaluation is None:
-        table["class"] = pd.array([pd.NA] * len(table), dtype="string")
-        table["status"] = pd.array([pd.NA] * len(table), dtype="string")
+        for name in text_columns:
+            table[name] = pd.array([pd.NA] * len(table), dtype="string")
         table["total_score"] = np.nan
-        table["tier"] = pd.array([pd.NA] * len(table), dtype="string")
         return
     res = evaluation.results
     res = res[(res["year"] == year) & res["credit_code"].notna()]
     res = res.drop_duplicates("credit_code").set_index("credit_code")
     codes = table["credit_code"]
-    klass = res["class"].astype("string").replace("", pd.NA).reindex(codes).to_numpy()
-    table["class"] = pd.array(klass, dtype="string")
-    table["status"] = pd.array(res["status"].astype("string").reindex(codes).to_numpy(),
-                               dtype="string")  # fmt: skip
+    for name in text_columns:
+        table[name] = pd.array(res[name].astype("string").reindex(codes).to_numpy(), dtype="string")
     table["total_score"] = res["total_score"].astype(float).reindex(codes).to_numpy()
-    tier = res["tier"].astype("string").replace("", pd.NA).reindex(codes).to_numpy()
-    table["tier"] = pd.array(tier, dtype="string")
-    flags.add((table["status"] != "evaluated").fillna(True).to_numpy(dtype=bool), "total_score",
-              "not-evaluated")  # fmt: skip
+    not_evaluated = (table["status"] != "evaluated").fillna(True).to_numpy(dtype=bool)
+    flags.add(not_evaluated, "total_score", "not-evaluated")

@@ -24,7 +24,7 @@ from mujun.rules import Rules
 
 CONTRACT = [
     "credit_code", "year", "name", "park", "industry_code", "class", "status", "status_reason",
-    "total_score", "rank", "tier", "tier_reason",
+    "total_score", "rank", "tier", "tier_label", "tier_reason", "veto_reason",
 ]  # fmt: skip
 STATUSES = {"evaluated", "exempt", "deferred", "rejected"}
 VETO = "一票否决：不得评为A、B类"
@@ -106,8 +106,8 @@ def test_every_row_once_in_input_order(scenario: Evaluation) -> None:
 
 def test_columns_in_contract_order(scenario: Evaluation) -> None:
     cols = list(scenario.results.columns)
-    assert cols[:12] == CONTRACT
-    assert cols[12:16] == [
+    assert cols[:14] == CONTRACT
+    assert cols[14:18] == [
         "value_tax_per_mu",
         "score_tax_per_mu",
         "value_revenue_per_mu",
@@ -502,7 +502,7 @@ def test_check_digit_warning_does_not_reject() -> None:
 def test_empty_table(rules: Rules) -> None:
     got = evaluate(frame(land_owned_mu=[], tax_paid=[]), rules)
     assert len(got.results) == 0
-    assert list(got.results.columns[:12]) == CONTRACT
+    assert list(got.results.columns[:14]) == CONTRACT
 
 
 def test_class_without_members(rules: Rules) -> None:

@@ -187,3 +187,45 @@ def test_tier_table_matches_tier_counts(evaluation: Evaluation) -> None:
         assert table.at[row[0], row.tier] == row.firms
     done = evaluation.evaluated()["class"].value_counts()
     assert table["total"].to_dict() == {c: int(done.get(c, 0)) for c in table.index}
+
+
+# ---- a self-contained Evaluation -----------------------------------------------------------
+
+
+def test_the_evaluation_keeps_its_table_and_rules(evaluation: Evaluation) -> None:
+    assert len(evaluation.table) == len(evaluation.results) == len(FIRMS)
+    assert evaluation.rules.region == "测试县"
+    pd.testing.assert_series_equal(
+        evaluation.table.frame["credit_code"], evaluation.results["credit_code"]
+    )
+    # any field as evaluated, derived ones included, one value per result row
+    assert evaluation.column("land_mu").tolist() == [f[3] for f in FIRMS]
+    assert evaluation.column("industry_division").tolist()[:2] == [33.0, 33.0]
+
+
+def test_no_class_and_no_tier_are_missing_not_blank(evaluation: Evaluation) -> None:
+    res = evaluation.results
+    outside = res["status"] != "evaluated"
+    assert res.loc[outside, "tier"].isna().all()
+    assert res.loc[outside, "tier_label"].isna().all()
+    assert res.loc[outside, "tier_reason"].isna().all()
+    assert "" not in set(res["class"].dropna()) and "" not in set(res["tier"].dropna())
+    assert pd.isna(res.loc[4, "class"])  # the utility is exempt before any class applies
+
+
+def test_a_veto_is_recorded_for_the_firm_it_hits(evaluation: Evaluation) -> None:
+    veto = evaluation.results["veto_reason"]
+    assert veto.notna().tolist() == [False, False, True, False, False, False, False]
+    assert veto.iloc[2] == "一票否决：不得评为A、B类"
+
+
+def test_subset_takes_a_boolean_mask_with_missing_values(evaluation: Evaluation) -> None:
+    mask = evaluation.results["park"] == "西区"  # NA where no park was given
+    assert mask.isna().any()
+    sub = evaluation.subset(mask)
+    assert sub.results["park"].tolist() == ["西区", "西区", "西区"]
+    assert len(sub.table) == 3
+    assert sub.column("land_mu").tolist() == [5.0, 10.0, 0.0]
+    assert set(sub.issues["credit_code"]) <= set(sub.results["credit_code"]) | {""}
+    with pytest.raises(ValueError, match="one entry per result row"):
+        evaluation.subset([True])

@@ -542,7 +542,7 @@ def test_huaian_pooled_times_two_bonus_and_class_t() -> None:
     assert res.loc[code(5), "status_reason"].startswith("T类")
     assert res.loc[code(6), "status"] == "deferred"
     assert res.loc[code(6), "status_reason"].startswith("T类")
-    assert res.loc[code(5), "tier"] == "" and res.loc[code(6), "tier"] == ""
+    assert pd.isna(res.loc[code(5), "tier"]) and pd.isna(res.loc[code(6), "tier"])
 
 
 # ---------------------------------------------------------------- 固镇 (veto and protection)
@@ -606,6 +606,12 @@ def test_guzhen_quota_veto_and_protection() -> None:
     vetoed_new = res.loc[code(40)]
     assert vetoed_new["tier"] == "D"
     assert vetoed_new["tier_reason"] == "quota"
+    # each veto is decided once and recorded, also where it moved nothing (D stays D)
+    assert vetoed["veto_reason"] == vetoed_new["veto_reason"] == vetoed["tier_reason"]
+    assert vetoed["veto_reason"].startswith(VETO_REASON)
+    assert pd.isna(protected["veto_reason"]) and pd.isna(res.loc[code(2), "veto_reason"])
+    assert res.loc[code(2), "tier_label"] == "优先发展类"
+    assert vetoed["tier_label"] == "帮扶转型类"
 
     # the other firms keep their quota tiers: 40 firms → A 8, B to 26, C to 38, D 2
     assert res.loc[code(2), "tier"] == "A" and res.loc[code(8), "tier"] == "A"
@@ -623,7 +629,7 @@ def test_guzhen_exempt_deferred_and_small() -> None:
     assert small["status"] == "exempt"
     assert "5亩" in small["status_reason"]
     for row in (utility, new, small):
-        assert row["tier"] == ""
+        assert pd.isna(row["tier"]) and pd.isna(row["tier_label"]) and pd.isna(row["tier_reason"])
         assert pd.isna(row["rank"])
         assert np.isnan(row["total_score"])
 

@@ -229,7 +229,7 @@ def commissioners_frame(parks: list[str]) -> pd.DataFrame:
 def key_firms(county: tuple[pd.DataFrame, mujun.Evaluation, Rules]) -> KeyFirms:
     panel, ev, rules = county
     parks = sorted(panel["park"].unique())
-    return mujun.select_key_firms(panel, ev, rules, commissioners=commissioners_frame(parks))
+    return mujun.select_key_firms(panel, ev, mujun.read_commissioners(commissioners_frame(parks)))
 
 
 def test_every_key_firm_has_one_commissioner(key_firms: KeyFirms) -> None:
@@ -289,7 +289,7 @@ def test_too_few_commissioners_for_the_key_firms(
     panel, ev, rules = county
     few = commissioners_frame(sorted(panel["park"].unique())).head(19)
     with pytest.raises(DataError, match=r"19位.*57家.*60家"):
-        mujun.select_key_firms(panel, ev, rules, commissioners=few)
+        mujun.select_key_firms(panel, ev, mujun.read_commissioners(few))
 
 
 # ---- reading the commissioners' table ----------------------------------------------------------
@@ -404,7 +404,7 @@ def test_a_commissioner_park_no_firm_has_is_an_error(
     team = commissioners_frame(sorted(panel["park"].unique()))
     team.loc[0, "所属园区"] = "不存在的园区"
     with pytest.raises(DataError, match="不存在的园区"):
-        mujun.select_key_firms(panel, ev, rules, commissioners=team)
+        mujun.select_key_firms(panel, ev, mujun.read_commissioners(team))
 
 
 def test_industries_without_a_code_are_an_error() -> None:

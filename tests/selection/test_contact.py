@@ -3,6 +3,7 @@ words and the 三年倍增 target, checked against figures recomputed here from 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from fractions import Fraction
@@ -55,7 +56,7 @@ def ev(panel: pd.DataFrame, rules: Rules) -> mujun.Evaluation:
 
 @pytest.fixture(scope="module")
 def kf(panel: pd.DataFrame, ev: mujun.Evaluation, rules: Rules) -> KeyFirms:
-    return mujun.select_key_firms(panel, ev, rules)
+    return mujun.select_key_firms(panel, ev)
 
 
 def with_selection(rules: Rules, **changes: object) -> Rules:
@@ -150,6 +151,12 @@ def hamilton(counts: pd.Series, size: int) -> pd.Series:
     return pd.Series(seats).sort_index()
 
 
+def under(rules: Rules, ev: mujun.Evaluation) -> mujun.Evaluation:
+    """The evaluation with other `[selection]` settings (they change nothing evaluated)."""
+    assert rules.classes == ev.rules.classes and rules.exclude == ev.rules.exclude
+    return dataclasses.replace(ev, rules=rules)
+
+
 def by_code(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.set_index(frame["credit_code"].astype(str))
 
@@ -215,7 +222,7 @@ def test_size_and_proportional_quotas_are_exact(
     """Exactly `size` firms; each park's places are its largest-remainder share, and its chosen
     firms are its best by key score."""
     r = with_selection(rules, size=size)
-    kf = mujun.select_key_firms(panel, ev, r)
+    kf = mujun.select_key_firms(panel, under(r, ev))
     assert len(kf.contact_list) == size
     assert kf.contact_list["credit_code"].is_unique
     counts = facts.loc[facts["eligible"], "park"].value_counts()
@@ -287,7 +294,7 @@ def test_fixed_quotas_are_taken_as_given(
     quota = {"固镇经济开发区": 4, "王庄镇": 2, "蚌埠铜陵现代产业园": 3, "连城镇": 1}
     r = with_selection(rules, park_quota=quota)
     assert r.selection.size == 10
-    kf = mujun.select_key_firms(panel, ev, r)
+    kf = mujun.select_key_firms(panel, under(r, ev))
     assert len(kf.contact_list) == 10
     per_park = kf.contact_list["park"].astype(str).value_counts().to_dict()
     assert per_park == quota
@@ -301,7 +308,7 @@ def test_fixed_quotas_parsed_from_toml(panel: pd.DataFrame, ev: mujun.Evaluation
     text = rules_text(
         '[selection]\nsize = 3\n\n[selection.park_quota]\n"湖沟镇" = 2\n"连城镇" = 1\n'
     )
-    kf = mujun.select_key_firms(panel, ev, mujun.parse_rules(text))
+    kf = mujun.select_key_firms(panel, under(mujun.parse_rules(text), ev))
     assert kf.contact_list["park"].astype(str).value_counts().to_dict() == {
         "湖沟镇": 2,
         "连城镇": 1,
@@ -314,7 +321,7 @@ def test_more_places_than_eligible_firms_is_an_error(
     """size above the eligible count: DataError naming both numbers."""
     eligible = int(facts["eligible"].sum())
     with pytest.raises(DataError) as info:
-        mujun.select_key_firms(panel, ev, with_selection(rules, size=eligible + 1))
+        mujun.select_key_firms(panel, under(with_selection(rules, size=eligible + 1), ev))
     message = str(info.value)
     assert f"只有{eligible}家" in message and f"{eligible + 1}家" in message
     # exactly as many places as eligible firms is fine: every eligible firm gets one
@@ -330,7 +337,7 @@ def test_a_fixed_quota_above_a_parks_eligible_firms_is_an_error(
     in_park = int((facts["eligible"] & (facts["park"] == "湖沟镇")).sum())
     r = with_selection(rules, park_quota={"湖沟镇": in_park + 5, "连城镇": 1})
     with pytest.raises(DataError) as info:
-        mujun.select_key_firms(panel, ev, r)
+        mujun.select_key_firms(panel, under(r, ev))
     message = str(info.value)
     assert "湖沟镇" in message and f"名额{in_park + 5}家" in message
     assert f"符合条件{in_park}家" in message and "连城镇" not in message
@@ -366,7 +373,7 @@ def test_weights_from_the_rules_are_used(
 ) -> None:
     """Other weights: key_score = Σ w × part / Σ w with the parts unchanged."""
     r = with_selection(rules, weights={"contribution": 1, "growth": 2, "competitiveness": 5})
-    growth = by_code(mujun.select_key_firms(panel, ev, r).growth)
+    growth = by_code(mujun.select_key_firms(panel, under(r, ev)).growth)
     e = facts.index[facts["eligible"]]
     f = facts.loc[e]
     expected = (f["contribution"] + 2 * f["growth"] + 5 * f["competitiveness"]) / 8
@@ -445,7 +452,7 @@ def test_weight_zero_for_growth_still_orders_the_contact_list(
     """growth = 0 in the rules: the list is still made of defined key scores, in falling order."""
     text = rules_text("[selection]\nwindow = 3\n\n[selection.weights]\n"
                       "contribution = 0.5\ngrowth = 0\ncompetitiveness = 0.5\n")  # fmt: skip
-    kf = mujun.select_key_firms(panel, ev, mujun.parse_rules(text))
+    kf = mujun.select_key_firms(panel, under(mujun.parse_rules(text), ev))
     growth = kf.growth
     assert growth.loc[growth["not_eligible"] == "", "trend_revenue"].isna().any()  # the trigger
     scores = kf.contact_list["key_score"]
@@ -510,7 +517,7 @@ def test_a_shrinking_firm_is_never_said_to_grow_well(panel: pd.DataFrame, rules:
     shrink = panel.copy()
     shrink["revenue"] = shrink["revenue"] * 0.5 ** (shrink["year"] - 2019)  # halves each year
     ev = mujun.evaluate(shrink[shrink["year"] == YEAR], rules)
-    kf = mujun.select_key_firms(shrink, ev, rules)
+    kf = mujun.select_key_firms(shrink, ev)
     assert (kf.growth.loc[kf.growth["not_eligible"] == "", "trend_revenue"] < 0).all()
     assert (kf.contact_list["growth"] >= 100.0 * rules.selection.strength).any()
     assert not kf.contact_list["reasons"].str.contains("成长性好").any()
@@ -525,8 +532,7 @@ def test_unknown_scale_is_not_eligible_and_not_a_rising_candidate(
     blank.loc[blank["year"] == YEAR, "above_scale"] = pd.NA
     ev = mujun.evaluate(panel[panel["year"] == YEAR], rules)
     grown = growth_features(blank, YEAR, rules.selection.window, ev)
-    classes = pd.Series(pd.array([pd.NA] * len(grown.table), dtype="string"))
-    why = contact.eligibility(grown.table, grown.latest, classes, rules)
+    why = contact.eligibility(grown.table, grown.latest, rules.selection.weights)
     present = grown.table["revenue"].notna()
     assert (why[present] == "是否规上未填").all()
     assert (watch_lists(grown.table, grown.latest, rules, YEAR)["list"] != "rising").all()
@@ -536,7 +542,7 @@ def test_on_track_is_unknown_without_a_trend(panel: pd.DataFrame, ev: mujun.Eval
     """growth weight 0 admits firms without a trend: whether they double is unknown, not 否."""
     text = rules_text("[selection]\nwindow = 3\n\n[selection.weights]\n"
                       "contribution = 0.5\ngrowth = 0\ncompetitiveness = 0.5\n")  # fmt: skip
-    kf = mujun.select_key_firms(panel, ev, mujun.parse_rules(text))
+    kf = mujun.select_key_firms(panel, under(mujun.parse_rules(text), ev))
     c = kf.contact_list
     no_trend = c["credit_code"].isin(kf.growth.loc[kf.growth["trend_revenue"].isna(),
                                                    "credit_code"])  # fmt: skip
@@ -578,7 +584,7 @@ def test_doubling_follows_the_rules(
 ) -> None:
     """factor 3 within 5 years: target 3 × revenue by 2027, growth needed 3^(1/5) − 1."""
     r = with_selection(rules, size=7, doubling={"factor": 3, "years": 5})
-    c = mujun.select_key_firms(panel, ev, r).contact_list
+    c = mujun.select_key_firms(panel, under(r, ev)).contact_list
     assert np.allclose(c["doubling_target"], 3 * c["doubling_base"])
     assert (c["doubling_year"] == 2027).all()
     assert np.allclose(c["required_growth"], 3 ** (1 / 5) - 1)

@@ -327,7 +327,7 @@ def test_select_without_commissioners_leaves_the_column_empty(
 def evaluated(county: County) -> tuple[mujun.Evaluation, mujun.KeyFirms]:
     panel = read_for([*county.files, county.history], county.rules)
     ev = mujun.evaluate(panel.of_year(YEAR), county.rules)
-    return ev, mujun.select_key_firms(panel, ev, county.rules, county.people)
+    return ev, mujun.select_key_firms(panel, ev, mujun.read_commissioners(county.people))
 
 
 def test_write_run_with_and_without_a_selection(
