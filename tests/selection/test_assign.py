@@ -227,7 +227,7 @@ def commissioners_frame(parks: list[str]) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def key_firms(county: tuple[pd.DataFrame, mujun.Evaluation, Rules]) -> KeyFirms:
-    panel, ev, rules = county
+    panel, ev, _ = county
     parks = sorted(panel["park"].unique())
     return mujun.select_key_firms(panel, ev, mujun.read_commissioners(commissioners_frame(parks)))
 
@@ -286,7 +286,7 @@ def test_too_few_commissioners_for_the_key_firms(
     county: tuple[pd.DataFrame, mujun.Evaluation, Rules],
 ) -> None:
     """19 commissioners × 3 = 57 < 60 key firms: DataError naming the figures."""
-    panel, ev, rules = county
+    panel, ev, _ = county
     few = commissioners_frame(sorted(panel["park"].unique())).head(19)
     with pytest.raises(DataError, match=r"19位.*57家.*60家"):
         mujun.select_key_firms(panel, ev, mujun.read_commissioners(few))
@@ -400,7 +400,7 @@ def test_a_commissioner_park_no_firm_has_is_an_error(
     county: tuple[pd.DataFrame, mujun.Evaluation, Rules],
 ) -> None:
     """固镇经开区 for 固镇经济开发区 would make every pair cross-park: stop and name it."""
-    panel, ev, rules = county
+    panel, ev, _ = county
     team = commissioners_frame(sorted(panel["park"].unique()))
     team.loc[0, "所属园区"] = "不存在的园区"
     with pytest.raises(DataError, match="不存在的园区"):
