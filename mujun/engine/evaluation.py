@@ -14,8 +14,9 @@ import pandas as pd
 
 from ..codes import division_label
 from ..fields import FIELDS
-from ..rules import Rules
+from ..rules import Indicator, Rules
 from ..table import EnterpriseTable
+from . import scoring
 from .columns import FieldColumns
 
 RESULT_COLUMNS = [
@@ -53,6 +54,10 @@ class Evaluation:
     benchmarks: pd.DataFrame
     table: EnterpriseTable = field(repr=False)
     columns: FieldColumns = field(repr=False)
+
+    def scoring(self, indicator: Indicator) -> str:
+        """How an indicator of these rules is scored, in words (for the 说明 sheet)."""
+        return scoring.describe(indicator)
 
     def column(self, code: str) -> np.ndarray:
         """A field's values as evaluated, one per result row (numbers as floats with NaN)."""

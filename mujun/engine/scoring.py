@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..fields import label
 from ..rules import Indicator, Score
 
 _REDUCERS: dict[str, Callable[[np.ndarray], Any]] = {
@@ -55,6 +56,31 @@ def treat_negative(values: np.ndarray, policy: str) -> np.ndarray:
     return np.where(negative, 0.0 if policy == "zero" else np.nan, values)
 
 
+@dataclass(frozen=True)
+class Members:
+    """One indicator over one class's members, as every scorer sees it: the values after the
+    negative-value policy (NaN: missing), each member's group (-1: none; one group, 0, without
+    a `by`) and, for pooled benchmarks, the ratio's numerator and denominator."""
+
+    x: np.ndarray
+    missing: np.ndarray
+    codes: np.ndarray
+    labels: list[object]
+    numerator: np.ndarray | None = None
+    denominator: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """A scoring method: `points` (pure: members → raw item points, benchmark table, whether a
+    benchmark was unusable) and `describe` (the method in Chinese words, for the 说明 sheet).
+    `grouped`: a member without a `by` group has no scale and falls to the missing policy."""
+
+    points: Callable[[Indicator, Members], tuple[np.ndarray, pd.DataFrame, bool]]
+    describe: Callable[[Indicator], str]
+    grouped: bool = False
+
+
 def score_indicator(
     indicator: Indicator,
     values: np.ndarray,
@@ -63,7 +89,7 @@ def score_indicator(
     numerator: np.ndarray | None = None,
     denominator: np.ndarray | None = None,
 ) -> ItemScores:
-    """Score one indicator over one class's members.
+    """Score one indicator over one class's members with its scorer from `SCORERS`.
 
     `groups` holds the `by` field's value per member; `numerator`/`denominator` are needed for
     pooled benchmarks (Σnumerator / Σdenominator over members with a value).
@@ -71,26 +97,21 @@ def score_indicator(
     x = treat_negative(np.asarray(values, dtype=float), indicator.negative)
     missing = np.isnan(x)
     codes, labels = _group_codes(groups, len(x))
-    spec = indicator.score
-    unusable = False
-    if spec.method == "ratio":
-        bench, table = _ratio_benchmark(spec, x, missing, codes, labels, numerator, denominator)
-        usable = np.isfinite(bench) & (bench > 0)
-        unusable = not usable[~missing].all()
-        raw = _ratio_points(x, bench, indicator.direction, indicator.weight, spec)
-        raw = np.where(usable, raw, 0.0)
-    elif spec.method == "minmax":
-        raw, table = _minmax_points(x, missing, codes, labels, indicator, spec)
-    else:
-        raw, table = _rank_points(x, missing, codes, labels, indicator)
+    members = Members(x, missing, codes, labels, numerator, denominator)
+    raw, table, unusable = SCORERS[indicator.score.method].points(indicator, members)
     return ItemScores(_fill_missing(raw, missing, indicator), missing, table, unusable)
+
+
+def describe(indicator: Indicator) -> str:
+    """The indicator's scoring method in words (for the 说明 sheet)."""
+    return SCORERS[indicator.score.method].describe(indicator)
 
 
 def unscorable(indicator: Indicator, values: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
     """Members whose item falls to the missing-value policy: no value (after the negative-value
     rule), or — under minmax and rank by group — no group to be scaled within."""
     out = np.isnan(treat_negative(np.asarray(values, dtype=float), indicator.negative))
-    if groups is not None and indicator.score.method in ("minmax", "rank"):
+    if groups is not None and SCORERS[indicator.score.method].grouped:
         out |= np.asarray(pd.isna(groups), dtype=bool)
     return out
 
@@ -181,6 +202,48 @@ def _ratio_benchmark(
     return np.where(usable, per_member, overall), table
 
 
+def _ratio(ind: Indicator, m: Members) -> tuple[np.ndarray, pd.DataFrame, bool]:
+    """ratio: value / benchmark × weight (direction "lower": benchmark / value × weight),
+    clipped to [floor × weight, cap × weight]; no usable benchmark scores 0."""
+    spec = ind.score
+    bench, table = _ratio_benchmark(
+        spec, m.x, m.missing, m.codes, m.labels, m.numerator, m.denominator
+    )
+    usable = np.isfinite(bench) & (bench > 0)
+    raw = _ratio_points(m.x, bench, ind.direction, ind.weight, spec)
+    return np.where(usable, raw, 0.0), table, not usable[~m.missing].all()
+
+
+def _ratio_text(ind: Indicator) -> str:
+    score = ind.score
+    text = "基准值 ÷ 指标值 × 权重" if ind.direction == "lower" else "指标值 ÷ 基准值 × 权重"
+    if isinstance(score.benchmark, str):
+        basis = _BENCHMARKS[score.benchmark]
+        if score.by:
+            basis = f"按{label(score.by)}分组的" + basis.replace("本类", "")
+        if score.factor != 1:
+            basis += f" × {score.factor:g}"
+    else:
+        basis = f"固定值 {score.benchmark:g}"
+    text = f"比值法：{text}；基准：{basis}"
+    if score.cap is not None:
+        text += f"；最高{score.cap:g}倍权重"
+    if score.floor is not None:
+        text += f"；最低{score.floor:g}倍权重"
+    return text
+
+
+_BENCHMARKS = {
+    "pooled": "本类合计口径（Σ分子 ÷ Σ分母）",
+    "mean": "本类平均值",
+    "median": "本类中位数",
+}
+
+
+def _group_words(ind: Indicator) -> str:
+    return f"（按{label(ind.score.by)}分组）" if ind.score.by else ""
+
+
 def _ratio_points(
     x: np.ndarray, bench: np.ndarray, direction: str, weight: float, spec: Score
 ) -> np.ndarray:
@@ -194,18 +257,12 @@ def _ratio_points(
     return np.clip(share, lo, hi) * weight
 
 
-def _minmax_points(
-    x: np.ndarray,
-    missing: np.ndarray,
-    codes: np.ndarray,
-    labels: list[object],
-    indicator: Indicator,
-    spec: Score,
-) -> tuple[np.ndarray, pd.DataFrame]:
+def _minmax(indicator: Indicator, m: Members) -> tuple[np.ndarray, pd.DataFrame, bool]:
     """weight × [floor + (100 − floor) × t] / 100, t the position between min and max.
 
     When every member of a group has the same value, t = 1 (all are the best).
     """
+    x, missing, codes, labels, spec = m.x, m.missing, m.codes, m.labels, indicator.score
     k = len(labels)
     lo, count = _per_group(x, ~missing, codes, k, "min")
     hi, _ = _per_group(x, ~missing, codes, k, "max")
@@ -218,24 +275,37 @@ def _minmax_points(
     floor = spec.floor or 0.0
     points = indicator.weight * (floor + (100.0 - floor) * t) / 100.0
     table = _bench_table(labels, [np.nan] * k, list(count), minimum=list(lo), maximum=list(hi))
-    return points, table
+    return points, table, False
 
 
-def _rank_points(
-    x: np.ndarray,
-    missing: np.ndarray,
-    codes: np.ndarray,
-    labels: list[object],
-    indicator: Indicator,
-) -> tuple[np.ndarray, pd.DataFrame]:
+def _minmax_text(ind: Indicator) -> str:
+    floor = ind.score.floor or 0
+    span = "(x − 最小值) ÷ (最大值 − 最小值)"
+    return f"极值法{_group_words(ind)}：权重 × [{floor:g} + {100 - floor:g} × {span}] ÷ 100"
+
+
+def _rank(indicator: Indicator, m: Members) -> tuple[np.ndarray, pd.DataFrame, bool]:
     """Percentile rank (average rank of ties / members with a value) × weight, per group."""
+    x, missing, codes, labels = m.x, m.missing, m.codes, m.labels
     key = x if indicator.direction == "higher" else -x
     frame = pd.DataFrame({"g": codes, "v": np.where(missing, np.nan, key)})
     pct = frame.groupby("g")["v"].rank(method="average", pct=True).to_numpy(dtype=float)
     pct = np.where(codes >= 0, pct, np.nan)
     _, count = _per_group(x, ~missing, codes, len(labels), "sum")
     table = _bench_table(labels, [np.nan] * len(labels), list(count))
-    return pct * indicator.weight, table
+    return pct * indicator.weight, table, False
+
+
+def _rank_text(ind: Indicator) -> str:
+    return f"百分位排名法{_group_words(ind)}：百分位 × 权重"
+
+
+SCORERS: dict[str, Scorer] = {
+    "ratio": Scorer(_ratio, _ratio_text),
+    "minmax": Scorer(_minmax, _minmax_text, grouped=True),
+    "rank": Scorer(_rank, _rank_text, grouped=True),
+}
+"""Every scoring method a rules file may name (`score.method`)."""
 
 
 def _fill_missing(raw: np.ndarray, missing: np.ndarray, ind: Indicator) -> np.ndarray:

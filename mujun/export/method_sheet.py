@@ -19,7 +19,7 @@ from openpyxl.workbook import Workbook
 
 from ..engine.evaluation import Evaluation
 from ..fields import FIELDS, label
-from ..rules import EvalClass, Indicator, Score, Tiers
+from ..rules import EvalClass, Indicator, Tiers
 from . import styles
 from .layout import print_setup
 from .xlsx import display_width, number_cell, text_cell
@@ -28,11 +28,6 @@ SHEET = "说明"
 UNITS = "金额：万元；用地：亩；能耗：吨标准煤；职工：人；得分：分；排名：名"
 ALL_FIRMS = "（全体）"
 _WIDTHS = (24, 68, 14, 10, 40, 18, 16, 16)
-_BENCHMARKS = {
-    "pooled": "本类合计口径（Σ分子 ÷ Σ分母）",
-    "mean": "本类平均值",
-    "median": "本类中位数",
-}
 _MISSING = {"zero": "该项计0分", "mean_score": "按本类该项平均得分", "exclude": "暂缓评价"}
 _NEGATIVE = {"zero": "负值计0分", "keep": "负值照常计分", "missing": "负值按缺失处理"}
 _ROUNDING = {"half_up": "四舍五入", "floor": "向下取整", "ceil": "向上取整"}
@@ -129,7 +124,10 @@ def _class_method(out: _Lines, ev: Evaluation, klass: EvalClass, number: str) ->
     bench = ev.benchmarks[ev.benchmarks["class"] == klass.code]
     out.table(
         ["指标", "计算公式", "单位", "权重", "评分方法", "基准值", "缺失值处理", "负值处理"],
-        [_indicator_row(i, bench[bench["indicator"] == i.code]) for i in klass.indicators],
+        [
+            _indicator_row(i, bench[bench["indicator"] == i.code], ev.scoring(i))
+            for i in klass.indicators
+        ],
     )
     if klass.adjust:
         out.table(
@@ -160,7 +158,7 @@ def _class_method(out: _Lines, ev: Evaluation, klass: EvalClass, number: str) ->
         )
 
 
-def _indicator_row(ind: Indicator, bench: pd.DataFrame) -> list[Any]:
+def _indicator_row(ind: Indicator, bench: pd.DataFrame, scoring: str) -> list[Any]:
     overall = bench[bench["group"] == ALL_FIRMS]
     if ind.score.by:
         used: Any = f"按{label(ind.score.by)}分组，见下表"
@@ -180,36 +178,11 @@ def _indicator_row(ind: Indicator, bench: pd.DataFrame) -> list[Any]:
         f"{ind.formula.text}\n{_formula(ind.formula)}",
         unit,
         ind.weight,
-        _score(ind.score, ind.direction),
+        scoring,
         used,
         missing,
         _NEGATIVE[ind.negative],
     ]
-
-
-def _score(score: Score, direction: str) -> str:
-    if score.method == "ratio":
-        text = "基准值 ÷ 指标值 × 权重" if direction == "lower" else "指标值 ÷ 基准值 × 权重"
-        if isinstance(score.benchmark, str):
-            basis = _BENCHMARKS[score.benchmark]
-            if score.by:
-                basis = f"按{label(score.by)}分组的" + basis.replace("本类", "")
-            if score.factor != 1:
-                basis += f" × {score.factor:g}"
-        else:
-            basis = f"固定值 {score.benchmark:g}"
-        text = f"比值法：{text}；基准：{basis}"
-        if score.cap is not None:
-            text += f"；最高{score.cap:g}倍权重"
-        if score.floor is not None:
-            text += f"；最低{score.floor:g}倍权重"
-        return text
-    group = f"（按{label(score.by)}分组）" if score.by else ""
-    if score.method == "minmax":
-        floor = score.floor or 0
-        span = "(x − 最小值) ÷ (最大值 − 最小值)"
-        return f"极值法{group}：权重 × [{floor:g} + {100 - floor:g} × {span}] ÷ 100"
-    return f"百分位排名法{group}：百分位 × 权重"
 
 
 def _tiers(tiers: Tiers) -> str:

@@ -353,3 +353,27 @@ def test_missing_in_minmax_and_rank() -> None:
     got = points({"method": "rank"}, arr(1, 2, nan), missing="penalty", missing_points=3)
     # ranks 1/2 and 2/2 × 50 = 25, 50; missing −3
     np.testing.assert_allclose(got, [25, 50, -3])
+
+
+# ---- the registry -------------------------------------------------------------------------------
+
+
+def test_every_method_a_rules_file_may_name_has_a_scorer_and_a_description() -> None:
+    from typing import get_args
+
+    from mujun.engine.scoring import SCORERS, describe
+    from mujun.rules import Score
+
+    assert set(SCORERS) == set(get_args(Score.model_fields["method"].annotation))
+    texts = {
+        "ratio": make_indicator({"method": "ratio", "benchmark": "pooled", "cap": 1.5}),
+        "minmax": make_indicator({"method": "minmax", "floor": 20}),
+        "rank": make_indicator({"method": "rank", "by": "industry_division"}),
+    }
+    assert describe(texts["ratio"]) == (
+        "比值法：指标值 ÷ 基准值 × 权重；基准：本类合计口径（Σ分子 ÷ Σ分母）；最高1.5倍权重"
+    )
+    assert describe(texts["minmax"]) == (
+        "极值法：权重 × [20 + 80 × (x − 最小值) ÷ (最大值 − 最小值)] ÷ 100"
+    )
+    assert describe(texts["rank"]) == "百分位排名法（按行业大类分组）：百分位 × 权重"
