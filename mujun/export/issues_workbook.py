@@ -1,27 +1,27 @@
 """The data-problem workbook (问题清单.xlsx) a bureau sends back to a department to fix its data.
 
-Sheet 问题清单 lists one issue a row, in Chinese, errors first; sheet 汇总 counts them per problem.
+Sheet 问题清单 lists one issue a row, in Chinese, errors first; sheet 汇总 counts them per kind
+of problem (the catalog's titles).
 Only file names are shown, never a path of the bureau's machine. The issue sheet is also part of
 the internal result workbook. Cells are text cells and the file is reproducible (see xlsx.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 
 from ..errors import ExportError
 from ..fields import label
-from ..issues import ISSUE_COLUMNS
+from ..issues import CATALOG, ISSUE_COLUMNS, SEVERITY_LABELS
+from . import styles
+from .layout import header_cell, number_style, text_style
 from .xlsx import (
     Body,
     NumberColumn,
@@ -30,6 +30,7 @@ from .xlsx import (
     clean_text,
     maybe_large,
     new_workbook,
+    number_cell,
     rows_xml,
     save,
     text_cell,
@@ -52,14 +53,9 @@ HEADERS = (
     "值",
 )
 SUMMARY_HEADERS = ("级别", "问题代码", "问题说明", "数量")
-SEVERITY_LABELS = {"error": "错误", "warning": "提示", "info": "说明"}
 NO_ISSUES = "未发现数据问题"
 TOTAL = "合计"
 FIRST_ROW = 3  # row 1 the title, row 2 the header
-_RED = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
-_AMBER = PatternFill("solid", start_color="FFEB9C", end_color="FFEB9C")
-_HEADER_FILL = PatternFill("solid", start_color="D9E1F2", end_color="D9E1F2")
-_CENTER = Alignment(horizontal="center", vertical="center")
 
 
 def write_issues_workbook(
@@ -119,12 +115,14 @@ def shown_issues(issues: pd.DataFrame) -> pd.DataFrame:
 
 
 def _summary(shown: pd.DataFrame) -> pd.DataFrame:
-    """Counts per (级别, 问题代码) with the 问题说明 of the code's first row in the list, most
-    frequent first (then by severity and code)."""
+    """Counts per (级别, 问题代码) with the code's title from the catalog (a message names one
+    file or firm, a title the kind of problem), most frequent first (then severity and code)."""
     grouped = shown.groupby(["级别", "问题代码"], sort=False)
     summary = grouped.agg(
         _rank=("_rank", "first"), 问题说明=("问题说明", "first"), 数量=("问题代码", "size")
     ).reset_index()
+    titles = summary["问题代码"].map({code: kind.title for code, kind in CATALOG.items()})
+    summary["问题说明"] = clean(titles.fillna(summary["问题说明"]))  # a code of another tool
     summary = summary.sort_values(
         ["数量", "_rank", "问题代码"], ascending=[False, True, True], kind="stable"
     )
@@ -161,16 +159,16 @@ def _write_issue_frame(ws: Any, shown: pd.DataFrame, title: str) -> _Styles:
     ws.freeze_panes = f"A{FIRST_ROW}"
     ws.auto_filter.ref = f"A2:{last}{FIRST_ROW - 1 + n}"
     ws.merged_cells.add(f"A1:{last}1")
-    ws.append([text_cell(ws, title, font=Font(bold=True, size=14), alignment=_CENTER)])
-    ws.append(_header_cells(ws, HEADERS))
+    ws.append([text_cell(ws, title, font=styles.TITLE_FONT, alignment=styles.CENTER)])
+    ws.append([header_cell(ws, h) for h in HEADERS])
     if not n:
         ws.merged_cells.add(f"A{FIRST_ROW}:{last}{FIRST_ROW}")
-        ws.append([text_cell(ws, NO_ISSUES)])
+        ws.append([text_cell(ws, NO_ISSUES, font=styles.BODY_FONT)])
     return _Styles(
-        text=text_cell(ws, "-").style_id,
-        number=WriteOnlyCell(ws, value=0).style_id,
-        error=text_cell(ws, "-", fill=_RED).style_id,
-        warning=text_cell(ws, "-", fill=_AMBER).style_id,
+        text=text_style(ws),
+        number=number_style(ws, styles.INTEGER),
+        error=text_style(ws, fill=styles.ERROR_FILL),
+        warning=text_style(ws, fill=styles.WARNING_FILL),
     )
 
 
@@ -181,23 +179,17 @@ def _write_summary_sheet(ws: Any, summary: pd.DataFrame) -> None:
     for i, column in enumerate(columns, 1):
         ws.column_dimensions[get_column_letter(i)].width = width(column)
     ws.freeze_panes = "A2"
-    ws.append(_header_cells(ws, SUMMARY_HEADERS))
+    ws.append([header_cell(ws, h) for h in SUMMARY_HEADERS])
+    body = {"font": styles.BODY_FONT, "border": styles.BORDER}
     if summary.empty:
-        ws.append([text_cell(ws, NO_ISSUES)])
+        ws.append([text_cell(ws, NO_ISSUES, **body)])
     for level, code, message, count in summary.to_numpy().tolist():  # one row per issue code
-        fill = {"错误": _RED, "提示": _AMBER}.get(level)
-        cells = [text_cell(ws, level, fill=fill), text_cell(ws, code), text_cell(ws, message)]
-        ws.append([*cells, WriteOnlyCell(ws, value=int(count))])
-    total = WriteOnlyCell(ws, value=int(summary["数量"].sum()))
-    total.font = Font(bold=True)
-    ws.append([text_cell(ws, TOTAL, font=Font(bold=True)), None, None, total])
-
-
-def _header_cells(ws: Any, headers: Sequence[str]) -> list[Any]:
-    return [
-        text_cell(ws, h, font=Font(bold=True), fill=_HEADER_FILL, alignment=_CENTER)
-        for h in headers
-    ]
+        fill = {"错误": styles.ERROR_FILL, "提示": styles.WARNING_FILL}.get(level)
+        cells = [text_cell(ws, x, **body) for x in (code, message)]
+        count_cell = number_cell(ws, int(count), styles.INTEGER, **body)
+        ws.append([text_cell(ws, level, fill=fill, **body), *cells, count_cell])
+    total = number_cell(ws, int(summary["数量"].sum()), styles.INTEGER, font=styles.BOLD_FONT)
+    ws.append([text_cell(ws, TOTAL, font=styles.BOLD_FONT), None, None, total])
 
 
 def _columns(shown: pd.DataFrame, styles: _Styles) -> list[TextColumn | NumberColumn]:

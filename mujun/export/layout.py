@@ -122,8 +122,8 @@ def _header_rows(ws: Any, headers: Sequence[Header], top_row: int, two_levels: b
         if h.sub is None:
             if two_levels:
                 ws.merged_cells.add(f"{col}{top_row}:{col}{top_row + 1}")
-            top.append(_header_cell(ws, h.top))
-            sub.append(_header_cell(ws, ""))
+            top.append(header_cell(ws, h.top))
+            sub.append(header_cell(ws, ""))
             i += 1
             continue
         j = i
@@ -132,8 +132,8 @@ def _header_rows(ws: Any, headers: Sequence[Header], top_row: int, two_levels: b
         if j - i > 1:
             ws.merged_cells.add(f"{col}{top_row}:{get_column_letter(j)}{top_row}")
         for k in range(i, j):
-            top.append(_header_cell(ws, h.top if k == i else ""))
-            sub.append(_header_cell(ws, headers[k].sub or ""))
+            top.append(header_cell(ws, h.top if k == i else ""))
+            sub.append(header_cell(ws, headers[k].sub or ""))
         i = j
     ws.row_dimensions[top_row].height = 30
     ws.append(top)
@@ -142,15 +142,9 @@ def _header_rows(ws: Any, headers: Sequence[Header], top_row: int, two_levels: b
         ws.append(sub)
 
 
-def _header_cell(ws: Any, text: str) -> WriteOnlyCell:
-    return text_cell(
-        ws,
-        text,
-        font=styles.HEADER_FONT,
-        fill=styles.HEADER_FILL,
-        alignment=styles.CENTER,
-        border=styles.BORDER,
-    )
+def header_cell(ws: Any, text: str) -> WriteOnlyCell:
+    """A header cell of a write-only sheet (text, styled by `styles.as_header`)."""
+    return styles.as_header(text_cell(ws, text))
 
 
 def _style(ws: Any, alignment: Any) -> int:

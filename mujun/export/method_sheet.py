@@ -21,7 +21,7 @@ from ..engine.evaluation import Evaluation
 from ..fields import FIELDS, label
 from ..rules import EvalClass, Indicator, Tiers
 from . import styles
-from .layout import print_setup
+from .layout import header_cell, print_setup
 from .xlsx import display_width, number_cell, text_cell
 
 SHEET = "说明"
@@ -280,19 +280,7 @@ class _Lines:
         self._append(cells)
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[Any]], empty: str = "") -> None:
-        self._append(
-            [
-                text_cell(
-                    self.ws,
-                    h,
-                    font=styles.HEADER_FONT,
-                    fill=styles.HEADER_FILL,
-                    alignment=styles.CENTER,
-                    border=styles.BORDER,
-                )
-                for h in header
-            ]
-        )
+        self._append([header_cell(self.ws, h) for h in header])
         if not rows and empty:
             self._append([text_cell(self.ws, empty, font=styles.BODY_FONT)])
         for row in rows:

@@ -1,6 +1,9 @@
-"""How the result workbooks look: fonts, fills, borders, number formats and tier colours."""
+"""How mujun's workbooks look: fonts, fills, borders, number formats and tier colours — the
+one palette of the result workbooks, 问题清单 and the data-collection template."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
@@ -36,6 +39,8 @@ INTEGER = "0"
 INDEX = "0.0%"
 
 TIER_COLOURS = {"A": "C6EFCE", "B": "BDD7EE", "C": "FFEB9C", "D": "FFC7CE"}
+ERROR_FILL = _fill(TIER_COLOURS["D"])  # 问题清单: errors red, warnings amber
+WARNING_FILL = _fill(TIER_COLOURS["C"])
 """Tier cell fills: A green, B blue, C amber, D red."""
 CHART_COLOURS = {"C6EFCE": "70AD47", "BDD7EE": "4472C4", "FFEB9C": "FFC000", "FFC7CE": "C00000"}
 """The stronger shade of each tier colour, for chart bars."""
@@ -69,3 +74,13 @@ def tier_text(tier: str, names: dict[str, str]) -> str:
     """'A（优先发展类）' when the rules name the tier, else the label itself."""
     name = names.get(tier)
     return f"{tier}（{name}）" if name else tier
+
+
+def as_header(cell: Any) -> Any:
+    """Style a cell as a table header (bold, shaded, centred, bordered); every workbook's
+    headers are made by this one function. Returns the cell."""
+    cell.font = HEADER_FONT
+    cell.fill = HEADER_FILL
+    cell.alignment = CENTER
+    cell.border = BORDER
+    return cell

@@ -22,7 +22,7 @@ from openpyxl.worksheet.pagebreak import Break
 from ..engine.evaluation import STATUSES
 from ..rules import Rules
 from . import styles
-from .layout import print_setup
+from .layout import header_cell, print_setup
 from .xlsx import number_cell, text_cell, width
 
 SHEET = "汇总"
@@ -79,19 +79,7 @@ class _Sheet:
     def header(self, labels: Sequence[str]) -> int:
         if any(width([h]) > 14 for h in labels[1:]):
             self.ws.row_dimensions[self.row + 1].height = 30
-        return self.append(
-            [
-                text_cell(
-                    self.ws,
-                    h,
-                    font=styles.HEADER_FONT,
-                    fill=styles.HEADER_FILL,
-                    alignment=styles.CENTER,
-                    border=styles.BORDER,
-                )
-                for h in labels
-            ]
-        )
+        return self.append([header_cell(self.ws, h) for h in labels])
 
     def heading(self, text: str) -> None:
         self.append([])

@@ -18,43 +18,30 @@ entries carry that date too. The file is written beside `out` and renamed into p
 
 from __future__ import annotations
 
-import io
-import os
-import tempfile
-import unicodedata
-import zipfile
 from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
-from openpyxl.workbook.child import INVALID_TITLE_REGEX
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 
 from ..errors import ExportError
 from ..fields import DEPARTMENTS, FIELDS, INPUT_FIELDS, Field, inputs_behind
 from ..rules import Rules
+from . import styles
+from .names import sheet_names
+from .xlsx import TEXT_FORMAT, save, width
 
 KEYS: tuple[str, ...] = ("credit_code", "name")
 FIRST_DATA_ROW = 3
 DATA_ROWS = 2000  # rows 3–2002 are formatted and validated
 GUIDE_SHEET = "填报说明"
-MAX_SHEET_NAME = 31
 
-_TEXT_FORMAT = "@"
 _DATE_FORMAT = "yyyy-mm-dd"
-_BOLD = Font(bold=True)
-_TITLE_FONT = Font(bold=True, size=14)
-_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
-_THIN = Side(style="thin", color="808080")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_WRAP = Alignment(vertical="top", wrap_text=True)
 
 _KIND_RULE = {
     "key": "18位文本，不得用科学计数法",
@@ -87,15 +74,10 @@ def _sheets(rules: Rules) -> list[tuple[str, str, tuple[str, ...]]]:
         by_department.setdefault(FIELDS[code].department, []).append(code)
     if not by_department:  # rules that read no field: still a sheet to list the firms on
         by_department[DEPARTMENTS[0]] = []
-    order = [*DEPARTMENTS, *sorted(set(by_department) - set(DEPARTMENTS))]
-    out: list[tuple[str, str, tuple[str, ...]]] = []
-    taken = {GUIDE_SHEET}
-    for department in order:
-        if department in by_department:
-            name = _sheet_name(department, taken)
-            taken.add(name)
-            out.append((name, department, (*KEYS, *by_department[department])))
-    return out
+    order = [d for d in (*DEPARTMENTS, *sorted(set(by_department) - set(DEPARTMENTS)))
+             if d in by_department]  # fmt: skip
+    names = sheet_names(order, taken=[GUIDE_SHEET])
+    return [(name, d, (*KEYS, *by_department[d])) for name, d in zip(names, order, strict=True)]
 
 
 def header(code: str) -> str:
@@ -124,23 +106,7 @@ def write_template(rules: Rules, out: str | Path, *, rows: int = DATA_ROWS) -> P
         raise ExportError(f"{out}: a data-collection template is an .xlsx workbook")
     if rows < 1:
         raise ExportError(f"rows must be at least 1, got {rows}")
-    book = build_workbook(rules, rows=rows)
-    data = _workbook_bytes(book, _fixed_time(rules))
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    except OSError as exc:
-        raise ExportError(f"{out}: cannot write the template: {exc}") from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        tmp.chmod(0o644)
-        os.replace(tmp, out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ExportError(f"{out}: cannot write the template: {exc}") from None
-    return out
+    return save(build_workbook(rules, rows=rows), out, when=_fixed_time(rules))
 
 
 def build_workbook(rules: Rules, *, rows: int = DATA_ROWS) -> Workbook:
@@ -172,7 +138,7 @@ def _data_sheet(
     ncols = len(codes)
     ws.cell(row=1, column=1, value=title(rules, department))
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
-    ws["A1"].font = _TITLE_FONT
+    ws["A1"].font = styles.TITLE_FONT
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 30
     ws.row_dimensions[2].height = 36
@@ -181,10 +147,7 @@ def _data_sheet(
         f = FIELDS[code]
         letter = get_column_letter(col)
         cell = ws.cell(row=2, column=col, value=header(code))
-        cell.font = _BOLD
-        cell.fill = _HEADER_FILL
-        cell.border = _BORDER
-        cell.alignment = _CENTER
+        styles.as_header(cell)
         ws.column_dimensions[letter].width = _width(f, header(code))
         fmt = _number_format(f)
         if fmt:
@@ -203,7 +166,7 @@ def _data_sheet(
 
 def _number_format(f: Field) -> str:
     if f.kind in ("key", "text"):
-        return _TEXT_FORMAT
+        return TEXT_FORMAT
     if f.kind == "date":
         return _DATE_FORMAT
     return ""
@@ -314,11 +277,11 @@ def _guide_sheet(
     widths = (6, 30, 12, 14, 48, 36, 10)
     ws.cell(row=1, column=1, value=f"{book_title(rules)}{GUIDE_SHEET}")
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
-    ws["A1"].font = _TITLE_FONT
+    ws["A1"].font = styles.TITLE_FONT
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 30
     row = 3
-    ws.cell(row=row, column=1, value="一、通用要求").font = _BOLD
+    ws.cell(row=row, column=1, value="一、通用要求").font = styles.BOLD_FONT
     for i, text in enumerate(_general_notes(rules, [s[0] for s in sheets]), start=1):
         row += 1
         ws.cell(row=row, column=1, value=f"{i}. {text}")
@@ -326,15 +289,12 @@ def _guide_sheet(
         ws.cell(row=row, column=1).alignment = Alignment(vertical="center", wrap_text=True)
         ws.row_dimensions[row].height = 30
     row += 2
-    ws.cell(row=row, column=1, value="二、字段说明").font = _BOLD
+    ws.cell(row=row, column=1, value="二、字段说明").font = styles.BOLD_FONT
     row += 1
-    for col, (text, width) in enumerate(zip(columns, widths, strict=True), start=1):
+    for col, (text, column_width) in enumerate(zip(columns, widths, strict=True), start=1):
         cell = ws.cell(row=row, column=col, value=text)
-        cell.font = _BOLD
-        cell.fill = _HEADER_FILL
-        cell.border = _BORDER
-        cell.alignment = _CENTER
-        ws.column_dimensions[get_column_letter(col)].width = width
+        styles.as_header(cell)
+        ws.column_dimensions[get_column_letter(col)].width = column_width
     departments = {code: sheet for sheet, _, codes in sheets for code in codes[len(KEYS) :]}
     for n, code in enumerate(needed_fields(rules), start=1):
         f = FIELDS[code]
@@ -350,8 +310,9 @@ def _guide_sheet(
         )
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row=row, column=col, value=value)
-            cell.border = _BORDER
-            cell.alignment = _WRAP
+            cell.font = styles.BODY_FONT
+            cell.border = styles.BORDER
+            cell.alignment = styles.WRAP
     ws.freeze_panes = "A2"
 
 
@@ -381,45 +342,10 @@ def _general_notes(rules: Rules, sheets: Iterable[str]) -> list[str]:
 
 
 def _width(f: Field, text: str) -> float:
-    if f.code == "credit_code":
-        return 24
-    if f.code == "name":
-        return 36
-    shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return float(min(max(shown + 2, 12), 24))
-
-
-def _sheet_name(name: str, taken: set[str]) -> str:
-    """A valid, unused sheet name: no []:*?/\\ characters, at most 31 characters."""
-    clean = INVALID_TITLE_REGEX.sub("", name).strip("'").strip() or "Sheet"
-    clean = clean[:MAX_SHEET_NAME]
-    candidate, n = clean, 1
-    while candidate in taken:
-        n += 1
-        suffix = f"({n})"
-        candidate = clean[: MAX_SHEET_NAME - len(suffix)] + suffix
-    return candidate
+    """The header's width, within [12, 24]; the code and the name get the room they need."""
+    return {"credit_code": 24.0, "name": 36.0}.get(f.code) or width([text], 12, 24)
 
 
 def _fixed_time(rules: Rules) -> datetime:
     """The document date of every template for these rules: 1 January after the data year."""
     return datetime(rules.year + 1, 1, 1)
-
-
-def _workbook_bytes(book: Workbook, moment: datetime) -> bytes:
-    """The .xlsx bytes with fixed document and zip-entry dates (openpyxl's `save` would stamp
-    the current time into both)."""
-    raw = io.BytesIO()
-    ExcelWriter(book, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED)).save()
-    fixed = io.BytesIO()
-    stamp = moment.timetuple()[:6]
-    with (
-        zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src,
-        zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for item in src.infolist():
-            entry = zipfile.ZipInfo(item.filename, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            dst.writestr(entry, src.read(item.filename))
-    return fixed.getvalue()

@@ -1,5 +1,8 @@
 """The workbook machinery every mujun workbook shares: reproducible, formula-proof and fast.
 
+The result workbooks, 问题清单, the data-collection template and the demo's department files
+are all saved by `save`, fitted by `width` and named by `names.py`; `styles.py` is their palette.
+
 openpyxl (write-only mode) writes the frame of each sheet: widths, merged title, header, frozen
 panes, autofilter, print setup, small tables and charts. The long tables (one row per firm or per
 issue) are built as sheet XML with vectorised pandas/numpy string operations and put in before the
@@ -97,14 +100,15 @@ def line_heights(texts: pd.Series, column_width: float, line: float = 13.5) -> n
     return lines * line + 1.5
 
 
-def width(texts: Iterable[str] | pd.Series) -> float:
-    """A column width fitted to the longest text; a wide (CJK) character counts 2."""
+def width(texts: Iterable[str] | pd.Series, lo: float = MIN_WIDTH, hi: float = MAX_WIDTH) -> float:
+    """A column width fitted to the longest text (a wide, CJK, character counts 2) with a
+    character of room, kept within [lo, hi]."""
     s = pd.Series(list(texts) if not isinstance(texts, pd.Series) else texts, dtype=object)
     s = s.astype(str)
     if not len(s):
-        return MIN_WIDTH
+        return float(lo)
     longest = int((s.str.len() + s.str.count(_WIDE)).max())
-    return float(min(max(longest + 2, MIN_WIDTH), MAX_WIDTH))
+    return float(min(max(longest + 2, lo), hi))
 
 
 # ---- single cells (openpyxl) ---------------------------------------------------------------
@@ -267,9 +271,12 @@ class Body:
     large: bool = False
 
 
-def save(wb: Workbook, out: Path, bodies: Sequence[Body] = ()) -> Path:
-    """openpyxl writes the workbook to memory; it is copied to a temporary file beside `out`
-    with fixed entry times and each body's rows put into its sheet, then renamed into place."""
+def save(
+    wb: Workbook, out: Path, bodies: Sequence[Body] = (), *, when: datetime = FIXED_TIME
+) -> Path:
+    """openpyxl writes the workbook (write-only or not) to memory; it is copied to a temporary
+    file beside `out` with every zip entry dated `when` and each body's rows put into its
+    sheet, then renamed into place. The document's own dates are the caller's to set."""
     frame = io.BytesIO()
     try:
         with zipfile.ZipFile(frame, "w", zipfile.ZIP_STORED) as archive:
@@ -285,7 +292,7 @@ def save(wb: Workbook, out: Path, bodies: Sequence[Body] = ()) -> Path:
         with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(frame) as src, _zip(handle) as dst:
             for info in src.infolist():
                 data = src.read(info)
-                entry = _entry(info.filename)
+                entry = _entry(info.filename, when)
                 body = by_part.get(info.filename)
                 if body is None:
                     dst.writestr(entry, data)
@@ -313,9 +320,9 @@ def _zip(handle: Any) -> zipfile.ZipFile:
     return zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
 
 
-def _entry(name: str) -> zipfile.ZipInfo:
-    """A zip entry with fixed time and attributes, so the bytes depend on the content only."""
-    info = zipfile.ZipInfo(name, date_time=FIXED_TIME.timetuple()[:6])
+def _entry(name: str, when: datetime) -> zipfile.ZipInfo:
+    """A zip entry with a fixed time and attributes, so the bytes depend on the content only."""
+    info = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
     info.compress_type = zipfile.ZIP_DEFLATED
     info.create_system = 3
     info.external_attr = 0o644 << 16

@@ -14,7 +14,7 @@ from mujun.errors import ExportError
 from mujun.export import xlsx
 from mujun.export.issues_workbook import write_issues_workbook
 from mujun.fields import label
-from mujun.issues import ISSUE_COLUMNS, empty_issues
+from mujun.issues import CATALOG, ISSUE_COLUMNS, empty_issues
 
 CODE = "913502000728319549"
 HEADERS = [
@@ -275,12 +275,14 @@ def test_summary_counts_and_total(written: Path) -> None:
     ws = openpyxl.load_workbook(written)["汇总"]
     rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
     assert rows[0] == ("级别", "问题代码", "问题说明", "数量")
-    assert rows[1] == ("错误", "bad-credit-code", "统一社会信用代码校验位错误（第二处）", 2)
-    assert rows[2] == ("提示", "non-numeric-value", "不是数字", 2)
+    # each kind of problem under its title from the catalog; a code not in it keeps its message
+    title = {code: kind.title for code, kind in CATALOG.items()}
+    assert rows[1] == ("错误", "bad-credit-code", title["bad-credit-code"], 2)
+    assert rows[2] == ("提示", "non-numeric-value", title["non-numeric-value"], 2)
     assert set(rows[3:7]) == {
-        ("错误", "duplicate-firm", "同一企业出现两次", 1),
-        ("错误", "missing-column", "缺少必需的列", 1),
-        ("说明", "unknown-column", "未识别的列：备注", 1),
+        ("错误", "duplicate-firm", title["duplicate-firm"], 1),
+        ("错误", "missing-column", title["missing-column"], 1),
+        ("说明", "unknown-column", title["unknown-column"], 1),
         ("说明", "odd-name", "企业名称可疑", 1),
     }
     assert [r[0] for r in rows[3:7]] == ["错误", "错误", "说明", "说明"]

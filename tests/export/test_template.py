@@ -24,13 +24,13 @@ from mujun.codes import credit_check_char
 from mujun.export.template import (
     DATA_ROWS,
     GUIDE_SHEET,
-    _sheet_name,
     _validation,
     header,
     needed_fields,
     template_sheets,
     write_template,
 )
+from mujun.export.names import sheet_names
 from mujun.fields import DEPARTMENTS, FIELDS, INPUT_FIELDS, bool_fields, numeric_fields
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
@@ -356,12 +356,12 @@ def test_not_an_xlsx_name(guzhen: Rules, tmp_path: Path) -> None:
     assert not list(tmp_path.iterdir())
 
 
-def test_sheet_names_are_valid() -> None:
-    name = _sheet_name("a[b]:c*d?e/f\\g" + "很长的部门名称" * 5, set())
-    assert len(name) <= 31
-    assert not set("[]:*?/\\") & set(name)
-    assert _sheet_name("税务局", {"税务局"}) == "税务局(2)"
-    assert _sheet_name("填报说明", {"填报说明"}) != "填报说明"
+def test_sheet_names_come_from_the_one_cleaner(guzhen: Rules) -> None:
+    """The template names its sheets as every mujun workbook does (names.sheet_names)."""
+    names = list(template_sheets(guzhen))
+    departments = [FIELDS[codes[-1]].department for codes in template_sheets(guzhen).values()]
+    assert names == sheet_names(departments, taken=[GUIDE_SHEET])
+    assert sheet_names(["填报说明"], taken=[GUIDE_SHEET]) == ["填报说明（2）"]
 
 
 # ---- filled in by the departments, read back ----
