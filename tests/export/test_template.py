@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 import mujun
 from mujun import ExportError, Rules
 from mujun.codes import credit_check_char
+from mujun.export.names import sheet_names
 from mujun.export.template import (
     DATA_ROWS,
     GUIDE_SHEET,
@@ -30,7 +31,6 @@ from mujun.export.template import (
     template_sheets,
     write_template,
 )
-from mujun.export.names import sheet_names
 from mujun.fields import DEPARTMENTS, FIELDS, INPUT_FIELDS, bool_fields, numeric_fields
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
