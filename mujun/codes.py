@@ -78,9 +78,10 @@ def industry_division(codes: pd.Series) -> np.ndarray:
 
     Valid: 2 to 4 digits whose division is 01–97. Distinct codes are few, so each is parsed once.
     """
-    positions, uniques = pd.factorize(codes.astype("string").str.strip(), use_na_sentinel=True)
+    positions, uniques = pd.factorize(codes, use_na_sentinel=True)
     heads = np.full(len(uniques) + 1, np.nan)  # last slot: missing codes
-    for i, code in enumerate(uniques):  # loops over distinct codes (hundreds), not firms
+    for i, raw in enumerate(uniques):  # loops over distinct codes (hundreds), not firms
+        code = str(raw).strip()
         if (
             len(code) in (2, 3, 4)
             and code.isascii()

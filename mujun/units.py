@@ -82,6 +82,14 @@ def energy_tce(carriers: Mapping[str, np.ndarray], coefficients: Mapping[str, fl
 
 def sum_known(parts: list[np.ndarray]) -> np.ndarray:
     """Element-wise sum treating NaN as 0 where at least one part is known, else NaN."""
-    stacked = np.vstack([np.asarray(p, dtype=float) for p in parts])
-    known = ~np.isnan(stacked)
-    return np.where(known.any(axis=0), np.where(known, stacked, 0.0).sum(axis=0), np.nan)
+    total: np.ndarray | None = None
+    reported: np.ndarray | None = None
+    for part in parts:  # the parts in order, as a sum over stacked rows adds them
+        values = np.asarray(part, dtype=float)
+        known = ~np.isnan(values)
+        shown = np.where(known, values, 0.0)
+        total = shown if total is None else total + shown
+        reported = known if reported is None else reported | known
+    if total is None or reported is None:
+        raise ValueError("no parts to add")
+    return np.where(reported, total, np.nan)

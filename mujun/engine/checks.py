@@ -47,16 +47,18 @@ def used_fields(rules: Rules) -> set[str]:
     return inputs_behind(rules.fields_used()) | ALWAYS_USED
 
 
-def unreadable_rows(table: EnterpriseTable, used: set[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Rows to reject for what reading found, and why: a credit code that identifies no firm
-    first, then the first field (in field order) the rules read whose cell could not be read,
-    then copies of one firm-year that disagree."""
+def unreadable_rows(table: EnterpriseTable, used: set[str]) -> tuple[np.ndarray, np.ndarray | None]:
+    """Rows to reject for what reading found, and why (None: no row is): a credit code that
+    identifies no firm first, then the first field (in field order) the rules read whose cell
+    could not be read, then copies of one firm-year that disagree."""
     n = len(table)
-    reason = np.full(n, None, dtype=object)
     key = table.key
+    cells = table.unreadable()
+    if usable(key).all() and not cells.notna().to_numpy().any():  # the usual case: nothing
+        return np.zeros(n, dtype=bool), None
+    reason = np.full(n, None, dtype=object)
     conflict = key == KeyState.CONFLICT
     reason[conflict] = CATALOG[KEY_ISSUES[KeyState.CONFLICT]].template
-    cells = table.unreadable()
     for name in sorted(cells.columns, key=INPUT_FIELDS.index, reverse=True):  # last wins below
         if name not in used:
             continue

@@ -96,7 +96,13 @@ class FieldColumns(Mapping[str, np.ndarray]):
         return self._raw(code)
 
 
-def indicator_values(raw: np.ndarray) -> np.ndarray:
-    """An indicator's values from its formula's result: infinities become NaN (missing)."""
+def indicator_values(raw: np.ndarray, *, fresh: bool = False) -> np.ndarray:
+    """An indicator's values from its formula's result: infinities become NaN (missing).
+    `fresh`: `raw` is the caller's own array and may be changed in place."""
     values = np.asarray(raw, dtype=float)
-    return np.where(np.isfinite(values), values, np.nan)
+    infinite = np.isinf(values)
+    if not infinite.any():
+        return values if fresh else values.copy()
+    out = values if fresh else values.copy()
+    out[infinite] = np.nan
+    return out

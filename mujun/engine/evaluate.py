@@ -58,6 +58,17 @@ class _Labels:
     def set(self, mask: np.ndarray, text: str) -> None:
         self.codes[mask] = self._code(text)
 
+    def put(self, at: np.ndarray, which: np.ndarray, texts: list[str | None]) -> None:
+        """Row at[i] gets texts[which[i]] (None: no text); only the texts given to some row
+        become categories."""
+        given = np.zeros(len(texts), dtype=bool)
+        given[which] = True
+        lookup = np.zeros(len(texts), dtype=np.int32)
+        for i, text in enumerate(texts):  # a loop over the few texts
+            if given[i] and text is not None:
+                lookup[i] = self._code(text)
+        self.codes[at] = lookup[which]
+
     def set_each(self, mask: np.ndarray, texts: np.ndarray) -> None:
         """Each masked row its own text (few distinct ones)."""
         at = np.flatnonzero(mask)
@@ -91,10 +102,10 @@ class _Run:
         self.adjust = np.full(self.n, np.nan)
         self._values_of: dict[str, np.ndarray] = {}
         self._conditions: dict[str, np.ndarray] = {}
-        self.values: dict[str, np.ndarray] = {}
+        self.values: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}  # (class rows, values)
         self.scores: dict[str, np.ndarray] = {}
         self.issues: list[pd.DataFrame] = [table.notes]
-        self.benchmarks: list[pd.DataFrame] = []
+        self.benchmarks: list[tuple[str, str, pd.DataFrame]] = []  # class, indicator, table
 
     def expr(self, e: Expression) -> np.ndarray:
         """An expression's value on every row, computed once per run (classes share formulas)."""
@@ -165,8 +176,9 @@ def _check_table(run: _Run) -> None:
     table, rules = run.table, run.rules
     used = checks.used_fields(rules)
     rejected, reasons = checks.unreadable_rows(table, used)
-    run.status[rejected] = REJECTED
-    run.reason.set_each(rejected, reasons)
+    if reasons is not None:
+        run.status[rejected] = REJECTED
+        run.reason.set_each(rejected, reasons)
     run.issues.append(table.unreadable_issues(used))
     run.issues.append(checks.missing_columns(table, rules))
     run.issues.append(checks.missing_from_sources(table, rules))
@@ -199,28 +211,39 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
         bad = finding.mask & (run.status == PENDING)
         run.decide(bad, REJECTED, finding.message)
         run.row_issue(finding.code, bad, finding.field, run.columns[finding.field], **finding.fill)
+    # each indicator over the class's rows (their values are shown), then over the members
+    # still to be scored; a ratio's numerator and denominator are computed once per run
+    rows = np.flatnonzero(in_class)
+    live = run.status[rows] == PENDING
     values: dict[str, np.ndarray] = {}
     ratios: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for ind in klass.indicators:
-        values[ind.code] = _values(run, ind, in_class, ratios)
-    pending = in_class & (run.status == PENDING)
+        values[ind.code] = _values(run, ind, rows, ratios)
+        run.values.setdefault(ind.code, []).append((rows, values[ind.code]))
     denominators = {code: den for code, (_, den) in ratios.items()}
-    for finding in checks.check_values(klass, values, denominators, pending):
-        run.row_issue(finding.code, finding.mask, finding.field, values[finding.field],
-                      **finding.fill)  # fmt: skip
+    for finding in checks.check_values(klass, values, denominators, live):
+        run.row_issue(finding.code, _at(run.n, rows, finding.mask), finding.field,
+                      _spread(run.n, rows, values[finding.field]), **finding.fill)  # fmt: skip
+    idx = rows[live]
+    if not live.all():
+        values = {code: v[live] for code, v in values.items()}
+        ratios = {code: (a[live], b[live]) for code, (a, b) in ratios.items()}
+    deferred = np.zeros(len(idx), dtype=bool)
     for ind in klass.indicators:
-        groups = run.columns[ind.score.by] if ind.score.by else None
-        absent = (
-            in_class & (run.status == PENDING) & scoring.unscorable(ind, values[ind.code], groups)
-        )
+        groups = run.columns[ind.score.by][idx] if ind.score.by else None
+        absent = scoring.unscorable(ind, values[ind.code], groups) & ~deferred
         if not absent.any():
             continue
         policy = MISSING_POLICY[ind.missing]
-        run.row_issue("missing-indicator", absent, ind.code, indicator=ind.label, policy=policy)
+        at = _at(run.n, idx, absent)
+        run.row_issue("missing-indicator", at, ind.code, indicator=ind.label, policy=policy)
         if ind.missing == "exclude":
-            run.decide(absent, DEFERRED, f"缺少“{ind.label}”所需数据，暂缓评价")
-    members = in_class & (run.status == PENDING)
-    idx = np.flatnonzero(members)
+            run.decide(at, DEFERRED, f"缺少“{ind.label}”所需数据，暂缓评价")
+            deferred |= absent
+    if deferred.any():
+        idx = idx[~deferred]
+        values = {code: v[~deferred] for code, v in values.items()}
+        ratios = {code: (a[~deferred], b[~deferred]) for code, (a, b) in ratios.items()}
     total = np.zeros(len(idx))
     for ind in klass.indicators:
         total += _score(run, klass, ind, values[ind.code], idx, ratios.get(ind.code))
@@ -231,28 +254,38 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
     run.adjust[idx] = adjust
     run.total[idx] = total
     _tier_class(run, klass, idx, total)
-    run.decide(members, EVALUATED, f"按“{klass.label}”评价")
+    run.status[idx] = EVALUATED
+    run.reason.put(idx, np.zeros(len(idx), dtype=np.int64), [f"按“{klass.label}”评价"])
+
+
+def _at(n: int, idx: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """A mask over all rows from a mask over the rows at `idx`."""
+    out = np.zeros(n, dtype=bool)
+    out[idx[mask]] = True
+    return out
+
+
+def _spread(n: int, idx: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Values over all rows (NaN elsewhere) from values over the rows at `idx`."""
+    out = np.full(n, np.nan)
+    out[idx] = values
+    return out
 
 
 def _values(
     run: _Run,
     ind: Indicator,
-    in_class: np.ndarray,
+    rows: np.ndarray,
     ratios: dict[str, tuple[np.ndarray, np.ndarray]],
 ) -> np.ndarray:
-    """The indicator's value on every row; for a ratio its numerator and denominator too, each
-    computed once (the pooled benchmark and the zero-denominator check use them)."""
+    """The indicator's value on the class's `rows`; for a ratio its numerator and denominator
+    there too (the pooled benchmark and the zero-denominator check use them)."""
     ratio = ind.formula.as_ratio()
     if ratio is None:
-        raw = run.expr(ind.formula)
-    else:
-        num, den = (np.asarray(run.expr(part), dtype=float) for part in ratio)
-        ratios[ind.code] = (num, den)
-        raw = divide(num, den)
-    values = indicator_values(raw)
-    column = run.values.setdefault(ind.code, np.full(run.n, np.nan))
-    np.copyto(column, values, where=in_class)
-    return values
+        return indicator_values(run.expr(ind.formula)[rows], fresh=True)
+    num, den = (np.asarray(run.expr(part), dtype=float)[rows] for part in ratio)
+    ratios[ind.code] = (num, den)
+    return indicator_values(divide(num, den), fresh=True)
 
 
 def _score(
@@ -263,18 +296,18 @@ def _score(
     idx: np.ndarray,
     ratio: tuple[np.ndarray, np.ndarray] | None,
 ) -> np.ndarray:
+    """The item points of the members at `idx` (`values`, `ratio`: theirs)."""
     spec = ind.score
     groups = run.columns[spec.by][idx] if spec.by else None
     numerator = denominator = None
     if spec.benchmark == "pooled":
         assert ratio is not None  # checked when the rules were loaded
-        numerator, denominator = ratio[0][idx], ratio[1][idx]
+        numerator, denominator = ratio
     item = scoring.score_indicator(
-        ind, values[idx], groups=groups, numerator=numerator, denominator=denominator
+        ind, values, groups=groups, numerator=numerator, denominator=denominator
     )
     run.scores.setdefault(ind.code, np.full(run.n, np.nan))[idx] = item.points
-    table = item.benchmarks.assign(**{"class": klass.code, "indicator": ind.code})
-    run.benchmarks.append(table)
+    run.benchmarks.append((klass.code, ind.code, item.benchmarks))
     if item.unusable:
         run.issues.append(
             issue_table([issue("benchmark-unusable", field=ind.code, indicator=ind.label)])
@@ -289,25 +322,14 @@ def _tier_class(run: _Run, klass: EvalClass, idx: np.ndarray, total: np.ndarray)
     masks = [run.condition(r.when)[idx] for r in spec.rule]
     tier, moved_by = tiers.apply_tier_rules(tier, masks, spec)
     run.rank[idx] = rank
-    for t, label in enumerate(spec.order):
-        at = _at(run.n, idx, tier == t)
-        run.tier.set(at, label)
-        if label in spec.names:
-            run.tier_label.set(at, spec.names[label])
-    run.tier_reason.set(_at(run.n, idx, moved_by < 0), spec.method)
-    for i, rule in enumerate(spec.rule):
-        run.tier_reason.set(_at(run.n, idx, moved_by == i), rule.reason)
-    vetoed = np.zeros(len(idx), dtype=bool)
-    for rule, mask in zip(spec.rule, masks, strict=True):  # each veto decided here, once
+    run.tier.put(idx, tier, list(spec.order))
+    run.tier_label.put(idx, tier, [spec.names.get(t) for t in spec.order])
+    run.tier_reason.put(idx, moved_by + 1, [spec.method, *(r.reason for r in spec.rule)])
+    veto = np.full(len(idx), -1)  # each veto decided here, once: the first at_most rule that holds
+    for i, (rule, mask) in enumerate(zip(spec.rule, masks, strict=True)):
         if rule.at_most is not None:
-            run.veto.set(_at(run.n, idx, mask & ~vetoed), rule.reason)
-            vetoed |= mask
-
-
-def _at(n: int, idx: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    out = np.zeros(n, dtype=bool)
-    out[idx[mask]] = True
-    return out
+            veto[mask & (veto < 0)] = i
+    run.veto.put(idx, veto + 1, [None, *(r.reason for r in spec.rule)])
 
 
 def _assemble(run: _Run) -> Evaluation:
@@ -323,31 +345,42 @@ def _assemble(run: _Run) -> Evaluation:
     results["class"] = run.klass.column()
     results["status"] = pd.Categorical.from_codes(run.status, categories=list(STATUSES))
     results["status_reason"] = run.reason.column()
-    results["total_score"] = np.where(evaluated, run.total, np.nan)
-    rank = pd.array(np.where(evaluated, run.rank, 0), dtype="Int64")
-    rank[~evaluated] = pd.NA
-    results["rank"] = rank
+    results["total_score"] = run.total  # set for evaluated rows only, as are scores and ranks
+    results["rank"] = pd.arrays.IntegerArray(run.rank, ~evaluated)
     results["tier"] = run.tier.column()
     results["tier_label"] = run.tier_label.column()
     results["tier_reason"] = run.tier_reason.column()
     results["veto_reason"] = run.veto.column()
     for code in run.rules.indicator_codes():
-        results[f"value_{code}"] = run.values.get(code, np.full(run.n, np.nan))
-        results[f"score_{code}"] = np.where(evaluated, run.scores.get(code, np.nan), np.nan)
-    results["adjust_points"] = np.where(evaluated, run.adjust, np.nan)
+        results[f"value_{code}"] = _in_classes(run.values.get(code, []), run.n)
+        results[f"score_{code}"] = run.scores.get(code, np.full(run.n, np.nan))
+    results["adjust_points"] = run.adjust
     out = pd.DataFrame(results, copy=False)
     assert list(out.columns[: len(RESULT_COLUMNS)]) == RESULT_COLUMNS
     issues = concat_issues(run.issues)
-    benchmarks = (
-        pd.concat(run.benchmarks, ignore_index=True)
-        if run.benchmarks
-        else pd.DataFrame(columns=["class", "indicator", "group", "benchmark"])
-    )
-    front = ["class", "indicator"]
-    benchmarks = benchmarks[front + [c for c in benchmarks.columns if c not in front]]
+    benchmarks = _benchmark_table(run.benchmarks)
     return Evaluation(
         out, issues, _provenance(run, out), run.rules, benchmarks, run.table, run.columns
     )
+
+
+def _benchmark_table(found: list[tuple[str, str, pd.DataFrame]]) -> pd.DataFrame:
+    """Every benchmark used: class, indicator, then the scorer's columns (group, benchmark, …)."""
+    if not found:
+        return pd.DataFrame(columns=["class", "indicator", "group", "benchmark"])
+    table = pd.concat([t for _, _, t in found], ignore_index=True)
+    sizes = [len(t) for _, _, t in found]
+    table.insert(0, "indicator", np.repeat([i for _, i, _ in found], sizes))
+    table.insert(0, "class", np.repeat([c for c, _, _ in found], sizes))
+    return table
+
+
+def _in_classes(parts: list[tuple[np.ndarray, np.ndarray]], n: int) -> np.ndarray:
+    """An indicator's values on the rows of the classes that have it, NaN elsewhere."""
+    out: np.ndarray = np.full(n, np.nan)
+    for rows, values in parts:
+        out[rows] = values
+    return out
 
 
 def _provenance(run: _Run, results: pd.DataFrame) -> dict[str, Any]:

@@ -64,7 +64,7 @@ class Members:
 
     x: np.ndarray
     missing: np.ndarray
-    codes: np.ndarray
+    codes: np.ndarray | None  # None: no `by`, every member in the one group
     labels: list[object]
     numerator: np.ndarray | None = None
     denominator: np.ndarray | None = None
@@ -123,20 +123,22 @@ def _lookup(stat: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return np.where(codes >= 0, stat[np.maximum(codes, 0)], np.nan)
 
 
-def _group_codes(groups: np.ndarray | None, n: int) -> tuple[np.ndarray, list[object]]:
-    """Integer group codes (-1: no group) and the group labels; one group when no `by`."""
+def _group_codes(groups: np.ndarray | None, n: int) -> tuple[np.ndarray | None, list[object]]:
+    """Integer group codes (-1: no group) and the group labels; without a `by`, None (every
+    member in one group)."""
     if groups is None:
-        return np.zeros(n, dtype=np.int64), [WHOLE]
+        return None, [WHOLE]
     codes, uniques = pd.factorize(pd.Series(groups), use_na_sentinel=True, sort=True)
     return np.asarray(codes, dtype=np.int64), list(uniques)
 
 
 def _per_group(
-    x: np.ndarray, ok: np.ndarray, codes: np.ndarray, k: int, how: str
+    x: np.ndarray, ok: np.ndarray, codes: np.ndarray | None, k: int, how: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A statistic of x over the ok rows of each group, and the rows used per group."""
-    sel = ok & (codes >= 0)
-    if k == 1:  # one group: plain reductions, no grouping cost
+    """A statistic of x over the ok rows of each group (codes None: one group of all), and the
+    rows used per group."""
+    sel = ok if codes is None else ok & (codes >= 0)
+    if k == 1 or codes is None:  # one group: plain reductions, no grouping cost
         values = x[sel]
         if not len(values):
             return np.array([0.0 if how == "sum" else np.nan]), np.zeros(1)
@@ -158,7 +160,7 @@ def _benchmark_stat(
     spec: Score,
     x: np.ndarray,
     ok: np.ndarray,
-    codes: np.ndarray,
+    codes: np.ndarray | None,
     k: int,
     numerator: np.ndarray | None,
     denominator: np.ndarray | None,
@@ -180,21 +182,21 @@ def _ratio_benchmark(
     spec: Score,
     x: np.ndarray,
     missing: np.ndarray,
-    codes: np.ndarray,
+    codes: np.ndarray | None,
     labels: list[object],
     numerator: np.ndarray | None,
     denominator: np.ndarray | None,
-) -> tuple[np.ndarray, pd.DataFrame]:
-    """Benchmark per member (group value, falling back to the class-wide one) and its table."""
-    n, ok = len(x), ~missing
+) -> tuple[np.ndarray | float, pd.DataFrame]:
+    """Benchmark per member (group value, falling back to the class-wide one; one number when
+    every member has the same) and its table."""
+    ok = ~missing
     if not isinstance(spec.benchmark, str):
         value = float(spec.benchmark or 0.0)
-        return np.full(n, value), _bench_table([WHOLE], [value], [float(ok.sum())])
-    everyone = np.zeros(n, dtype=np.int64)
-    overall_stat, overall_count = _benchmark_stat(spec, x, ok, everyone, 1, numerator, denominator)
+        return value, _bench_table([WHOLE], [value], [float(ok.sum())])
+    overall_stat, overall_count = _benchmark_stat(spec, x, ok, None, 1, numerator, denominator)
     overall = float(overall_stat[0])
-    if spec.by is None:
-        return np.full(n, overall), _bench_table([WHOLE], [overall], overall_count)
+    if spec.by is None or codes is None:
+        return overall, _bench_table([WHOLE], [overall], overall_count)
     group, count = _benchmark_stat(spec, x, ok, codes, len(labels), numerator, denominator)
     per_member = _lookup(group, codes)
     usable = np.isfinite(per_member) & (per_member > 0)
@@ -209,8 +211,12 @@ def _ratio(ind: Indicator, m: Members) -> tuple[np.ndarray, pd.DataFrame, bool]:
     bench, table = _ratio_benchmark(
         spec, m.x, m.missing, m.codes, m.labels, m.numerator, m.denominator
     )
-    usable = np.isfinite(bench) & (bench > 0)
     raw = _ratio_points(m.x, bench, ind.direction, ind.weight, spec)
+    if np.ndim(bench) == 0:  # one benchmark for all: it can score everyone, or no one
+        if np.isfinite(bench) and bench > 0:
+            return raw, table, False
+        return np.zeros(len(m.x)), table, bool((~m.missing).any())
+    usable = np.isfinite(bench) & (bench > 0)
     return np.where(usable, raw, 0.0), table, not usable[~m.missing].all()
 
 
@@ -245,7 +251,7 @@ def _group_words(ind: Indicator) -> str:
 
 
 def _ratio_points(
-    x: np.ndarray, bench: np.ndarray, direction: str, weight: float, spec: Score
+    x: np.ndarray, bench: np.ndarray | float, direction: str, weight: float, spec: Score
 ) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         if direction == "higher":
@@ -262,7 +268,8 @@ def _minmax(indicator: Indicator, m: Members) -> tuple[np.ndarray, pd.DataFrame,
 
     When every member of a group has the same value, t = 1 (all are the best).
     """
-    x, missing, codes, labels, spec = m.x, m.missing, m.codes, m.labels, indicator.score
+    x, missing, labels, spec = m.x, m.missing, m.labels, indicator.score
+    codes = np.zeros(len(x), dtype=np.int64) if m.codes is None else m.codes
     k = len(labels)
     lo, count = _per_group(x, ~missing, codes, k, "min")
     hi, _ = _per_group(x, ~missing, codes, k, "max")
@@ -286,7 +293,8 @@ def _minmax_text(ind: Indicator) -> str:
 
 def _rank(indicator: Indicator, m: Members) -> tuple[np.ndarray, pd.DataFrame, bool]:
     """Percentile rank (average rank of ties / members with a value) × weight, per group."""
-    x, missing, codes, labels = m.x, m.missing, m.codes, m.labels
+    x, missing, labels = m.x, m.missing, m.labels
+    codes = np.zeros(len(x), dtype=np.int64) if m.codes is None else m.codes
     key = x if indicator.direction == "higher" else -x
     frame = pd.DataFrame({"g": codes, "v": np.where(missing, np.nan, key)})
     pct = frame.groupby("g")["v"].rank(method="average", pct=True).to_numpy(dtype=float)

@@ -19,7 +19,6 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import numpy as np
-from scipy.stats import rankdata
 
 from ..rules import Tiers
 
@@ -28,11 +27,20 @@ _ROUNDING = {"half_up": ROUND_HALF_UP, "floor": ROUND_FLOOR, "ceil": ROUND_CEILI
 
 
 def rank_scores(total: np.ndarray) -> np.ndarray:
-    """1 = best; equal scores (to TIE_DECIMALS) share the smaller rank."""
-    if len(total) == 0:
+    """1 = best; equal scores (to TIE_DECIMALS) share the smaller rank (competition ranking,
+    as scipy's rankdata(method="min") of the negated scores)."""
+    n = len(total)
+    if n == 0:
         return np.zeros(0, dtype=np.int64)
-    key = np.round(np.asarray(total, dtype=float), TIE_DECIMALS)
-    return rankdata(-key, method="min").astype(np.int64)
+    key = -np.round(np.asarray(total, dtype=float), TIE_DECIMALS)
+    order = np.argsort(key)
+    ranked = key[order]
+    first = np.empty(n, dtype=bool)  # the first of each run of equal scores
+    first[0] = True
+    np.not_equal(ranked[1:], ranked[:-1], out=first[1:])
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.maximum.accumulate(np.where(first, np.arange(1, n + 1), 0))
+    return rank
 
 
 def cumulative_counts(n: int, shares: list[float], rounding: str = "half_up") -> list[int]:

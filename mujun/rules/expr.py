@@ -144,10 +144,11 @@ _REFUSALS: dict[type, str] = {
 
 
 def _num(x: Any) -> Any:
-    """As float (scalars stay scalars); text cannot take part in arithmetic."""
+    """As float (scalars stay scalars, float arrays are not copied); text cannot take part in
+    arithmetic."""
     arr = np.asarray(x)
     if arr.dtype.kind in "fiub":
-        return arr.astype(float) if arr.ndim else float(arr)
+        return np.asarray(arr, dtype=float) if arr.ndim else float(arr)
     raise ExpressionError("text values cannot be used in arithmetic")
 
 
@@ -210,7 +211,10 @@ class Expression:
 def divide(left: Any, right: Any) -> Any:
     """left / right, NaN where right is 0 (the language's division)."""
     left, right = _num(left), _num(right)
-    return np.where(right == 0, np.nan, np.divide(left, np.where(right == 0, 1.0, right)))
+    if np.ndim(left) == 0 and np.ndim(right) == 0:
+        return np.nan if right == 0 else left / right
+    out = np.full(np.broadcast_shapes(np.shape(left), np.shape(right)), np.nan)
+    return np.divide(left, right, out=out, where=np.asarray(right) != 0)
 
 
 def _wrap(node: ast.expr) -> Expression:
