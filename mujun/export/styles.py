@@ -27,6 +27,7 @@ BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center")
 WRAP = Alignment(horizontal="left", vertical="top", wrap_text=True)
+TOP = Alignment(vertical="top")  # numbers in a table of wrapped text: at the top, right-aligned
 # in rows made tall by wrapped text, every cell sits in the middle
 RIGHT_MIDDLE = Alignment(horizontal="right", vertical="center")
 WRAP_MIDDLE = Alignment(horizontal="left", vertical="center", wrap_text=True)

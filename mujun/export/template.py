@@ -284,9 +284,10 @@ def _guide_sheet(
     ws.cell(row=row, column=1, value="一、通用要求").font = styles.BOLD_FONT
     for i, text in enumerate(_general_notes(rules, [s[0] for s in sheets]), start=1):
         row += 1
-        ws.cell(row=row, column=1, value=f"{i}. {text}")
+        note = ws.cell(row=row, column=1, value=f"{i}. {text}")
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(columns))
-        ws.cell(row=row, column=1).alignment = Alignment(vertical="center", wrap_text=True)
+        note.font = styles.BODY_FONT
+        note.alignment = styles.WRAP_MIDDLE
         ws.row_dimensions[row].height = 30
     row += 2
     ws.cell(row=row, column=1, value="二、字段说明").font = styles.BOLD_FONT
@@ -312,7 +313,7 @@ def _guide_sheet(
             cell = ws.cell(row=row, column=col, value=value)
             cell.font = styles.BODY_FONT
             cell.border = styles.BORDER
-            cell.alignment = styles.WRAP
+            cell.alignment = styles.WRAP if isinstance(value, str) else styles.TOP
     ws.freeze_panes = "A2"
 
 
