@@ -5,16 +5,23 @@ Both are vectorised over whole columns: a province has a million firms.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .arrowtext import byte_lengths, fixed_width, strings_of
 
 CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
 CREDIT_WEIGHTS = np.array(
     [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28], dtype=np.int64
 )
-_CREDIT_PATTERN = r"[0-9A-HJ-NP-RTUW-Y]{18}"
 
-_VALUE = np.full(256, -1, dtype=np.int64)
+_SCIENTIFIC = r"^\d(?:\.\d+)?[eE]\+?\d+$"  # how Excel shows a long number: 9.13403E+17
+_VALUE = np.full(256, -1, dtype=np.int8)  # byte → its value in the alphabet (-1: not in it)
 for _i, _ch in enumerate(CREDIT_ALPHABET):
     _VALUE[ord(_ch)] = _i
 
@@ -52,25 +59,75 @@ def credit_check_char(first17: str) -> str:
     return CREDIT_ALPHABET[(31 - total % 31) % 31]
 
 
-def check_credit_codes(codes: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Classify credit codes: (well_formed, check_ok), both boolean arrays.
+@dataclass(frozen=True)
+class CreditCodes:
+    """What one look at a column of (normalised) credit codes finds, kept for whoever needs it
+    next (key states, grouping copies of one firm): `rows` are the rows whose code is 18 bytes
+    long and `chars` those bytes, one row of 18 each; well_formed: 18 characters of the GB
+    32100 alphabet (a wrong length or character is an error); check_ok: the 18th character is
+    the check character (a mismatch is only a warning: real registries hold a few); as_number:
+    what Excel writes of a code it took for a number (9.13403E+17), which identifies no firm."""
 
-    well_formed: 18 characters of the GB 32100 alphabet (a wrong length or character is an error);
-    check_ok: the 18th character matches the check digit (a mismatch is only a warning, since
-    real registries hold a few such codes).
+    rows: np.ndarray
+    chars: np.ndarray
+    well_formed: np.ndarray
+    check_ok: np.ndarray
+    as_number: np.ndarray
+
+
+def read_credit_codes(codes: pd.Series) -> CreditCodes:
+    """Look at every credit code once (see CreditCodes), on the column's bytes.
+
+    The 18 bytes of a code are read as nine pairs; for each pair position a table of all 65536
+    pairs gives the pair's share of the weighted sum (GB 32100: Σ value × weight, the check
+    character making it 0 mod 31), or −1 when a byte is not of the alphabet — nine look-ups a
+    code. Excel's notation for a long number (9.13403E+17) is looked for among the codes that
+    are not 18 characters of the alphabet: Excel never writes 18 such characters.
     """
-    text = codes.astype("string")
-    well_formed = text.str.fullmatch(_CREDIT_PATTERN).fillna(False).to_numpy(dtype=bool)
-    check_ok = np.zeros(len(text), dtype=bool)
-    idx = np.flatnonzero(well_formed)
-    if len(idx):
-        raw = text.to_numpy(dtype=object)[idx].astype("S18")
-        chars = raw.view(np.uint8).reshape(-1, 18)
-        values = _VALUE[chars]
-        total = values[:, :17] @ CREDIT_WEIGHTS
-        expected = (31 - total % 31) % 31
-        check_ok[idx] = values[:, 17] == expected
-    return well_formed, check_ok
+    n = len(codes)
+    data = strings_of(codes)
+    rows = np.flatnonzero(byte_lengths(data) == 18)
+    chars = fixed_width(data, rows, 18)
+    pairs = np.ascontiguousarray(chars).view("<u2")  # (codes, 9): two characters each
+    weighted, last = _pair_tables()
+    parts = [np.take(table, pairs[:, i]) for i, table in enumerate(weighted)]
+    good = np.minimum.reduce(parts) >= 0
+    total = np.zeros(len(rows), dtype=np.int32)
+    for part in parts:
+        total += part
+    check = np.take(last, pairs[:, 8])
+    well_formed = np.zeros(n, dtype=bool)
+    well_formed[rows[good]] = True
+    check_ok = np.zeros(n, dtype=bool)
+    check_ok[rows] = good & (check == (31 - total % 31) % 31)
+    maybe = np.flatnonzero(~well_formed & data.is_valid().to_numpy(zero_copy_only=False))
+    as_number = np.zeros(n, dtype=bool)
+    if len(maybe):
+        hit = pc.match_substring_regex(data.take(pa.array(maybe)), _SCIENTIFIC)
+        as_number[maybe] = hit.to_numpy(zero_copy_only=False)
+    return CreditCodes(rows, chars, well_formed, check_ok, as_number)
+
+
+@cache
+def _pair_tables() -> tuple[list[np.ndarray], np.ndarray]:
+    """For each of the nine pair positions, pair (two bytes, little-endian) → its weighted
+    share (−1: not two characters of the alphabet); and the last pair → the check character's
+    value (the 18th character)."""
+    pair = np.arange(65536)
+    first, second = _VALUE[pair & 0xFF].astype(np.int32), _VALUE[pair >> 8].astype(np.int32)
+    both = (first >= 0) & (second >= 0)
+    weights = [*CREDIT_WEIGHTS.tolist(), 0]  # the 18th character carries no weight
+    tables = [
+        np.where(both, weights[2 * i] * first + weights[2 * i + 1] * second, -1).astype(np.int16)
+        for i in range(9)
+    ]
+    return tables, np.where(both, second, -1).astype(np.int16)
+
+
+def check_credit_codes(codes: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(well_formed, check_ok) of each credit code (see CreditCodes)."""
+    found = read_credit_codes(codes)
+    return found.well_formed, found.check_ok
 
 
 def industry_division(codes: pd.Series) -> np.ndarray:

@@ -21,51 +21,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from enum import IntEnum
+from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import codes, values
+from . import codes, threads, values
 from .errors import DataError
 from .fields import FIELDS, INPUT_FIELDS, label
 from .issues import SETTLED, UNUSED, concat_issues, empty_issues, issue, issue_rows, issue_table
+from .keys import KeyState, key_states, mergeable, shared_firm_years
 
 UNREADABLE = "unreadable:"  # prefix of the frame columns holding cells that could not be read
 CONFLICT = "conflicting_copies"  # frame column: copies of the row's firm-year that disagreed
 
 
-class KeyState(IntEnum):
-    """What a row's credit code allows: OK and CHECK_DIGIT identify a firm, the rest reject it."""
-
-    OK = 0
-    CHECK_DIGIT = 1  # well formed, but the check character does not match (a warning)
-    MALFORMED = 2  # wrong length or characters
-    MISSING = 3
-    AS_NUMBER = 4  # Excel stored it as a number and lost its last digits
-    CONFLICT = 5  # several different records of this firm-year: none can be used
-
-
-# the issue each unusable key state is reported as (its message is the row's status reason)
-KEY_ISSUES = {
-    KeyState.MALFORMED: "bad-credit-code",
-    KeyState.MISSING: "missing-credit-code",
-    KeyState.AS_NUMBER: "credit-code-as-number",
-    KeyState.CONFLICT: "duplicate-firm",
-}
 CELL_ISSUES = {"number": "non-numeric-value", "int": "non-numeric-value", "bool": "bad-bool-value"}
 _KIND_WORDS = {"number": "数字", "int": "整数"}
-
-
-def usable(key: np.ndarray) -> np.ndarray:
-    """Rows whose credit code identifies a firm."""
-    return key <= KeyState.CHECK_DIGIT
-
-
-def mergeable(key: np.ndarray) -> np.ndarray:
-    """Rows that may be merged with other rows of the same code: a missing code or one Excel
-    turned into a number identifies no firm, so such a row always stays a row of its own."""
-    return (key != KeyState.MISSING) & (key != KeyState.AS_NUMBER)
 
 
 @dataclass(frozen=True)
@@ -101,7 +74,7 @@ class EnterpriseTable:
     sources: the files read. parts: the sheets that supplied rows, and `supplied` (rows × parts,
       booleans) which part supplied which row. field_origin: for merged tables, where each
       field's value was taken from, where not the row's origin. corrections: every correction
-      applied on top, and what became of it.
+      applied on top, and what became of it. unique_keys: no two rows are of one firm-year.
     """
 
     frame: pd.DataFrame
@@ -113,6 +86,7 @@ class EnterpriseTable:
     supplied: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
     field_origin: dict[str, pd.DataFrame] = field(default_factory=dict)
     corrections: pd.DataFrame | None = None
+    unique_keys: bool = False  # no two rows share a firm-year (a merged table: by making)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -232,16 +206,26 @@ class EnterpriseTable:
                 if c not in known
             )
         )
-        parsed = values.credit_codes(frame["credit_code"])
-        code = parsed.values
-        key = key_states(code, parsed.bad)
+        present = [f for f in INPUT_FIELDS if f in frame.columns and f != "credit_code"]
+        jobs: dict[str, Callable[[], Any]] = {
+            "credit_code": partial(_firm_keys, frame["credit_code"], frame.get("year"))
+        }
+        jobs.update({f: partial(parse_field, f, frame[f]) for f in present if f != "year"})
+        if "industry_code" in frame:  # the code read, and what is wrong with it, in one job
+            jobs["industry_code"] = partial(_industry, frame["industry_code"])
+        done = threads.run_all(jobs, n)  # every column on its own, side by side
+        firms: _FirmKeys = done.pop("credit_code")
+        industry = done.pop("industry_code", None)
+        if industry is not None:
+            done["industry_code"] = industry[0]
+        code, key = firms.code, firms.key
+        if firms.year is not None:
+            done["year"] = firms.year
         out: dict[str, object] = {"credit_code": code}
         notes.append(_key_notes(key, code, frame["credit_code"], origin))
         unreadable: dict[str, pd.Series] = {}
-        for name in INPUT_FIELDS:
-            if name == "credit_code" or name not in frame.columns:
-                continue
-            cells = parse_field(name, frame[name])
+        for name in present:
+            cells = done[name]
             factor = (factors or {}).get(name, 1.0)
             out[name] = cells.values * factor if factor != 1.0 else cells.values
             notes.append(_cell_notes(cells, name, frame[name], origin, code))
@@ -255,7 +239,7 @@ class EnterpriseTable:
             if raw.notna().any() and FIELDS[name].kind in CELL_ISSUES:
                 unreadable[name] = raw.astype("string")
         table = pd.DataFrame(out, copy=False)
-        conflicted, dup_notes = _duplicates(table, key, origin)
+        conflicted, dup_notes = _duplicates(table, key, origin, firms.groups)
         if CONFLICT in frame.columns:  # a merged row of copies that disagreed
             copies = pd.to_numeric(frame[CONFLICT], errors="coerce")
             marked = copies.notna().to_numpy() & mergeable(key)
@@ -267,9 +251,12 @@ class EnterpriseTable:
             table[CONFLICT] = copies.astype("Int64").where(marked)
         key[conflicted] = KeyState.CONFLICT
         notes.append(dup_notes)
-        if "industry_code" in table:
-            notes.append(_industry_notes(table["industry_code"], frame["industry_code"], origin,
-                                         code))  # fmt: skip
+        if industry is not None:
+            _, short, bad = industry
+            common = {"origin": origin, "credit_code": code, "field": "industry_code",
+                      "values": table["industry_code"]}  # fmt: skip
+            notes.append(issue_rows("industry-code-as-number", short, **common))
+            notes.append(issue_rows("unknown-industry-code", bad, **common))
         for name in sorted(unreadable, key=INPUT_FIELDS.index):
             table[UNREADABLE + name] = unreadable[name]
         fields = tuple(c for c in table.columns if c in FIELDS)
@@ -281,19 +268,30 @@ class EnterpriseTable:
             sources=sources,
             parts=(Part(file, sheet, fields),),
             supplied=np.ones((n, 1), dtype=bool),
+            unique_keys=firms.groups is None,
         )
 
 
-def key_states(code: pd.Series, as_number: np.ndarray) -> np.ndarray:
-    """The KeyState of each (normalised) credit code; `as_number` marks codes Excel stored as
-    numbers."""
-    well_formed, check_ok = codes.check_credit_codes(code)
-    key = np.full(len(code), KeyState.MALFORMED, dtype=np.int8)
-    key[well_formed] = KeyState.CHECK_DIGIT
-    key[well_formed & check_ok] = KeyState.OK
-    key[code.isna().to_numpy()] = KeyState.MISSING
-    key[as_number] = KeyState.AS_NUMBER
-    return key
+@dataclass(frozen=True)
+class _FirmKeys:
+    """Who each row is: its credit code normalised, its key state, its year read, and which
+    rows share a firm-year (None: none do)."""
+
+    code: pd.Series
+    key: np.ndarray
+    year: values.Parsed | None
+    groups: np.ndarray | None
+
+
+def _firm_keys(cells: pd.Series, year_cells: pd.Series | None) -> _FirmKeys:
+    """The credit codes looked at once: normalised, their states, and the rows of one
+    firm-year (the year read here too, since copies are found on code and year)."""
+    parsed, found = values.read_codes(cells)
+    key = key_states(parsed.values, parsed.bad, found)
+    year = None if year_cells is None else parse_field("year", year_cells)
+    years = None if year is None else year.values
+    groups = shared_firm_years(parsed.values, years, key, found)
+    return _FirmKeys(parsed.values, key, year, groups)
 
 
 def _key_notes(
@@ -347,43 +345,43 @@ def _cell_notes(
     return concat_issues(found)
 
 
-def _industry_notes(
-    industry: pd.Series, raw: pd.Series, origin: pd.DataFrame, code: pd.Series
-) -> pd.DataFrame:
-    common = {"origin": origin, "credit_code": code, "field": "industry_code", "values": industry}
-    digits = industry.str.len().fillna(0).to_numpy()
-    short = values.numeric_cells(raw) & np.isin(digits, (1, 3))
-    division = codes.industry_division(industry)
-    bad = np.isnan(division) & industry.notna().to_numpy()
-    return concat_issues(
-        [
-            issue_rows("industry-code-as-number", short, **common),
-            issue_rows("unknown-industry-code", bad, **common),
-        ]
-    )
+def _industry(cells: pd.Series) -> tuple[values.Parsed, np.ndarray, np.ndarray]:
+    """Industry codes read as text, and which look like a number that lost its leading zero
+    (3 digits; 1 digit) or are no GB/T 4754-2017 code."""
+    parsed = parse_field("industry_code", cells)
+    industry = parsed.values
+    numeric = values.numeric_cells(cells)
+    short = np.zeros(len(cells), dtype=bool)
+    if numeric.any():
+        short = numeric & np.isin(industry.str.len().fillna(0).to_numpy(), (1, 3))
+    bad = np.isnan(codes.industry_division(industry)) & industry.notna().to_numpy()
+    return parsed, short, bad
 
 
 def _duplicates(
-    table: pd.DataFrame, key: np.ndarray, origin: pd.DataFrame
+    table: pd.DataFrame, key: np.ndarray, origin: pd.DataFrame, group: np.ndarray | None
 ) -> tuple[np.ndarray, pd.DataFrame]:
-    """Rows of one firm-year: identical copies are read once (a warning); copies that differ
-    are errors on every copy, since no one can tell which is right. Returns the differing
-    copies and the notes."""
-    keys = ["credit_code", "year"] if "year" in table else ["credit_code"]
-    dup = table.duplicated(keys, keep=False).to_numpy() & mergeable(key)
+    """Rows of one firm-year (`group`: their numbers, None when there are none): identical
+    copies are read once (a warning); copies that differ are errors on every copy, since no one
+    can tell which is right. Returns the differing copies and the notes."""
     none = np.zeros(len(table), dtype=bool)
+    if group is None:
+        return none, empty_issues()
+    dup = np.bincount(group)[group] > 1
     if not dup.any():
         return none, empty_issues()
-    differing = dup & ~table.duplicated(keep=False).to_numpy()
-    group = table.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    copies = table[dup]  # few rows: compared whole, cell by cell
+    differing = np.zeros(len(table), dtype=bool)
+    differing[np.flatnonzero(dup)] = ~copies.duplicated(keep=False).to_numpy()
     conflicted = np.isin(group, group[differing]) & dup
     common = {"origin": origin, "credit_code": table["credit_code"], "field": "credit_code"}
-    return conflicted, concat_issues(
+    notes = concat_issues(
         [
             issue_rows("duplicate-firm", conflicted, **common),
             issue_rows("duplicate-row", dup & ~conflicted, **common),
         ]
     )
+    return conflicted, notes
 
 
 def settled_issue(table: EnterpriseTable, name: str, rows: np.ndarray) -> pd.DataFrame:

@@ -13,7 +13,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from .arrowtext import (
+    arrow_strings,
+    as_series,
+    byte_lengths,
+    nfkc_suspect,
+    rows_with,
+    strings_of,
+)
+from .codes import CreditCodes, read_credit_codes
+
+WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())  # as str.strip trims
 PLACEHOLDERS = {"-", "—", "——", "－", "―", "--", "/", "／", "无", "空", "暂无", "n/a", "na",
                 "null", "none", "nan", "\\"}  # fmt: skip
 EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!"}
@@ -23,7 +36,6 @@ FALSE_WORDS = {"0", "0.0", "false", "f", "no", "n", "否", "×", "✗", "无", "
                "规下企业"}  # fmt: skip
 SCALES = {"万": 1e4, "亿": 1e8, "%": 0.01, "‰": 0.001}
 _NUMBER_WITH_SCALE = r"^([+-]?(?:\d+\.?\d*|\.\d+))(万|亿|%|‰)$"
-_SCIENTIFIC = r"^\d(?:\.\d+)?[eE]\+?\d+$"
 _NUMERIC_TYPES = (float, int, np.float64, np.float32, np.int64, np.int32)
 _DATE_TYPES = (dt.date, dt.datetime, pd.Timestamp)
 
@@ -50,6 +62,13 @@ def numeric_cells(cells: pd.Series) -> np.ndarray:
 
 def as_text(cells: pd.Series) -> pd.Series:
     """Cells as trimmed text, full-width folded; whole numbers without '.0'; blank → <NA>."""
+    data = arrow_strings(cells)
+    if data is not None:  # typed text (Parquet, mujun's CSV): pyarrow kernels, no numbers
+        return as_series(clean_text(data), cells.index)
+    if _text_categories(cells):  # a column of few values, read as such: each cleaned once
+        codes = cells.cat.codes.to_numpy()
+        kinds = clean_text(pa.array(cells.cat.categories.to_numpy(dtype=object), pa.string()))
+        return as_series(kinds.take(pa.array(codes, mask=codes < 0)), cells.index)
     is_num = numeric_cells(cells)
     text = cells.astype("string")
     if is_num.any():
@@ -62,6 +81,27 @@ def as_text(cells: pd.Series) -> pd.Series:
     if not text.str.isascii().fillna(True).all():
         text = text.str.normalize("NFKC").str.strip()
     return text.mask(text == "")
+
+
+def _text_categories(cells: pd.Series) -> bool:
+    """A categorical column whose categories are all text."""
+    if not isinstance(cells.dtype, pd.CategoricalDtype):
+        return False
+    kinds = cells.cat.categories
+    return bool(len(kinds) == 0 or pd.api.types.is_string_dtype(kinds.dtype))
+
+
+def clean_text(data: pa.Array) -> pa.Array:
+    """Trimmed, NFKC-folded where a character may change (full-width letters and digits,
+    （）…; CJK ideographs and ASCII never do), blank as missing — as `as_text` does cells."""
+    text = pc.utf8_trim(data, characters=WHITESPACE)
+    suspect = rows_with(text, nfkc_suspect)
+    if suspect.any():
+        folded = pc.utf8_trim(pc.utf8_normalize(text.filter(suspect), "NFKC"), WHITESPACE)
+        text = pc.replace_with_mask(text, pa.array(suspect), folded)
+    if not (byte_lengths(text) == 0).any():
+        return text
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
 
 
 def numbers(cells: pd.Series) -> Parsed:
@@ -99,6 +139,8 @@ def numbers(cells: pd.Series) -> Parsed:
 
 def integers(cells: pd.Series) -> Parsed:
     """Whole numbers such as years ('2022', '2022年', 2022.0); a fraction is bad."""
+    if pd.api.types.is_integer_dtype(cells) and not pd.api.types.is_bool_dtype(cells):
+        return Parsed(cells.astype("Int64"), np.zeros(len(cells), dtype=bool))  # typed whole
     if pd.api.types.is_numeric_dtype(cells) and not pd.api.types.is_bool_dtype(cells):
         parsed = numbers(cells)  # typed already: no text to read
     else:
@@ -156,16 +198,41 @@ def dates(cells: pd.Series) -> Parsed:
 def lost_codes(codes: pd.Series) -> np.ndarray:
     """Credit codes that Excel turned into numbers (9.13403E+17): they identify no firm, so
     they must never be merged or counted as duplicates of each other."""
-    return codes.astype("string").str.fullmatch(_SCIENTIFIC).fillna(False).to_numpy(dtype=bool)
+    return read_credit_codes(codes).as_number
 
 
 def credit_codes(cells: pd.Series) -> Parsed:
     """Credit codes as text: trimmed, upper-cased, full-width folded, inner spaces removed.
     A code Excel stored as a number (9.1E+17) has lost its digits: it is bad, with its own code."""
+    return read_codes(cells)[0]
+
+
+def read_codes(cells: pd.Series) -> tuple[Parsed, CreditCodes]:
+    """`credit_codes`, and what `codes.read_credit_codes` found of them on the way."""
     is_num = numeric_cells(cells)
-    text = as_text(cells).str.replace(" ", "", regex=False).str.upper()
-    scientific = is_num | lost_codes(text)
-    return Parsed(text, scientific, {"credit-code-as-number": scientific})
+    data = arrow_strings(cells)
+    if data is not None and _canonical_codes(data):  # as mujun writes them: nothing to do
+        text = cells.astype("string") if cells.dtype != "string" else cells
+    else:
+        data = strings_of(as_text(cells))
+        if rows_with(data, _space).any():
+            data = pc.replace_substring(data, " ", "")
+        ascii_only = pc.all(pc.string_is_ascii(data)).as_py() is not False
+        text = as_series((pc.ascii_upper if ascii_only else pc.utf8_upper)(data), cells.index)
+    found = read_credit_codes(text)
+    scientific = is_num | found.as_number
+    return Parsed(text, scientific, {"credit-code-as-number": scientific}), found
+
+
+def _canonical_codes(data: pa.Array) -> bool:
+    """Codes already trimmed, upper case and ASCII, none blank: as `credit_codes` leaves them."""
+    if pc.all(pc.string_is_ascii(data)).as_py() is False or (byte_lengths(data) == 0).any():
+        return False
+    return not rows_with(data, lambda b: (b <= 0x20) | ((b >= 0x61) & (b <= 0x7A))).any()
+
+
+def _space(raw: np.ndarray) -> np.ndarray:
+    return raw == 0x20
 
 
 def _spread(where: pd.Series, sub: pd.Series) -> np.ndarray:

@@ -9,7 +9,7 @@ from conftest import credit_code
 
 from mujun import DataError, EnterpriseTable
 from mujun.issues import ISSUE_COLUMNS
-from mujun.table import KeyState
+from mujun.keys import KeyState
 
 GOOD = credit_code(1)
 BAD_CHECK = "91350203M0001QAY9B"

@@ -21,8 +21,9 @@ import pandas as pd
 
 from ..fields import FIELDS, INPUT_FIELDS, inputs_behind, label
 from ..issues import CATALOG, concat_issues, issue, issue_rows, issue_table
+from ..keys import KEY_ISSUES, KeyState, usable
 from ..rules import EvalClass, Rules
-from ..table import CELL_ISSUES, KEY_ISSUES, EnterpriseTable, KeyState, usable
+from ..table import CELL_ISSUES, EnterpriseTable
 from .columns import FieldColumns
 
 ALWAYS_USED = {"credit_code", "year"}

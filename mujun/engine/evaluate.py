@@ -23,9 +23,10 @@ import pandas as pd
 from .._version import mujun_version
 from ..errors import RulesError
 from ..issues import concat_issues, issue, issue_rows, issue_table
+from ..keys import usable
 from ..rules import EvalClass, Indicator, Rules
 from ..rules.expr import Expression, ExpressionError, divide
-from ..table import EnterpriseTable, describe, usable
+from ..table import EnterpriseTable, describe
 from . import checks, scoring, tiers
 from .columns import FieldColumns, indicator_values
 from .evaluation import RESULT_COLUMNS, STATUSES, Evaluation

@@ -17,19 +17,21 @@ import pandas as pd
 
 from ..fields import FIELDS, label
 from ..issues import concat_issues, issue_rows
-from ..table import CONFLICT, EnterpriseTable, KeyState, mergeable
+from ..keys import KeyState, firm_years
+from ..table import CONFLICT, EnterpriseTable
 
 RELATIVE_TOLERANCE = 1e-9
 
 
 def merge(parts: list[EnterpriseTable], priority: list[int]) -> EnterpriseTable:
     """One table from many (each part one sheet, as `EnterpriseTable.from_frame` made it)."""
+    if len(parts) == 1 and parts[0].unique_keys:
+        return parts[0]  # one sheet, one row per firm: nothing to merge
     frames = [p.frame for p in parts]
     stacked = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     key = np.concatenate([p.key for p in parts])
-    group = _firm_groups(stacked, key)
-    if len(parts) == 1 and group.max(initial=-1) + 1 == len(group):
-        return parts[0]  # one sheet, one row per firm: nothing to merge
+    year = stacked.get("year")
+    group = firm_years(stacked["credit_code"], year, key)
     origin = pd.concat([p.origin for p in parts], ignore_index=True)
     part_of = np.concatenate([np.full(len(p), i) for i, p in enumerate(parts)])
     n = int(group.max(initial=-1)) + 1
@@ -63,6 +65,7 @@ def merge(parts: list[EnterpriseTable], priority: list[int]) -> EnterpriseTable:
         parts=tuple(part for p in parts for part in p.parts),
         supplied=supplied,
         field_origin=_field_origin(by_priority, order, group, first_row, origin),
+        unique_keys=True,
     )
 
 
@@ -88,19 +91,6 @@ def _field_origin(
         if (rows != first_row).any():
             out[name] = origin.iloc[rows].reset_index(drop=True)
     return out
-
-
-def _firm_groups(stacked: pd.DataFrame, key: np.ndarray) -> np.ndarray:
-    """Merged-row number of each stacked row, numbered in reading order."""
-    code = stacked["credit_code"].astype("string")
-    year = (
-        stacked["year"].astype("string") if "year" in stacked else pd.Series("", index=code.index)
-    )
-    keyless = ~mergeable(key)
-    joined = (code.fillna("") + "|" + year.fillna("")).to_numpy(dtype=object)
-    joined[keyless] = np.char.add("\0row", np.flatnonzero(keyless).astype(str)).astype(object)
-    group, _ = pd.factorize(joined)
-    return np.asarray(group)
 
 
 def _conflicts(

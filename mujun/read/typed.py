@@ -1,43 +1,84 @@
 """Tables already in mujun's own form — Parquet, or CSV whose first line is field codes — read
-typed by pyarrow: no header to search, no text to parse, only the checks every table gets."""
+typed by pyarrow: no header to search and no cells to type one by one, only the checks every
+table gets (which run on pyarrow's own buffers, see arrowtext.py).
+
+The file is read once into memory: pyarrow parses those bytes while a second thread computes
+their sha256 for the provenance.
+"""
 
 from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from ..errors import DataError
 from ..fields import FIELDS
 from ..table import EnterpriseTable, SourceFile
 
-TEXT_KINDS = ("key", "text", "bool", "date")
+MAX_TYPED_BYTES = 4 * 2**30  # a typed file larger than this is refused before it is read
+TEXT_KINDS = ("key", "text")  # read as text whatever they look like (codes keep leading zeros)
+# text fields with few distinct values: read as a dictionary, so each value is cleaned once
+FEW_VALUES = ("park", "industry_code", "county")
+_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 
 
 def read_typed(path: Path, year: int | None) -> tuple[EnterpriseTable, SourceFile] | None:
     """The table of a Parquet file or a canonical CSV; None for any other file."""
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        frame = _load(path, lambda: pd.read_parquet(path), "Parquet")
+
+        def parse(source: pa.BufferReader) -> pa.Table:
+            return pq.read_table(source, read_dictionary=[f for f in FEW_VALUES if f in FIELDS])
+
     elif suffix == ".csv" and (names := canonical_header(path)) is not None:
-        dtypes = {n: "string" for n in names if FIELDS[n].kind in TEXT_KINDS}
-        try:
-            frame = pd.read_csv(path, engine="pyarrow", dtype=dtypes, encoding="utf-8")
-        except Exception:  # not UTF-8 after all (GBK body), ragged rows…: the careful path
-            return None
+        types = {n: pa.string() for n in names if FIELDS[n].kind in TEXT_KINDS}
+        types.update({n: _DICTIONARY for n in names if n in FEW_VALUES})
+        options = pacsv.ConvertOptions(column_types=types, strings_can_be_null=True)
+
+        def parse(source: pa.BufferReader) -> pa.Table:
+            return pacsv.read_csv(source, convert_options=options)
     else:
         return None
+    data = _bytes(path)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+        try:
+            table = parse(pa.BufferReader(data))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
+            if suffix == ".csv":  # not UTF-8 after all (GBK body), ragged rows…: careful path
+                return None
+            raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
+        sha256 = digest.result()
+    frame = table.to_pandas()
     if year is not None and "year" not in frame:
         frame["year"] = year
     rows = len(frame)
-    origin = pd.DataFrame({"file": str(path), "sheet": "", "row": np.arange(2, rows + 2)})
-    table = EnterpriseTable.from_frame(frame, origin=origin, file=str(path))
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return table, SourceFile(str(path), digest, rows, rows, 0)
+    origin = pd.DataFrame(
+        {
+            "file": pd.Categorical.from_codes(np.zeros(rows, dtype=np.int8), [str(path)]),
+            "sheet": pd.Categorical.from_codes(np.zeros(rows, dtype=np.int8), [""]),
+            "row": np.arange(2, rows + 2),
+        }
+    )
+    table_ = EnterpriseTable.from_frame(frame, origin=origin, file=str(path))
+    return table_, SourceFile(str(path), sha256, rows, rows, 0)
+
+
+def _bytes(path: Path) -> bytes:
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size > MAX_TYPED_BYTES:
+        raise DataError(f"{path}: {size / 2**30:.1f} GB is too large to read")
+    return path.read_bytes()
 
 
 def canonical_header(path: Path) -> list[str] | None:
@@ -53,12 +94,3 @@ def canonical_header(path: Path) -> list[str] | None:
     if "credit_code" in names and all(n in FIELDS and not FIELDS[n].derived for n in names):
         return names
     return None
-
-
-def _load(path: Path, read: Callable[[], pd.DataFrame], kind: str) -> pd.DataFrame:
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
-    try:
-        return read()
-    except Exception as exc:  # pyarrow raises its own types
-        raise DataError(f"{path}: not a readable {kind} file ({exc})") from None
