@@ -51,9 +51,13 @@ DataOpt = Annotated[
 ]
 CorrectionsOpt = Annotated[
     Path | None,
-    typer.Option("--corrections", help="approved corrections (异议复核) to apply on top",
-                 exists=True, dir_okay=False),
-]  # fmt: skip
+    typer.Option(
+        "--corrections",
+        help="approved corrections (异议复核) to apply on top",
+        exists=True,
+        dir_okay=False,
+    ),
+]
 YearOpt = Annotated[
     int | None, typer.Option(help="data year of files without a year column (default: rules')")
 ]
@@ -145,9 +149,12 @@ def _write(ev: Evaluation, out: Path, status: str, selection: KeyFirms | None = 
     """write_run with a spinner naming each workbook as it is written (terminal only)."""
     with err_console.status("正在写出结果和工作簿…") as spinner:
         return write_run(
-            ev, out, status=status, selection=selection,
+            ev,
+            out,
+            status=status,
+            selection=selection,
             progress=lambda name: spinner.update(f"已写出 {name}"),
-        )  # fmt: skip
+        )
 
 
 def _select(table: EnterpriseTable, ev: Evaluation, commissioners: Path | None) -> KeyFirms:
@@ -163,20 +170,28 @@ def _select(table: EnterpriseTable, ev: Evaluation, commissioners: Path | None) 
 def _print_selection(kf: KeyFirms) -> None:
     clusters = Table("序号", "成长类型", "企业数", "趋势增速", "波动率", title="成长画像分群")
     for r in kf.clusters.to_dict("records"):  # one row per cluster
-        clusters.add_row(str(r["cluster"]), str(r["label"]), str(r["firms"]),
-                         f"{r['trend_revenue']:.1%}", f"{r['volatility_revenue']:.3f}")  # fmt: skip
+        clusters.add_row(
+            str(r["cluster"]),
+            str(r["label"]),
+            str(r["firms"]),
+            f"{r['trend_revenue']:.1%}",
+            f"{r['volatility_revenue']:.3f}",
+        )
     out_console.print(clusters)
     table = Table("园区", "名额", "重点企业", "按趋势能三年倍增", title="重点企业包保名单")
     for row in kf.park_summary().to_dict("records"):  # one row per park
-        table.add_row(str(row["park"]), str(row["quota"]), str(row["key_firms"]),
-                      str(row["on_track"]))  # fmt: skip
+        table.add_row(
+            str(row["park"]), str(row["quota"]), str(row["key_firms"]), str(row["on_track"])
+        )
     out_console.print(table)
     counts = kf.watch_lists["list_label"].value_counts(sort=False)
     line = "、".join(f"{t} {n} 家" for t, n in counts.items()) or "无"
     out_console.print(f"培育库：{line}", highlight=False)
     if kf.assignment is not None and kf.commissioners is not None:
-        out_console.print(f"首席服务专员：{len(kf.commissioners)} 位，已分配全部"
-                          f" {len(kf.assignment)} 家重点企业", highlight=False)  # fmt: skip
+        out_console.print(
+            f"首席服务专员：{len(kf.commissioners)} 位，已分配全部 {len(kf.assignment)} 家重点企业",
+            highlight=False,
+        )
 
 
 def _has_errors(ev: Evaluation) -> bool:
@@ -301,11 +316,20 @@ def demo(
             raise _fail(str(exc), 2) from None
     summary = ev.summary(by="park")
     tiers = [c for c in summary.columns if c.startswith("tier_")]
-    table = Table("园区", "参评", *(t.removeprefix("tier_") for t in tiers), "亩均税收(万元/亩)",
-                  title=f"{ev.rules.name}：各园区评价结果")  # fmt: skip
+    table = Table(
+        "园区",
+        "参评",
+        *(t.removeprefix("tier_") for t in tiers),
+        "亩均税收(万元/亩)",
+        title=f"{ev.rules.name}：各园区评价结果",
+    )
     for row in summary.to_dict("records"):  # one row per park
-        table.add_row(str(row["park"]), str(row["evaluated"]), *(str(row[t]) for t in tiers),
-                      f"{row['tax_per_mu']:.2f}")  # fmt: skip
+        table.add_row(
+            str(row["park"]),
+            str(row["evaluated"]),
+            *(str(row[t]) for t in tiers),
+            f"{row['tax_per_mu']:.2f}",
+        )
     out_console.print(table)
     counts = ev.issues["severity"].value_counts()
     errors, warnings = counts.get("error", 0), counts.get("warning", 0)
@@ -314,40 +338,53 @@ def demo(
         f"数据问题：错误 {errors} 条，提示 {warnings} 条（见 {where}）", highlight=False
     )
     _print_selection(kf)
-    out_console.print(f"输入文件：{', '.join(Path(f).name for f in [*files, history])}；"
-                      f"专员名单：{Path(people).name}", highlight=False)  # fmt: skip
-    out_console.print(f"示例数据中故意设置了若干错误，逐条说明见 {DEMO_DATASET / 'README.md'}",
-                      highlight=False)  # fmt: skip
+    out_console.print(
+        f"输入文件：{', '.join(Path(f).name for f in [*files, history])}；"
+        f"专员名单：{Path(people).name}",
+        highlight=False,
+    )
+    out_console.print(
+        f"示例数据中故意设置了若干错误，逐条说明见 {DEMO_DATASET / 'README.md'}", highlight=False
+    )
     out_console.print(f"结果已写入 {folder}", highlight=False)
 
 
 @app.command()
 def bench(
-    n: Annotated[int, typer.Option("--n", help="firms")] = 1_000_000,
-    repeat: Annotated[int, typer.Option(help="runs per stage (median)")] = 3,
-    as_json: Annotated[bool, typer.Option("--json", help="one JSON object, for tracking")] = False,
+    n: Annotated[int, typer.Option("--n", help="合成企业数")] = 1_000_000,
+    repeat: Annotated[int, typer.Option(help="每个环节运行次数（取中位数）")] = 3,
+    large: Annotated[
+        int | None, typer.Option(help="另在独立进程中评价这么多家企业：时间与内存峰值")
+    ] = None,
+    run: Annotated[
+        bool, typer.Option(help="计时一次完整的 mujun run（读取、评价、逐个文件）")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="输出一个 JSON 对象，便于记录")] = False,
 ) -> None:
-    """Time each stage on a synthetic county of N firms (median seconds, peak memory)."""
+    """在N家合成企业上计时每个环节（中位数秒），并与各自的参照比较：读取对 pyarrow，评价对同一办法的
+    纯 numpy 实现。"""
     import json
 
     from .sample.bench import run_bench
 
     quiet = as_json or not err_console.is_terminal
     say = None if quiet else (lambda stage: err_console.print(f"… {stage}"))
-    figures = run_bench(n, repeat=repeat, progress=say)
+    figures = run_bench(n, repeat=repeat, progress=say, large=large, run=run)
     if as_json:
         print(json.dumps(figures, ensure_ascii=False))
         return
-    table = Table("stage", "median", title=f"mujun bench: {n:,} firms, median of {repeat}")
+    table = Table("环节", "中位数", title=f"mujun bench：{n:,} 家企业，{repeat} 次取中位数")
     for key, value in figures.items():
         if key.endswith("_s"):
             stage = key.removesuffix("_s")
             if key == "write_workbook_s":
-                stage += f" ({figures['workbook_firms']:,.0f} firms)"
+                stage += f"（{figures['workbook_firms']:,.0f} 家）"
             if key in ("growth_s", "clusters_s", "select_s"):
-                stage += f" ({figures['select_firms']:,.0f} firms × 5 years)"
+                stage += f"（{figures['select_firms']:,.0f} 家 × 5 年）"
             table.add_row(stage, f"{value:.3f} s")
-    table.add_row("peak memory", f"{figures['peak_rss_mb']:.0f} MB")
+        elif key.endswith("_ratio"):
+            table.add_row(key, f"{value:.2f} ×")
+    table.add_row("内存峰值", f"{figures['peak_rss_mb']:.0f} MB")
     out_console.print(table)
 
 

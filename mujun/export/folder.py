@@ -37,20 +37,22 @@ def manifest(
         **evaluation.provenance,
         "status": status,
         "issues": {s: int((issues["severity"] == s).sum()) for s in ("error", "warning", "info")},
-        "files": [*RUN_FILES, *(SELECTION_FILES if selection else ()), *workbooks,
-                  "manifest.json"],
-    }  # fmt: skip
+        "files": [*RUN_FILES, *(SELECTION_FILES if selection else ()), *workbooks, "manifest.json"],
+    }
     if selection is not None:
         out["selection"] = {
             "years": list(selection.years),
             "firms": len(selection.growth),
             "clusters": len(selection.clusters),
             "key_firms": len(selection.contact_list),
-            "watch_lists": {str(k): int(v) for k, v in
-                            selection.watch_lists["list"].value_counts(sort=False).items()},
-            "commissioners": None if selection.commissioners is None
+            "watch_lists": {
+                str(k): int(v)
+                for k, v in selection.watch_lists["list"].value_counts(sort=False).items()
+            },
+            "commissioners": None
+            if selection.commissioners is None
             else len(selection.commissioners),
-        }  # fmt: skip
+        }
     return out
 
 
@@ -73,7 +75,7 @@ def write_run(
     """Write results.csv, results.parquet, issues.csv, 问题清单.xlsx, the result workbooks
     (internal, publication list, parks/) and manifest.json into out_dir, atomically. A
     `selection` adds growth.csv, key_firms.csv, watch_lists.csv and, in the internal workbook,
-    the sheets 包保名单 and 培育库."""
+    the sheets 包保名单 and 培育库. `progress` hears the name of each file once it is written."""
     if status not in RUN_STATUSES:
         raise ExportError(f"run status must be one of {RUN_STATUSES}, got {status!r}")
     out = Path(out_dir)
@@ -81,15 +83,24 @@ def write_run(
         _check_replaceable(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new.", dir=out.parent))
+    tell = progress or (lambda _name: None)
     try:
         write_csv(evaluation.results, tmp / "results.csv")
+        tell("results.csv")
         write_parquet(evaluation.results, tmp / "results.parquet")
+        tell("results.parquet")
         write_issues_csv(evaluation.issues, tmp / "issues.csv")
+        tell("issues.csv")
         rules = evaluation.rules
-        write_issues_workbook(evaluation.issues, tmp / ISSUES_WORKBOOK,
-                              title=f"{rules.region}{rules.year}年度数据问题清单")  # fmt: skip
+        write_issues_workbook(
+            evaluation.issues,
+            tmp / ISSUES_WORKBOOK,
+            title=f"{rules.region}{rules.year}年度数据问题清单",
+        )
+        tell(ISSUES_WORKBOOK)
         if selection is not None:
             write_selection_files(selection, tmp)
+            tell(", ".join(SELECTION_FILES))
         books = (
             write_workbooks(evaluation, tmp, status=status, progress=progress, selection=selection)
             if workbooks

@@ -1,13 +1,29 @@
-"""The benchmark behind `mujun bench`: time each stage on a synthetic county.
+"""The benchmark behind `mujun bench`: every stage timed on a synthetic county, beside the
+yardstick each is held to.
 
-Each stage is timed on its own, repeated, and reported as the median in seconds; peak memory is
-the process's maximum resident set size. Stages use the engine's own functions on the same
-data, so the figures add up to what a real run costs.
+- reading: `read_sources` of mujun's own CSV and of Parquet, each beside pyarrow reading the
+  same file alone;
+- evaluating: `evaluate` beside the same method written out in plain numpy
+  (`reference.grade`), whose statuses, scores and tiers must be identical;
+- a whole `mujun run` from the CSV, stage by stage: read, evaluate, then each file written;
+- optionally (`large`) `evaluate` at a larger size, each run in a process of its own: its time
+  against the first size's and against the reference at its own size, and its peak memory
+  against the table it evaluates;
+- the internal workbook of at most WORKBOOK_FIRMS firms and the key-firm selection on a
+  five-year panel of SELECT_FIRMS firms.
+
+Times are medians of `repeat` runs (a reference and its stage run in turns), in seconds;
+ratios are of medians measured in the same run. Peak memory is the process's maximum resident
+set size.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -16,10 +32,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
-from ..engine import scoring, tiers
-from ..engine.columns import FieldColumns, indicator_values
 from ..engine.evaluate import evaluate
+from ..engine.evaluation import STATUSES, Evaluation
+from ..export.folder import write_run
 from ..export.tables import write_csv, write_parquet
 from ..export.workbooks import write_internal_workbook
 from ..read import read_sources
@@ -29,7 +47,11 @@ from ..selection.clusters import cluster_profiles
 from ..selection.growth import growth_features
 from ..table import EnterpriseTable
 from .demo import DEMO_RULES
+from .reference import grade
 from .synthetic import county_frame, generate_county
+
+WORKBOOK_FIRMS = 100_000
+SELECT_FIRMS, SELECT_YEARS = 100_000, 5  # the key-firm stages run on a five-year panel
 
 
 def _median_time(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
@@ -39,6 +61,21 @@ def _median_time(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
         result = fn()
         runs.append(time.perf_counter() - start)
     return statistics.median(runs), result
+
+
+def _paired(
+    reference: Callable[[], Any], stage: Callable[[], Any], repeat: int
+) -> tuple[float, float, Any]:
+    """Medians of a reference and a stage run in turns (so both see the same machine)."""
+    ref, own, result = [], [], None
+    for _ in range(max(repeat, 1)):
+        start = time.perf_counter()
+        reference()
+        ref.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        result = stage()
+        own.append(time.perf_counter() - start)
+    return statistics.median(ref), statistics.median(own), result
 
 
 def peak_rss_mb() -> float:
@@ -51,59 +88,207 @@ def peak_rss_mb() -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes there, KiB here
 
 
-WORKBOOK_FIRMS = 100_000
-SELECT_FIRMS, SELECT_YEARS = 100_000, 5  # the key-firm stages run on a five-year panel
-
-
 def run_bench(
     n: int = 1_000_000,
     *,
     repeat: int = 3,
     rules: Rules | None = None,
     progress: Callable[[str], None] | None = None,
+    large: int | None = None,
+    run: bool = True,
 ) -> dict[str, float]:
-    """Median seconds per stage for n firms (keys end in `_s`), plus `n` and `peak_rss_mb`."""
+    """Median seconds per stage for n firms (keys end in `_s`), the ratios to the yardsticks
+    (`_ratio`), `n` and `peak_rss_mb`; with `large`, the figures of `evaluate` at that size."""
     say = progress or (lambda _stage: None)
     rules = rules or load_rules(DEMO_RULES)
     out: dict[str, float] = {"n": float(n)}
     say("generation")
     out["generate_s"], frame = _median_time(lambda: county_frame(n, year=rules.year, seed=0), 1)
     with tempfile.TemporaryDirectory(prefix="mujun-bench-") as tmp:
-        csv_path, parquet_path = Path(tmp) / "county.csv", Path(tmp) / "county.parquet"
+        folder = Path(tmp)
+        csv_path, parquet_path = folder / "county.csv", folder / "county.parquet"
         say("write inputs")
         write_csv(frame, csv_path)
         write_parquet(frame, parquet_path)
         say("read CSV")
-        out["read_csv_s"], _ = _median_time(
-            lambda: read_sources([csv_path], year=rules.year), repeat
+        out["pyarrow_csv_s"], out["read_csv_s"], _ = _paired(
+            lambda: pacsv.read_csv(csv_path),
+            lambda: read_sources([csv_path], year=rules.year),
+            repeat,
         )
         say("read Parquet")
-        out["read_parquet_s"], _ = _median_time(
-            lambda: read_sources([parquet_path], year=rules.year), repeat
+        out["pyarrow_parquet_s"], out["read_parquet_s"], _ = _paired(
+            lambda: pq.read_table(parquet_path),
+            lambda: read_sources([parquet_path], year=rules.year),
+            repeat,
         )
         say("checks")
         out["checks_s"], table = _median_time(lambda: EnterpriseTable.from_frame(frame), repeat)
-        say("stages")
-        out.update(_stage_times(table, rules, repeat))
         say("evaluate")
-        out["evaluate_s"], ev = _median_time(lambda: evaluate(table, rules), repeat)
+        out["reference_s"], out["evaluate_s"], ev = _paired(
+            lambda: grade(table.frame), lambda: evaluate(table, rules), repeat
+        )
+        same_as_reference(ev, table)
         say("write results")
-        out["write_csv_s"], _ = _median_time(lambda: write_csv(ev.results, Path(tmp) / "r.csv"),
-                                             repeat)  # fmt: skip
+        out["write_csv_s"], _ = _median_time(
+            lambda: write_csv(ev.results, folder / "r.csv"), repeat
+        )
         out["write_parquet_s"], _ = _median_time(
-            lambda: write_parquet(ev.results, Path(tmp) / "r.parquet"), repeat
+            lambda: write_parquet(ev.results, folder / "r.parquet"), repeat
         )
         say("write workbook")
         # the internal workbook of at most WORKBOOK_FIRMS firms (a county or a large city)
         book = ev.subset(np.arange(n) < WORKBOOK_FIRMS) if n > WORKBOOK_FIRMS else ev
         out["workbook_firms"] = float(len(book.results))
         out["write_workbook_s"], _ = _median_time(
-            lambda: write_internal_workbook(book, Path(tmp) / "book.xlsx"), repeat
+            lambda: write_internal_workbook(book, folder / "book.xlsx"), repeat
         )
+        if run:
+            say("mujun run")
+            out.update(run_stages(csv_path, rules, folder / "run"))
     say("growth and selection")
     out.update(_selection_times(min(n, SELECT_FIRMS), rules, repeat))
+    for stage, ref in (
+        ("read_csv", "pyarrow_csv"),
+        ("read_parquet", "pyarrow_parquet"),
+        ("evaluate", "reference"),
+    ):
+        out[f"{stage}_ratio"] = out[f"{stage}_s"] / out[f"{ref}_s"]
+    if large:
+        say(f"evaluate at {large:,} firms")
+        out.update(large_figures(large, out["evaluate_s"], min(repeat, 3)))
     out["peak_rss_mb"] = peak_rss_mb()
     return out
+
+
+def same_as_reference(ev: Evaluation, table: EnterpriseTable) -> None:
+    """Stop unless the evaluation's statuses, scores and tiers are the reference's."""
+    want = grade(table.frame)
+    res = ev.results
+    status = res["status"].cat.codes.to_numpy()
+    if STATUSES != ("evaluated", "exempt", "deferred", "rejected"):
+        raise AssertionError("the reference numbers statuses in the contract's order")
+    tier = res["tier"].map({t: i for i, t in enumerate("ABCD")}).astype(float)
+    checks = {
+        "status": np.array_equal(status, want.status),
+        "total_score": np.array_equal(res["total_score"].to_numpy(), want.total, equal_nan=True),
+        "tier": np.array_equal(tier.fillna(-1).to_numpy().astype(np.int8), want.tier),
+    }
+    evaluated = want.status == 0
+    for code, score in want.scores.items():
+        mine = res[f"score_{code}"].to_numpy()
+        checks[f"score_{code}"] = np.array_equal(
+            mine, np.where(evaluated, score, np.nan), equal_nan=True
+        )
+    wrong = [k for k, ok in checks.items() if not ok]
+    if wrong:
+        raise AssertionError(f"evaluate differs from the numpy reference in {wrong}")
+
+
+def run_stages(csv_path: Path, rules: Rules, out: Path) -> dict[str, float]:
+    """A whole `mujun run` from the CSV, once: seconds to read, to evaluate, and to write each
+    file (as write_run reports them written)."""
+    figures: dict[str, float] = {}
+    start = time.perf_counter()
+    table = read_sources([csv_path], year=rules.year, priority=rules.input.priority)
+    figures["run_read_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    ev = evaluate(table, rules)
+    figures["run_evaluate_s"] = time.perf_counter() - start
+    last = time.perf_counter()
+    parks = 0.0
+
+    def written(name: str) -> None:
+        nonlocal last, parks
+        now = time.perf_counter()
+        if name.startswith("parks/"):
+            parks += now - last
+        else:
+            figures[f"run_write {name}_s"] = now - last
+        last = now
+
+    start = time.perf_counter()
+    write_run(ev, out, progress=written)
+    figures["run_write parks/_s"] = parks
+    figures["run_write_s"] = time.perf_counter() - start
+    return figures
+
+
+def large_figures(firms: int, evaluate_s: float, runs: int = 3) -> dict[str, float]:
+    """`evaluate` at `firms` firms, each run in a process of its own (so that its memory is
+    its own, and no run inherits another's heap): the median time against `evaluate_s` (the
+    smaller size's) and against the numpy reference at this size, and the highest peak memory
+    against the table's size."""
+    got = [_large_run(firms) for _ in range(max(runs, 1))]
+    seconds = statistics.median(g["evaluate_large_s"] for g in got)
+    reference = statistics.median(g["reference_large_s"] for g in got)
+    peak = max(g["large_peak_rss_mb"] for g in got)
+    frame_mb = got[0]["large_frame_mb"]
+    return {
+        "large_n": float(firms),
+        "large_runs": float(len(got)),
+        "evaluate_large_s": seconds,
+        "reference_large_s": reference,
+        "large_frame_mb": frame_mb,
+        "large_peak_rss_mb": peak,
+        "large_rss_ratio": peak / frame_mb,
+        "large_ratio": seconds / evaluate_s,
+        "large_reference_ratio": seconds / reference,
+    }
+
+
+def _large_run(firms: int) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-m", "mujun.sample.bench", str(firms)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the large evaluation failed: {done.stderr.strip()[-500:]}")
+    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def _evaluate_large(firms: int) -> dict[str, float]:
+    """Generate `firms` firms, keep only their table, then evaluate it: the time, the size of
+    the table's frame and the peak resident memory while evaluating (MB)."""
+    rules = load_rules(DEMO_RULES)
+    table = EnterpriseTable.from_frame(county_frame(firms, year=rules.year, seed=0))
+    gc.collect()
+    frame_mb = table.frame.memory_usage(deep=True).sum() / 2**20
+    _reset_peak()
+    start = time.perf_counter()
+    evaluate(table, rules)
+    seconds = time.perf_counter() - start
+    peak = _peak_since_reset()
+    gc.collect()
+    start = time.perf_counter()
+    grade(table.frame)  # the same method in plain numpy, at the same size, after it
+    reference = time.perf_counter() - start
+    return {
+        "evaluate_large_s": seconds,
+        "reference_large_s": reference,
+        "large_frame_mb": frame_mb,
+        "large_peak_rss_mb": peak,
+    }
+
+
+def _reset_peak() -> None:
+    """Start counting peak memory afresh (Linux: clear_refs 5), where the system allows."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_since_reset() -> float:
+    """Peak resident memory since `_reset_peak` (VmHWM), else since the process began, MB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return peak_rss_mb()
 
 
 def _selection_times(firms: int, rules: Rules, repeat: int) -> dict[str, float]:
@@ -121,46 +306,14 @@ def _selection_times(firms: int, rules: Rules, repeat: int) -> dict[str, float]:
         lambda: cluster_profiles(grown.table, rules.selection.clusters), repeat
     )
     t_select, _ = _median_time(lambda: select_key_firms(panel, ev), repeat)
-    return {"select_firms": float(firms), "select_rows": float(len(panel)),
-            "growth_s": t_growth, "clusters_s": t_clusters, "select_s": t_select}  # fmt: skip
+    return {
+        "select_firms": float(firms),
+        "select_rows": float(len(panel)),
+        "growth_s": t_growth,
+        "clusters_s": t_clusters,
+        "select_s": t_select,
+    }
 
 
-def _stage_times(table: EnterpriseTable, rules: Rules, repeat: int) -> dict[str, float]:
-    """Indicators, scoring and tiers of every class on their own (all members evaluated)."""
-    columns = FieldColumns(table.frame, rules)
-
-    def indicators() -> dict[str, np.ndarray]:
-        cols = FieldColumns(table.frame, rules)
-        return {i.code: indicator_values(i.formula(cols, cols.n))
-                for c in rules.classes for i in c.indicators}  # fmt: skip
-
-    t_ind, values = _median_time(indicators, repeat)
-    members = {c.code: c.when.condition(columns, columns.n) for c in rules.classes}
-
-    def score() -> dict[str, np.ndarray]:
-        totals = {}
-        for c in rules.classes:
-            idx = np.flatnonzero(members[c.code])
-            total = np.zeros(len(idx))
-            for ind in c.indicators:
-                pooled = ind.score.benchmark == "pooled"
-                ratio = ind.formula.as_ratio() if pooled else None
-                num = den = None
-                if ratio is not None:
-                    num = np.asarray(ratio[0](columns, columns.n), float)[idx]
-                    den = np.asarray(ratio[1](columns, columns.n), float)[idx]
-                item = scoring.score_indicator(ind, values[ind.code][idx], numerator=num,
-                                               denominator=den)  # fmt: skip
-                total += item.points
-            totals[c.code] = total
-        return totals
-
-    t_score, totals = _median_time(score, repeat)
-
-    def tier() -> None:
-        for c in rules.classes:
-            rank = tiers.rank_scores(totals[c.code])
-            tiers.base_tiers(totals[c.code], rank, c.tiers)
-
-    t_tiers, _ = _median_time(tier, repeat)
-    return {"indicators_s": t_ind, "scoring_s": t_score, "tiers_s": t_tiers}
+if __name__ == "__main__":  # the child process of `large_figures`
+    print(json.dumps(_evaluate_large(int(sys.argv[1]))))

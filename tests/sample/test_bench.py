@@ -4,27 +4,82 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from mujun.cli import app
 from mujun.sample.bench import run_bench
 
 STAGES = {
-    "generate_s", "read_csv_s", "read_parquet_s", "checks_s", "indicators_s", "scoring_s",
-    "tiers_s", "evaluate_s", "write_csv_s", "write_parquet_s", "growth_s", "clusters_s",
+    "generate_s",
+    "read_csv_s",
+    "pyarrow_csv_s",
+    "read_parquet_s",
+    "pyarrow_parquet_s",
+    "checks_s",
+    "evaluate_s",
+    "reference_s",
+    "write_csv_s",
+    "write_parquet_s",
+    "run_read_s",
+    "run_evaluate_s",
+    "run_write_s",
+    "growth_s",
+    "clusters_s",
     "select_s",
-}  # fmt: skip
+}
+RATIOS = {"read_csv_ratio", "read_parquet_ratio", "evaluate_ratio"}
 
 
+@pytest.mark.slow
 def test_every_stage_is_timed_on_a_small_county() -> None:
     seen: list[str] = []
     figures = run_bench(3000, repeat=1, progress=seen.append)
-    assert set(figures) >= STAGES
-    assert all(figures[k] > 0 for k in STAGES)
+    assert set(figures) >= STAGES | RATIOS
+    assert all(figures[k] > 0 for k in STAGES | RATIOS)
     assert figures["n"] == 3000 and figures["peak_rss_mb"] > 10
     assert seen[0] == "generation" and "evaluate" in seen
+    # every file of the run is timed on its own
+    assert figures["run_write results.csv_s"] > 0 and figures["run_write parks/_s"] > 0
+    assert figures["evaluate_ratio"] == figures["evaluate_s"] / figures["reference_s"]
 
 
+def test_the_reference_is_checked_against_evaluate() -> None:
+    """The bench stops when evaluate and the numpy reference disagree: a firm's tax changed
+    behind the reference's back makes them differ."""
+    import numpy as np
+    import pytest
+
+    from mujun import evaluate, load_rules
+    from mujun.sample.bench import same_as_reference
+    from mujun.sample.demo import DEMO_RULES
+    from mujun.sample.synthetic import county_frame
+    from mujun.table import EnterpriseTable
+
+    rules = load_rules(DEMO_RULES)
+    table = EnterpriseTable.from_frame(county_frame(2000, year=rules.year, seed=1))
+    ev = evaluate(table, rules)
+    same_as_reference(ev, table)  # identical
+    moved = ev.results.copy()
+    first = int(np.flatnonzero(moved["status"] == "evaluated")[0])
+    moved.loc[first, "total_score"] += 1.0
+    import dataclasses
+
+    with pytest.raises(AssertionError, match="total_score"):
+        same_as_reference(dataclasses.replace(ev, results=moved), table)
+
+
+@pytest.mark.slow
+def test_a_large_evaluation_runs_in_a_process_of_its_own() -> None:
+    from mujun.sample.bench import large_figures
+
+    got = large_figures(5000, evaluate_s=1.0, runs=2)
+    assert got["large_n"] == 5000 and got["large_runs"] == 2 and got["evaluate_large_s"] > 0
+    assert got["large_ratio"] == got["evaluate_large_s"]  # against the 1.0 s given
+    assert got["large_peak_rss_mb"] > got["large_frame_mb"] > 0
+
+
+@pytest.mark.slow
 def test_json_output_is_one_object_with_a_key_per_stage() -> None:
     result = CliRunner().invoke(app, ["bench", "--n", "2000", "--repeat", "1", "--json"])
     assert result.exit_code == 0, result.output
