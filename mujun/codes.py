@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .arrowtext import byte_lengths, fixed_width, strings_of
+from .arrowtext import arrow_strings, byte_lengths, fixed_width, strings_of
 
 CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
 CREDIT_WEIGHTS = np.array(
@@ -133,10 +133,17 @@ def check_credit_codes(codes: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def industry_division(codes: pd.Series) -> np.ndarray:
     """The 2-digit division (大类) of each GB/T 4754 code as float; NaN when not a valid code.
 
-    Valid: 2 to 4 digits whose division is 01–97. Distinct codes are few, so each is parsed once.
+    Valid: 2 to 4 digits whose division is 01–97. Distinct codes are few, so each is parsed once
+    (pyarrow text is told apart by pyarrow's hashing, twice as fast as pandas' on it).
     """
-    positions, uniques = pd.factorize(codes, use_na_sentinel=True)
-    heads = np.full(len(uniques) + 1, np.nan)  # last slot: missing codes
+    data = arrow_strings(codes)
+    if data is not None:
+        encoded = pc.dictionary_encode(data)
+        uniques = encoded.dictionary.to_pylist()
+        positions = pc.fill_null(encoded.indices, -1).to_numpy()
+    else:
+        positions, uniques = pd.factorize(codes, use_na_sentinel=True)
+    heads = np.full(len(uniques) + 1, np.nan)  # the last, at position -1: missing codes
     for i, raw in enumerate(uniques):  # loops over distinct codes (hundreds), not firms
         code = str(raw).strip()
         if (
@@ -146,7 +153,7 @@ def industry_division(codes: pd.Series) -> np.ndarray:
             and 1 <= int(code[:2]) <= 97
         ):
             heads[i] = float(code[:2])
-    return heads[np.where(positions >= 0, positions, len(uniques))]
+    return heads[positions]
 
 
 def section_of(division: int) -> str:

@@ -75,21 +75,33 @@ def energy_tce(carriers: Mapping[str, np.ndarray], coefficients: Mapping[str, fl
         key, _, scale = ENERGY_CARRIERS[field]
         values = np.asarray(carriers[field], dtype=float)
         known = ~np.isnan(values)
-        total += np.where(known, values, 0.0) * (coefficients[key] * scale / 1000.0)
-        reported |= known
-    return np.where(reported, total, np.nan)
-
-
-def sum_known(parts: list[np.ndarray]) -> np.ndarray:
-    """Element-wise sum treating NaN as 0 where at least one part is known, else NaN."""
-    total: np.ndarray | None = None
-    reported: np.ndarray | None = None
-    for part in parts:  # the parts in order, as a sum over stacked rows adds them
-        values = np.asarray(part, dtype=float)
-        known = ~np.isnan(values)
         shown = np.where(known, values, 0.0)
-        total = shown if total is None else total + shown
-        reported = known if reported is None else reported | known
-    if total is None or reported is None:
+        shown *= coefficients[key] * scale / 1000.0
+        total += shown
+        reported |= known
+    total[~reported] = np.nan
+    return total
+
+
+def sum_known(parts: list[np.ndarray], minus: list[np.ndarray] | None = None) -> np.ndarray:
+    """Element-wise Σ parts − Σ minus, a missing (NaN) part counting as 0 where at least one
+    part is known, else NaN. Added in order into one array: no temporary per part."""
+    terms: list[tuple[np.ndarray, np.ufunc]] = [(np.asarray(p, dtype=float), np.add) for p in parts]
+    terms += [(np.asarray(p, dtype=float), np.subtract) for p in minus or []]
+    if not terms:
         raise ValueError("no parts to add")
-    return np.where(reported, total, np.nan)
+    first, sign = terms[0]
+    reported = ~np.isnan(first)
+    total = np.where(reported, first, 0.0)
+    if sign is np.subtract:
+        np.negative(total, out=total)
+    complete = reported.copy()
+    for values, operation in terms[1:]:
+        known = ~np.isnan(values)
+        operation(total, values, out=total, where=known)
+        reported |= known
+        complete &= known
+    # a missing part is a +0.0 in the sum: a zero total where one is missing is +0.0, not -0.0
+    total[~complete & (total == 0)] = 0.0
+    total[~reported] = np.nan
+    return total

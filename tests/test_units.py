@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mujun.units import DEFAULT_COEFFICIENTS, energy_tce, sum_known, unit_factor
 
@@ -92,7 +94,7 @@ def test_sum_known() -> None:
     owned = arr(10, nan, 10, nan)
     leased = arr(5, 3, nan, nan)
     let = arr(2, nan, nan, nan)
-    got = sum_known([owned, leased, -let])
+    got = sum_known([owned, leased], minus=[let])
     np.testing.assert_allclose(got[:3], [13, 3, 10])
     assert np.isnan(got[3])
 
@@ -116,3 +118,31 @@ def test_canonical_unit_factors() -> None:
     assert unit_factor("吨", "千克") == pytest.approx(0.001)
     assert unit_factor("万元", " KWh ") is None  # not a unit of money
     assert unit_factor("千瓦时", " KWh ") == 1.0  # case and spaces do not matter
+
+
+def plain_sum(parts: list[np.ndarray]) -> np.ndarray:
+    """The sum written plainly: each part with its missing values as +0.0, added in order."""
+    shown = [np.where(np.isnan(p), 0.0, p) for p in parts]
+    total = shown[0]
+    for part in shown[1:]:
+        total = total + part
+    reported = np.logical_or.reduce([~np.isnan(p) for p in parts])
+    return np.where(reported, total, np.nan)
+
+
+column_st = st.lists(
+    st.sampled_from([nan, 0.0, -0.0, 1.5, -1.5, 2.0, 1e300]), min_size=6, max_size=6
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(plus=st.lists(column_st, min_size=1, max_size=3), minus=st.lists(column_st, max_size=2))
+def test_sum_known_is_the_plain_sum_to_the_bit(
+    plus: list[list[float]], minus: list[list[float]]
+) -> None:
+    got = sum_known([arr(*p) for p in plus], minus=[arr(*m) for m in minus])
+    want = plain_sum([arr(*p) for p in plus] + [-arr(*m) for m in minus])
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    assert np.array_equal(got, want, equal_nan=True)
+    known = ~np.isnan(want)
+    assert np.array_equal(np.signbit(got[known]), np.signbit(want[known]))  # -0.0 is not +0.0

@@ -6,7 +6,7 @@ so a province-scale table with fifty columns costs only what the method reads.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -72,7 +72,7 @@ class FieldColumns(Mapping[str, np.ndarray]):
     def _build(self, code: str) -> np.ndarray:
         if code == "land_mu":
             owned, leased, let = (self._raw(c) for c in FIELDS[code].needs)
-            return units.sum_known([owned, leased, -let])
+            return units.sum_known([owned, leased], minus=[let])
         if code == "industry_division":
             if "industry_code" not in self._frame:
                 return np.full(self.n, np.nan)
@@ -81,19 +81,30 @@ class FieldColumns(Mapping[str, np.ndarray]):
             end = np.datetime64(f"{self._rules.year}-12-31", "D")
             days = (end - self["established"].astype("datetime64[D]")).astype(float)
             days[np.isnat(self["established"])] = np.nan
-            return days / 365.25
+            days /= 365.25
+            return days
         if code == "energy_tce":
-            given = self._raw(code)
-            carriers = {c: self._raw(c) for c in FIELDS[code].fallback if c in self._frame}
-            if not carriers:
-                return given
             coefficients = self._rules.energy.model_dump()
-            return np.where(np.isnan(given), units.energy_tce(carriers, coefficients), given)
+            return self._fall_back(code, lambda parts: units.energy_tce(parts, coefficients))
         if code == "emissions_t":
-            given = self._raw(code)
-            parts = [self._raw(c) for c in FIELDS[code].fallback if c in self._frame]
-            return np.where(np.isnan(given), units.sum_known(parts), given) if parts else given
+            return self._fall_back(code, lambda parts: units.sum_known(list(parts.values())))
         return self._raw(code)
+
+    def _fall_back(
+        self, code: str, combine: Callable[[dict[str, np.ndarray]], np.ndarray]
+    ) -> np.ndarray:
+        """The field as given, and where it is missing its parts combined (computed on those
+        rows only: most firms give the field itself)."""
+        given = self._raw(code)
+        present = [c for c in FIELDS[code].fallback if c in self._frame]
+        if not present:
+            return given
+        rows = np.flatnonzero(np.isnan(given))
+        if not len(rows):
+            return given
+        out = given.copy()
+        out[rows] = combine({c: self._raw(c)[rows] for c in present})
+        return out
 
 
 def indicator_values(raw: np.ndarray, *, fresh: bool = False) -> np.ndarray:

@@ -45,15 +45,18 @@ MISSING_POLICY = {
 
 
 class _Labels:
-    """A column of short texts kept as integer codes (cheap at a million rows)."""
+    """A column of short texts kept as integer codes (cheap at a million rows): one byte a
+    row while the texts are few, widened when they are not."""
 
     def __init__(self, n: int) -> None:
-        self.codes = np.zeros(n, dtype=np.int32)
+        self.codes = np.zeros(n, dtype=np.int8)
         self.categories: list[str] = [""]
 
     def _code(self, text: str) -> int:
         if text not in self.categories:
             self.categories.append(text)
+            if len(self.categories) > np.iinfo(self.codes.dtype).max:
+                self.codes = self.codes.astype(np.int32)
         return self.categories.index(text)
 
     def set(self, mask: np.ndarray, text: str) -> None:
@@ -68,14 +71,14 @@ class _Labels:
         for i, text in enumerate(texts):  # a loop over the few texts
             if given[i] and text is not None:
                 lookup[i] = self._code(text)
-        self.codes[at] = lookup[which]
+        self.codes[at] = lookup.astype(self.codes.dtype)[which]
 
     def set_each(self, mask: np.ndarray, texts: np.ndarray) -> None:
         """Each masked row its own text (few distinct ones)."""
         at = np.flatnonzero(mask)
         idx, uniques = pd.factorize(pd.Series(texts[at], dtype=object))
         lookup = np.asarray([self._code(str(t)) for t in uniques], dtype=np.int32)
-        self.codes[at] = lookup[idx]
+        self.codes[at] = lookup.astype(self.codes.dtype)[idx]
 
     def mask(self, text: str) -> np.ndarray:
         if text not in self.categories:
@@ -200,8 +203,7 @@ def _check_table(run: _Run) -> None:
         both = set(code[pending & blank]) & set(code[pending & ~blank])
         split = pending & code.isin(both).to_numpy(dtype=bool)
         if split.any():
-            run.row_issue("duplicate-firm", split, "credit_code", variant="year",
-                          year=rules.year)  # fmt: skip
+            run.row_issue("duplicate-firm", split, "credit_code", variant="year", year=rules.year)
             message = issue("duplicate-firm", variant="year", year=rules.year).message
             run.decide(split, REJECTED, message)
 
@@ -223,28 +225,31 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
         run.values.setdefault(ind.code, []).append((rows, values[ind.code]))
     denominators = {code: den for code, (_, den) in ratios.items()}
     for finding in checks.check_values(klass, values, denominators, live):
-        run.row_issue(finding.code, _at(run.n, rows, finding.mask), finding.field,
-                      _spread(run.n, rows, values[finding.field]), **finding.fill)  # fmt: skip
-    idx = rows[live]
-    if not live.all():
-        values = {code: v[live] for code, v in values.items()}
-        ratios = {code: (a[live], b[live]) for code, (a, b) in ratios.items()}
-    deferred = np.zeros(len(idx), dtype=bool)
+        run.row_issue(
+            finding.code,
+            _at(run.n, rows, finding.mask),
+            finding.field,
+            _spread(run.n, rows, values[finding.field]),
+            **finding.fill,
+        )
+    # members without a value to score: the missing-value policy, or deferred ("exclude")
+    deferred = np.zeros(len(rows), dtype=bool)
     for ind in klass.indicators:
-        groups = run.columns[ind.score.by][idx] if ind.score.by else None
-        absent = scoring.unscorable(ind, values[ind.code], groups) & ~deferred
+        groups = run.columns[ind.score.by][rows] if ind.score.by else None
+        absent = scoring.unscorable(ind, values[ind.code], groups) & live & ~deferred
         if not absent.any():
             continue
         policy = MISSING_POLICY[ind.missing]
-        at = _at(run.n, idx, absent)
+        at = _at(run.n, rows, absent)
         run.row_issue("missing-indicator", at, ind.code, indicator=ind.label, policy=policy)
         if ind.missing == "exclude":
             run.decide(at, DEFERRED, f"缺少“{ind.label}”所需数据，暂缓评价")
             deferred |= absent
-    if deferred.any():
-        idx = idx[~deferred]
-        values = {code: v[~deferred] for code, v in values.items()}
-        ratios = {code: (a[~deferred], b[~deferred]) for code, (a, b) in ratios.items()}
+    scored = live & ~deferred
+    idx = rows[scored]
+    if not scored.all():  # the members to score, taken once
+        values = {code: v[scored] for code, v in values.items()}
+        ratios = {code: (a[scored], b[scored]) for code, (a, b) in ratios.items()}
     total = np.zeros(len(idx))
     for ind in klass.indicators:
         total += _score(run, klass, ind, values[ind.code], idx, ratios.get(ind.code))
@@ -307,7 +312,9 @@ def _score(
     item = scoring.score_indicator(
         ind, values, groups=groups, numerator=numerator, denominator=denominator
     )
-    run.scores.setdefault(ind.code, np.full(run.n, np.nan))[idx] = item.points
+    if ind.code not in run.scores:
+        run.scores[ind.code] = np.full(run.n, np.nan)
+    run.scores[ind.code][idx] = item.points
     run.benchmarks.append((klass.code, ind.code, item.benchmarks))
     if item.unusable:
         run.issues.append(
@@ -354,7 +361,9 @@ def _assemble(run: _Run) -> Evaluation:
     results["veto_reason"] = run.veto.column()
     for code in run.rules.indicator_codes():
         results[f"value_{code}"] = _in_classes(run.values.get(code, []), run.n)
-        results[f"score_{code}"] = run.scores.get(code, np.full(run.n, np.nan))
+        results[f"score_{code}"] = (
+            run.scores[code] if code in run.scores else np.full(run.n, np.nan)
+        )
     results["adjust_points"] = run.adjust
     out = pd.DataFrame(results, copy=False)
     assert list(out.columns[: len(RESULT_COLUMNS)]) == RESULT_COLUMNS
@@ -385,7 +394,7 @@ def _in_classes(parts: list[tuple[np.ndarray, np.ndarray]], n: int) -> np.ndarra
 
 
 def _provenance(run: _Run, results: pd.DataFrame) -> dict[str, Any]:
-    counts = np.bincount(run.status, minlength=len(STATUSES))
+    counts = [np.count_nonzero(run.status == i) for i in range(len(STATUSES))]
     return {
         "mujun_version": mujun_version(),
         "rules": {

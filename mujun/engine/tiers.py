@@ -33,14 +33,40 @@ def rank_scores(total: np.ndarray) -> np.ndarray:
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     key = -np.round(np.asarray(total, dtype=float), TIE_DECIMALS)
-    order = np.argsort(key)
-    ranked = key[order]
+    order, ranked = _sorted(key)
     first = np.empty(n, dtype=bool)  # the first of each run of equal scores
     first[0] = True
     np.not_equal(ranked[1:], ranked[:-1], out=first[1:])
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.maximum.accumulate(np.where(first, np.arange(1, n + 1), 0))
     return rank
+
+
+def _sorted(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(order, something ordered as key[order]) for keys rounded to TIE_DECIMALS.
+
+    Such a key is a whole number of steps of 10**-TIE_DECIMALS. When the steps between the
+    smallest and largest key fit beside the row numbers in 64 bits, (steps << bits) | row is
+    sorted as plain integers: numpy's vectorised integer sort is many times faster than its
+    argsort on millions of values, and the order of equal keys, the only difference, does not
+    change a competition rank."""
+    n = len(key)
+    bits = max((n - 1).bit_length(), 1)
+    if np.isfinite(key).all():
+        steps = np.rint(key * 10.0**TIE_DECIMALS)
+        low = steps.min()
+        if steps.max() - low < 2.0 ** (63 - bits):
+            steps -= low
+            packed = steps.astype(np.uint64)
+            del steps
+            packed <<= np.uint64(bits)
+            packed |= np.arange(n, dtype=np.uint64)
+            packed.sort()
+            order = (packed & np.uint64((1 << bits) - 1)).astype(np.intp)
+            packed >>= np.uint64(bits)
+            return order, packed
+    order = np.argsort(key)
+    return order, key[order]
 
 
 def cumulative_counts(n: int, shares: list[float], rounding: str = "half_up") -> list[int]:

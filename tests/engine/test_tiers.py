@@ -7,8 +7,10 @@ import pytest
 from conftest import make_tiers
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.stats import rankdata
 
 from mujun.engine.tiers import (
+    TIE_DECIMALS,
     apply_tier_rules,
     base_tiers,
     cumulative_counts,
@@ -150,6 +152,25 @@ def test_rank_float_noise_is_a_tie() -> None:
 
 def test_rank_empty() -> None:
     assert rank_scores(np.array([])).tolist() == []
+
+
+near_ties = st.sampled_from([0.0, 1e-10, 4e-10, 6e-10, 2e-9])
+scores_st = st.lists(
+    st.tuples(st.floats(-50, 150, allow_nan=False), near_ties).map(sum)
+    | st.sampled_from([0.0, 60.0, 1e12, -1e12]),
+    min_size=1,
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(scores=scores_st)
+def test_ranks_are_scipys_competition_ranks(scores: list[float]) -> None:
+    """Whichever way the scores are sorted (packed integers, or argsort when they spread too
+    far for that), ranks are rankdata(method="min") of the negated rounded scores."""
+    total = np.array(scores)
+    want = rankdata(-np.round(total, TIE_DECIMALS), method="min")
+    assert rank_scores(total).tolist() == want.astype(int).tolist()
 
 
 @settings(max_examples=50, deadline=None)
