@@ -96,8 +96,9 @@ def _firm_year_keys(
     rows = found.rows  # the usual code: 18 bytes, taken as three numbers
     head, middle, tail = (np.zeros(n, dtype=np.int64) for _ in range(3))
     flat = np.ascontiguousarray(found.chars).reshape(-1)
-    for part, (start, kind) in zip((head, middle, tail), ((0, "<u8"), (8, "<u8"), (16, "<u2")),
-                                   strict=True):  # fmt: skip
+    for part, (start, kind) in zip(
+        (head, middle, tail), ((0, "<u8"), (8, "<u8"), (16, "<u2")), strict=True
+    ):
         if not len(rows):
             break
         read = np.ndarray((len(rows),), dtype=kind, buffer=flat, offset=start, strides=(18,))

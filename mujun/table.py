@@ -115,12 +115,17 @@ class EnterpriseTable:
             kind = FIELDS[name].kind
             found.append(
                 issue_rows(
-                    CELL_ISSUES[kind], mask, origin=self.origin_of(UNREADABLE + name),
-                    credit_code=self.frame["credit_code"], field=name, values=raw,
+                    CELL_ISSUES[kind],
+                    mask,
+                    origin=self.origin_of(UNREADABLE + name),
+                    credit_code=self.frame["credit_code"],
+                    field=name,
+                    values=raw,
                     variant=None if used is None or name in used else UNUSED,
-                    label=label(name), kind=_KIND_WORDS.get(kind, ""),
+                    label=label(name),
+                    kind=_KIND_WORDS.get(kind, ""),
                 )
-            )  # fmt: skip
+            )
         return concat_issues(found)
 
     def origin_of(self, name: str) -> pd.DataFrame:
@@ -253,8 +258,12 @@ class EnterpriseTable:
         notes.append(dup_notes)
         if industry is not None:
             _, short, bad = industry
-            common = {"origin": origin, "credit_code": code, "field": "industry_code",
-                      "values": table["industry_code"]}  # fmt: skip
+            common = {
+                "origin": origin,
+                "credit_code": code,
+                "field": "industry_code",
+                "values": table["industry_code"],
+            }
             notes.append(issue_rows("industry-code-as-number", short, **common))
             notes.append(issue_rows("unknown-industry-code", bad, **common))
         for name in sorted(unreadable, key=INPUT_FIELDS.index):
@@ -389,7 +398,13 @@ def settled_issue(table: EnterpriseTable, name: str, rows: np.ndarray) -> pd.Dat
     raw = table.frame[UNREADABLE + name]
     kind = FIELDS[name].kind
     return issue_rows(
-        CELL_ISSUES[kind], rows & raw.notna().to_numpy(), origin=table.origin_of(UNREADABLE + name),
-        credit_code=table.frame["credit_code"], field=name, values=raw, variant=SETTLED,
-        label=label(name), kind=_KIND_WORDS.get(kind, ""),
-    )  # fmt: skip
+        CELL_ISSUES[kind],
+        rows & raw.notna().to_numpy(),
+        origin=table.origin_of(UNREADABLE + name),
+        credit_code=table.frame["credit_code"],
+        field=name,
+        values=raw,
+        variant=SETTLED,
+        label=label(name),
+        kind=_KIND_WORDS.get(kind, ""),
+    )

@@ -27,13 +27,56 @@ from .arrowtext import (
 from .codes import CreditCodes, read_credit_codes
 
 WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())  # as str.strip trims
-PLACEHOLDERS = {"-", "—", "——", "－", "―", "--", "/", "／", "无", "空", "暂无", "n/a", "na",
-                "null", "none", "nan", "\\"}  # fmt: skip
+PLACEHOLDERS = {
+    "-",
+    "—",
+    "——",
+    "－",
+    "―",
+    "--",
+    "/",
+    "／",
+    "无",
+    "空",
+    "暂无",
+    "n/a",
+    "na",
+    "null",
+    "none",
+    "nan",
+    "\\",
+}
 EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!"}
-TRUE_WORDS = {"1", "1.0", "true", "t", "yes", "y", "是", "√", "✓", "有", "规上", "规模以上",
-              "规上企业"}  # fmt: skip
-FALSE_WORDS = {"0", "0.0", "false", "f", "no", "n", "否", "×", "✗", "无", "规下", "规模以下",
-               "规下企业"}  # fmt: skip
+TRUE_WORDS = {
+    "1",
+    "1.0",
+    "true",
+    "t",
+    "yes",
+    "y",
+    "是",
+    "√",
+    "✓",
+    "有",
+    "规上",
+    "规模以上",
+    "规上企业",
+}
+FALSE_WORDS = {
+    "0",
+    "0.0",
+    "false",
+    "f",
+    "no",
+    "n",
+    "否",
+    "×",
+    "✗",
+    "无",
+    "规下",
+    "规模以下",
+    "规下企业",
+}
 SCALES = {"万": 1e4, "亿": 1e8, "%": 0.01, "‰": 0.001}
 _NUMBER_WITH_SCALE = r"^([+-]?(?:\d+\.?\d*|\.\d+))(万|亿|%|‰)$"
 _NUMERIC_TYPES = (float, int, np.float64, np.float32, np.int64, np.int32)

@@ -237,10 +237,23 @@ def test_several_data_files_after_one_flag() -> None:
 
     argv = ["run", "-r", "r.toml", "--data", "a.csv", "b.csv", "c.xlsx", "--out", "o"]
     assert expand_multi_values(argv) == [
-        "run", "-r", "r.toml", "--data", "a.csv", "--data", "b.csv", "--data", "c.xlsx",
-        "--out", "o",
-    ]  # fmt: skip
+        "run",
+        "-r",
+        "r.toml",
+        "--data",
+        "a.csv",
+        "--data",
+        "b.csv",
+        "--data",
+        "c.xlsx",
+        "--out",
+        "o",
+    ]
     assert expand_multi_values(["check", "-d", "a.csv", "-r", "x"]) == [
-        "check", "-d", "a.csv", "-r", "x",
-    ]  # fmt: skip
+        "check",
+        "-d",
+        "a.csv",
+        "-r",
+        "x",
+    ]
     assert expand_multi_values(["run", "-o", "out", "extra"]) == ["run", "-o", "out", "extra"]

@@ -164,9 +164,11 @@ def test_flags() -> None:
 
 def test_dates() -> None:
     frame = pd.DataFrame(
-        {"credit_code": [credit_code(i) for i in range(3)],
-         "established": ["2019-03-04", "not a date", None]}
-    )  # fmt: skip
+        {
+            "credit_code": [credit_code(i) for i in range(3)],
+            "established": ["2019-03-04", "not a date", None],
+        }
+    )
     table = EnterpriseTable.from_frame(frame)
     assert table.frame["established"].iloc[0] == pd.Timestamp("2019-03-04")
     assert pd.isna(table.frame["established"].iloc[1])
@@ -186,9 +188,11 @@ def test_unknown_column_is_a_warning() -> None:
 
 def test_unknown_industry_code_is_a_warning() -> None:
     frame = pd.DataFrame(
-        {"credit_code": [credit_code(i) for i in range(4)],
-         "industry_code": ["3311", "98", None, "C33"]}
-    )  # fmt: skip
+        {
+            "credit_code": [credit_code(i) for i in range(4)],
+            "industry_code": ["3311", "98", None, "C33"],
+        }
+    )
     table = EnterpriseTable.from_frame(frame)
     bad = issues_of(table, "unknown-industry-code")
     assert bad["row"].tolist() == [3, 5]

@@ -85,14 +85,19 @@ def missing_columns(table: EnterpriseTable, rules: Rules) -> pd.DataFrame:
     absent = sorted(
         name
         for name in rules.fields_used()
-        if name in FIELDS and not (inputs_behind({name}) & present)
+        if name in FIELDS
+        and not (inputs_behind({name}) & present)
         and name not in ("industry_division", "years_operating")
-    )  # fmt: skip
+    )
     return issue_table(
-        issue("missing-column", field=f, label=label(f),
-              variant=None if f in in_formulas else "condition")
+        issue(
+            "missing-column",
+            field=f,
+            label=label(f),
+            variant=None if f in in_formulas else "condition",
+        )
         for f in absent
-    )  # fmt: skip
+    )
 
 
 def missing_from_sources(table: EnterpriseTable, rules: Rules) -> pd.DataFrame:
@@ -101,8 +106,11 @@ def missing_from_sources(table: EnterpriseTable, rules: Rules) -> pd.DataFrame:
     if len(table.parts) < 2:
         return concat_issues([])
     # a flag missing from a list means 否, so a file of flags alone misses no one
-    needed = {f for f in used_fields(rules) - {"credit_code", "year", "name"}
-              if f in FIELDS and not FIELDS[f].derived and FIELDS[f].kind != "bool"}  # fmt: skip
+    needed = {
+        f
+        for f in used_fields(rules) - {"credit_code", "year", "name"}
+        if f in FIELDS and not FIELDS[f].derived and FIELDS[f].kind != "bool"
+    }
     keyed = usable(table.key) | (table.key == KeyState.CONFLICT)  # codes that name a firm
     if "year" in table.frame:
         years = table.frame["year"].to_numpy(dtype=float, na_value=np.nan)
@@ -118,10 +126,16 @@ def missing_from_sources(table: EnterpriseTable, rules: Rules) -> pd.DataFrame:
         covered = np.isin(years, np.unique(years[present]))  # a sheet of other years misses no one
         where = Path(part.file).name + (f"“{part.sheet}”" if part.sheet else "")
         names = "、".join(label(c) for c in supplies[:4]) + ("等" if len(supplies) > 4 else "")
-        found.append(issue_rows(
-            "missing-from-source", keyed & covered & ~present, origin=table.origin,
-            credit_code=table.frame["credit_code"], where=where, names=names,
-        ))  # fmt: skip
+        found.append(
+            issue_rows(
+                "missing-from-source",
+                keyed & covered & ~present,
+                origin=table.origin,
+                credit_code=table.frame["credit_code"],
+                where=where,
+                names=names,
+            )
+        )
     return concat_issues(found)
 
 

@@ -9,8 +9,14 @@ SHEET_LIMIT = 31  # Excel's limit on a sheet name
 FILE_LIMIT = 80  # characters of a file name's stem: well inside every file system's limit
 _SHEET_BAD = r"[\[\]:*?/\\\x00-\x1f]"
 _FILE_BAD = r'[\[\]:*?/\\<>|"\x00-\x1f\x7f]'
-_RESERVED_FILES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
-                   *(f"LPT{i}" for i in range(1, 10))}  # fmt: skip
+_RESERVED_FILES = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
 _RESERVED_SHEETS = {"history"}  # Excel keeps this name for itself
 
 

@@ -56,22 +56,47 @@ def add_key_firm_sheet(wb: Workbook, kf: KeyFirms, *, title: str) -> Body:
     headers = [Header("序号"), *(Header(h) for h in list(text)[:5])]
     headers += [Header("入选分", h) for h in ("合计", "贡献", "成长", "竞争力")]
     headers += [Header(h) for h in ("入选理由", "首席服务专员", "分配说明")]
-    headers += [Header("三年倍增", h) for h in ("基期营业收入（万元）", "目标年度",
-                                               "目标营业收入（万元）", "按趋势预计（万元）",
-                                               "按趋势能否倍增")]  # fmt: skip
+    headers += [
+        Header("三年倍增", h)
+        for h in (
+            "基期营业收入（万元）",
+            "目标年度",
+            "目标营业收入（万元）",
+            "按趋势预计（万元）",
+            "按趋势能否倍增",
+        )
+    ]
     reason_width = _fit("入选理由", text["入选理由"], REASON_WIDTH)
-    widths = [6.0, *(_fit(h, text[h]) for h in list(text)[:5]), 9, 9, 9, 9, reason_width,
-              _fit("首席服务专员", text["首席服务专员"]), 12, 14, 9, 14, 14, 9]  # fmt: skip
-    frame = write_frame(ws, title=title, notes=notes, headers=headers, widths=widths,
-                        n_rows=len(c), freeze_cols=3)  # fmt: skip
+    widths = [
+        6.0,
+        *(_fit(h, text[h]) for h in list(text)[:5]),
+        9,
+        9,
+        9,
+        9,
+        reason_width,
+        _fit("首席服务专员", text["首席服务专员"]),
+        12,
+        14,
+        9,
+        14,
+        14,
+        9,
+    ]
+    frame = write_frame(
+        ws, title=title, notes=notes, headers=headers, widths=widths, n_rows=len(c), freeze_cols=3
+    )
     money = number_style(ws, styles.MONEY, alignment=styles.RIGHT_MIDDLE)
     score = number_style(ws, "0.0", alignment=styles.RIGHT_MIDDLE)
     integer = number_style(ws, styles.INTEGER, alignment=styles.CENTER)
     columns: list[Column] = [frame.serial()]
-    columns += [TextColumn(text[h], frame.centre if h == "行业代码" else frame.text)
-                for h in list(text)[:5]]  # fmt: skip
-    columns += [NumberColumn(_floats(c[n]), score)
-                for n in ("key_score", "contribution", "growth", "competitiveness")]  # fmt: skip
+    columns += [
+        TextColumn(text[h], frame.centre if h == "行业代码" else frame.text) for h in list(text)[:5]
+    ]
+    columns += [
+        NumberColumn(_floats(c[n]), score)
+        for n in ("key_score", "contribution", "growth", "competitiveness")
+    ]
     columns += [TextColumn(text["入选理由"], text_style(ws, alignment=styles.WRAP_MIDDLE))]
     columns += [TextColumn(text[h], frame.text) for h in ("首席服务专员", "分配说明")]
     columns += [
@@ -108,12 +133,14 @@ def add_watch_sheet(wb: Workbook, kf: KeyFirms, *, title: str) -> Body:
     headers += [Header(h) for h in ("营业收入（万元）", "预计下年营业收入（万元）", "理由")]
     reason_width = _fit("理由", text["理由"], REASON_WIDTH)
     widths = [6.0, *(_fit(h, text[h]) for h in list(text)[:5]), 14, 16, reason_width]
-    frame = write_frame(ws, title=title, notes=notes, headers=headers, widths=widths,
-                        n_rows=len(wl), freeze_cols=4)  # fmt: skip
+    frame = write_frame(
+        ws, title=title, notes=notes, headers=headers, widths=widths, n_rows=len(wl), freeze_cols=4
+    )
     money = number_style(ws, styles.MONEY, alignment=styles.RIGHT_MIDDLE)
     columns: list[Column] = [frame.serial()]
-    columns += [TextColumn(text[h], frame.centre if h == "行业代码" else frame.text)
-                for h in list(text)[:5]]  # fmt: skip
+    columns += [
+        TextColumn(text[h], frame.centre if h == "行业代码" else frame.text) for h in list(text)[:5]
+    ]
     columns += [
         NumberColumn(_floats(wl["revenue"]), money),
         NumberColumn(_floats(wl["projected_revenue"]), money),

@@ -74,8 +74,11 @@ def _sheets(rules: Rules) -> list[tuple[str, str, tuple[str, ...]]]:
         by_department.setdefault(FIELDS[code].department, []).append(code)
     if not by_department:  # rules that read no field: still a sheet to list the firms on
         by_department[DEPARTMENTS[0]] = []
-    order = [d for d in (*DEPARTMENTS, *sorted(set(by_department) - set(DEPARTMENTS)))
-             if d in by_department]  # fmt: skip
+    order = [
+        d
+        for d in (*DEPARTMENTS, *sorted(set(by_department) - set(DEPARTMENTS)))
+        if d in by_department
+    ]
     names = sheet_names(order, taken=[GUIDE_SHEET])
     return [(name, d, (*KEYS, *by_department[d])) for name, d in zip(names, order, strict=True)]
 

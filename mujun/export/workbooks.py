@@ -129,9 +129,13 @@ def write_internal_workbook(
 ) -> Path:
     """The internal workbook (内部版) alone at `path`; a selection adds 包保名单 and 培育库."""
     return write_result_workbook(
-        ev, Path(path), status=status, edition=INTERNAL, summary=county_summary(ev),
+        ev,
+        Path(path),
+        status=status,
+        edition=INTERNAL,
+        summary=county_summary(ev),
         selection=selection,
-    )  # fmt: skip
+    )
 
 
 def write_result_workbook(

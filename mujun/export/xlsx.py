@@ -220,8 +220,9 @@ def _strings(values: np.ndarray) -> np.ndarray:
     return values.astype(str).astype(object)
 
 
-def _number_xml(ref: str, r: np.ndarray, values: np.ndarray, style: Any, integer: bool
-                ) -> np.ndarray:  # fmt: skip
+def _number_xml(
+    ref: str, r: np.ndarray, values: np.ndarray, style: Any, integer: bool
+) -> np.ndarray:
     values = np.asarray(values, dtype=float)
     present = np.isfinite(values)
     shown = np.where(present, values, 0.0)

@@ -61,9 +61,12 @@ def read_sources(
             continue
         opened = open_file(path)
         read = skipped = used = 0
-        file_notes.append(issue_table(
-            issue("sheet-skipped", file=str(path), sheet=name, why=why)
-            for name, why in opened.passed_over))  # fmt: skip
+        file_notes.append(
+            issue_table(
+                issue("sheet-skipped", file=str(path), sheet=name, why=why)
+                for name, why in opened.passed_over
+            )
+        )
         for sheet in opened.sheets:
             got = read_sheet(sheet, year)
             file_notes.append(got.issues)
@@ -75,8 +78,10 @@ def read_sources(
         sources.append(SourceFile(str(path), opened.sha256, read, used, skipped))
     if not parts:
         names = ", ".join(str(p) for p in files)
-        raise DataError(f"no firm rows in {names} (no sheet has a 统一社会信用代码 header "
-                        "with data rows below it)")  # fmt: skip
+        raise DataError(
+            f"no firm rows in {names} (no sheet has a 统一社会信用代码 header "
+            "with data rows below it)"
+        )
     table = merge(parts, _priority(files, part_files, priority))
     table = replace(table, notes=concat_issues([table.notes, *file_notes]), sources=tuple(sources))
     if corrections is not None:

@@ -43,9 +43,14 @@ def read_commissioners(source: str | Path | pd.DataFrame) -> pd.DataFrame:
         header = [normalize(v) for v in cells.iloc[hits[0]]]
         raw = cells.iloc[hits[0] + 1 :].reset_index(drop=True)
         raw.columns = range(raw.shape[1])
-    pick = {key: next((k for k, h in enumerate(header) if h in names), None)
-            for key, names in (("name", NAME_HEADERS), ("park", PARK_HEADERS),
-                               ("industries", INDUSTRY_HEADERS))}  # fmt: skip
+    pick = {
+        key: next((k for k, h in enumerate(header) if h in names), None)
+        for key, names in (
+            ("name", NAME_HEADERS),
+            ("park", PARK_HEADERS),
+            ("industries", INDUSTRY_HEADERS),
+        )
+    }
     if pick["name"] is None:
         raise DataError(f"{where}：没有“姓名”（或“专员姓名”）列")
 
@@ -55,14 +60,20 @@ def read_commissioners(source: str | Path | pd.DataFrame) -> pd.DataFrame:
             return pd.Series([""] * len(raw), dtype=object)
         return raw.iloc[:, k].map(lambda v: "" if pd.isna(v) else str(v).strip())
 
-    out = pd.DataFrame({"name": column("name"), "park": column("park"),
-                        "industries": column("industries").map(_codes)})  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "name": column("name"),
+            "park": column("park"),
+            "industries": column("industries").map(_codes),
+        }
+    )
     industries = column("industries")
     unread = (out["name"] != "") & (industries != "") & (out["industries"].str.len() == 0)
     if unread.any():
         who = "、".join(out.loc[unread, "name"].head(5))
-        raise DataError(f"{where}：{who}的“熟悉行业”中没有行业代码（请填国民经济行业代码，"
-                        "如 26、29、3311）")  # fmt: skip
+        raise DataError(
+            f"{where}：{who}的“熟悉行业”中没有行业代码（请填国民经济行业代码，如 26、29、3311）"
+        )
     out = out[out["name"] != ""].reset_index(drop=True)
     doubled = out["name"][out["name"].duplicated()].unique()
     if len(doubled):

@@ -33,8 +33,19 @@ COLUMNS = {
     "appeal_id": ("申诉编号", "异议编号", "复核编号", "编号", "appeal_id"),
     "approved_by": ("审批人", "批准人", "审核人", "approved_by"),
 }
-RECORD_COLUMNS = ["credit_code", "year", "field", "old_value", "new_value", "reason", "appeal_id",
-                  "approved_by", "file", "row", "status"]  # fmt: skip
+RECORD_COLUMNS = [
+    "credit_code",
+    "year",
+    "field",
+    "old_value",
+    "new_value",
+    "reason",
+    "appeal_id",
+    "approved_by",
+    "file",
+    "row",
+    "status",
+]
 
 
 def read_corrections(source: str | Path | pd.DataFrame) -> pd.DataFrame:
@@ -47,8 +58,14 @@ def read_corrections(source: str | Path | pd.DataFrame) -> pd.DataFrame:
         file = sheet.file
         cells = sheet.cells
         field_names = {normalize(a) for a in COLUMNS["field"]}
-        at = next((r for r in range(min(10, len(cells)))
-                   if field_names & {normalize(v) for v in cells.iloc[r]}), None)  # fmt: skip
+        at = next(
+            (
+                r
+                for r in range(min(10, len(cells)))
+                if field_names & {normalize(v) for v in cells.iloc[r]}
+            ),
+            None,
+        )
         if at is None:
             needs = "统一社会信用代码, 年度, 字段, 新值, 原因, 申诉编号, 审批人"
             raise DataError(f"{source}: no 字段 column — a corrections table needs {needs}")
@@ -89,7 +106,7 @@ def apply_corrections(table: EnterpriseTable, source: str | Path | pd.DataFrame)
             for c in columns
         ],
         dtype=bool,
-    )  # fmt: skip  (a key is corrected by a new row, not in place)
+    )  # a key is corrected by a new row, not in place
     key_year = frame["year"] if "year" in frame else pd.Series(pd.NA, index=frame.index)
     key = pd.DataFrame({"credit_code": frame["credit_code"], "year": key_year.astype("Int64")})
     key = key[key["credit_code"].notna()].assign(position=lambda k: k.index.to_numpy())
@@ -139,17 +156,33 @@ def _issues(record: pd.DataFrame, table: EnterpriseTable, matched: pd.Series) ->
     the corrections file."""
     applied = (record["status"] == "applied").to_numpy()
     text = record.astype("string").fillna("")
-    shown = (text["old_value"] + " → " + text["new_value"] + "（" + text["appeal_id"] + "，"
-             + text["approved_by"] + "批准）").to_numpy(dtype=object)  # fmt: skip
+    shown = (
+        text["old_value"]
+        + " → "
+        + text["new_value"]
+        + "（"
+        + text["appeal_id"]
+        + "，"
+        + text["approved_by"]
+        + "批准）"
+    ).to_numpy(dtype=object)
     at = matched.fillna(0).to_numpy(dtype=np.int64)
     firm_origin = table.origin.iloc[at].reset_index(drop=True)
-    done = issue_rows("correction-applied", applied, origin=firm_origin,
-                      credit_code=text["credit_code"], values=shown)  # fmt: skip
+    done = issue_rows(
+        "correction-applied",
+        applied,
+        origin=firm_origin,
+        credit_code=text["credit_code"],
+        values=shown,
+    )
     done["field"] = record["field"].to_numpy(dtype=object)[applied]
     origin = pd.DataFrame({"file": record["file"], "sheet": "", "row": record["row"]})
     found = [done]
     for status, code in PROBLEMS.items():
         mask = (record["status"] == status).to_numpy()
-        found.append(issue_rows(code, mask, origin=origin, credit_code=text["credit_code"],
-                                values=text["new_value"]))  # fmt: skip
+        found.append(
+            issue_rows(
+                code, mask, origin=origin, credit_code=text["credit_code"], values=text["new_value"]
+            )
+        )
     return concat_issues(found)

@@ -89,9 +89,14 @@ def _csv_sheet(path: Path, data: bytes) -> Sheet:
     width = max((len(r) for r in sample), default=1)
     try:
         cells = pd.read_csv(
-            io.StringIO(text), header=None, names=range(width), dtype=str,
-            keep_default_na=False, skip_blank_lines=False, engine="c",
-        )  # fmt: skip
+            io.StringIO(text),
+            header=None,
+            names=range(width),
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
     except (pd.errors.ParserError, ValueError) as exc:
         raise DataError(f"{path}: not a readable CSV file: {exc}") from None
     return Sheet(str(path), "", cells.fillna(""))
@@ -127,8 +132,11 @@ def _workbook_sheets(path: Path, data: bytes) -> tuple[list[Sheet], list[tuple[s
     return sheets, passed
 
 
-_ERROR_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?t="e"[^>]*>(?:<f[^>]*(?:/>|>.*?</f>))?'
-                         rb"<v>([^<]*)</v>", re.S)  # fmt: skip
+_ERROR_CELL = re.compile(
+    rb'<c r="([A-Z]+)([0-9]+)"[^>]*?t="e"[^>]*>(?:<f[^>]*(?:/>|>.*?</f>))?'
+    rb"<v>([^<]*)</v>",
+    re.S,
+)
 
 
 def _xlsx_error_cells(path: Path, data: bytes) -> dict[str, list[tuple[int, int, str]]]:
@@ -149,8 +157,10 @@ def _xlsx_error_cells(path: Path, data: bytes) -> dict[str, list[tuple[int, int,
         for info in book.infolist():
             if info.file_size > MAX_SHEET_XML:
                 size = info.file_size / 2**20
-                raise DataError(f"{path}: workbook part {info.filename} unpacks to {size:.0f} MB, "
-                                "too large to be a firm table")  # fmt: skip
+                raise DataError(
+                    f"{path}: workbook part {info.filename} unpacks to {size:.0f} MB, "
+                    "too large to be a firm table"
+                )
         try:
             names = _sheet_paths(book)
         except Exception:  # hostile or broken package XML: calamine reports it
@@ -166,8 +176,10 @@ def _xlsx_error_cells(path: Path, data: bytes) -> dict[str, list[tuple[int, int,
                 hint = "a stray cell far right or down? delete the empty area and save again"
                 raise DataError(f"{path}: sheet {name!r} spans too many cells ({hint})")
             if b't="e"' in xml:
-                found[name] = [(int(r) - 1, _column_index(c.decode()), v.decode())
-                               for c, r, v in _ERROR_CELL.findall(xml)]  # fmt: skip
+                found[name] = [
+                    (int(r) - 1, _column_index(c.decode()), v.decode())
+                    for c, r, v in _ERROR_CELL.findall(xml)
+                ]
     return found
 
 
@@ -184,9 +196,11 @@ def _too_many_cells(xml: bytes, rows: int) -> bool:
 
 def _sheet_paths(book: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → its XML member, from workbook.xml and its relationships (defusedxml)."""
-    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-          "p": "http://schemas.openxmlformats.org/package/2006/relationships"}  # fmt: skip
+    ns = {
+        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        "p": "http://schemas.openxmlformats.org/package/2006/relationships",
+    }
     workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
     rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
     target = {r.get("Id"): r.get("Target", "") for r in rels.findall("p:Relationship", ns)}

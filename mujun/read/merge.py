@@ -128,16 +128,26 @@ def _conflicts(
             continue
         rows = np.flatnonzero(present & np.isin(group, disagree))
         rows = rows[np.argsort(np.argsort(order)[rows], kind="stable")]  # priority order
-        shown = files.iloc[rows].to_numpy(dtype=object) + "：" + values.iloc[rows].astype(
-            "string").fillna("").to_numpy(dtype=object)  # fmt: skip
+        shown = (
+            files.iloc[rows].to_numpy(dtype=object)
+            + "："
+            + values.iloc[rows].astype("string").fillna("").to_numpy(dtype=object)
+        )
         listing = pd.Series(shown).groupby(group[rows], sort=True).agg("；".join)
         mask = np.zeros(len(merged), dtype=bool)
         mask[listing.index.to_numpy()] = True
         mask &= ~skip
         chosen = np.full(len(merged), "", dtype=object)
         chosen[listing.index.to_numpy()] = listing.to_numpy()
-        found.append(issue_rows(
-            "conflicting-values", mask, origin=merged_origin,
-            credit_code=merged["credit_code"], field=name, values=chosen, label=label(name),
-        ))  # fmt: skip
+        found.append(
+            issue_rows(
+                "conflicting-values",
+                mask,
+                origin=merged_origin,
+                credit_code=merged["credit_code"],
+                field=name,
+                values=chosen,
+                label=label(name),
+            )
+        )
     return concat_issues(found)

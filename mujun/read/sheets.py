@@ -21,8 +21,23 @@ from ..units import UNIT_FACTORS, unit_factor
 from .files import Sheet
 from .headers import Header, find_header
 
-NOTE_PREFIXES = ("合计", "总计", "小计", "填报说明", "说明", "注：", "注:", "备注", "制表", "填表",
-                 "单位负责人", "统计负责人", "审核", "联系人", "联系电话")  # fmt: skip
+NOTE_PREFIXES = (
+    "合计",
+    "总计",
+    "小计",
+    "填报说明",
+    "说明",
+    "注：",
+    "注:",
+    "备注",
+    "制表",
+    "填表",
+    "单位负责人",
+    "统计负责人",
+    "审核",
+    "联系人",
+    "联系电话",
+)
 
 
 @dataclass(frozen=True)
@@ -63,9 +78,13 @@ def read_sheet(sheet: Sheet, year: int | None) -> SheetRead:
             blank_year = frame["year"].astype("string").str.strip().fillna("").eq("").to_numpy()
             frame["year"] = frame["year"].astype(object).where(~blank_year, year)
             year_issues = issue_rows(
-                "missing-year", blank_year, origin=origin[keep].reset_index(drop=True),
-                credit_code=frame["credit_code"], field="year", year=year,
-            )  # fmt: skip
+                "missing-year",
+                blank_year,
+                origin=origin[keep].reset_index(drop=True),
+                credit_code=frame["credit_code"],
+                field="year",
+                year=year,
+            )
     table = EnterpriseTable.from_frame(
         frame,
         file=sheet.file,
@@ -108,9 +127,17 @@ def _pick_columns(
                 problem = "blank-column"
         if problem:
             where = f"第{col.index + 1}列" + (f"“{col.header}”" if col.header else "")
-            found.append(issue(problem, file=sheet.file, sheet=sheet.name,
-                               row=header.rows[-1] + 1, field=col.field or "",
-                               value=col.unit or col.header, where=where))  # fmt: skip
+            found.append(
+                issue(
+                    problem,
+                    file=sheet.file,
+                    sheet=sheet.name,
+                    row=header.rows[-1] + 1,
+                    field=col.field or "",
+                    value=col.unit or col.header,
+                    where=where,
+                )
+            )
             continue
         if col.field:
             factor = col.factor
@@ -119,9 +146,18 @@ def _pick_columns(
                 from_title = unit_factor(canonical, stated)
                 if from_title is not None:  # 单位：元 above the header, 实缴税金 without a unit
                     factor = from_title
-                    found.append(issue("unit-from-title", file=sheet.file, sheet=sheet.name,
-                                       row=header.rows[-1] + 1, field=col.field, value=stated,
-                                       header=col.header, unit=stated))  # fmt: skip
+                    found.append(
+                        issue(
+                            "unit-from-title",
+                            file=sheet.file,
+                            sheet=sheet.name,
+                            row=header.rows[-1] + 1,
+                            field=col.field,
+                            value=stated,
+                            header=col.header,
+                            unit=stated,
+                        )
+                    )
             picked[col.field] = (col.index, factor)
     return picked, issue_table(found)
 

@@ -19,8 +19,15 @@ from .base import Model, Text, sample_columns
 
 # what a watch-list condition may name: the latest year's fields and the growth features
 WATCH_NAMES = (*FIELDS, *GROWTH_FEATURES)
-CLUSTER_FEATURES = ("revenue_share", "trend_revenue", "volatility_revenue", "cagr_tax",
-                    "cagr_value_added", "tax_share", "cagr_revenue")  # fmt: skip
+ClusterFeature = Literal[
+    "revenue_share",
+    "trend_revenue",
+    "volatility_revenue",
+    "cagr_tax",
+    "cagr_value_added",
+    "tax_share",
+    "cagr_revenue",
+]
 
 
 def _compile_watch(text: object) -> expr.Expression:
@@ -56,8 +63,7 @@ class Clusters(Model):
     """Clustering of growth profiles: k chosen by silhouette in [min, max], k-means with a fixed
     seed on robustly scaled features. Labels come from each centre, against these thresholds."""
 
-    features: list[Literal[CLUSTER_FEATURES]] = ["revenue_share", "trend_revenue",  # type: ignore[valid-type]
-                                                 "volatility_revenue"]  # fmt: skip
+    features: list[ClusterFeature] = ["revenue_share", "trend_revenue", "volatility_revenue"]
     min: Annotated[int, Field(ge=2, le=20)] = 3
     max: Annotated[int, Field(ge=2, le=20)] = 6
     seed: int = 0
@@ -118,8 +124,9 @@ class Assignment(Model):
     @model_validator(mode="after")
     def _bounds(self) -> Assignment:
         if self.min_firms > self.max_firms:
-            raise ValueError(f"assignment.min_firms ({self.min_firms}) is above max_firms "
-                             f"({self.max_firms})")  # fmt: skip
+            raise ValueError(
+                f"assignment.min_firms ({self.min_firms}) is above max_firms ({self.max_firms})"
+            )
         return self
 
 
@@ -156,8 +163,9 @@ class Selection(Model):
         if isinstance(self.park_quota, dict):
             total = sum(self.park_quota.values())
             if total != self.size:
-                raise ValueError(f"park quotas add up to {total}, but selection.size is "
-                                 f"{self.size}")  # fmt: skip
+                raise ValueError(
+                    f"park quotas add up to {total}, but selection.size is {self.size}"
+                )
         codes = [w.code for w in self.watch]
         if "rising" in codes or len(set(codes)) != len(codes):
             raise ValueError("watch list codes must be unique and not 'rising' (the 小升规 list)")

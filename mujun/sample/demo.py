@@ -34,47 +34,75 @@ COMMISSIONERS_FILE = "首席服务专员名单.xlsx"
 COMMISSIONERS = 25
 # invented names: surname and given name drawn apart, so no real person is meant
 _SURNAMES = tuple("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐")
-_GIVEN = ("建国", "海燕", "志强", "丽华", "明辉", "晓东", "春梅", "国庆", "文静", "宏伟", "玉兰",
-          "振华", "秀英", "立新", "红霞", "永刚", "慧敏", "长青", "雪峰", "桂芳", "卫东", "晓燕",
-          "德胜", "金凤", "子涵", "浩然", "思远", "佳怡")  # fmt: skip
+_GIVEN = tuple(
+    "建国 海燕 志强 丽华 明辉 晓东 春梅 国庆 文静 宏伟 玉兰 振华 秀英 立新 "
+    "红霞 永刚 慧敏 长青 雪峰 桂芳 卫东 晓燕 德胜 金凤 子涵 浩然 思远 佳怡".split()
+)
 
 
-_ABOUT = {TAX: "实缴税金（元），末尾有合计行和填报说明行", STATS: "两级表头；规上与规下全部企业",
-          LAND: "用地面积（平方米）、租用与出租用地（亩）", POWER: "用电量（千瓦时），GBK编码",
-          ENV: "排放量（吨）与环境违法，仅列有数据的企业",
-          BUREAU: "所属园区与各项是/否标志",
-          "历年主要指标": "前三年的营业收入、实缴税金、工业增加值（万元）与是否规上，"
-                        "带年度列，用于成长画像",
-          "首席服务专员名单.xlsx": "25名虚构的首席服务专员：姓名、所属园区（或全县）、"
-                                  "熟悉行业（大类代码）"}  # fmt: skip
+_ABOUT = {
+    TAX: "实缴税金（元），末尾有合计行和填报说明行",
+    STATS: "两级表头；规上与规下全部企业",
+    LAND: "用地面积（平方米）、租用与出租用地（亩）",
+    POWER: "用电量（千瓦时），GBK编码",
+    ENV: "排放量（吨）与环境违法，仅列有数据的企业",
+    BUREAU: "所属园区与各项是/否标志",
+    "历年主要指标": "前三年的营业收入、实缴税金、工业增加值（万元）与是否规上，"
+    "带年度列，用于成长画像",
+    "首席服务专员名单.xlsx": "25名虚构的首席服务专员：姓名、所属园区（或全县）、"
+    "熟悉行业（大类代码）",
+}
 
 
-def write_readme(out_dir: str | Path, faults: Sequence[dict[str, Any]], command: str,
-                 files: Sequence[str | Path] | None = None) -> Path:  # fmt: skip
+def write_readme(
+    out_dir: str | Path,
+    faults: Sequence[dict[str, Any]],
+    command: str,
+    files: Sequence[str | Path] | None = None,
+) -> Path:
     """README.md for a folder of departmental files: what each file is, that the data are
     synthetic, the command that made them and each planted fault with its file and row."""
     out = Path(out_dir)
-    names = [Path(p).name for p in files] if files is not None else sorted(
-        p.name for p in out.iterdir() if p.suffix in (".xlsx", ".csv"))  # fmt: skip
-    lines = ["# 部门报送数据（合成示例）", "",
-             "All figures and firms here are **synthetic** (a generated county, not real data), "
-             "written by `mujun.sample.departments.write_department_files` in the layouts "
-             "departments send.",
-             "", "Generated with:", "", "```", command, "```", "", "| 文件 | 内容 |", "|---|---|",
-             *(f"| {n} | {_ABOUT.get(n.split('_')[0], '')} |" for n in names), "",
-             "## Planted faults and rows the reader skips", "",
-             "Row = spreadsheet row (1 = the first line of the file). Issue = the code "
-             "`mujun check` reports: found while reading, or by the evaluation "
-             "(non-positive-land, missing-from-source).", "",
-             "| # | fault | file | row | credit code | field | written | issue | note |",
-             "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    names = (
+        [Path(p).name for p in files]
+        if files is not None
+        else sorted(p.name for p in out.iterdir() if p.suffix in (".xlsx", ".csv"))
+    )
+    lines = [
+        "# 部门报送数据（合成示例）",
+        "",
+        "All figures and firms here are **synthetic** (a generated county, not real data), "
+        "written by `mujun.sample.departments.write_department_files` in the layouts "
+        "departments send.",
+        "",
+        "Generated with:",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+        "| 文件 | 内容 |",
+        "|---|---|",
+        *(f"| {n} | {_ABOUT.get(n.split('_')[0], '')} |" for n in names),
+        "",
+        "## Planted faults and rows the reader skips",
+        "",
+        "Row = spreadsheet row (1 = the first line of the file). Issue = the code "
+        "`mujun check` reports: found while reading, or by the evaluation "
+        "(non-positive-land, missing-from-source).",
+        "",
+        "| # | fault | file | row | credit code | field | written | issue | note |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for k, rec in enumerate(faults, 1):
         issue = rec["issue"] or "（无）"
         if rec["issue"] and (rec["issue_file"], rec["issue_row"]) != (rec["file"], rec["row"]):
             issue += f"（{rec['issue_file']} 第{rec['issue_row']}行）"
         row = "（未列入）" if rec["row"] is None else rec["row"]
-        lines.append(f"| {k} | {rec['fault']} | {rec['file']} | {row} | {rec['credit_code']} | "
-                     f"{rec['field']} | {rec['value']} | {issue} | {rec['note']} |")  # fmt: skip
+        lines.append(
+            f"| {k} | {rec['fault']} | {rec['file']} | {row} | {rec['credit_code']} | "
+            f"{rec['field']} | {rec['value']} | {issue} | {rec['note']} |"
+        )
     path = out / "README.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -86,8 +114,12 @@ def demo_files(n_firms: int = DEMO_FIRMS, seed: int = DEMO_YEAR) -> Iterator[lis
     they are there, else the same files generated into a temporary folder."""
     shipped = sorted(p for p in DEMO_DATASET.glob("*") if p.suffix in (".xlsx", ".csv"))
     if shipped and n_firms == DEMO_FIRMS and seed == DEMO_YEAR:
-        yield [p for dept in (TAX, STATS, LAND, POWER, ENV, BUREAU) for p in shipped
-               if p.name.startswith(dept)]  # fmt: skip
+        yield [
+            p
+            for dept in (TAX, STATS, LAND, POWER, ENV, BUREAU)
+            for p in shipped
+            if p.name.startswith(dept)
+        ]
         return
     with tempfile.TemporaryDirectory(prefix="mujun-demo-") as tmp:
         yield build_demo(tmp, n_firms=n_firms, seed=seed)
@@ -104,8 +136,9 @@ def build_demo(
 
 
 @contextmanager
-def demo_selection_files(n_firms: int = DEMO_FIRMS, seed: int = DEMO_YEAR
-                         ) -> Iterator[tuple[Path, Path]]:  # fmt: skip
+def demo_selection_files(
+    n_firms: int = DEMO_FIRMS, seed: int = DEMO_YEAR
+) -> Iterator[tuple[Path, Path]]:
     """(history workbook, commissioners workbook) of the demo county: the shipped ones, else
     generated into a temporary folder."""
     history, people = DEMO_DATASET / HISTORY_FILE, DEMO_DATASET / COMMISSIONERS_FILE
@@ -116,8 +149,9 @@ def demo_selection_files(n_firms: int = DEMO_FIRMS, seed: int = DEMO_YEAR
         yield build_selection_files(tmp, n_firms=n_firms, seed=seed)
 
 
-def build_selection_files(out_dir: str | Path, *, n_firms: int = DEMO_FIRMS,
-                          seed: int = DEMO_YEAR) -> tuple[Path, Path]:  # fmt: skip
+def build_selection_files(
+    out_dir: str | Path, *, n_firms: int = DEMO_FIRMS, seed: int = DEMO_YEAR
+) -> tuple[Path, Path]:
     """Write the demo county's history workbook and commissioners table into out_dir."""
     from .synthetic import DEFAULT_PARKS, generate_county
 
@@ -139,20 +173,47 @@ def write_history(panel: pd.DataFrame, path: Path, county: str) -> Path:
     assert ws is not None
     ws.title = "历年主要指标"
     ws.append([f"{county}工业企业主要指标（{years[0]}—{years[-1]}年）"])
-    ws.append(["年度", "统一社会信用代码", "企业名称", "所属园区", "行业代码", "营业收入（万元）",
-               "实缴税金（万元）", "工业增加值（万元）", "是否规上"])  # fmt: skip
+    ws.append(
+        [
+            "年度",
+            "统一社会信用代码",
+            "企业名称",
+            "所属园区",
+            "行业代码",
+            "营业收入（万元）",
+            "实缴税金（万元）",
+            "工业增加值（万元）",
+            "是否规上",
+        ]
+    )
     for r in rows.itertuples(index=False):  # a few thousand rows of a small demo file
-        ws.append([int(r.year), r.credit_code, r.name, r.park, r.industry_code,
-                   round(float(r.revenue), 2), round(float(r.tax_paid), 2),
-                   round(float(r.value_added), 2), "是" if r.above_scale else "否"])  # fmt: skip
+        ws.append(
+            [
+                int(r.year),
+                r.credit_code,
+                r.name,
+                r.park,
+                r.industry_code,
+                round(float(r.revenue), 2),
+                round(float(r.tax_paid), 2),
+                round(float(r.value_added), 2),
+                "是" if r.above_scale else "否",
+            ]
+        )
     for column, width in zip("ABCDEFGHI", (8, 22, 30, 20, 10, 16, 16, 16, 10), strict=True):
         ws.column_dimensions[column].width = width
     save_workbook(book, path, dt.datetime(years[-1] + 2, 1, 15), BUREAU)
     return path
 
 
-def write_commissioners(path: Path, parks: Sequence[str], divisions: Sequence[str], *,
-                        seed: int = DEMO_YEAR, n: int = COMMISSIONERS) -> Path:  # fmt: skip
+def write_commissioners(
+    path: Path,
+    parks: Sequence[str],
+    divisions: Sequence[str],
+    *,
+    seed: int = DEMO_YEAR,
+    n: int = COMMISSIONERS,
+) -> Path:
     """A table of `n` invented commissioners: 姓名, 所属园区 (parks in turn; every fifth one
     全县), 熟悉行业 (two or three GB/T 4754 divisions)."""
     rng = np.random.default_rng(seed)

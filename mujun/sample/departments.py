@@ -141,15 +141,19 @@ def _build(dept: str, firms: pd.DataFrame, year: int, county: str) -> _File | No
     if key in firms:
         firms = firms.sort_values([key, "credit_code"], ascending=[ascending, True], kind="stable")
     if not every:  # a department lists the firms it holds data for
-        has = [firms[f].fillna(False).astype(bool) if FIELDS[f].kind == "bool" else firms[f].notna()
-               for _, f, _ in data]  # fmt: skip
+        has = [
+            firms[f].fillna(False).astype(bool) if FIELDS[f].kind == "bool" else firms[f].notna()
+            for _, f, _ in data
+        ]
         firms = firms[np.logical_or.reduce([h.to_numpy() for h in has])]
     csv_file = dept == POWER
     lead: list[tuple[str, str]] = [] if csv_file else [("序号", "")]
     columns = [f for _, f in lead] + [f for _, f, _ in specs]
-    body = [[None] * len(lead) + [_cell(how, r.get(f)) if f else f"{3400100000 + 37 * i}"
-                                  for _, f, how in specs]
-            for i, r in enumerate(firms.to_dict("records"))]  # fmt: skip
+    body = [
+        [None] * len(lead)
+        + [_cell(how, r.get(f)) if f else f"{3400100000 + 37 * i}" for _, f, how in specs]
+        for i, r in enumerate(firms.to_dict("records"))
+    ]
     width, last = len(columns), get_column_letter(len(columns))
     out = _File(dept, name.format(y=year), columns, [[title.format(c=county, y=year)]], body)
     if csv_file:
@@ -210,9 +214,14 @@ def _fit(fault: str, r: dict[str, Any], year: int) -> int:
     """0: the firm suits the fault well, 1: will do, 2: not at all."""
     if fault == "land-zero":  # a 规上 firm that is neither exempt nor deferred, on its own land
         div, est = str(r.get("industry_code") or "00")[:2], r.get("established")
-        return 2 - 2 * (_yes(r.get("above_scale")) and _none(r, "land_leased_mu")
-                        and div.isdigit() and 6 <= int(div) <= 43 and div != "16"
-                        and (_blank(est) or pd.Timestamp(est).year <= year - 3))  # fmt: skip
+        return 2 - 2 * (
+            _yes(r.get("above_scale"))
+            and _none(r, "land_leased_mu")
+            and div.isdigit()
+            and 6 <= int(div) <= 43
+            and div != "16"
+            and (_blank(est) or pd.Timestamp(est).year <= year - 3)
+        )
     if fault == "credit-code-typed-loosely":  # lower case shows only on a code with letters
         return int(str(r["credit_code"]).isdigit())
     if fault == "revenue-scaled":  # “1.2万” (万元) is how a clerk writes a revenue of 12000 万元
@@ -224,8 +233,9 @@ def _fit(fault: str, r: dict[str, Any], year: int) -> int:
     return 0
 
 
-def _mutate(fault: str, f: _File, entry: list[Any], r: dict[str, Any], rng: np.random.Generator
-            ) -> list[Any] | None:  # fmt: skip
+def _mutate(
+    fault: str, f: _File, entry: list[Any], r: dict[str, Any], rng: np.random.Generator
+) -> list[Any] | None:
     """Plant one fault in a body row; returns the row it sits in now (None: removed)."""
     code, name = str(r["credit_code"]), FAULT_KINDS[fault][1]
     new: Any = {"land-zero": 0, "tax-not-a-number": "待核实", "placeholder": "—"}.get(fault)
@@ -256,8 +266,9 @@ def _mutate(fault: str, f: _File, entry: list[Any], r: dict[str, Any], rng: np.r
     return entry
 
 
-def _plant(files: dict[str, _File], firms: pd.DataFrame, year: int, rng: np.random.Generator
-           ) -> list[dict[str, Any]]:  # fmt: skip
+def _plant(
+    files: dict[str, _File], firms: pd.DataFrame, year: int, rng: np.random.Generator
+) -> list[dict[str, Any]]:
     """Each fault on its own firm: the first in the seeded order that suits it best. A fault no
     firm suits (or whose file or column is not written) is left out."""
     records = firms.to_dict("records")
@@ -270,17 +281,30 @@ def _plant(files: dict[str, _File], firms: pd.DataFrame, year: int, rng: np.rand
         if fault == "missing-from-land" and TAX in files:  # a firm the tax file lists
             held &= {e[files[TAX].columns.index("credit_code")] for e in files[TAX].body}
         free = held - used
-        fits = [(_fit(fault, records[i], year), n, i) for n, i in enumerate(order)
-                if records[i]["credit_code"] in free]  # fmt: skip
+        fits = [
+            (_fit(fault, records[i], year), n, i)
+            for n, i in enumerate(order)
+            if records[i]["credit_code"] in free
+        ]
         if not fits or min(fits)[0] == 2:
             continue
         r = records[min(fits)[2]]
         used.add(r["credit_code"])
         at = _mutate(fault, f, f.entry(r["credit_code"]) or [], r, rng)
-        found.append(dict(fault=fault, file=f.name, sheet=f.sheet, entry=at,
-                          credit_code=r["credit_code"], field=name,
-                          value="" if at is None or not name else at[f.columns.index(name)],
-                          issue=issue, severity=severity, note=note))  # fmt: skip
+        found.append(
+            dict(
+                fault=fault,
+                file=f.name,
+                sheet=f.sheet,
+                entry=at,
+                credit_code=r["credit_code"],
+                field=name,
+                value="" if at is None or not name else at[f.columns.index(name)],
+                issue=issue,
+                severity=severity,
+                note=note,
+            )
+        )
     return found
 
 
@@ -299,10 +323,21 @@ def _finish(files: list[_File], found: list[dict[str, Any]], year: int) -> None:
         tax.tail = [["合计", *[None] * (width - 2), total], [note]]
         line = len(tax.top) + len(tax.body) + 1
         tax.merges.append(f"A{line + 1}:{get_column_letter(width)}{line + 1}")
-        found += [dict(fault="note-row", file=tax.name, sheet=tax.sheet, row=line + k,
-                       credit_code="", field="", value=row[0], issue="note-row", severity="info",
-                       note="合计行、填报说明行：不是企业，读取时跳过")
-                  for k, row in enumerate(tax.tail)]  # fmt: skip
+        found += [
+            dict(
+                fault="note-row",
+                file=tax.name,
+                sheet=tax.sheet,
+                row=line + k,
+                credit_code="",
+                field="",
+                value=row[0],
+                issue="note-row",
+                severity="info",
+                note="合计行、填报说明行：不是企业，读取时跳过",
+            )
+            for k, row in enumerate(tax.tail)
+        ]
     for rec in found:
         f = next(f for f in files if f.name == rec["file"])
         entry = rec.pop("entry", None)
@@ -314,8 +349,9 @@ def _finish(files: list[_File], found: list[dict[str, Any]], year: int) -> None:
         rec.update(issue_file=where[0].name, issue_sheet=where[0].sheet, issue_row=where[1])
 
 
-def _prepare(panel: pd.DataFrame, year: int, seed: int, faults: bool, county: str
-             ) -> tuple[list[_File], list[dict[str, Any]]]:  # fmt: skip
+def _prepare(
+    panel: pd.DataFrame, year: int, seed: int, faults: bool, county: str
+) -> tuple[list[_File], list[dict[str, Any]]]:
     if "credit_code" not in panel:
         raise ValueError("the panel has no credit_code column")
     firms = (panel[panel["year"] == year] if "year" in panel else panel).reset_index(drop=True)
@@ -346,8 +382,9 @@ def save_workbook(book: openpyxl.Workbook, path: Path, when: dt.datetime, author
     save(book, path, when=when)
 
 
-def planted_faults(panel: pd.DataFrame, year: int, *, seed: int = 0, faults: bool = True,
-                   county: str = "示例县") -> list[dict[str, Any]]:  # fmt: skip
+def planted_faults(
+    panel: pd.DataFrame, year: int, *, seed: int = 0, faults: bool = True, county: str = "示例县"
+) -> list[dict[str, Any]]:
     """What `write_department_files` plants with the same arguments, plus the tax file's 合计 and
     填报说明 rows: one dict each with fault, file, sheet, row (spreadsheet row, 1-based; None when
     nothing is written), credit_code (the firm's true code), field, value (as written), issue
@@ -357,8 +394,15 @@ def planted_faults(panel: pd.DataFrame, year: int, *, seed: int = 0, faults: boo
     return _prepare(panel, year, seed, faults, county)[1]
 
 
-def write_department_files(panel: pd.DataFrame, year: int, out_dir: str | Path, *, seed: int = 0,
-                           faults: bool = True, county: str = "示例县") -> list[Path]:  # fmt: skip
+def write_department_files(
+    panel: pd.DataFrame,
+    year: int,
+    out_dir: str | Path,
+    *,
+    seed: int = 0,
+    faults: bool = True,
+    county: str = "示例县",
+) -> list[Path]:
     """Write the departmental files of `year` (the panel's rows of that year) into `out_dir`;
     returns their paths in the order 税务局, 统计局, 自然资源局, 供电公司, 生态环境局, 经信局 (a
     file none of whose fields the panel has is not written). The files hold no year column: read
@@ -372,7 +416,8 @@ def write_department_files(panel: pd.DataFrame, year: int, out_dir: str | Path, 
         if f.sheet == "":  # what Excel on a Chinese Windows saves as “CSV”: GBK, CRLF
             text = io.StringIO()
             csv.writer(text, lineterminator="\r\n").writerows(
-                ["" if c is None else c for c in row] for row in rows)  # fmt: skip
+                ["" if c is None else c for c in row] for row in rows
+            )
             path.write_bytes(text.getvalue().encode("gbk"))
         else:
             book = openpyxl.Workbook()

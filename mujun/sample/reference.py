@@ -62,9 +62,16 @@ def grade(frame: pd.DataFrame) -> Graded:
     known = ~np.isnan(parts)
     cols = {
         name: num(name)
-        for name in ("tax_paid", "revenue", "tech_investment", "energy_tce", "rd_expense",
-                     "value_added", "employees")
-    }  # fmt: skip
+        for name in (
+            "tax_paid",
+            "revenue",
+            "tech_investment",
+            "energy_tce",
+            "rd_expense",
+            "value_added",
+            "employees",
+        )
+    }
     cols["land_mu"] = np.where(known.any(axis=0), np.where(known, parts, 0.0).sum(axis=0), np.nan)
     at, distinct = pd.factorize(frame["industry_code"].astype("string").str.strip())
     heads = np.array(
@@ -73,7 +80,7 @@ def grade(frame: pd.DataFrame) -> Graded:
             for c in distinct
         ]
         + [np.nan]
-    )  # fmt: skip  (a loop over the few distinct codes, not over firms)
+    )  # a loop over the few distinct codes, not over firms
     heads[(heads < 1) | (heads > 97)] = np.nan
     division = heads[at]  # at = -1 (no code) takes the last: NaN
     born = frame["established"].to_numpy(dtype="datetime64[D]")

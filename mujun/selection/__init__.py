@@ -24,10 +24,29 @@ from .watch import watch_lists
 __all__ = ["GROWTH_CSV", "KEY_FIRMS_CSV", "KeyFirms", "select_key_firms"]
 
 # the columns of growth.csv and key_firms.csv, in order
-GROWTH_CSV = (*GROWTH_COLUMNS, "total_score", "tier", "cluster", "cluster_label", "flags",
-              "name", "park", "years", "not_eligible")  # fmt: skip
-KEY_FIRMS_CSV = ("credit_code", "name", "park", "cluster_label", "key_score", "reasons",
-                 "commissioner", "doubling_target", "on_track")  # fmt: skip
+GROWTH_CSV = (
+    *GROWTH_COLUMNS,
+    "total_score",
+    "tier",
+    "cluster",
+    "cluster_label",
+    "flags",
+    "name",
+    "park",
+    "years",
+    "not_eligible",
+)
+KEY_FIRMS_CSV = (
+    "credit_code",
+    "name",
+    "park",
+    "cluster_label",
+    "key_score",
+    "reasons",
+    "commissioner",
+    "doubling_target",
+    "on_track",
+)
 
 
 @dataclass(frozen=True)
@@ -65,16 +84,25 @@ class KeyFirms:
 
     def key_firms_table(self) -> pd.DataFrame:
         """key_firms.csv: the columns the issue names, then the 三年倍增 details."""
-        extra = ["industry_code", "contribution", "growth", "competitiveness",
-                 "doubling_base", "doubling_year", "required_growth", "projected_revenue",
-                 "assignment_note"]  # fmt: skip
+        extra = [
+            "industry_code",
+            "contribution",
+            "growth",
+            "competitiveness",
+            "doubling_base",
+            "doubling_year",
+            "required_growth",
+            "projected_revenue",
+            "assignment_note",
+        ]
         return self.contact_list[[*KEY_FIRMS_CSV, *extra]]
 
     def park_summary(self) -> pd.DataFrame:
         """Per park (no park: MISSING_GROUP): places, key firms and how many can double on trend."""
         listed = self.contact_list.assign(park=self.contact_list["park"].fillna(MISSING_GROUP))
         firms = listed.groupby("park", sort=True).agg(
-            key_firms=("credit_code", "size"), on_track=("on_track", "sum"))  # fmt: skip
+            key_firms=("credit_code", "size"), on_track=("on_track", "sum")
+        )
         out = firms.reindex(self.quotas.index.union(firms.index), fill_value=0)
         out.insert(0, "quota", self.quotas.reindex(out.index, fill_value=0))
         return out.rename_axis("park").reset_index()
@@ -148,5 +176,15 @@ def select_key_firms(
         contact["commissioner"] = pd.array(assigned["commissioner"], dtype="string")
         contact["assignment_note"] = pd.array(assigned["assignment_note"], dtype="string")
     watch = watch_lists(table, grown.latest, rules, rules.year)
-    return KeyFirms(table, clusters.centres, clusters.silhouettes, contact, quotas, watch,
-                    assigned, people, grown.years, rules)  # fmt: skip
+    return KeyFirms(
+        table,
+        clusters.centres,
+        clusters.silhouettes,
+        contact,
+        quotas,
+        watch,
+        assigned,
+        people,
+        grown.years,
+        rules,
+    )

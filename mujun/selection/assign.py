@@ -26,8 +26,9 @@ COUNTY_WIDE = ("", "全县", "县级", "全市")
 TIME_LIMIT = 300.0  # seconds; a list of a few hundred firms is solved in well under one
 
 
-def cost_matrix(firms: pd.DataFrame, commissioners: pd.DataFrame,
-                settings: Assignment) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def cost_matrix(
+    firms: pd.DataFrame, commissioners: pd.DataFrame, settings: Assignment
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(cost, other_park, unfamiliar): F × C arrays for firms (park, industry_code) and
     commissioners (park, industries: a tuple of code prefixes each)."""
     firm_park = firms["park"].fillna("").to_numpy(dtype=object).astype(str)
@@ -107,16 +108,20 @@ def solve(cost: np.ndarray, settings: Assignment) -> np.ndarray:
     ]
     integrality = np.concatenate([np.ones(nx), np.zeros(C)])
     bounds = Bounds(np.zeros(nx + C), np.concatenate([np.ones(nx), np.full(C, np.inf)]))
-    result = milp(c, constraints=constraints, integrality=integrality, bounds=bounds,
-                  options={"time_limit": TIME_LIMIT})  # fmt: skip
+    result = milp(
+        c,
+        constraints=constraints,
+        integrality=integrality,
+        bounds=bounds,
+        options={"time_limit": TIME_LIMIT},
+    )
     if result.status != 0 or result.x is None:
         raise DataError(f"专员分配求解失败：{result.message}")
     x = np.round(result.x[:nx]).reshape(F, C)
     return x.argmax(axis=1).astype(np.int64)
 
 
-def assign(firms: pd.DataFrame, commissioners: pd.DataFrame,
-           settings: Assignment) -> pd.DataFrame:  # fmt: skip
+def assign(firms: pd.DataFrame, commissioners: pd.DataFrame, settings: Assignment) -> pd.DataFrame:
     """Each firm's commissioner, the cost of the pair and its notes (跨园区, 行业不熟悉). Equal
     costs leave several optima: firms are put to the solver in credit-code order and
     commissioners in name order, so the answer does not depend on the order of either table."""
@@ -130,10 +135,12 @@ def assign(firms: pd.DataFrame, commissioners: pd.DataFrame,
     note = np.where(other_park[rows, choice], "跨园区", "")
     far = unfamiliar[rows, choice]
     note = np.where(far, np.where(note == "", "行业不熟悉", note + "、行业不熟悉"), note)
-    return pd.DataFrame({
-        "credit_code": firms["credit_code"].to_numpy(dtype=object),
-        "commissioner": commissioners["name"].to_numpy(dtype=object)[choice],
-        "commissioner_park": commissioners["park"].fillna("").to_numpy(dtype=object)[choice],
-        "pair_cost": cost[rows, choice],
-        "assignment_note": note.astype(object),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "credit_code": firms["credit_code"].to_numpy(dtype=object),
+            "commissioner": commissioners["name"].to_numpy(dtype=object)[choice],
+            "commissioner_park": commissioners["park"].fillna("").to_numpy(dtype=object)[choice],
+            "pair_cost": cost[rows, choice],
+            "assignment_note": note.astype(object),
+        }
+    )

@@ -55,7 +55,7 @@ def cluster_profiles(table: pd.DataFrame, settings: Clusters) -> ClusterResult:
     from sklearn.preprocessing import RobustScaler
 
     n = len(table)
-    features = list(settings.features)
+    features: list[str] = list(settings.features)
     X = _transform(table, features)
     ok = np.isfinite(X).all(axis=1)
     rows = np.flatnonzero(ok)
@@ -77,21 +77,24 @@ def cluster_profiles(table: pd.DataFrame, settings: Clusters) -> ClusterResult:
             model = KMeans(n_clusters=k, n_init=N_INIT, random_state=settings.seed).fit(Z)
         if len(np.unique(model.labels_)) < 2:
             continue
-        score = float(silhouette_score(Z, model.labels_, sample_size=sample,
-                                       random_state=settings.seed))  # fmt: skip
+        score = float(
+            silhouette_score(Z, model.labels_, sample_size=sample, random_state=settings.seed)
+        )
         silhouettes[k] = score
         if best is None or score > best[0] + 1e-12:
             best = (score, k, model)
     if best is None:
         return ClusterResult(cluster, label, empty, silhouettes, 0)
     _, k, model = best
-    centres = pd.DataFrame(_untransform(scaler.inverse_transform(model.cluster_centers_),
-                                        features), columns=features)  # fmt: skip
+    centres = pd.DataFrame(
+        _untransform(scaler.inverse_transform(model.cluster_centers_), features), columns=features
+    )
     centres["firms"] = np.bincount(model.labels_, minlength=k)
     centres["label"] = [_label(c, settings) for c in centres.to_dict("records")]
     centres["_order"] = centres["label"].map({t: i for i, t in enumerate(LABEL_ORDER)})
-    order = centres.sort_values(["_order", "trend_revenue", "revenue_share"],
-                                ascending=[True, False, False], kind="stable").index  # fmt: skip
+    order = centres.sort_values(
+        ["_order", "trend_revenue", "revenue_share"], ascending=[True, False, False], kind="stable"
+    ).index
     number = np.empty(k, dtype=np.int64)
     number[order.to_numpy()] = np.arange(1, k + 1)
     centres["cluster"] = number
@@ -133,8 +136,11 @@ def _untransform(centres: np.ndarray, features: list[str]) -> np.ndarray:
 
 def _label(centre: dict[str, float], s: Clusters) -> str:
     """The label of one centre (revenue_share as a multiple of the median firm's share)."""
-    growth, vol, share = centre["trend_revenue"], centre["volatility_revenue"], centre[
-        "revenue_share"]  # fmt: skip
+    growth, vol, share = (
+        centre["trend_revenue"],
+        centre["volatility_revenue"],
+        centre["revenue_share"],
+    )
     if growth <= s.decline:
         return "下滑预警型"
     if growth >= s.high_growth:
@@ -145,9 +151,11 @@ def _label(centre: dict[str, float], s: Clusters) -> str:
 
 
 # how two clusters with one label differ, in words: feature, its scale, higher, lower
-_APART = (("trend_revenue", "high_growth", "增速较高", "增速较低"),
-          ("volatility_revenue", "high_volatility", "波动较大", "波动较小"),
-          ("revenue_share", "high_contribution", "规模较大", "规模较小"))  # fmt: skip
+_APART = (
+    ("trend_revenue", "high_growth", "增速较高", "增速较低"),
+    ("volatility_revenue", "high_volatility", "波动较大", "波动较小"),
+    ("revenue_share", "high_contribution", "规模较大", "规模较小"),
+)
 
 
 def _unique_labels(centres: pd.DataFrame, s: Clusters) -> list[str]:

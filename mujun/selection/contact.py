@@ -48,8 +48,11 @@ def eligibility(table: pd.DataFrame, latest: pd.DataFrame, weights: Weights) -> 
     words = veto.fillna("").to_numpy(dtype=object)
     prefixed = np.where(pd.Series(words).str.startswith("一票否决"), words, "一票否决：" + words)
     rule_out(vetoed, prefixed.astype(object))
-    needs = {"contribution": ("tax_share", "revenue_share"), "growth": ("trend_revenue",),
-             "competitiveness": ("total_score",)}  # fmt: skip
+    needs = {
+        "contribution": ("tax_share", "revenue_share"),
+        "growth": ("trend_revenue",),
+        "competitiveness": ("total_score",),
+    }
     for part, names in needs.items():
         if getattr(weights, part) > 0:
             for name in names:
@@ -82,8 +85,11 @@ def key_scores(table: pd.DataFrame, eligible: np.ndarray, selection: Selection) 
     def pct(name: str) -> np.ndarray:
         return percentile(table[name].to_numpy(dtype=float)[idx])
 
-    parts = {"contribution": (pct("tax_share") + pct("revenue_share")) / 2.0,
-             "growth": pct("trend_revenue"), "competitiveness": pct("total_score")}  # fmt: skip
+    parts = {
+        "contribution": (pct("tax_share") + pct("revenue_share")) / 2.0,
+        "growth": pct("trend_revenue"),
+        "competitiveness": pct("total_score"),
+    }
     w = selection.weights
     total = np.zeros(len(idx))
     for part in PARTS:  # a part of weight 0 is shown but does not count (it may be missing)
@@ -100,19 +106,25 @@ def park_quotas(parks: pd.Series, selection: Selection) -> pd.Series:
     size, eligible = selection.size, int(counts.sum())
     if isinstance(selection.park_quota, dict):
         unknown = sorted(set(selection.park_quota) - set(counts.index))
-        short = {p: (q, int(counts.get(p, 0))) for p, q in selection.park_quota.items()
-                 if q > counts.get(p, 0)}  # fmt: skip
+        short = {
+            p: (q, int(counts.get(p, 0)))
+            for p, q in selection.park_quota.items()
+            if q > counts.get(p, 0)
+        }
         if short:
             detail = "；".join(f"{p}：名额{q}家，符合条件{e}家" for p, (q, e) in short.items())
             hint = (
                 f"（规则中的园区“{'、'.join(unknown)}”不在数据中，请核对名称）" if unknown else ""
             )
             raise DataError(f"园区名额多于符合条件的企业：{detail}{hint}")
-        return pd.Series({p: int(selection.park_quota.get(p, 0)) for p in counts.index},
-                         dtype=np.int64)  # fmt: skip
+        return pd.Series(
+            {p: int(selection.park_quota.get(p, 0)) for p in counts.index}, dtype=np.int64
+        )
     if size > eligible:
-        raise DataError(f"符合条件的重点企业只有{eligible}家，少于包保名单的{size}家"
-                        "（请调小 selection.size，或核对规上与参评情况）")  # fmt: skip
+        raise DataError(
+            f"符合条件的重点企业只有{eligible}家，少于包保名单的{size}家"
+            "（请调小 selection.size，或核对规上与参评情况）"
+        )
     exact = size * counts.to_numpy(dtype=float) / eligible
     base = np.floor(exact).astype(np.int64)
     remainder = exact - base
@@ -122,8 +134,9 @@ def park_quotas(parks: pd.Series, selection: Selection) -> pd.Series:
     return pd.Series(base, index=counts.index, dtype=np.int64)
 
 
-def choose(table: pd.DataFrame, scores: pd.DataFrame, why_not: pd.Series,
-           selection: Selection) -> tuple[pd.DataFrame, pd.Series]:  # fmt: skip
+def choose(
+    table: pd.DataFrame, scores: pd.DataFrame, why_not: pd.Series, selection: Selection
+) -> tuple[pd.DataFrame, pd.Series]:
     """The contact list (positions in `table`, park, rank in park and quota, in list order) and
     the places of every park with eligible firms (0 included)."""
     eligible = (why_not == "").to_numpy()
@@ -138,18 +151,25 @@ def choose(table: pd.DataFrame, scores: pd.DataFrame, why_not: pd.Series,
             "credit_code": table["credit_code"].to_numpy(dtype=object)[idx],
         }
     )
-    frame = frame.sort_values(["park", "key_score", "credit_code"],
-                              ascending=[True, False, True], kind="stable")  # fmt: skip
+    frame = frame.sort_values(
+        ["park", "key_score", "credit_code"], ascending=[True, False, True], kind="stable"
+    )
     frame["rank_in_park"] = frame.groupby("park").cumcount() + 1
     frame["quota"] = frame["park"].map(quotas).to_numpy(dtype=np.int64)
     chosen = frame[frame["rank_in_park"] <= frame["quota"]]
-    chosen = chosen.sort_values(["key_score", "credit_code"], ascending=[False, True],
-                                kind="stable").reset_index(drop=True)  # fmt: skip
+    chosen = chosen.sort_values(
+        ["key_score", "credit_code"], ascending=[False, True], kind="stable"
+    ).reset_index(drop=True)
     return chosen, quotas
 
 
-def reasons(table: pd.DataFrame, scores: pd.DataFrame, chosen: pd.DataFrame,
-            selection: Selection, years: tuple[int, ...]) -> np.ndarray:  # fmt: skip
+def reasons(
+    table: pd.DataFrame,
+    scores: pd.DataFrame,
+    chosen: pd.DataFrame,
+    selection: Selection,
+    years: tuple[int, ...],
+) -> np.ndarray:
     """Why each chosen firm is on the list, in words: each part at or above the `strength`
     percentile as a strength with the firm's own figures (growth only when the trend is upward),
     then its score and place in its park."""
@@ -157,21 +177,47 @@ def reasons(table: pd.DataFrame, scores: pd.DataFrame, chosen: pd.DataFrame,
     row, part = table.iloc[at], scores.iloc[at]
     bar = 100.0 * selection.strength
     texts: list[tuple[np.ndarray, np.ndarray]] = [
-        ((part["contribution"] >= bar).to_numpy(),
-         "贡献大：实缴税金占全县" + percent(row["tax_share"]) + "、营业收入占全县"
-         + percent(row["revenue_share"]) + "（贡献分位" + number(part["contribution"], 0) + "）"),
-        ((part["growth"] >= bar).to_numpy() & (row["trend_revenue"] > 0).to_numpy(),
-         f"成长性好：{years[0]}—{years[-1]}年营业收入趋势增速" + percent(row["trend_revenue"], 1)
-         + "（成长分位" + number(part["growth"], 0) + "）"),
-        ((part["competitiveness"] >= bar).to_numpy(),
-         "竞争力强：亩均效益综合得分" + number(row["total_score"], 1) + "，"
-         + row["tier"].fillna("").to_numpy(dtype=object) + "类（竞争力分位"
-         + number(part["competitiveness"], 0) + "）"),
-        (np.ones(len(at), dtype=bool),
-         "入选分" + number(chosen["key_score"], 1) + "，在" + _park_words(chosen["park"])
-         + "符合条件企业中居第" + chosen["rank_in_park"].astype(str).to_numpy(dtype=object)
-         + "位（名额" + chosen["quota"].astype(str).to_numpy(dtype=object) + "家）"),
-    ]  # fmt: skip
+        (
+            (part["contribution"] >= bar).to_numpy(),
+            "贡献大：实缴税金占全县"
+            + percent(row["tax_share"])
+            + "、营业收入占全县"
+            + percent(row["revenue_share"])
+            + "（贡献分位"
+            + number(part["contribution"], 0)
+            + "）",
+        ),
+        (
+            (part["growth"] >= bar).to_numpy() & (row["trend_revenue"] > 0).to_numpy(),
+            f"成长性好：{years[0]}—{years[-1]}年营业收入趋势增速"
+            + percent(row["trend_revenue"], 1)
+            + "（成长分位"
+            + number(part["growth"], 0)
+            + "）",
+        ),
+        (
+            (part["competitiveness"] >= bar).to_numpy(),
+            "竞争力强：亩均效益综合得分"
+            + number(row["total_score"], 1)
+            + "，"
+            + row["tier"].fillna("").to_numpy(dtype=object)
+            + "类（竞争力分位"
+            + number(part["competitiveness"], 0)
+            + "）",
+        ),
+        (
+            np.ones(len(at), dtype=bool),
+            "入选分"
+            + number(chosen["key_score"], 1)
+            + "，在"
+            + _park_words(chosen["park"])
+            + "符合条件企业中居第"
+            + chosen["rank_in_park"].astype(str).to_numpy(dtype=object)
+            + "位（名额"
+            + chosen["quota"].astype(str).to_numpy(dtype=object)
+            + "家）",
+        ),
+    ]
     out = np.full(len(at), "", dtype=object)
     for mask, text in texts:
         out[mask] = np.where(out[mask] == "", text[mask], out[mask] + "；" + text[mask])
@@ -189,8 +235,9 @@ def required_growth(d: Doubling) -> float:
     return float(d.factor ** (1.0 / d.years) - 1.0)
 
 
-def doubling(table: pd.DataFrame, chosen: pd.DataFrame, selection: Selection,
-             year: int) -> pd.DataFrame:  # fmt: skip
+def doubling(
+    table: pd.DataFrame, chosen: pd.DataFrame, selection: Selection, year: int
+) -> pd.DataFrame:
     """三年倍增 of each chosen firm: its target, the growth it needs, where its trend leads."""
     d = selection.doubling
     at = chosen["position"].to_numpy()
@@ -200,8 +247,13 @@ def doubling(table: pd.DataFrame, chosen: pd.DataFrame, selection: Selection,
     projected = base * (1.0 + trend) ** d.years
     on_track = pd.array(trend >= required - 1e-12, dtype="boolean")
     on_track[np.isnan(trend)] = pd.NA  # no trend: cannot tell
-    return pd.DataFrame({
-        "doubling_base": base, "doubling_year": year + d.years,
-        "doubling_target": base * d.factor, "required_growth": required,
-        "projected_revenue": projected, "on_track": on_track,
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "doubling_base": base,
+            "doubling_year": year + d.years,
+            "doubling_target": base * d.factor,
+            "required_growth": required,
+            "projected_revenue": projected,
+            "on_track": on_track,
+        }
+    )

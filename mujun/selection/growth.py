@@ -34,8 +34,16 @@ from ..errors import DataError
 from ..fields import label
 from ..table import EnterpriseTable
 
-GROWTH_COLUMNS = ("credit_code", "cagr_revenue", "cagr_tax", "cagr_value_added", "trend_revenue",
-                  "volatility_revenue", "tax_share", "revenue_share")  # fmt: skip
+GROWTH_COLUMNS = (
+    "credit_code",
+    "cagr_revenue",
+    "cagr_tax",
+    "cagr_value_added",
+    "trend_revenue",
+    "volatility_revenue",
+    "tax_share",
+    "revenue_share",
+)
 _CAGR = {"revenue": "cagr_revenue", "tax_paid": "cagr_tax", "value_added": "cagr_value_added"}
 _SHARE = {"revenue": "revenue_share", "tax_paid": "tax_share"}
 MIN_TREND_YEARS = 3
@@ -77,8 +85,9 @@ def growth_features(
             f"首尾两年必须有），数据中这几年只有：{have}年。请补充历年数据，或调小 selection.window"
         )
     rows = np.flatnonzero(keep)
-    firm_codes, firm = np.unique(codes.to_numpy(dtype=object)[rows].astype(str),
-                                 return_inverse=True)  # fmt: skip
+    firm_codes, firm = np.unique(
+        codes.to_numpy(dtype=object)[rows].astype(str), return_inverse=True
+    )
     t = years[rows].astype(np.int64) - first_year
     n, width = len(firm_codes), window
     order = np.lexsort((rows, t, firm))
@@ -198,8 +207,9 @@ def _last_step(mat: np.ndarray) -> np.ndarray:
     return np.where(ok, last / np.where(ok, before, 1.0) - 1.0, np.nan)
 
 
-def _last_known(frame: pd.DataFrame, column: str, rows: np.ndarray, firm: np.ndarray,
-                t: np.ndarray, n: int) -> pd.Series:  # fmt: skip
+def _last_known(
+    frame: pd.DataFrame, column: str, rows: np.ndarray, firm: np.ndarray, t: np.ndarray, n: int
+) -> pd.Series:
     """A text column's value in the firm's latest year that has one (a firm may move park)."""
     out = pd.Series(pd.array([pd.NA] * n, dtype="string"))
     if column not in frame.columns:

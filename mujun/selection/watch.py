@@ -24,8 +24,17 @@ from .text import number, percent
 
 RISING = "rising"
 RISING_LABEL = "小升规培育"
-WATCH_COLUMNS = ("list", "list_label", "credit_code", "name", "park", "industry_code", "revenue",
-                 "projected_revenue", "reasons")  # fmt: skip
+WATCH_COLUMNS = (
+    "list",
+    "list_label",
+    "credit_code",
+    "name",
+    "park",
+    "industry_code",
+    "revenue",
+    "projected_revenue",
+    "reasons",
+)
 _BASIS = (
     ("trend_revenue", "趋势增速"),
     ("cagr_revenue", "年均增速"),
@@ -89,23 +98,37 @@ def _rising(table: pd.DataFrame, present: np.ndarray, rules: Rules, year: int) -
     text = np.where(
         reached[hit],
         "营业收入" + number(revenue[hit], 1) + f"万元，已达到规上标准{line}万元，尚未纳入规上统计",
-        "营业收入" + number(revenue[hit], 1) + f"万元，距规上标准{line}万元差"
-        + number(r.line - revenue[hit], 1) + "万元；按" + basis[hit] + percent(rate[hit], 1)
-        + f"测算，{year + 1}年预计" + number(projected[hit], 1) + "万元",
-    )  # fmt: skip
+        "营业收入"
+        + number(revenue[hit], 1)
+        + f"万元，距规上标准{line}万元差"
+        + number(r.line - revenue[hit], 1)
+        + "万元；按"
+        + basis[hit]
+        + percent(rate[hit], 1)
+        + f"测算，{year + 1}年预计"
+        + number(projected[hit], 1)
+        + "万元",
+    )
     return _rows(table, hit, RISING, RISING_LABEL, projected[hit], text)
 
 
-def _rows(table: pd.DataFrame, hit: np.ndarray, code: str, title: str, projected: np.ndarray,
-          text: np.ndarray) -> pd.DataFrame:  # fmt: skip
+def _rows(
+    table: pd.DataFrame,
+    hit: np.ndarray,
+    code: str,
+    title: str,
+    projected: np.ndarray,
+    text: np.ndarray,
+) -> pd.DataFrame:
     part = table.loc[hit, ["credit_code", "name", "park", "industry_code", "revenue"]]
     part = part.reset_index(drop=True)
     part.insert(0, "list_label", title)
     part.insert(0, "list", code)
     part["projected_revenue"] = projected
     part["reasons"] = pd.array(text.astype(object), dtype="string")
-    return part.sort_values(["revenue", "credit_code"], ascending=[False, True],
-                            kind="stable").reset_index(drop=True)  # fmt: skip
+    return part.sort_values(
+        ["revenue", "credit_code"], ascending=[False, True], kind="stable"
+    ).reset_index(drop=True)
 
 
 def _in_order(text: str, names: frozenset[str]) -> list[str]:

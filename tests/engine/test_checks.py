@@ -40,12 +40,17 @@ def located(issues: pd.DataFrame, codes: tuple[str, ...]) -> list[tuple[object, 
     rows = issues[issues["code"].isin(codes)]
     return sorted(
         (
-            (r.code, Path(r.file).name if r.file else "", None if pd.isna(r.row) else int(r.row),
-             r.credit_code, r.field)
+            (
+                r.code,
+                Path(r.file).name if r.file else "",
+                None if pd.isna(r.row) else int(r.row),
+                r.credit_code,
+                r.field,
+            )
             for r in rows.itertuples()
         ),
         key=str,
-    )  # fmt: skip
+    )
 
 
 Demo = tuple[mujun.Rules, list[Path]]

@@ -55,21 +55,33 @@ def test_summary_by_park_counts(evaluation: Evaluation) -> None:
     east, west, none, county = (summary.loc[k] for k in ("东区", "西区", "（未填）", "合计"))
     # 东区: firms 0, 1, 4 → 2 evaluated (B, C), 1 exempt
     assert [east[c] for c in ("firms", "evaluated", "exempt", "deferred", "rejected")] == [
-        3, 2, 1, 0, 0,
-    ]  # fmt: skip
+        3,
+        2,
+        1,
+        0,
+        0,
+    ]
     assert [east[f"tier_{t}"] for t in "ABCD"] == [0, 1, 1, 0]
     # 西区: firms 2, 3, 5 → 2 evaluated (C, D), 1 rejected
     assert [west[c] for c in ("firms", "evaluated", "exempt", "deferred", "rejected")] == [
-        3, 2, 0, 0, 1,
-    ]  # fmt: skip
+        3,
+        2,
+        0,
+        0,
+        1,
+    ]
     assert [west[f"tier_{t}"] for t in "ABCD"] == [0, 0, 1, 1]
     # park not filled in: firm 6, evaluated, A
     assert none["firms"] == 1
     assert none["tier_A"] == 1
     # county: 7 firms, 5 evaluated, 1 exempt, 1 rejected; A 1, B 1, C 2, D 1
     assert [county[c] for c in ("firms", "evaluated", "exempt", "deferred", "rejected")] == [
-        7, 5, 1, 0, 1,
-    ]  # fmt: skip
+        7,
+        5,
+        1,
+        0,
+        1,
+    ]
     assert [county[f"tier_{t}"] for t in "ABCD"] == [1, 1, 2, 1]
 
 

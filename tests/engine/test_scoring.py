@@ -44,8 +44,9 @@ def test_ratio_huangyan_known_answer() -> None:
 
 def test_ratio_mean_benchmark() -> None:
     # mean of 10, 20, 30 = 20 (the missing value takes no part): 10/20×50 = 25; 50; 75
-    item = score_indicator(make_indicator({"method": "ratio", "benchmark": "mean"}),
-                           arr(10, 20, 30, nan))  # fmt: skip
+    item = score_indicator(
+        make_indicator({"method": "ratio", "benchmark": "mean"}), arr(10, 20, 30, nan)
+    )
     np.testing.assert_allclose(item.points, [25, 50, 75, 0])
     assert item.missing.tolist() == [False, False, False, True]
     assert item.benchmarks["benchmark"].tolist() == [20.0]

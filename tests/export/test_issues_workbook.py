@@ -321,8 +321,11 @@ def test_empty_table(tmp_path: Path) -> None:
     assert ws.auto_filter.ref == "A2:J2"
     assert sorted(str(r) for r in ws.merged_cells.ranges) == ["A1:J1", "A3:J3"]
     rows = list(wb["汇总"].iter_rows(values_only=True))
-    assert rows == [("级别", "问题代码", "问题说明", "数量"), ("未发现数据问题", None, None, None),
-                    ("合计", None, None, 0)]  # fmt: skip
+    assert rows == [
+        ("级别", "问题代码", "问题说明", "数量"),
+        ("未发现数据问题", None, None, None),
+        ("合计", None, None, 0),
+    ]
     again = write_issues_workbook(empty_issues(), tmp_path / "again.xlsx")
     assert again.read_bytes() == path.read_bytes()
 

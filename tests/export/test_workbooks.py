@@ -1112,6 +1112,7 @@ def run_bytes(folder: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.slow
 def test_write_run_lists_workbooks_and_reruns(tmp_path: Path) -> None:
     f = county(40, seed=2)
     f["park"] = np.where(np.arange(len(f)) % 2 == 0, "甲园区", "乙园区")

@@ -261,9 +261,12 @@ def test_a_corrected_field_absent_from_the_data_is_added(tmp_path: Path) -> None
 def test_a_correction_settles_the_error_of_the_value_it_replaces(tmp_path: Path) -> None:
     data = write_csv(
         tmp_path / "tax.csv",
-        [["统一社会信用代码", "实缴税金(万元)", "用地面积(亩)", "是否规上"],
-         [A, "四千九百", "10", "是"], [B, "200", "10", "是"]],
-    )  # fmt: skip
+        [
+            ["统一社会信用代码", "实缴税金(万元)", "用地面积(亩)", "是否规上"],
+            [A, "四千九百", "10", "是"],
+            [B, "200", "10", "是"],
+        ],
+    )
     fix = write_csv(tmp_path / "fix.csv", [HEADER, [A, YEAR, "tax_paid", "49", "复核", "Y1", "王"]])
     before = mujun.evaluate(read_for([data], rules()), rules())
     assert before.results["status"].tolist() == ["rejected", "evaluated"]

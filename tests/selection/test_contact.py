@@ -132,9 +132,10 @@ def facts(panel: pd.DataFrame, ev: mujun.Evaluation, kf: KeyFirms, rules: Rules)
     out.loc[e, "competitiveness"] = pct(out["total_score"])
     w = s.weights
     out["key_score"] = (
-        w.contribution * out["contribution"] + w.growth * out["growth"]
+        w.contribution * out["contribution"]
+        + w.growth * out["growth"]
         + w.competitiveness * out["competitiveness"]
-    ) / (w.contribution + w.growth + w.competitiveness)  # fmt: skip
+    ) / (w.contribution + w.growth + w.competitiveness)
     return out
 
 
@@ -206,10 +207,14 @@ def test_not_eligible_says_why_and_the_reason_is_true(kf: KeyFirms, facts: pd.Da
     no_trend = f.loc[why.str.startswith("成长性无法计算")]
     assert no_trend["trend"].isna().all()
     assert set(why[why != ""]) <= {
-        "评价年度无数据", "非规上企业", "评价年度未参评", "成长性无法计算（trend_revenue缺失）",
-        "贡献无法计算（tax_share缺失）", "贡献无法计算（revenue_share缺失）",
+        "评价年度无数据",
+        "非规上企业",
+        "评价年度未参评",
+        "成长性无法计算（trend_revenue缺失）",
+        "贡献无法计算（tax_share缺失）",
+        "贡献无法计算（revenue_share缺失）",
         "竞争力无法计算（total_score缺失）",
-    } | {w for w in seen if w.startswith("一票否决")}  # fmt: skip
+    } | {w for w in seen if w.startswith("一票否决")}
 
 
 # ---- size and quotas --------------------------------------------------------------------------
@@ -360,9 +365,11 @@ def test_parts_are_percentiles_among_eligible_firms(kf: KeyFirms, facts: pd.Data
         assert np.allclose(growth.loc[e.index[e], part], facts.loc[e, part], atol=1e-9), part
         assert growth.loc[e.index[~e], part].isna().all(), part
     w = kf.rules.selection.weights
-    weighted = (w.contribution * growth["contribution"] + w.growth * growth["growth"]
-                + w.competitiveness * growth["competitiveness"]) / (
-        w.contribution + w.growth + w.competitiveness)  # fmt: skip
+    weighted = (
+        w.contribution * growth["contribution"]
+        + w.growth * growth["growth"]
+        + w.competitiveness * growth["competitiveness"]
+    ) / (w.contribution + w.growth + w.competitiveness)
     assert np.allclose(growth.loc[e.index[e], "key_score"], weighted[e.index[e]], atol=1e-9)
     listed = by_code(kf.contact_list)
     assert np.allclose(listed["key_score"], facts.loc[listed.index, "key_score"], atol=1e-9)
@@ -405,8 +412,14 @@ def test_raising_a_firms_tax_and_revenue_never_lowers_its_contribution(
     tax, revenue, trend, score = (np.array(v, dtype=float) for v in zip(*values, strict=True))
 
     def table(t: np.ndarray, r: np.ndarray) -> pd.DataFrame:
-        return pd.DataFrame({"tax_share": t / t.sum(), "revenue_share": r / r.sum(),
-                             "trend_revenue": trend, "total_score": score})  # fmt: skip
+        return pd.DataFrame(
+            {
+                "tax_share": t / t.sum(),
+                "revenue_share": r / r.sum(),
+                "trend_revenue": trend,
+                "total_score": score,
+            }
+        )
 
     eligible = np.ones(len(values), dtype=bool)
     before = contact.key_scores(table(tax, revenue), eligible, Selection())
@@ -424,9 +437,14 @@ def test_raising_a_firms_tax_and_revenue_never_lowers_its_contribution(
 
 def test_key_scores_leave_ineligible_firms_blank() -> None:
     """Percentiles among eligible firms only; one eligible firm scores 100."""
-    t = pd.DataFrame({"tax_share": [0.1, 0.2, 0.3, 0.4], "revenue_share": [0.4, 0.3, 0.2, 0.1],
-                      "trend_revenue": [0.1, np.nan, 0.3, 0.0],
-                      "total_score": [50.0, 60.0, 70.0, 80.0]})  # fmt: skip
+    t = pd.DataFrame(
+        {
+            "tax_share": [0.1, 0.2, 0.3, 0.4],
+            "revenue_share": [0.4, 0.3, 0.2, 0.1],
+            "trend_revenue": [0.1, np.nan, 0.3, 0.0],
+            "total_score": [50.0, 60.0, 70.0, 80.0],
+        }
+    )
     out = contact.key_scores(t, np.array([True, False, True, True]), Selection())
     assert out.loc[1].isna().all()
     assert out.loc[[0, 2, 3], "growth"].tolist() == [50.0, 100.0, 0.0]
@@ -437,11 +455,17 @@ def test_key_scores_leave_ineligible_firms_blank() -> None:
 
 def test_a_part_of_weight_zero_with_a_missing_value_does_not_blank_the_key_scores() -> None:
     """growth weight 0 makes a firm without a revenue trend eligible; the others still score."""
-    t = pd.DataFrame({"tax_share": [0.1, 0.2, 0.3], "revenue_share": [0.1, 0.2, 0.3],
-                      "trend_revenue": [0.1, np.nan, 0.2],
-                      "total_score": [50.0, 60.0, 70.0]})  # fmt: skip
-    s = Selection.model_validate({"weights": {"contribution": 0.5, "growth": 0,
-                                              "competitiveness": 0.5}})  # fmt: skip
+    t = pd.DataFrame(
+        {
+            "tax_share": [0.1, 0.2, 0.3],
+            "revenue_share": [0.1, 0.2, 0.3],
+            "trend_revenue": [0.1, np.nan, 0.2],
+            "total_score": [50.0, 60.0, 70.0],
+        }
+    )
+    s = Selection.model_validate(
+        {"weights": {"contribution": 0.5, "growth": 0, "competitiveness": 0.5}}
+    )
     out = contact.key_scores(t, np.ones(3, dtype=bool), s)
     assert out["key_score"].tolist() == [0.0, 50.0, 100.0]
 
@@ -450,8 +474,10 @@ def test_weight_zero_for_growth_still_orders_the_contact_list(
     panel: pd.DataFrame, ev: mujun.Evaluation
 ) -> None:
     """growth = 0 in the rules: the list is still made of defined key scores, in falling order."""
-    text = rules_text("[selection]\nwindow = 3\n\n[selection.weights]\n"
-                      "contribution = 0.5\ngrowth = 0\ncompetitiveness = 0.5\n")  # fmt: skip
+    text = rules_text(
+        "[selection]\nwindow = 3\n\n[selection.weights]\n"
+        "contribution = 0.5\ngrowth = 0\ncompetitiveness = 0.5\n"
+    )
     kf = mujun.select_key_firms(panel, under(mujun.parse_rules(text), ev))
     growth = kf.growth
     assert growth.loc[growth["not_eligible"] == "", "trend_revenue"].isna().any()  # the trigger
@@ -481,8 +507,11 @@ def test_every_reason_is_true_of_its_firm(kf: KeyFirms, facts: pd.DataFrame) -> 
         assert ("成长性好" in text) == (row.growth >= bar and f["trend"] > 0)  # upward only
         assert ("竞争力强" in text) == (row.competitiveness >= bar)
         if "贡献大" in text:
-            m = re.search(r"贡献大：实缴税金占全县(-?[\d.]+)%、营业收入占全县(-?[\d.]+)%"
-                          r"（贡献分位(\d+)）", text)  # fmt: skip
+            m = re.search(
+                r"贡献大：实缴税金占全县(-?[\d.]+)%、营业收入占全县(-?[\d.]+)%"
+                r"（贡献分位(\d+)）",
+                text,
+            )
             assert m, text
             assert close(m[1], 100 * f["tax_share"], 2) and close(m[2], 100 * f["revenue_share"], 2)
             assert close(m[3], row.contribution, 0)
@@ -540,12 +569,15 @@ def test_unknown_scale_is_not_eligible_and_not_a_rising_candidate(
 
 def test_on_track_is_unknown_without_a_trend(panel: pd.DataFrame, ev: mujun.Evaluation) -> None:
     """growth weight 0 admits firms without a trend: whether they double is unknown, not 否."""
-    text = rules_text("[selection]\nwindow = 3\n\n[selection.weights]\n"
-                      "contribution = 0.5\ngrowth = 0\ncompetitiveness = 0.5\n")  # fmt: skip
+    text = rules_text(
+        "[selection]\nwindow = 3\n\n[selection.weights]\n"
+        "contribution = 0.5\ngrowth = 0\ncompetitiveness = 0.5\n"
+    )
     kf = mujun.select_key_firms(panel, under(mujun.parse_rules(text), ev))
     c = kf.contact_list
-    no_trend = c["credit_code"].isin(kf.growth.loc[kf.growth["trend_revenue"].isna(),
-                                                   "credit_code"])  # fmt: skip
+    no_trend = c["credit_code"].isin(
+        kf.growth.loc[kf.growth["trend_revenue"].isna(), "credit_code"]
+    )
     assert no_trend.any()  # the case at issue is on the list
     assert c["on_track"].isna().to_numpy().tolist() == no_trend.tolist()
 

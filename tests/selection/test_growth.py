@@ -18,9 +18,20 @@ from mujun.sample.synthetic import generate_county
 from mujun.selection.growth import growth_features
 
 RULES = Path(__file__).resolve().parents[2] / "rules" / "anhui-guzhen-2022.toml"
-NUMERIC = ["revenue", "tax_paid", "value_added", "cagr_revenue", "cagr_tax", "cagr_value_added",
-           "trend_revenue", "volatility_revenue", "revenue_share", "tax_share", "growth_latest",
-           "total_score"]  # fmt: skip
+NUMERIC = [
+    "revenue",
+    "tax_paid",
+    "value_added",
+    "cagr_revenue",
+    "cagr_tax",
+    "cagr_value_added",
+    "trend_revenue",
+    "volatility_revenue",
+    "revenue_share",
+    "tax_share",
+    "growth_latest",
+    "total_score",
+]
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 Row = tuple[str, int, float, float, float]  # credit_code, year, revenue, tax_paid, value_added
@@ -90,9 +101,13 @@ def test_cagr_known_answers() -> None:
 
 def test_cagr_uses_the_whole_window_span() -> None:
     """With window 5 the span is 4 years: 100 → 146.41 is 10 % a year (1.1 ** 4 = 1.4641)."""
-    rows = [("A", 2018, 100.0, 10.0, 10.0), ("A", 2019, 999.0, 10.0, 10.0),
-            ("A", 2020, 5.0, 10.0, 10.0), ("A", 2021, 300.0, 10.0, 10.0),
-            ("A", 2022, 146.41, 10.0, 10.0)]  # fmt: skip
+    rows = [
+        ("A", 2018, 100.0, 10.0, 10.0),
+        ("A", 2019, 999.0, 10.0, 10.0),
+        ("A", 2020, 5.0, 10.0, 10.0),
+        ("A", 2021, 300.0, 10.0, 10.0),
+        ("A", 2022, 146.41, 10.0, 10.0),
+    ]
     a = firm(growth_features(panel(rows), 2022, 5).table, "A")
     assert a["cagr_revenue"] == pytest.approx(0.10, abs=1e-12)
 
@@ -209,30 +224,59 @@ def test_missing_middle_year() -> None:
 
 def test_missing_first_year() -> None:
     """No data in the window's first year: CAGRs undefined (no-base); two years: no trend."""
-    rows = [("A", 2021, 100.0, 10.0, 20.0), ("A", 2022, 120.0, 12.0, 25.0),
-            *full("B", range(2020, 2023))]  # fmt: skip
+    rows = [
+        ("A", 2021, 100.0, 10.0, 20.0),
+        ("A", 2022, 120.0, 12.0, 25.0),
+        *full("B", range(2020, 2023)),
+    ]
     a = firm(growth_features(panel(rows), 2022, 3).table, "A")
-    for column in ("cagr_revenue", "cagr_tax", "cagr_value_added", "trend_revenue",
-                   "volatility_revenue"):  # fmt: skip
+    for column in (
+        "cagr_revenue",
+        "cagr_tax",
+        "cagr_value_added",
+        "trend_revenue",
+        "volatility_revenue",
+    ):
         assert np.isnan(a[column]), column
-    assert {"cagr_revenue:no-base", "cagr_tax:no-base", "cagr_value_added:no-base",
-            "trend_revenue:too-few-years"} <= flags_of(a)  # fmt: skip
+    assert {
+        "cagr_revenue:no-base",
+        "cagr_tax:no-base",
+        "cagr_value_added:no-base",
+        "trend_revenue:too-few-years",
+    } <= flags_of(a)
     assert a["growth_latest"] == pytest.approx(0.2, abs=1e-12)
     assert not np.isnan(a["revenue_share"])
 
 
 def test_absent_in_latest_year() -> None:
     """A firm without the evaluation year: no-latest flags, NaN shares, no latest row."""
-    rows = [("A", 2020, 100.0, 10.0, 20.0), ("A", 2021, 120.0, 12.0, 25.0),
-            *full("B", range(2020, 2023))]  # fmt: skip
+    rows = [
+        ("A", 2020, 100.0, 10.0, 20.0),
+        ("A", 2021, 120.0, 12.0, 25.0),
+        *full("B", range(2020, 2023)),
+    ]
     g = growth_features(panel(rows), 2022, 3)
     a = firm(g.table, "A")
-    for column in ("cagr_revenue", "cagr_tax", "cagr_value_added", "revenue_share", "tax_share",
-                   "revenue", "tax_paid", "value_added", "growth_latest"):  # fmt: skip
+    for column in (
+        "cagr_revenue",
+        "cagr_tax",
+        "cagr_value_added",
+        "revenue_share",
+        "tax_share",
+        "revenue",
+        "tax_paid",
+        "value_added",
+        "growth_latest",
+    ):
         assert np.isnan(a[column]), column
-    assert {"cagr_revenue:no-latest", "cagr_tax:no-latest", "cagr_value_added:no-latest",
-            "revenue_share:no-latest", "tax_share:no-latest",
-            "trend_revenue:too-few-years"} <= flags_of(a)  # fmt: skip
+    assert {
+        "cagr_revenue:no-latest",
+        "cagr_tax:no-latest",
+        "cagr_value_added:no-latest",
+        "revenue_share:no-latest",
+        "tax_share:no-latest",
+        "trend_revenue:too-few-years",
+    } <= flags_of(a)
     at = g.table.index[g.table["credit_code"] == "A"][0]
     assert g.latest.loc[at].isna().all()
     b = g.table.index[g.table["credit_code"] == "B"][0]
@@ -241,8 +285,11 @@ def test_absent_in_latest_year() -> None:
 
 def test_two_years_with_end_points() -> None:
     """First and last year present, the middle missing: CAGR defined, trend too-few-years."""
-    rows = [("A", 2020, 100.0, 10.0, 20.0), ("A", 2022, 144.0, 12.0, 25.0),
-            *full("B", range(2020, 2023))]  # fmt: skip
+    rows = [
+        ("A", 2020, 100.0, 10.0, 20.0),
+        ("A", 2022, 144.0, 12.0, 25.0),
+        *full("B", range(2020, 2023)),
+    ]
     a = firm(growth_features(panel(rows), 2022, 3).table, "A")
     # (144 / 100) ** (1 / 2) − 1 = 0.2
     assert a["cagr_revenue"] == pytest.approx(0.2, abs=1e-12)
@@ -309,8 +356,14 @@ def test_undefined_features_are_nan_and_flagged(rows: list[Row]) -> None:
     assert_no_infinity(t)
     for _, row in t.iterrows():
         named = {f.split(":")[0] for f in flags_of(row)}
-        for feature in ("cagr_revenue", "cagr_tax", "cagr_value_added", "trend_revenue",
-                        "revenue_share", "tax_share"):  # fmt: skip
+        for feature in (
+            "cagr_revenue",
+            "cagr_tax",
+            "cagr_value_added",
+            "trend_revenue",
+            "revenue_share",
+            "tax_share",
+        ):
             assert np.isnan(row[feature]) == (feature in named), (row["credit_code"], feature)
         assert np.isnan(row["volatility_revenue"]) == np.isnan(row["trend_revenue"])
 

@@ -172,6 +172,7 @@ def selected(county: County, tmp_path_factory: pytest.TempPathFactory) -> Run:
 # ---- mujun select ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_select_writes_the_whole_folder_and_a_manifest_of_it(county: County, selected: Run) -> None:
     out = selected.out
     assert selected.code == 1, selected.output  # the demo county's planted faults are errors
@@ -179,8 +180,16 @@ def test_select_writes_the_whole_folder_and_a_manifest_of_it(county: County, sel
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["issues"]["error"] > 0
     present = folder_files(out)
-    for name in ("results.csv", "results.parquet", "issues.csv", "问题清单.xlsx",
-                 *SELECTION_FILES, county.internal, county.public, "manifest.json"):  # fmt: skip
+    for name in (
+        "results.csv",
+        "results.parquet",
+        "issues.csv",
+        "问题清单.xlsx",
+        *SELECTION_FILES,
+        county.internal,
+        county.public,
+        "manifest.json",
+    ):
         assert name in present
     assert any(p.startswith("parks/") and p.endswith(".xlsx") for p in present)
     listed = manifest["files"]
@@ -267,6 +276,7 @@ def test_select_evaluates_the_rules_year_only_and_history_misses_no_one(
     assert not missing["message"].str.contains(Path(HISTORY_FILE).stem).any()
 
 
+@pytest.mark.slow
 def test_select_twice_gives_identical_files(county: County, selected: Run, tmp_path: Path) -> None:
     again = select(county, tmp_path / "again", "--commissioners", county.people)
     assert again.code == selected.code
@@ -306,6 +316,7 @@ def test_select_without_enough_years_exits_1_with_a_message(county: County, tmp_
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_select_without_commissioners_leaves_the_column_empty(
     county: County, tmp_path: Path
 ) -> None:
@@ -330,6 +341,7 @@ def evaluated(county: County) -> tuple[mujun.Evaluation, mujun.KeyFirms]:
     return ev, mujun.select_key_firms(panel, ev, mujun.read_commissioners(county.people))
 
 
+@pytest.mark.slow
 def test_write_run_with_and_without_a_selection(
     evaluated: tuple[mujun.Evaluation, mujun.KeyFirms], tmp_path: Path
 ) -> None:
@@ -356,6 +368,7 @@ def test_write_run_with_and_without_a_selection(
     assert sorted(m_without["files"]) == folder_files(without)
 
 
+@pytest.mark.slow
 def test_write_workbooks_with_a_selection_adds_the_sheets_to_the_internal_workbook_only(
     evaluated: tuple[mujun.Evaluation, mujun.KeyFirms], tmp_path: Path
 ) -> None:
@@ -491,6 +504,7 @@ def test_history_sheet_misses_no_firm_of_the_rules_year(
 # ---- mujun demo --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_demo_writes_growth_key_firms_and_watch_lists(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     code, output = invoke("demo", "--out", out)

@@ -238,8 +238,11 @@ def check_rising_reasons(watch: pd.DataFrame, table: pd.DataFrame, line: float, 
         assert shown_line == round(line)
         assert abs(shown_gap - (line - revenue)) <= 0.05 + 1e-9
         # the basis is the first defined of trend, CAGR, last year's growth
-        for column, words in (("trend_revenue", "趋势增速"), ("cagr_revenue", "年均增速"),
-                              ("growth_latest", "上年增速")):  # fmt: skip
+        for column, words in (
+            ("trend_revenue", "趋势增速"),
+            ("cagr_revenue", "年均增速"),
+            ("growth_latest", "上年增速"),
+        ):
             if np.isfinite(firm[column]):
                 rate = firm[column]
                 assert m[4] == words
@@ -286,8 +289,9 @@ def test_rising_reasons_are_true_of_a_synthetic_county(base_rules: Rules, seed: 
 def expected_zjtx(panel: pd.DataFrame, year: int) -> set[str]:
     """The firms with rd_expense / revenue ≥ 3 % and a revenue CAGR ≥ 10 %, by pandas."""
     latest = panel[panel["year"] == year].drop_duplicates("credit_code").set_index("credit_code")
-    revenue = panel.pivot_table(index="credit_code", columns="year", values="revenue",
-                                aggfunc="first")  # fmt: skip
+    revenue = panel.pivot_table(
+        index="credit_code", columns="year", values="revenue", aggfunc="first"
+    )
     base, end = revenue.get(year - 2), revenue.get(year)
     ok = (base > 0) & (end >= 0)
     cagr = ((end / base) ** 0.5 - 1).where(ok)
