@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,6 +16,7 @@ from mujun.codes import (
     check_credit_codes,
     credit_check_char,
     industry_division,
+    read_credit_codes,
     section_of,
 )
 
@@ -151,3 +154,42 @@ def test_section_of(division: int, letter: str) -> None:
 def test_section_of_unknown_division() -> None:
     with pytest.raises(ValueError, match="98"):
         section_of(98)
+
+
+# ---- read_credit_codes on any text, against the rule written out in Python ----------------
+
+ANY_CODE_CHAR = st.sampled_from(
+    [*CREDIT_ALPHABET, *"IOSVZabcxyz -_.+eE", "企", "业", "９", "Ａ", "é", "\u3000", "😀"]
+)
+any_code_st = st.one_of(
+    st.none(),
+    body_st.map(lambda b: b + credit_check_char(b)),  # valid
+    st.text(ANY_CODE_CHAR, min_size=16, max_size=19),  # near the length, any character
+    st.text(ANY_CODE_CHAR, max_size=6),  # 6 CJK characters are 18 bytes, not a code
+    st.from_regex(r"[1-9](\.[0-9]{1,6})?[eE]\+?1[0-9]", fullmatch=True),  # Excel's notation
+)
+
+
+def plain_credit_code(code: str | None) -> tuple[bool, bool, bool]:
+    """(well formed, check character right, Excel's notation of a number), one code at a time."""
+    if code is None:
+        return False, False, False
+    formed = len(code) == 18 and set(code) <= set(CREDIT_ALPHABET)
+    check = formed and credit_check_char(code[:17]) == code[17]
+    number = not formed and re.fullmatch(r"[0-9](\.[0-9]+)?[eE]\+?[0-9]+", code) is not None
+    return formed, check, number
+
+
+@settings(max_examples=300, deadline=None)
+@given(codes=st.lists(any_code_st, max_size=30), typed=st.booleans())
+def test_read_credit_codes_is_the_plain_rule(codes: list[str | None], typed: bool) -> None:
+    column = pd.Series(codes, dtype="string[pyarrow]" if typed else object)
+    found = read_credit_codes(column)
+    want = [plain_credit_code(c) for c in codes]
+    assert found.well_formed.tolist() == [w[0] for w in want]
+    assert found.check_ok.tolist() == [w[1] for w in want]
+    assert found.as_number.tolist() == [w[2] for w in want]
+    encoded = {i: c.encode() for i, c in enumerate(codes) if c is not None}
+    eighteen = [i for i, b in encoded.items() if len(b) == 18]
+    assert found.rows.tolist() == eighteen
+    assert [bytes(r) for r in found.chars] == [encoded[i] for i in eighteen]

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mujun import values
+from mujun.arrowtext import nfkc_suspect
 
 
 def cells(*items: Any) -> pd.Series:
@@ -257,3 +260,43 @@ def test_numeric_cells() -> None:
     assert values.numeric_cells(pd.Series([1.0, 2.0])).tolist() == [True, True]
     assert values.numeric_cells(pd.Series([True])).tolist() == [False]
     assert values.numeric_cells(pd.Series(["1"], dtype="string")).tolist() == [False]
+
+
+# ---- text cleaned by pyarrow kernels, against str.strip and unicodedata ---------------------
+
+# the characters of a bureau's files: ASCII, CJK and its punctuation, full-width forms, Latin-1,
+# circled numbers, spaces of every kind (ranges whose NFKC is settled in every Unicode version)
+TEXT_CHARS = st.one_of(
+    st.characters(min_codepoint=0x20, max_codepoint=0x7E),
+    st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5),
+    st.characters(min_codepoint=0x3000, max_codepoint=0x303F),
+    st.characters(min_codepoint=0xFF01, max_codepoint=0xFF5E),
+    st.characters(min_codepoint=0xA0, max_codepoint=0xFF),
+    st.characters(min_codepoint=0x2460, max_codepoint=0x24FF),
+    st.sampled_from(["\t", "\n", "\r", "\x0b", "\x0c", "\x85", "\u2002", "\u200a", "\u3000"]),
+)
+
+
+def plain_clean(text: str | None) -> str | None:
+    """What clean_text does, one value at a time: trim, fold, trim again, blank is missing."""
+    if text is None:
+        return None
+    out = unicodedata.normalize("NFKC", text.strip()).strip()
+    return out or None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(TEXT_CHARS, max_size=12)), max_size=25))
+def test_clean_text_is_strip_and_nfkc(texts: list[str | None]) -> None:
+    got = values.clean_text(pa.array(texts, pa.string())).to_pylist()
+    assert got == [plain_clean(t) for t in texts]
+
+
+def test_the_ideographs_passed_over_by_nfkc_never_change() -> None:
+    # clean_text folds only values holding a byte nfkc_suspect marks; every character it lets
+    # pass unfolded (ASCII, U+4000–U+9FFF) must be its own NFKC form
+    passed = [chr(c) for c in [*range(0x80), *range(0x4000, 0xA000)]]
+    raw = np.frombuffer("".join(passed).encode(), dtype=np.uint8)
+    assert not nfkc_suspect(raw).any()
+    assert [c for c in passed if unicodedata.normalize("NFKC", c) != c] == []
+    assert nfkc_suspect(np.frombuffer("ａ（".encode(), dtype=np.uint8)).sum() == 2
