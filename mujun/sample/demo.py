@@ -34,10 +34,11 @@ COMMISSIONERS_FILE = "首席服务专员名单.xlsx"
 COMMISSIONERS = 25
 # invented names: surname and given name drawn apart, so no real person is meant
 _SURNAMES = tuple("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐")
-_GIVEN = tuple(
+_GIVEN_NAMES = (
     "建国 海燕 志强 丽华 明辉 晓东 春梅 国庆 文静 宏伟 玉兰 振华 秀英 立新 "
-    "红霞 永刚 慧敏 长青 雪峰 桂芳 卫东 晓燕 德胜 金凤 子涵 浩然 思远 佳怡".split()
+    "红霞 永刚 慧敏 长青 雪峰 桂芳 卫东 晓燕 德胜 金凤 子涵 浩然 思远 佳怡"
 )
+_GIVEN = tuple(_GIVEN_NAMES.split())
 
 
 _ABOUT = {
