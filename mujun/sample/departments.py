@@ -6,7 +6,7 @@ department's own layout: title rows, Chinese headers with units (元, 平方米,
 header, a GBK CSV, totals and note rows, numbers typed as text. With `faults=True` a few
 realistic mistakes are planted on purpose; `planted_faults` lists them with the file, sheet and
 spreadsheet row where each sits and the issue the reader reports for it
-(`demo_county.write_readme` describes a folder). Everything is a pure function of (panel, year,
+(`demo.write_readme` describes a folder). Everything is a pure function of (panel, year,
 seed, county): no clock, no global random state.
 """
 
