@@ -77,7 +77,7 @@ def write_run(
     `selection` adds growth.csv, key_firms.csv, watch_lists.csv and, in the internal workbook,
     the sheets 包保名单 and 培育库. `progress` hears the name of each file once it is written."""
     if status not in RUN_STATUSES:
-        raise ExportError(f"run status must be one of {RUN_STATUSES}, got {status!r}")
+        raise ExportError(f"评价状态须为 {'、'.join(RUN_STATUSES)} 之一，而不是 {status!r}")
     out = Path(out_dir)
     if out.exists():
         _check_replaceable(out)
@@ -111,7 +111,7 @@ def write_run(
         tmp.chmod(0o755)
         _swap_into_place(tmp, out)
     except OSError as exc:
-        raise ExportError(f"cannot write {out}: {exc}") from None
+        raise ExportError(f"无法写入 {out}：{exc}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out

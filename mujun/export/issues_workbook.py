@@ -86,7 +86,7 @@ def shown_issues(issues: pd.DataFrame) -> pd.DataFrame:
     issues without a row (about a whole file or sheet) come first within their sheet."""
     missing = [c for c in ISSUE_COLUMNS if c not in issues.columns]
     if missing:
-        raise ExportError(f"the issue table lacks the columns {', '.join(missing)}")
+        raise ExportError(f"问题表缺少列：{'、'.join(missing)}")
     issues = issues.reset_index(drop=True)
     severity = issues["severity"].fillna("").astype(str)
     full_file = issues["file"].fillna("").astype(str)

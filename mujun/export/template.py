@@ -108,7 +108,7 @@ def write_template(rules: Rules, out: str | Path, *, rows: int = DATA_ROWS) -> P
     if out.suffix.lower() != ".xlsx":
         raise ExportError(f"{out}: a data-collection template is an .xlsx workbook")
     if rows < 1:
-        raise ExportError(f"rows must be at least 1, got {rows}")
+        raise ExportError(f"行数至少为1，而不是 {rows}")
     return save(build_workbook(rules, rows=rows), out, when=_fixed_time(rules))
 
 

@@ -68,7 +68,7 @@ def write_workbooks(
     return their paths. Each file is written under a temporary name and renamed. With a
     `selection`, the internal workbook (only it) also holds 包保名单 and 培育库."""
     if status not in RUN_STATUSES:
-        raise ExportError(f"run status must be one of {RUN_STATUSES}, got {status!r}")
+        raise ExportError(f"评价状态须为 {'、'.join(RUN_STATUSES)} 之一，而不是 {status!r}")
     out = Path(out_dir)
     ev = evaluation
     internal, public = workbook_names(ev)

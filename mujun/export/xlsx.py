@@ -286,7 +286,7 @@ def save(
         out.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     except OSError as exc:
-        raise ExportError(f"cannot write {out}: {exc}") from None
+        raise ExportError(f"无法写入 {out}：{exc}") from None
     by_part = {b.sheet.path.lstrip("/"): b for b in bodies}
     tmp = Path(name)
     try:
@@ -301,7 +301,7 @@ def save(
                 # the sheet's own rows (title, header) come first: nothing may follow the body
                 head, end, tail = data.partition(b"</sheetData>")
                 if not end:
-                    raise ExportError(f"cannot write {out}: no sheetData in {info.filename}")
+                    raise ExportError(f"无法写入 {out}：{info.filename} 中没有 sheetData")
                 with dst.open(entry, "w", force_zip64=body.large) as part:
                     part.write(head)
                     for chunk in body.rows:
@@ -310,7 +310,7 @@ def save(
         tmp.chmod(0o644)
         tmp.replace(out)
     except OSError as exc:
-        raise ExportError(f"cannot write {out}: {exc}") from None
+        raise ExportError(f"无法写入 {out}：{exc}") from None
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -50,7 +50,7 @@ def read_sources(
     sources: list[SourceFile] = []
     files = [Path(p) for p in paths]
     if not files:
-        raise DataError("no input files")
+        raise DataError("没有给出数据文件")
     for index, path in enumerate(files):
         typed = read_typed(path, year)
         if typed is not None:  # mujun's own form: field codes, read typed

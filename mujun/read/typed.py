@@ -55,7 +55,7 @@ def read_typed(path: Path, year: int | None) -> tuple[EnterpriseTable, SourceFil
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
             if suffix == ".csv":  # not UTF-8 after all (GBK body), ragged rows…: careful path
                 return None
-            raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
+            raise DataError(f"{path}：不是可读取的 Parquet 文件（{exc}）") from None
         sha256 = digest.result()
     frame = table.to_pandas()
     if year is not None and "year" not in frame:

@@ -26,11 +26,11 @@ def load_rules(path: str | Path) -> Rules:
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise RulesError(f"cannot read the rules file: {exc.strerror}", file=str(p)) from None
+        raise RulesError(f"无法读取规则文件：{exc.strerror}", file=str(p)) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise RulesError("a rules file must be UTF-8 text", file=str(p)) from None
+        raise RulesError("规则文件须为 UTF-8 文本", file=str(p)) from None
     rules = parse_rules(text, file=str(p))
     rules._path = str(p)
     rules._sha256 = hashlib.sha256(data).hexdigest()

@@ -313,7 +313,7 @@ def test_class_labels_become_valid_unique_sheet_names(tmp_path: Path) -> None:
 
 
 def test_bad_run_status_is_refused(written: Written, tmp_path: Path) -> None:
-    with pytest.raises(mujun.ExportError, match="run status"):
+    with pytest.raises(mujun.ExportError, match=r"评价状态须为.*定稿"):
         write_workbooks(written.ev, tmp_path, status="定稿")
     assert not list(tmp_path.iterdir())
 
