@@ -33,6 +33,7 @@ from ..errors import ExportError
 from ..fields import DEPARTMENTS, FIELDS, INPUT_FIELDS, Field, inputs_behind
 from ..rules import Rules
 from . import styles
+from .layout import print_setup
 from .names import sheet_names
 from .xlsx import TEXT_FORMAT, save, width
 
@@ -165,6 +166,7 @@ def _data_sheet(
                 ws.add_data_validation(validations[key])
             validations[key].add(f"{letter}{FIRST_DATA_ROW}:{letter}{last_row}")
     ws.freeze_panes = f"A{FIRST_DATA_ROW}"
+    print_setup(ws)  # A4 landscape, one page wide, as the result workbooks print
 
 
 def _number_format(f: Field) -> str:
