@@ -2,8 +2,8 @@
 list (公示版) and one workbook per park holding that park's firms only.
 
 A park's workbook is written from `Evaluation.subset` of its firms: its tables, issues,
-corrections and charts can only show those firms; the county figures beside them are pooled
-totals (and per division only over at least three firms).
+corrections and charts can only show those firms; the county figures and benchmarks beside them
+are shown only where they cannot reveal another park's firm (disclosure.py).
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from ..engine.evaluation import MISSING_GROUP, Evaluation
 from ..errors import ExportError
+from .disclosure import benchmark_shown, county_cells
 from .issues_workbook import add_issue_sheet
 from .method_sheet import SHEET as METHOD_SHEET
 from .method_sheet import add_method_sheet
@@ -92,7 +94,8 @@ def write_workbooks(
         county_divisions = summary.divisions
         keys = ev.results["park"].astype("string").fillna(MISSING_GROUP).to_numpy(dtype=object)
         for park, name in park_files(ev).items():
-            sub = ev.subset(keys == park)
+            mine = keys == park
+            sub = ev.subset(mine)
             parks_only = county.iloc[:-1]  # the county's row is the last
             rows = pd.concat([parks_only[parks_only["park"] == park], county.iloc[[-1]]])
             data = SummaryData(
@@ -102,11 +105,18 @@ def write_workbooks(
                 divisions=sub.summary("industry_division"),
                 distribution=sub.score_distribution(),
                 county_divisions=county_divisions,
+                county_cells=county_cells(ev, mine),
             )
             label = NO_PARK if park == MISSING_GROUP else park
             written.append(
                 write_result_workbook(
-                    sub, out / name, status=status, edition=f"{label}版", summary=data, park=label
+                    sub,
+                    out / name,
+                    status=status,
+                    edition=f"{label}版",
+                    summary=data,
+                    park=label,
+                    benchmarks=benchmark_shown(ev, mine),
                 )
             )
             _tell(progress, name)
@@ -147,9 +157,11 @@ def write_result_workbook(
     summary: SummaryData,
     park: str | None = None,
     selection: KeyFirms | None = None,
+    benchmarks: np.ndarray | None = None,
 ) -> Path:
     """One result workbook: 说明, 汇总, a sheet per class, 包保名单 and 培育库 (given a
-    selection), 免评与暂缓 and 问题清单."""
+    selection), 免评与暂缓 and 问题清单. `benchmarks` (a park's workbook): which rows of
+    `ev.benchmarks` its 说明 may show."""
     rules = ev.rules
     where = f"{rules.region}{park or ''}"
     title = f"{where}{rules.year}年度工业企业亩均效益评价结果（{edition}）"
@@ -161,7 +173,7 @@ def write_result_workbook(
     )
     units = "单位：用地 亩，金额 万元，亩均 万元/亩，得分 分"
     notes = [f"评价状态：{status}　　{units}　　评价类别底色：{legend}"]
-    add_method_sheet(wb, ev, title=title, status=status, edition=edition)
+    add_method_sheet(wb, ev, title=title, status=status, edition=edition, shown=benchmarks)
     add_summary_sheet(
         wb, rules, summary, title=f"{where}{rules.year}年度亩均效益评价汇总", notes=notes
     )
