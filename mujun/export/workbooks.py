@@ -18,7 +18,7 @@ import pandas as pd
 from ..engine.evaluation import MISSING_GROUP, Evaluation
 from ..errors import ExportError
 from .disclosure import benchmark_shown, county_cells
-from .issues_workbook import add_issue_sheet
+from .issues_workbook import add_issue_sheet, issue_sheet_names
 from .method_sheet import SHEET as METHOD_SHEET
 from .method_sheet import add_method_sheet
 from .names import file_stems, sheet_names
@@ -177,7 +177,8 @@ def write_result_workbook(
     add_summary_sheet(
         wb, rules, summary, title=f"{where}{rules.year}年度亩均效益评价汇总", notes=notes
     )
-    fixed = [METHOD_SHEET, SUMMARY_SHEET, KEY_SHEET, WATCH_SHEET, OUTSIDE_SHEET, ISSUE_SHEET]
+    issue_sheets = issue_sheet_names(len(ev.issues), ISSUE_SHEET)
+    fixed = [METHOD_SHEET, SUMMARY_SHEET, KEY_SHEET, WATCH_SHEET, OUTSIDE_SHEET, *issue_sheets]
     names = sheet_names((c.label for c in rules.classes), taken=fixed)
     bodies = [
         add_class_sheet(
@@ -203,7 +204,7 @@ def write_result_workbook(
             notes=[f"评价状态：{status}"],
         )
     )
-    bodies.append(
+    bodies.extend(
         add_issue_sheet(wb, ev.issues, f"{where}{rules.year}年度数据问题清单", ISSUE_SHEET)
     )
     return save(wb, path, bodies)

@@ -44,6 +44,7 @@ FIXED_TIME = datetime(2000, 1, 1)
 
 TEXT_FORMAT = "@"  # Excel's text format: a cell edited later stays text too
 MAX_CELL = 32767  # Excel's limit on the characters of one cell
+SHEET_ROWS = 1_048_576  # Excel's limit on the rows of one sheet
 MIN_WIDTH, MAX_WIDTH = 6, 60
 CHUNK = 20_000  # table rows turned into XML at a time
 # Characters XML 1.0 (and so Excel) cannot hold: C0 controls but tab/newline/CR and the

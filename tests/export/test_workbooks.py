@@ -1157,3 +1157,26 @@ def test_larger_county_class_sheets(tmp_path: Path) -> None:
         assert [r[0] for r in body] == list(range(1, len(expect) + 1))
     body = [r for r in wb[OUTSIDE_SHEET].iter_rows(min_row=4, values_only=True) if r[0] is not None]
     assert len(body) == (ev.results["status"] != "evaluated").sum()
+
+
+def test_sheets_longer_than_excel_holds_are_cut_with_a_note(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With a sheet limit of 12 rows, every sheet stays within it; a table that does not fit
+    says in a note line how many rows it has and where all of them are."""
+    ev = evaluate(county(80, seed=4))
+    monkeypatch.setattr(xlsx, "SHEET_ROWS", 12)
+    internal = write_workbooks(ev, tmp_path, publication=True, parks=False)
+    for path in internal:
+        wb = openpyxl.load_workbook(path)
+        for ws in wb.worksheets:  # the tables of firms and of issues
+            if ws.title not in ("说明", "汇总"):
+                assert ws.max_row <= 12, (path.name, ws.title)
+    wb = openpyxl.load_workbook(internal[0])
+    for klass, name in zip(ev.rules.classes, class_sheet_names(ev.rules), strict=True):
+        n = len(class_rows(ev, klass.code))
+        texts = [c for row in wb[name].iter_rows(max_row=6, values_only=True) for c in row]
+        note = next(t for t in texts if isinstance(t, str) and "超出Excel" in t)
+        assert f"本表共{n}行" in note and "results.csv" in note
+        serials = [r[0] for r in wb[name].iter_rows(values_only=True) if isinstance(r[0], int)]
+        assert serials == list(range(1, len(serials) + 1)) and len(serials) < n
