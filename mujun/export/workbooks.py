@@ -56,6 +56,13 @@ def park_files(ev: Evaluation) -> dict[str, str]:
     return {p: f"{PARKS_FOLDER}/{s}.xlsx" for p, s in zip(parks, stems, strict=True)}
 
 
+def park_labels(ev: Evaluation) -> dict[str, str]:
+    """Each park workbook's file name under the run folder → the park's full name."""
+    return {
+        name: NO_PARK if park == MISSING_GROUP else park for park, name in park_files(ev).items()
+    }
+
+
 def write_workbooks(
     evaluation: Evaluation,
     out_dir: str | Path,

@@ -285,7 +285,8 @@ def save(
             # ExcelWriter itself: save_workbook() would stamp the current time as `modified`.
             ExcelWriter(wb, archive).save()
         out.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+        # a short temporary name: a target name near the file system's limit must still fit
+        fd, name = tempfile.mkstemp(prefix=".mujun-", suffix=".tmp", dir=out.parent)
     except OSError as exc:
         raise ExportError(f"无法写入 {out}：{exc}") from None
     by_part = {b.sheet.path.lstrip("/"): b for b in bodies}
