@@ -20,7 +20,6 @@ import pandas as pd
 
 from ..codes import division_label
 from ..engine.evaluation import Evaluation
-from ..engine.scoring import WHOLE, treat_negative
 from ..rules import Indicator
 
 MIN_FIRMS = 3
@@ -33,9 +32,10 @@ BENCHMARK_NOTE = (
     f"注：由不足{MIN_FIRMS}家企业（或不足{MIN_FIRMS}家本园区以外企业）算得的基准值、"
     f"最小值、最大值不予显示。"
 )
+WHOLE = "（全体）"  # the group label of a class-wide benchmark in `Evaluation.benchmarks`
 COUNTY_NOTE = (
     f"注：全县（市、区）数扣除本园区后不足{MIN_FIRMS}家企业，"
-    f"或其中单户企业占{DOMINANCE:.0%}以上的，不予显示（{WITHHELD}）。"
+    f"或其中单户企业占{DOMINANCE:.0%}以上的，该数不予显示。"
 )
 # the per-mu figures of the 汇总 sheet and the amounts each is computed from
 COUNTY_FIGURES = {
@@ -187,7 +187,7 @@ def _amounts(ev: Evaluation, ind: Indicator) -> list[np.ndarray]:
         return []
     if ind.score.benchmark == "mean":
         values = ev.results[f"value_{ind.code}"].to_numpy(dtype=float, na_value=np.nan)
-        return [np.nan_to_num(treat_negative(values, ind.negative))]
+        return [np.nan_to_num(_treated(values, ind))]
     ratio = ind.formula.as_ratio()
     if ratio is None:
         return []
@@ -204,5 +204,12 @@ def _has_value(ev: Evaluation, ind: Indicator) -> np.ndarray:
     column = f"value_{ind.code}"
     if column not in ev.results:
         return np.zeros(len(ev.results), dtype=bool)
-    values = ev.results[column].to_numpy(dtype=float, na_value=np.nan)
-    return np.asarray(~np.isnan(treat_negative(values, ind.negative)), dtype=bool)
+    values = _treated(ev.results[column].to_numpy(dtype=float, na_value=np.nan), ind)
+    return np.asarray(~np.isnan(values), dtype=bool)
+
+
+def _treated(values: np.ndarray, ind: Indicator) -> np.ndarray:
+    """Values as the scorer counts them: a negative one kept, 0, or missing (the rules say)."""
+    if ind.negative == "keep":
+        return values
+    return np.where(values < 0, 0.0 if ind.negative == "zero" else np.nan, values)

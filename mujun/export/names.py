@@ -57,9 +57,7 @@ def file_stems(wanted: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
     return out
 
 
-def _unique(
-    base: str, used: set[str], limit: int, trim: str, max_bytes: int | None = None
-) -> str:
+def _unique(base: str, used: set[str], limit: int, trim: str, max_bytes: int | None = None) -> str:
     """`base` cut to `limit` characters (and `max_bytes` UTF-8 bytes; its end cleared of `trim`
     again after the cut), with a suffix （2）, （3）, … until no name in `used` is the same."""
     name = _cut(base, limit, max_bytes, trim) or _cut(base, 1, max_bytes, "")

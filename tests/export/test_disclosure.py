@@ -318,3 +318,10 @@ def test_summary_notes_only_in_park_workbooks(tmp_path: Path) -> None:
     _, texts = cells(internal)
     assert COUNTY_NOTE not in texts and WITHHELD not in texts
     assert COUNTY in ev.summary("park")["park"].tolist()
+
+
+def test_the_class_wide_label_is_the_engines() -> None:
+    from mujun.engine.scoring import WHOLE as ENGINE_WHOLE
+    from mujun.export import disclosure
+
+    assert disclosure.WHOLE == ENGINE_WHOLE
