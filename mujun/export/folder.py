@@ -18,7 +18,7 @@ from ..engine.evaluation import Evaluation
 from ..errors import ExportError
 from .issues_workbook import write_issues_workbook
 from .tables import write_csv, write_issues_csv, write_json, write_parquet
-from .workbooks import RUN_STATUSES, write_workbooks
+from .workbooks import RUN_STATUSES, park_labels, write_workbooks
 
 if TYPE_CHECKING:  # the type only: export reads what KeyFirms holds
     from ..selection import KeyFirms
@@ -31,7 +31,8 @@ SELECTION_FILES = ("growth.csv", "key_firms.csv", "watch_lists.csv")
 def manifest(
     evaluation: Evaluation, status: str, workbooks: list[str], selection: KeyFirms | None = None
 ) -> dict[str, Any]:
-    """What the run was made from and what it holds; no clock time, so reruns are identical."""
+    """What the run was made from and what it holds; no clock time, so reruns are identical.
+    `park_files` gives the full park name behind each park workbook (a file name may be cut)."""
     issues = evaluation.issues
     out = {
         **evaluation.provenance,
@@ -39,6 +40,9 @@ def manifest(
         "issues": {s: int((issues["severity"] == s).sum()) for s in ("error", "warning", "info")},
         "files": [*RUN_FILES, *(SELECTION_FILES if selection else ()), *workbooks, "manifest.json"],
     }
+    parks = {f: p for f, p in park_labels(evaluation).items() if f in workbooks}
+    if parks:
+        out["park_files"] = parks
     if selection is not None:
         out["selection"] = {
             "years": list(selection.years),

@@ -1,7 +1,8 @@
 """The data-problem workbook (问题清单.xlsx) a bureau sends back to a department to fix its data.
 
 Sheet 问题清单 lists one issue a row, in Chinese, errors first; sheet 汇总 counts them per kind
-of problem (the catalog's titles).
+of problem (the catalog's titles). More issues than a sheet holds (Excel: 1,048,576 rows) go on
+to sheets 问题清单2, 问题清单3, …, numbered on; every title then says how the list is split.
 Only file names are shown, never a path of the bureau's machine. The issue sheet is also part of
 the internal result workbook. Cells are text cells and the file is reproducible (see xlsx.py).
 """
@@ -20,7 +21,7 @@ from openpyxl.workbook import Workbook
 from ..errors import ExportError
 from ..fields import label
 from ..issues import CATALOG, ISSUE_COLUMNS, SEVERITY_LABELS
-from . import styles
+from . import styles, xlsx
 from .layout import header_cell, number_style, text_style
 from .xlsx import (
     Body,
@@ -63,19 +64,45 @@ def write_issues_workbook(
 ) -> Path:
     """Write the issue table (errors.ISSUE_COLUMNS) as a workbook at `path`; return the path."""
     wb = new_workbook(title)
-    body = add_issue_sheet(wb, issues, title)
+    bodies = add_issue_sheet(wb, issues, title)
     _write_summary_sheet(wb.create_sheet(SUMMARY_SHEET), _summary(shown_issues(issues)))
-    return save(wb, Path(path), [body])
+    return save(wb, Path(path), bodies)
 
 
-def add_issue_sheet(wb: Workbook, issues: pd.DataFrame, title: str, name: str = SHEET) -> Body:
-    """Add the issue list as sheet `name` of `wb`; its rows go in when the workbook is saved."""
+def rows_per_sheet() -> int:
+    """Issue rows one sheet holds below its title and header."""
+    return xlsx.SHEET_ROWS - (FIRST_ROW - 1)
+
+
+def issue_sheet_names(n: int, name: str = SHEET) -> list[str]:
+    """The sheets `n` issues take: `name`, then `name`2, `name`3, … as needed."""
+    pages = max(1, -(-n // rows_per_sheet()))
+    return [name, *(f"{name}{k}" for k in range(2, pages + 1))]
+
+
+def add_issue_sheet(
+    wb: Workbook, issues: pd.DataFrame, title: str, name: str = SHEET
+) -> list[Body]:
+    """Add the issue list as sheet `name` of `wb` (and its continuation sheets, see
+    `issue_sheet_names`); the rows go in when the workbook is saved."""
     shown = shown_issues(issues)
-    sheet = wb.create_sheet(name)
-    styles = _write_issue_frame(sheet, shown, clean_text(title))
-    columns = _columns(shown, styles)
-    large = maybe_large(text_chars(columns), len(shown))
-    return Body(sheet, rows_xml(columns, FIRST_ROW, len(shown)), large)
+    names = issue_sheet_names(len(shown), name)
+    per = rows_per_sheet()
+    bodies = []
+    for k, sheet_name in enumerate(names):
+        part = shown.iloc[k * per : (k + 1) * per].reset_index(drop=True)
+        heading = title
+        if len(names) > 1:
+            heading = (
+                f"{title}（共{len(shown)}条，分{len(names)}个工作表：{'、'.join(names)}；"
+                f"本表为第{k + 1}个，第{k * per + 1}至{k * per + len(part)}条）"
+            )
+        sheet = wb.create_sheet(sheet_name)
+        styles = _write_issue_frame(sheet, part, clean_text(heading))
+        columns = _columns(part, styles, first=k * per + 1)
+        large = maybe_large(text_chars(columns), len(part))
+        bodies.append(Body(sheet, rows_xml(columns, FIRST_ROW, len(part)), large))
+    return bodies
 
 
 # ---- what the sheets show ------------------------------------------------------------------
@@ -192,13 +219,16 @@ def _write_summary_sheet(ws: Any, summary: pd.DataFrame) -> None:
     ws.append([text_cell(ws, TOTAL, font=styles.BOLD_FONT), None, None, total])
 
 
-def _columns(shown: pd.DataFrame, styles: _Styles) -> list[TextColumn | NumberColumn]:
-    """The issue rows' cells, column by column; the 级别 cell coloured by severity."""
+def _columns(
+    shown: pd.DataFrame, styles: _Styles, first: int = 1
+) -> list[TextColumn | NumberColumn]:
+    """The issue rows' cells, column by column, numbered from `first`; the 级别 cell coloured
+    by severity."""
     level = {"错误": styles.error, "提示": styles.warning}
     columns: list[TextColumn | NumberColumn] = []
     for header in HEADERS:
         if header == "序号":
-            numbers = np.arange(1, len(shown) + 1, dtype=float)
+            numbers = np.arange(first, first + len(shown), dtype=float)
             columns.append(NumberColumn(numbers, styles.number, integer=True))
         elif header == "行号":
             rows = shown["行号"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)

@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from ..rules import Tiers
-from . import styles
+from . import styles, xlsx
 from .xlsx import (
     Body,
     Column,
@@ -26,6 +26,11 @@ from .xlsx import (
     rows_xml,
     text_cell,
     text_chars,
+)
+
+TOO_LONG = (
+    "注：本表共{n}行，超出Excel单个工作表的行数上限，只列出前{shown}行；"
+    "全部行见同一输出文件夹中的 results.csv 和 results.parquet"
 )
 
 
@@ -83,7 +88,13 @@ def write_frame(
     freeze_cols: int = 0,
 ) -> Frame:
     """Title (row 1, merged), note lines (merged), header rows, then the table from the returned
-    row on. Rows must be added in order: the table's own rows follow on saving."""
+    row on. Rows must be added in order: the table's own rows follow on saving. A table longer
+    than a sheet holds is cut at the sheet's last row, and a note line says so."""
+    room = xlsx.SHEET_ROWS - (2 + len(notes) + any(h.sub is not None for h in headers))
+    if n_rows > room:
+        room -= 1  # the note saying so takes a row
+        notes = [*notes, TOO_LONG.format(n=n_rows, shown=room)]
+        n_rows = room
     last = get_column_letter(len(headers))
     two_levels = any(h.sub is not None for h in headers)
     top_row = 2 + len(notes)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
@@ -21,6 +22,7 @@ from ..engine.evaluation import Evaluation
 from ..fields import FIELDS, label
 from ..rules import EvalClass, Indicator, Tiers
 from . import styles
+from .disclosure import BENCHMARK_NOTE, TOO_FEW
 from .layout import header_cell, print_setup
 from .xlsx import display_width, number_cell, text_cell
 
@@ -37,9 +39,16 @@ _NAME = re.compile(r"\b[a-z_][a-z0-9_]*\b")
 
 
 def add_method_sheet(
-    wb: Workbook, ev: Evaluation, *, title: str, status: str, edition: str
+    wb: Workbook,
+    ev: Evaluation,
+    *,
+    title: str,
+    status: str,
+    edition: str,
+    shown: np.ndarray | None = None,
 ) -> None:
-    """The 说明 sheet of a result workbook (internal or a park's)."""
+    """The 说明 sheet of a result workbook (internal or a park's). `shown` (a park's workbook):
+    one flag per row of `ev.benchmarks`, whether that benchmark may be shown (disclosure.py)."""
     ws = wb.create_sheet(SHEET)
     print_setup(ws)
     for i, w in enumerate(_WIDTHS, 1):
@@ -110,18 +119,23 @@ def add_method_sheet(
         [[_formula(e.when), _STATUS.get(e.status, e.status), e.reason] for e in rules.exclude],
         empty="（无）",
     )
+    benchmarks = ev.benchmarks.assign(visible=True if shown is None else shown)
     for n, klass in enumerate(rules.classes, 5):
-        _class_method(out, ev, klass, _chinese_number(n))
+        _class_method(out, ev, benchmarks, klass, _chinese_number(n))
+    if shown is not None:
+        out.note(BENCHMARK_NOTE)
     if rules.assumptions:
         out.heading(f"{_chinese_number(5 + len(rules.classes))}、规则文件中的假设说明")
         out.table(["序号", "说明"], [[i, a] for i, a in enumerate(rules.assumptions, 1)])
 
 
-def _class_method(out: _Lines, ev: Evaluation, klass: EvalClass, number: str) -> None:
+def _class_method(
+    out: _Lines, ev: Evaluation, benchmarks: pd.DataFrame, klass: EvalClass, number: str
+) -> None:
     out.heading(f"{number}、{klass.label}")
     out.fact("适用条件", _formula(klass.when))
     out.fact("分档方法", _tiers(klass.tiers))
-    bench = ev.benchmarks[ev.benchmarks["class"] == klass.code]
+    bench = benchmarks[benchmarks["class"] == klass.code]
     out.table(
         ["指标", "计算公式", "单位", "权重", "评分方法", "基准值", "缺失值处理", "负值处理"],
         [
@@ -152,7 +166,12 @@ def _class_method(out: _Lines, ev: Evaluation, klass: EvalClass, number: str) ->
         out.table(
             ["分组基准值：指标", "分组", "基准值", "企业数"],
             [
-                [labels.get(r.indicator, r.indicator), r.group, r.benchmark, r.members]
+                [
+                    labels.get(r.indicator, r.indicator),
+                    r.group,
+                    r.benchmark if r.visible else TOO_FEW,
+                    r.members,
+                ]
                 for r in groups.itertuples(index=False)
             ],
         )
@@ -162,6 +181,8 @@ def _indicator_row(ind: Indicator, bench: pd.DataFrame, scoring: str) -> list[An
     overall = bench[bench["group"] == ALL_FIRMS]
     if ind.score.by:
         used: Any = f"按{label(ind.score.by)}分组，见下表"
+    elif len(overall) and not overall["visible"].iloc[0]:
+        used = TOO_FEW
     elif len(overall) and pd.notna(overall["benchmark"].iloc[0]):
         used = float(overall["benchmark"].iloc[0])
     elif len(overall) and "minimum" in overall:
@@ -251,6 +272,10 @@ class _Lines:
             text_cell(self.ws, value, font=styles.BODY_FONT, alignment=styles.WRAP),
         ]
         self._append(cells, spans=(_WIDTHS[0], sum(_WIDTHS[1:])))
+
+    def note(self, text: str) -> None:
+        self._append([])
+        self._append([text_cell(self.ws, text, font=styles.BODY_FONT)])
 
     def heading(self, text: str) -> None:
         self._append([])

@@ -22,6 +22,7 @@ from openpyxl.worksheet.pagebreak import Break
 from ..engine.evaluation import STATUSES
 from ..rules import Rules
 from . import styles
+from .disclosure import COUNTY_NOTE, WITHHELD, CountyCells
 from .layout import header_cell, print_setup
 from .xlsx import number_cell, text_cell, width
 
@@ -33,8 +34,6 @@ PER_MU = (
     ("value_added_per_mu", "亩均增加值（万元/亩）"),
 )
 COUNTY_LABEL = "全县（市、区）"
-SUPPRESSED = "—"  # a county figure over fewer than MIN_FIRMS firms is not shown to a park
-MIN_FIRMS = 3
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,7 @@ class SummaryData:
     divisions: `summary("industry_division")` of the firms shown.
     county_divisions: for a park's workbook, the county's `summary("industry_division")` to set
     beside the park's own figures (None in the internal workbook).
+    county_cells: for a park's workbook, which county figures it may show (disclosure.py).
     """
 
     tiers: pd.DataFrame  # Evaluation.tier_table()
@@ -53,6 +53,7 @@ class SummaryData:
     divisions: pd.DataFrame
     distribution: pd.DataFrame
     county_divisions: pd.DataFrame | None = None
+    county_cells: CountyCells | None = None
 
 
 class _Sheet:
@@ -112,11 +113,13 @@ def add_summary_sheet(
     first, last = _park_table(sheet, data.parks, tiers, names)
     chart_rows = (first, last)
     _park_class_tiers(sheet, data.park_tiers, rules, labels)
-    _per_mu_table(sheet, "四、各园区亩均效益（合计口径：Σ税收 ÷ Σ用地）", data.parks, "园区")
+    cells = data.county_cells
+    _per_mu_table(sheet, "四、各园区亩均效益（合计口径：Σ税收 ÷ Σ用地）", data.parks, "园区", cells)
     if data.county_divisions is None:
         _per_mu_table(sheet, "五、分行业亩均效益（行业大类）", data.divisions, "行业大类")
     else:
-        _division_comparison(sheet, data.divisions, data.county_divisions)
+        assert cells is not None  # a park's workbook
+        _division_comparison(sheet, data.divisions, data.county_divisions, cells)
     bands = _distribution(sheet, data.distribution, labels)
     ws.row_breaks.append(Break(id=sheet.row))  # the charts print on a page of their own
     _charts(ws, chart_rows, tiers, bands, sheet.row + 2)
@@ -201,34 +204,59 @@ def _park_class_tiers(
         sheet.append(cells)
 
 
-def _per_mu_table(sheet: _Sheet, heading: str, table: pd.DataFrame, label: str) -> None:
-    """Pooled per-mu figures per group, each also as a share of the county's."""
+def _per_mu_table(
+    sheet: _Sheet,
+    heading: str,
+    table: pd.DataFrame,
+    label: str,
+    cells: CountyCells | None = None,
+) -> None:
+    """Pooled per-mu figures per group, each also as a share of the county's. With `cells` (a
+    park's workbook) a county figure it may not show is withheld, and so is every share of it
+    (the park's figure over the share is the county's)."""
     sheet.heading(heading)
     header = [label, "参评企业数", "用地面积（亩）"]
     for _, text in PER_MU:
         header += [text, "相当于全县"]
     sheet.header(header)
     last = len(table) - 1  # the county's row
-    shown = table[(table["evaluated"] > 0).to_numpy() | (np.arange(len(table)) == last)]
-    for i, row in enumerate(shown.itertuples(index=False)):  # one row per group
+    listed = table[(table["evaluated"] > 0).to_numpy() | (np.arange(len(table)) == last)]
+    for i, row in enumerate(listed.itertuples(index=False)):  # one row per group
         d = row._asdict()
-        total = i == len(shown) - 1
+        total = i == len(listed) - 1
         font = styles.BOLD_FONT if total else styles.BODY_FONT
         fill = styles.TOTAL_FILL if total else None
+        look = {"font": font, "fill": fill}
         key = COUNTY_LABEL if total else str(d[table.columns[0]])
-        cells = [sheet.text(key, font=font, fill=fill)]
-        cells.append(sheet.number(d["evaluated"], styles.INTEGER, font=font, fill=fill))
-        cells.append(sheet.number(d["land_mu"], styles.MONEY, font=font, fill=fill))
+        out = [sheet.text(key, **look)]
+        out.append(sheet.number(d["evaluated"], styles.INTEGER, **look))
+        hide_land = total and not _shown(cells, "land_mu")
+        out.append(_figure(sheet, d["land_mu"], styles.MONEY, hide_land, look))
         for code, _ in PER_MU:
-            cells.append(sheet.number(d[code], styles.MONEY, font=font, fill=fill))
-            cells.append(sheet.number(d[f"{code}_index"], styles.INDEX, font=font, fill=fill))
-        sheet.append(cells)
+            hidden = not _shown(cells, code)
+            out.append(_figure(sheet, d[code], styles.MONEY, total and hidden, look))
+            out.append(_figure(sheet, d[f"{code}_index"], styles.INDEX, hidden, look))
+        sheet.append(out)
+    if cells is not None:
+        sheet.append([sheet.text(COUNTY_NOTE, border=None)])
 
 
-def _division_comparison(sheet: _Sheet, own: pd.DataFrame, county: pd.DataFrame) -> None:
+def _figure(sheet: _Sheet, value: Any, fmt: str, hide: bool, look: dict[str, Any]) -> Any:
+    """A figure's cell, or the text WITHHELD in its place."""
+    if hide:
+        return sheet.text(WITHHELD, alignment=styles.CENTER, **look)
+    return sheet.number(value, fmt, **look)
+
+
+def _shown(cells: CountyCells | None, figure: str, division: str | None = None) -> bool:
+    return cells is None or cells.shown(figure, division)
+
+
+def _division_comparison(
+    sheet: _Sheet, own: pd.DataFrame, county: pd.DataFrame, cells: CountyCells
+) -> None:
     """A park's per-mu figures per division beside the county's for the same division; a
-    county figure over fewer than MIN_FIRMS evaluated firms is not shown (it would reveal
-    another park's firm)."""
+    county figure that could reveal another park's firm is withheld (disclosure.py)."""
     sheet.heading("五、分行业亩均效益：本园区与全县同行业（合计口径）")
     header = ["行业大类", "本园区参评企业数"]
     for _, text in PER_MU:
@@ -244,28 +272,20 @@ def _division_comparison(sheet: _Sheet, own: pd.DataFrame, county: pd.DataFrame)
         name = str(d[key])
         total = i == len(listed) - 1
         font = styles.BOLD_FONT if total else styles.BODY_FONT
-        cells = [sheet.text("本园区合计 / 全县" if total else name, font=font)]
-        cells.append(sheet.number(d["evaluated"], styles.INTEGER, font=font))
+        cells_out = [sheet.text("本园区合计 / 全县" if total else name, font=font)]
+        cells_out.append(sheet.number(d["evaluated"], styles.INTEGER, font=font))
         if total:
             theirs = county_total
         else:
             theirs = by_division.loc[name] if name in by_division.index else None
-        shown = theirs is not None and (total or theirs["evaluated"] >= MIN_FIRMS)
         for code, _ in PER_MU:
-            cells.append(sheet.number(d[code], styles.MONEY, font=font))
-            if shown and theirs is not None:
-                cells.append(sheet.number(theirs[code], styles.MONEY, font=font))
+            cells_out.append(sheet.number(d[code], styles.MONEY, font=font))
+            if theirs is not None and cells.shown(code, None if total else name):
+                cells_out.append(sheet.number(theirs[code], styles.MONEY, font=font))
             else:
-                cells.append(sheet.text(SUPPRESSED, alignment=styles.CENTER))
-        sheet.append(cells)
-    sheet.append(
-        [
-            sheet.text(
-                f"注：全县同行业参评企业不足{MIN_FIRMS}家的，不显示全县数（{SUPPRESSED}）",
-                border=None,
-            )
-        ]
-    )
+                cells_out.append(sheet.text(WITHHELD, alignment=styles.CENTER))
+        sheet.append(cells_out)
+    sheet.append([sheet.text(COUNTY_NOTE, border=None)])
 
 
 def _distribution(

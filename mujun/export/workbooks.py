@@ -2,8 +2,8 @@
 list (公示版) and one workbook per park holding that park's firms only.
 
 A park's workbook is written from `Evaluation.subset` of its firms: its tables, issues,
-corrections and charts can only show those firms; the county figures beside them are pooled
-totals (and per division only over at least three firms).
+corrections and charts can only show those firms; the county figures and benchmarks beside them
+are shown only where they cannot reveal another park's firm (disclosure.py).
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from ..engine.evaluation import MISSING_GROUP, Evaluation
 from ..errors import ExportError
-from .issues_workbook import add_issue_sheet
+from .disclosure import benchmark_shown, county_cells
+from .issues_workbook import add_issue_sheet, issue_sheet_names
 from .method_sheet import SHEET as METHOD_SHEET
 from .method_sheet import add_method_sheet
 from .names import file_stems, sheet_names
@@ -52,6 +54,13 @@ def park_files(ev: Evaluation) -> dict[str, str]:
     parks = ev.groups("park")
     stems = file_stems(NO_PARK if p == MISSING_GROUP else p for p in parks)
     return {p: f"{PARKS_FOLDER}/{s}.xlsx" for p, s in zip(parks, stems, strict=True)}
+
+
+def park_labels(ev: Evaluation) -> dict[str, str]:
+    """Each park workbook's file name under the run folder → the park's full name."""
+    return {
+        name: NO_PARK if park == MISSING_GROUP else park for park, name in park_files(ev).items()
+    }
 
 
 def write_workbooks(
@@ -92,7 +101,8 @@ def write_workbooks(
         county_divisions = summary.divisions
         keys = ev.results["park"].astype("string").fillna(MISSING_GROUP).to_numpy(dtype=object)
         for park, name in park_files(ev).items():
-            sub = ev.subset(keys == park)
+            mine = keys == park
+            sub = ev.subset(mine)
             parks_only = county.iloc[:-1]  # the county's row is the last
             rows = pd.concat([parks_only[parks_only["park"] == park], county.iloc[[-1]]])
             data = SummaryData(
@@ -102,11 +112,18 @@ def write_workbooks(
                 divisions=sub.summary("industry_division"),
                 distribution=sub.score_distribution(),
                 county_divisions=county_divisions,
+                county_cells=county_cells(ev, mine),
             )
             label = NO_PARK if park == MISSING_GROUP else park
             written.append(
                 write_result_workbook(
-                    sub, out / name, status=status, edition=f"{label}版", summary=data, park=label
+                    sub,
+                    out / name,
+                    status=status,
+                    edition=f"{label}版",
+                    summary=data,
+                    park=label,
+                    benchmarks=benchmark_shown(ev, mine),
                 )
             )
             _tell(progress, name)
@@ -147,9 +164,11 @@ def write_result_workbook(
     summary: SummaryData,
     park: str | None = None,
     selection: KeyFirms | None = None,
+    benchmarks: np.ndarray | None = None,
 ) -> Path:
     """One result workbook: 说明, 汇总, a sheet per class, 包保名单 and 培育库 (given a
-    selection), 免评与暂缓 and 问题清单."""
+    selection), 免评与暂缓 and 问题清单. `benchmarks` (a park's workbook): which rows of
+    `ev.benchmarks` its 说明 may show."""
     rules = ev.rules
     where = f"{rules.region}{park or ''}"
     title = f"{where}{rules.year}年度工业企业亩均效益评价结果（{edition}）"
@@ -161,11 +180,12 @@ def write_result_workbook(
     )
     units = "单位：用地 亩，金额 万元，亩均 万元/亩，得分 分"
     notes = [f"评价状态：{status}　　{units}　　评价类别底色：{legend}"]
-    add_method_sheet(wb, ev, title=title, status=status, edition=edition)
+    add_method_sheet(wb, ev, title=title, status=status, edition=edition, shown=benchmarks)
     add_summary_sheet(
         wb, rules, summary, title=f"{where}{rules.year}年度亩均效益评价汇总", notes=notes
     )
-    fixed = [METHOD_SHEET, SUMMARY_SHEET, KEY_SHEET, WATCH_SHEET, OUTSIDE_SHEET, ISSUE_SHEET]
+    issue_sheets = issue_sheet_names(len(ev.issues), ISSUE_SHEET)
+    fixed = [METHOD_SHEET, SUMMARY_SHEET, KEY_SHEET, WATCH_SHEET, OUTSIDE_SHEET, *issue_sheets]
     names = sheet_names((c.label for c in rules.classes), taken=fixed)
     bodies = [
         add_class_sheet(
@@ -191,7 +211,7 @@ def write_result_workbook(
             notes=[f"评价状态：{status}"],
         )
     )
-    bodies.append(
+    bodies.extend(
         add_issue_sheet(wb, ev.issues, f"{where}{rules.year}年度数据问题清单", ISSUE_SHEET)
     )
     return save(wb, path, bodies)

@@ -44,6 +44,7 @@ FIXED_TIME = datetime(2000, 1, 1)
 
 TEXT_FORMAT = "@"  # Excel's text format: a cell edited later stays text too
 MAX_CELL = 32767  # Excel's limit on the characters of one cell
+SHEET_ROWS = 1_048_576  # Excel's limit on the rows of one sheet
 MIN_WIDTH, MAX_WIDTH = 6, 60
 CHUNK = 20_000  # table rows turned into XML at a time
 # Characters XML 1.0 (and so Excel) cannot hold: C0 controls but tab/newline/CR and the
@@ -284,7 +285,8 @@ def save(
             # ExcelWriter itself: save_workbook() would stamp the current time as `modified`.
             ExcelWriter(wb, archive).save()
         out.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+        # a short temporary name: a target name near the file system's limit must still fit
+        fd, name = tempfile.mkstemp(prefix=".mujun-", suffix=".tmp", dir=out.parent)
     except OSError as exc:
         raise ExportError(f"无法写入 {out}：{exc}") from None
     by_part = {b.sheet.path.lstrip("/"): b for b in bodies}

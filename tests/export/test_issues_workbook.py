@@ -9,10 +9,13 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import RULES_TEXT
 
+import mujun
 from mujun.errors import ExportError
 from mujun.export import xlsx
 from mujun.export.issues_workbook import write_issues_workbook
+from mujun.export.workbooks import write_internal_workbook
 from mujun.fields import label
 from mujun.issues import CATALOG, ISSUE_COLUMNS, empty_issues
 
@@ -377,3 +380,57 @@ def test_missing_columns_refused(issues: pd.DataFrame, tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="credit_code"):
         write_issues_workbook(issues.drop(columns="credit_code"), tmp_path / "x.xlsx")
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("n", [7, 8, 9, 20])
+def test_issues_past_a_sheets_rows_go_on_to_more_sheets(
+    n: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With sheets of 5 rows (title, header and 3 issues) no issue falls off: each is on
+    exactly one of 问题清单, 问题清单2, …, numbered on, and every title says how it is split."""
+    monkeypatch.setattr(xlsx, "SHEET_ROWS", 5)
+    monkeypatch.setattr(xlsx, "CHUNK", 2)
+    issues = frame(
+        [issue(code="c", message="m", file="f.csv", row=i + 2, value=str(i)) for i in range(n)]
+    )
+    path = write_issues_workbook(issues, tmp_path / "x.xlsx")
+    wb = openpyxl.load_workbook(path)
+    pages = -(-n // 3)
+    names = ["问题清单", *(f"问题清单{k}" for k in range(2, pages + 1))]
+    assert wb.sheetnames == [*names, "汇总"]
+    seen = []
+    for k, name in enumerate(names):
+        ws = wb[name]
+        assert ws.max_row <= 5
+        title = ws["A1"].value
+        assert f"共{n}条" in title and f"本表为第{k + 1}个" in title
+        rows = [r for r in ws.iter_rows(min_row=3, values_only=True) if r[0] is not None]
+        assert len(rows) == min(3, n - 3 * k)
+        assert ws.auto_filter.ref == f"A2:J{len(rows) + 2}"
+        seen += rows
+    assert [r[0] for r in seen] == list(range(1, n + 1))
+    assert [r[9] for r in seen] == [str(i) for i in range(n)]
+    summary = list(wb["汇总"].iter_rows(values_only=True))
+    assert summary[-1][3] == n  # the total counts every issue
+
+
+def test_result_workbook_issue_sheets_split_too(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(xlsx, "SHEET_ROWS", 4)
+    rules = mujun.parse_rules(RULES_TEXT, file="t.toml")
+    table = mujun.EnterpriseTable.from_frame(
+        pd.DataFrame({"credit_code": [f"bad{i}" for i in range(7)], "name": "x"})
+    )
+    ev = mujun.evaluate(table, rules)
+    path = write_internal_workbook(ev, tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(path)
+    issue_sheets = [s for s in wb.sheetnames if s.startswith("问题清单")]
+    assert len(issue_sheets) == -(-len(ev.issues) // 2) > 1
+    rows = [
+        r
+        for s in issue_sheets
+        for r in wb[s].iter_rows(min_row=3, values_only=True)
+        if r[0] is not None
+    ]
+    assert [r[0] for r in rows] == list(range(1, len(ev.issues) + 1))

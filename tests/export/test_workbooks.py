@@ -31,7 +31,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 import mujun
 from mujun.engine.evaluation import COUNTY, MISSING_GROUP, Evaluation
 from mujun.export import styles, xlsx
-from mujun.export.names import FILE_LIMIT, SHEET_LIMIT, file_stems, sheet_names
+from mujun.export.names import FILE_BYTES, FILE_LIMIT, SHEET_LIMIT, file_stems, sheet_names
 from mujun.export.publication import write_publication
 from mujun.export.result_sheets import OUTSIDE_SHEET, STATUS_LABELS
 from mujun.export.tables import neutralise, write_csv, write_parquet
@@ -1157,3 +1157,83 @@ def test_larger_county_class_sheets(tmp_path: Path) -> None:
         assert [r[0] for r in body] == list(range(1, len(expect) + 1))
     body = [r for r in wb[OUTSIDE_SHEET].iter_rows(min_row=4, values_only=True) if r[0] is not None]
     assert len(body) == (ev.results["status"] != "evaluated").sum()
+
+
+def test_sheets_longer_than_excel_holds_are_cut_with_a_note(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With a sheet limit of 12 rows, every sheet stays within it; a table that does not fit
+    says in a note line how many rows it has and where all of them are."""
+    ev = evaluate(county(80, seed=4))
+    monkeypatch.setattr(xlsx, "SHEET_ROWS", 12)
+    internal = write_workbooks(ev, tmp_path, publication=True, parks=False)
+    for path in internal:
+        wb = openpyxl.load_workbook(path)
+        for ws in wb.worksheets:  # the tables of firms and of issues
+            if ws.title not in ("说明", "汇总"):
+                assert ws.max_row <= 12, (path.name, ws.title)
+    wb = openpyxl.load_workbook(internal[0])
+    for klass, name in zip(ev.rules.classes, class_sheet_names(ev.rules), strict=True):
+        n = len(class_rows(ev, klass.code))
+        texts = [c for row in wb[name].iter_rows(max_row=6, values_only=True) for c in row]
+        note = next(t for t in texts if isinstance(t, str) and "超出Excel" in t)
+        assert f"本表共{n}行" in note and "results.csv" in note
+        serials = [r[0] for r in wb[name].iter_rows(values_only=True) if isinstance(r[0], int)]
+        assert serials == list(range(1, len(serials) + 1)) and len(serials) < n
+
+
+LONG_PARKS = [
+    "园" * 84,  # 252 bytes in UTF-8
+    "😀" * 70,  # 280 bytes
+    "长" * 90 + "甲园区",  # two long names differing only past the cut
+    "长" * 90 + "乙园区",
+    'a/b\\c:d*e?f"g<h>i|j\x01k\x7fl\u202em\ufeffn',
+]
+
+
+def test_long_and_odd_park_names_get_short_distinct_files(tmp_path: Path) -> None:
+    """Park names past the file systems' 255 bytes, sharing a long prefix, or holding characters
+    a file name may not: the run writes every park's workbook under a safe, distinct name within
+    255 bytes, and the workbook and the manifest hold the full name."""
+    f = county(40, seed=8)
+    f["park"] = [LONG_PARKS[i % len(LONG_PARKS)] for i in range(len(f))]
+    ev = evaluate(f)
+    out = tmp_path / "run"
+    mujun.write_run(ev, out)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    files = park_files(ev)
+    assert sorted(files) == sorted(LONG_PARKS)
+    assert len({n.casefold() for n in files.values()}) == len(LONG_PARKS)
+    assert manifest["park_files"] == {n: p for p, n in files.items()}
+    for park, name in files.items():
+        path = out / name
+        assert path.is_file() and path.parent == out / "parks"
+        assert len(path.name.encode("utf-8")) <= 255
+        assert not FORBIDDEN_FILE_CHARS & set(path.name)
+        assert not any(ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F for ch in path.name)
+        assert "\u202e" not in path.name and "\ufeff" not in path.name
+        wb = openpyxl.load_workbook(path)
+        shown = xlsx.clean_text(park)
+        assert wb["说明"]["B2"].value == f"{shown}版"
+        assert shown in wb["说明"]["A1"].value
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary file left
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.text(
+            st.sampled_from([*"园😀a. /\\:*?\"<>|'", "\x00", "\x85", "\u202e", "\u200d", "\ud800"]),
+            max_size=120,
+        ),
+        max_size=6,
+    )
+)
+def test_file_stems_fit_in_bytes(wanted: list[str]) -> None:
+    stems = file_stems(wanted)
+    assert len({s.casefold() for s in stems}) == len(stems) == len(wanted)
+    for stem in stems:
+        data = stem.encode("utf-8")  # no lone surrogate is left: it encodes
+        assert 0 < len(data) <= FILE_BYTES and len(data) + len(".xlsx") <= 255
+        assert not FORBIDDEN_FILE_CHARS & set(stem)
+        assert not stem.startswith(".") and stem.strip() == stem and not stem.endswith(".")
