@@ -151,7 +151,7 @@ def test_refuses_to_replace_a_folder_that_is_not_a_run(
     precious.mkdir()
     (precious / "keep.txt").write_text("x")
     rc, _ = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", precious)
-    assert rc == 2
+    assert rc == 1  # refused: the output folder cannot be replaced
     assert (precious / "keep.txt").read_text() == "x"
 
 
@@ -178,7 +178,7 @@ def test_a_folder_with_a_foreign_manifest_is_not_replaced(
     (extension / "manifest.json").write_text('{"name": "a browser extension"}')
     (extension / "src" / "code.js").write_text("x")
     rc, _ = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", extension)
-    assert rc == 2
+    assert rc == 1
     assert (extension / "src" / "code.js").read_text() == "x"
 
 
@@ -189,7 +189,7 @@ def test_a_run_folder_holding_other_files_is_not_replaced(
     assert invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)[0] == 0
     (out / "my-notes.docx").write_text("notes")
     rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)
-    assert rc == 2
+    assert rc == 1
     assert "my-notes.docx" in text
     assert (out / "my-notes.docx").read_text() == "notes"
 
