@@ -94,7 +94,7 @@ def _read_manifest(folder: Path) -> dict[str, str] | None:
         if not stat.S_ISREG(st.st_mode) or st.st_size > MANIFEST_MAX_BYTES:
             return None
         data = json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: nesting too deep
         return None
     if not isinstance(data, dict) or not isinstance(data.get("mujun_version"), str):
         return None
