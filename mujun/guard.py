@@ -69,8 +69,8 @@ def _file_of(exc: BaseException) -> str | None:
 def _where(exc: BaseException) -> str:
     file, what = _file_of(exc), _stage["what"]
     if file:
-        return f"（{what or '处理'} {file} 时）"
-    return f"（{what}时）" if what else ""
+        return f"，发生在{what or '处理'} {file} 时"
+    return f"，发生在{what}时" if what else ""
 
 
 def _log_text(exc: BaseException) -> str:
