@@ -146,6 +146,7 @@ THESIS_SHA = hashlib.sha256(b"years of work").hexdigest()
         {"mujun_version": "0.1", "files": ["thesis.docx", "manifest.json"]},  # no hashes
         {"mujun_version": "0.1", "files": ["thesis.docx"], "sha256": {"thesis.docx": "0" * 64}},
         {"mujun_version": "0.1", "sha256": {"thesis.docx": THESIS_SHA.upper()}},  # not ours
+        {"mujun_version": "0.1", "sha256": {"thesis.docx": THESIS_SHA}},  # no run writes .docx
         {"mujun_version": "0.1", "sha256": {"thesis.docx": THESIS_SHA[:-1]}},
         {"mujun_version": "0.1", "sha256": ["thesis.docx"]},
         {"mujun_version": 1, "sha256": {"thesis.docx": THESIS_SHA, "x": 3}},
@@ -202,10 +203,12 @@ def test_out_that_is_a_link_or_a_file_is_refused(files: Files, tmp_path: Path) -
     assert plain.read_text() == "mine"
 
 
+@pytest.mark.parametrize("exchange", [True, False])
 def test_error_logs_in_a_run_do_not_block_a_rerun_and_are_kept(
-    files: Files,
-    earlier: Path,
+    files: Files, earlier: Path, monkeypatch: pytest.MonkeyPatch, exchange: bool
 ) -> None:
+    if not exchange:
+        monkeypatch.setattr(runfolder, "_exchange", lambda _a, _b: False)
     log = earlier / f"{runfolder.ERROR_LOG_PREFIX}20260101-000000-1.log"
     log.write_bytes(runfolder.ERROR_LOG_HEADER + b"Traceback ...\n")
     fake = earlier / f"{runfolder.ERROR_LOG_PREFIX}fake.log"  # named like one, not one
@@ -320,3 +323,46 @@ def test_a_set_aside_folder_that_is_not_a_run_is_not_restored(tmp_path: Path) ->
     assert not out.exists()
     assert (aside / "mine.txt").read_text() == "x"
     assert any("mujun-old.x1" in n for n in notes)
+
+
+def test_a_forged_manifest_listing_a_users_own_results_files(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    hashes = {}
+    for name in ("results.csv", "issues.csv"):  # results.parquet missing: not a run's manifest
+        (folder / name).write_text("mine")
+        hashes[name] = hashlib.sha256(b"mine").hexdigest()
+    (folder / "manifest.json").write_text(json.dumps({"mujun_version": "1", "sha256": hashes}))
+    with pytest.raises(ExportError, match=r"results\.csv"):
+        check_replaceable(folder)
+
+
+def test_ctrl_c_between_the_renames_puts_the_old_run_back(
+    files: Files, earlier: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = tree(earlier)
+    monkeypatch.setattr(runfolder, "_exchange", lambda _a, _b: False)
+    real = Path.rename
+
+    def rename(self: Path, target: Path) -> Path:
+        if ".mujun-new." in self.name:
+            raise KeyboardInterrupt
+        return real(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    rc, text = invoke("run", "-r", files["rules"], "-d", files["bad"], "-o", earlier)
+    assert rc == 130 and "Traceback" not in text
+    assert tree(earlier) == before
+    assert hidden(earlier.parent) == []
+
+
+def test_leftovers_of_earlier_versions_are_named_not_deleted(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    legacy = tmp_path / ".out.old.k2j3"
+    legacy.mkdir()
+    (legacy / "results.csv").write_text("an old run without hashes")
+    notes = recover(out)
+    assert legacy.is_dir() and any(".out.old.k2j3" in n for n in notes)
+    (tmp_path / ".out.old").mkdir()  # no random part: not a leftover of mujun at all
+    assert not any(n.endswith(".out.old") or ".out.old（" in n for n in recover(out))

@@ -34,6 +34,10 @@ MAX_ENTRIES = 100_000
 ERROR_LOG_PREFIX = "mujun-错误日志-"
 ERROR_LOG_HEADER = b"mujun error log\n"
 """First bytes of every error log mujun writes into a run folder (see mujun.guard)."""
+ALWAYS_WRITTEN = ("results.csv", "results.parquet", "issues.csv")
+"""Files every run writes: a manifest that does not list them is not a run's."""
+OUTPUT_SUFFIXES = (".csv", ".parquet", ".xlsx", ".json", ".html")
+"""What a run writes; a manifest listing anything else (a .docx, a .py) is not a run's."""
 SHOWN = 5
 _HEX = frozenset("0123456789abcdef")
 
@@ -104,9 +108,15 @@ def _read_manifest(folder: Path) -> dict[str, str] | None:
     good = {
         k: v
         for k, v in hashes.items()
-        if isinstance(k, str) and isinstance(v, str) and len(v) == 64 and set(v) <= _HEX
+        if isinstance(k, str)
+        and k.endswith(OUTPUT_SUFFIXES)
+        and isinstance(v, str)
+        and len(v) == 64
+        and set(v) <= _HEX
     }
-    return good if len(good) == len(hashes) else None
+    if len(good) != len(hashes) or not set(ALWAYS_WRITTEN) <= good.keys():
+        return None
+    return good
 
 
 def _names(paths: list[str]) -> str:
@@ -227,9 +237,17 @@ def temporary_name(out: Path, kind: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{out.name}.mujun-{kind}.", dir=out.parent))
 
 
-def _leftovers(out: Path, kind: str) -> list[Path]:
-    pattern = f".{glob.escape(out.name)}.mujun-{kind}.*"
-    found = [p for p in out.parent.glob(pattern) if p.is_dir() and not p.is_symlink()]
+def _leftovers(out: Path, *kinds: str) -> list[Path]:
+    """Hidden folders beside `out` named as runs name them (and as earlier versions did:
+    `.<name>.old.<random>`), newest first."""
+    name = glob.escape(out.name)
+    found = {
+        p
+        for kind in kinds
+        for pattern in (f".{name}.mujun-{kind}.*", f".{name}.{kind}.*")
+        for p in out.parent.glob(pattern)
+        if p.is_dir() and not p.is_symlink()
+    }
     return sorted(found, key=lambda p: p.stat().st_mtime_ns, reverse=True)
 
 
@@ -249,7 +267,7 @@ def recover(out: Path) -> list[str]:
         return []
     notes = []
     try:
-        olds, news = _leftovers(out, "old"), _leftovers(out, "new")
+        olds, news = _leftovers(out, "old"), _leftovers(out, "new", "probe")
         if not os.path.lexists(out):
             for old in olds:
                 if _is_complete_run(old):
@@ -259,7 +277,7 @@ def recover(out: Path) -> list[str]:
                     break
         for left in [*olds, *news]:
             if _is_complete_run(left) or not any(left.iterdir()):
-                shutil.rmtree(left, ignore_errors=True)
+                _remove_run(left, out)
                 notes.append(f"已删除上次中断的运行留下的临时文件夹 {left}")
             else:
                 notes.append(f"上次中断的运行留下了临时文件夹 {left}（未删除）；请查看后自行删除")
@@ -286,27 +304,33 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
+def _remove_run(folder: Path, out: Path) -> None:
+    """Remove a replaced run, moving its error logs into `out` first (they are kept)."""
+    if os.path.isdir(out) and not os.path.islink(out):
+        for name in os.listdir(folder):
+            if is_error_log(folder / name) and not os.path.lexists(out / name):
+                (folder / name).rename(out / name)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def swap_into_place(new: Path, out: Path, before: dict[str, tuple[int, int, int]]) -> None:
     """Put the complete run `new` at `out`. An existing `out` must still be what was checked
-    (`before`, else it is checked again); its error logs move into the new run, and it is
-    removed only once the new run is in place."""
+    (`before`, else it is checked again); it is removed only once the new run is in place,
+    its error logs moved into the new run."""
     if not os.path.lexists(out):
         new.rename(out)
         return
     if snapshot(out) != before:
         check_replaceable(out)
-    for name in os.listdir(out):
-        if is_error_log(out / name):
-            (out / name).rename(new / name)
     if _exchange(new, out):
-        shutil.rmtree(new, ignore_errors=True)
+        _remove_run(new, out)  # `new` now holds the old run
         return
     old = temporary_name(out, "old")
     old.rmdir()
     out.rename(old)
     try:
         new.rename(out)
-    except OSError:
+    except BaseException:  # Ctrl+C included: the old run goes back
         old.rename(out)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    _remove_run(old, out)
