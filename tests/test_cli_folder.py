@@ -366,3 +366,16 @@ def test_leftovers_of_earlier_versions_are_named_not_deleted(tmp_path: Path) -> 
     assert legacy.is_dir() and any(".out.old.k2j3" in n for n in notes)
     (tmp_path / ".out.old").mkdir()  # no random part: not a leftover of mujun at all
     assert not any(n.endswith(".out.old") or ".out.old（" in n for n in recover(out))
+
+
+def test_hashing_never_opens_a_fifo_or_follows_a_link(tmp_path: Path) -> None:
+    pipe = tmp_path / "results.csv"
+    os.mkfifo(pipe)
+    with pytest.raises(OSError):
+        runfolder.sha256_file(pipe)  # would block for ever if opened for reading plainly
+    real = tmp_path / "real.csv"
+    real.write_text("x")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    with pytest.raises(OSError):
+        runfolder.sha256_file(link)

@@ -43,9 +43,14 @@ _HEX = frozenset("0123456789abcdef")
 
 
 def sha256_file(path: Path) -> str:
-    """The file's sha256 in hex, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
+    """The file's sha256 in hex, read in 1 MiB blocks. Opened without blocking and without
+    following a link, so that a FIFO or link put in its place meanwhile is refused, not read."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        h = hashlib.sha256()
         while block := f.read(2**20):
             h.update(block)
     return h.hexdigest()
