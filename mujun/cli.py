@@ -30,7 +30,7 @@ from .export.workbooks import RUN_STATUSES
 from .guard import guarded, stage, write_error_log
 from .inputs import input_problems
 from .oserrors import describe_os_error
-from .printing import print_issues, print_selection, print_statuses
+from .printing import print_bench, print_issues, print_selection, print_statuses
 from .read import read_sources
 from .read.commissioners import read_commissioners
 from .rules import Rules, load_rules
@@ -355,19 +355,7 @@ def bench(
     if as_json:
         print(json.dumps(figures, ensure_ascii=False))
         return
-    table = Table("环节", "中位数", title=f"mujun bench：{n:,} 家企业，{repeat} 次取中位数")
-    for key, value in figures.items():
-        if key.endswith("_s"):
-            step = key.removesuffix("_s")
-            if key == "write_workbook_s":
-                step += f"（{figures['workbook_firms']:,.0f} 家）"
-            if key in ("growth_s", "clusters_s", "select_s"):
-                step += f"（{figures['select_firms']:,.0f} 家 × 5 年）"
-            table.add_row(step, f"{value:.3f} s")
-        elif key.endswith("_ratio"):
-            table.add_row(key, f"{value:.2f} ×")
-    table.add_row("内存峰值", f"{figures['peak_rss_mb']:.0f} MB")
-    out_console.print(table)
+    print_bench(out_console, figures, n, repeat)
 
 
 @app.command()

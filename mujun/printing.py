@@ -86,3 +86,20 @@ def print_selection(console: Console, kf: KeyFirms) -> None:
             f"首席服务专员：{len(kf.commissioners)} 位，已分配全部 {len(kf.assignment)} 家重点企业",
             highlight=False,
         )
+
+
+def print_bench(console: Console, figures: dict[str, float], n: int, repeat: int) -> None:
+    """The bench figures: median seconds per stage, ratios to the references, peak memory."""
+    table = Table("环节", "中位数", title=f"mujun bench：{n:,} 家企业，{repeat} 次取中位数")
+    for key, value in figures.items():
+        if key.endswith("_s"):
+            step = key.removesuffix("_s")
+            if key == "write_workbook_s":
+                step += f"（{figures['workbook_firms']:,.0f} 家）"
+            if key in ("growth_s", "clusters_s", "select_s"):
+                step += f"（{figures['select_firms']:,.0f} 家 × 5 年）"
+            table.add_row(step, f"{value:.3f} s")
+        elif key.endswith("_ratio"):
+            table.add_row(key, f"{value:.2f} ×")
+    table.add_row("内存峰值", f"{figures['peak_rss_mb']:.0f} MB")
+    console.print(table)
