@@ -210,3 +210,15 @@ def test_a_template_or_report_path_that_is_a_folder(files: Files, tmp_path: Path
     assert_refused(rc, text, folder, 2)
     rc, text = invoke("check", "-r", files["rules"], "-d", files["data"], "--report", folder)
     assert_refused(rc, text, folder, 2)
+
+
+def test_a_report_or_template_path_that_is_a_fifo_is_not_opened(
+    files: Files, tmp_path: Path
+) -> None:
+    pipe = fifo(tmp_path, "问题清单.xlsx")
+    rc, text = invoke("check", "-r", files["rules"], "-d", files["data"], "--report", pipe)
+    assert_refused(rc, text, pipe, 2)
+    rc, text = invoke("template", "-r", files["rules"], "-o", pipe)
+    assert_refused(rc, text, pipe, 2)
+    rc, text = invoke("demo", "-o", pipe)
+    assert_refused(rc, text, pipe, 1)
