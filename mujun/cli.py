@@ -1,26 +1,36 @@
 """The command line: parse, call the API, print, exit. It never computes.
 
-Exit codes (DESIGN §9): 0 success; 1 the data had errors (results are still written) or could
-not be read; 2 unusable rules or arguments.
+Exit codes (DESIGN §9): 0 success; 1 the data had errors (results are still written), could not
+be read, the output folder cannot be written or replaced, or mujun failed unexpectedly (the
+details then go to an error log); 2 unusable rules or arguments (a missing, FIFO or other
+non-regular input file among them); 130 interrupted by Ctrl+C. No command prints a traceback.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ._version import mujun_version
 from .engine.evaluate import evaluate
 from .engine.evaluation import Evaluation
 from .errors import DataError, ExportError, RulesError
 from .export import write_issues_workbook, write_run
+from .export.folder import prepare_out
+from .export.runfolder import check_file_writable
 from .export.template import write_template
+from .export.workbooks import RUN_STATUSES
+from .guard import guarded, stage, write_error_log
+from .inputs import input_problems
+from .oserrors import describe_os_error
+from .printing import print_bench, print_issues, print_selection, print_statuses
 from .read import read_sources
 from .read.commissioners import read_commissioners
 from .rules import Rules, load_rules
@@ -30,66 +40,95 @@ from .table import EnterpriseTable
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,
     help="mujun — 亩均效益综合评价 (per-mu efficiency evaluation).",
 )
-out_console = Console()
-err_console = Console(stderr=True)
+# no markup: a file or firm named "[red]" or "[/]" is printed as it is, never interpreted
+out_console = Console(markup=False)
+err_console = Console(stderr=True, markup=False)
 
-RulesOpt = Annotated[
-    Path, typer.Option("--rules", "-r", help="rules file (TOML)", exists=True, dir_okay=False)
-]
+RulesOpt = Annotated[Path, typer.Option("--rules", "-r", help="rules file (TOML)")]
 DataOpt = Annotated[
     list[Path],
-    typer.Option(
-        "--data",
-        "-d",
-        help="data files (.csv/.xlsx/.xls): --data a.csv b.xlsx",
-        exists=True,
-        dir_okay=False,
-    ),
+    typer.Option("--data", "-d", help="data files (.csv/.xlsx/.xls): --data a.csv b.xlsx"),
 ]
 CorrectionsOpt = Annotated[
     Path | None,
-    typer.Option(
-        "--corrections",
-        help="approved corrections (异议复核) to apply on top",
-        exists=True,
-        dir_okay=False,
-    ),
+    typer.Option("--corrections", help="approved corrections (异议复核) to apply on top"),
 ]
 YearOpt = Annotated[
     int | None, typer.Option(help="data year of files without a year column (default: rules')")
 ]
-MAX_SHOWN = 30
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="output folder (one run)")]
+StatusOpt = Annotated[str, typer.Option(help="试评价 / 初评 / 终评")]
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    err_console.print(f"[bold red]错误[/]: {message}", highlight=False)
+    err_console.print(Text("错误", style="bold red") + Text(f": {message}"), soft_wrap=True)
     return typer.Exit(code)
+
+
+def _note(message: str) -> None:
+    err_console.print(Text("注意", style="bold yellow") + Text(f": {message}"), soft_wrap=True)
+
+
+def _check_inputs(**named: Path | Sequence[Path] | None) -> None:
+    """Every input file must be a readable regular file, checked before any is opened: exit 2
+    naming each one that is not (missing, a folder, a FIFO, a device, a socket)."""
+    given = {
+        f"--{option}": [value] if isinstance(value, Path) else list(value)
+        for option, value in named.items()
+        if value is not None
+    }
+    problems = input_problems(given)
+    if problems:
+        raise _fail("；".join(problems), 2)
+
+
+def _prepare(out: Path, status: str) -> None:
+    """Refuse a bad --status (exit 2) or an --out that cannot be written or replaced (exit 1)
+    before anything is read, so that a long evaluation is not lost at the end."""
+    if status not in RUN_STATUSES:
+        raise _fail(f"--status 须为 {'、'.join(RUN_STATUSES)} 之一，而不是 {status!r}", 2)
+    with stage("检查输出文件夹", [out]):
+        try:
+            prepare_out(out, _note)
+        except ExportError as exc:
+            raise _fail(str(exc), 1) from None
+
+
+def _check_out_file(path: Path) -> None:
+    """A workbook to write (--report, a template's --out) must be writable: else exit 2."""
+    try:
+        check_file_writable(path)
+    except ExportError as exc:
+        raise _fail(str(exc), 2) from None
 
 
 def _read(
     rules: Path, data: list[Path], corrections: Path | None = None, year: int | None = None
 ) -> tuple[Rules, EnterpriseTable]:
     try:
-        method = load_rules(rules)
+        with stage("读取规则文件", [rules]):
+            method = load_rules(rules)
     except RulesError as exc:
         raise _fail(str(exc), 2) from None
     try:
-        return method, read_sources(
-            data,
-            year=method.year if year is None else year,
-            priority=method.input.priority,
-            corrections=corrections,
-        )
+        with stage("读取数据文件", [*data, *([corrections] if corrections else [])]):
+            return method, read_sources(
+                data,
+                year=method.year if year is None else year,
+                priority=method.input.priority,
+                corrections=corrections,
+            )
     except DataError as exc:
         raise _fail(str(exc), 1) from None
 
 
 def _evaluate(table: EnterpriseTable, method: Rules) -> Evaluation:
     try:
-        return evaluate(table, method)
+        with stage("评价"):
+            return evaluate(table, method)
     except RulesError as exc:
         raise _fail(str(exc), 2) from None
 
@@ -101,97 +140,32 @@ def _load(
     return _evaluate(table, method)
 
 
-def _print_statuses(ev: Evaluation) -> None:
-    counts = ev.results["status"].value_counts()
-    line = "  ".join(f"{s} {int(counts.get(s, 0))}" for s in counts.index)
-    out_console.print(f"{ev.rules.name}：{len(ev.results)} 行 — {line}", highlight=False)
-    tiers = ev.tier_counts()
-    if len(tiers):
-        labels = list(dict.fromkeys(tiers["tier"]))
-        table = Table("类别", *labels, title="评价结果（企业数）")
-        for klass in ev.rules.classes:
-            row = tiers[tiers["class"] == klass.code].set_index("tier")["firms"]
-            table.add_row(klass.label, *(str(row.get(t, "")) for t in labels))
-        out_console.print(table)
-
-
-def _print_issues(issues: pd.DataFrame) -> None:
-    if not len(issues):
-        out_console.print("未发现数据问题。")
-        return
-    by_code = issues.groupby(["severity", "code"]).size().reset_index(name="n")
-    summary = Table("级别", "代码", "条数", title="数据问题汇总")
-    for severity, code, n in by_code[["severity", "code", "n"]].to_numpy():
-        summary.add_row(str(severity), str(code), str(n))
-    out_console.print(summary)
-    shown = issues.sort_values(["severity", "file", "row"]).head(MAX_SHOWN)
-    detail = Table(
-        "级别",
-        "文件",
-        "行",
-        "信用代码",
-        "字段",
-        "问题",
-        title="数据问题明细"
-        + (f"（前{MAX_SHOWN}条，全部见 issues.csv）" if len(issues) > MAX_SHOWN else ""),
-    )
-    shown = shown.assign(
-        file=shown["file"].map(lambda f: Path(f).name),
-        row=shown["row"].astype("string").fillna(""),
-    )
-    columns = ["severity", "file", "row", "credit_code", "field", "message"]
-    for cells in shown[columns].astype(str).to_numpy():  # at most MAX_SHOWN rows
-        detail.add_row(*cells)
-    out_console.print(detail)
-
-
 def _write(ev: Evaluation, out: Path, status: str, selection: KeyFirms | None = None) -> Path:
-    """write_run with a spinner naming each workbook as it is written (terminal only)."""
-    with err_console.status("正在写出结果和工作簿…") as spinner:
-        return write_run(
-            ev,
-            out,
-            status=status,
-            selection=selection,
-            progress=lambda name: spinner.update(f"已写出 {name}"),
-        )
+    """write_run with a spinner naming each workbook as it is written (terminal only); a run
+    folder that cannot be written or replaced exits with code 1."""
+    try:
+        with stage("写出结果", [out]), err_console.status("正在写出结果和工作簿…") as spinner:
+            return write_run(
+                ev,
+                out,
+                status=status,
+                selection=selection,
+                progress=lambda name: spinner.update(f"已写出 {name}"),
+                notify=_note,
+            )
+    except ExportError as exc:
+        raise _fail(str(exc), 1) from None
 
 
 def _select(table: EnterpriseTable, ev: Evaluation, commissioners: Path | None) -> KeyFirms:
     """select_key_firms with a spinner; a selection that cannot be made exits with code 1."""
     try:
-        people = None if commissioners is None else read_commissioners(commissioners)
-        with err_console.status("正在计算成长画像、重点企业名单与培育库…"):
-            return select_key_firms(table, ev, people)
+        with stage("计算重点企业", [commissioners] if commissioners else []):
+            people = None if commissioners is None else read_commissioners(commissioners)
+            with err_console.status("正在计算成长画像、重点企业名单与培育库…"):
+                return select_key_firms(table, ev, people)
     except DataError as exc:
         raise _fail(str(exc), 1) from None
-
-
-def _print_selection(kf: KeyFirms) -> None:
-    clusters = Table("序号", "成长类型", "企业数", "趋势增速", "波动率", title="成长画像分群")
-    for r in kf.clusters.to_dict("records"):  # one row per cluster
-        clusters.add_row(
-            str(r["cluster"]),
-            str(r["label"]),
-            str(r["firms"]),
-            f"{r['trend_revenue']:.1%}",
-            f"{r['volatility_revenue']:.3f}",
-        )
-    out_console.print(clusters)
-    table = Table("园区", "名额", "重点企业", "按趋势能三年倍增", title="重点企业包保名单")
-    for row in kf.park_summary().to_dict("records"):  # one row per park
-        table.add_row(
-            str(row["park"]), str(row["quota"]), str(row["key_firms"]), str(row["on_track"])
-        )
-    out_console.print(table)
-    counts = kf.watch_lists["list_label"].value_counts(sort=False)
-    line = "、".join(f"{t} {n} 家" for t, n in counts.items()) or "无"
-    out_console.print(f"培育库：{line}", highlight=False)
-    if kf.assignment is not None and kf.commissioners is not None:
-        out_console.print(
-            f"首席服务专员：{len(kf.commissioners)} 位，已分配全部 {len(kf.assignment)} 家重点企业",
-            highlight=False,
-        )
 
 
 def _has_errors(ev: Evaluation) -> bool:
@@ -199,22 +173,22 @@ def _has_errors(ev: Evaluation) -> bool:
 
 
 @app.command()
+@guarded(err_console, run_folder="out")
 def run(
     rules: RulesOpt,
     data: DataOpt,
-    out: Annotated[Path, typer.Option("--out", "-o", help="output folder (one run)")],
-    status: Annotated[str, typer.Option(help="试评价 / 初评 / 终评")] = "试评价",
+    out: OutOpt,
+    status: StatusOpt = "试评价",
     corrections: CorrectionsOpt = None,
     year: YearOpt = None,
 ) -> None:
     """Evaluate and write results.csv, results.parquet, issues.csv, 问题清单.xlsx, the result
     workbooks (内部版, 公示名单, parks/) and manifest.json."""
+    _check_inputs(rules=rules, data=data, corrections=corrections)
+    _prepare(out, status)
     ev = _load(rules, data, corrections, year)
-    try:
-        folder = _write(ev, out, status)
-    except ExportError as exc:
-        raise _fail(str(exc), 2) from None
-    _print_statuses(ev)
+    folder = _write(ev, out, status)
+    print_statuses(out_console, ev)
     errors = int((ev.issues["severity"] == "error").sum())
     warnings = int((ev.issues["severity"] == "warning").sum())
     out_console.print(
@@ -225,39 +199,36 @@ def run(
 
 
 @app.command()
+@guarded(err_console, run_folder="out")
 def select(
     rules: RulesOpt,
     data: DataOpt,
-    out: Annotated[Path, typer.Option("--out", "-o", help="output folder (one run)")],
+    out: OutOpt,
     commissioners: Annotated[
         Path | None,
-        typer.Option(
-            help="首席服务专员名单 (.csv/.xlsx: 姓名, 所属园区, 熟悉行业)",
-            exists=True,
-            dir_okay=False,
-        ),
+        typer.Option(help="首席服务专员名单 (.csv/.xlsx: 姓名, 所属园区, 熟悉行业)"),
     ] = None,
-    status: Annotated[str, typer.Option(help="试评价 / 初评 / 终评")] = "试评价",
+    status: StatusOpt = "试评价",
     corrections: CorrectionsOpt = None,
     year: YearOpt = None,
 ) -> None:
     """Key firms from a multi-year panel: evaluate the rules' year, then write the run with
     growth.csv, key_firms.csv, watch_lists.csv and the sheets 包保名单 and 培育库 in the
     internal workbook."""
+    _check_inputs(rules=rules, data=data, corrections=corrections, commissioners=commissioners)
+    _prepare(out, status)
     method, table = _read(rules, data, corrections, year)
     ev = _evaluate(table.of_year(method.year), method)
     kf = _select(table, ev, commissioners)
-    try:
-        folder = _write(ev, out, status, kf)
-    except ExportError as exc:
-        raise _fail(str(exc), 2) from None
-    _print_statuses(ev)
-    _print_selection(kf)
+    folder = _write(ev, out, status, kf)
+    print_statuses(out_console, ev)
+    print_selection(out_console, kf)
     out_console.print(f"结果已写入 {folder}", highlight=False)
     raise typer.Exit(1 if _has_errors(ev) else 0)
 
 
 @app.command()
+@guarded(err_console)
 def check(
     rules: RulesOpt,
     data: DataOpt,
@@ -268,37 +239,49 @@ def check(
     year: YearOpt = None,
 ) -> None:
     """Read and check only: print the problems and write them to 问题清单.xlsx."""
+    _check_inputs(rules=rules, data=data, corrections=corrections)
+    _check_out_file(report)
     ev = _load(rules, data, corrections, year)
-    _print_statuses(ev)
-    _print_issues(ev.issues)
+    print_statuses(out_console, ev)
+    print_issues(out_console, ev.issues)
     try:
-        write_issues_workbook(
-            ev.issues, report, title=f"{ev.rules.region}{ev.rules.year}年度数据问题清单"
-        )
-    except (OSError, ExportError) as exc:
-        raise _fail(f"cannot write {report}: {exc}", 2) from None
+        with stage("写出问题清单", [report]):
+            write_issues_workbook(
+                ev.issues, report, title=f"{ev.rules.region}{ev.rules.year}年度数据问题清单"
+            )
+    except OSError as exc:
+        raise _fail(f"无法写入 {report}：{describe_os_error(exc)}", 2) from None
+    except ExportError as exc:
+        raise _fail(str(exc), 2) from None
     out_console.print(f"问题清单已写入 {report}", highlight=False)
     raise typer.Exit(1 if _has_errors(ev) else 0)
 
 
 @app.command()
+@guarded(err_console)
 def template(
     rules: RulesOpt,
     out: Annotated[Path, typer.Option("--out", "-o", help="the workbook to write (.xlsx)")],
 ) -> None:
     """Write a blank data-collection workbook (数据采集表) for the fields the rules need."""
+    _check_inputs(rules=rules)
+    _check_out_file(out)
     try:
         method = load_rules(rules)
     except RulesError as exc:
         raise _fail(str(exc), 2) from None
     try:
-        written = write_template(method, out)
-    except (OSError, ExportError) as exc:
-        raise _fail(f"cannot write {out}: {exc}", 2) from None
+        with stage("写出数据采集表", [out]):
+            written = write_template(method, out)
+    except OSError as exc:
+        raise _fail(f"无法写入 {out}：{describe_os_error(exc)}", 2) from None
+    except ExportError as exc:
+        raise _fail(str(exc), 2) from None
     out_console.print(f"数据采集表已写入 {written}", highlight=False)
 
 
 @app.command()
+@guarded(err_console, run_folder="out")
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("mujun-demo"),
 ) -> None:
@@ -306,14 +289,12 @@ def demo(
     three years before, and write every output."""
     from .sample.demo import DEMO_DATASET, DEMO_RULES, demo_files, demo_selection_files
 
+    _prepare(out, "试评价")
     with demo_files() as files, demo_selection_files() as (history, people):
         method, panel = _read(DEMO_RULES, [*files, history])
         ev = _evaluate(panel.of_year(method.year), method)
         kf = _select(panel, ev, people)
-        try:
-            folder = _write(ev, out, "试评价", kf)
-        except ExportError as exc:
-            raise _fail(str(exc), 2) from None
+        folder = _write(ev, out, "试评价", kf)
     summary = ev.summary(by="park")
     tiers = [c for c in summary.columns if c.startswith("tier_")]
     table = Table(
@@ -337,7 +318,7 @@ def demo(
     out_console.print(
         f"数据问题：错误 {errors} 条，提示 {warnings} 条（见 {where}）", highlight=False
     )
-    _print_selection(kf)
+    print_selection(out_console, kf)
     out_console.print(
         f"输入文件：{', '.join(Path(f).name for f in [*files, history])}；"
         f"专员名单：{Path(people).name}",
@@ -350,6 +331,7 @@ def demo(
 
 
 @app.command()
+@guarded(err_console)
 def bench(
     n: Annotated[int, typer.Option("--n", help="合成企业数")] = 1_000_000,
     repeat: Annotated[int, typer.Option(help="每个环节运行次数（取中位数）")] = 3,
@@ -368,27 +350,16 @@ def bench(
     from .sample.bench import run_bench
 
     quiet = as_json or not err_console.is_terminal
-    say = None if quiet else (lambda stage: err_console.print(f"… {stage}"))
+    say = None if quiet else (lambda step: err_console.print(f"… {step}"))
     figures = run_bench(n, repeat=repeat, progress=say, large=large, run=run)
     if as_json:
         print(json.dumps(figures, ensure_ascii=False))
         return
-    table = Table("环节", "中位数", title=f"mujun bench：{n:,} 家企业，{repeat} 次取中位数")
-    for key, value in figures.items():
-        if key.endswith("_s"):
-            stage = key.removesuffix("_s")
-            if key == "write_workbook_s":
-                stage += f"（{figures['workbook_firms']:,.0f} 家）"
-            if key in ("growth_s", "clusters_s", "select_s"):
-                stage += f"（{figures['select_firms']:,.0f} 家 × 5 年）"
-            table.add_row(stage, f"{value:.3f} s")
-        elif key.endswith("_ratio"):
-            table.add_row(key, f"{value:.2f} ×")
-    table.add_row("内存峰值", f"{figures['peak_rss_mb']:.0f} MB")
-    out_console.print(table)
+    print_bench(out_console, figures, n, repeat)
 
 
 @app.command()
+@guarded(err_console)
 def version() -> None:
     """Print the mujun version."""
     out_console.print(mujun_version())
@@ -415,5 +386,15 @@ def expand_multi_values(argv: list[str]) -> list[str]:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app(args=expand_multi_values(sys.argv[1:]), prog_name="mujun")
+    """Console-script entry point. The commands guard themselves; this catches what escapes
+    the command line's own machinery, so that even then one line is all a user sees."""
+    try:
+        app(args=expand_multi_values(sys.argv[1:]), prog_name="mujun")
+    except KeyboardInterrupt:
+        raise SystemExit(_fail("已中断（Ctrl+C）", 130).exit_code) from None
+    except Exception as exc:
+        log = write_error_log(exc, None)
+        where = f"；详细信息已写入 {log}" if log else ""
+        raise SystemExit(
+            _fail(f"意外的内部错误（{type(exc).__name__}）{where}", 1).exit_code
+        ) from None

@@ -7,65 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
-
-from mujun.cli import app
-from mujun.codes import credit_check_char
-
-RULES = """
-mujun_rules = 1
-name = "命令行测试"
-region = "测试县"
-year = 2022
-
-[[class]]
-code = "all"
-label = "全部企业"
-when = "land_mu > 0 or isnull(land_mu) or land_mu <= 0"
-
-  [[class.indicator]]
-  code = "tax_per_mu"
-  label = "亩均税收"
-  formula = "tax_paid / land_mu"
-  weight = 100
-  score = { method = "ratio", benchmark = 10 }
-
-  [class.tiers]
-  method = "quota"
-  shares = { A = 0.5, B = 0.5 }
-"""
-
-
-def code(i: int) -> str:
-    body = f"9134030000000{i:04d}"
-    return body + credit_check_char(body)
+from cli_setup import RULES, invoke, make_files
 
 
 @pytest.fixture
 def files(tmp_path: Path) -> dict[str, Path]:
-    rules = tmp_path / "rules.toml"
-    rules.write_text(RULES, encoding="utf-8")
-    good = pd.DataFrame(
-        {
-            "credit_code": [code(i) for i in range(4)],
-            "year": 2022,
-            "name": ["甲", "乙", "丙", "=HYPERLINK(1)"],
-            "land_owned_mu": [10, 20, 10, 5],
-            "tax_paid": [100, 100, 50, 10],
-        }
-    )
-    data = tmp_path / "firms.csv"
-    good.to_csv(data, index=False)
-    bad = good.copy()
-    bad.loc[1, "land_owned_mu"] = 0
-    bad_path = tmp_path / "bad.csv"
-    bad.to_csv(bad_path, index=False, encoding="gb18030")
-    return {"rules": rules, "data": data, "bad": bad_path}
-
-
-def invoke(*args: str | Path) -> tuple[int, str]:
-    result = CliRunner().invoke(app, [str(a) for a in args])
-    return result.exit_code, result.output
+    return make_files(tmp_path)
 
 
 def test_run_writes_the_whole_folder_and_exits_0(files: dict[str, Path], tmp_path: Path) -> None:
@@ -151,7 +98,7 @@ def test_refuses_to_replace_a_folder_that_is_not_a_run(
     precious.mkdir()
     (precious / "keep.txt").write_text("x")
     rc, _ = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", precious)
-    assert rc == 2
+    assert rc == 1  # refused: the output folder cannot be replaced
     assert (precious / "keep.txt").read_text() == "x"
 
 
@@ -178,7 +125,7 @@ def test_a_folder_with_a_foreign_manifest_is_not_replaced(
     (extension / "manifest.json").write_text('{"name": "a browser extension"}')
     (extension / "src" / "code.js").write_text("x")
     rc, _ = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", extension)
-    assert rc == 2
+    assert rc == 1
     assert (extension / "src" / "code.js").read_text() == "x"
 
 
@@ -189,7 +136,7 @@ def test_a_run_folder_holding_other_files_is_not_replaced(
     assert invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)[0] == 0
     (out / "my-notes.docx").write_text("notes")
     rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)
-    assert rc == 2
+    assert rc == 1
     assert "my-notes.docx" in text
     assert (out / "my-notes.docx").read_text() == "notes"
 

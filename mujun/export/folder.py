@@ -1,22 +1,32 @@
 """A run folder (DESIGN §6), written whole or not at all.
 
-Files go to a hidden temporary folder beside the target, which is renamed into place at the end.
-An existing target is replaced only when it is empty or an earlier run holding nothing but the
-files its manifest lists, so a mistyped --out can never wipe unrelated files.
+Files go to a hidden temporary folder beside the target, swapped into place at the end; the
+manifest records each file's sha256, so that a later run replaces exactly what this one wrote
+and never a user's file (see runfolder.py).
 """
 
 from __future__ import annotations
 
-import json
+import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..engine.evaluation import Evaluation
 from ..errors import ExportError
+from ..oserrors import describe_os_error
 from .issues_workbook import write_issues_workbook
+from .runfolder import (
+    MANIFEST,
+    check_replaceable,
+    check_writable,
+    recover,
+    sha256_file,
+    snapshot,
+    swap_into_place,
+    temporary_name,
+)
 from .tables import write_csv, write_issues_csv, write_json, write_parquet
 from .workbooks import RUN_STATUSES, park_labels, write_workbooks
 
@@ -75,19 +85,23 @@ def write_run(
     workbooks: bool = True,
     progress: Callable[[str], None] | None = None,
     selection: KeyFirms | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> Path:
     """Write results.csv, results.parquet, issues.csv, 问题清单.xlsx, the result workbooks
     (internal, publication list, parks/) and manifest.json into out_dir, atomically. A
     `selection` adds growth.csv, key_firms.csv, watch_lists.csv and, in the internal workbook,
-    the sheets 包保名单 and 培育库. `progress` hears the name of each file once it is written."""
+    the sheets 包保名单 and 培育库. `progress` hears the name of each file once it is written;
+    `notify` hears what was repaired from an interrupted earlier run."""
     if status not in RUN_STATUSES:
         raise ExportError(f"评价状态须为 {'、'.join(RUN_STATUSES)} 之一，而不是 {status!r}")
-    out = Path(out_dir)
-    if out.exists():
-        _check_replaceable(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new.", dir=out.parent))
+    out = prepare_out(out_dir, notify)
+    before = snapshot(out)  # what was just checked; looked at again before the swap
     tell = progress or (lambda _name: None)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = temporary_name(out, "new")
+    except OSError as exc:
+        raise ExportError(f"无法写入 {out}：{describe_os_error(exc)}") from None
     try:
         write_csv(evaluation.results, tmp / "results.csv")
         tell("results.csv")
@@ -111,51 +125,27 @@ def write_run(
             else []
         )
         names = [p.relative_to(tmp).as_posix() for p in books]
-        write_json(manifest(evaluation, status, names, selection), tmp / "manifest.json")
+        record = manifest(evaluation, status, names, selection)
+        record["sha256"] = {
+            p.relative_to(tmp).as_posix(): sha256_file(p) for p in tmp.rglob("*") if p.is_file()
+        }
+        write_json(record, tmp / MANIFEST)
         tmp.chmod(0o755)
-        _swap_into_place(tmp, out)
+        swap_into_place(tmp, out, before)
     except OSError as exc:
-        raise ExportError(f"无法写入 {out}：{exc}") from None
+        raise ExportError(f"无法写入 {out}：{describe_os_error(exc)}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    return Path(out_dir)
+
+
+def prepare_out(out_dir: str | Path, notify: Callable[[str], None] | None = None) -> Path:
+    """The absolute --out, after repairing an interrupted earlier run beside it (each repair
+    told to `notify`) and checking that it may be replaced and its parent written; raises
+    ExportError otherwise. Called before the evaluation, so that a bad --out fails at once."""
+    out = Path(os.path.abspath(out_dir))
+    for note in recover(out):
+        (notify or (lambda _note: None))(note)
+    check_replaceable(out)
+    check_writable(out)
     return out
-
-
-def _check_replaceable(out: Path) -> None:
-    """Only an empty folder or an earlier run holding nothing but its own files is replaced."""
-    if not out.is_dir():
-        raise ExportError(f"{out} exists and is not a folder; choose another --out")
-    entries = {p.name for p in out.iterdir()}
-    if not entries:
-        return
-    try:
-        previous = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        listed = {Path(f).parts[0] for f in previous["files"]}
-        is_run = isinstance(previous, dict) and "mujun_version" in previous
-    except (OSError, ValueError, KeyError, TypeError, IndexError):
-        is_run, listed = False, set()
-    if not is_run:
-        raise ExportError(f"{out} exists and is not a mujun run folder; choose another --out")
-    extra = sorted(entries - listed)
-    if extra:
-        raise ExportError(
-            f"{out} holds files that are not part of the earlier run "
-            f"({', '.join(extra[:5])}); move them or choose another --out"
-        )
-
-
-def _swap_into_place(new: Path, out: Path) -> None:
-    """Rename `new` to `out`; an existing `out` is set aside under a fresh name and removed only
-    once the new folder is in place (restored if the rename fails)."""
-    if not out.exists():
-        new.rename(out)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
-    old.rmdir()
-    out.rename(old)
-    try:
-        new.rename(out)
-    except OSError:
-        old.rename(out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)

@@ -3,7 +3,8 @@ change to any file a bureau receives shows here, and is recorded only when it is
 
 A workbook's digest is of its unpacked parts (not of the zip, whose compressed bytes depend on
 the zlib build); a Parquet file's is of its schema and rows (not of the writer's footer); the
-manifest's leaves out the version of mujun. Record anew, after checking the change, with
+manifest's leaves out the version of mujun and the files' sha256 (bytes of zips and Parquet
+footers; each file is compared on its own). Record anew, after checking the change, with
 `MUJUN_RECORD_OUTPUTS=1 pytest tests/sample/test_demo_outputs.py`.
 """
 
@@ -48,6 +49,7 @@ def digest(path: Path) -> str:
     elif path.name == "manifest.json":
         manifest = json.loads(path.read_text(encoding="utf-8"))
         manifest.pop("mujun_version")
+        manifest.pop("sha256", None)
         h.update(json.dumps(manifest, ensure_ascii=False, sort_keys=True).encode())
     else:
         h.update(path.read_bytes())

@@ -1,0 +1,224 @@
+"""No traceback ever: an unexpected failure anywhere is one Chinese line naming the file being
+worked on and an error log holding the traceback; Ctrl+C exits 130; no memory says why."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from cli_setup import invoke, make_files
+
+import mujun.cli as cli
+import mujun.read as read
+from mujun.export.runfolder import ERROR_LOG_HEADER, ERROR_LOG_PREFIX
+
+Files = dict[str, Path]
+SECRET = "税额 123456.78 [/] [bold]"  # a confidential figure and rich markup in the message
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Files:
+    return make_files(tmp_path)
+
+
+def boom(*_args: object, **_kwargs: object) -> None:
+    raise ValueError(SECRET)
+
+
+def logs(folder: Path) -> list[Path]:
+    return sorted(folder.glob(f"{ERROR_LOG_PREFIX}*.log"))
+
+
+def one_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+def test_an_unexpected_error_in_the_engine_is_one_line_and_a_log_in_the_run_folder(
+    files: Files, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "evaluate", boom)
+    out = tmp_path / "out"
+    rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)
+    assert rc == 1
+    line = one_line(text)
+    assert "Traceback" not in text
+    assert "意外的内部错误" in line and "ValueError" in line
+    assert "123456" not in text  # the message may hold figures: only the log has it
+    (log,) = logs(out)
+    assert str(log) in line
+    body = log.read_bytes()
+    assert body.startswith(ERROR_LOG_HEADER)
+    assert b"Traceback" in body and SECRET.encode() in body and b"boom" in body
+    monkeypatch.undo()
+    rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)
+    assert rc == 0, text  # the log does not block the next run, and is kept in it
+    assert logs(out) == [log]
+
+
+def test_the_file_being_read_is_named(
+    files: Files, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    second = tmp_path / "第二个.csv"
+    second.write_bytes(files["data"].read_bytes())
+    real = read.read_typed
+
+    def read_typed(path: Path, year: int | None) -> object:
+        if path.name == second.name:
+            raise KeyError("column")
+        return real(path, year)
+
+    monkeypatch.setattr(read, "read_typed", read_typed)
+    rc, text = invoke(
+        "run", "-r", files["rules"], "-d", files["data"], "-d", second, "-o", tmp_path / "o"
+    )
+    assert rc == 1
+    line = one_line(text)
+    assert str(second) in line and "读取数据文件" in line and "KeyError" in line
+    assert files["data"].name not in line
+
+
+def test_the_rules_file_is_named(
+    files: Files, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "load_rules", boom)
+    rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", tmp_path / "o")
+    assert rc == 1
+    assert str(files["rules"]) in one_line(text)
+
+
+def test_without_a_run_folder_the_log_is_a_private_temporary_file(
+    files: Files, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.setattr(cli, "evaluate", boom)
+    rc, text = invoke("check", "-r", files["rules"], "-d", files["data"])
+    assert rc == 1
+    (log,) = logs(temp)
+    assert str(log) in one_line(text)
+    assert log.stat().st_mode & 0o077 == 0  # readable by its owner only
+    assert SECRET.encode() in log.read_bytes()
+
+
+def test_a_run_folder_that_cannot_take_the_log_sends_it_to_the_temporary_folder(
+    files: Files, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    out = tmp_path / "out"
+
+    def fail_late(*_args: object, **_kwargs: object) -> None:
+        out.write_text("now a file")  # the run folder's place is taken meanwhile
+        raise RuntimeError("late")
+
+    monkeypatch.setattr(cli, "evaluate", fail_late)
+    rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)
+    assert rc == 1
+    (log,) = logs(temp)
+    assert str(log) in one_line(text)
+    assert out.read_text() == "now a file"
+
+
+def test_keyboard_interrupt_is_one_line_and_exit_130(
+    files: Files, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupt(*_args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "evaluate", interrupt)
+    out = tmp_path / "out"
+    rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)
+    assert rc == 130
+    assert "中断" in one_line(text)
+    assert not out.exists()
+
+
+def test_interrupted_while_writing_leaves_no_temporary_folder(
+    files: Files, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupt(*_args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("mujun.export.folder.write_parquet", interrupt)
+    rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", tmp_path / "out")
+    assert rc == 130 and "Traceback" not in text
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_memory_error_says_the_input_is_too_large(
+    files: Files, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_memory(*_args: object, **_kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(read, "merge", no_memory)
+    rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", tmp_path / "o")
+    assert rc == 1
+    line = one_line(text)
+    assert "内存不足" in line and "过大" in line
+
+
+@pytest.mark.parametrize(
+    ("command", "target"),
+    [
+        ("check", "mujun.cli.write_issues_workbook"),
+        ("template", "mujun.cli.write_template"),
+        ("select", "mujun.cli.select_key_firms"),
+        ("version", "mujun.cli.mujun_version"),
+    ],
+)
+def test_every_command_is_guarded(
+    files: Files, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, target: str
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(target, boom)
+    args = {
+        "check": ["-r", files["rules"], "-d", files["data"], "--report", tmp_path / "r.xlsx"],
+        "template": ["-r", files["rules"], "-o", tmp_path / "t.xlsx"],
+        "select": ["-r", files["rules"], "-d", files["data"], "-o", tmp_path / "s"],
+        "version": [],
+    }[command]
+    rc, text = invoke(command, *args)
+    assert rc == 1
+    assert "Traceback" not in text
+    assert "意外的内部错误" in text and "ValueError" in text
+
+
+def test_all_commands_are_wrapped() -> None:
+    for command in cli.app.registered_commands:
+        assert command.callback is not None
+        assert command.callback.__code__.co_name == "guarded_command", command.callback
+
+
+def test_paths_with_markup_are_printed_as_they_are(files: Files, tmp_path: Path) -> None:
+    out = tmp_path / "结果[/][bold]"
+    rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)
+    assert rc == 0, text
+    assert "[/][bold]" in text
+    missing = tmp_path / "[red]无此文件[/].csv"
+    rc, text = invoke("run", "-r", files["rules"], "-d", missing, "-o", out)
+    assert rc == 2 and "[red]无此文件[/].csv" in text
+
+
+def test_main_catches_what_escapes_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise TypeError("inside the parser")
+
+    monkeypatch.setattr(cli, "app", broken)
+    monkeypatch.setattr(sys, "argv", ["mujun", "version"])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert "意外的内部错误" in err and "Traceback" not in err
+    assert len(logs(tmp_path)) == 1
