@@ -92,14 +92,14 @@ _KINDS = (
     Kind("csv-mixed-encoding", "warning", "file", "CSV文件中个别行编码不同",
          "该行是{encoding}编码，与文件其余各行（{main}）不同，已按{encoding}读取，请核对该行文字"),
     Kind("csv-invisible-chars", "warning", "file", "CSV行中含不可见字符",
-         "该行含不可见字符（{what}），已删除后读取"),
+         "该行含不可见字符（NUL或BOM，见“值”），已删除后读取"),
     Kind("csv-stray-quote", "warning", "file", "CSV行中引号不成对",
          "该行的引号不成对（某个值以引号开头，引号内却含有其他行或其他列的内容），已按不含引号"
          "逐行读取，请核对该行各值"),
     Kind("csv-long-line", "error", "file", "CSV行过长",
-         "该行长达{chars}个字符，超过{limit}个字符的上限，不像一家企业的数据，未读取"),
+         "该行的字符数（见“值”）超过{limit}个的上限，不像一家企业的数据，未读取"),
     Kind("csv-too-many-fields", "error", "file", "CSV行字段过多",
-         "该行有{fields}个字段，超过{limit}个的上限，未读取"),
+         "该行的字段数（见“值”）超过{limit}个的上限，未读取"),
     # headers and columns
     Kind("unknown-column", "warning", "column", "未识别的列",
          "{where}：未识别的列，未读取（表头不是已知字段）"),

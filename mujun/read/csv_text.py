@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ..issues import Issue, issue
+from ..issues import concat_issues, empty_issues, issue_rows
 from .csv_parse import parse_lines
 
 MAX_LINE_CHARS = 100_000  # a line longer than this is no firm's row: not read, reported
@@ -42,7 +43,7 @@ class CsvCells:
 
     cells: pd.DataFrame
     lines: np.ndarray
-    notes: list[Issue]
+    notes: pd.DataFrame
 
 
 def read_csv_cells(path: str, data: bytes) -> CsvCells:
@@ -53,22 +54,33 @@ def read_csv_cells(path: str, data: bytes) -> CsvCells:
     lines, bounded = _bound(path, lines)
     delimiter = sniff_delimiter(lines)
     cells, starts, quoted = parse_lines(lines, delimiter)
-    notes += bounded
-    notes += [issue("csv-stray-quote", file=path, row=int(r)) for r in quoted]
-    return CsvCells(cells, starts, sorted(notes, key=lambda i: i.row or 0))
+    plain = np.zeros(len(lines), dtype=bool)
+    plain[quoted - 1] = True
+    notes = concat_issues([notes, bounded, line_issues("csv-stray-quote", path, plain)])
+    notes = notes.sort_values("row", kind="stable").reset_index(drop=True)
+    return CsvCells(cells, starts, notes)
+
+
+def line_issues(
+    code: str, path: str, mask: np.ndarray, values: np.ndarray | None = None, **fill: Any
+) -> pd.DataFrame:
+    """One issue of `code` for each line where `mask` holds, located by its 1-based line."""
+    origin = pd.DataFrame({"file": path, "sheet": "", "row": np.arange(1, len(mask) + 1)})
+    blank = np.full(len(mask), "", dtype=object)
+    return issue_rows(code, mask, origin=origin, credit_code=blank, values=values, **fill)
 
 
 def _any_text(lines: np.ndarray) -> bool:
     return bool(pd.Series(lines, dtype=object).str.strip().astype(bool).any())
 
 
-def decode_lines(path: str, data: bytes) -> tuple[np.ndarray, list[Issue]]:
+def decode_lines(path: str, data: bytes) -> tuple[np.ndarray, pd.DataFrame]:
     """The lines of the file as text (no line ends), and the lines decoded unlike the rest."""
     for signature, what in _BINARY.items():
         if data.startswith(signature):
             raise DataError(f"{path}：不是CSV文本文件，而是{what}，请按其实际格式另存或改扩展名")
     text = _utf16(data)
-    notes: list[Issue] = []
+    notes = empty_issues()
     if text is not None:
         lines = _split(text.replace("\r\n", "\n").replace("\r", "\n"))
     else:
@@ -106,7 +118,7 @@ def _utf16(data: bytes) -> str | None:
         return None
 
 
-def _by_line(path: str, raw: bytes) -> tuple[np.ndarray, list[Issue]]:
+def _by_line(path: str, raw: bytes) -> tuple[np.ndarray, pd.DataFrame]:
     """Each line as UTF-8 where it is valid UTF-8, else as GB18030; bytes valid in neither
     become U+FFFD. The lines in the file's less common encoding are reported."""
     lines = _split(raw.decode("utf-8", errors="surrogateescape"))
@@ -128,29 +140,14 @@ def _by_line(path: str, raw: bytes) -> tuple[np.ndarray, list[Issue]]:
             f"{path}：文件的文字既不是UTF-8也不是GBK/GB18030编码，无法读取"
             f"（{int(broken.sum())}行无法解码），请另存为UTF-8或GBK编码的CSV"
         )
-    notes = []
-    if gbk.any() and utf8.any():
-        odd, name, main = (
-            (utf8, "UTF-8", "GBK") if gbk.sum() >= utf8.sum() else (gbk, "GBK", "UTF-8")
-        )
-        notes = [
-            issue(
-                "csv-mixed-encoding",
-                file=path,
-                row=int(r) + 1,
-                value=name,
-                encoding=name,
-                main=main,
-            )
-            for r in np.flatnonzero(odd)
-        ]
-    return lines, notes
+    if not (gbk.any() and utf8.any()):
+        return lines, empty_issues()
+    odd, name, main = (utf8, "UTF-8", "GBK") if gbk.sum() >= utf8.sum() else (gbk, "GBK", "UTF-8")
+    shown = np.full(len(lines), name, dtype=object)
+    return lines, line_issues("csv-mixed-encoding", path, odd, shown, encoding=name, main=main)
 
 
-_INVISIBLE = {"\x00": "NUL", "\ufeff": "BOM"}
-
-
-def _visible(path: str, lines: np.ndarray, notes: list[Issue]) -> tuple[np.ndarray, list[Issue]]:
+def _visible(path: str, lines: np.ndarray, notes: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     """Lines without NUL bytes and byte order marks inside them (a file appended to another, a
     broken export): they are removed, and each line that had one is reported."""
     series = pd.Series(lines, dtype=object)
@@ -162,17 +159,15 @@ def _visible(path: str, lines: np.ndarray, notes: list[Issue]) -> tuple[np.ndarr
     text = series[found]
     if int(text.str.count("\x00").sum()) > 0.1 * max(int(series.str.len().sum()), 1):
         raise DataError(f"{path}：不是CSV文本文件（含大量NUL字节，可能是二进制文件）")
-    what = np.where(text.str.contains("\x00", regex=False), "NUL", "")
-    what = np.char.add(what.astype(str), np.where(text.str.contains("\ufeff"), " BOM", ""))
+    nul = series.str.contains("\x00", regex=False).to_numpy(dtype=bool)
+    bom = series.str.contains("\ufeff", regex=False).to_numpy(dtype=bool)
+    what = np.where(nul & bom, "NUL、BOM", np.where(nul, "NUL", "BOM")).astype(object)
     series[found] = text.str.replace("[\x00\ufeff]", "", regex=True)
-    notes = notes + [
-        issue("csv-invisible-chars", file=path, row=int(r) + 1, what=w.strip())
-        for r, w in zip(np.flatnonzero(found), what, strict=True)
-    ]
-    return series.to_numpy(dtype=object, copy=True), notes
+    invisible = line_issues("csv-invisible-chars", path, found, what)
+    return series.to_numpy(dtype=object, copy=True), concat_issues([notes, invisible])
 
 
-def _bound(path: str, lines: np.ndarray) -> tuple[np.ndarray, list[Issue]]:
+def _bound(path: str, lines: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
     """Lines too long or with too many fields are blanked (so no row is made of them) and
     reported; a file whose lines × fields would still be too many cells is refused."""
     series = pd.Series(lines, dtype=object)
@@ -187,22 +182,12 @@ def _bound(path: str, lines: np.ndarray) -> tuple[np.ndarray, list[Issue]]:
         else np.zeros(0, dtype=np.int64)
     )
     many = ~long & (fields > MAX_FIELDS)
-    notes = [
-        issue(
-            "csv-long-line", file=path, row=int(r) + 1, chars=int(length[r]), limit=MAX_LINE_CHARS
-        )
-        for r in np.flatnonzero(long)
-    ]
-    notes += [
-        issue(
-            "csv-too-many-fields",
-            file=path,
-            row=int(r) + 1,
-            fields=int(fields[r]),
-            limit=MAX_FIELDS,
-        )
-        for r in np.flatnonzero(many)
-    ]
+    notes = concat_issues(
+        [
+            line_issues("csv-long-line", path, long, length.astype(object), limit=MAX_LINE_CHARS),
+            line_issues("csv-too-many-fields", path, many, fields.astype(object), limit=MAX_FIELDS),
+        ]
+    )
     out = series.to_numpy(dtype=object, copy=True)
     out[long | many] = ""
     widest = int(fields[~(long | many)].max(initial=1))

@@ -22,7 +22,6 @@ import pandas as pd
 from defusedxml import ElementTree
 
 from ..errors import DataError
-from ..issues import issue_table
 from .csv_text import read_csv_cells
 
 # a departmental file larger than this is surely not a firm table
@@ -75,7 +74,7 @@ def open_file(path: Path) -> Opened:
 
 def _csv_sheet(path: Path, data: bytes) -> Sheet:
     read = read_csv_cells(str(path), data)
-    return Sheet(str(path), "", read.cells, lines=read.lines, notes=issue_table(read.notes))
+    return Sheet(str(path), "", read.cells, lines=read.lines, notes=read.notes)
 
 
 def _workbook_sheets(path: Path, data: bytes) -> tuple[list[Sheet], list[tuple[str, str]]]:

@@ -331,9 +331,9 @@ def test_nul_bytes_and_a_byte_order_mark_inside_are_removed_and_reported(tmp_pat
     table = read_sources([path], year=YEAR)
     assert table.frame["credit_code"].tolist() == CODES[:4]
     assert table.frame["name"].tolist()[1] == "企业1有限公司"
-    assert [(i[3], i[7]) for i in issues(table, "csv-invisible-chars")] == [
-        (3, "warning"),
-        (4, "warning"),
+    assert [(i[3], i[6], i[7]) for i in issues(table, "csv-invisible-chars")] == [
+        (3, "NUL", "warning"),
+        (4, "BOM", "warning"),
     ]
 
 
@@ -351,6 +351,8 @@ def test_a_line_too_long_or_too_wide_is_not_read_and_is_reported(
         ("csv-long-line", 3, "error"),
         ("csv-too-many-fields", 4, "error"),
     ]
+    too_long = issues(table, "csv-long-line")[0][6]
+    assert int(too_long) > csv_text.MAX_LINE_CHARS
     assert_rows_add_up(table, used=[2], skipped=[2])
 
 
