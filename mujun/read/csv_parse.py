@@ -33,7 +33,7 @@ def parse_lines(lines: np.ndarray, delimiter: str) -> tuple[pd.DataFrame, np.nda
     got = _quoted(lines, delimiter)
     if got is not None:
         cells, spans = got
-        bad = _swallowing(cells, delimiter)
+        bad = _swallowing(cells, delimiter) | _cut_short(cells, spans, series, delimiter)
         if not bad.any():
             return _trim(cells), spans[:, 0] + 1, np.zeros(0, dtype=np.int64)
         plain = np.zeros(n, dtype=bool)
@@ -136,6 +136,25 @@ def _swallowing(cells: pd.DataFrame, delimiter: str) -> np.ndarray:
         ).to_numpy(dtype=bool)
         bad[np.flatnonzero(odd)[hit]] = True
     return bad
+
+
+def _cut_short(
+    cells: pd.DataFrame, spans: np.ndarray, lines: pd.Series, delimiter: str
+) -> np.ndarray:
+    """Records that a quoted value leaves with fewer fields than most records have, while their
+    line split at every delimiter has as many: a name opened with a quote that closes at the end
+    of the line, holding the row's own park and figures (a quoted '甲,分公司' leaves the count
+    as it is)."""
+    sep = re.escape(delimiter)
+    per_line = lines.str.count(sep).to_numpy(dtype=np.int64)
+    inside = np.zeros(len(cells), dtype=np.int64)
+    for column in cells.columns:  # a loop over columns
+        inside += cells[column].str.count(sep).to_numpy(dtype=np.int64)
+    if not inside.any():
+        return np.zeros(len(cells), dtype=bool)
+    fields = np.add.reduceat(per_line, spans[:, 0]) - inside + 1
+    usual = int(np.bincount(fields).argmax())
+    return (inside > 0) & (fields < usual) & (per_line[spans[:, 0]] + 1 >= usual)
 
 
 def _unpaired(quotes: np.ndarray) -> np.ndarray:

@@ -10,6 +10,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from conftest import credit_code
 from departments import YEAR, assert_rows_add_up, issues
 from typer.testing import CliRunner
@@ -381,3 +383,42 @@ def test_files_with_nothing_to_read_are_data_errors(tmp_path: Path, content: byt
     path.write_bytes(content)
     with pytest.raises(DataError, match=r"空\.csv"):
         read_sources([path], year=YEAR)
+
+
+def test_a_quote_closing_at_the_end_of_its_line_never_hides_figures_in_a_name(
+    tmp_path: Path,
+) -> None:
+    """`"企业1有限公司,园区1,10,11"`: by the rules of CSV one name holding the row's park and
+    tax; the firm has too few fields, so the line is read without quote processing."""
+    rows = joined([HEADER] + [firm(i) for i in range(5)])
+    rows[2] = f'{CODES[1]},"企业1有限公司,园区1,10,11"'
+    path = write(tmp_path / "f.csv", rows)
+    table = read_sources([path], year=YEAR)
+    assert table.frame["name"].tolist()[1] == "企业1有限公司"
+    assert table.frame["tax_paid"].tolist()[1] == 11.0
+    assert [i[3] for i in issues(table, "csv-stray-quote")] == [3]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    names=st.lists(
+        st.text(alphabet="甲乙丙有限公司AB1 \"',;", min_size=1, max_size=8), min_size=2, max_size=9
+    ),
+    sep=st.sampled_from([",", "\t", ";"]),
+    end=st.sampled_from(["\n", "\r\n", "\r"]),
+)
+def test_whatever_the_names_hold_every_line_is_its_own_firm(
+    tmp_path: Path, names: list[str], sep: str, end: str
+) -> None:
+    """Property: quotes and delimiters typed into names, unquoted, never make one row of two
+    lines, never put a line's code into a name, and never lose a line."""
+    rows = [HEADER] + [[CODES[i], name, "园区0", "10", "1"] for i, name in enumerate(names)]
+    path = write(tmp_path / "f.csv", [sep.join(r) for r in rows], end=end)
+    table = read_sources([path], year=YEAR)
+    assert sorted(table.frame["credit_code"].dropna()) == sorted(CODES[: len(names)])
+    assert sorted(table.origin["row"]) == list(range(2, len(names) + 2))
+    for name in table.frame["name"].dropna():
+        assert "\n" not in name and not CODE_RE.search(name)
+    assert_rows_add_up(table, used=[len(names)], skipped=[0])
