@@ -26,6 +26,7 @@ from .csv_parse import parse_lines
 
 MAX_LINE_CHARS = 100_000  # a line longer than this is no firm's row: not read, reported
 MAX_FIELDS = 1_000  # a line with more fields than this is not read, reported
+MAX_CSV_LINES = 5_000_000  # more lines than this is no county's firm table: refused unsplit
 MAX_CSV_CELLS = 60_000_000  # lines × fields beyond this is refused before it is split
 DELIMITERS = (",", "\t", ";", "|")  # tried in this order; a tie keeps the earlier
 SNIFF_LINES = 100
@@ -82,14 +83,24 @@ def decode_lines(path: str, data: bytes) -> tuple[np.ndarray, pd.DataFrame]:
     text = _utf16(data)
     notes = empty_issues()
     if text is not None:
-        lines = _split(text.replace("\r\n", "\n").replace("\r", "\n"))
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        _count_lines(path, text.count("\n"))
+        lines = _split(text)
     else:
         raw = data.removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        _count_lines(path, raw.count(b"\n"))
         try:
             lines = _split(raw.decode("utf-8"))
         except UnicodeDecodeError:
             lines, notes = _by_line(path, raw)
     return _visible(path, lines, notes)
+
+
+def _count_lines(path: str, count: int) -> None:
+    if count > MAX_CSV_LINES:
+        raise DataError(
+            f"{path}：文件有{count}行，超过{MAX_CSV_LINES}行的上限，不像一张企业表，未读取"
+        )
 
 
 def _split(text: str) -> np.ndarray:

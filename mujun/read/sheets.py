@@ -143,7 +143,7 @@ def _pick_columns(
                     problem,
                     file=sheet.file,
                     sheet=sheet.name,
-                    row=header.rows[-1] + 1,
+                    row=_header_line(sheet, header),
                     field=col.field or "",
                     value=col.unit or col.header,
                     where=where,
@@ -162,7 +162,7 @@ def _pick_columns(
                             "unit-from-title",
                             file=sheet.file,
                             sheet=sheet.name,
-                            row=header.rows[-1] + 1,
+                            row=_header_line(sheet, header),
                             field=col.field,
                             value=stated,
                             header=col.header,
@@ -171,6 +171,13 @@ def _pick_columns(
                     )
             picked[col.field] = (col.index, factor)
     return picked, issue_table(found)
+
+
+def _header_line(sheet: Sheet, header: Header) -> int:
+    """The spreadsheet row (a CSV: the file line) of the header's last row."""
+    if sheet.lines is not None:
+        return int(sheet.lines[header.rows[-1]])
+    return header.rows[-1] + 1
 
 
 def _unit_above(sheet: Sheet, header: Header) -> str:

@@ -113,10 +113,10 @@ def csv_lines(data: bytes, table: pa.Table) -> np.ndarray | None:
             column = table.column(name)
             if pa.types.is_dictionary(column.type):
                 column = column.cast(pa.string())
-            if (
-                pa.types.is_string(column.type)
-                and pc.any(pc.match_substring_regex(column, _CODE_INSIDE)).as_py()
-            ):
+            if not pa.types.is_string(column.type):
+                continue
+            odd = column.filter(pc.match_substring_regex(column, "[\n,;\t|]"))
+            if len(odd) and pc.any(pc.match_substring_regex(odd, _CODE_INSIDE)).as_py():
                 return None
     return written[1:]
 

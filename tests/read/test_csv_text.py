@@ -422,3 +422,40 @@ def test_whatever_the_names_hold_every_line_is_its_own_firm(
     for name in table.frame["name"].dropna():
         assert "\n" not in name and not CODE_RE.search(name)
     assert_rows_add_up(table, used=[len(names)], skipped=[0])
+
+
+def test_a_header_below_blank_lines_is_reported_at_its_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "f.csv", ["", "", "\r", ",".join([*HEADER, "联系人手机"]), *joined([firm(0)])]
+    )
+    table = read_sources([path], year=YEAR)
+    assert [i[3] for i in issues(table, "unknown-column")] == [4]
+    assert table.origin["row"].tolist() == [5]
+
+
+def test_too_many_lines_is_refused_before_splitting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csv_text, "MAX_CSV_LINES", 50)
+    path = tmp_path / "空行.csv"
+    path.write_bytes(",".join(HEADER).encode() + b"\r" * 60)
+    with pytest.raises(DataError, match=r"空行\.csv：文件有60行"):
+        read_sources([path], year=YEAR)
+
+
+def test_mujuns_own_csv_with_quotes_commas_and_breaks_in_names_reads_back(tmp_path: Path) -> None:
+    from mujun.export.tables import write_csv
+
+    frame = pd.DataFrame(
+        {
+            "credit_code": CODES[:3],
+            "name": ['甲 "A", 分厂\n二车间', "乙", "丙"],
+            "tax_paid": [1.0, 2, 3],
+        }
+    )
+    path = tmp_path / "own.csv"
+    write_csv(frame, path)
+    table = read_sources([path], year=YEAR)
+    assert table.frame["name"].tolist() == frame["name"].tolist()
+    assert table.origin["row"].tolist() == [2, 4, 5]
+    assert issues(table) == []
