@@ -18,22 +18,24 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # a credit code inside a value: 18 letters and digits, 6 of them the region code
 _CODE = r"(?<![0-9A-Za-z])[0-9A-Ya-y][0-9]{7}[0-9A-Za-z]{10}(?![0-9A-Za-z])"
 
 
-def parse_lines(lines: np.ndarray, delimiter: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def parse_lines(lines: pd.Series, delimiter: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """(cells, 1-based start line of each row, 1-based lines read without quote processing)."""
+    lines = lines.reset_index(drop=True)
     n = len(lines)
-    series = pd.Series(lines, dtype=object)
-    quotes = series.str.count('"').to_numpy(dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
+    quotes = count(lines, '"')
     if not quotes.any():
         return _trim(_unquoted(lines, delimiter)), np.arange(1, n + 1), np.zeros(0, dtype=np.int64)
     got = _quoted(lines, delimiter)
     if got is not None:
         cells, spans = got
-        bad = _swallowing(cells, delimiter) | _cut_short(cells, spans, series, delimiter)
+        bad = _swallowing(cells, delimiter) | _cut_short(cells, spans, lines, delimiter)
         if not bad.any():
             return _trim(cells), spans[:, 0] + 1, np.zeros(0, dtype=np.int64)
         plain = np.zeros(n, dtype=bool)
@@ -57,13 +59,22 @@ def parse_lines(lines: np.ndarray, delimiter: str) -> tuple[pd.DataFrame, np.nda
     return _trim(cells), starts[order] + 1, np.flatnonzero(plain) + 1
 
 
-def _read(text: str, delimiter: str, width: int, quoting: int) -> pd.DataFrame:
+def count(text: pd.Series, literal: str) -> np.ndarray:
+    """How often `literal` occurs in each string (pyarrow's kernel, no regex)."""
+    if not len(text):
+        return np.zeros(0, dtype=np.int64)
+    found = pc.count_substring(pa.array(text.fillna(""), type=pa.large_string()), literal)
+    return found.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _read(lines: pd.Series, delimiter: str, width: int, quoting: int) -> pd.DataFrame:
+    """The lines joined again and read by pandas' C parser, every cell a string."""
     return pd.read_csv(
-        io.StringIO(text),
+        io.StringIO(lines.str.cat(sep="\n") + "\n"),
         sep=delimiter,
         header=None,
         names=range(width),
-        dtype=object,
+        dtype=str,
         keep_default_na=False,
         na_filter=False,
         skip_blank_lines=False,
@@ -72,41 +83,40 @@ def _read(text: str, delimiter: str, width: int, quoting: int) -> pd.DataFrame:
     )
 
 
-def _width(lines: np.ndarray, delimiter: str) -> int:
+def _width(lines: pd.Series, delimiter: str) -> int:
     if not len(lines):
         return 1
-    counts = pd.Series(lines, dtype=object).str.count(re.escape(delimiter))
-    return int(counts.max()) + 1
+    return int(count(lines, delimiter).max()) + 1
 
 
-def _unquoted(lines: np.ndarray, delimiter: str) -> pd.DataFrame:
+def _unquoted(lines: pd.Series, delimiter: str) -> pd.DataFrame:
     """One row per line, split at every delimiter."""
     width = _width(lines, delimiter)
     if not len(lines):
-        return pd.DataFrame(columns=range(width), dtype=object)
+        return pd.DataFrame(columns=range(width), dtype=str)
     try:
-        cells = _read("\n".join(lines) + "\n", delimiter, width, csv.QUOTE_NONE)
+        cells = _read(lines, delimiter, width, csv.QUOTE_NONE)
         if len(cells) == len(lines):
             return cells
     except (pd.errors.ParserError, ValueError):
         pass
-    split = pd.Series(lines, dtype=object).str.split(delimiter, expand=True, regex=False)
-    return split.fillna("").astype(object)
+    split = lines.astype(object).str.split(delimiter, expand=True, regex=False)
+    return split.fillna("").astype(str)
 
 
-def _quoted(lines: np.ndarray, delimiter: str) -> tuple[pd.DataFrame, np.ndarray] | None:
+def _quoted(lines: pd.Series, delimiter: str) -> tuple[pd.DataFrame, np.ndarray] | None:
     """Records read by the rules of CSV, and each one's first and last line (0-based) — or
     None when the quotes cannot be paired (a quote left open at the end of the file)."""
     if not len(lines):
-        return pd.DataFrame(columns=range(1), dtype=object), np.zeros((0, 2), dtype=np.int64)
+        return pd.DataFrame(columns=range(1), dtype=str), np.zeros((0, 2), dtype=np.int64)
     width = 2 * _width(lines, delimiter)  # a record over two lines holds both lines' fields
     try:
-        cells = _read("\n".join(lines) + "\n", delimiter, width, csv.QUOTE_MINIMAL)
+        cells = _read(lines, delimiter, width, csv.QUOTE_MINIMAL)
     except (pd.errors.ParserError, ValueError):
         return None
     breaks = np.zeros(len(cells), dtype=np.int64)
     for column in cells.columns:  # a loop over columns
-        breaks += cells[column].str.count("\n").to_numpy(dtype=np.int64)
+        breaks += count(cells[column], "\n")
     if len(cells) + int(breaks.sum()) != len(lines):
         return None
     first = np.arange(len(cells)) + np.cumsum(breaks) - breaks
@@ -123,7 +133,7 @@ def _swallowing(cells: pd.DataFrame, delimiter: str) -> np.ndarray:
     bad = np.zeros(len(cells), dtype=bool)
     sep = re.escape(delimiter)
     for column in cells.columns:  # a loop over columns; only values with a break or delimiter
-        values = cells[column]
+        values = cells[column].fillna("")
         odd = values.str.contains(f"[\n{sep}]", regex=True).to_numpy(dtype=bool)
         if not odd.any():
             continue
@@ -145,11 +155,10 @@ def _cut_short(
     line split at every delimiter has as many: a name opened with a quote that closes at the end
     of the line, holding the row's own park and figures (a quoted '甲,分公司' leaves the count
     as it is)."""
-    sep = re.escape(delimiter)
-    per_line = lines.str.count(sep).to_numpy(dtype=np.int64)
+    per_line = count(lines, delimiter)
     inside = np.zeros(len(cells), dtype=np.int64)
     for column in cells.columns:  # a loop over columns
-        inside += cells[column].str.count(sep).to_numpy(dtype=np.int64)
+        inside += count(cells[column], delimiter)
     if not inside.any():
         return np.zeros(len(cells), dtype=bool)
     fields = np.add.reduceat(per_line, spans[:, 0]) - inside + 1
@@ -168,8 +177,7 @@ def _unpaired(quotes: np.ndarray) -> np.ndarray:
 def _trim(cells: pd.DataFrame) -> pd.DataFrame:
     """Without the columns right of the last one holding any text (2 × width for quoting)."""
     cells = cells.fillna("")
-    written = [c for c in cells.columns if (cells[c].astype(str).str.strip() != "").any()]
-    last = max((list(cells.columns).index(c) for c in written), default=0)
-    out = cells.iloc[:, : last + 1]
+    written = [i for i, c in enumerate(cells.columns) if cells[c].str.strip().ne("").any()]
+    out = cells.iloc[:, : max(written, default=0) + 1]
     out.columns = range(out.shape[1])
-    return out.astype(object)
+    return out

@@ -13,7 +13,6 @@ quote processing (csv_parse.py). Lines and fields are bounded before they are sp
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +21,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..issues import concat_issues, empty_issues, issue_rows
-from .csv_parse import parse_lines
+from .csv_parse import count, parse_lines
 
 MAX_LINE_CHARS = 100_000  # a line longer than this is no firm's row: not read, reported
 MAX_FIELDS = 1_000  # a line with more fields than this is not read, reported
@@ -30,6 +29,7 @@ MAX_CSV_LINES = 5_000_000  # more lines than this is no county's firm table: ref
 MAX_CSV_CELLS = 60_000_000  # lines × fields beyond this is refused before it is split
 DELIMITERS = (",", "\t", ";", "|")  # tried in this order; a tie keeps the earlier
 SNIFF_LINES = 100
+TEXT = pd.StringDtype("pyarrow")  # lines are held by pyarrow, so their checks run in C++
 _BINARY = {
     b"PK\x03\x04": "Excel 工作簿（.xlsx）或其他压缩文件",
     b"\xd0\xcf\x11\xe0": "旧版 Excel 工作簿（.xls）",
@@ -50,10 +50,10 @@ class CsvCells:
 def read_csv_cells(path: str, data: bytes) -> CsvCells:
     """Decode, cut into lines, bound, find the delimiter and split; see the module docstring."""
     lines, notes = decode_lines(path, data)
-    if not _any_text(lines):
+    if not lines.str.strip().str.len().gt(0).any():
         raise DataError(f"{path}：文件是空的")
-    lines, bounded = _bound(path, lines)
     delimiter = sniff_delimiter(lines)
+    lines, bounded = _bound(path, lines, delimiter)
     cells, starts, quoted = parse_lines(lines, delimiter)
     plain = np.zeros(len(lines), dtype=bool)
     plain[quoted - 1] = True
@@ -71,11 +71,7 @@ def line_issues(
     return issue_rows(code, mask, origin=origin, credit_code=blank, values=values, **fill)
 
 
-def _any_text(lines: np.ndarray) -> bool:
-    return bool(pd.Series(lines, dtype=object).str.strip().astype(bool).any())
-
-
-def decode_lines(path: str, data: bytes) -> tuple[np.ndarray, pd.DataFrame]:
+def decode_lines(path: str, data: bytes) -> tuple[pd.Series, pd.DataFrame]:
     """The lines of the file as text (no line ends), and the lines decoded unlike the rest."""
     for signature, what in _BINARY.items():
         if data.startswith(signature):
@@ -103,13 +99,11 @@ def _count_lines(path: str, count: int) -> None:
         )
 
 
-def _split(text: str) -> np.ndarray:
+def _split(text: str) -> pd.Series:
     parts = text.split("\n")
     if parts and parts[-1] == "":
         parts.pop()
-    out = np.empty(len(parts), dtype=object)
-    out[:] = parts
-    return out
+    return pd.Series(parts, dtype=TEXT)
 
 
 def _utf16(data: bytes) -> str | None:
@@ -124,28 +118,30 @@ def _utf16(data: bytes) -> str | None:
     else:
         return None
     try:
-        return data.decode(encoding)
+        text = data.decode(encoding)
     except UnicodeDecodeError:
         return None
+    return text.removeprefix("\ufeff")
 
 
-def _by_line(path: str, raw: bytes) -> tuple[np.ndarray, pd.DataFrame]:
+def _by_line(path: str, raw: bytes) -> tuple[pd.Series, pd.DataFrame]:
     """Each line as UTF-8 where it is valid UTF-8, else as GB18030; bytes valid in neither
-    become U+FFFD. The lines in the file's less common encoding are reported."""
-    lines = _split(raw.decode("utf-8", errors="surrogateescape"))
-    series = pd.Series(lines, dtype=object)
-    not_utf8 = series.str.contains("[\udc80-\udcff]", regex=True).to_numpy(dtype=bool)
-    if not_utf8.any():
-        joined = "\n".join(lines[not_utf8]).encode("utf-8", errors="surrogateescape")
-        redone = joined.decode("gb18030", errors="replace").split("\n")
-        if len(redone) != int(not_utf8.sum()):  # cannot happen: LF is never inside a character
-            raise DataError(f"{path}：无法按行解码文件")
-        lines[not_utf8] = redone
-    series = pd.Series(lines, dtype=object)
-    broken = not_utf8 & series.str.contains("\ufffd", regex=False).to_numpy(dtype=bool)
+    become U+FFFD. The whole file is decoded both ways (LF is never inside a character in
+    either) and each line taken from the reading in which it has no U+FFFD. The lines in the
+    file's less common encoding are reported."""
+    as_utf8, as_gbk = (
+        _split(raw.decode("utf-8", "replace")),
+        _split(raw.decode("gb18030", "replace")),
+    )
+    if len(as_utf8) == len(as_gbk) and b"\xef\xbf\xbd" not in raw:
+        not_utf8 = as_utf8.str.contains("\ufffd", regex=False).to_numpy(dtype=bool)
+    else:  # U+FFFD written as such: which lines are UTF-8 is found one line at a time
+        as_utf8, as_gbk, not_utf8 = _each_line(raw)
+    lines = as_utf8.where(~not_utf8, as_gbk)
+    broken = not_utf8 & as_gbk.str.contains("\ufffd", regex=False).to_numpy(dtype=bool)
     gbk = not_utf8 & ~broken
-    utf8 = ~not_utf8 & series.str.contains("[^\x00-\x7f]", regex=True).to_numpy(dtype=bool)
-    written = int(series.str.strip().astype(bool).sum())
+    utf8 = ~not_utf8 & lines.str.contains("[^\x00-\x7f]", regex=True).to_numpy(dtype=bool)
+    written = int(lines.str.strip().str.len().gt(0).sum())
     if broken.sum() * 2 > max(written, 1):
         raise DataError(
             f"{path}：文件的文字既不是UTF-8也不是GBK/GB18030编码，无法读取"
@@ -158,40 +154,51 @@ def _by_line(path: str, raw: bytes) -> tuple[np.ndarray, pd.DataFrame]:
     return lines, line_issues("csv-mixed-encoding", path, odd, shown, encoding=name, main=main)
 
 
-def _visible(path: str, lines: np.ndarray, notes: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+def _each_line(raw: bytes) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """Both readings of each line, and which lines are not UTF-8, one line at a time (rare: a
+    mixed file that also holds U+FFFD written as text)."""
+    parts = raw.split(b"\n")
+    if parts and parts[-1] == b"":
+        parts.pop()
+    not_utf8 = np.array([not _is_utf8(p) for p in parts], dtype=bool)
+    as_utf8 = pd.Series([p.decode("utf-8", "replace") for p in parts], dtype=TEXT)
+    as_gbk = pd.Series([p.decode("gb18030", "replace") for p in parts], dtype=TEXT)
+    return as_utf8, as_gbk, not_utf8
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _visible(path: str, lines: pd.Series, notes: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
     """Lines without NUL bytes and byte order marks inside them (a file appended to another, a
     broken export): they are removed, and each line that had one is reported."""
-    series = pd.Series(lines, dtype=object)
-    if len(series) and series.iloc[0].startswith("\ufeff"):
-        series.iloc[0] = series.iloc[0][1:]  # the mark of a UTF-16 or UTF-8 file
-    found = series.str.contains("[\x00\ufeff]", regex=True).to_numpy(dtype=bool)
+    if len(lines) and lines.iloc[0].startswith("\ufeff"):
+        lines = lines.copy()
+        lines.iloc[0] = lines.iloc[0][1:]  # the mark at the start of a UTF-8 file
+    nul = lines.str.contains("\x00", regex=False).to_numpy(dtype=bool)
+    bom = lines.str.contains("\ufeff", regex=False).to_numpy(dtype=bool)
+    found = nul | bom
     if not found.any():
-        return series.to_numpy(dtype=object, copy=True), notes
-    text = series[found]
-    if int(text.str.count("\x00").sum()) > 0.1 * max(int(series.str.len().sum()), 1):
+        return lines, notes
+    if int(lines.str.count("\x00").sum()) > 0.1 * max(int(lines.str.len().sum()), 1):
         raise DataError(f"{path}：不是CSV文本文件（含大量NUL字节，可能是二进制文件）")
-    nul = series.str.contains("\x00", regex=False).to_numpy(dtype=bool)
-    bom = series.str.contains("\ufeff", regex=False).to_numpy(dtype=bool)
     what = np.where(nul & bom, "NUL、BOM", np.where(nul, "NUL", "BOM")).astype(object)
-    series[found] = text.str.replace("[\x00\ufeff]", "", regex=True)
+    lines = lines.str.replace("[\x00\ufeff]", "", regex=True)
     invisible = line_issues("csv-invisible-chars", path, found, what)
-    return series.to_numpy(dtype=object, copy=True), concat_issues([notes, invisible])
+    return lines, concat_issues([notes, invisible])
 
 
-def _bound(path: str, lines: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+def _bound(path: str, lines: pd.Series, delimiter: str) -> tuple[pd.Series, pd.DataFrame]:
     """Lines too long or with too many fields are blanked (so no row is made of them) and
     reported; a file whose lines × fields would still be too many cells is refused."""
-    series = pd.Series(lines, dtype=object)
-    length = series.str.len().to_numpy(dtype=np.int64)
+    length = lines.str.len().to_numpy(dtype=np.int64)
     long = length > MAX_LINE_CHARS
-    fields = (
-        1
-        + np.max(
-            [series.str.count(_escape(d)).to_numpy(dtype=np.int64) for d in DELIMITERS], axis=0
-        )
-        if len(series)
-        else np.zeros(0, dtype=np.int64)
-    )
+    fields = 1 + count(lines, delimiter)
     many = ~long & (fields > MAX_FIELDS)
     notes = concat_issues(
         [
@@ -199,31 +206,27 @@ def _bound(path: str, lines: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
             line_issues("csv-too-many-fields", path, many, fields.astype(object), limit=MAX_FIELDS),
         ]
     )
-    out = series.to_numpy(dtype=object, copy=True)
-    out[long | many] = ""
+    if (long | many).any():
+        lines = lines.where(~(long | many), "")
     widest = int(fields[~(long | many)].max(initial=1))
-    if len(out) * widest > MAX_CSV_CELLS:
+    if len(lines) * widest > MAX_CSV_CELLS:
         raise DataError(
-            f"{path}：{len(out)}行×{widest}列超过{MAX_CSV_CELLS}个单元格的上限，"
+            f"{path}：{len(lines)}行×{widest}列超过{MAX_CSV_CELLS}个单元格的上限，"
             "不像一张企业表，未读取"
         )
-    return out, notes
+    return lines, notes
 
 
-def _escape(delimiter: str) -> str:
-    return re.escape(delimiter)
-
-
-def sniff_delimiter(lines: np.ndarray) -> str:
+def sniff_delimiter(lines: pd.Series) -> str:
     """The delimiter that splits the first written lines most (the 80th percentile of its count
     per line, so that title rows above the header do not decide); a tie keeps the comma."""
-    sample = pd.Series(lines[: SNIFF_LINES * 5], dtype=object)
-    sample = sample[sample.str.strip().astype(bool)].iloc[:SNIFF_LINES]
+    sample = lines.iloc[: SNIFF_LINES * 5]
+    sample = sample[sample.str.strip().str.len().gt(0).to_numpy(dtype=bool)].iloc[:SNIFF_LINES]
     if not len(sample):
         return ","
     best, best_score = ",", 0.0
     for delimiter in DELIMITERS:
-        counts = sample.str.count(_escape(delimiter)).to_numpy(dtype=float)
+        counts = count(sample, delimiter).astype(float)
         score = float(np.percentile(counts, 80))
         if score > best_score:
             best, best_score = delimiter, score

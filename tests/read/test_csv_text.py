@@ -10,10 +10,10 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from conftest import credit_code
 from departments import YEAR, assert_rows_add_up, issues
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from mujun import DataError, read_sources
