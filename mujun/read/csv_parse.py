@@ -79,6 +79,7 @@ def _read(lines: pd.Series, delimiter: str, width: int, quoting: int) -> pd.Data
         na_filter=False,
         skip_blank_lines=False,
         quoting=quoting,
+        skipinitialspace=quoting != csv.QUOTE_NONE,  # `A, "甲公司"` quotes 甲公司
         engine="c",
     )
 
