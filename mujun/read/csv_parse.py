@@ -38,9 +38,10 @@ def parse_lines(lines: pd.Series, delimiter: str) -> tuple[pd.DataFrame, np.ndar
         bad = _swallowing(cells, delimiter) | _cut_short(cells, spans, lines, delimiter)
         if not bad.any():
             return _trim(cells), spans[:, 0] + 1, np.zeros(0, dtype=np.int64)
-        plain = np.zeros(n, dtype=bool)
-        for first, last in spans[bad]:  # only the records found at fault, a handful
-            plain[first : last + 1] = True
+        edges = np.zeros(n + 1, dtype=np.int64)  # +1 where a faulty span opens, -1 past its end
+        np.add.at(edges, spans[bad, 0], 1)
+        np.add.at(edges, spans[bad, 1] + 1, -1)
+        plain = np.cumsum(edges[:n]) > 0
         good_cells, good_starts = cells[~bad], spans[~bad, 0]
     else:
         plain = _unpaired(quotes)
