@@ -13,6 +13,7 @@ quote processing (csv_parse.py). Lines and fields are bounded before they are sp
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -218,8 +219,12 @@ def _bound(path: str, lines: pd.Series, delimiter: str) -> tuple[pd.Series, pd.D
 
 
 def sniff_delimiter(lines: pd.Series) -> str:
-    """The delimiter that splits the first written lines most (the 80th percentile of its count
-    per line, so that title rows above the header do not decide); a tie keeps the comma."""
+    """The delimiter a first line `sep=;` names, else the one that splits the first written lines
+    most (the 80th percentile of its count per line, so that title rows above the header do not
+    decide); a tie keeps the comma."""
+    hint = re.fullmatch(r"\s*sep=(.)\s*", lines.iloc[0]) if len(lines) else None
+    if hint and hint.group(1) in DELIMITERS:  # Excel's own hint line, `sep=;`
+        return hint.group(1)
     sample = lines.iloc[: SNIFF_LINES * 5]
     sample = sample[sample.str.strip().str.len().gt(0).to_numpy(dtype=bool)].iloc[:SNIFF_LINES]
     if not len(sample):

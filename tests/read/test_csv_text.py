@@ -464,11 +464,17 @@ def test_mujuns_own_csv_with_quotes_commas_and_breaks_in_names_reads_back(tmp_pa
 def test_a_quoted_value_after_a_space_is_unquoted(tmp_path: Path) -> None:
     """`A, "甲,公司", 5` as people type it: the quotes quote, they are not part of the name."""
     path = tmp_path / "f.csv"
-    path.write_text(
-        f'统一社会信用代码, 企业名称, 实缴税金(万元)\n{CODES[0]}, "甲,公司", 5\n{CODES[1]}, 乙, " 7"\n',
-        encoding="utf-8",
-    )
+    head = "统一社会信用代码, 企业名称, 实缴税金(万元)\n"
+    path.write_text(head + f'{CODES[0]}, "甲,公司", 5\n{CODES[1]}, 乙, " 7"\n', encoding="utf-8")
     table = read_sources([path], year=YEAR)
     assert table.frame["name"].tolist() == ["甲,公司", "乙"]
     assert table.frame["tax_paid"].tolist() == [5.0, 7.0]
     assert issues(table) == []
+
+
+def test_excels_sep_line_names_the_delimiter(tmp_path: Path) -> None:
+    rows = ["sep=;", *joined([HEADER] + [firm(i) for i in range(2)], ";")]
+    rows[2] = rows[2].replace("企业0", "企业0,一厂")  # a comma in a name is no delimiter here
+    table = read_sources([write(tmp_path / "f.csv", rows)], year=YEAR)
+    assert table.frame["name"].tolist() == ["企业0,一厂有限公司", "企业1有限公司"]
+    assert table.origin["row"].tolist() == [3, 4]
