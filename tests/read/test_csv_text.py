@@ -478,3 +478,37 @@ def test_excels_sep_line_names_the_delimiter(tmp_path: Path) -> None:
     table = read_sources([write(tmp_path / "f.csv", rows)], year=YEAR)
     assert table.frame["name"].tolist() == ["企业0,一厂有限公司", "企业1有限公司"]
     assert table.origin["row"].tolist() == [3, 4]
+
+
+def test_mixed_and_undecodable_text_make_no_phantom_park(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text(RULES, encoding="utf-8")
+    lines = joined([HEADER] + [firm(i) for i in range(6)])
+    data = b"".join(
+        (line + "\n").encode("utf-8" if n == 3 else "gbk") for n, line in enumerate(lines)
+    )
+    data = data.replace(
+        lines[5].encode("gbk"), lines[5].encode("gbk").replace(b"\xd4\xb0", b"\xff\x80")
+    )
+    path = tmp_path / "统计局.csv"
+    path.write_bytes(data)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["run", "--rules", str(rules), "--data", str(path), "--out", str(out)]
+    )
+    assert result.exit_code == 1, (
+        result.output
+    )  # an unreadable park is an error: results still written
+    assert isinstance(result.exception, SystemExit)
+    assert sorted(p.name for p in (out / "parks").iterdir()) == [
+        "园区0.xlsx",
+        "园区1.xlsx",
+        "未填园区.xlsx",
+    ]
+    found = pd.read_csv(out / "issues.csv", encoding="utf-8-sig", dtype=str)
+    rows = found[found["code"].isin(["csv-mixed-encoding", "undecodable-text"])]
+    assert sorted(zip(rows["code"], rows["row"], strict=True)) == [
+        ("csv-mixed-encoding", "4"),
+        ("undecodable-text", "6"),
+    ]
+    assert not any("\ufffd" in t for p in (out / "parks").iterdir() for t in _all_texts(p))
