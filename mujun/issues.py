@@ -89,6 +89,17 @@ _KINDS = (
     Kind("sheet-skipped", "info", "file", "工作表未读取", "工作表未读取：{why}"),
     Kind("no-header", "warning", "file", "未找到表头",
          "未找到含“统一社会信用代码”的表头，该工作表未读取"),
+    Kind("csv-mixed-encoding", "warning", "file", "CSV文件中个别行编码不同",
+         "该行是{encoding}编码，与文件其余各行（{main}）不同，已按{encoding}读取，请核对该行文字"),
+    Kind("csv-invisible-chars", "warning", "file", "CSV行中含不可见字符",
+         "该行含不可见字符（NUL或BOM，见“值”），已删除后读取"),
+    Kind("csv-stray-quote", "warning", "file", "CSV行中引号不成对",
+         "该行的引号不成对（某个值以引号开头，引号内却含有其他行或其他列的内容），已按不含引号"
+         "逐行读取，请核对该行各值"),
+    Kind("csv-long-line", "error", "file", "CSV行过长",
+         "该行的字符数（见“值”）超过{limit}个的上限，不像一家企业的数据，未读取"),
+    Kind("csv-too-many-fields", "error", "file", "CSV行字段过多",
+         "该行的字段数（见“值”）超过{limit}个的上限，未读取"),
     # headers and columns
     Kind("unknown-column", "warning", "column", "未识别的列",
          "{where}：未识别的列，未读取（表头不是已知字段）"),
@@ -103,6 +114,8 @@ _KINDS = (
          "“{header}”按表头上方“单位：{unit}”换算"),
     # rows
     Kind("note-row", "info", "row", "说明、合计等非企业行", "说明、合计等非企业行，已跳过"),
+    Kind("extra-fields", "warning", "row", "行的字段多于表头",
+         "该行比表头多出{extra}个值，多出的值未读取，请核对该行各列是否错位"),
     Kind("missing-year", "warning", "row", "年度为空", "年度为空，按{year}年处理"),
     Kind("wrong-year", "error", "row", "数据年度与评价年度不符",
          "数据年度与评价年度（{year}年）不符，未评价"),
@@ -124,6 +137,8 @@ _KINDS = (
     # values
     _cell("non-numeric-value", "error", "值不是数字", "“{label}”的值不是{kind}"),
     _cell("bad-bool-value", "error", "是/否字段的值无法识别", "“{label}”应为 是/否"),
+    Kind("undecodable-text", "error", "value", "文字无法解码",
+         "“{label}”含无法解码的字节（既非UTF-8也非GBK编码），按缺失处理，请核对原文件"),
     Kind("bad-date-value", "warning", "value", "日期无法识别",
          "“{label}”不是可识别的日期，按缺失处理"),
     Kind("placeholder-value", "info", "value", "以占位符填写", "“{label}”填写为占位符，按缺失处理"),

@@ -3,14 +3,13 @@
 Workbooks are read with calamine (Rust): a formula is never evaluated (its cached value is read,
 or nothing) and external links are never followed. Before calamine sees an .xlsx, its parts are
 checked for zip bombs and stray far cells (calamine reads a sheet into a dense grid), and the
-few XML files mujun reads itself are parsed with defusedxml. CSV text is
-decoded as UTF-8 (with or without BOM) or else GB18030, the superset of GBK. Every cell is kept as
+few XML files mujun reads itself are parsed with defusedxml. CSV text is decoded and split by
+csv_text.py (encodings line by line, stray quotes, bounds). Every cell is kept as
 the file holds it (text, number, date, bool); interpretation is the job of headers.py/values.py.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -18,16 +17,17 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from defusedxml import ElementTree
 
 from ..errors import DataError
+from .csv_text import read_csv_cells
 
 # a departmental file larger than this is surely not a firm table
 MAX_BYTES = 512 * 2**20
 MAX_SHEET_XML = 1024 * 2**20  # a workbook part larger than this unzipped is refused
 MAX_CELLS = 60_000_000  # a dense sheet area larger than this is refused before reading
-CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 INSTRUCTION_SHEETS = ("填报说明", "说明", "指标解释", "填表说明")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
@@ -40,6 +40,8 @@ class Sheet:
     name: str
     cells: pd.DataFrame
     merged: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = ()
+    lines: np.ndarray | None = None  # CSV: the file line each row starts on (1-based)
+    notes: pd.DataFrame | None = None  # CSV: what decoding and splitting the text found
 
 
 @dataclass(frozen=True)
@@ -71,35 +73,8 @@ def open_file(path: Path) -> Opened:
 
 
 def _csv_sheet(path: Path, data: bytes) -> Sheet:
-    for encoding in CSV_ENCODINGS:
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise DataError(f"{path}: the text is neither UTF-8 nor GBK/GB18030")
-    if not text.strip():
-        raise DataError(f"{path}: the file is empty")
-    # title rows have fewer fields than the header: size the frame by the widest early line
-    try:
-        sample = list(csv.reader(io.StringIO(text[:200_000])))
-    except csv.Error as exc:
-        raise DataError(f"{path}: not a readable CSV file: {exc}") from None
-    width = max((len(r) for r in sample), default=1)
-    try:
-        cells = pd.read_csv(
-            io.StringIO(text),
-            header=None,
-            names=range(width),
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            engine="c",
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise DataError(f"{path}: not a readable CSV file: {exc}") from None
-    return Sheet(str(path), "", cells.fillna(""))
+    read = read_csv_cells(str(path), data)
+    return Sheet(str(path), "", read.cells, lines=read.lines, notes=read.notes)
 
 
 def _workbook_sheets(path: Path, data: bytes) -> tuple[list[Sheet], list[tuple[str, str]]]:

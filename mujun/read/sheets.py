@@ -20,6 +20,7 @@ from ..table import EnterpriseTable
 from ..units import UNIT_FACTORS, unit_factor
 from .files import Sheet
 from .headers import Header, find_header
+from .text_cells import extra_fields, undecodable_cells
 
 NOTE_PREFIXES = (
     "合计",
@@ -53,14 +54,21 @@ class SheetRead:
 def read_sheet(sheet: Sheet, year: int | None) -> SheetRead:
     """Find the header, map the columns, drop blank and note rows, coerce the rest."""
     header = find_header(sheet.cells, sheet.merged)
+    text_notes = empty_issues() if sheet.notes is None else sheet.notes
     if header is None:
         found = issue("no-header", file=sheet.file, sheet=sheet.name)
-        return SheetRead(None, issue_table([found]), 0, 0)
+        return SheetRead(None, concat_issues([text_notes, issue_table([found])]), 0, 0)
     data = _unmerge(sheet, header.first_data_row)
-    rows = np.arange(header.first_data_row + 1, header.first_data_row + 1 + len(data))
+    if sheet.lines is not None:  # a CSV: the line each record starts on
+        rows = np.asarray(sheet.lines[header.first_data_row :], dtype=np.int64)
+    else:
+        rows = np.arange(header.first_data_row + 1, header.first_data_row + 1 + len(data))
     origin = pd.DataFrame({"file": sheet.file, "sheet": sheet.name, "row": rows})
     picked, column_issues = _pick_columns(sheet, header, data)
     frame = pd.DataFrame({code: data.iloc[:, i] for code, (i, _) in picked.items()})
+    frame, text_issues = undecodable_cells(frame, origin)
+    if sheet.lines is not None:
+        text_issues = concat_issues([text_issues, extra_fields(data, header, origin)])
     blank = _blank_rows(data)
     notes = _note_rows(data, frame, blank)
     keep = ~(blank | notes)
@@ -94,7 +102,8 @@ def read_sheet(sheet: Sheet, year: int | None) -> SheetRead:
     )
     table = replace(table, notes=concat_issues([table.notes, year_issues]))
     skipped = int((~keep).sum())
-    return SheetRead(table, concat_issues([column_issues, note_issues]), len(data), skipped)
+    found = concat_issues([text_notes, column_issues, text_issues, note_issues])
+    return SheetRead(table, found, len(data), skipped)
 
 
 def _unmerge(sheet: Sheet, first_data_row: int) -> pd.DataFrame:
@@ -120,6 +129,8 @@ def _pick_columns(
         problem = col.problem
         if col.field and not problem and col.field in picked:
             problem = "duplicate-column"
+        if problem == "blank-header" and sheet.lines is not None and col.index > header.last_named:
+            continue  # a CSV's values right of its header: reported per line (extra_fields)
         if problem == "blank-header":
             has_data = col.index < data.shape[1] and _has_values(data.iloc[:, col.index])
             problem = "unnamed-column" if has_data else ""
@@ -132,7 +143,7 @@ def _pick_columns(
                     problem,
                     file=sheet.file,
                     sheet=sheet.name,
-                    row=header.rows[-1] + 1,
+                    row=_header_line(sheet, header),
                     field=col.field or "",
                     value=col.unit or col.header,
                     where=where,
@@ -151,7 +162,7 @@ def _pick_columns(
                             "unit-from-title",
                             file=sheet.file,
                             sheet=sheet.name,
-                            row=header.rows[-1] + 1,
+                            row=_header_line(sheet, header),
                             field=col.field,
                             value=stated,
                             header=col.header,
@@ -160,6 +171,13 @@ def _pick_columns(
                     )
             picked[col.field] = (col.index, factor)
     return picked, issue_table(found)
+
+
+def _header_line(sheet: Sheet, header: Header) -> int:
+    """The spreadsheet row (a CSV: the file line) of the header's last row."""
+    if sheet.lines is not None:
+        return int(sheet.lines[header.rows[-1]])
+    return header.rows[-1] + 1
 
 
 def _unit_above(sheet: Sheet, header: Header) -> str:

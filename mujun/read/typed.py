@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -57,6 +59,12 @@ def read_typed(path: Path, year: int | None) -> tuple[EnterpriseTable, SourceFil
                 return None
             raise DataError(f"{path}：不是可读取的 Parquet 文件（{exc}）") from None
         sha256 = digest.result()
+    lines = np.arange(2, table.num_rows + 2)
+    if suffix == ".csv":
+        found = csv_lines(data, table)
+        if found is None:  # blank lines aside, records and lines differ: careful path
+            return None
+        lines = found
     frame = table.to_pandas()
     if year is not None and "year" not in frame:
         frame["year"] = year
@@ -65,7 +73,7 @@ def read_typed(path: Path, year: int | None) -> tuple[EnterpriseTable, SourceFil
         {
             "file": pd.Categorical.from_codes(np.zeros(rows, dtype=np.int8), [str(path)]),
             "sheet": pd.Categorical.from_codes(np.zeros(rows, dtype=np.int8), [""]),
-            "row": np.arange(2, rows + 2),
+            "row": lines,
         }
     )
     table_ = EnterpriseTable.from_frame(frame, origin=origin, file=str(path))
@@ -81,16 +89,60 @@ def _bytes(path: Path) -> bytes:
     return path.read_bytes()
 
 
+_CODE_INSIDE = r"\n|[,;\t|].*[0-9A-Y][0-9]{7}[0-9A-Z]{10}|[0-9A-Y][0-9]{7}[0-9A-Z]{10}.*[,;\t|]"
+
+
+def csv_lines(data: bytes, table: pa.Table) -> np.ndarray | None:
+    """The file line of each record of a canonical CSV, or None when lines and records do not
+    match one to one after leaving out blank lines (which pyarrow skips), or a text value holds
+    a line break or another record's fields (a stray quote): the careful reader reports those."""
+    if _careful(data):
+        return None
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    starts = np.concatenate([[0], ends + 1])
+    stops = np.concatenate([ends, [len(data)]])
+    if len(data) and data.endswith(b"\n"):
+        starts, stops = starts[:-1], stops[:-1]
+    carriage = np.frombuffer(data, dtype=np.uint8)[np.maximum(stops - 1, 0)] == 13
+    blank = (stops - starts == 0) | ((stops - starts == 1) & carriage)
+    written = np.flatnonzero(~blank) + 1
+    if len(written) - 1 != table.num_rows:
+        return None
+    if b'"' in data:
+        for name in table.column_names:  # a loop over columns
+            column = table.column(name)
+            if pa.types.is_dictionary(column.type):
+                column = column.cast(pa.string())
+            if not pa.types.is_string(column.type):
+                continue
+            odd = column.filter(pc.match_substring_regex(column, "[\n,;\t|]"))
+            if len(odd) and pc.any(pc.match_substring_regex(odd, _CODE_INSIDE)).as_py():
+                return None
+    return written[1:]
+
+
+def _careful(data: bytes) -> bool:
+    """Bytes the careful reader reports line by line: NUL, a byte order mark after the start,
+    U+FFFD (text already lost), a line ending in CR alone."""
+    return (
+        b"\x00" in data
+        or data.find(b"\xef\xbb\xbf", 1) != -1
+        or b"\xef\xbf\xbd" in data
+        or data.count(b"\r") != data.count(b"\r\n")
+    )
+
+
 def canonical_header(path: Path) -> list[str] | None:
     """The header of a CSV in mujun's own form (UTF-8, first line = field codes including
     credit_code), or None."""
     with path.open("rb") as handle:
-        first = handle.readline(65536)  # the header line only: never cut inside a character
+        head = handle.read(65536)
+    first = re.split(b"[\r\n]", head, maxsplit=1)[0]  # a line may end in CR alone
     try:
         line = first.decode("utf-8-sig").strip()
-    except UnicodeDecodeError:
+        names = [c.strip() for c in next(csv.reader([line]))] if line else []
+    except (UnicodeDecodeError, csv.Error):  # a cut character, a quote left open
         return None
-    names = [c.strip() for c in next(csv.reader([line]))] if line else []
     if "credit_code" in names and all(n in FIELDS and not FIELDS[n].derived for n in names):
         return names
     return None
