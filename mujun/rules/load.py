@@ -112,10 +112,24 @@ def _explain(err: Any) -> str:
         return f"unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
     if kind == "missing":
         return "required key is missing"
+    bound = _BOUNDS.get(kind)
+    if bound is not None and "ctx" in err:
+        limit = err["ctx"][bound[0]]
+        return f"{bound[1]}{limit:g}（实为 {err['input']!r}）"
+    if kind == "finite_number":
+        return f"须为有限数值，不能是 nan 或 inf（实为 {err['input']!r}）"
     msg = str(err["msg"]).removeprefix("Value error, ")
     if kind in ("value_error", "assertion_error") or "input" not in err:
         return msg
     return f"{msg} (got {err['input']!r})"
+
+
+_BOUNDS = {  # pydantic's bound errors, said in Chinese: (its context key, the words)
+    "greater_than": ("gt", "须大于 "),
+    "greater_than_equal": ("ge", "须不小于 "),
+    "less_than": ("lt", "须小于 "),
+    "less_than_equal": ("le", "须不大于 "),
+}
 
 
 def _key_path(loc: tuple[Any, ...]) -> str:
