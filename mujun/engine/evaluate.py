@@ -264,12 +264,13 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
         values = {code: v[scored] for code, v in values.items()}
         ratios = {code: (a[scored], b[scored]) for code, (a, b) in ratios.items()}
     total = np.zeros(len(idx))
-    for ind in klass.indicators:
-        total += _score(run, klass, ind, values[ind.code], idx, ratios.get(ind.code))
-    adjust = np.zeros(len(idx))
-    for adj in klass.adjust:
-        adjust += np.where(run.condition(adj.when)[idx], adj.points, 0.0)
-    total += adjust
+    with np.errstate(over="ignore", invalid="ignore"):  # a total beyond the range: see below
+        for ind in klass.indicators:
+            total += _score(run, klass, ind, values[ind.code], idx, ratios.get(ind.code))
+        adjust = np.zeros(len(idx))
+        for adj in klass.adjust:
+            adjust += np.where(run.condition(adj.when)[idx], adj.points, 0.0)
+        total += adjust
     broken = ~np.isfinite(total)
     if broken.any():  # beyond the range of numbers: an error, never a tier
         at = _at(run.n, idx, broken)
