@@ -12,10 +12,11 @@ from ..fields import FIELDS
 
 
 class Model(BaseModel):
-    """Unknown keys are errors; a loaded model is frozen; NaN and infinity are refused."""
+    """Unknown keys are errors; a loaded model is frozen; NaN and infinity are refused; values
+    are not converted (a weight given as text or `true` is an error, not 60 or 1)."""
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False, strict=True
     )
 
 

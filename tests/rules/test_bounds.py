@@ -3,10 +3,13 @@ cap, factor, benchmark or threshold is a rules error naming the line and the key
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import RULES_TEXT
 
-from mujun import RulesError, parse_rules
+from mujun import RulesError, load_rules, parse_rules
+from mujun.rules.load import MAX_RULES_BYTES
 
 
 def line_no(text: str, needle: str) -> int:
@@ -87,3 +90,40 @@ def test_numbers_inside_the_bounds_load() -> None:
     text = RULES_TEXT.replace("points = 2", "points = -1000").replace("cap = 2.0 }", "cap = 100 }")
     rules = parse_rules(text)
     assert rules.classes[0].adjust[0].points == -1000
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("points = 2", "points = true", "class[0].adjust[0].points"),
+        ("weight = 60", 'weight = "60"', "class[0].indicator[0].weight"),
+        ("year = ", "year = 2023.0 #", "year"),
+        ("points = 2", "points = " + "9" * 400, "class[0].adjust[0].points"),
+    ],
+)
+def test_values_are_not_converted(old: str, new: str, key: str) -> None:
+    text = RULES_TEXT.replace(old, new, 1)
+    err = error_of(text)
+    assert err.key == key
+    assert err.line == line_no(text, new[:12])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a = " + "[" * 50_000 + "]" * 50_000, "a = " + "{b = " * 5_000 + "1" + "}" * 5_000],
+)
+def test_deeply_nested_toml_is_a_rules_error(text: str) -> None:
+    err = error_of(text)
+    assert err.file == "r.toml"
+    assert "嵌套" in err.detail
+
+
+def test_a_huge_rules_file_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    path = tmp_path / "huge.toml"
+    path.write_text(RULES_TEXT + "# " + "x" * (MAX_RULES_BYTES + 10) + "\n", encoding="utf-8")
+    with pytest.raises(RulesError) as info:
+        load_rules(path)
+    assert info.value.file == str(path)
+    assert "KB" in info.value.detail
+    with pytest.raises(RulesError):
+        parse_rules("#" * (MAX_RULES_BYTES + 1))
