@@ -173,7 +173,8 @@ def confirmed_rows(table: EnterpriseTable, names: Iterable[str]) -> np.ndarray:
 def _firm_year(code: pd.Series, year: pd.Series) -> pd.Series:
     """`credit code|year` as one text per row (a missing year as empty)."""
     years = pd.to_numeric(pd.Series(year.to_numpy(dtype=object)), errors="coerce")
-    shown = years.round().astype("Int64").astype("string").fillna("")
+    years = years.where(np.isfinite(years) & (years.abs() < 1e6)).round()  # a year, or none
+    shown = years.astype("Int64").astype("string").fillna("")
     codes = pd.Series(code.to_numpy(dtype=object)).astype("string").fillna("")
     return codes + "|" + shown
 

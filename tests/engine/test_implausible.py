@@ -4,6 +4,7 @@ total that is not a finite number is an error, never a tier."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from typer.testing import CliRunner
 import mujun
 from mujun import EnterpriseTable, evaluate
 from mujun.cli import app
-from mujun.engine.checks import MIN_PEERS, OUTLIER_FACTOR
+from mujun.engine.checks import MIN_PEERS, OUTLIER_FACTOR, confirmed_rows
 from mujun.fields import FIELDS
 
 POOLED = one_class_rules(
@@ -186,3 +187,21 @@ def test_the_command_line_reports_a_text_formula_with_line_and_exit_2(tmp_path: 
     assert result.exit_code == 2
     assert "rules.toml:" in result.output and "formula" in result.output
     assert "Traceback" not in result.output
+
+
+def test_confirmed_rows_match_firm_year_and_field() -> None:
+    frame = firms_frame(3)
+    frame["year"] = [YEAR, YEAR, YEAR - 1]
+    table = EnterpriseTable.from_frame(frame)
+    record = pd.DataFrame(
+        {
+            "credit_code": [credit_code(0), credit_code(1), credit_code(2), credit_code(2)],
+            "year": pd.array([YEAR, YEAR, YEAR, None], dtype="Int64"),
+            "field": ["tax_paid", "revenue", "tax_paid", "tax_paid"],
+            "status": ["applied", "applied", "applied", "unmatched"],
+        }
+    )
+    table = dataclasses.replace(table, corrections=record)
+    assert confirmed_rows(table, ["tax_paid"]).tolist() == [True, False, False]
+    assert confirmed_rows(table, ["land_mu"]).tolist() == [False, False, False]
+    assert confirmed_rows(table, ["revenue", "tax_paid"]).tolist() == [True, True, False]
