@@ -9,7 +9,7 @@ in and what it means (its 口径, shown in data-collection templates).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from .units import ENERGY_CARRIERS
@@ -34,7 +34,8 @@ DEPARTMENTS = (BUREAU, TAX, STATS, LAND, POWER, ENV)
 class Field:
     """One canonical column.
 
-    `minimum` is the smallest valid value (None: any); `positive` means the value must be > 0 for a
+    `minimum` is the smallest valid value (None: any); `plausible_max` the largest magnitude one
+    firm's value can have (None: no bound); `positive` means the value must be > 0 for a
     firm whose class uses the field (land is the denominator of every per-mu indicator). A derived
     field is computed from the input fields in `needs`; an input field with a `fallback` is
     computed from those fields where a firm did not report it (energy from its carriers).
@@ -45,6 +46,7 @@ class Field:
     label: str
     unit: str = ""
     minimum: float | None = None
+    plausible_max: float | None = None
     positive: bool = False
     derived: bool = False
     needs: tuple[str, ...] = ()
@@ -143,7 +145,32 @@ _ALL: tuple[Field, ...] = (
     _f("years_operating", "number", "经营年限", "年", derived=True, needs=("established",)),
 )  # fmt: skip
 
-FIELDS: dict[str, Field] = {f.code: f for f in _ALL}
+# The largest magnitude one firm's value can have, in the field's unit: far beyond the largest
+# firms of the country (a tax of 1000亿元, 10万亿元 of revenue, a million 亩), so that only a typo
+# or a unit mistake goes past it. The check stage rejects such a value unless a correction
+# confirms it, so that it moves no benchmark.
+_PLAUSIBLE_MAX: dict[str, float] = {
+    "tax_paid": 1e7,
+    "revenue": 1e9,
+    "output_value": 1e9,
+    "value_added": 1e9,
+    "rd_expense": 1e8,
+    "tech_investment": 1e8,
+    **dict.fromkeys((*LAND_PARTS, "land_mu"), 1e6),
+    "floor_area_m2": 1e8,
+    "electricity_kwh": 1e12,
+    "gas_m3": 1e11,
+    **dict.fromkeys(("coal_t", "washed_coal_t", "coke_t", "fuel_oil_t"), 1e9),
+    **dict.fromkeys(("petrol_t", "diesel_t", "lpg_t"), 1e9),
+    "heat_gj": 1e10,
+    "energy_tce": 1e9,
+    **dict.fromkeys(("emissions_t", *EMISSION_PARTS), 1e8),
+    "water_t": 1e11,
+    "employees": 1e7,
+}
+FIELDS: dict[str, Field] = {
+    f.code: replace(f, plausible_max=_PLAUSIBLE_MAX.get(f.code)) for f in _ALL
+}
 INPUT_FIELDS: tuple[str, ...] = tuple(f.code for f in _ALL if not f.derived)
 IDENTITY: tuple[str, ...] = ("credit_code", "year", "name", "park", "industry_code")
 

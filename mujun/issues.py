@@ -65,7 +65,9 @@ class Kind:
 
 UNUSED = "unused"  # a problem in a field the rules never read: a warning only
 SETTLED = "settled"  # a problem in a value an approved correction replaced: information only
+CONFIRMED = "confirmed"  # an implausible value an approved correction confirmed: information only
 _UNUSED_NOTE = "（本次评价未使用该字段）"
+_CONFIRM = "；如确属实，请以异议复核更正记录确认"
 _SETTLED_NOTE = "（已按异议复核更正）"
 
 
@@ -176,12 +178,19 @@ _KINDS = (
     Kind("negative-value", "error", "check", "值为负数", "“{label}”为负数"),
     Kind("zero-denominator", "warning", "check", "指标分母为0",
          "“{names}”为0，“{indicator}”无法计算"),
-    Kind("implausible-value", "warning", "check", "指标值超出合理范围",
-         "“{indicator}”超过{limit}{unit}，明显超出合理范围，请核实"),
+    Kind("implausible-value", "warning", "check", "数值超出合理范围",
+         "“{indicator}”超过{limit}{unit}，明显超出合理范围，请核实",
+         {"field": ("error", "“{label}”超过{limit}{unit}，不可能是一家企业的数值，未评价：请核实"
+                             + _CONFIRM),
+          "outlier": ("error", "“{label}”超过本类企业中位数的{times}倍，明显有误，未评价，"
+                               "也不计入基准值：请核实" + _CONFIRM),
+          CONFIRMED: ("info", "“{label}”超出合理范围，已按异议复核确认，照常评价")}),
     Kind("missing-indicator", "warning", "score", "指标无法计算",
          "“{indicator}”无法计算（缺少或无效数据），{policy}"),
     Kind("benchmark-unusable", "warning", "score", "基准值无法计算",
          "指标“{indicator}”的基准值无法计算（无有效数据或合计不为正），该项得分按0计"),
+    Kind("non-finite-score", "error", "score", "得分超出数值范围",
+         "综合得分超出可计算的数值范围，未评价：请核实该企业的数据"),
 )  # fmt: skip
 CATALOG: dict[str, Kind] = {k.code: k for k in _KINDS}
 

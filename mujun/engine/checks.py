@@ -7,12 +7,16 @@ Reading knows no rules, so everything that depends on them is decided here, once
   read, is rejected; a cell of a field the rules never read is only a warning;
 - a field the rules use that no file provides, and a firm missing from a sheet that supplies
   fields the rules use, are reported;
-- within a class, the fields its formulas read are checked (land > 0, no negative values), and
-  doubtful indicator values (a zero denominator, an implausible size) are warnings.
+- within a class, the fields its formulas read are checked (land > 0, no negative values, no
+  magnitude beyond the field's `plausible_max`), doubtful indicator values (a zero denominator, a
+  value above the rules' `plausible_max`) are warnings, and an indicator value orders of magnitude
+  above the class's median is an error: one typo would otherwise move the benchmark of all. An
+  implausible value that an approved correction confirms is evaluated, with a note.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,13 +24,17 @@ import numpy as np
 import pandas as pd
 
 from ..fields import FIELDS, INPUT_FIELDS, inputs_behind, label
-from ..issues import CATALOG, concat_issues, issue, issue_rows, issue_table
+from ..issues import CATALOG, CONFIRMED, concat_issues, issue, issue_rows, issue_table
 from ..keys import KEY_ISSUES, KeyState, usable
 from ..rules import EvalClass, Rules
 from ..table import CELL_ISSUES, EnterpriseTable
 from .columns import FieldColumns
 
 ALWAYS_USED = {"credit_code", "year"}
+OUTLIER_FACTOR = 1000.0  # an indicator value this many times the class's median magnitude: a typo
+MIN_PEERS = 5  # members with a nonzero value the class needs for its median to be a reference
+
+Confirmed = Callable[[Iterable[str]], np.ndarray]  # fields → rows where a correction set one
 
 
 @dataclass(frozen=True)
@@ -37,10 +45,16 @@ class Finding:
     field: str
     mask: np.ndarray
     fill: dict[str, str]
+    variant: str | None = None
 
     @property
     def message(self) -> str:
-        return CATALOG[self.code].text(**self.fill)[1]
+        return CATALOG[self.code].text(self.variant, **self.fill)[1]
+
+    @property
+    def rejects(self) -> bool:
+        """An error: the rows it names are not evaluated."""
+        return CATALOG[self.code].text(self.variant, **self.fill)[0] == "error"
 
 
 def used_fields(rules: Rules) -> set[str]:
@@ -139,24 +153,68 @@ def missing_from_sources(table: EnterpriseTable, rules: Rules) -> pd.DataFrame:
     return concat_issues(found)
 
 
-def check_class(klass: EvalClass, columns: FieldColumns, members: np.ndarray) -> list[Finding]:
-    """Errors among `members` for the fields this class's formulas read."""
+def confirmed_rows(table: EnterpriseTable, names: Iterable[str]) -> np.ndarray:
+    """Rows where an approved correction set one of the fields `names` (or a field they are
+    computed from): the corrected cell is the reviewed, confirmed value."""
+    out = np.zeros(len(table), dtype=bool)
+    record = table.corrections
+    if record is None or not len(record):
+        return out
+    fields = inputs_behind(names)
+    applied = record[(record["status"] == "applied").to_numpy() & record["field"].isin(fields)]
+    if not len(applied):
+        return out
+    frame = table.frame
+    year = frame["year"] if "year" in frame else pd.Series(pd.NA, index=frame.index)
+    wanted = set(_firm_year(applied["credit_code"], applied["year"]))
+    return np.asarray(_firm_year(frame["credit_code"], year).isin(wanted), dtype=bool)
+
+
+def _firm_year(code: pd.Series, year: pd.Series) -> pd.Series:
+    """`credit code|year` as one text per row (a missing year as empty)."""
+    years = pd.to_numeric(pd.Series(year.to_numpy(dtype=object)), errors="coerce")
+    years = years.where(np.isfinite(years) & (years.abs() < 1e6)).round()  # a year, or none
+    shown = years.astype("Int64").astype("string").fillna("")
+    codes = pd.Series(code.to_numpy(dtype=object)).astype("string").fillna("")
+    return codes + "|" + shown
+
+
+def _doubtful(
+    field: str, high: np.ndarray, ok: np.ndarray, variant: str, fill: dict[str, str]
+) -> list[Finding]:
+    """Implausible values (`high`): an error, or where a correction confirmed them (`ok`), a
+    note."""
+    ok = high & ok
+    found = [Finding("implausible-value", field, high & ~ok, fill, variant)]
+    found.append(Finding("implausible-value", field, ok, fill, CONFIRMED))
+    return [f for f in found if f.mask.any()]
+
+
+def check_class(
+    klass: EvalClass, columns: FieldColumns, members: np.ndarray, confirmed: Confirmed
+) -> list[Finding]:
+    """Errors among `members` for the fields this class's formulas read: land ≤ 0, negative
+    values, a magnitude beyond the field's plausible_max (unless a correction confirms it)."""
     findings: list[Finding] = []
     for name in sorted(klass.formula_fields()):
         spec = FIELDS[name]
         if spec.kind not in ("number", "int"):
             continue
         values = columns[name]
+        bad = None
         if spec.positive:
             bad = members & ~(values > 0)
             code = "non-positive-land" if name in ("land_mu", "floor_area_m2") else "non-positive"
         elif spec.minimum is not None:
             bad = members & (values < spec.minimum)
             code = "negative-value"
-        else:
-            continue
-        if bad.any():
+        if bad is not None and bad.any():
             findings.append(Finding(code, name, bad, {"label": label(name)}))
+        if spec.plausible_max is not None:
+            high = members & (np.abs(values) > spec.plausible_max)
+            if high.any():
+                fill = {"label": label(name), "limit": f"{spec.plausible_max:g}", "unit": spec.unit}
+                findings += _doubtful(name, high, confirmed([name]), "field", fill)
     return findings
 
 
@@ -165,9 +223,12 @@ def check_values(
     values: dict[str, np.ndarray],
     denominators: dict[str, np.ndarray],
     members: np.ndarray,
+    confirmed: Confirmed,
 ) -> list[Finding]:
-    """Warnings on the class's indicator values: a denominator of 0 (the indicator cannot be
-    computed, e.g. 0 employees) and a value above the indicator's `plausible_max`."""
+    """The class's indicator values: a denominator of 0 (the indicator cannot be computed, e.g. 0
+    employees) and a value above the indicator's `plausible_max` are warnings; a value more than
+    OUTLIER_FACTOR times the median magnitude of the members' nonzero values is an error (when
+    at least MIN_PEERS members have one), unless a correction confirms a field it reads."""
     findings: list[Finding] = []
     for ind in klass.indicators:
         ratio = ind.formula.as_ratio()
@@ -182,4 +243,13 @@ def check_values(
             if high.any():
                 fill = {"indicator": ind.label, "limit": f"{ind.plausible_max:g}", "unit": ind.unit}
                 findings.append(Finding("implausible-value", ind.code, high, fill))
+        magnitude = np.abs(values[ind.code])
+        present = members & np.isfinite(magnitude) & (magnitude > 0)
+        if np.count_nonzero(present) >= MIN_PEERS:
+            median = float(np.median(magnitude[present]))
+            high = present & (magnitude > OUTLIER_FACTOR * median)
+            if high.any():
+                fill = {"label": ind.label, "times": f"{OUTLIER_FACTOR:g}"}
+                ok = confirmed(ind.formula.names)
+                findings += _doubtful(ind.code, high, ok, "outlier", fill)
     return findings

@@ -7,7 +7,8 @@ Order of decisions for every row (each row ends in exactly one status):
 3. class — the first class whose `when` holds; no class → exempt (not in scope);
 4. rejected — the class's own data checks (land missing or ≤ 0, negative values it uses);
 5. deferred — a missing value of an indicator whose policy is `exclude`;
-6. evaluated — scored, ranked and tiered within the class.
+6. rejected — a total score that is not a finite number (never given a tier);
+7. evaluated — scored, ranked and tiered within the class.
 
 Statuses are decided from the table's row-aligned flags and the checks' masks; the issue rows are
 written once, as they are found, and never read back.
@@ -15,6 +16,7 @@ written once, as they are found, and never read back.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -30,6 +32,7 @@ from ..table import EnterpriseTable, describe
 from . import checks, scoring, tiers
 from .columns import FieldColumns, indicator_values
 from .evaluation import RESULT_COLUMNS, STATUSES, Evaluation
+from .labels import Labels as _Labels
 
 PENDING = -1
 EVALUATED, EXEMPT, DEFERRED, REJECTED = (
@@ -42,52 +45,6 @@ MISSING_POLICY = {
     "penalty": "该项按规则扣分",
     "exclude": "暂缓评价",
 }
-
-
-class _Labels:
-    """A column of short texts kept as integer codes (cheap at a million rows): one byte a
-    row while the texts are few, widened when they are not."""
-
-    def __init__(self, n: int) -> None:
-        self.codes = np.zeros(n, dtype=np.int8)
-        self.categories: list[str] = [""]
-
-    def _code(self, text: str) -> int:
-        if text not in self.categories:
-            self.categories.append(text)
-            if len(self.categories) > np.iinfo(self.codes.dtype).max:
-                self.codes = self.codes.astype(np.int32)
-        return self.categories.index(text)
-
-    def set(self, mask: np.ndarray, text: str) -> None:
-        self.codes[mask] = self._code(text)
-
-    def put(self, at: np.ndarray, which: np.ndarray, texts: list[str | None]) -> None:
-        """Row at[i] gets texts[which[i]] (None: no text); only the texts given to some row
-        become categories."""
-        given = np.zeros(len(texts), dtype=bool)
-        given[which] = True
-        lookup = np.zeros(len(texts), dtype=np.int32)
-        for i, text in enumerate(texts):  # a loop over the few texts
-            if given[i] and text is not None:
-                lookup[i] = self._code(text)
-        self.codes[at] = lookup.astype(self.codes.dtype)[which]
-
-    def set_each(self, mask: np.ndarray, texts: np.ndarray) -> None:
-        """Each masked row its own text (few distinct ones)."""
-        at = np.flatnonzero(mask)
-        idx, uniques = pd.factorize(pd.Series(texts[at], dtype=object))
-        lookup = np.asarray([self._code(str(t)) for t in uniques], dtype=np.int32)
-        self.codes[at] = lookup.astype(self.codes.dtype)[idx]
-
-    def mask(self, text: str) -> np.ndarray:
-        if text not in self.categories:
-            return np.zeros(len(self.codes), dtype=bool)
-        return self.codes == self.categories.index(text)
-
-    def column(self) -> pd.Categorical:
-        """The texts as a categorical; rows never set are missing (NA)."""
-        return pd.Categorical.from_codes(self.codes - 1, categories=self.categories[1:])
 
 
 class _Run:
@@ -122,6 +79,10 @@ class _Run:
         if e.text not in self._conditions:
             self._conditions[e.text] = e.condition(self.columns, self.n)
         return self._conditions[e.text]
+
+    def confirmed(self, names: Iterable[str]) -> np.ndarray:
+        """Rows where an approved correction set one of these fields."""
+        return checks.confirmed_rows(self.table, names)
 
     def decide(self, mask: np.ndarray, status: int, reason: str) -> None:
         self.status[mask] = status
@@ -210,10 +171,14 @@ def _check_table(run: _Run) -> None:
 
 def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
     members = in_class & (run.status == PENDING)
-    for finding in checks.check_class(klass, run.columns, members):
+    for finding in checks.check_class(klass, run.columns, members, run.confirmed):
         bad = finding.mask & (run.status == PENDING)
-        run.decide(bad, REJECTED, finding.message)
-        run.row_issue(finding.code, bad, finding.field, run.columns[finding.field], **finding.fill)
+        if finding.rejects:
+            run.decide(bad, REJECTED, finding.message)
+        values_shown = run.columns[finding.field]
+        run.row_issue(
+            finding.code, bad, finding.field, values_shown, finding.variant, **finding.fill
+        )
     # each indicator over the class's rows (their values are shown), then over the members
     # still to be scored; a ratio's numerator and denominator are computed once per run
     rows = np.flatnonzero(in_class)
@@ -224,14 +189,17 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
         values[ind.code] = _values(run, ind, rows, ratios)
         run.values.setdefault(ind.code, []).append((rows, values[ind.code]))
     denominators = {code: den for code, (_, den) in ratios.items()}
-    for finding in checks.check_values(klass, values, denominators, live):
-        run.row_issue(
-            finding.code,
-            _at(run.n, rows, finding.mask),
-            finding.field,
-            _spread(run.n, rows, values[finding.field]),
-            **finding.fill,
-        )
+
+    def confirmed(names: Iterable[str]) -> np.ndarray:  # over the class's rows
+        return run.confirmed(names)[rows]
+
+    for finding in checks.check_values(klass, values, denominators, live, confirmed):
+        at = _at(run.n, rows, finding.mask)
+        shown = _spread(run.n, rows, values[finding.field])
+        run.row_issue(finding.code, at, finding.field, shown, finding.variant, **finding.fill)
+        if finding.rejects:  # left out of the benchmark too: scored below are the live only
+            run.decide(at, REJECTED, finding.message)
+            live &= ~finding.mask
     # members without a value to score: the missing-value policy, or deferred ("exclude")
     deferred = np.zeros(len(rows), dtype=bool)
     for ind in klass.indicators:
@@ -251,12 +219,21 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
         values = {code: v[scored] for code, v in values.items()}
         ratios = {code: (a[scored], b[scored]) for code, (a, b) in ratios.items()}
     total = np.zeros(len(idx))
-    for ind in klass.indicators:
-        total += _score(run, klass, ind, values[ind.code], idx, ratios.get(ind.code))
-    adjust = np.zeros(len(idx))
-    for adj in klass.adjust:
-        adjust += np.where(run.condition(adj.when)[idx], adj.points, 0.0)
-    total += adjust
+    with np.errstate(over="ignore", invalid="ignore"):  # a total beyond the range: see below
+        for ind in klass.indicators:
+            total += _score(run, klass, ind, values[ind.code], idx, ratios.get(ind.code))
+        adjust = np.zeros(len(idx))
+        for adj in klass.adjust:
+            adjust += np.where(run.condition(adj.when)[idx], adj.points, 0.0)
+        total += adjust
+    broken = ~np.isfinite(total)
+    if broken.any():  # beyond the range of numbers: an error, never a tier
+        at = _at(run.n, idx, broken)
+        run.row_issue("non-finite-score", at, "total_score")
+        run.decide(at, REJECTED, issue("non-finite-score").message)
+        for ind in klass.indicators:
+            run.scores[ind.code][idx[broken]] = np.nan
+        idx, total, adjust = idx[~broken], total[~broken], adjust[~broken]
     run.adjust[idx] = adjust
     run.total[idx] = total
     _tier_class(run, klass, idx, total)

@@ -98,7 +98,8 @@ def score_indicator(
     missing = np.isnan(x)
     codes, labels = _group_codes(groups, len(x))
     members = Members(x, missing, codes, labels, numerator, denominator)
-    raw, table, unusable = SCORERS[indicator.score.method].points(indicator, members)
+    with np.errstate(over="ignore", invalid="ignore"):  # a result beyond the range is inf
+        raw, table, unusable = SCORERS[indicator.score.method].points(indicator, members)
     return ItemScores(_fill_missing(raw, missing, indicator), missing, table, unusable)
 
 

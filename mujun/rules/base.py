@@ -1,21 +1,22 @@
-"""What every model of a rules file shares: the strict base model, non-empty text, and the
-sample columns expressions are tried on when the rules load."""
+"""What every model of a rules file shares: the strict base model, non-empty text, the bounds of
+its numbers, and the sample columns expressions are tried on when the rules load."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..fields import FIELDS
 
 
 class Model(BaseModel):
-    """Unknown keys are errors; a loaded model is frozen; NaN and infinity are refused."""
+    """Unknown keys are errors; a loaded model is frozen; NaN and infinity are refused; values
+    are not converted (a weight given as text or `true` is an error, not 60 or 1)."""
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False, strict=True
     )
 
 
@@ -37,3 +38,17 @@ def _non_empty(text: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_non_empty)]
+
+# Bounds of the numbers a rules file sets (every number is finite too: the base model refuses nan
+# and inf), so that no total can overflow and no multiplier can make one item outweigh the rest.
+MAX_POINTS = 1000.0  # |adjustment points| and missing_points
+MAX_WEIGHT = 1000.0  # an indicator's weight, a class's total_weight
+MAX_MULTIPLE = 100.0  # score.cap and score.floor, in multiples of the weight
+FACTOR_RANGE = (0.001, 1000.0)  # score.factor, the multiplier of a statistic benchmark
+BENCHMARK_RANGE = (1e-9, 1e12)  # a fixed benchmark
+MAX_THRESHOLD = 1e6  # |tier minimum scores|
+MAX_PLAUSIBLE = 1e15  # an indicator's plausible_max
+MAX_COEFFICIENT = 1e4  # an energy coefficient, kgce per natural unit
+
+Weight = Annotated[float, Field(gt=0, le=MAX_WEIGHT)]
+Coefficient = Annotated[float, Field(gt=0, le=MAX_COEFFICIENT)]

@@ -214,7 +214,8 @@ def divide(left: Any, right: Any) -> Any:
     if np.ndim(left) == 0 and np.ndim(right) == 0:
         return np.nan if right == 0 else left / right
     out = np.full(np.broadcast_shapes(np.shape(left), np.shape(right)), np.nan)
-    return np.divide(left, right, out=out, where=np.asarray(right) != 0)
+    with np.errstate(over="ignore", invalid="ignore"):  # beyond the range of numbers: inf
+        return np.divide(left, right, out=out, where=np.asarray(right) != 0)
 
 
 def _wrap(node: ast.expr) -> Expression:

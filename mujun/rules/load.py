@@ -19,14 +19,23 @@ from ..errors import RulesError
 from . import models, selection
 from .models import Rules
 
+MAX_RULES_BYTES = 1_000_000  # the published methods take a few KB; anything larger is no rules file
+
 
 def load_rules(path: str | Path) -> Rules:
     """Read and validate a rules file; raise RulesError naming file, line and key on any problem."""
     p = Path(path)
     try:
-        data = p.read_bytes()
+        if p.stat().st_size > MAX_RULES_BYTES:
+            raise RulesError(
+                f"规则文件超过 {MAX_RULES_BYTES // 1000} KB，不是规则文件", file=str(p)
+            )
+        with p.open("rb") as handle:
+            data = handle.read(MAX_RULES_BYTES + 1)  # bounded even if the file grows meanwhile
     except OSError as exc:
         raise RulesError(f"无法读取规则文件：{exc.strerror}", file=str(p)) from None
+    if len(data) > MAX_RULES_BYTES:
+        raise RulesError(f"规则文件超过 {MAX_RULES_BYTES // 1000} KB，不是规则文件", file=str(p))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -39,8 +48,12 @@ def load_rules(path: str | Path) -> Rules:
 
 def parse_rules(text: str, *, file: str = "<rules>") -> Rules:
     """Validate rules given as TOML text (used by load_rules and by tests)."""
+    if len(text) > MAX_RULES_BYTES:
+        raise RulesError(f"规则文件超过 {MAX_RULES_BYTES // 1000} KB，不是规则文件", file=file)
     try:
         raw = tomllib.loads(text)
+    except RecursionError:
+        raise RulesError("规则文件的数组或表嵌套过深", file=file) from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"at line (\d+)", str(exc))
         raise RulesError(
@@ -112,10 +125,35 @@ def _explain(err: Any) -> str:
         return f"unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
     if kind == "missing":
         return "required key is missing"
+    bound = _BOUNDS.get(kind)
+    if bound is not None and "ctx" in err:
+        limit = err["ctx"][bound[0]]
+        return f"{bound[1]}{limit:g}（实为 {err['input']!r}）"
+    if kind in _TYPES:
+        return f"{_TYPES[kind]}（实为 {err['input']!r}）"
+    if kind == "finite_number":
+        return f"须为有限数值，不能是 nan 或 inf（实为 {err['input']!r}）"
     msg = str(err["msg"]).removeprefix("Value error, ")
     if kind in ("value_error", "assertion_error") or "input" not in err:
         return msg
     return f"{msg} (got {err['input']!r})"
+
+
+_TYPES = {  # pydantic's type errors, said in Chinese (values are never converted)
+    "float_type": "须为数值",
+    "int_type": "须为整数",
+    "string_type": "须为文本（加引号）",
+    "bool_type": "须为 true 或 false",
+    "list_type": "须为数组",
+    "dict_type": "须为表",
+    "model_type": "须为表",
+}
+_BOUNDS = {  # pydantic's bound errors, said in Chinese: (its context key, the words)
+    "greater_than": ("gt", "须大于 "),
+    "greater_than_equal": ("ge", "须不小于 "),
+    "less_than": ("lt", "须小于 "),
+    "less_than_equal": ("le", "须不大于 "),
+}
 
 
 def _key_path(loc: tuple[Any, ...]) -> str:

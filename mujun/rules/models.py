@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import math
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -24,8 +26,20 @@ from pydantic import (
 
 from ..fields import FIELDS
 from ..units import DEFAULT_COEFFICIENTS
-from . import expr
-from .base import Model, Text, sample_columns
+from . import expr, types
+from .base import (
+    BENCHMARK_RANGE,
+    FACTOR_RANGE,
+    MAX_MULTIPLE,
+    MAX_PLAUSIBLE,
+    MAX_POINTS,
+    MAX_THRESHOLD,
+    Coefficient,
+    Model,
+    Text,
+    Weight,
+    sample_columns,
+)
 from .selection import Selection
 
 RULES_FORMAT = 1
@@ -35,14 +49,24 @@ STATISTICS = ("mean", "median", "pooled")
 _SAMPLE = sample_columns()
 
 
-def _compile(text: object) -> expr.Expression:
-    """Parse, check the names, and evaluate once on sample columns, so that type errors such
-    as comparing the text field industry_code with a number are found when the rules load."""
+def _compiled(text: object, check: Callable[[expr.Expression], expr.Expression]) -> expr.Expression:
+    """Parse, check the names and the result type, then evaluate once on sample columns (what
+    the types cannot see, such as a constant too large to compute, is found when rules load)."""
     if isinstance(text, expr.Expression):
-        return text
-    parsed = expr.parse(text, known=FIELDS)  # type: ignore[arg-type]  # parse says what is wrong
+        return check(text)
+    parsed = check(expr.parse(text, known=FIELDS))  # type: ignore[arg-type]  # parse says why
     parsed(_SAMPLE, 2)
     return parsed
+
+
+def _formula(text: object) -> expr.Expression:
+    """A compiled expression whose result is a number."""
+    return _compiled(text, types.check_formula)
+
+
+def _condition(text: object) -> expr.Expression:
+    """A compiled expression that can stand as a condition (是/否 or a number)."""
+    return _compiled(text, types.check_condition)
 
 
 def _check_code(text: str) -> str:
@@ -60,25 +84,25 @@ def _check_field(text: str) -> str:
     return text
 
 
-Expr = Annotated[expr.Expression, BeforeValidator(_compile)]
+Formula = Annotated[expr.Expression, BeforeValidator(_formula)]
+Condition = Annotated[expr.Expression, BeforeValidator(_condition)]
 Code = Annotated[str, AfterValidator(_check_code)]
 FieldName = Annotated[str, AfterValidator(_check_field)]
-Positive = Annotated[float, Field(gt=0)]
 
 
 class EnergyRules(Model):
     """Coefficients that turn each energy carrier into kgce (GB/T 2589 defaults)."""
 
-    electricity_kgce_per_kwh: Positive = DEFAULT_COEFFICIENTS["electricity_kgce_per_kwh"]
-    gas_kgce_per_m3: Positive = DEFAULT_COEFFICIENTS["gas_kgce_per_m3"]
-    coal_kgce_per_kg: Positive = DEFAULT_COEFFICIENTS["coal_kgce_per_kg"]
-    washed_coal_kgce_per_kg: Positive = DEFAULT_COEFFICIENTS["washed_coal_kgce_per_kg"]
-    coke_kgce_per_kg: Positive = DEFAULT_COEFFICIENTS["coke_kgce_per_kg"]
-    fuel_oil_kgce_per_kg: Positive = DEFAULT_COEFFICIENTS["fuel_oil_kgce_per_kg"]
-    petrol_kgce_per_kg: Positive = DEFAULT_COEFFICIENTS["petrol_kgce_per_kg"]
-    diesel_kgce_per_kg: Positive = DEFAULT_COEFFICIENTS["diesel_kgce_per_kg"]
-    lpg_kgce_per_kg: Positive = DEFAULT_COEFFICIENTS["lpg_kgce_per_kg"]
-    heat_kgce_per_gj: Positive = DEFAULT_COEFFICIENTS["heat_kgce_per_gj"]
+    electricity_kgce_per_kwh: Coefficient = DEFAULT_COEFFICIENTS["electricity_kgce_per_kwh"]
+    gas_kgce_per_m3: Coefficient = DEFAULT_COEFFICIENTS["gas_kgce_per_m3"]
+    coal_kgce_per_kg: Coefficient = DEFAULT_COEFFICIENTS["coal_kgce_per_kg"]
+    washed_coal_kgce_per_kg: Coefficient = DEFAULT_COEFFICIENTS["washed_coal_kgce_per_kg"]
+    coke_kgce_per_kg: Coefficient = DEFAULT_COEFFICIENTS["coke_kgce_per_kg"]
+    fuel_oil_kgce_per_kg: Coefficient = DEFAULT_COEFFICIENTS["fuel_oil_kgce_per_kg"]
+    petrol_kgce_per_kg: Coefficient = DEFAULT_COEFFICIENTS["petrol_kgce_per_kg"]
+    diesel_kgce_per_kg: Coefficient = DEFAULT_COEFFICIENTS["diesel_kgce_per_kg"]
+    lpg_kgce_per_kg: Coefficient = DEFAULT_COEFFICIENTS["lpg_kgce_per_kg"]
+    heat_kgce_per_gj: Coefficient = DEFAULT_COEFFICIENTS["heat_kgce_per_gj"]
 
 
 class InputRules(Model):
@@ -91,7 +115,7 @@ class InputRules(Model):
 class Exclusion(Model):
     """Rows evaluated by no class: the first matching exclusion gives status and reason."""
 
-    when: Expr
+    when: Condition
     status: Literal["exempt", "deferred"]
     reason: Text
 
@@ -109,15 +133,17 @@ class Score(Model):
     method: Literal["ratio", "minmax", "rank"]
     benchmark: float | str | None = None
     by: FieldName | None = None
-    factor: Positive = 1.0
-    cap: Positive | None = None
-    floor: Annotated[float, Field(ge=0)] | None = None
+    factor: Annotated[float, Field(ge=FACTOR_RANGE[0], le=FACTOR_RANGE[1])] = 1.0
+    cap: Annotated[float, Field(gt=0, le=MAX_MULTIPLE)] | None = None
+    floor: Annotated[float, Field(ge=0, le=MAX_MULTIPLE)] | None = None
 
     @field_validator("benchmark", mode="before")
     @classmethod
     def _not_bool(cls, v: object) -> object:
         if isinstance(v, bool):
             raise ValueError(f"benchmark is a number or one of {', '.join(STATISTICS)}; got {v}")
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ValueError(f"固定基准值须为有限数值，不能是 {v}")
         return v
 
     @field_validator("benchmark")
@@ -127,6 +153,9 @@ class Score(Model):
             raise ValueError(f"benchmark is a number or one of {', '.join(STATISTICS)}; got {v!r}")
         if isinstance(v, float) and not v > 0:
             raise ValueError(f"a fixed benchmark must be positive, got {v}")
+        lo, hi = BENCHMARK_RANGE
+        if isinstance(v, float) and not lo <= v <= hi:
+            raise ValueError(f"固定基准值须在 {lo:g} 至 {hi:g} 之间，实为 {v:g}")
         return v
 
     @model_validator(mode="after")
@@ -159,14 +188,16 @@ class Indicator(Model):
     code: Code
     label: Text
     unit: str = ""
-    formula: Expr
-    weight: Positive
+    formula: Formula
+    weight: Weight
     direction: Literal["higher", "lower"] = "higher"
     score: Score
     missing: Literal["zero", "mean_score", "penalty", "exclude"] = "zero"
-    missing_points: Annotated[float, Field(ge=0)] | None = None
+    missing_points: Annotated[float, Field(ge=0, le=MAX_POINTS)] | None = None
     negative: Literal["zero", "keep", "missing"] = "zero"
-    plausible_max: Positive | None = None  # a value above it is reported as implausible
+    plausible_max: Annotated[float, Field(gt=0, le=MAX_PLAUSIBLE)] | None = (
+        None  # a value above it is reported as implausible
+    )
     percent: bool = False  # the value is a share (0.031): workbooks show it as 3.10%
 
     @model_validator(mode="after")
@@ -189,15 +220,15 @@ class Indicator(Model):
 class Adjustment(Model):
     """Bonus (positive) or penalty (negative) points added to the total score."""
 
-    when: Expr
-    points: float
+    when: Condition
+    points: Annotated[float, Field(ge=-MAX_POINTS, le=MAX_POINTS)]
     label: Text
 
 
 class TierRule(Model):
     """A veto (at_most), a protection (at_least) or a forced tier, applied after ranking."""
 
-    when: Expr
+    when: Condition
     at_most: str | None = None
     at_least: str | None = None
     force: str | None = None
@@ -232,7 +263,7 @@ class Tiers(Model):
     method: Literal["quota", "threshold"]
     shares: dict[str, Annotated[float, Field(ge=0, le=1)]] | None = None
     rounding: Literal["half_up", "floor", "ceil"] = "half_up"
-    minimum: dict[str, float] | None = None
+    minimum: dict[str, Annotated[float, Field(ge=-MAX_THRESHOLD, le=MAX_THRESHOLD)]] | None = None
     below: str | None = None
     names: dict[str, str] = {}
     rule: list[TierRule] = []
@@ -275,9 +306,9 @@ class EvalClass(Model):
 
     code: Code
     label: Text
-    when: Expr
+    when: Condition
     aggregate: Literal["sum"] = "sum"
-    total_weight: Positive = 100.0
+    total_weight: Weight = 100.0
     indicators: list[Indicator] = Field(alias="indicator", min_length=1)
     adjust: list[Adjustment] = []
     tiers: Tiers

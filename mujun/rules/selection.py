@@ -14,11 +14,15 @@ import numpy as np
 from pydantic import BeforeValidator, Field, model_validator
 
 from ..fields import FIELDS, GROWTH_FEATURES
-from . import expr
+from . import expr, types
 from .base import Model, Text, sample_columns
 
 # what a watch-list condition may name: the latest year's fields and the growth features
 WATCH_NAMES = (*FIELDS, *GROWTH_FEATURES)
+WATCH_TYPES: dict[str, types.Type] = {
+    **types.FIELD_TYPES,
+    **dict.fromkeys(GROWTH_FEATURES, "number"),
+}
 ClusterFeature = Literal[
     "revenue_share",
     "trend_revenue",
@@ -35,6 +39,7 @@ def _compile_watch(text: object) -> expr.Expression:
     if isinstance(text, expr.Expression):
         return text
     parsed = expr.parse(text, known=WATCH_NAMES)  # type: ignore[arg-type]  # parse says why not
+    types.check_condition(parsed, WATCH_TYPES)
     columns = sample_columns()
     columns.update({c: np.array([0.1, np.nan]) for c in GROWTH_FEATURES})
     parsed.condition(columns, 2)
@@ -42,15 +47,17 @@ def _compile_watch(text: object) -> expr.Expression:
 
 
 WatchExpr = Annotated[expr.Expression, BeforeValidator(_compile_watch)]
+Share = Annotated[float, Field(ge=0, le=1000)]  # a weight or a cost: finite and bounded
+MAX_FIRMS = 100_000  # the most firms a list or one commissioner can be given
 
 
 class Weights(Model):
     """Weights of the key-firm score's parts (each part a percentile 0–100 among eligible firms):
     contribution (tax and revenue shares), growth (revenue trend), competitiveness (亩均 score)."""
 
-    contribution: Annotated[float, Field(ge=0)] = 0.4
-    growth: Annotated[float, Field(ge=0)] = 0.3
-    competitiveness: Annotated[float, Field(ge=0)] = 0.3
+    contribution: Share = 0.4
+    growth: Share = 0.3
+    competitiveness: Share = 0.3
 
     @model_validator(mode="after")
     def _some_weight(self) -> Weights:
@@ -66,7 +73,7 @@ class Clusters(Model):
     features: list[ClusterFeature] = ["revenue_share", "trend_revenue", "volatility_revenue"]
     min: Annotated[int, Field(ge=2, le=20)] = 3
     max: Annotated[int, Field(ge=2, le=20)] = 6
-    seed: int = 0
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0  # what k-means takes as a seed
     sample: Annotated[int, Field(ge=100)] = 5_000  # firms the silhouette is measured on
     high_growth: float = 0.15  # trend growth a year at or above which a centre is 高成长
     decline: float = -0.05  # trend growth a year at or below which a centre is 下滑预警
@@ -115,11 +122,11 @@ class Assignment(Model):
     per firm outside the industries they know and balance_cost per firm of deviation from the
     average load."""
 
-    min_firms: Annotated[int, Field(ge=0)] = 2
-    max_firms: Annotated[int, Field(ge=1)] = 3
-    park_cost: Annotated[float, Field(ge=0)] = 2.0
-    industry_cost: Annotated[float, Field(ge=0)] = 1.0
-    balance_cost: Annotated[float, Field(ge=0)] = 0.5
+    min_firms: Annotated[int, Field(ge=0, le=MAX_FIRMS)] = 2
+    max_firms: Annotated[int, Field(ge=1, le=MAX_FIRMS)] = 3
+    park_cost: Share = 2.0
+    industry_cost: Share = 1.0
+    balance_cost: Share = 0.5
 
     @model_validator(mode="after")
     def _bounds(self) -> Assignment:
@@ -133,9 +140,11 @@ class Assignment(Model):
 class Selection(Model):
     """The whole `[selection]` table."""
 
-    size: Annotated[int, Field(ge=1)] = 60
+    size: Annotated[int, Field(ge=1, le=MAX_FIRMS)] = 60
     window: Annotated[int, Field(ge=3, le=10)] = 3  # years of history, the evaluation year last
-    park_quota: Literal["proportional"] | dict[str, Annotated[int, Field(ge=0)]] = "proportional"
+    park_quota: Literal["proportional"] | dict[str, Annotated[int, Field(ge=0, le=MAX_FIRMS)]] = (
+        "proportional"
+    )
     weights: Weights = Weights()
     strength: Annotated[float, Field(gt=0, lt=1)] = 0.8  # percentile from which a part is a reason
     clusters: Clusters = Clusters()
