@@ -25,6 +25,7 @@ from .files import open_file
 from .merge import merge
 from .sheets import read_sheet
 from .typed import read_typed
+from .workbook_files import formula_issues
 
 __all__ = ["apply_corrections", "read_sources"]
 
@@ -67,6 +68,7 @@ def read_sources(
                 for name, why in opened.passed_over
             )
         )
+        file_notes.append(formula_issues(str(path), opened.uncached))
         for sheet in opened.sheets:
             got = read_sheet(sheet, year)
             file_notes.append(got.issues)

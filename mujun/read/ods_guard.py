@@ -1,0 +1,119 @@
+"""Check an .ods before calamine reads it: a 16 KB file can declare a billion cells.
+
+An OpenDocument sheet compresses a run of equal rows or cells into one element with
+table:number-rows-repeated / table:number-columns-repeated, and calamine expands every repeat
+that holds a value (or that a value follows) into its dense grid. content.xml is streamed in
+pieces that end after a complete row, and the grid each table will span is computed from the
+declared repeats (vectorised over the row and cell tags) and bounded before calamine sees it.
+Trailing empty repeats — LibreOffice writes a million empty rows after every table — span nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import bounds
+from .bounds import refuse
+from .xlsx_guard import check_zip, regions
+
+_TAG = re.compile(
+    r"<(/?)(?:[A-Za-z_][\w.\-]*:)?(table|table-row|table-cell|covered-table-cell)(?=[\s/>])"
+    r"((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>"
+)
+_ROW_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?table-row\s*>")
+_ROWS_REPEATED = r"number-rows-repeated\s*=\s*[\"']\s*([0-9]+)"
+_COLUMNS_REPEATED = r"number-columns-repeated\s*=\s*[\"']\s*([0-9]+)"
+_VALUE_TYPE = r"value-type\s*="
+
+
+@dataclass
+class _Table:
+    """The rows seen so far of the table being read, and the extent of its values."""
+
+    name: str = ""
+    rows: float = 0.0  # rows declared so far, repeats included
+    height: float = 0.0  # the last row holding a value
+    width: float = 0.0  # the farthest cell holding a value
+
+
+def check_ods(path: Path, book: zipfile.ZipFile) -> None:
+    """Refuse an .ods whose tables would span more than the bounds of bounds.py."""
+    check_zip(path, book)
+    for member in book.namelist():
+        if member != "content.xml":
+            for _ in regions(path, book, member, text=False):
+                pass
+    if "content.xml" not in book.namelist():
+        return  # calamine says what is wrong
+    table = _Table()
+    tables = 0
+    for region in regions(path, book, "content.xml", end=_ROW_END):
+        text = region.decode("utf-8", "replace")
+        tags = pd.DataFrame(_TAG.findall(text), columns=["close", "kind", "attrs"], dtype=object)
+        if tags.empty:
+            continue
+        opens = tags["close"].eq("")
+        starts = opens & tags["kind"].eq("table")
+        tables += int(starts.sum())
+        if tables > bounds.MAX_SHEETS:
+            raise refuse(path, "工作表数", tables, bounds.MAX_SHEETS)
+        # a region may start several tables: take them one at a time (tables are few)
+        bounds_at = [0, *np.flatnonzero(starts.to_numpy()).tolist(), len(tags)]
+        for begin, stop in itertools.pairwise(bounds_at):
+            if begin == stop:
+                continue
+            if starts.iat[begin]:
+                table = _Table(name=_name(tags["attrs"].iat[begin]))
+            _extend(table, tags.iloc[begin:stop], opens.iloc[begin:stop])
+            _check(path, table)
+
+
+def _extend(table: _Table, tags: pd.DataFrame, opens: pd.Series) -> None:
+    """Widen `table` by the complete rows among `tags`."""
+    attrs = tags["attrs"]
+    row_start = (opens & tags["kind"].eq("table-row")).to_numpy()
+    cell = (opens & tags["kind"].isin(["table-cell", "covered-table-cell"])).to_numpy()
+    row_id = np.cumsum(row_start)
+    rows_repeated = _number(attrs[row_start], _ROWS_REPEATED)
+    columns_repeated = _number(attrs[cell], _COLUMNS_REPEATED)
+    self_closing = attrs[cell].str.endswith("/").to_numpy()
+    valued = ~self_closing | attrs[cell].str.contains(_VALUE_TYPE).to_numpy()
+    cells = pd.DataFrame({"row": row_id[cell], "span": columns_repeated, "valued": valued})
+    cells["end"] = cells.groupby("row")["span"].cumsum()
+    width = cells[cells["valued"]].groupby("row")["end"].max()
+    row_ends = table.rows + np.cumsum(rows_repeated)
+    ids = np.arange(1, len(rows_repeated) + 1)
+    has_value = np.isin(ids, width.index.to_numpy())
+    if has_value.any():
+        table.height = max(table.height, float(row_ends[has_value].max()))
+        table.width = max(table.width, float(width.max()))
+    if len(row_ends):
+        table.rows = float(row_ends[-1])
+
+
+def _check(path: Path, table: _Table) -> None:
+    where = f"工作表“{table.name}”"
+    if table.width > bounds.MAX_COLUMNS:
+        raise refuse(path, f"{where}声明的列数（含重复列）", int(table.width), bounds.MAX_COLUMNS)
+    cells = table.width * table.height
+    if cells > bounds.MAX_GRID_CELLS:
+        what = f"{where}声明的单元格区域（{int(table.height):,}行×{int(table.width):,}列）"
+        raise refuse(path, what, int(cells), bounds.MAX_GRID_CELLS)
+
+
+def _number(attrs: pd.Series, pattern: str) -> np.ndarray:
+    """The declared repeat of each tag (1 where none is declared), as floats: no overflow."""
+    found = attrs.str.extract(pattern, expand=False).astype(float)
+    return found.fillna(1).clip(lower=1).to_numpy(dtype=float)
+
+
+def _name(attrs: str) -> str:
+    match = re.search(r"name\s*=\s*[\"']([^\"']*)[\"']", attrs)
+    return match.group(1) if match else ""

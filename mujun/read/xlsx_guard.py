@@ -1,0 +1,271 @@
+"""Check an .xlsx before calamine reads it, and find the cells calamine reads as blank.
+
+calamine reads a sheet into a dense grid up to its farthest cell, so one stray cell at
+XFD1048576 asks for hundreds of GB and aborts the process. Every part is therefore streamed
+(which also checks its true unzipped size and CRC against a lying zip directory) and each sheet's
+cell and row references are found wherever they stand — any attribute order, any namespace
+prefix, single or double quotes, anywhere in the part — to bound the grid; no cell's text may
+pass MAX_CELL_TEXT_BYTES. The same pass collects error cells (#N/A, which calamine reads as
+blank) and formula cells without a cached value, so that a clerk hears of them.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from defusedxml import ElementTree
+
+from . import bounds
+from .bounds import refuse
+
+CHUNK = 8 * 2**20  # bytes of a part scanned at a time
+# a part's tail after its last complete cell or row, carried to the next chunk
+MAX_CARRY = 4 * bounds.MAX_CELL_TEXT_BYTES
+
+_P = rb"(?:[A-Za-z_][\w.\-]*:)?"  # any namespace prefix, or none
+_ATTRS = rb"(?:[^>\"']|\"[^\"]*\"|'[^']*')*?"  # attributes, quoted values may hold '>'
+_REF = rb"\s*=\s*[\"']([A-Za-z]*)([0-9]*)[\"']"
+_CELL_START = re.compile(rb"<" + _P + rb"c[\s/>]")
+_CELL_REF = re.compile(rb"<" + _P + rb"c\s" + _ATTRS + rb"(?<=\s)r" + _REF)
+_CELL_WITH_R = re.compile(rb"<" + _P + rb"c\s" + _ATTRS + rb"(?<=\s)r\s*=")
+_ROW_START = re.compile(rb"<" + _P + rb"row[\s/>]")
+_ROW_REF = re.compile(rb"<" + _P + rb"row\s" + _ATTRS + rb"(?<=\s)r\s*=\s*[\"']([0-9]+)[\"']")
+_LONG_TEXT = re.compile(rb">[^<]{%d,}" % (bounds.MAX_CELL_TEXT_BYTES + 1))
+_END = re.compile(rb"</" + _P + rb"(?:c|row)\s*>")
+_MARK = re.compile(rb"<" + _P + rb"f[\s/>]|\st\s*=\s*[\"']e[\"']")
+_SHARED = re.compile(rb"<" + _P + rb"si[\s/>]")
+
+# whole cells, in text, for the few regions that hold formulas or error values
+_CELL = re.compile(
+    r"<(?P<p>(?:[A-Za-z_][\w.\-]*:)?)c\s(?P<a>(?:[^>\"'/]|/(?!>)|\"[^\"]*\"|'[^']*')*)"
+    r"(?:/>|>(?P<b>.*?)</(?P=p)c\s*>)",
+    re.S,
+)
+_ATTR_R = r"(?:^|\s)r\s*=\s*[\"']([A-Za-z]+[0-9]+)[\"']"
+_ATTR_T = r"(?:^|\s)t\s*=\s*[\"']([a-zA-Z]+)[\"']"
+_HAS_F = r"<(?:[A-Za-z_][\w.\-]*:)?f[\s/>]"
+_V_TEXT = r"<(?:[A-Za-z_][\w.\-]*:)?v\s*>([^<]*)<"
+_F_TEXT = r"<(?:[A-Za-z_][\w.\-]*:)?f(?:\s[^>]*)?>([^<]*)<"
+
+
+@dataclass
+class Found:
+    """What the scan of one workbook found: per sheet name, error cells (row, column, text)
+    and formula cells without a cached value (cell reference, formula text)."""
+
+    errors: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)
+    formulas: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+
+@dataclass
+class _Extent:
+    """The farthest row and column a sheet's cells reach, as calamine will place them."""
+
+    max_row: int = 0
+    max_col: int = 0
+    rows_without_r: int = 0
+    widest_row_without_r: int = 0
+
+
+def check_zip(path: Path, book: zipfile.ZipFile) -> None:
+    """Refuse a zip workbook with too many parts or too many bytes once unzipped, as its
+    directory declares them (the parts themselves are checked as they are streamed)."""
+    parts = book.infolist()
+    if len(parts) > bounds.MAX_PARTS:
+        raise refuse(path, "压缩包内的文件数", len(parts), bounds.MAX_PARTS)
+    total = sum(p.file_size for p in parts)
+    if total > bounds.MAX_UNZIPPED_BYTES:
+        raise refuse(path, "解压后的总大小（字节）", total, bounds.MAX_UNZIPPED_BYTES)
+    for part in parts:
+        if part.file_size > bounds.MAX_PART_BYTES:
+            what = f"{part.filename}解压后的大小（字节）"
+            raise refuse(path, what, part.file_size, bounds.MAX_PART_BYTES)
+
+
+def check_xlsx(path: Path, book: zipfile.ZipFile) -> Found:
+    """Refuse an .xlsx past a bound (see bounds.py); else its error and uncached formula cells.
+
+    Every part is streamed once: sheets for their extent and special cells, the shared strings
+    for their count, the other XML parts for over-long text, binary parts for their true size.
+    """
+    check_zip(path, book)
+    sheets = _sheet_paths(path, book)
+    found = Found()
+    mapped = set(sheets.values())
+    for name, member in sheets.items():
+        if member in book.namelist():
+            _scan_sheet(path, book, name, member, found)
+    for member in book.namelist():
+        if member in mapped or member.endswith("/"):
+            continue
+        if member.startswith("xl/worksheets/") and member.endswith(".xml"):
+            _scan_sheet(path, book, member, member, Found())  # a sheet no name points at
+        elif member == "xl/sharedStrings.xml":
+            count = sum(len(_SHARED.findall(r)) for r in regions(path, book, member))
+            if count > bounds.MAX_SHARED_STRINGS:
+                raise refuse(path, "共享字符串数", count, bounds.MAX_SHARED_STRINGS)
+        else:
+            for _ in regions(path, book, member, text=member.endswith((".xml", ".rels"))):
+                pass
+    return found
+
+
+def _scan_sheet(path: Path, book: zipfile.ZipFile, name: str, member: str, found: Found) -> None:
+    extent = _Extent()
+    for region in regions(path, book, member):
+        _extend(extent, region)
+        if _MARK.search(region):
+            _special_cells(region.decode("utf-8", "replace"), name, found)
+    width = max(extent.max_col, extent.widest_row_without_r)
+    height = max(extent.max_row, 1) + extent.rows_without_r
+    where = f"工作表“{name}”"
+    hint = "（远处有误填的单元格？请删除空白区域后重新保存）"
+    if width > bounds.MAX_COLUMNS:
+        raise refuse(path, f"{where}的列数{hint}", width, bounds.MAX_COLUMNS)
+    if width * height > bounds.MAX_GRID_CELLS:
+        raise refuse(
+            path, f"{where}的单元格区域（{height:,}行×{width:,}列）{hint}", width * height,
+            bounds.MAX_GRID_CELLS,
+        )  # fmt: skip
+
+
+def _extend(extent: _Extent, region: bytes) -> None:
+    """Widen `extent` by the cells and rows of one region (whole cells and rows only)."""
+    refs = _CELL_REF.findall(region)
+    if refs:
+        columns, rows = zip(*refs, strict=True)
+        letters = {c.decode().upper() for c in set(columns)}  # distinct columns only
+        if any(len(c) > 3 for c in letters):
+            extent.max_col = max(extent.max_col, bounds.MAX_COLUMNS + 1)
+        known = [c for c in letters if 0 < len(c) <= 3]
+        extent.max_col = max(extent.max_col, max(map(column_number, known), default=0))
+        extent.max_row = max(extent.max_row, max(map(int, filter(None, set(rows))), default=0))
+    cells = len(_CELL_START.findall(region))
+    if len(_CELL_WITH_R.findall(region)) != len(refs):
+        extent.max_col = max(extent.max_col, bounds.MAX_COLUMNS + 1)  # r="&#88;FD1" and the like
+    if cells > len(refs):  # cells without a position follow the one before them in their row
+        per_row = map(len, map(_CELL_START.findall, _ROW_START.split(region)))
+        extent.widest_row_without_r = max(extent.widest_row_without_r, *per_row)
+    row_refs = _ROW_REF.findall(region)
+    if row_refs:
+        extent.max_row = max(extent.max_row, max(map(int, set(row_refs))))
+    extent.rows_without_r += len(_ROW_START.findall(region)) - len(row_refs)
+
+
+def _special_cells(text: str, sheet: str, found: Found) -> None:
+    """Error cells and formula cells without a cached value in one region."""
+    cells = pd.DataFrame(_CELL.findall(text), columns=["p", "a", "b"], dtype=object)
+    if cells.empty:
+        return
+    ref = cells["a"].str.extract(_ATTR_R, expand=False).str.upper()
+    kind = cells["a"].str.extract(_ATTR_T, expand=False).fillna("n")
+    value = cells["b"].str.extract(_V_TEXT, expand=False)
+    located = ref.notna()
+    is_error = located & kind.eq("e") & value.notna()
+    if is_error.any():
+        where = ref[is_error].str.extract(r"([A-Z]+)([0-9]+)")
+        number = {c: column_number(c) for c in where[0].unique()}  # distinct columns only
+        found.errors.setdefault(sheet, []).extend(
+            zip(
+                (where[1].astype(int) - 1).tolist(),
+                (where[0].map(number) - 1).tolist(),
+                value[is_error].tolist(),
+                strict=True,
+            )
+        )
+    formula = cells["b"].str.contains(_HAS_F, regex=True)
+    cached = value.fillna("").str.strip().ne("") | (kind.eq("str") & value.notna())
+    uncached = located & formula & ~cached
+    formulas = cells["b"][uncached].str.extract(_F_TEXT, expand=False).fillna("")
+    found.formulas.setdefault(sheet, []).extend(
+        zip(ref[uncached].tolist(), formulas.tolist(), strict=True)
+    )
+
+
+def regions(
+    path: Path,
+    book: zipfile.ZipFile,
+    member: str,
+    *,
+    text: bool = True,
+    end: re.Pattern[bytes] = _END,
+) -> Iterator[bytes]:
+    """A part in pieces that end after a complete cell or row, each bounded (a binary part,
+    `text` False, only in size)."""
+    carry = b""
+    size = 0
+    with book.open(member) as stream:
+        while chunk := stream.read(CHUNK):
+            size += len(chunk)
+            if size > bounds.MAX_PART_BYTES:
+                raise refuse(path, f"{member}解压后的大小（字节）", size, bounds.MAX_PART_BYTES)
+            if not text:
+                continue
+            buffer = carry + chunk
+            cut = _last_end(buffer, end)
+            region, carry = buffer[:cut], buffer[cut:]
+            if len(carry) > MAX_CARRY:
+                raise refuse(path, f"{member}中单个单元格或行的长度（字节）", len(carry), MAX_CARRY)
+            _check_text(path, member, region)
+            yield region
+    if text:
+        _check_text(path, member, carry)
+        yield carry
+
+
+def _last_end(buffer: bytes, end: re.Pattern[bytes]) -> int:
+    """Where the last end tag matching `end` (a cell or row) in `buffer` ends (0: none yet)."""
+    pos = len(buffer)
+    for _ in range(10_000):  # a cell holds a few end tags; past that, carry on from the last tag
+        pos = buffer.rfind(b"</", 0, pos)
+        if pos < 0:
+            return 0
+        match = end.match(buffer, pos)
+        if match:
+            return match.end()
+    return max(buffer.rfind(b"<"), 0)
+
+
+def _check_text(path: Path, member: str, region: bytes) -> None:
+    long = _LONG_TEXT.search(region)
+    if long:
+        size = len(long.group()) - 1
+        raise refuse(
+            path, f"{member}中一段单元格文本的长度（字节）", size, bounds.MAX_CELL_TEXT_BYTES
+        )
+
+
+def _sheet_paths(path: Path, book: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its XML member, from workbook.xml and its relationships (defusedxml)."""
+    ns = {
+        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        "p": "http://schemas.openxmlformats.org/package/2006/relationships",
+    }
+    try:
+        workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    except Exception:  # hostile or broken package XML: calamine reports it
+        return {}
+    sheets = workbook.findall(".//{*}sheet")
+    if len(sheets) > bounds.MAX_SHEETS:
+        raise refuse(path, "工作表数", len(sheets), bounds.MAX_SHEETS)
+    target = {r.get("Id"): r.get("Target", "") for r in rels.findall("p:Relationship", ns)}
+    out = {}
+    for sheet in sheets:
+        ref = target.get(sheet.get(f"{{{ns['r']}}}id"), "")
+        out[sheet.get("name", "")] = ref.lstrip("/") if ref.startswith("/") else f"xl/{ref}"
+    return out
+
+
+def column_number(letters: str) -> int:
+    """1 for A, 26 for Z, 27 for AA."""
+    number = 0
+    for ch in letters.upper():  # three letters at most
+        number = number * 26 + ord(ch) - 64
+    return number
