@@ -27,10 +27,9 @@ from ..issues import concat_issues, issue_rows
 from . import bounds
 from .bounds import refuse
 from .ods_guard import check_ods
-from .xlsx_guard import Found, check_xlsx
+from .xlsx_guard import Found, check_binary_zip, check_xlsx
 
 _CHILD = Path(__file__).with_name("calamine_child.py")
-ZIP_BOOKS = (".xlsx", ".xlsm", ".ods")
 
 
 @dataclass(frozen=True)
@@ -45,8 +44,7 @@ class Book:
 
 def read_workbook(path: Path, data: bytes) -> Book:
     """Check, then read every visible data sheet of a workbook; refusals are DataErrors."""
-    suffix = path.suffix.lower()
-    found = _check(path, data, suffix)
+    found = _check(path, data)
     result = _in_child(path, data)
     kind = result[0]
     if kind == "sheets":
@@ -67,14 +65,21 @@ def read_workbook(path: Path, data: bytes) -> Book:
     return Book(sheets, result[2], found.formulas)
 
 
-def _check(path: Path, data: bytes, suffix: str) -> Found:
-    if suffix not in ZIP_BOOKS:
+def _check(path: Path, data: bytes) -> Found:
+    """Bound a workbook by what it is, whatever its name says: calamine goes by the content."""
+    if not zipfile.is_zipfile(io.BytesIO(data)):  # .xls (OLE2), or not a workbook at all
         if len(data) > bounds.MAX_BINARY_BOOK_BYTES:
             raise refuse(path, "文件大小（字节）", len(data), bounds.MAX_BINARY_BOOK_BYTES)
         return Found()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as book:
-            if suffix == ".ods":
+            names = set(book.namelist())
+            if "xl/workbook.bin" in names:
+                if len(data) > bounds.MAX_BINARY_BOOK_BYTES:
+                    raise refuse(path, "文件大小（字节）", len(data), bounds.MAX_BINARY_BOOK_BYTES)
+                check_binary_zip(path, book)
+                return Found()
+            if "content.xml" in names and "xl/workbook.xml" not in names:
                 check_ods(path, book)
                 return Found()
             return check_xlsx(path, book)

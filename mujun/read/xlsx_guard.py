@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from defusedxml import ElementTree
 
@@ -28,16 +29,30 @@ CHUNK = 8 * 2**20  # bytes of a part scanned at a time
 MAX_CARRY = 4 * bounds.MAX_CELL_TEXT_BYTES
 
 _P = rb"(?:[A-Za-z_][\w.\-]*:)?"  # any namespace prefix, or none
-_ATTRS = rb"(?:[^>\"']|\"[^\"]*\"|'[^']*')*?"  # attributes, quoted values may hold '>'
-_REF = rb"\s*=\s*[\"']([A-Za-z]*)([0-9]*)[\"']"
-_CELL_START = re.compile(rb"<" + _P + rb"c[\s/>]")
-_CELL_REF = re.compile(rb"<" + _P + rb"c\s" + _ATTRS + rb"(?<=\s)r" + _REF)
-_CELL_WITH_R = re.compile(rb"<" + _P + rb"c\s" + _ATTRS + rb"(?<=\s)r\s*=")
-_ROW_START = re.compile(rb"<" + _P + rb"row[\s/>]")
-_ROW_REF = re.compile(rb"<" + _P + rb"row\s" + _ATTRS + rb"(?<=\s)r\s*=\s*[\"']([0-9]+)[\"']")
+_ATTRS = rb"((?:[^>\"']|\"[^\"]*\"|'[^']*')*)"  # attributes: quoted values may hold '>'
+# the plain form Excel and most writers use: <c r="B7" s="1" t="s">, r first and only once
+_PLAIN_CELL_START = re.compile(rb"<c[\s/>]")
+_PLAIN_ROW_START = re.compile(rb"<row[\s/>]")
+_R_MARKS = (b' r="', b" r='", b"\tr=", b"\nr=", b"\rr=", b" r ", b"\tr ", b"\nr ")
+_PLAIN_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]{1,7}"')
+_PLAIN_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
+_PLAIN_ROW = re.compile(rb'<row r="([0-9]{1,7})"')
+_PREFIXED = re.compile(rb":(?:c|row|f)[\s/>]")
+# any other form: any prefix, attribute order, quotes, spacing; every r attribute counts
+# (calamine takes the last of two)
+_CELL_START = re.compile(rb"<" + _P + rb"c(?=[\s/>])")
+_CELL_TAG = re.compile(rb"<" + _P + rb"c(?=[\s/>])" + _ATTRS + rb">")
+_ROW_START = re.compile(rb"<" + _P + rb"row(?=[\s/>])")
+_ROW_TAG = re.compile(rb"<" + _P + rb"row(?=[\s/>])" + _ATTRS + rb">")
+_R_ATTR = re.compile(rb"(?<![^\s])r\s*=\s*[\"']")
+_R_DOUBLE = re.compile(rb"(?<![^\s])r\s*=\s*\"([^\"]*)\"")
+_R_SINGLE = re.compile(rb"(?<![^\s])r\s*=\s*'([^']*)'")
+_CLEAN_REF = re.compile(rb"^\s*([A-Za-z]{1,3})([0-9]{1,7})\s*$", re.M)
+_CLEAN_ROW = re.compile(rb"^\s*([0-9]{1,7})\s*$", re.M)
 _LONG_TEXT = re.compile(rb">[^<]{%d,}" % (bounds.MAX_CELL_TEXT_BYTES + 1))
 _END = re.compile(rb"</" + _P + rb"(?:c|row)\s*>")
-_MARK = re.compile(rb"<" + _P + rb"f[\s/>]|\st\s*=\s*[\"']e[\"']")
+_FORMULA = re.compile(rb"<" + _P + rb"f[\s/>]")
+_PLAIN_FORMULA = re.compile(rb"<f[\s/>]")
 _SHARED = re.compile(rb"<" + _P + rb"si[\s/>]")
 
 # whole cells, in text, for the few regions that hold formulas or error values
@@ -103,23 +118,33 @@ def check_xlsx(path: Path, book: zipfile.ZipFile) -> Found:
     for member in book.namelist():
         if member in mapped or member.endswith("/"):
             continue
-        if member.startswith("xl/worksheets/") and member.endswith(".xml"):
-            _scan_sheet(path, book, member, member, Found())  # a sheet no name points at
-        elif member == "xl/sharedStrings.xml":
+        if member == "xl/sharedStrings.xml":
             count = sum(len(_SHARED.findall(r)) for r in regions(path, book, member))
             if count > bounds.MAX_SHARED_STRINGS:
                 raise refuse(path, "共享字符串数", count, bounds.MAX_SHARED_STRINGS)
+        elif member.endswith(".xml"):  # a sheet no name points at is bounded all the same
+            _scan_sheet(path, book, member, member, Found())
         else:
-            for _ in regions(path, book, member, text=member.endswith((".xml", ".rels"))):
+            for _ in regions(path, book, member, text=member.endswith(".rels")):
                 pass
     return found
+
+
+def check_binary_zip(path: Path, book: zipfile.ZipFile) -> None:
+    """Bound an .xlsb (a zip of binary parts) by its parts' count and true unzipped sizes."""
+    check_zip(path, book)
+    for member in book.namelist():
+        for _ in regions(path, book, member, text=False):
+            pass
 
 
 def _scan_sheet(path: Path, book: zipfile.ZipFile, name: str, member: str, found: Found) -> None:
     extent = _Extent()
     for region in regions(path, book, member):
         _extend(extent, region)
-        if _MARK.search(region):
+        errors = b'"e"' in region or b"'e'" in region
+        formula = _FORMULA if _PREFIXED.search(region) else _PLAIN_FORMULA
+        if errors or formula.search(region):
             _special_cells(region.decode("utf-8", "replace"), name, found)
     width = max(extent.max_col, extent.widest_row_without_r)
     height = max(extent.max_row, 1) + extent.rows_without_r
@@ -136,25 +161,59 @@ def _scan_sheet(path: Path, book: zipfile.ZipFile, name: str, member: str, found
 
 def _extend(extent: _Extent, region: bytes) -> None:
     """Widen `extent` by the cells and rows of one region (whole cells and rows only)."""
-    refs = _CELL_REF.findall(region)
-    if refs:
-        columns, rows = zip(*refs, strict=True)
-        letters = {c.decode().upper() for c in set(columns)}  # distinct columns only
-        if any(len(c) > 3 for c in letters):
-            extent.max_col = max(extent.max_col, bounds.MAX_COLUMNS + 1)
-        known = [c for c in letters if 0 < len(c) <= 3]
-        extent.max_col = max(extent.max_col, max(map(column_number, known), default=0))
-        extent.max_row = max(extent.max_row, max(map(int, filter(None, set(rows))), default=0))
+    if not _PREFIXED.search(region) and _plain(extent, region):
+        return
     cells = len(_CELL_START.findall(region))
-    if len(_CELL_WITH_R.findall(region)) != len(refs):
-        extent.max_col = max(extent.max_col, bounds.MAX_COLUMNS + 1)  # r="&#88;FD1" and the like
-    if cells > len(refs):  # cells without a position follow the one before them in their row
+    tags = _CELL_TAG.findall(region)
+    values = _r_values(tags)
+    clean = _CLEAN_REF.findall(b"\n".join(values))
+    if len(clean) < len(values):  # r="&#88;FD1", r="": calamine may place it anywhere
+        extent.max_col = max(extent.max_col, bounds.MAX_COLUMNS + 1)
+    if clean:
+        columns, rows_ = zip(*clean, strict=True)
+        _widen(extent, list(columns), list(rows_))
+    positioned = sum(map(bool, map(_R_ATTR.search, tags)))
+    if positioned < cells:  # cells without r follow the one before them in their row
         per_row = map(len, map(_CELL_START.findall, _ROW_START.split(region)))
         extent.widest_row_without_r = max(extent.widest_row_without_r, *per_row)
-    row_refs = _ROW_REF.findall(region)
+    row_tags = _ROW_TAG.findall(region)
+    row_refs = _CLEAN_ROW.findall(b"\n".join(_r_values(row_tags)))
+    extent.rows_without_r += len(row_tags) - sum(map(bool, map(_R_ATTR.search, row_tags)))
     if row_refs:
         extent.max_row = max(extent.max_row, max(map(int, set(row_refs))))
-    extent.rows_without_r += len(_ROW_START.findall(region)) - len(row_refs)
+
+
+def _plain(extent: _Extent, region: bytes) -> bool:
+    """Widen `extent` by a region written in the plain form, found by counting alone: every
+    cell and row tag starts <c r="B7" / <row r="7", and no other r attribute is in the region.
+    False (nothing done) when the region is written otherwise."""
+    cells = len(_PLAIN_CELL_START.findall(region))
+    plain = region.count(b'<c r="')
+    rows = len(_PLAIN_ROW_START.findall(region))
+    plain_rows = region.count(b'<row r="')
+    if plain != cells or plain_rows != rows or sum(map(region.count, _R_MARKS)) != plain + rows:
+        return False
+    columns = _PLAIN_COLUMN.findall(region)
+    row_refs = _PLAIN_ROW.findall(region)
+    if len(columns) != plain or len(row_refs) != rows:
+        return False
+    _widen(extent, columns, _PLAIN_CELL_ROW.findall(region) + row_refs)
+    return True
+
+
+def _r_values(tags: list[bytes]) -> list[bytes]:
+    """Every r attribute's value in the given tags' attributes (duplicates included)."""
+    joined = b"\n".join(tags)
+    return [*_R_DOUBLE.findall(joined), *_R_SINGLE.findall(joined)]
+
+
+def _widen(extent: _Extent, columns: list[bytes], rows: list[bytes]) -> None:
+    """Widen `extent` to the farthest of the given column letters and row numbers."""
+    if columns:
+        letters = {c.decode().upper() for c in set(columns)}  # distinct columns only
+        extent.max_col = max(extent.max_col, max(map(column_number, letters)))
+    if rows:
+        extent.max_row = max(extent.max_row, int(np.array(rows).astype(np.int64).max()))
 
 
 def _special_cells(text: str, sheet: str, found: Found) -> None:
@@ -208,6 +267,8 @@ def regions(
                 continue
             buffer = carry + chunk
             cut = _last_end(buffer, end)
+            if len(buffer) - cut > MAX_CARRY:  # a long run of other elements: cut at a tag
+                cut = max(buffer.rfind(b"<"), 0)
             region, carry = buffer[:cut], buffer[cut:]
             if len(carry) > MAX_CARRY:
                 raise refuse(path, f"{member}中单个单元格或行的长度（字节）", len(carry), MAX_CARRY)
@@ -221,7 +282,7 @@ def regions(
 def _last_end(buffer: bytes, end: re.Pattern[bytes]) -> int:
     """Where the last end tag matching `end` (a cell or row) in `buffer` ends (0: none yet)."""
     pos = len(buffer)
-    for _ in range(10_000):  # a cell holds a few end tags; past that, carry on from the last tag
+    for _ in range(10_000):  # a cell holds a few end tags; past that, cut at the last tag
         pos = buffer.rfind(b"</", 0, pos)
         if pos < 0:
             return 0

@@ -115,6 +115,9 @@ FAR_CELLS = {
     "quoted-angle-bracket": '<row r="3"><c t=">" r="XFD3"><v>1</v></c></row>',
     "no-value": '<row r="3"><c r="AAA3" s="2"/></row>',
     "character-reference": '<row r="3"><c r="&#88;FD3"><v>1</v></c></row>',
+    "second-r-wins": '<row r="3"><c r="C3" r="XFD3"><v>1</v></c></row>',
+    "tab-and-newline": '<row\tr="3"><c\n\tr="XFD3"\n><v>1</v></c></row>',
+    "row-far-down": '<row r="900000"><c r="AB900000"><v>1</v></c></row>',
 }
 
 
@@ -156,6 +159,49 @@ def test_a_long_sheet_of_a_few_columns_past_the_grid_is_refused(tmp_path: Path) 
     path = xlsx(tmp_path / "大.xlsx", HEADER + firm_row(2, A) + far)
     message = refused(path, "40,000行×702列", f"{40000 * 702:,}", f"{bounds.MAX_GRID_CELLS:,}")
     assert "单元格区域" in message
+
+
+def test_an_xlsx_named_xls_is_checked_as_what_it_is(tmp_path: Path) -> None:
+    """calamine goes by the content, so the guard does too: a renamed .xlsx is still bounded."""
+    far = '<row r="3"><c s="0" r="XFD1048576"><v>1</v></c></row>'
+    path = xlsx(tmp_path / "改名.xlsx", HEADER + firm_row(2, A) + far)
+    renamed = path.rename(tmp_path / "改名.xls")
+    refused(renamed, "列数", "16,384")
+
+
+def test_a_sheet_the_guard_cannot_name_is_bounded_all_the_same(tmp_path: Path) -> None:
+    """workbook.xml with an entity declaration is refused by defusedxml, not by calamine: the
+    sheets are then found as parts, and still bounded."""
+    far = '<row r="3"><c s="0" r="XFD1048576"><v>1</v></c></row>'
+    path = xlsx(tmp_path / "实体.xlsx", HEADER + firm_row(2, A) + far)
+    rewritten = tmp_path / "实体2.xlsx"
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(rewritten, "w") as new:
+        for name in old.namelist():
+            data = old.read(name)
+            if name == "xl/workbook.xml":
+                data = b'<!DOCTYPE w [<!ENTITY e "S1">]>' + data
+            new.writestr(name, data)
+    refused(rewritten, "列数", "16,384")
+
+
+def test_a_long_run_of_other_elements_after_the_cells_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Merged ranges, validations, formatting after <sheetData> are no cells: never refused."""
+    monkeypatch.setattr(xlsx_guard, "CHUNK", 4096)
+    merges = "".join(f'<mergeCell ref="D{n}:E{n}"/>' for n in range(1, 60_000))
+    sheet = HEADER + firm_row(2, A) + f"</sheetData><mergeCells>{merges}</mergeCells><sheetData>"
+    table = read_sources([xlsx(tmp_path / "合并.xlsx", sheet)], year=YEAR)
+    assert table.frame["credit_code"].tolist() == [A]
+
+
+def test_an_xlsb_is_bounded_by_its_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "二进制.xlsb"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("xl/workbook.bin", b"\0" * 100)
+        book.writestr("xl/worksheets/sheet1.bin", b"\0" * 50_000)
+    monkeypatch.setattr(bounds, "MAX_PART_BYTES", 10_000)
+    refused(path, "sheet1.bin解压后的大小", "50,000", "10,000")
 
 
 def test_if_calamine_still_aborts_the_run_survives_with_a_message(
