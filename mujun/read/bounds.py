@@ -15,10 +15,10 @@ from ..errors import DataError
 MAX_SHEETS = 200
 # parts (zip members) of an .xlsx/.ods: a few per sheet plus styles, themes, pictures
 MAX_PARTS = 5_000
-# all parts of a workbook together, unzipped: a 100,000-row sheet is well under 200 MB of XML
-MAX_UNZIPPED_BYTES = 1024 * 2**20
+# all parts of a workbook together, unzipped: 100,000 firms × 10 columns are about 50 MB of XML
+MAX_UNZIPPED_BYTES = 768 * 2**20
 # one sheet, or the shared strings, unzipped
-MAX_PART_BYTES = 512 * 2**20
+MAX_PART_BYTES = 384 * 2**20
 # columns of a sheet: ZZ is far beyond any firm table (a stray cell at XFD is refused)
 MAX_COLUMNS = 702
 # the dense grid (rows × columns up to the last used cell) calamine builds and pandas holds
@@ -26,6 +26,8 @@ MAX_GRID_CELLS = 20_000_000
 # text of one cell, in bytes of XML: Excel holds at most 32,767 characters in a cell, which
 # take at most 8 bytes each even when written as character references
 MAX_CELL_TEXT_BYTES = 32_767 * 8
+# one cell's whole XML (or one shared string's): its text in runs, each with its formatting
+MAX_CELL_XML_BYTES = 4 * MAX_CELL_TEXT_BYTES
 # distinct strings of a workbook (sharedStrings.xml)
 MAX_SHARED_STRINGS = 10_000_000
 # an .xls or .xlsb (binary, not zip XML) larger than this is not a firm table

@@ -21,13 +21,15 @@ import pandas as pd
 
 from . import bounds
 from .bounds import refuse
-from .xlsx_guard import check_zip, regions
+from .xlsx_guard import check_elements, check_zip, regions
 
 _TAG = re.compile(
     r"<(/?)(?:[A-Za-z_][\w.\-]*:)?(table|table-row|table-cell|covered-table-cell)(?=[\s/>])"
     r"((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>"
 )
 _ROW_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?table-row\s*>")
+_CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(?:covered-)?table-cell(?=[\s/>])")
+_CELL_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?(?:covered-)?table-cell\s*>")
 _ROWS_REPEATED = r"number-rows-repeated\s*=\s*[\"']\s*([0-9]+)"
 _COLUMNS_REPEATED = r"number-columns-repeated\s*=\s*[\"']\s*([0-9]+)"
 _VALUE_TYPE = r"value-type\s*="
@@ -55,6 +57,7 @@ def check_ods(path: Path, book: zipfile.ZipFile) -> None:
     table = _Table()
     tables = 0
     for region in regions(path, book, "content.xml", end=_ROW_END):
+        check_elements(path, "content.xml", region, _CELL_START, _CELL_END)
         text = region.decode("utf-8", "replace")
         tags = pd.DataFrame(_TAG.findall(text), columns=["close", "kind", "attrs"], dtype=object)
         if tags.empty:

@@ -25,8 +25,6 @@ from . import bounds
 from .bounds import refuse
 
 CHUNK = 8 * 2**20  # bytes of a part scanned at a time
-# a part's tail after its last complete cell or row, carried to the next chunk
-MAX_CARRY = 4 * bounds.MAX_CELL_TEXT_BYTES
 
 _P = rb"(?:[A-Za-z_][\w.\-]*:)?"  # any namespace prefix, or none
 _ATTRS = rb"((?:[^>\"']|\"[^\"]*\"|'[^']*')*)"  # attributes: quoted values may hold '>'
@@ -54,6 +52,8 @@ _END = re.compile(rb"</" + _P + rb"(?:c|row)\s*>")
 _FORMULA = re.compile(rb"<" + _P + rb"f[\s/>]")
 _PLAIN_FORMULA = re.compile(rb"<f[\s/>]")
 _SHARED = re.compile(rb"<" + _P + rb"si[\s/>]")
+_SHARED_END = re.compile(rb"</" + _P + rb"si\s*>")
+_CELL_END = re.compile(rb"</" + _P + rb"c\s*>")
 
 # whole cells, in text, for the few regions that hold formulas or error values
 _CELL = re.compile(
@@ -119,7 +119,10 @@ def check_xlsx(path: Path, book: zipfile.ZipFile) -> Found:
         if member in mapped or member.endswith("/"):
             continue
         if member == "xl/sharedStrings.xml":
-            count = sum(len(_SHARED.findall(r)) for r in regions(path, book, member))
+            count = 0
+            for region in regions(path, book, member, end=_SHARED_END):
+                check_elements(path, member, region, _SHARED, _SHARED_END)
+                count += len(_SHARED.findall(region))
             if count > bounds.MAX_SHARED_STRINGS:
                 raise refuse(path, "共享字符串数", count, bounds.MAX_SHARED_STRINGS)
         elif member.endswith(".xml"):  # a sheet no name points at is bounded all the same
@@ -141,6 +144,7 @@ def check_binary_zip(path: Path, book: zipfile.ZipFile) -> None:
 def _scan_sheet(path: Path, book: zipfile.ZipFile, name: str, member: str, found: Found) -> None:
     extent = _Extent()
     for region in regions(path, book, member):
+        check_elements(path, member, region, _CELL_START, _CELL_END)
         _extend(extent, region)
         errors = b'"e"' in region or b"'e'" in region
         formula = _FORMULA if _PREFIXED.search(region) else _PLAIN_FORMULA
@@ -267,11 +271,18 @@ def regions(
                 continue
             buffer = carry + chunk
             cut = _last_end(buffer, end)
-            if len(buffer) - cut > MAX_CARRY:  # a long run of other elements: cut at a tag
+            if (
+                len(buffer) - cut > bounds.MAX_CELL_XML_BYTES
+            ):  # a long run of other elements: cut at a tag
                 cut = max(buffer.rfind(b"<"), 0)
             region, carry = buffer[:cut], buffer[cut:]
-            if len(carry) > MAX_CARRY:
-                raise refuse(path, f"{member}中单个单元格或行的长度（字节）", len(carry), MAX_CARRY)
+            if len(carry) > bounds.MAX_CELL_XML_BYTES:
+                raise refuse(
+                    path,
+                    f"{member}中单个单元格或行的长度（字节）",
+                    len(carry),
+                    bounds.MAX_CELL_XML_BYTES,
+                )
             _check_text(path, member, region)
             yield region
     if text:
@@ -290,6 +301,21 @@ def _last_end(buffer: bytes, end: re.Pattern[bytes]) -> int:
         if match:
             return match.end()
     return max(buffer.rfind(b"<"), 0)
+
+
+def check_elements(
+    path: Path, member: str, region: bytes, start: re.Pattern[bytes], end: re.Pattern[bytes]
+) -> None:
+    """Refuse a cell (or shared string) whose XML passes MAX_CELL_XML_BYTES: text in a
+    thousand runs of a few KB each is one cell all the same."""
+    pieces = start.split(region)  # each piece: one element and what lies before the next
+    if len(pieces) < 2:
+        return
+    last = end.search(pieces[-1])
+    longest = max(max(map(len, pieces[1:-1]), default=0), last.end() if last else 0)
+    if longest > bounds.MAX_CELL_XML_BYTES:
+        what = f"{member}中单个单元格的长度（字节）"
+        raise refuse(path, what, longest, bounds.MAX_CELL_XML_BYTES)
 
 
 def _check_text(path: Path, member: str, region: bytes) -> None:

@@ -256,14 +256,30 @@ def test_a_cell_of_millions_of_blanks_is_refused(tmp_path: Path, where: str) -> 
     refused(path, "单元格文本的长度", f"{bounds.MAX_CELL_TEXT_BYTES:,}")
 
 
+@pytest.mark.parametrize("where", ["inline", "shared"])
+def test_a_cell_of_many_runs_of_text_is_one_cell_all_the_same(tmp_path: Path, where: str) -> None:
+    """Each run is under the text bound; together they are far past what a cell holds."""
+    runs = f"<r><t>{'空' * 60_000}</t></r>" * 8  # 180 KB of UTF-8 each
+    cell = (
+        f'<c r="C2" t="inlineStr"><is>{runs}</is></c>'
+        if where == "inline"
+        else '<c r="C2" t="s"><v>0</v></c>'
+    )
+    path = xlsx(tmp_path / "多段.xlsx", HEADER + f'<row r="2">{cell}</row>' + firm_row(3, A))
+    if where == "shared":
+        with zipfile.ZipFile(path, "a") as book:
+            book.writestr("xl/sharedStrings.xml", f'<sst xmlns="{MAIN}"><si>{runs}</si></sst>')
+    refused(path, "单个单元格的长度", f"{bounds.MAX_CELL_XML_BYTES:,}")
+
+
 def test_a_cell_whose_xml_never_ends_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A cell longer than a chunk is carried into the next one, but not without end."""
     monkeypatch.setattr(xlsx_guard, "CHUNK", 65536)
-    attrs = 'a="1" ' * (xlsx_guard.MAX_CARRY // 3)
+    attrs = 'a="1" ' * (bounds.MAX_CELL_XML_BYTES // 3)
     path = xlsx(tmp_path / "长标签.xlsx", HEADER + f'<row r="2"><c r="C2" {attrs}/></row>')
-    refused(path, "单个单元格或行的长度", f"{xlsx_guard.MAX_CARRY:,}")
+    refused(path, "单个单元格或行的长度", f"{bounds.MAX_CELL_XML_BYTES:,}")
 
 
 def test_parts_past_their_unzipped_size_are_refused(
@@ -459,6 +475,13 @@ def test_an_ods_declaring_a_huge_grid_is_refused(tmp_path: Path, bomb: str, pref
 def test_an_ods_with_too_many_tables_is_refused(tmp_path: Path) -> None:
     tables = [ODS_HEADER + ods_row(text_cell(A), number_cell(1))] * (bounds.MAX_SHEETS + 1)
     refused(ods(tmp_path / "多表.ods", *tables), "工作表数", f"{bounds.MAX_SHEETS + 1:,}")
+
+
+def test_an_ods_cell_of_many_paragraphs_is_refused(tmp_path: Path) -> None:
+    paragraphs = f"<text:p>{'空' * 60_000}</text:p>" * 8
+    cell = f'<table:table-cell office:value-type="string">{paragraphs}</table:table-cell>'
+    rows = ODS_HEADER + ods_row(text_cell(A), cell)
+    refused(ods(tmp_path / "长.ods", rows), "单个单元格的长度", f"{bounds.MAX_CELL_XML_BYTES:,}")
 
 
 def test_an_ods_content_past_its_size_is_refused(
