@@ -34,6 +34,9 @@ MAX_SHARED_STRINGS = 10_000_000
 MAX_BINARY_BOOK_BYTES = 128 * 2**20
 # address space of the process that runs calamine: past it the child, never the run, dies
 MAX_READER_MEMORY = 8 * 2**30
+# seconds the child may take to read one workbook (100,000 firms take a few): a file that
+# keeps calamine busy longer is refused, and the child is ended
+MAX_READ_SECONDS = 900
 
 
 def refuse(path: Path | str, what: str, found: object, bound: object) -> DataError:

@@ -29,6 +29,7 @@ MAX_TYPED_BYTES = 4 * 2**30  # a typed file larger than this is refused before i
 MAX_TYPED_ROWS = 5_000_000  # firm-years: a province over several years
 MAX_TYPED_COLUMNS = 500  # mujun's fields number a few dozen
 MAX_TYPED_UNCOMPRESSED = 2 * 2**30  # the data pages once decompressed (as the metadata says)
+MAX_PARQUET_FOOTER = 64 * 2**20  # the metadata itself, read before anything else
 TEXT_KINDS = ("key", "text")  # read as text whatever they look like (codes keep leading zeros)
 # text fields with few distinct values: read as a dictionary, so each value is cleaned once
 FEW_VALUES = ("park", "industry_code", "county")
@@ -82,6 +83,14 @@ def read_typed(path: Path, year: int | None) -> tuple[EnterpriseTable, SourceFil
 def _check_parquet(path: Path, data: bytes) -> None:
     """Refuse a Parquet file whose metadata declares more rows, columns or bytes than a firm
     table holds, before a page of it is decompressed."""
+    footer = int.from_bytes(data[-8:-4], "little")
+    if len(data) < 12 or data[-4:] != b"PAR1" or footer > len(data) - 12:
+        raise DataError(f"{path}：不是可读取的 Parquet 文件（文件不完整或不是 Parquet 格式）")
+    if footer > MAX_PARQUET_FOOTER:
+        raise DataError(
+            f"{path}：Parquet 文件元数据的大小（字节）为{footer:,}，"
+            f"超过上限{MAX_PARQUET_FOOTER:,}，文件未读取"
+        )
     try:
         meta = pq.ParquetFile(pa.BufferReader(data)).metadata
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:

@@ -104,7 +104,15 @@ def _in_child(path: Path, data: bytes) -> tuple[Any, ...]:
     )
     command = [sys.executable, "-I", str(_CHILD), *map(str, limits)]
     try:
-        done = subprocess.run(command, input=data, capture_output=True, check=False)
+        done = subprocess.run(
+            command,
+            input=data,
+            capture_output=True,
+            check=False,
+            timeout=bounds.MAX_READ_SECONDS,
+        )
+    except subprocess.TimeoutExpired:  # run() has ended the child
+        return ("error", f"读取时间超过上限{bounds.MAX_READ_SECONDS}秒")
     except OSError as exc:
         return ("error", f"无法启动读取进程：{exc}")
     if done.returncode != 0 or not done.stdout:

@@ -214,6 +214,14 @@ def test_if_calamine_still_aborts_the_run_survives_with_a_message(
     refused(path, "不是可读取的工作簿", "读取进程异常终止")
 
 
+def test_a_child_that_takes_too_long_is_ended_and_the_file_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bounds, "MAX_READ_SECONDS", 0.001)
+    path = xlsx(tmp_path / "慢.xlsx", HEADER + firm_row(2, A))
+    refused(path, "读取时间超过上限0.001秒")
+
+
 def test_the_command_line_refuses_a_far_cell_with_exit_1(tmp_path: Path) -> None:
     rules = tmp_path / "rules.toml"
     rules.write_text(
@@ -526,6 +534,20 @@ def test_a_parquet_past_its_uncompressed_size_is_refused(
     path = parquet(tmp_path / "大.parquet", 5000)
     monkeypatch.setattr(typed, "MAX_TYPED_UNCOMPRESSED", 1000)
     refused(path, "解压后的大小", "1,000")
+
+
+def test_a_parquet_footer_past_its_size_is_refused_before_it_is_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = parquet(tmp_path / "元数据.parquet", 10, columns=50)
+    monkeypatch.setattr(typed, "MAX_PARQUET_FOOTER", 100)
+    refused(path, "元数据的大小", "超过上限100")
+
+
+def test_a_truncated_parquet_is_refused(tmp_path: Path) -> None:
+    path = parquet(tmp_path / "截断.parquet", 10)
+    path.write_bytes(path.read_bytes()[:-20])
+    refused(path, "不是可读取的 Parquet 文件")
 
 
 def test_a_parquet_within_its_bounds_is_read(tmp_path: Path) -> None:
