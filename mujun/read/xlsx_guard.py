@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 from defusedxml import ElementTree
 
+from ..errors import DataError
 from . import bounds
 from .bounds import refuse
 
@@ -93,6 +95,12 @@ def check_zip(path: Path, book: zipfile.ZipFile) -> None:
     parts = book.infolist()
     if len(parts) > bounds.MAX_PARTS:
         raise refuse(path, "压缩包内的文件数", len(parts), bounds.MAX_PARTS)
+    counts = Counter(p.filename for p in parts)
+    twice = sorted(n for n, k in counts.items() if k > 1)  # which copy calamine reads: unknown
+    if twice:
+        raise DataError(
+            f"{path}：压缩包内有两个同名的文件“{twice[0]}”，不是正常的工作簿，文件未读取"
+        )
     total = sum(p.file_size for p in parts)
     if total > bounds.MAX_UNZIPPED_BYTES:
         raise refuse(path, "解压后的总大小（字节）", total, bounds.MAX_UNZIPPED_BYTES)
@@ -125,12 +133,19 @@ def check_xlsx(path: Path, book: zipfile.ZipFile) -> Found:
                 count += len(_SHARED.findall(region))
             if count > bounds.MAX_SHARED_STRINGS:
                 raise refuse(path, "共享字符串数", count, bounds.MAX_SHARED_STRINGS)
-        elif member.endswith(".xml"):  # a sheet no name points at is bounded all the same
+        elif _looks_like_xml(book, member):  # a sheet no name points at is bounded all the same
             _scan_sheet(path, book, member, member, Found())
         else:
-            for _ in regions(path, book, member, text=member.endswith(".rels")):
+            for _ in regions(path, book, member, text=False):
                 pass
     return found
+
+
+def _looks_like_xml(book: zipfile.ZipFile, member: str) -> bool:
+    """Whether a part starts like XML (whatever its name): those are scanned as sheets."""
+    with book.open(member) as stream:
+        head = stream.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"<") or b"\x00" in head
 
 
 def check_binary_zip(path: Path, book: zipfile.ZipFile) -> None:
@@ -283,9 +298,13 @@ def regions(
                     len(carry),
                     bounds.MAX_CELL_XML_BYTES,
                 )
+            if b"\x00" in region:  # not UTF-8 XML (UTF-16, say): nothing to scan it by
+                raise DataError(f"{path}：{member}不是UTF-8编码的XML，不是正常的工作簿，文件未读取")
             _check_text(path, member, region)
             yield region
     if text:
+        if b"\x00" in carry:
+            raise DataError(f"{path}：{member}不是UTF-8编码的XML，不是正常的工作簿，文件未读取")
         _check_text(path, member, carry)
         yield carry
 

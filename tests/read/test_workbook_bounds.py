@@ -204,6 +204,36 @@ def test_an_xlsb_is_bounded_by_its_parts(tmp_path: Path, monkeypatch: pytest.Mon
     refused(path, "sheet1.bin解压后的大小", "50,000", "10,000")
 
 
+def test_a_part_written_twice_is_refused(tmp_path: Path) -> None:
+    """Python reads the last copy of a name, calamine perhaps the first: neither is trusted."""
+    path = xlsx(tmp_path / "重名.xlsx", HEADER + firm_row(2, A))
+    far = f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="XFD1"><v>1</v></c></row>'
+    with pytest.warns(UserWarning), zipfile.ZipFile(path, "a") as book:
+        book.writestr("xl/worksheets/sheet1.xml", far + "</sheetData></worksheet>")
+    refused(path, "两个同名的文件", "xl/worksheets/sheet1.xml")
+
+
+def test_a_sheet_in_utf16_is_refused(tmp_path: Path) -> None:
+    path = xlsx(tmp_path / "编码.xlsx", HEADER + firm_row(2, A))
+    rewritten = tmp_path / "编码2.xlsx"
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(rewritten, "w") as new:
+        for name in old.namelist():
+            data = old.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"UTF-8", b"UTF-16").decode().encode("utf-16")
+            new.writestr(name, data)
+    refused(rewritten, "不是UTF-8编码的XML")
+
+
+def test_a_sheet_under_an_odd_name_is_bounded(tmp_path: Path) -> None:
+    """A part that is XML is scanned as a sheet whatever its name and whoever points at it."""
+    path = xlsx(tmp_path / "怪名.xlsx", HEADER + firm_row(2, A))
+    far = f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="XFD1"><v>1</v></c></row>'
+    with zipfile.ZipFile(path, "a") as book:
+        book.writestr("xl/other/data", far + "</sheetData></worksheet>")
+    refused(path, "列数", "16,384")
+
+
 def test_if_calamine_still_aborts_the_run_survives_with_a_message(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
