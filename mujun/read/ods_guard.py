@@ -11,6 +11,7 @@ Trailing empty repeats — LibreOffice writes a million empty rows after every t
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import zipfile
 from dataclasses import dataclass
@@ -30,9 +31,9 @@ _TAG = re.compile(
 _ROW_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?table-row\s*>")
 _CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(?:covered-)?table-cell(?=[\s/>])")
 _CELL_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?(?:covered-)?table-cell\s*>")
-_ROWS_REPEATED = r"number-rows-repeated\s*=\s*[\"']\s*([0-9]+)"
-_COLUMNS_REPEATED = r"number-columns-repeated\s*=\s*[\"']\s*([0-9]+)"
-_VALUE_TYPE = r"value-type\s*="
+_ROWS_REPEATED = r"number-rows-repeated\s*=\s*[\"']([^\"']*)[\"']"
+_COLUMNS_REPEATED = r"number-columns-repeated\s*=\s*[\"']([^\"']*)[\"']"
+_VALUE = r"(?:value(?:-type)?|formula)\s*="  # office:value-type, office:date-value, table:formula
 
 
 @dataclass
@@ -87,7 +88,7 @@ def _extend(table: _Table, tags: pd.DataFrame, opens: pd.Series) -> None:
     rows_repeated = _number(attrs[row_start], _ROWS_REPEATED)
     columns_repeated = _number(attrs[cell], _COLUMNS_REPEATED)
     self_closing = attrs[cell].str.endswith("/").to_numpy()
-    valued = ~self_closing | attrs[cell].str.contains(_VALUE_TYPE).to_numpy()
+    valued = ~self_closing | attrs[cell].str.contains(_VALUE).to_numpy()
     cells = pd.DataFrame({"row": row_id[cell], "span": columns_repeated, "valued": valued})
     cells["end"] = cells.groupby("row")["span"].cumsum()
     width = cells[cells["valued"]].groupby("row")["end"].max()
@@ -104,17 +105,26 @@ def _extend(table: _Table, tags: pd.DataFrame, opens: pd.Series) -> None:
 def _check(path: Path, table: _Table) -> None:
     where = f"工作表“{table.name}”"
     if table.width > bounds.MAX_COLUMNS:
-        raise refuse(path, f"{where}声明的列数（含重复列）", int(table.width), bounds.MAX_COLUMNS)
+        what = f"{where}声明的列数（含重复列）"
+        raise refuse(path, what, _shown(table.width), bounds.MAX_COLUMNS)
     cells = table.width * table.height
     if cells > bounds.MAX_GRID_CELLS:
-        what = f"{where}声明的单元格区域（{int(table.height):,}行×{int(table.width):,}列）"
-        raise refuse(path, what, int(cells), bounds.MAX_GRID_CELLS)
+        area = f"{_shown(table.height)}行×{_shown(table.width)}列"
+        what = f"{where}声明的单元格区域（{area}）"
+        raise refuse(path, what, _shown(cells), bounds.MAX_GRID_CELLS)
+
+
+def _shown(count: float) -> str:
+    return f"{int(count):,}" if math.isfinite(count) else "无法识别的重复数"
 
 
 def _number(attrs: pd.Series, pattern: str) -> np.ndarray:
-    """The declared repeat of each tag (1 where none is declared), as floats: no overflow."""
-    found = attrs.str.extract(pattern, expand=False).astype(float)
-    return found.fillna(1).clip(lower=1).to_numpy(dtype=float)
+    """The declared repeat of each tag (1 where none is declared), as floats: no overflow. A
+    repeat that is not plain digits (&#49;000000) counts as endless: calamine may read it."""
+    found = attrs.str.extract(pattern, expand=False)
+    number = pd.to_numeric(found.str.strip(), errors="coerce").astype(float)
+    number = number.where(found.isna() | number.notna(), np.inf)
+    return number.fillna(1).clip(lower=1).to_numpy(dtype=float)
 
 
 def _name(attrs: str) -> str:

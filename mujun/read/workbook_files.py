@@ -102,7 +102,8 @@ def _in_child(path: Path, data: bytes) -> tuple[Any, ...]:
         bounds.MAX_COLUMNS,
         bounds.MAX_GRID_CELLS,
     )
-    command = [sys.executable, "-I", str(_CHILD), *map(str, limits)]
+    # -P: the script's folder (mujun/read) is not put first on the module path
+    command = [sys.executable, "-P", str(_CHILD), *map(str, limits)]
     try:
         done = subprocess.run(
             command,

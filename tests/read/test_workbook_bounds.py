@@ -498,6 +498,12 @@ ODS_BOMBS = {
     "value-after-empty-rows": ods_row("<table:table-cell/>", repeat=1_000_000)
     + ods_row('<table:table-cell table:number-columns-repeated="100"/>', text_cell("x")),
     "huge-number": ods_row(text_cell("x", repeat=10**30)),
+    "character-reference": ods_row(text_cell("x")).replace(
+        'repeated="1"', 'repeated="&#57;99999999"'
+    ),
+    "empty-cell-with-a-value": ods_row(
+        '<table:table-cell table:number-columns-repeated="30000" office:value="1"/>'
+    ),
 }
 
 
