@@ -87,6 +87,7 @@ class _Extent:
     max_col: int = 0
     rows_without_r: int = 0
     widest_row_without_r: int = 0
+    unclear: bytes | None = None  # a cell position calamine might read anywhere (r="&#88;FD1")
 
 
 def check_zip(path: Path, book: zipfile.ZipFile) -> None:
@@ -168,6 +169,9 @@ def _scan_sheet(path: Path, book: zipfile.ZipFile, name: str, member: str, found
     width = max(extent.max_col, extent.widest_row_without_r)
     height = max(extent.max_row, 1) + extent.rows_without_r
     where = f"工作表“{name}”"
+    if extent.unclear is not None:
+        shown = extent.unclear.decode("utf-8", "replace")[:40]
+        raise DataError(f"{path}：{where}有无法识别的单元格位置“{shown}”，文件未读取")
     hint = "（远处有误填的单元格？请删除空白区域后重新保存）"
     if width > bounds.MAX_COLUMNS:
         raise refuse(path, f"{where}的列数{hint}", width, bounds.MAX_COLUMNS)
@@ -187,7 +191,8 @@ def _extend(extent: _Extent, region: bytes) -> None:
     values = _r_values(tags)
     clean = _CLEAN_REF.findall(b"\n".join(values))
     if len(clean) < len(values):  # r="&#88;FD1", r="": calamine may place it anywhere
-        extent.max_col = max(extent.max_col, bounds.MAX_COLUMNS + 1)
+        odd = next(v for v in values if not _CLEAN_REF.fullmatch(v))  # stops at the first
+        extent.unclear = odd if extent.unclear is None else extent.unclear
     if clean:
         columns, rows_ = zip(*clean, strict=True)
         _widen(extent, list(columns), list(rows_))

@@ -114,7 +114,6 @@ FAR_CELLS = {
     "lower-case": '<row r="3"><c r="xfd3"><v>1</v></c></row>',
     "quoted-angle-bracket": '<row r="3"><c t=">" r="XFD3"><v>1</v></c></row>',
     "no-value": '<row r="3"><c r="AAA3" s="2"/></row>',
-    "character-reference": '<row r="3"><c r="&#88;FD3"><v>1</v></c></row>',
     "second-r-wins": '<row r="3"><c r="C3" r="XFD3"><v>1</v></c></row>',
     "tab-and-newline": '<row\tr="3"><c\n\tr="XFD3"\n><v>1</v></c></row>',
     "row-far-down": '<row r="900000"><c r="AB900000"><v>1</v></c></row>',
@@ -126,6 +125,15 @@ FAR_CELLS = {
 def test_a_far_cell_is_refused_however_it_is_written(tmp_path: Path, far: str, prefix: str) -> None:
     path = xlsx(tmp_path / "远.xlsx", HEADER + firm_row(2, A) + far, prefix=prefix)
     refused(path, "超过上限")
+
+
+@pytest.mark.parametrize("ref", ["&#88;FD3", "", "A99999999", "3A"])
+def test_a_cell_position_the_guard_cannot_read_is_refused(tmp_path: Path, ref: str) -> None:
+    """calamine might read r="&#88;FD3" as XFD3: a position that is not plain letters and
+    digits is refused, naming it."""
+    far = f'<row r="3"><c s="1" r="{ref}"><v>1</v></c></row>'
+    path = xlsx(tmp_path / "位置.xlsx", HEADER + firm_row(2, A) + far)
+    refused(path, "无法识别的单元格位置", f"“{ref}”")
 
 
 @pytest.mark.parametrize("chunk", [64, 1000, 4099])
