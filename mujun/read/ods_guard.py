@@ -14,7 +14,7 @@ import itertools
 import math
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +33,12 @@ _CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(?:covered-)?table-cell(?=[\
 _CELL_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?(?:covered-)?table-cell\s*>")
 _ROWS_REPEATED = r"number-rows-repeated\s*=\s*[\"']([^\"']*)[\"']"
 _COLUMNS_REPEATED = r"number-columns-repeated\s*=\s*[\"']([^\"']*)[\"']"
-_VALUE = r"(?:value(?:-type)?|formula)\s*="  # office:value-type, office:date-value, table:formula
+_VALUE = r"(?:value(?:-type)?|formula)\s*="
+_VALUE_TYPE = r"value-type\s*="
+_FORMULA = r"(?<![\w-])(?:[\w.-]+:)?formula\s*="
+_FORMULA_TEXT = (
+    r"formula\s*=\s*[\"']([^\"']*)[\"']"  # office:value-type, office:date-value, table:formula
+)
 
 
 @dataclass
@@ -44,17 +49,20 @@ class _Table:
     rows: float = 0.0  # rows declared so far, repeats included
     height: float = 0.0  # the last row holding a value
     width: float = 0.0  # the farthest cell holding a value
+    formulas: list[tuple[str, str]] = field(default_factory=list)  # without a cached value
 
 
-def check_ods(path: Path, book: zipfile.ZipFile) -> None:
-    """Refuse an .ods whose tables would span more than the bounds of bounds.py."""
+def check_ods(path: Path, book: zipfile.ZipFile) -> dict[str, list[tuple[str, str]]]:
+    """Refuse an .ods whose tables would span more than the bounds of bounds.py; else its
+    formula cells without a cached value (cell reference, formula) per table name."""
     check_zip(path, book)
     for member in book.namelist():
         if member != "content.xml":
             for _ in regions(path, book, member, text=False):
                 pass
+    formulas: dict[str, list[tuple[str, str]]] = {}
     if "content.xml" not in book.namelist():
-        return  # calamine says what is wrong
+        return formulas  # calamine says what is wrong
     table = _Table()
     tables = 0
     for region in regions(path, book, "content.xml", end=_ROW_END):
@@ -75,8 +83,10 @@ def check_ods(path: Path, book: zipfile.ZipFile) -> None:
                 continue
             if starts.iat[begin]:
                 table = _Table(name=_name(tags["attrs"].iat[begin]))
+                formulas[table.name] = table.formulas
             _extend(table, tags.iloc[begin:stop], opens.iloc[begin:stop])
             _check(path, table)
+    return {name: found for name, found in formulas.items() if found}
 
 
 def _extend(table: _Table, tags: pd.DataFrame, opens: pd.Series) -> None:
@@ -98,6 +108,18 @@ def _extend(table: _Table, tags: pd.DataFrame, opens: pd.Series) -> None:
     if has_value.any():
         table.height = max(table.height, float(row_ends[has_value].max()))
         table.width = max(table.width, float(width.max()))
+    uncached = attrs[cell].str.contains(_FORMULA) & ~attrs[cell].str.contains(_VALUE_TYPE)
+    uncached = uncached.to_numpy() & (cells["row"] > 0).to_numpy()
+    if uncached.any():  # LibreOffice always stores the value: these are few
+        first_rows = row_ends - rows_repeated + 1
+        at = cells[uncached]
+        refs = [
+            f"{column_letters(int(end - span + 1))}{int(first_rows[row - 1])}"
+            for row, end, span in zip(at["row"], at["end"], at["span"], strict=True)
+        ]
+        text = attrs[cell][uncached].str.extract(_FORMULA_TEXT, expand=False).fillna("")
+        text = text.str.replace(r"^(?:[A-Za-z]+:)?=", "", regex=True)  # of:=SUM(…) → SUM(…)
+        table.formulas.extend(zip(refs, text.tolist(), strict=True))
     if len(row_ends):
         table.rows = float(row_ends[-1])
 
@@ -125,6 +147,15 @@ def _number(attrs: pd.Series, pattern: str) -> np.ndarray:
     number = pd.to_numeric(found.str.strip(), errors="coerce").astype(float)
     number = number.where(found.isna() | number.notna(), np.inf)
     return number.fillna(1).clip(lower=1).to_numpy(dtype=float)
+
+
+def column_letters(number: int) -> str:
+    """A for 1, Z for 26, AA for 27."""
+    letters = ""
+    while number > 0:  # three letters at most
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _name(attrs: str) -> str:

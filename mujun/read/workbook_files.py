@@ -80,8 +80,7 @@ def _check(path: Path, data: bytes) -> Found:
                 check_binary_zip(path, book)
                 return Found()
             if "content.xml" in names and "xl/workbook.xml" not in names:
-                check_ods(path, book)
-                return Found()
+                return Found(formulas=check_ods(path, book))
             return check_xlsx(path, book)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
         raise _unreadable(path, f"{type(exc).__name__}: {exc}") from None

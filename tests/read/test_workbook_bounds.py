@@ -524,6 +524,25 @@ def test_an_ods_declaring_a_huge_grid_is_refused(tmp_path: Path, bomb: str, pref
     refused(path, "工作表“表1”声明的", "超过上限")
 
 
+def test_an_ods_formula_without_a_cached_value_is_named_with_its_cell(tmp_path: Path) -> None:
+    uncached = '<table:table-cell table:formula="of:=[.B2]*2"/>'
+    cached = (
+        '<table:table-cell table:formula="of:=1+1" office:value-type="float" office:value="2">'
+        "<text:p>2</text:p></table:table-cell>"
+    )
+    rows = (
+        ODS_HEADER
+        + ods_row(text_cell(A), number_cell(1), cached)
+        + ods_row("<table:table-cell/>", repeat=3)
+        + ods_row(text_cell(B), '<table:table-cell table:number-columns-repeated="2"/>', uncached)
+    )
+    table = read_sources([ods(tmp_path / "公式.ods", rows)], year=YEAR)
+    found = table.issues[table.issues["code"] == "formula-not-cached"]
+    assert found["row"].tolist() == [6]
+    assert found["value"].tolist() == ["=[.B2]*2"]
+    assert found["message"].tolist() == ["工作表“表1”单元格D6：公式未计算（无缓存值），按空白读取"]
+
+
 def test_an_ods_with_too_many_tables_is_refused(tmp_path: Path) -> None:
     tables = [ODS_HEADER + ods_row(text_cell(A), number_cell(1))] * (bounds.MAX_SHEETS + 1)
     refused(ods(tmp_path / "多表.ods", *tables), "工作表数", f"{bounds.MAX_SHEETS + 1:,}")
