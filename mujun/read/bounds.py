@@ -21,8 +21,10 @@ MAX_UNZIPPED_BYTES = 768 * 2**20
 MAX_PART_BYTES = 384 * 2**20
 # columns of a sheet: ZZ is far beyond any firm table (a stray cell at XFD is refused)
 MAX_COLUMNS = 702
-# the dense grid (rows × columns up to the last used cell) calamine builds and pandas holds
-MAX_GRID_CELLS = 20_000_000
+# the dense grid (rows × columns up to the last used cell) calamine builds and pandas holds,
+# of one sheet (100,000 firms × 100 columns) and of all sheets of a workbook together
+MAX_GRID_CELLS = 10_000_000
+MAX_BOOK_CELLS = 20_000_000
 # text of one cell, in bytes of XML: Excel holds at most 32,767 characters in a cell, which
 # take at most 8 bytes each even when written as character references
 MAX_CELL_TEXT_BYTES = 32_767 * 8

@@ -65,6 +65,7 @@ def check_ods(path: Path, book: zipfile.ZipFile) -> dict[str, list[tuple[str, st
         return formulas  # calamine says what is wrong
     table = _Table()
     tables = 0
+    done = 0.0  # grid cells of the tables before this one
     for region in regions(path, book, "content.xml", end=_ROW_END):
         check_elements(path, "content.xml", region, _CELL_START, _CELL_END)
         text = region.decode("utf-8", "replace")
@@ -82,10 +83,14 @@ def check_ods(path: Path, book: zipfile.ZipFile) -> dict[str, list[tuple[str, st
             if begin == stop:
                 continue
             if starts.iat[begin]:
+                done += table.width * table.height
                 table = _Table(name=_name(tags["attrs"].iat[begin]))
                 formulas[table.name] = table.formulas
             _extend(table, tags.iloc[begin:stop], opens.iloc[begin:stop])
             _check(path, table)
+            if done + table.width * table.height > bounds.MAX_BOOK_CELLS:
+                total = _shown(done + table.width * table.height)
+                raise refuse(path, "各工作表声明的单元格区域的合计", total, bounds.MAX_BOOK_CELLS)
     return {name: found for name, found in formulas.items() if found}
 
 

@@ -27,7 +27,8 @@ from ..issues import concat_issues, issue_rows
 from . import bounds
 from .bounds import refuse
 from .ods_guard import check_ods
-from .xlsx_guard import Found, check_binary_zip, check_xlsx
+from .xlsx_cells import Found
+from .xlsx_guard import check_binary_zip, check_xlsx
 
 _CHILD = Path(__file__).with_name("calamine_child.py")
 
@@ -55,6 +56,8 @@ def read_workbook(path: Path, data: bytes) -> Book:
             raise refuse(path, f"工作表“{name}”的列数", width, bounds.MAX_COLUMNS)
         what = f"工作表“{name}”的单元格区域（{height:,}行×{width:,}列）"
         raise refuse(path, what, height * width, bounds.MAX_GRID_CELLS)
+    if kind == "book":
+        raise refuse(path, "各工作表单元格区域的合计", result[1], bounds.MAX_BOOK_CELLS)
     if kind == "error":
         raise _unreadable(path, result[1])
     sheets = []
@@ -100,6 +103,7 @@ def _in_child(path: Path, data: bytes) -> tuple[Any, ...]:
         bounds.MAX_SHEETS,
         bounds.MAX_COLUMNS,
         bounds.MAX_GRID_CELLS,
+        bounds.MAX_BOOK_CELLS,
     )
     # -P: the script's folder (mujun/read) is not put first on the module path
     command = [sys.executable, "-P", str(_CHILD), *map(str, limits)]

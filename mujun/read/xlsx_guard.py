@@ -15,16 +15,16 @@ import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from defusedxml import ElementTree
 
 from ..errors import DataError
 from . import bounds
 from .bounds import refuse
+from .xlsx_cells import Found, column_number, special_cells
 
 CHUNK = 8 * 2**20  # bytes of a part scanned at a time
 
@@ -56,27 +56,6 @@ _PLAIN_FORMULA = re.compile(rb"<f[\s/>]")
 _SHARED = re.compile(rb"<" + _P + rb"si[\s/>]")
 _SHARED_END = re.compile(rb"</" + _P + rb"si\s*>")
 _CELL_END = re.compile(rb"</" + _P + rb"c\s*>")
-
-# whole cells, in text, for the few regions that hold formulas or error values
-_CELL = re.compile(
-    r"<(?P<p>(?:[A-Za-z_][\w.\-]*:)?)c\s(?P<a>(?:[^>\"'/]|/(?!>)|\"[^\"]*\"|'[^']*')*)"
-    r"(?:/>|>(?P<b>.*?)</(?P=p)c\s*>)",
-    re.S,
-)
-_ATTR_R = r"(?:^|\s)r\s*=\s*[\"']([A-Za-z]+[0-9]+)[\"']"
-_ATTR_T = r"(?:^|\s)t\s*=\s*[\"']([a-zA-Z]+)[\"']"
-_HAS_F = r"<(?:[A-Za-z_][\w.\-]*:)?f[\s/>]"
-_V_TEXT = r"<(?:[A-Za-z_][\w.\-]*:)?v\s*>([^<]*)<"
-_F_TEXT = r"<(?:[A-Za-z_][\w.\-]*:)?f(?:\s[^>]*)?>([^<]*)<"
-
-
-@dataclass
-class Found:
-    """What the scan of one workbook found: per sheet name, error cells (row, column, text)
-    and formula cells without a cached value (cell reference, formula text)."""
-
-    errors: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)
-    formulas: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -121,9 +100,12 @@ def check_xlsx(path: Path, book: zipfile.ZipFile) -> Found:
     sheets = _sheet_paths(path, book)
     found = Found()
     mapped = set(sheets.values())
+    total = 0
     for name, member in sheets.items():
         if member in book.namelist():
-            _scan_sheet(path, book, name, member, found)
+            total += _scan_sheet(path, book, name, member, found)
+    if total > bounds.MAX_BOOK_CELLS:
+        raise refuse(path, "各工作表单元格区域的合计", total, bounds.MAX_BOOK_CELLS)
     for member in book.namelist():
         if member in mapped or member.endswith("/"):
             continue
@@ -157,7 +139,8 @@ def check_binary_zip(path: Path, book: zipfile.ZipFile) -> None:
             pass
 
 
-def _scan_sheet(path: Path, book: zipfile.ZipFile, name: str, member: str, found: Found) -> None:
+def _scan_sheet(path: Path, book: zipfile.ZipFile, name: str, member: str, found: Found) -> int:
+    """Refuse a sheet past a bound; else the cells of the grid calamine will build for it."""
     extent = _Extent()
     for region in regions(path, book, member):
         check_elements(path, member, region, _CELL_START, _CELL_END)
@@ -165,7 +148,7 @@ def _scan_sheet(path: Path, book: zipfile.ZipFile, name: str, member: str, found
         errors = b'"e"' in region or b"'e'" in region
         formula = _FORMULA if _PREFIXED.search(region) else _PLAIN_FORMULA
         if errors or formula.search(region):
-            _special_cells(region.decode("utf-8", "replace"), name, found)
+            special_cells(region.decode("utf-8", "replace"), name, found)
     width = max(extent.max_col, extent.widest_row_without_r)
     height = max(extent.max_row, 1) + extent.rows_without_r
     where = f"工作表“{name}”"
@@ -180,6 +163,7 @@ def _scan_sheet(path: Path, book: zipfile.ZipFile, name: str, member: str, found
             path, f"{where}的单元格区域（{height:,}行×{width:,}列）{hint}", width * height,
             bounds.MAX_GRID_CELLS,
         )  # fmt: skip
+    return width * height
 
 
 def _extend(extent: _Extent, region: bytes) -> None:
@@ -238,36 +222,6 @@ def _widen(extent: _Extent, columns: list[bytes], rows: list[bytes]) -> None:
         extent.max_col = max(extent.max_col, max(map(column_number, letters)))
     if rows:
         extent.max_row = max(extent.max_row, int(np.array(rows).astype(np.int64).max()))
-
-
-def _special_cells(text: str, sheet: str, found: Found) -> None:
-    """Error cells and formula cells without a cached value in one region."""
-    cells = pd.DataFrame(_CELL.findall(text), columns=["p", "a", "b"], dtype=object)
-    if cells.empty:
-        return
-    ref = cells["a"].str.extract(_ATTR_R, expand=False).str.upper()
-    kind = cells["a"].str.extract(_ATTR_T, expand=False).fillna("n")
-    value = cells["b"].str.extract(_V_TEXT, expand=False)
-    located = ref.notna()
-    is_error = located & kind.eq("e") & value.notna()
-    if is_error.any():
-        where = ref[is_error].str.extract(r"([A-Z]+)([0-9]+)")
-        number = {c: column_number(c) for c in where[0].unique()}  # distinct columns only
-        found.errors.setdefault(sheet, []).extend(
-            zip(
-                (where[1].astype(int) - 1).tolist(),
-                (where[0].map(number) - 1).tolist(),
-                value[is_error].tolist(),
-                strict=True,
-            )
-        )
-    formula = cells["b"].str.contains(_HAS_F, regex=True)
-    cached = value.fillna("").str.strip().ne("") | (kind.eq("str") & value.notna())
-    uncached = located & formula & ~cached
-    formulas = cells["b"][uncached].str.extract(_F_TEXT, expand=False).fillna("")
-    found.formulas.setdefault(sheet, []).extend(
-        zip(ref[uncached].tolist(), formulas.tolist(), strict=True)
-    )
 
 
 def regions(
@@ -372,11 +326,3 @@ def _sheet_paths(path: Path, book: zipfile.ZipFile) -> dict[str, str]:
         ref = target.get(sheet.get(f"{{{ns['r']}}}id"), "")
         out[sheet.get("name", "")] = ref.lstrip("/") if ref.startswith("/") else f"xl/{ref}"
     return out
-
-
-def column_number(letters: str) -> int:
-    """1 for A, 26 for Z, 27 for AA."""
-    number = 0
-    for ch in letters.upper():  # three letters at most
-        number = number * 26 + ord(ch) - 64
-    return number

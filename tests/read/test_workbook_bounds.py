@@ -23,7 +23,7 @@ from departments import YEAR, A, B, assert_rows_add_up, write_xlsx
 from mujun import DataError, read_sources
 from mujun.read import bounds, typed, xlsx_guard
 from mujun.read import workbook_files as workbook_files_module
-from mujun.read.xlsx_guard import Found
+from mujun.read.xlsx_cells import Found
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 HEADER = (
@@ -370,6 +370,19 @@ def test_three_thousand_sheets_are_refused_naming_the_bound(tmp_path: Path) -> N
     sheets = [HEADER + firm_row(2, A)] * 3000
     path = xlsx(tmp_path / "多表.xlsx", *sheets)
     refused(path, "工作表数", "3,000", f"{bounds.MAX_SHEETS:,}")
+
+
+def test_sheets_each_within_the_grid_but_past_it_together_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bounds, "MAX_BOOK_CELLS", 30)
+    sheet = HEADER + firm_row(2, A) + '<row r="10"><c r="B10"><v>1</v></c></row>'  # 10 × 2
+    path = xlsx(tmp_path / "合计.xlsx", sheet, sheet)
+    refused(path, "各工作表单元格区域的合计", "40", "30")
+    monkeypatch.setattr(workbook_files_module, "check_xlsx", lambda path, book: Found())
+    refused(path, "各工作表单元格区域的合计", "超过上限30")  # the child counts them too
+    rows = ODS_HEADER + ods_row(text_cell(A), number_cell(1)) + ods_row(text_cell("x"), repeat=8)
+    refused(ods(tmp_path / "合计.ods", rows, rows), "声明的单元格区域的合计", "40", "30")
 
 
 def test_sheets_up_to_the_bound_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
