@@ -62,8 +62,7 @@ def read_workbook(path: Path, data: bytes) -> Book:
         raise _unreadable(path, result[1])
     sheets = []
     for name, rows, merged in result[1]:  # sheets, not rows
-        cells = pd.DataFrame(rows, dtype=object)
-        _restore_error_cells(cells, found.errors.get(name, []))
+        cells = _restore_error_cells(pd.DataFrame(rows, dtype=object), found.errors.get(name, []))
         sheets.append((name, cells, merged))
     return Book(sheets, result[2], found.formulas)
 
@@ -126,11 +125,16 @@ def _in_child(path: Path, data: bytes) -> tuple[Any, ...]:
     return result
 
 
-def _restore_error_cells(cells: pd.DataFrame, errors: list[tuple[int, int, str]]) -> None:
+def _restore_error_cells(cells: pd.DataFrame, errors: list[tuple[int, int, str]]) -> pd.DataFrame:
     """Error cells (#N/A, #DIV/0!), which calamine reads as blank, get their text back."""
-    for row, col, text in errors:  # error cells only
-        if 0 <= row < cells.shape[0] and 0 <= col < cells.shape[1]:
-            cells.iat[row, col] = text
+    if not errors:
+        return cells
+    rows, cols, texts = (np.asarray(part, dtype=object) for part in zip(*errors, strict=True))
+    rows, cols = rows.astype(np.int64), cols.astype(np.int64)
+    inside = (rows >= 0) & (rows < cells.shape[0]) & (cols >= 0) & (cols < cells.shape[1])
+    values = cells.to_numpy(dtype=object, copy=True)
+    values[rows[inside], cols[inside]] = texts[inside]
+    return pd.DataFrame(values, index=cells.index, columns=cells.columns)
 
 
 def formula_issues(file: str, uncached: dict[str, list[tuple[str, str]]]) -> pd.DataFrame:

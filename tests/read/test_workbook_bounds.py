@@ -448,6 +448,23 @@ def test_a_formula_without_a_cached_value_is_named_with_its_cell(
     ]
 
 
+@pytest.mark.parametrize("prefix", ["", "x"])
+def test_error_cells_are_found_however_they_are_written(tmp_path: Path, prefix: str) -> None:
+    rows = (
+        f'<row r="2"><c r="A2" t="inlineStr"><is><t>{A}</t></is></c>'
+        '<c t="e" s="1" r="B2"><v>#N/A</v></c></row>'
+        f"<row r='3'><c r='A3' t='inlineStr'><is><t>{B}</t></is></c>"
+        "<c s='1' t = 'e' r='B3'><f>1/0</f><v>#DIV/0!</v></c></row>"
+    )
+    table = read_sources([xlsx(tmp_path / "错误.xlsx", HEADER + rows, prefix=prefix)], year=YEAR)
+    found = table.issues[table.issues["code"] == "excel-error"]
+    assert found[["row", "credit_code", "value"]].values.tolist() == [
+        [2, A, "#N/A"],
+        [3, B, "#DIV/0!"],
+    ]
+    assert "formula-not-cached" not in set(table.issues["code"])
+
+
 # --- .ods ---------------------------------------------------------------------------------------
 
 ODS_NS = (
