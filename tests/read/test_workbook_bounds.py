@@ -8,11 +8,13 @@ far cell, a namespace prefix or a declared repeat is written exactly as a hostil
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -260,7 +262,22 @@ def test_a_child_that_takes_too_long_is_ended_and_the_file_refused(
     refused(path, "读取时间超过上限0.001秒")
 
 
-def test_the_command_line_refuses_a_far_cell_with_exit_1(tmp_path: Path) -> None:
+HOSTILE = {
+    "far-cell": lambda d: xlsx(
+        d / "远.xlsx",
+        HEADER + firm_row(2, A) + '<row r="3"><c s="0" r="XFD1048576"><v>1</v></c></row>',
+        prefix="x",
+    ),
+    "ods-repeats": lambda d: ods(
+        d / "炸弹.ods", ODS_HEADER + ods_row(text_cell(A), repeat=100_000_000)
+    ),
+    "sheets": lambda d: xlsx(d / "多表.xlsx", *[HEADER + firm_row(2, A)] * 3000),
+    "parquet-columns": lambda d: parquet(d / "列多.parquet", 2, columns=600),
+}
+
+
+@pytest.mark.parametrize("make", HOSTILE.values(), ids=HOSTILE.keys())
+def test_the_command_line_refuses_a_hostile_file_with_exit_1(tmp_path: Path, make: Any) -> None:
     rules = tmp_path / "rules.toml"
     rules.write_text(
         'mujun_rules = 1\nname = "t"\nregion = "县"\nyear = 2022\n\n[[class]]\ncode = "all"\n'
@@ -270,15 +287,20 @@ def test_the_command_line_refuses_a_far_cell_with_exit_1(tmp_path: Path) -> None
         '  method = "quota"\n  shares = { A = 1.0 }\n',
         encoding="utf-8",
     )
-    far = '<row r="3"><x:c s="0" r="XFD1048576"><x:v>1</x:v></x:c></row>'
-    path = xlsx(tmp_path / "远.xlsx", HEADER + firm_row(2, A) + far, prefix="x")
+    path = make(tmp_path)
     command = [sys.executable, "-m", "mujun", "run", "-r", str(rules), "-d", str(path)]
+    wide = {**os.environ, "COLUMNS": "1000"}  # the message on one line, however long the path
     done = subprocess.run(
-        [*command, "-o", str(tmp_path / "out")], capture_output=True, text=True, check=False
+        [*command, "-o", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=wide,
     )
-    assert done.returncode == 1, done.stderr
-    assert "Traceback" not in done.stdout + done.stderr
-    assert "远.xlsx" in done.stdout + done.stderr
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "Traceback" not in output
+    assert path.name in output and "超过上限" in output
 
 
 # --- memory: text, parts, shared strings --------------------------------------------------------
