@@ -35,7 +35,7 @@ MAX_SHARED_STRINGS = 10_000_000
 # an .xls or .xlsb (binary, not zip XML) larger than this is not a firm table
 MAX_BINARY_BOOK_BYTES = 128 * 2**20
 # address space of the process that runs calamine: past it the child, never the run, dies
-MAX_READER_MEMORY = 8 * 2**30
+MAX_READER_MEMORY = 4 * 2**30
 # seconds the child may take to read one workbook (100,000 firms take a few): a file that
 # keeps calamine busy longer is refused, and the child is ended
 MAX_READ_SECONDS = 900

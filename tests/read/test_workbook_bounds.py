@@ -638,6 +638,15 @@ def test_a_parquet_of_too_many_rows_is_refused_from_its_metadata(
     refused(path, "行数", "1,000", "999")
 
 
+def test_a_small_parquet_declaring_millions_of_rows_is_refused_unread(tmp_path: Path) -> None:
+    """23 KB on disk, 6 million rows once read: the metadata says so before any page is."""
+    rows = typed.MAX_TYPED_ROWS + 1
+    path = tmp_path / "千万行.parquet"
+    pq.write_table(pa.table({"credit_code": pa.nulls(rows, pa.string())}), path)
+    assert path.stat().st_size < 100_000
+    refused(path, "行数", f"{rows:,}", f"{typed.MAX_TYPED_ROWS:,}")
+
+
 def test_a_parquet_of_too_many_columns_is_refused(tmp_path: Path) -> None:
     path = parquet(tmp_path / "列多.parquet", 3, columns=typed.MAX_TYPED_COLUMNS + 1)
     refused(path, "列数", f"{typed.MAX_TYPED_COLUMNS + 1:,}")
