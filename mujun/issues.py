@@ -144,6 +144,8 @@ _KINDS = (
     Kind("bad-date-value", "warning", "value", "日期无法识别",
          "“{label}”不是可识别的日期，按缺失处理"),
     Kind("placeholder-value", "info", "value", "以占位符填写", "“{label}”填写为占位符，按缺失处理"),
+    Kind("formula-not-cached", "warning", "value", "公式未计算（无缓存值）",
+         "工作表“{sheet}”单元格{cell}：公式未计算（无缓存值），按空白读取"),
     Kind("excel-error", "warning", "value", "Excel错误值", "“{label}”是Excel错误值，按缺失处理"),
     Kind("scaled-value", "warning", "value", "数值含“万/亿/%”",
          "“{label}”含“万/亿/%”，已按倍数换算为数值，请核对单位"),

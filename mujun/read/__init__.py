@@ -25,6 +25,7 @@ from .files import open_file
 from .merge import merge
 from .sheets import read_sheet
 from .typed import read_typed
+from .workbook_files import formula_issues
 
 __all__ = ["apply_corrections", "read_sources"]
 
@@ -67,6 +68,7 @@ def read_sources(
                 for name, why in opened.passed_over
             )
         )
+        file_notes.append(formula_issues(str(path), opened.uncached))
         for sheet in opened.sheets:
             got = read_sheet(sheet, year)
             file_notes.append(got.issues)
@@ -77,10 +79,9 @@ def read_sources(
                 used += len(got.table)
         sources.append(SourceFile(str(path), opened.sha256, read, used, skipped))
     if not parts:
-        names = ", ".join(str(p) for p in files)
+        names = "、".join(str(p) for p in files)
         raise DataError(
-            f"no firm rows in {names} (no sheet has a 统一社会信用代码 header "
-            "with data rows below it)"
+            f"{names}：没有读到企业行（没有一个工作表带有“统一社会信用代码”表头且其下有数据行）"
         )
     table = merge(parts, _priority(files, part_files, priority))
     table = replace(table, notes=concat_issues([table.notes, *file_notes]), sources=tuple(sources))

@@ -26,6 +26,12 @@ from ..fields import FIELDS
 from ..table import EnterpriseTable, SourceFile
 
 MAX_TYPED_BYTES = 4 * 2**30  # a typed file larger than this is refused before it is read
+# a Parquet file's metadata is checked before any of its data is decoded: 300 M rows of one
+# repeated value take 5 MB on disk and 7 GB in memory
+MAX_TYPED_ROWS = 5_000_000  # firm-years: a province over several years
+MAX_TYPED_COLUMNS = 500  # mujun's fields number a few dozen
+MAX_TYPED_UNCOMPRESSED = 2 * 2**30  # the data pages once decompressed (as the metadata says)
+MAX_PARQUET_FOOTER = 64 * 2**20  # the metadata itself, read before anything else
 TEXT_KINDS = ("key", "text")  # read as text whatever they look like (codes keep leading zeros)
 # text fields with few distinct values: read as a dictionary, so each value is cleaned once
 FEW_VALUES = ("park", "industry_code", "county")
@@ -50,6 +56,8 @@ def read_typed(path: Path, year: int | None) -> tuple[EnterpriseTable, SourceFil
     else:
         return None
     data = _bytes(path)
+    if suffix == ".parquet":
+        _check_parquet(path, data)
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
         try:
@@ -80,9 +88,36 @@ def read_typed(path: Path, year: int | None) -> tuple[EnterpriseTable, SourceFil
     return table_, SourceFile(str(path), sha256, rows, rows, 0)
 
 
+def _check_parquet(path: Path, data: bytes) -> None:
+    """Refuse a Parquet file whose metadata declares more rows, columns or bytes than a firm
+    table holds, before a page of it is decompressed."""
+    footer = int.from_bytes(data[-8:-4], "little")
+    if len(data) < 12 or data[-4:] != b"PAR1" or footer > len(data) - 12:
+        raise DataError(f"{path}：不是可读取的 Parquet 文件（文件不完整或不是 Parquet 格式）")
+    if footer > MAX_PARQUET_FOOTER:
+        raise DataError(
+            f"{path}：Parquet 文件元数据的大小（字节）为{footer:,}，"
+            f"超过上限{MAX_PARQUET_FOOTER:,}，文件未读取"
+        )
+    try:
+        meta = pq.ParquetFile(pa.BufferReader(data)).metadata
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
+        raise DataError(f"{path}：不是可读取的 Parquet 文件（{exc}）") from None
+    size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    for what, found, bound in (
+        ("行数", meta.num_rows, MAX_TYPED_ROWS),
+        ("列数", meta.num_columns, MAX_TYPED_COLUMNS),
+        ("数据解压后的大小（字节）", size, MAX_TYPED_UNCOMPRESSED),
+    ):
+        if found > bound:
+            raise DataError(
+                f"{path}：Parquet 文件的{what}为{found:,}，超过上限{bound:,}，文件未读取"
+            )
+
+
 def _bytes(path: Path) -> bytes:
     if not path.is_file():
-        raise DataError(f"{path}: no such file")
+        raise DataError(f"{path}：文件不存在")
     size = path.stat().st_size
     if size > MAX_TYPED_BYTES:
         raise DataError(f"{path}: {size / 2**30:.1f} GB is too large to read")

@@ -847,7 +847,24 @@ def test_a_formula_is_never_evaluated(tmp_path: Path) -> None:
     table = read_sources([path], year=YEAR)
     assert math.isnan(at(table, A, "tax_paid"))  # the empty cached value, not 2
     assert pd.isna(at(table, A, "name"))
-    assert issues(table) == expect([])
+    assert issues(table) == expect(
+        [
+            ("formula-not-cached", "f.xlsx", "数据", 2, "", "", "=1+1", "warning"),
+            (
+                "formula-not-cached",
+                "f.xlsx",
+                "数据",
+                2,
+                "",
+                "",
+                '=WEBSERVICE("http://x")',
+                "warning",
+            ),
+        ]
+    )
+    messages = sorted(table.issues["message"])
+    assert messages[0] == "工作表“数据”单元格B2：公式未计算（无缓存值），按空白读取"
+    assert "单元格C2：公式未计算（无缓存值）" in messages[1]
     assert_rows_add_up(table, used=[1], skipped=[0])
 
 
@@ -923,7 +940,7 @@ def test_no_credit_code_header_and_other_refusals_are_data_errors(tmp_path: Path
         read_sources([tmp_path / "不存在.xlsx"], year=YEAR)
     odd = tmp_path / "f.pdf"
     odd.write_bytes(b"%PDF-1.4")
-    with pytest.raises(DataError, match="unsupported"):
+    with pytest.raises(DataError, match="不支持的文件类型"):
         read_sources([odd], year=YEAR)
     with pytest.raises(DataError):
         read_sources([], year=YEAR)
@@ -1125,7 +1142,7 @@ def test_a_sheet_wider_than_zz_is_refused_before_it_is_read(tmp_path: Path) -> N
     sheet["XFD3000"] = "stray"
     path = tmp_path / "far.xlsx"
     book.save(path)
-    with pytest.raises(mujun.DataError, match=r"far\.xlsx.*too many cells"):
+    with pytest.raises(mujun.DataError, match=r"far\.xlsx：工作表“Sheet”的列数.*16,384.*702"):
         read_sources([path], year=YEAR)
 
 
