@@ -86,7 +86,9 @@ def _cell(code: str, severity: str, title: str, template: str) -> Kind:
 
 _KINDS = (
     # files and sheets
-    Kind("sheet-skipped", "info", "file", "工作表未读取", "工作表未读取：{why}"),
+    Kind("sheet-skipped", "info", "file", "工作表未读取", "工作表未读取：{why}",
+         {"firms": ("warning", "工作表未读取：{why}，但其中有{count}户企业的统一社会信用代码："
+                               "如需评价，请将其移到可见的数据工作表后重新报送")}),
     Kind("no-header", "warning", "file", "未找到表头",
          "未找到含“统一社会信用代码”的表头，该工作表未读取"),
     # headers and columns
@@ -103,6 +105,10 @@ _KINDS = (
          "“{header}”按表头上方“单位：{unit}”换算"),
     # rows
     Kind("note-row", "info", "row", "说明、合计等非企业行", "说明、合计等非企业行，已跳过"),
+    Kind("odd-total", "warning", "row", "合计行与企业数据之和不符",
+         "按合计行跳过，但其数值与上方企业之和不符：如该行是企业，请补填统一社会信用代码"),
+    Kind("header-row", "info", "row", "重复的表头、单位或栏次行",
+         "表头下的单位行、栏次行或重复的表头行共{count}行，已跳过"),
     Kind("missing-year", "warning", "row", "年度为空", "年度为空，按{year}年处理"),
     Kind("wrong-year", "error", "row", "数据年度与评价年度不符",
          "数据年度与评价年度（{year}年）不符，未评价"),

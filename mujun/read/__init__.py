@@ -21,9 +21,9 @@ from ..errors import DataError
 from ..issues import concat_issues, issue, issue_table
 from ..table import EnterpriseTable, SourceFile
 from .corrections import apply_corrections
-from .files import open_file
+from .files import Opened, open_file
 from .merge import merge
-from .sheets import read_sheet
+from .sheets import firms_in, read_sheet
 from .typed import read_typed
 
 __all__ = ["apply_corrections", "read_sources"]
@@ -61,12 +61,7 @@ def read_sources(
             continue
         opened = open_file(path)
         read = skipped = used = 0
-        file_notes.append(
-            issue_table(
-                issue("sheet-skipped", file=str(path), sheet=name, why=why)
-                for name, why in opened.passed_over
-            )
-        )
+        file_notes.append(_passed_over(opened))
         for sheet in opened.sheets:
             got = read_sheet(sheet, year)
             file_notes.append(got.issues)
@@ -87,6 +82,28 @@ def read_sources(
     if corrections is not None:
         table = apply_corrections(table, corrections)
     return table
+
+
+def _passed_over(opened: Opened) -> pd.DataFrame:
+    """A note for each sheet passed over; a warning, with their number, where a hidden or
+    instruction sheet holds credit codes (firms a clerk may have meant to send)."""
+    aside = {sheet.name: sheet for sheet in opened.set_aside}
+    found = []
+    for name, why in opened.passed_over:  # a loop over sheets
+        count = firms_in(aside[name].cells) if name in aside else 0
+        variant = "firms" if count else None
+        found.append(
+            issue(
+                "sheet-skipped",
+                variant=variant,
+                file=str(opened.path),
+                sheet=name,
+                value=f"{count}户" if count else "",
+                why=why,
+                count=count,
+            )
+        )
+    return issue_table(found)
 
 
 def _priority(paths: list[Path], part_files: list[int], patterns: Sequence[str]) -> list[int]:

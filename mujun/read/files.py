@@ -44,12 +44,14 @@ class Sheet:
 
 @dataclass(frozen=True)
 class Opened:
-    """A file's sheets, its sha256 and the sheets passed over (hidden, empty) with reasons."""
+    """A file's sheets, its sha256 and the sheets passed over (hidden, empty) with reasons; the
+    cells of the hidden and instruction sheets are kept aside, so that firms in them are told."""
 
     path: Path
     sha256: str
     sheets: list[Sheet]
     passed_over: list[tuple[str, str]] = field(default_factory=list)
+    set_aside: list[Sheet] = field(default_factory=list)  # hidden and 填报说明 sheets, unread
 
 
 def open_file(path: Path) -> Opened:
@@ -65,8 +67,8 @@ def open_file(path: Path) -> Opened:
     if suffix in (".csv", ".txt"):
         return Opened(path, digest, [_csv_sheet(path, data)])
     if suffix in WORKBOOK_SUFFIXES:
-        sheets, passed = _workbook_sheets(path, data)
-        return Opened(path, digest, sheets, passed)
+        sheets, passed, aside = _workbook_sheets(path, data)
+        return Opened(path, digest, sheets, passed, aside)
     raise DataError(f"{path}: unsupported file type {suffix!r} (use .csv, .xlsx, .xls or .parquet)")
 
 
@@ -102,21 +104,27 @@ def _csv_sheet(path: Path, data: bytes) -> Sheet:
     return Sheet(str(path), "", cells.fillna(""))
 
 
-def _workbook_sheets(path: Path, data: bytes) -> tuple[list[Sheet], list[tuple[str, str]]]:
+def _workbook_sheets(
+    path: Path, data: bytes
+) -> tuple[list[Sheet], list[tuple[str, str]], list[Sheet]]:
     from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     try:
         errors = _xlsx_error_cells(path, data) if path.suffix.lower() in (".xlsx", ".xlsm") else {}
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheets, passed = [], []
+        sheets, passed, aside = [], [], []
         for meta in book.sheets_metadata:
+            why = ""
             if meta.visible != SheetVisibleEnum.Visible:
-                passed.append((meta.name, "隐藏的工作表，未读取"))
-                continue
-            if meta.name.strip().startswith(INSTRUCTION_SHEETS):
-                passed.append((meta.name, "填报说明工作表，未作为数据读取"))
-                continue
+                why = "隐藏的工作表，未读取"
+            elif re.sub(r"\s+", "", meta.name) in INSTRUCTION_SHEETS:  # not 说明及数据
+                why = "填报说明工作表，未作为数据读取"
             sheet = book.get_sheet_by_name(meta.name)
+            if why:
+                passed.append((meta.name, why))
+                cells = pd.DataFrame(sheet.to_python(skip_empty_area=False), dtype=object)
+                aside.append(Sheet(str(path), meta.name, cells))
+                continue
             rows = sheet.to_python(skip_empty_area=False)
             if not rows or not any(any(c != "" for c in r) for r in rows[:50]):
                 passed.append((meta.name, "空白工作表"))
@@ -129,7 +137,7 @@ def _workbook_sheets(path: Path, data: bytes) -> tuple[list[Sheet], list[tuple[s
         raise
     except Exception as exc:  # calamine raises its own types for broken, encrypted or bomb files
         raise DataError(f"{path}: not a readable workbook ({type(exc).__name__}: {exc})") from None
-    return sheets, passed
+    return sheets, passed, aside
 
 
 _ERROR_CELL = re.compile(
