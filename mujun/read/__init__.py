@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
-from ..issues import concat_issues, issue, issue_table
+from ..issues import aggregate, concat_issues, issue, issue_table
 from ..table import EnterpriseTable, SourceFile
 from .corrections import apply_corrections
 from .files import Opened, open_file
@@ -78,7 +78,8 @@ def read_sources(
             "with data rows below it)"
         )
     table = merge(parts, _priority(files, part_files, priority))
-    table = replace(table, notes=concat_issues([table.notes, *file_notes]), sources=tuple(sources))
+    notes = aggregate(concat_issues([table.notes, *file_notes]))
+    table = replace(table, notes=notes, sources=tuple(sources))
     if corrections is not None:
         table = apply_corrections(table, corrections)
     return table
