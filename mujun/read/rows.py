@@ -18,13 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..units import UNIT_FACTORS
-from ..values import numbers
-from .headers import aliases
+from ..values import as_text, numbers
+from .headers import UNIT_WRAPPING, aliases, known_units
 
 _TOTAL = re.compile(r"(?:其中[:：]?)?[^\d:：]{0,12}?(?:合计|总计|小计|累计|共计)(?:[:：].*)?", re.S)
 _LABELS = (
-    "填报说明|填表说明|说明|注|备注|附注|制表人|制表|填表人|填表|填报人|填报|审核人|审核|复核人|"
+    "填报说明|填表说明|说明|注|备注|附注|制表人|制表单位|制表|填表人|填表|填报人|填报单位|填报|"
+    "审核人|审核|复核人|以下空白|"
     "复核|审批人|审批|单位负责人|统计负责人|部门负责人|负责人|联系人|联系电话|电话|填报日期|"
     "报送日期|制表日期|日期|数据来源|资料来源"
 )
@@ -33,16 +33,7 @@ _NOTE_SPACED = re.compile(rf"(?:{_LABELS})\s+\S.*", re.S)
 _CODE_LIKE = re.compile(r"[0-9A-Za-z]{15,20}")
 _NUMBER_LETTERS = {"甲", "乙", "丙", "丁", "戊", "己", "栏次"}
 _BLANK_LIKE = {"", "—", "-", "/", "——", "--"}
-UNITS = {u.lower() for units in UNIT_FACTORS.values() for u in units} | {
-    "%",
-    "个",
-    "户",
-    "家",
-    "年",
-    "是/否",
-    "万元/亩",
-    "吨标准煤/万元",
-}
+UNITS = known_units() | {"%", "个", "户", "家", "年", "是/否", "万元/亩", "吨标准煤/万元"}
 TOTAL_TOLERANCE = (1e-6, 0.01)  # relative, absolute: a typed total may round to cents
 
 
@@ -59,10 +50,9 @@ class Labelled:
 
 def texts(data: pd.DataFrame) -> pd.DataFrame:
     """Cells as trimmed NFKC text ('' when blank), for recognising labels and headers."""
-    text = data.astype("string").fillna("")
-    if text.empty:
-        return text
-    return text.apply(lambda c: c.str.normalize("NFKC").str.strip())
+    if data.empty:
+        return data.astype("string").fillna("")
+    return data.apply(lambda c: as_text(c).fillna(""))  # 1.0 from a workbook reads 1
 
 
 def first_text(text: pd.DataFrame) -> np.ndarray:
@@ -118,20 +108,22 @@ def totals_add_up(values: np.ndarray, firms: np.ndarray, totals: np.ndarray) -> 
 def header_like(
     text: pd.DataFrame, reference: pd.DataFrame, code_col: int, name_col: int | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Of some rows without a credit code: which repeat the header (`reference`: its rows as
-    texts, merged cells spread), state units or number the columns; and which could be a
-    second header level (no name, no number), which they are when right below the header."""
+    """Of some rows without a credit code: which repeat the header or the title rows above it
+    (`reference`: those rows as texts, merged cells spread), state units or number the
+    columns; and which could be a second header level (no name, no number), which they are
+    when right below the header."""
     none = np.zeros(len(text), dtype=bool)
     if text.empty:
         return none, none
     blank = text.isin(_BLANK_LIKE)
     copy = none.copy()
-    for ref in reference.to_numpy(dtype=object):  # a loop over the header's rows
+    for ref in reference.to_numpy(dtype=object):  # a loop over the header's and title rows
         same = text.eq(pd.Series(ref, index=text.columns), axis=1) & ~blank
-        copy |= (blank | same).all(axis=1).to_numpy() & (same.sum(axis=1) >= 2).to_numpy()
+        enough = min(2, int((~pd.Series(ref).isin(_BLANK_LIKE)).sum()))  # a title: one cell
+        copy |= (blank | same).all(axis=1).to_numpy() & (same.sum(axis=1) >= max(enough, 1))
     named = text.iloc[:, code_col].str.replace(r"\s+", "", regex=True).str.lower()
     copy |= named.map(aliases()).eq("credit_code").fillna(False).to_numpy(dtype=bool)
-    bare = text.apply(lambda c: c.str.replace(r"^[(\[]?(?:单位[:：])?|[)\]]$", "", regex=True))
+    bare = text.apply(lambda c: c.str.replace(UNIT_WRAPPING, "", regex=True))
     unit = bare.apply(lambda c: c.str.lower().isin(UNITS))
     units = (blank | unit).all(axis=1).to_numpy() & unit.any(axis=1).to_numpy()
     number = bare.apply(lambda c: pd.to_numeric(c.where(c.str.fullmatch(r"\d{1,3}")), "coerce"))
@@ -139,7 +131,8 @@ def header_like(
     steps = (number.isna() | before.isna() | (number - before == 1)).all(axis=1)
     letter = bare.isin(_NUMBER_LETTERS)
     numbered = (blank | number.notna() | letter).all(axis=1) & steps
-    numbered = (numbered & (number.notna().sum(axis=1) >= 3)).to_numpy(dtype=bool)
+    counted = (number.notna() | letter).sum(axis=1) >= 3
+    numbered = (numbered & counted & number.notna().any(axis=1)).to_numpy(dtype=bool)
     figures = bare.apply(lambda c: pd.to_numeric(c.str.replace(",", ""), errors="coerce"))
     nameless = ~none if name_col is None else blank.iloc[:, name_col].to_numpy()
     second = figures.isna().all(axis=1).to_numpy() & nameless & ~blank.all(axis=1).to_numpy()

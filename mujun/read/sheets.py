@@ -187,13 +187,12 @@ def _not_firms(
     picked: dict[str, tuple[int, float]],
     blank: np.ndarray,
 ) -> NotFirms:
-    """The rows below the header that are no firms (rows.py), given the header as it stands in
-    the sheet, merged cells spread."""
-    top = sheet.cells.iloc[list(header.rows)].reset_index(drop=True).copy()
+    """The rows below the header that are no firms (rows.py), given the header and the title
+    rows above it as they stand in the sheet, merged cells spread."""
+    top = sheet.cells.iloc[: header.first_data_row].copy()
     for (r0, c0), (r1, c1) in sheet.merged:  # merged ranges are few
-        for i, r in enumerate(header.rows):
-            if r0 <= r <= r1 and c0 < top.shape[1]:
-                top.iloc[i, c0 : c1 + 1] = sheet.cells.iat[r0, c0]
+        if r0 < len(top) and c0 < top.shape[1]:
+            top.iloc[r0 : r1 + 1, c0 : c1 + 1] = sheet.cells.iat[r0, c0]
     columns = {code: i for code, (i, _) in picked.items() if code in ("credit_code", "name")}
     figures = [
         i
