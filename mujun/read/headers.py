@@ -147,7 +147,7 @@ def _double(texts: list[list[str]], r: int, merged: tuple) -> Header | None:
 def _resolve_pair(parent: str, child: str) -> Column:
     """A child header under a parent: the child alone, or joined with the parent's name (either
     order), the unit taken from the child or else the parent."""
-    if not child:
+    if not child or child in ("—", "-", "/", "——", "--"):  # a dash under 统一社会信用代码
         return resolve(parent)
     p_name, p_unit = split_unit(parent)
     if is_unit(child):  # a units row under the header: 实缴税金 over 元

@@ -22,6 +22,7 @@ from ..keys import KeyState, firm_years
 from ..table import CONFLICT, EnterpriseTable, Part
 
 RELATIVE_TOLERANCE = 1e-9
+VALUES_LISTED = 10  # a conflict lists the values of this many sources, then their number
 
 
 def merge(parts: list[EnterpriseTable], priority: list[int]) -> EnterpriseTable:
@@ -74,11 +75,13 @@ def merge(parts: list[EnterpriseTable], priority: list[int]) -> EnterpriseTable:
 def _one_source_per_layout(
     parts: list[Part], supplied: np.ndarray
 ) -> tuple[tuple[Part, ...], np.ndarray]:
-    """Sheets of one file that read the same fields are one source (a workbook of one sheet per
-    park): a firm is missing from that file only when it is on none of them."""
+    """Sheets of one file that read the same figures are one source (a workbook of one sheet
+    per park, some with a 所属园区 or 企业名称 column and some without): a firm is missing from
+    that file only when it is on none of them."""
     groups: dict[tuple[str, tuple[str, ...]], list[int]] = {}
     for i, part in enumerate(parts):  # a loop over sheets
-        groups.setdefault((part.file, tuple(sorted(part.fields))), []).append(i)
+        figures = tuple(sorted(f for f in part.fields if f not in FIELDS or not _describes(f)))
+        groups.setdefault((part.file, figures), []).append(i)
     if len(groups) == len(parts):
         return tuple(parts), supplied
     joined, columns = [], []
@@ -86,9 +89,15 @@ def _one_source_per_layout(
         first = parts[members[0]]
         names = [parts[i].sheet for i in members]
         sheet = "、".join(names[:3]) + (f"等{len(names)}个工作表" if len(names) > 3 else "")
-        joined.append(Part(first.file, sheet, first.fields))
+        fields = dict.fromkeys(f for i in members for f in parts[i].fields)
+        joined.append(Part(first.file, sheet, tuple(fields)))
         columns.append(supplied[:, members].any(axis=1))
     return tuple(joined), np.column_stack(columns)
+
+
+def _describes(name: str) -> bool:
+    """A field that describes a firm (name, park, industry) rather than gives its figures."""
+    return FIELDS[name].kind in ("text", "date")
 
 
 def _field_origin(
@@ -155,7 +164,12 @@ def _conflicts(
             + "："
             + values.iloc[rows].astype("string").fillna("").to_numpy(dtype=object)
         )
-        listing = pd.Series(shown).groupby(group[rows], sort=True).agg("；".join)
+        firm = pd.Series(group[rows])
+        listed = (firm.groupby(firm).cumcount() < VALUES_LISTED).to_numpy()
+        listing = pd.Series(shown[listed]).groupby(group[rows][listed], sort=True).agg("；".join)
+        sources = firm.groupby(firm, sort=True).size()
+        many = (sources > VALUES_LISTED).to_numpy()
+        listing[many] += "等" + sources[many].astype(str) + "个来源"
         mask = np.zeros(len(merged), dtype=bool)
         mask[listing.index.to_numpy()] = True
         mask &= ~skip

@@ -31,6 +31,7 @@ _LABELS = (
 _NOTE = re.compile(rf"(?:{_LABELS})(?:\d+|\(\d+\))?(?:[:：.、,，;；].*)?", re.S)
 _NOTE_SPACED = re.compile(rf"(?:{_LABELS})\s+\S.*", re.S)
 _CODE_LIKE = re.compile(r"[0-9A-Za-z]{15,20}")
+_PAGE = r"(?:第\s*\d+\s*页)?\s*[,，/]?\s*(?:共\s*\d+\s*页)?|\d+\s*/\s*\d+页?"  # 第2页 共9页
 _NUMBER_LETTERS = {"甲", "乙", "丙", "丁", "戊", "己", "栏次"}
 _BLANK_LIKE = {"", "—", "-", "/", "——", "--"}
 UNITS = known_units() | {"%", "个", "户", "家", "年", "是/否", "万元/亩", "吨标准煤/万元"}
@@ -129,14 +130,15 @@ def header_like(
     number = bare.apply(lambda c: pd.to_numeric(c.where(c.str.fullmatch(r"\d{1,3}")), "coerce"))
     before = number.ffill(axis=1).shift(1, axis=1)
     steps = (number.isna() | before.isna() | (number - before == 1)).all(axis=1)
-    letter = bare.isin(_NUMBER_LETTERS)
+    letter = bare.isin(_NUMBER_LETTERS) | bare.apply(lambda c: c.str.fullmatch("[A-Za-z]"))
     numbered = (blank | number.notna() | letter).all(axis=1) & steps
-    counted = (number.notna() | letter).sum(axis=1) >= 3
-    numbered = (numbered & counted & number.notna().any(axis=1)).to_numpy(dtype=bool)
+    numbered = (numbered & ((number.notna() | letter).sum(axis=1) >= 3)).to_numpy(dtype=bool)
+    page = bare.apply(lambda c: c.str.fullmatch(_PAGE)) & ~blank
+    pages = ((blank | page).all(axis=1) & page.any(axis=1)).to_numpy(dtype=bool)
     figures = bare.apply(lambda c: pd.to_numeric(c.str.replace(",", ""), errors="coerce"))
     nameless = ~none if name_col is None else blank.iloc[:, name_col].to_numpy()
     second = figures.isna().all(axis=1).to_numpy() & nameless & ~blank.all(axis=1).to_numpy()
-    return copy | units | numbered, second
+    return copy | units | numbered | pages, second
 
 
 @dataclass(frozen=True)
@@ -152,12 +154,13 @@ class NotFirms:
 def not_firms(
     data: pd.DataFrame,
     blank: np.ndarray,
-    reference: pd.DataFrame,
+    above: pd.DataFrame,
     columns: dict[str, int],
     figures: list[int],
 ) -> NotFirms:
-    """Classify the rows of `data` that are not blank and have no credit code (`columns`:
-    field → column index of credit_code and name; `figures`: the number columns)."""
+    """Classify the rows of `data` that are not blank and have no credit code (`above`: the
+    cells of the header and title rows, merged cells spread; `columns`: field → column index of
+    credit_code and name; `figures`: the number columns)."""
     n = len(data)
     code_col = columns["credit_code"]
     candidate = ~blank & ~coded(data.iloc[:, code_col])
@@ -177,7 +180,7 @@ def not_firms(
     with_figures = np.zeros(n, dtype=bool)
     with_figures[at] = found.figures
     notes[at] = (found.note | found.total) & ~found.figures
-    copies, second = header_like(text, reference, code_col, columns.get("name"))
+    copies, second = header_like(text, texts(above), code_col, columns.get("name"))
     labels = np.zeros(n, dtype=bool)
     labels[at] = found.note | found.total
     headers[at] = copies

@@ -19,7 +19,7 @@ from ..table import EnterpriseTable
 from ..units import UNIT_FACTORS, unit_factor
 from .files import Sheet
 from .headers import Header, find_header
-from .rows import NotFirms, not_firms, texts
+from .rows import NotFirms, not_firms
 
 CREDIT_CODE = r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}"  # the shape of a code
 
@@ -199,7 +199,7 @@ def _not_firms(
         for code, (i, _) in picked.items()
         if FIELDS[code].kind in ("number", "int") and code != "year"
     ]
-    return not_firms(data, blank, texts(top), columns, figures)
+    return not_firms(data, blank, top, columns, figures)
 
 
 def _row_issues(sheet: Sheet, kinds: NotFirms, origin: pd.DataFrame) -> pd.DataFrame:

@@ -112,3 +112,24 @@ def test_a_firm_without_a_code_right_below_the_header_is_still_a_firm(tmp_path: 
     assert [i[3] for i in issues(table, "missing-credit-code")] == [2, 5]
     assert [(i[3], i[6]) for i in issues(table, "header-row")] == [(4, "第4行")]
     assert_rows_add_up(table, used=[3], skipped=[1])
+
+
+@pytest.mark.parametrize(
+    ("units", "numbers"),
+    [
+        (["—", "/", "", "（万元）", "单位：万元"], ["甲", "乙", "丙", "1", "2"]),
+        (["", "", "", "(万元)", "万元"], ["A", "B", "C", "D", "E"]),
+        (["", "", "", "万元", "万元"], ["栏次", "", "", "①", "②"]),
+        (["", "", "", "万元", "万元"], ["(1)", "(2)", "(3)", "(4)", "(5)"]),
+    ],
+)
+def test_units_and_column_numbers_as_departments_write_them(
+    tmp_path: Path, units: list[str], numbers: list[str]
+) -> None:
+    rows: list[list[object]] = [HEAD, units, numbers, [1, A, "甲", 10000, 5]]
+    rows += [["第1页 共2页"], HEAD, units, [2, B, "乙", 20000, 6], ["2/2页"]]
+    table = read_sources([write_csv(tmp_path / "f.csv", rows)], year=YEAR)
+    assert table.frame["credit_code"].tolist() == [A, B]
+    assert table.frame["tax_paid"].tolist() == [10000, 20000]  # in 万元, as the units row says
+    assert [(i[3], i[6]) for i in issues(table, "header-row")] == [(3, "第3、5、6、7、9行")]
+    assert_rows_add_up(table, used=[2], skipped=[5])

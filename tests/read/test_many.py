@@ -102,9 +102,10 @@ def test_sheets_of_one_layout_are_one_source(tmp_path: Path) -> None:
     book.remove(book.active)
     for s in range(3):
         ws = book.create_sheet(f"园区{s}")
-        ws.append(["统一社会信用代码", "实缴税金(万元)", "自有用地(亩)", "备注" if s else "序号"])
-        ws.append([code(s + 1), 10, 2, ""])
-        ws.append([code(s + 10), 10, 2, ""])
+        extra = ["备注", "所属园区", "企业名称"][s]  # the layouts differ only in what they describe
+        ws.append([extra, "自有用地(亩)", "统一社会信用代码", "实缴税金(万元)"][s % 2 :])
+        for firm in (code(s + 1), code(s + 10)):
+            ws.append(["x", 2, firm, 10][s % 2 :])
     path = tmp_path / "分园区.xlsx"
     book.save(path)
     rules = make_rules(indicators=TAX_PER_MU)
@@ -112,3 +113,18 @@ def test_sheets_of_one_layout_are_one_source(tmp_path: Path) -> None:
     assert len(table) == 6 and [p.sheet for p in table.parts] == ["园区0、园区1、园区2"]
     ev = mujun.evaluate(table, rules)
     assert "missing-from-source" not in set(ev.issues["code"])
+
+
+def test_a_conflict_among_many_sheets_lists_ten_values_and_the_number(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for s in range(25):
+        ws = book.create_sheet(f"表{s}")
+        ws.append(["统一社会信用代码", "实缴税金(万元)"] + (["企业名称"] if s % 2 else []))
+        ws.append([code(1), s] + (["甲"] if s % 2 else []))
+    path = tmp_path / "f.xlsx"
+    book.save(path)
+    table = read_sources([path], year=YEAR)
+    conflict = issues(table, "conflicting-values")
+    assert len(conflict) == 1
+    assert conflict[0][6].count("f.xlsx：") == 10 and conflict[0][6].endswith("等25个来源")
