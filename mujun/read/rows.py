@@ -32,6 +32,7 @@ _NOTE = re.compile(rf"(?:{_LABELS})(?:\d+|\(\d+\))?(?:[:：.、,，;；].*)?", r
 _NOTE_SPACED = re.compile(rf"(?:{_LABELS})\s+\S.*", re.S)
 _CODE_LIKE = re.compile(r"[0-9A-Za-z]{15,20}")
 _PAGE = r"(?:第\s*\d+\s*页)?\s*[,，/]?\s*(?:共\s*\d+\s*页)?|\d+\s*/\s*\d+页?"  # 第2页 共9页
+_SERIAL = r"\d{1,6}"  # a 序号
 _NUMBER_LETTERS = {"甲", "乙", "丙", "丁", "戊", "己", "栏次"}
 _BLANK_LIKE = {"", "—", "-", "/", "——", "--"}
 UNITS = known_units() | {"%", "个", "户", "家", "年", "是/否", "万元/亩", "吨标准煤/万元"}
@@ -71,9 +72,9 @@ def coded(codes: pd.Series) -> np.ndarray:
 
 def labelled(text: pd.DataFrame, code_col: int, numbers: pd.DataFrame) -> Labelled:
     """Note and total labels among rows without a credit code, whose figure columns (read as
-    numbers, NaN: none) are `numbers`. A label stands in the first non-blank cell, and the
-    credit-code cell is blank or holds that label."""
-    first = first_text(text)
+    numbers, NaN: none) are `numbers`. A label stands in the first non-blank cell after a 序号,
+    and the credit-code cell is blank or holds that label."""
+    first = first_text(text.mask(text.apply(lambda c: c.str.fullmatch(_SERIAL)), ""))  # 序号
     code_cell = text.iloc[:, code_col].to_numpy(dtype=object)
     candidate = ((code_cell == "") | (code_cell == first)) & (first != "")
     label = pd.Series(first, dtype="string")
@@ -145,6 +146,7 @@ def header_like(
 class NotFirms:
     """Rows below a header that are not firms, by kind, and each row's first cell."""
 
+    empty: np.ndarray  # rows holding a 序号 and nothing else (a numbered template): as blank
     notes: np.ndarray  # note rows, and totals that add up: skipped
     odd_totals: np.ndarray  # totals whose figures are not the firms' sum: skipped, warned
     headers: np.ndarray  # repeated header, units, column numbers, second header level: skipped
@@ -157,23 +159,28 @@ def not_firms(
     above: pd.DataFrame,
     columns: dict[str, int],
     figures: list[int],
+    read: list[int],
 ) -> NotFirms:
     """Classify the rows of `data` that are not blank and have no credit code (`above`: the
     cells of the header and title rows, merged cells spread; `columns`: field → column index of
-    credit_code and name; `figures`: the number columns)."""
+    credit_code and name; `figures`: the number columns; `read`: every column read)."""
     n = len(data)
     code_col = columns["credit_code"]
     candidate = ~blank & ~coded(data.iloc[:, code_col])
     at = np.flatnonzero(candidate)
-    notes, odd, headers = (np.zeros(n, dtype=bool) for _ in range(3))
+    empty, notes, odd, headers = (np.zeros(n, dtype=bool) for _ in range(4))
     shown = np.full(n, "", dtype=object)
     if not len(at):
-        return NotFirms(notes, odd, headers, shown)
+        return NotFirms(empty, notes, odd, headers, shown)
     sub = data.iloc[at]
     text = texts(sub)
+    unread = ~text.columns.isin(read)
+    serial = text.apply(lambda c: c.str.fullmatch(_SERIAL)) & unread
+    empty[at] = (text.eq("") | serial).all(axis=1).to_numpy(dtype=bool)
     numbers = pd.DataFrame({i: numbers_of(sub.iloc[:, i]) for i in figures}, index=sub.index)
     found = labelled(text, code_col, numbers)
     raw = sub.astype("string").fillna("").apply(lambda c: c.str.strip())
+    raw = raw.mask(text.apply(lambda c: c.str.fullmatch(_SERIAL)).to_numpy(dtype=bool), "")
     shown[at] = pd.Series(first_text(raw), dtype="string").str.slice(0, 40).to_numpy(dtype=object)
     total = np.zeros(n, dtype=bool)
     total[at] = found.total
@@ -194,7 +201,8 @@ def not_firms(
         adds_up = totals_add_up(values, firms, total & with_figures)
         notes |= adds_up
         odd = total & with_figures & ~adds_up
-    return NotFirms(notes, odd, headers, shown)
+    headers &= ~empty
+    return NotFirms(empty, notes, odd, headers, shown)
 
 
 def numbers_of(cells: pd.Series) -> np.ndarray:

@@ -47,7 +47,7 @@ def read_sheet(sheet: Sheet, year: int | None) -> SheetRead:
     frame = pd.DataFrame({code: data.iloc[:, i] for code, (i, _) in picked.items()})
     blank = _blank_rows(data)
     kinds = _not_firms(sheet, header, data, picked, blank)
-    keep = ~(blank | kinds.notes | kinds.odd_totals | kinds.headers)
+    keep = ~(blank | kinds.empty | kinds.notes | kinds.odd_totals | kinds.headers)
     row_issues = _row_issues(sheet, kinds, origin)
     frame = frame[keep].reset_index(drop=True)
     year_issues = empty_issues()
@@ -199,7 +199,8 @@ def _not_firms(
         for code, (i, _) in picked.items()
         if FIELDS[code].kind in ("number", "int") and code != "year"
     ]
-    return not_firms(data, blank, top, columns, figures)
+    read = [i for i, _ in picked.values()]
+    return not_firms(data, blank, top, columns, figures, read)
 
 
 def _row_issues(sheet: Sheet, kinds: NotFirms, origin: pd.DataFrame) -> pd.DataFrame:

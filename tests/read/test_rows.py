@@ -112,3 +112,21 @@ def test_many_firms_without_codes_are_each_rejected(tmp_path: Path) -> None:
     table = _read(tmp_path, rows)
     assert len(issues(table, "missing-credit-code")) == 300
     assert_rows_add_up(table, used=[329], skipped=[0])
+
+
+def test_a_numbered_template_and_a_total_behind_its_serial_number(tmp_path: Path) -> None:
+    """Rows holding nothing but a 序号 (a template numbered ahead) are blank rows, and a 合计
+    behind a 序号 is a total."""
+    rows: list[list[object]] = [["序号", *HEAD], [1, A, "甲", 10, 100], [2, B, "乙", 20, 200]]
+    rows += [[i, "", "", "", ""] for i in range(3, 60)]
+    rows += [
+        [60, "", "合计", 30, 300],
+        [61, "", "合计", 31, 300],
+        [62, "", "合计精密有限公司", 1, 1],
+    ]
+    table = _read(tmp_path, rows, ".xlsx")
+    assert table.frame["name"].tolist() == ["甲", "乙", "合计精密有限公司"]
+    assert [(i[3], i[6]) for i in issues(table, "note-row")] == [(61, "合计")]
+    assert [(i[3], i[7]) for i in issues(table, "odd-total")] == [(62, "warning")]
+    assert [i[3] for i in issues(table, "missing-credit-code")] == [63]
+    assert_rows_add_up(table, used=[3], skipped=[59])
