@@ -61,7 +61,18 @@ def first_text(text: pd.DataFrame) -> np.ndarray:
     """The first non-blank cell of each row."""
     if text.empty:
         return np.full(len(text), "", dtype=object)
-    return text.replace("", pd.NA).bfill(axis=1).iloc[:, 0].fillna("").to_numpy(dtype=object)
+    cells = text.to_numpy(dtype=object, na_value="")
+    filled = cells != ""
+    first = cells[np.arange(len(cells)), filled.argmax(axis=1)]
+    return np.where(filled.any(axis=1), first, "").astype(object)
+
+
+def leading_serial(text: pd.DataFrame) -> pd.DataFrame:
+    """The first non-blank cell of each row where it is a whole number (a 序号)."""
+    filled = text.ne("").to_numpy(dtype=bool)
+    first = filled & (np.cumsum(filled, axis=1) == 1)
+    serial = text.apply(lambda c: c.str.fullmatch(_SERIAL)).to_numpy(dtype=bool, na_value=False)
+    return pd.DataFrame(first & serial, index=text.index, columns=text.columns)
 
 
 def coded(codes: pd.Series) -> np.ndarray:
@@ -74,7 +85,7 @@ def labelled(text: pd.DataFrame, code_col: int, numbers: pd.DataFrame) -> Labell
     """Note and total labels among rows without a credit code, whose figure columns (read as
     numbers, NaN: none) are `numbers`. A label stands in the first non-blank cell after a 序号,
     and the credit-code cell is blank or holds that label."""
-    first = first_text(text.mask(text.apply(lambda c: c.str.fullmatch(_SERIAL)), ""))  # 序号
+    first = first_text(text.mask(leading_serial(text), ""))
     code_cell = text.iloc[:, code_col].to_numpy(dtype=object)
     candidate = ((code_cell == "") | (code_cell == first)) & (first != "")
     label = pd.Series(first, dtype="string")
@@ -180,7 +191,7 @@ def not_firms(
     numbers = pd.DataFrame({i: numbers_of(sub.iloc[:, i]) for i in figures}, index=sub.index)
     found = labelled(text, code_col, numbers)
     raw = sub.astype("string").fillna("").apply(lambda c: c.str.strip())
-    raw = raw.mask(text.apply(lambda c: c.str.fullmatch(_SERIAL)).to_numpy(dtype=bool), "")
+    raw = raw.mask(leading_serial(text).to_numpy(dtype=bool), "")
     shown[at] = pd.Series(first_text(raw), dtype="string").str.slice(0, 40).to_numpy(dtype=object)
     total = np.zeros(n, dtype=bool)
     total[at] = found.total

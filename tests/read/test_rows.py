@@ -130,3 +130,12 @@ def test_a_numbered_template_and_a_total_behind_its_serial_number(tmp_path: Path
     assert [(i[3], i[7]) for i in issues(table, "odd-total")] == [(62, "warning")]
     assert [i[3] for i in issues(table, "missing-credit-code")] == [63]
     assert_rows_add_up(table, used=[3], skipped=[59])
+
+
+def test_a_remark_after_the_figures_does_not_make_a_total(tmp_path: Path) -> None:
+    rows: list[list[object]] = [["序号", *HEAD, "备注"], [1, A, "甲", 10, 100, ""]]
+    rows += [[2, "", "", 5, 33, "合计"], [3, "", "", "", "", "合计"]]
+    table = _read(tmp_path, rows)
+    assert [i[3] for i in issues(table, "missing-credit-code")] == [3]
+    assert [i[3] for i in issues(table, "note-row")] == [4]  # nothing but the label: a note
+    assert "odd-total" not in set(table.issues["code"])
