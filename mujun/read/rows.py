@@ -21,7 +21,10 @@ import pandas as pd
 from ..values import as_text, numbers
 from .headers import UNIT_WRAPPING, aliases, known_units
 
-_TOTAL = re.compile(r"(?:其中[:：]?)?[^\d:：]{0,12}?(?:合计|总计|小计|累计|共计)(?:[:：].*)?", re.S)
+_TOTAL = re.compile(
+    r"(?:其中[:：]?)?[^\d:：]{0,12}?(?:合计|总计|小计|累计|共计)(?:[(（][^)）]*[)）])?(?:[:：].*)?",
+    re.S,
+)
 _LABELS = (
     "填报说明|填表说明|说明|注|备注|附注|制表人|制表单位|制表|填表人|填表|填报人|填报单位|填报|"
     "审核人|审核|复核人|以下空白|"

@@ -35,9 +35,9 @@ def test_totals_that_add_up_and_signature_lines_are_notes(tmp_path: Path, suffix
             [B, "乙公司", 20, 200],
             ["小计", None, 30, 300],
             [C, "丙公司", 5, 50],
-            ["小 计", None, 5, None],
+            ["小计（经开区）", None, 5, None],
             ["合计", None, 35, 350],
-            ["总计：", None, None, None],
+            ["总 计：", None, None, None],
             ["注：税收为实际入库数"],
             ["备注"],
             ["制表人 张三", None, "审核人：李四"],
@@ -50,9 +50,9 @@ def test_totals_that_add_up_and_signature_lines_are_notes(tmp_path: Path, suffix
     notes = issues(table, "note-row")
     assert [(i[3], i[6], i[7]) for i in notes] == [
         (4, "小计", "info"),
-        (6, "小 计", "info"),
+        (6, "小计（经开区）", "info"),
         (7, "合计", "info"),
-        (8, "总计：", "info"),
+        (8, "总 计：", "info"),
         (9, "注：税收为实际入库数", "info"),
         (10, "备注", "info"),
         (11, "制表人 张三", "info"),
