@@ -21,6 +21,7 @@ from .files import Sheet
 from .headers import Header, find_header
 from .rows import NotFirms, not_firms
 
+CODES_SCANNED = 2_000_000  # cells of an unread sheet searched for credit codes
 CREDIT_CODE = r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}"  # the shape of a code
 
 
@@ -78,9 +79,11 @@ def read_sheet(sheet: Sheet, year: int | None) -> SheetRead:
 
 
 def firms_in(cells: pd.DataFrame) -> int:
-    """How many distinct credit codes a sheet's cells hold (for a sheet that is not read)."""
+    """How many distinct credit codes a sheet's cells hold (for a sheet that is not read),
+    looking at its first CODES_SCANNED cells at most."""
     if cells.empty:
         return 0
+    cells = cells.iloc[: max(1, CODES_SCANNED // cells.shape[1])]
     text = cells.stack().astype("string").str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
     found = text.str.upper().str.fullmatch(CREDIT_CODE).fillna(False).to_numpy(dtype=bool)
     return int(text[found].str.upper().nunique())
