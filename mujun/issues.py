@@ -31,6 +31,7 @@ ISSUE_COLUMNS = [
     "severity",
 ]
 SEVERITIES = ("error", "warning", "info")
+REPEATS_LISTED = 50  # a warning or note repeated more often in one sheet and field is summed up
 SEVERITY_LABELS = {"error": "错误", "warning": "提示", "info": "说明"}
 CATEGORIES = {
     "file": "文件与工作表",
@@ -88,7 +89,9 @@ def _cell(code: str, severity: str, title: str, template: str) -> Kind:
 
 _KINDS = (
     # files and sheets
-    Kind("sheet-skipped", "info", "file", "工作表未读取", "工作表未读取：{why}"),
+    Kind("sheet-skipped", "info", "file", "工作表未读取", "工作表未读取：{why}",
+         {"firms": ("warning", "工作表未读取：{why}，但其中有{count}户企业的统一社会信用代码："
+                               "如需评价，请将其移到可见的数据工作表后重新报送")}),
     Kind("no-header", "warning", "file", "未找到表头",
          "未找到含“统一社会信用代码”的表头，该工作表未读取"),
     Kind("csv-mixed-encoding", "warning", "file", "CSV文件中个别行编码不同",
@@ -118,6 +121,10 @@ _KINDS = (
     Kind("note-row", "info", "row", "说明、合计等非企业行", "说明、合计等非企业行，已跳过"),
     Kind("extra-fields", "warning", "row", "行的字段多于表头",
          "该行比表头多出{extra}个值，多出的值未读取，请核对该行各列是否错位"),
+    Kind("odd-total", "warning", "row", "合计行与企业数据之和不符",
+         "按合计行跳过，但其数值与上方企业之和不符：如该行是企业，请补填统一社会信用代码"),
+    Kind("header-row", "info", "row", "重复的表头、单位或栏次行",
+         "表头下的单位行、栏次行或重复的表头行共{count}行，已跳过"),
     Kind("missing-year", "warning", "row", "年度为空", "年度为空，按{year}年处理"),
     Kind("wrong-year", "error", "row", "数据年度与评价年度不符",
          "数据年度与评价年度（{year}年）不符，未评价"),
@@ -158,7 +165,8 @@ _KINDS = (
     Kind("conflicting-values", "warning", "merge", "不同来源取值不同",
          "“{label}”在不同来源中取值不同，已按优先来源取值"),
     Kind("missing-from-source", "warning", "merge", "企业不在某一来源文件中",
-         "该企业不在《{where}》中，缺少其提供的{names}"),
+         "该企业不在《{where}》中，缺少其提供的{names}",
+         {"many": ("warning", "有{count}户企业不在《{where}》中，缺少其提供的{names}")}),
     # corrections
     Kind("correction-applied", "info", "correction", "已按异议复核更正", "已按异议复核更正数据"),
     Kind("correction-unmatched", "warning", "correction", "更正记录找不到对应企业",
@@ -292,6 +300,37 @@ def concat_issues(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     if len(parts) == 1:
         return parts[0]
     return _typed(pd.concat(parts, ignore_index=True))
+
+
+def aggregate(frame: pd.DataFrame, limit: int = REPEATS_LISTED) -> pd.DataFrame:
+    """Warnings and notes that repeat more than `limit` times with one code and message in one
+    sheet and field, as one issue with their count and first rows: a sheet of thousands of
+    firms, or thousands of sheets, must not bury the errors under millions of lines. Errors stay
+    one per row: each is a firm a clerk must put right."""
+    if len(frame) <= limit:
+        return frame
+    keys = ["code", "severity", "message", "file", "sheet", "field"]
+    size = frame.groupby(keys, sort=False)["code"].transform("size").to_numpy()
+    many = (size > limit) & frame["severity"].ne("error").to_numpy()
+    if not many.any():
+        return frame
+    grouped = frame[many].groupby(keys, sort=False)
+    counts = grouped["code"].transform("size").astype(str)
+    rows = grouped["row"].transform(_first_rows)
+    summary = frame[many].assign(
+        message=frame["message"][many] + "（本表同类问题共" + counts + "处）",
+        value="共" + counts + "处：" + rows,
+        credit_code="",
+    )
+    summary = summary[~summary.duplicated(keys)]
+    return _typed(pd.concat([frame[~many], summary]).sort_index().reset_index(drop=True))
+
+
+def _first_rows(rows: pd.Series) -> str:
+    """'第3、4、9…行' of a group of issues (the first ten rows)."""
+    shown = rows.dropna().astype(int).astype(str).tolist()[:10]  # ten values per group
+    more = "等" if rows.notna().sum() > 10 else ""
+    return f"第{'、'.join(shown)}行{more}" if shown else ""
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

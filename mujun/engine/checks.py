@@ -24,7 +24,15 @@ import numpy as np
 import pandas as pd
 
 from ..fields import FIELDS, INPUT_FIELDS, inputs_behind, label
-from ..issues import CATALOG, CONFIRMED, concat_issues, issue, issue_rows, issue_table
+from ..issues import (
+    CATALOG,
+    CONFIRMED,
+    REPEATS_LISTED,
+    concat_issues,
+    issue,
+    issue_rows,
+    issue_table,
+)
 from ..keys import KEY_ISSUES, KeyState, usable
 from ..rules import EvalClass, Rules
 from ..table import CELL_ISSUES, EnterpriseTable
@@ -140,10 +148,25 @@ def missing_from_sources(table: EnterpriseTable, rules: Rules) -> pd.DataFrame:
         covered = np.isin(years, np.unique(years[present]))  # a sheet of other years misses no one
         where = Path(part.file).name + (f"“{part.sheet}”" if part.sheet else "")
         names = "、".join(label(c) for c in supplies[:4]) + ("等" if len(supplies) > 4 else "")
+        missing = keyed & covered & ~present
+        count = int(missing.sum())
+        if count > REPEATS_LISTED:  # one sheet per park: not one line per firm and sheet
+            many = issue(
+                "missing-from-source",
+                variant="many",
+                file=part.file,
+                sheet=part.sheet,
+                value=f"{count}户",
+                where=where,
+                names=names,
+                count=count,
+            )
+            found.append(issue_table([many]))
+            continue
         found.append(
             issue_rows(
                 "missing-from-source",
-                keyed & covered & ~present,
+                missing,
                 origin=table.origin,
                 credit_code=table.frame["credit_code"],
                 where=where,

@@ -18,12 +18,12 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
-from ..issues import concat_issues, issue, issue_table
+from ..issues import aggregate, concat_issues, issue, issue_table
 from ..table import EnterpriseTable, SourceFile
 from .corrections import apply_corrections
-from .files import open_file
+from .files import Opened, open_file
 from .merge import merge
-from .sheets import read_sheet
+from .sheets import firms_in, read_sheet
 from .typed import read_typed
 from .workbook_files import formula_issues
 
@@ -62,12 +62,7 @@ def read_sources(
             continue
         opened = open_file(path)
         read = skipped = used = 0
-        file_notes.append(
-            issue_table(
-                issue("sheet-skipped", file=str(path), sheet=name, why=why)
-                for name, why in opened.passed_over
-            )
-        )
+        file_notes.append(_passed_over(opened))
         file_notes.append(formula_issues(str(path), opened.uncached))
         for sheet in opened.sheets:
             got = read_sheet(sheet, year)
@@ -84,10 +79,33 @@ def read_sources(
             f"{names}：没有读到企业行（没有一个工作表带有“统一社会信用代码”表头且其下有数据行）"
         )
     table = merge(parts, _priority(files, part_files, priority))
-    table = replace(table, notes=concat_issues([table.notes, *file_notes]), sources=tuple(sources))
+    notes = aggregate(concat_issues([table.notes, *file_notes]))
+    table = replace(table, notes=notes, sources=tuple(sources))
     if corrections is not None:
         table = apply_corrections(table, corrections)
     return table
+
+
+def _passed_over(opened: Opened) -> pd.DataFrame:
+    """A note for each sheet passed over; a warning, with their number, where a hidden or
+    instruction sheet holds credit codes (firms a clerk may have meant to send)."""
+    aside = {sheet.name: sheet for sheet in opened.set_aside}
+    found = []
+    for name, why in opened.passed_over:  # a loop over sheets
+        count = firms_in(aside[name].cells) if name in aside else 0
+        variant = "firms" if count else None
+        found.append(
+            issue(
+                "sheet-skipped",
+                variant=variant,
+                file=str(opened.path),
+                sheet=name,
+                value=f"{count}户" if count else "",
+                why=why,
+                count=count,
+            )
+        )
+    return issue_table(found)
 
 
 def _priority(paths: list[Path], part_files: list[int], patterns: Sequence[str]) -> list[int]:

@@ -39,15 +39,17 @@ class Sheet:
 
 @dataclass(frozen=True)
 class Opened:
-    """A file's sheets, its sha256, the sheets passed over (hidden, empty) with reasons, and
-    per sheet name the formula cells without a cached value (cell reference, formula), which
-    are read as blank."""
+    """A file's sheets, its sha256, the sheets passed over (hidden, empty) with reasons, per
+    sheet name the formula cells without a cached value (cell reference, formula), read as
+    blank, and the cells of the hidden and instruction sheets kept aside, so that firms in them
+    are told."""
 
     path: Path
     sha256: str
     sheets: list[Sheet]
     passed_over: list[tuple[str, str]] = field(default_factory=list)
     uncached: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    set_aside: list[Sheet] = field(default_factory=list)  # hidden and 填报说明 sheets, unread
 
 
 def open_file(path: Path) -> Opened:
@@ -67,7 +69,8 @@ def open_file(path: Path) -> Opened:
     if suffix in WORKBOOK_SUFFIXES:
         book = read_workbook(path, data)
         sheets = [Sheet(str(path), name, cells, merged) for name, cells, merged in book.sheets]
-        return Opened(path, digest, sheets, book.passed_over, book.formulas)
+        aside = [Sheet(str(path), name, cells) for name, cells in book.set_aside]
+        return Opened(path, digest, sheets, book.passed_over, book.formulas, aside)
     raise DataError(
         f"{path}：不支持的文件类型“{suffix}”（请使用 .csv、.xlsx、.xls、.ods 或 .parquet）"
     )

@@ -17,10 +17,11 @@ from functools import cache, cached_property
 import pandas as pd
 
 from ..fields import FIELDS
-from ..units import unit_factor
+from ..units import UNIT_FACTORS, unit_factor
 
 SCAN_ROWS = 30
 IGNORED = {"序号", "编号", "备注", "说明"}
+UNIT_WRAPPING = r"^[(（\[]?(?:单位[:：]?)?|[)）\]]$"  # what may wrap a unit: (万元), 单位：元
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def resolve(text: str) -> Column:
 def find_header(cells: pd.DataFrame, merged: tuple = ()) -> Header | None:
     """The header of a sheet, or None when no row names a credit code column."""
     best: Header | None = None
-    best_score: tuple[int, int] = (0, 0)
+    best_score: tuple[int, int, int] = (0, 0, 0)
     top = cells.iloc[:SCAN_ROWS]
     texts = [[normalize(v) for v in row] for row in top.to_numpy().tolist()]
     for r in range(len(texts)):
@@ -117,7 +118,8 @@ def find_header(cells: pd.DataFrame, merged: tuple = ()) -> Header | None:
             fields = {c.field for c in candidate.columns if c.field and not c.problem}
             if "credit_code" not in fields:
                 continue
-            score = (len(fields), -len(candidate.rows))  # a single row wins a tie
+            units = sum(1 for c in candidate.columns if c.field and c.unit and not c.problem)
+            score = (len(fields), units, -len(candidate.rows))  # else a single row wins a tie
             if score > best_score:
                 best, best_score = candidate, score
     return best
@@ -145,9 +147,11 @@ def _double(texts: list[list[str]], r: int, merged: tuple) -> Header | None:
 def _resolve_pair(parent: str, child: str) -> Column:
     """A child header under a parent: the child alone, or joined with the parent's name (either
     order), the unit taken from the child or else the parent."""
-    if not child:
+    if not child or child in ("—", "-", "/", "——", "--"):  # a dash under 统一社会信用代码
         return resolve(parent)
     p_name, p_unit = split_unit(parent)
+    if is_unit(child):  # a units row under the header: 实缴税金 over 元
+        return resolve(parent if p_unit else f"{p_name}({_bare_unit(child)})")
     c_name, c_unit = split_unit(child)
     unit = c_unit or p_unit
     for name in (c_name, c_name + p_name, p_name + c_name):
@@ -155,6 +159,22 @@ def _resolve_pair(parent: str, child: str) -> Column:
         if column.field:
             return column
     return resolve(child)
+
+
+def _bare_unit(text: str) -> str:
+    """'(万元)', '单位:万元' → '万元'."""
+    return re.sub(UNIT_WRAPPING, "", text)
+
+
+def is_unit(text: str) -> bool:
+    """A (normalised) cell that states a unit and nothing else: 万元, (平方米), 单位:吨标准煤."""
+    return bool(text) and _bare_unit(text) in known_units()
+
+
+@cache
+def known_units() -> frozenset[str]:
+    """Every unit a header may state, lower case."""
+    return frozenset(u.lower() for units in UNIT_FACTORS.values() for u in units)
 
 
 def _spread_merged(row: list[str], r: int, merged: tuple, children: list[str]) -> list[str]:

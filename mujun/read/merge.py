@@ -5,7 +5,8 @@ For each field the value comes from the first source that has one, in priority o
 a conflict, reported with every source's value. Rows without a usable key (no credit code, or one
 Excel turned into a number) are never merged with anything: each stays a row of its own (and is
 rejected later, with its reason). Flags merge with their rows: a cell that could not be read in
-any source stays unreadable, and copies that disagreed mark the merged row.
+any source stays unreadable, and copies that disagreed mark the merged row. Sheets of one file
+with the same fields are one source.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import pandas as pd
 from ..fields import FIELDS, label
 from ..issues import concat_issues, issue_rows
 from ..keys import KeyState, firm_years
-from ..table import CONFLICT, EnterpriseTable
+from ..table import CONFLICT, EnterpriseTable, Part
 
 RELATIVE_TOLERANCE = 1e-9
+VALUES_LISTED = 10  # a conflict lists the values of this many sources, then their number
 
 
 def merge(parts: list[EnterpriseTable], priority: list[int]) -> EnterpriseTable:
@@ -56,17 +58,46 @@ def merge(parts: list[EnterpriseTable], priority: list[int]) -> EnterpriseTable:
     supplied[group, part_of] = True
     notes = [p.notes for p in parts]
     notes.append(_conflicts(stacked, origin, group, order, merged, merged_origin, conflict))
+    layouts, supplied = _one_source_per_layout([part for p in parts for part in p.parts], supplied)
     return EnterpriseTable(
         frame=merged,
         origin=merged_origin,
         key=merged_key,
         notes=concat_issues(notes),
         sources=tuple(s for p in parts for s in p.sources),
-        parts=tuple(part for p in parts for part in p.parts),
+        parts=layouts,
         supplied=supplied,
         field_origin=_field_origin(by_priority, order, group, first_row, origin),
         unique_keys=True,
     )
+
+
+def _one_source_per_layout(
+    parts: list[Part], supplied: np.ndarray
+) -> tuple[tuple[Part, ...], np.ndarray]:
+    """Sheets of one file that read the same figures are one source (a workbook of one sheet
+    per park, some with a 所属园区 or 企业名称 column and some without): a firm is missing from
+    that file only when it is on none of them."""
+    groups: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+    for i, part in enumerate(parts):  # a loop over sheets
+        figures = tuple(sorted(f for f in part.fields if f not in FIELDS or not _describes(f)))
+        groups.setdefault((part.file, figures), []).append(i)
+    if len(groups) == len(parts):
+        return tuple(parts), supplied
+    joined, columns = [], []
+    for members in groups.values():  # a loop over layouts
+        first = parts[members[0]]
+        names = [parts[i].sheet for i in members]
+        sheet = "、".join(names[:3]) + (f"等{len(names)}个工作表" if len(names) > 3 else "")
+        fields = dict.fromkeys(f for i in members for f in parts[i].fields)
+        joined.append(Part(first.file, sheet, tuple(fields)))
+        columns.append(supplied[:, members].any(axis=1))
+    return tuple(joined), np.column_stack(columns)
+
+
+def _describes(name: str) -> bool:
+    """A field that describes a firm (name, park, industry) rather than gives its figures."""
+    return FIELDS[name].kind in ("text", "date")
 
 
 def _field_origin(
@@ -133,7 +164,12 @@ def _conflicts(
             + "："
             + values.iloc[rows].astype("string").fillna("").to_numpy(dtype=object)
         )
-        listing = pd.Series(shown).groupby(group[rows], sort=True).agg("；".join)
+        firm = pd.Series(group[rows])
+        listed = (firm.groupby(firm).cumcount() < VALUES_LISTED).to_numpy()
+        listing = pd.Series(shown[listed]).groupby(group[rows][listed], sort=True).agg("；".join)
+        sources = firm.groupby(firm, sort=True).size()
+        many = (sources > VALUES_LISTED).to_numpy()
+        listing[many] += "等" + sources[many].astype(str) + "个来源"
         mask = np.zeros(len(merged), dtype=bool)
         mask[listing.index.to_numpy()] = True
         mask &= ~skip

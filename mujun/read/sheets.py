@@ -1,8 +1,7 @@
 """One sheet of a departmental file → an EnterpriseTable of its firm rows, plus what was skipped.
 
-Rows below the header are firms, except blank rows (counted, not reported) and note rows — a row
-without a credit code that carries 合计, 填报说明, 制表人 and the like — which are reported and
-skipped, never read as firms.
+Rows below the header are firms, except blank rows (counted, not reported), note and total rows
+and rows repeating the header (rows.py), which are reported and skipped, never read as firms.
 """
 
 from __future__ import annotations
@@ -20,25 +19,11 @@ from ..table import EnterpriseTable
 from ..units import UNIT_FACTORS, unit_factor
 from .files import Sheet
 from .headers import Header, find_header
+from .rows import NotFirms, not_firms
 from .text_cells import extra_fields, undecodable_cells
 
-NOTE_PREFIXES = (
-    "合计",
-    "总计",
-    "小计",
-    "填报说明",
-    "说明",
-    "注：",
-    "注:",
-    "备注",
-    "制表",
-    "填表",
-    "单位负责人",
-    "统计负责人",
-    "审核",
-    "联系人",
-    "联系电话",
-)
+CODES_SCANNED = 2_000_000  # cells of an unread sheet searched for credit codes
+CREDIT_CODE = r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}"  # the shape of a code
 
 
 @dataclass(frozen=True)
@@ -70,13 +55,9 @@ def read_sheet(sheet: Sheet, year: int | None) -> SheetRead:
     if sheet.lines is not None:
         text_issues = concat_issues([text_issues, extra_fields(data, header, origin)])
     blank = _blank_rows(data)
-    notes = _note_rows(data, frame, blank)
-    keep = ~(blank | notes)
-    shown = np.full(len(data), "", dtype=object)
-    shown[notes] = _first_text(data[notes])
-    note_issues = issue_rows(
-        "note-row", notes, origin=origin, credit_code=np.full(len(data), ""), values=shown
-    )
+    kinds = _not_firms(sheet, header, data, picked, blank)
+    keep = ~(blank | kinds.empty | kinds.notes | kinds.odd_totals | kinds.headers)
+    row_issues = _row_issues(sheet, kinds, origin)
     frame = frame[keep].reset_index(drop=True)
     year_issues = empty_issues()
     if year is not None:
@@ -102,8 +83,19 @@ def read_sheet(sheet: Sheet, year: int | None) -> SheetRead:
     )
     table = replace(table, notes=concat_issues([table.notes, year_issues]))
     skipped = int((~keep).sum())
-    found = concat_issues([text_notes, column_issues, text_issues, note_issues])
+    found = concat_issues([text_notes, column_issues, text_issues, row_issues])
     return SheetRead(table, found, len(data), skipped)
+
+
+def firms_in(cells: pd.DataFrame) -> int:
+    """How many distinct credit codes a sheet's cells hold (for a sheet that is not read),
+    looking at its first CODES_SCANNED cells at most."""
+    if cells.empty:
+        return 0
+    cells = cells.iloc[: max(1, CODES_SCANNED // cells.shape[1])]
+    text = cells.stack().astype("string").str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
+    found = text.str.upper().str.fullmatch(CREDIT_CODE).fillna(False).to_numpy(dtype=bool)
+    return int(text[found].str.upper().nunique())
 
 
 def _unmerge(sheet: Sheet, first_data_row: int) -> pd.DataFrame:
@@ -209,22 +201,54 @@ def _blank_rows(data: pd.DataFrame) -> np.ndarray:
     return (text.isna() | (text.apply(lambda c: c.str.strip()) == "")).all(axis=1).to_numpy()
 
 
-def _note_rows(data: pd.DataFrame, frame: pd.DataFrame, blank: np.ndarray) -> np.ndarray:
-    """Rows whose first non-blank cell starts like a note, a total or a signature line (合计,
-    填报说明：…, 制表人) and whose credit-code cell is empty or holds that very text. A firm row
-    with a remark in a later column is never a note row."""
-    code = frame["credit_code"].astype("string").str.strip().fillna("")
-    candidates = ((code == "") | code.str.startswith(NOTE_PREFIXES)).to_numpy(dtype=bool) & ~blank
-    notes = np.zeros(len(data), dtype=bool)
-    if candidates.any():
-        first = pd.Series(_first_text(data[candidates]), dtype="string")
-        notes[candidates] = first.str.startswith(NOTE_PREFIXES).fillna(False).to_numpy(dtype=bool)
-    return notes
+def _not_firms(
+    sheet: Sheet,
+    header: Header,
+    data: pd.DataFrame,
+    picked: dict[str, tuple[int, float]],
+    blank: np.ndarray,
+) -> NotFirms:
+    """The rows below the header that are no firms (rows.py), given the header and the title
+    rows above it as they stand in the sheet, merged cells spread."""
+    top = sheet.cells.iloc[: header.first_data_row].copy()
+    for (r0, c0), (r1, c1) in sheet.merged:  # merged ranges are few
+        if r0 < len(top) and c0 < top.shape[1]:
+            top.iloc[r0 : r1 + 1, c0 : c1 + 1] = sheet.cells.iat[r0, c0]
+    columns = {code: i for code, (i, _) in picked.items() if code in ("credit_code", "name")}
+    figures = [
+        i
+        for code, (i, _) in picked.items()
+        if FIELDS[code].kind in ("number", "int") and code != "year"
+    ]
+    read = [i for i, _ in picked.values()]
+    return not_firms(data, blank, top, columns, figures, read)
 
 
-def _first_text(rows: pd.DataFrame) -> np.ndarray:
-    """The first non-blank cell of each given row (to show which note row was skipped)."""
-    if rows.empty:
-        return np.zeros(0, dtype=object)
-    text = rows.astype("string").apply(lambda c: c.str.strip()).replace("", pd.NA)
-    return text.bfill(axis=1).iloc[:, 0].fillna("").str.slice(0, 40).to_numpy(dtype=object)
+def _row_issues(sheet: Sheet, kinds: NotFirms, origin: pd.DataFrame) -> pd.DataFrame:
+    """A note for each note row, a warning for each total that does not add up, and one note
+    for all the header rows of the sheet."""
+    none = np.full(len(origin), "")
+    found = [
+        issue_rows("note-row", kinds.notes, origin=origin, credit_code=none, values=kinds.text),
+        issue_rows(
+            "odd-total", kinds.odd_totals, origin=origin, credit_code=none, values=kinds.text
+        ),
+    ]
+    rows = origin["row"].to_numpy()[kinds.headers]
+    if len(rows):
+        listed = "、".join(str(r) for r in rows[:10].tolist()) + ("…" if len(rows) > 10 else "")
+        found.append(
+            issue_table(
+                [
+                    issue(
+                        "header-row",
+                        file=sheet.file,
+                        sheet=sheet.name,
+                        row=int(rows[0]),
+                        value=f"第{listed}行",
+                        count=len(rows),
+                    )
+                ]
+            )
+        )
+    return concat_issues(found)

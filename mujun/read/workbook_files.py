@@ -36,11 +36,13 @@ _CHILD = Path(__file__).with_name("calamine_child.py")
 @dataclass(frozen=True)
 class Book:
     """What a workbook gave: (name, cells, merged ranges) per sheet read, the sheets passed over
-    with reasons, and formula cells without a cached value per sheet name."""
+    with reasons, formula cells without a cached value per sheet name, and (name, cells) of the
+    hidden and instruction sheets, not read as data."""
 
     sheets: list[tuple[str, pd.DataFrame, tuple[Any, ...]]]
     passed_over: list[tuple[str, str]]
     formulas: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    set_aside: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
 
 
 def read_workbook(path: Path, data: bytes) -> Book:
@@ -64,7 +66,8 @@ def read_workbook(path: Path, data: bytes) -> Book:
     for name, rows, merged in result[1]:  # sheets, not rows
         cells = _restore_error_cells(pd.DataFrame(rows, dtype=object), found.errors.get(name, []))
         sheets.append((name, cells, merged))
-    return Book(sheets, result[2], found.formulas)
+    aside = [(name, pd.DataFrame(rows, dtype=object)) for name, rows in result[3]]
+    return Book(sheets, result[2], found.formulas, aside)
 
 
 def _check(path: Path, data: bytes) -> Found:

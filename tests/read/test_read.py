@@ -879,7 +879,7 @@ def test_a_hidden_sheet_is_not_read(tmp_path: Path, state: str) -> None:
     table = read_sources([path], year=YEAR)
     assert table.frame["credit_code"].tolist() == [A]
     assert issues(table) == expect(
-        [("sheet-skipped", "f.xlsx", "旧数据", None, "", "", "", "info")]
+        [("sheet-skipped", "f.xlsx", "旧数据", None, "", "", "1户", "warning")]
     )
     assert "隐藏" in table.issues["message"].iloc[0]
     assert_rows_add_up(table, used=[1], skipped=[0])
