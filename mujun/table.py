@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import codes, threads, values
+from . import codes, dates, threads, values
 from .errors import DataError
 from .fields import FIELDS, INPUT_FIELDS, label
 from .issues import SETTLED, UNUSED, concat_issues, empty_issues, issue, issue_rows, issue_table
@@ -231,6 +231,8 @@ class EnterpriseTable:
         unreadable: dict[str, pd.Series] = {}
         for name in present:
             cells = done[name]
+            if FIELDS[name].kind == "date":
+                cells = bound_dates(cells, None if firms.year is None else firms.year.values)
             factor = (factors or {}).get(name, 1.0)
             out[name] = cells.values * factor if factor != 1.0 else cells.values
             notes.append(_cell_notes(cells, name, frame[name], origin, code))
@@ -338,6 +340,17 @@ _PARSERS: dict[str, Callable[[pd.Series], values.Parsed]] = {
 def parse_field(name: str, cells: pd.Series) -> values.Parsed:
     """Cells read as the field's kind (number, integer, yes/no, date or text)."""
     return _PARSERS[FIELDS[name].kind](cells)
+
+
+def bound_dates(parsed: values.Parsed, years: pd.Series | None) -> values.Parsed:
+    """Dates, with those after their row's data year's next year made missing and noted as
+    implausible, as dates before 1900 already are."""
+    late = dates.after_year(parsed.values, years)
+    if not late.any():
+        return parsed
+    notes = dict(parsed.notes)
+    notes["implausible-date"] = notes.get("implausible-date", np.zeros(len(late), bool)) | late
+    return replace(parsed, values=parsed.values.mask(late), notes=notes)
 
 
 def _cell_notes(

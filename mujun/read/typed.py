@@ -19,15 +19,20 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from .. import values
 from ..errors import DataError
 from ..fields import FIELDS
-from ..table import EnterpriseTable, SourceFile
+from ..table import UNREADABLE, EnterpriseTable, SourceFile
 
 MAX_TYPED_BYTES = 4 * 2**30  # a typed file larger than this is refused before it is read
-TEXT_KINDS = ("key", "text")  # read as text whatever they look like (codes keep leading zeros)
+TEXT_KINDS = ("key", "text")
+NUMBER_KINDS = ("number", "int")  # read as text whatever they look like (codes keep leading zeros)
 # text fields with few distinct values: read as a dictionary, so each value is cleaned once
 FEW_VALUES = ("park", "industry_code", "county")
 _DICTIONARY = pa.dictionary(pa.int32(), pa.string())
+# what a canonical CSV's blank cell may say; a NaN written out ('nan', 'NaN') is no blank but a
+# value that is not a number, so it is not among them (pyarrow's own list has it)
+BLANKS = ["", "#N/A", "#N/A N/A", "#NA", "N/A", "NA", "NULL", "n/a", "null"]
 
 
 def read_typed(path: Path, year: int | None) -> tuple[EnterpriseTable, SourceFile] | None:
@@ -41,7 +46,10 @@ def read_typed(path: Path, year: int | None) -> tuple[EnterpriseTable, SourceFil
     elif suffix == ".csv" and (names := canonical_header(path)) is not None:
         types = {n: pa.string() for n in names if FIELDS[n].kind in TEXT_KINDS}
         types.update({n: _DICTIONARY for n in names if n in FEW_VALUES})
-        options = pacsv.ConvertOptions(column_types=types, strings_can_be_null=True)
+        types.update({n: pa.string() for n in names if FIELDS[n].kind == "date"})  # as typed
+        options = pacsv.ConvertOptions(
+            column_types=types, strings_can_be_null=True, null_values=BLANKS
+        )
 
         def parse(source: pa.BufferReader) -> pa.Table:
             return pacsv.read_csv(source, convert_options=options)
@@ -57,7 +65,11 @@ def read_typed(path: Path, year: int | None) -> tuple[EnterpriseTable, SourceFil
                 return None
             raise DataError(f"{path}：不是可读取的 Parquet 文件（{exc}）") from None
         sha256 = digest.result()
+    numeric = [n for n in table.column_names if n in FIELDS and FIELDS[n].kind in NUMBER_KINDS]
+    table, non_finite = values.non_finite_cells(table, numeric)
     frame = table.to_pandas()
+    for name, text in non_finite.items():  # cells that could not be read, as in any file
+        frame[UNREADABLE + name] = text
     if year is not None and "year" not in frame:
         frame["year"] = year
     rows = len(frame)
