@@ -18,6 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .arrowtext import byte_lengths, strings_of
+
 EARLIEST = pd.Timestamp("1900-01-01")  # before it: no firm of today was founded
 LATEST_YEAR = 2200  # no data year comes near it; pandas' nanoseconds end in 2262
 _TIME = r"(?:[ T]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?)?"
@@ -28,6 +30,7 @@ _SPELLED = (
     + _ZONE
     + "$"
 )
+_ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?$"
 _COMPACT = r"^(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})" + _TIME + "$"
 _PARTS = ("year", "month", "day", "hour", "minute", "second")
 _SERIAL_DAYS = (1.0, 110000.0)  # Excel serials of 1899-12-31 … 2201: never out of range
@@ -39,36 +42,83 @@ _NUMBER_TYPES = (float, int, np.floating, np.integer)
 def read_dates(cells: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """(dates, unreadable, implausible) of a column: dates as datetime64[ns] with NaT where a
     cell is blank, unreadable or implausible; the two masks name the cells of each kind."""
-    n = len(cells)
     if pd.api.types.is_datetime64_any_dtype(cells):
         return _typed(cells)
+    at, distinct = pd.factorize(cells, use_na_sentinel=True)  # few distinct dates: each read once
+    if len(distinct) == len(cells):
+        return _read_cells(cells)
+    got, unreadable, implausible = _read_cells(pd.Series(np.asarray(distinct, dtype=object)))
+    blank = at < 0
+    at = np.where(blank, 0, at)
+    out = got.to_numpy(dtype="datetime64[ns]")[at] if len(distinct) else np.full(len(at), None)
+    out = np.where(blank, np.datetime64("NaT"), out).astype("datetime64[ns]")
+    if not len(distinct):
+        return pd.Series(out), np.zeros(len(at), dtype=bool), np.zeros(len(at), dtype=bool)
+    return pd.Series(out), unreadable[at] & ~blank, implausible[at] & ~blank
+
+
+def _read_cells(cells: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """`read_dates` of a column not typed as dates, by kind of cell: numbers (serials, or
+    20190501), dates, text; any other cell (a time of day, a yes/no) states no date."""
+    n = len(cells)
     out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     given = cells.notna().to_numpy(dtype=bool, copy=True)
+    far = np.zeros(n, dtype=bool)  # a date stated, but out of range (year 9999, serial -1)
     if cells.dtype == object:  # workbook cells: each of its own type
         kinds = cells.map(type)
         is_date = _of_types(kinds, _DATE_TYPES)
         is_num = _of_types(kinds, _NUMBER_TYPES) & ~_of_types(kinds, (bool, np.bool_))
+        is_text = _of_types(kinds, (str,))
     else:
-        is_date = np.zeros(n, dtype=bool)
+        kinds = pd.Series(dtype=object)
         numeric = pd.api.types.is_numeric_dtype(cells) and not pd.api.types.is_bool_dtype(cells)
+        is_date = np.zeros(n, dtype=bool)
         is_num = np.full(n, numeric) & given
-    far = np.zeros(n, dtype=bool)  # a date stated, but out of range (year 9999, serial -1)
+        is_text = ~is_num & given
     if is_num.any():
         serial = pd.to_numeric(cells[is_num], errors="coerce").to_numpy(dtype=float)
         got, beyond = _from_serial(serial)
         compact = np.isfinite(serial) & (serial >= 1e7) & (serial < 1e8)
         compact[compact] = serial[compact] % 1 == 0
         if compact.any():  # 20190501 typed as a number
-            text = pd.Series(serial[compact].astype(np.int64).astype(str), dtype=object)
+            text = pa.array(serial[compact].astype(np.int64).astype(str), pa.string())
             got[compact], beyond[compact] = _from_text(text)
         out[is_num], far[is_num] = got, beyond
-    other = given & ~is_num
-    if other.any():
-        raw = cells[other]
-        text = raw.astype(str).where(is_date[other], raw.astype(str).str.strip())
-        out[other], far[other] = _from_text(text)
-        given[other] = (text != "").to_numpy(dtype=bool)  # a cell of spaces is blank
+    if is_date.any():
+        out[is_date], far[is_date] = _from_objects(cells[is_date], kinds[is_date])
+    if is_text.any():
+        text = cells[is_text]
+        if text.dtype == object:  # str cells: taken by pyarrow as they are
+            data = pa.array(text.to_numpy(dtype=object), pa.string())
+        else:
+            data = strings_of(text)
+        data = pc.utf8_trim_whitespace(data)
+        out[is_text], far[is_text] = _from_text(data)
+        given[is_text] = (byte_lengths(data) > 0) & given[is_text]  # a cell of spaces is blank
     return _bounded(out, given, far)
+
+
+def _from_objects(cells: pd.Series, kinds: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Workbook dates and datetimes (and pandas or numpy ones): through pyarrow's microsecond
+    timestamps, which hold years 1 to 9999, so that no year can overflow."""
+    stamps = np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[us]")
+    for kind in kinds.unique():  # a loop over the few types of date a workbook hands over
+        rows = (kinds == kind).to_numpy()
+        items = cells[rows].to_numpy(dtype=object)
+        wanted = pa.date32() if kind is dt.date else pa.timestamp("us")
+        try:
+            taken = pa.array(items, wanted, from_pandas=True).cast(pa.timestamp("us"))
+            stamps[rows] = taken.to_numpy(zero_copy_only=False)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):
+            text = pa.array([str(v) for v in items], pa.string())  # rare types: few cells
+            got, far = _from_text(text)
+            stamps[rows] = np.where(far, np.datetime64("0001-01-01"), got).astype(stamps.dtype)
+    years = stamps.astype("datetime64[Y]").astype(np.int64) + 1970
+    read = ~np.isnat(stamps)
+    fits = read & (years >= EARLIEST.year) & (years <= LATEST_YEAR)
+    out = np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out[fits] = stamps[fits].astype("datetime64[ns]")
+    return out, read & ~fits
 
 
 def _of_types(kinds: pd.Series, types: tuple[type, ...]) -> np.ndarray:
@@ -99,15 +149,26 @@ def _from_serial(serial: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out, np.isfinite(serial) & ~fits
 
 
-def _from_text(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _from_text(data: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Dates from text stating year, month and day (see the module docstring), NaT else; and
     which texts state a year out of range."""
-    data = pa.array(text.to_numpy(dtype=object), pa.string(), from_pandas=True)
     if not pc.all(pc.string_is_ascii(data)).as_py():
         data = pc.utf8_normalize(data, "NFKC")  # full-width digits and separators
     out = np.full(len(data), np.datetime64("NaT"), dtype="datetime64[ns]")
     far = np.zeros(len(data), dtype=bool)
     todo = np.ones(len(data), dtype=bool)
+    iso = pc.fill_null(pc.match_substring_regex(data, _ISO), False).to_numpy(zero_copy_only=False)
+    if iso.any():  # the usual form, parsed by pandas at once
+        rows = np.flatnonzero(iso)
+        stamps = pd.to_datetime(
+            pd.Series(data.take(pa.array(rows)).to_numpy(zero_copy_only=False)),
+            format="ISO8601",
+            errors="coerce",
+        ).to_numpy(dtype="datetime64[us]")
+        years = stamps.astype("datetime64[Y]").astype(np.int64) + 1970
+        fits = ~np.isnat(stamps) & (years >= EARLIEST.year) & (years <= LATEST_YEAR)
+        out[rows[fits]] = stamps[fits].astype("datetime64[ns]")
+        todo[rows[fits]] = False
     for pattern in (_SPELLED, _COMPACT):  # a loop over the two forms
         rows = np.flatnonzero(todo)
         if not len(rows):
