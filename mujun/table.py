@@ -227,7 +227,7 @@ class EnterpriseTable:
         if firms.year is not None:
             done["year"] = firms.year
         out: dict[str, object] = {"credit_code": code}
-        notes.append(_key_notes(key, code, frame["credit_code"], origin))
+        notes.append(_key_notes(key, code, frame["credit_code"], origin, firms.cleaned))
         unreadable: dict[str, pd.Series] = {}
         for name in present:
             cells = done[name]
@@ -292,6 +292,7 @@ class _FirmKeys:
     key: np.ndarray
     year: values.Parsed | None
     groups: np.ndarray | None
+    cleaned: np.ndarray  # codes that held spaces, invisible or full-width characters
 
 
 def _firm_keys(cells: pd.Series, year_cells: pd.Series | None) -> _FirmKeys:
@@ -302,16 +303,20 @@ def _firm_keys(cells: pd.Series, year_cells: pd.Series | None) -> _FirmKeys:
     year = None if year_cells is None else parse_field("year", year_cells)
     years = None if year is None else year.values
     groups = shared_firm_years(parsed.values, years, key, found)
-    return _FirmKeys(parsed.values, key, year, groups)
+    return _FirmKeys(parsed.values, key, year, groups, parsed.notes["credit-code-cleaned"])
 
 
 def _key_notes(
-    key: np.ndarray, code: pd.Series, raw: pd.Series, origin: pd.DataFrame
+    key: np.ndarray, code: pd.Series, raw: pd.Series, origin: pd.DataFrame, cleaned: np.ndarray
 ) -> pd.DataFrame:
     shown = code.fillna("")
     common = {"origin": origin, "credit_code": shown, "field": "credit_code"}
+    as_typed = pd.Series("", index=raw.index, dtype=object)
+    if cleaned.any():  # the code as it was typed, its invisible characters made visible
+        as_typed[cleaned] = values.shown_invisible(raw[cleaned]).to_numpy(dtype=object)
     return concat_issues(
         [
+            issue_rows("credit-code-cleaned", cleaned, values=as_typed, **common),
             issue_rows("credit-code-as-number", key == KeyState.AS_NUMBER, values=raw, **common),
             issue_rows("missing-credit-code", key == KeyState.MISSING, values=shown, **common),
             issue_rows("bad-credit-code", key == KeyState.MALFORMED, values=shown, **common),

@@ -235,31 +235,79 @@ def credit_codes(cells: pd.Series) -> Parsed:
 
 
 def read_codes(cells: pd.Series) -> tuple[Parsed, CreditCodes]:
-    """`credit_codes`, and what `codes.read_credit_codes` found of them on the way."""
+    """`credit_codes`, and what `codes.read_credit_codes` found of them on the way. Spaces,
+    tabs and invisible characters anywhere in a code (zero-width spaces, U+FEFF, NBSP, the
+    ideographic space) are removed and full-width characters folded; the codes changed so,
+    beyond trimming and upper-casing, are noted `credit-code-cleaned`."""
     is_num = numeric_cells(cells)
     data = arrow_strings(cells)
+    cleaned = np.zeros(len(cells), dtype=bool)
     if data is not None and _canonical_codes(data):  # as mujun writes them: nothing to do
         text = cells.astype("string") if cells.dtype != "string" else cells
     else:
-        data = strings_of(as_text(cells))
-        if rows_with(data, _space).any():
-            data = pc.replace_substring(data, " ", "")
+        if data is None and not is_num.any() and not _text_categories(cells):
+            data = strings_of(cells)  # text cells: made pyarrow text once, then cleaned so
+        raw = data if data is not None else strings_of(cells.where(~is_num, None))
+        odd = rows_with(raw, _not_plain)  # the usual code is plain ASCII: nothing to clean
+        data = strings_of(as_text(cells if data is None else as_series(data, cells.index)))
+        if odd.any():
+            inner = pc.replace_substring_regex(data.filter(odd), _INVISIBLE, "")
+            data = pc.replace_with_mask(data, pa.array(odd), inner)
         ascii_only = pc.all(pc.string_is_ascii(data)).as_py() is not False
         text = as_series((pc.ascii_upper if ascii_only else pc.utf8_upper)(data), cells.index)
+        text = text.mask(text == "")
+        if odd.any():
+            cleaned = _cleaned(raw, strings_of(text), odd & ~is_num)
     found = read_credit_codes(text)
     scientific = is_num | found.as_number
-    return Parsed(text, scientific, {"credit-code-as-number": scientific}), found
+    notes = {"credit-code-as-number": scientific, "credit-code-cleaned": cleaned & ~scientific}
+    return Parsed(text, scientific, notes), found
+
+
+# what is removed from a credit code wherever it stands: separators (spaces of every width),
+# control characters (tab, line breaks) and format characters (zero-width spaces, U+FEFF…)
+_INVISIBLE = r"[\p{Z}\p{Cc}\p{Cf}]"
+_ASCII_BLANKS = " \t\r\n\v\f"
+
+
+def _not_plain(raw: np.ndarray) -> np.ndarray:
+    """Bytes of anything but printable ASCII (a space, a control character, non-ASCII)."""
+    return (raw <= 0x20) | (raw >= 0x7F)
+
+
+def _cleaned(raw: pa.Array, code: pa.Array, odd: np.ndarray) -> np.ndarray:
+    """Which of the `odd` codes were changed by more than trimming their ends of ASCII
+    blanks and upper-casing: those a person may not see the difference in."""
+    out = np.zeros(len(raw), dtype=bool)
+    rows = pa.array(np.flatnonzero(odd))
+    plain = pc.ascii_upper(pc.utf8_trim(raw.take(rows), _ASCII_BLANKS))
+    now = code.take(rows)
+    differs = pc.fill_null(pc.not_equal(plain, now), False).to_numpy(zero_copy_only=False)
+    out[odd] = differs & now.is_valid().to_numpy(zero_copy_only=False)
+    return out
+
+
+def shown_invisible(cells: pd.Series) -> pd.Series:
+    """Text with its invisible characters made visible, as 〔U+200B〕, for issue messages."""
+    data = strings_of(cells.astype("string"))
+    for char in _NAMED_INVISIBLE:  # a loop over characters, not cells
+        data = pc.replace_substring(data, char, f"〔U+{ord(char):04X}〕")
+    data = pc.replace_substring_regex(data, _INVISIBLE.replace("\\p{Z}", ""), "〔不可见字符〕")
+    return as_series(data, cells.index)
+
+
+_NAMED_INVISIBLE = (
+    "\u200b\u200c\u200d\u2060\ufeff\u00a0\u3000\u00ad\u200e\u200f\t\r\n\u2028\u2029\u202f"
+)
 
 
 def _canonical_codes(data: pa.Array) -> bool:
     """Codes already trimmed, upper case and ASCII, none blank: as `credit_codes` leaves them."""
     if pc.all(pc.string_is_ascii(data)).as_py() is False or (byte_lengths(data) == 0).any():
         return False
-    return not rows_with(data, lambda b: (b <= 0x20) | ((b >= 0x61) & (b <= 0x7A))).any()
-
-
-def _space(raw: np.ndarray) -> np.ndarray:
-    return raw == 0x20
+    return not rows_with(
+        data, lambda b: (b <= 0x20) | ((b >= 0x61) & (b <= 0x7A)) | (b == 0x7F)
+    ).any()
 
 
 def _spread(where: pd.Series, sub: pd.Series) -> np.ndarray:

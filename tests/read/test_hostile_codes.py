@@ -1,0 +1,61 @@
+"""Hostile credit codes: invisible characters inside, and codes that differ from another
+firm's only by their check character."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import read_for
+from departments import code, issues, make_rules, write_csv, write_xlsx
+
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\t", "\u00a0", "\u3000", "\u00ad"]
+FULL_WIDTH = str.maketrans(
+    "0123456789ABCDEFGHJKLMNPQRTUWXY",
+    "０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＴＵＷＸＹ",
+)
+
+
+def spoiled(i: int, char: str, at: int) -> str:
+    real = code(i)
+    return real[:at] + char + real[at:]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_invisible_characters_are_removed_and_said_so(tmp_path: Path, suffix: str) -> None:
+    cells = [spoiled(i + 1, ch, 1 + i % 17) for i, ch in enumerate(INVISIBLE)]
+    cells.append(code(20).translate(FULL_WIDTH))  # every character full width
+    cells.append(f"  {code(21).lower()}  ")  # trimmed and upper-cased silently
+    rows = [["统一社会信用代码", "实缴税金(万元)"], *[[c, 1] for c in cells]]
+    path = tmp_path / f"企业{suffix}"
+    (write_csv if suffix == ".csv" else write_xlsx)(path, rows)
+    table = read_for([path], make_rules())
+    expected = [code(i + 1) for i in range(len(INVISIBLE))] + [code(20), code(21)]
+    assert table.frame["credit_code"].tolist() == expected
+    assert set(table.issues["code"]) == {"credit-code-cleaned"}
+    found = issues(table, "credit-code-cleaned")
+    assert [i[3] for i in found] == list(range(2, 2 + len(INVISIBLE) + 1))
+    assert all(i[7] == "info" and i[4] == expected[i[3] - 2] for i in found)
+    shown = {i[3]: i[6] for i in found}
+    assert shown[2] == spoiled(1, "〔U+200B〕", 1)  # the character a person cannot see, named
+    assert "〔U+FEFF〕" in shown[6] and "〔U+0009〕" in shown[7]
+
+
+def test_a_cleaned_code_merges_with_the_same_firm_in_another_file(tmp_path: Path) -> None:
+    tax = write_csv(
+        tmp_path / "税务局.csv",
+        [["统一社会信用代码", "实缴税金(万元)"], [spoiled(1, "\u200b", 9), 50]],
+    )
+    land = write_csv(
+        tmp_path / "自然资源局.csv", [["统一社会信用代码", "用地面积(亩)"], [code(1), 5]]
+    )
+    table = read_for([tax, land], make_rules())
+    assert len(table) == 1
+    assert table.frame[["tax_paid", "land_owned_mu"]].iloc[0].tolist() == [50.0, 5.0]
+
+
+def test_invisible_characters_in_a_canonical_csv(tmp_path: Path) -> None:
+    rows = [["credit_code", "tax_paid"], [spoiled(1, "\u200b", 3), 1], [spoiled(2, "\ufeff", 0), 2]]
+    table = read_for([write_csv(tmp_path / "canonical.csv", rows)], make_rules())
+    assert table.frame["credit_code"].tolist() == [code(1), code(2)]
+    assert [i[3] for i in issues(table, "credit-code-cleaned")] == [2, 3]
