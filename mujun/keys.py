@@ -24,6 +24,7 @@ class KeyState(IntEnum):
     MISSING = 3
     AS_NUMBER = 4  # Excel stored it as a number and lost its last digits
     CONFLICT = 5  # several different records of this firm-year: none can be used
+    TWIN = 6  # differs from another row's code only in the check character: a likely typo
 
 
 # the issue each unusable key state is reported as (its message is the row's status reason)
@@ -32,6 +33,7 @@ KEY_ISSUES = {
     KeyState.MISSING: "missing-credit-code",
     KeyState.AS_NUMBER: "credit-code-as-number",
     KeyState.CONFLICT: "duplicate-firm",
+    KeyState.TWIN: "credit-code-twin",
 }
 
 
@@ -79,7 +81,7 @@ def shared_firm_years(
     """`firm_years` where some rows share a firm-year, None when no two rows do (the usual
     case, settled by one sort)."""
     keys = _firm_year_keys(code, year, key, found)
-    if _distinct(_mix(keys)):
+    if _distinct(mix(keys)):
         return None
     return _groups(*keys)
 
@@ -120,7 +122,7 @@ def _firm_year_keys(
     return [head, middle, tail, years]
 
 
-_MIX = (
+MIX_FACTORS = (
     np.uint64(0x9E3779B97F4A7C15),
     np.uint64(0xC2B2AE3D27D4EB4F),
     np.uint64(0x165667B19E3779F9),
@@ -128,11 +130,11 @@ _MIX = (
 )
 
 
-def _mix(keys: list[np.ndarray]) -> np.ndarray:
+def mix(keys: list[np.ndarray]) -> np.ndarray:
     """One 64-bit number per row from its key integers: equal keys, equal numbers."""
     mixed = np.zeros(len(keys[0]), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for k, factor in zip(keys, _MIX, strict=False):
+        for k, factor in zip(keys, MIX_FACTORS, strict=False):
             mixed ^= k.astype(np.int64).view(np.uint64) * factor
     return mixed
 
@@ -150,7 +152,7 @@ def _groups(*keys: np.ndarray) -> np.ndarray:
     n = len(keys[0])
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    mixed = _mix(list(keys))
+    mixed = mix(list(keys))
     order = np.argsort(mixed)
     ranked = [k[order] for k in keys]
     starts = np.flatnonzero(np.r_[True, mixed[order][1:] != mixed[order][:-1]])

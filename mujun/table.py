@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import codes, dates, threads, values
+from . import codes, dates, threads, twins, values
 from .errors import DataError
 from .fields import FIELDS, INPUT_FIELDS, label
 from .issues import SETTLED, UNUSED, concat_issues, empty_issues, issue, issue_rows, issue_table
@@ -258,6 +258,8 @@ class EnterpriseTable:
             table[CONFLICT] = copies.astype("Int64").where(marked)
         key[conflicted] = KeyState.CONFLICT
         notes.append(dup_notes)
+        key, twin_notes = twins.mark_twins(code, key, origin, firms.found)
+        notes.append(twin_notes)
         if industry is not None:
             _, short, bad = industry
             common = {
@@ -293,6 +295,7 @@ class _FirmKeys:
     year: values.Parsed | None
     groups: np.ndarray | None
     cleaned: np.ndarray  # codes that held spaces, invisible or full-width characters
+    found: codes.CreditCodes  # what reading the codes found, for the checks after
 
 
 def _firm_keys(cells: pd.Series, year_cells: pd.Series | None) -> _FirmKeys:
@@ -303,7 +306,8 @@ def _firm_keys(cells: pd.Series, year_cells: pd.Series | None) -> _FirmKeys:
     year = None if year_cells is None else parse_field("year", year_cells)
     years = None if year is None else year.values
     groups = shared_firm_years(parsed.values, years, key, found)
-    return _FirmKeys(parsed.values, key, year, groups, parsed.notes["credit-code-cleaned"])
+    cleaned = parsed.notes["credit-code-cleaned"]
+    return _FirmKeys(parsed.values, key, year, groups, cleaned, found)
 
 
 def _key_notes(

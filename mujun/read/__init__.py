@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import twins
 from ..errors import DataError
 from ..issues import concat_issues, issue, issue_table
 from ..table import EnterpriseTable, SourceFile
@@ -83,6 +84,9 @@ def read_sources(
             "with data rows below it)"
         )
     table = merge(parts, _priority(files, part_files, priority))
+    if len(parts) > 1:  # a typo of a code in one file, of a firm in another
+        key, twin_notes = twins.mark_twins(table.frame["credit_code"], table.key, table.origin)
+        table = replace(table, key=key, notes=concat_issues([table.notes, twin_notes]))
     table = replace(table, notes=concat_issues([table.notes, *file_notes]), sources=tuple(sources))
     if corrections is not None:
         table = apply_corrections(table, corrections)

@@ -9,6 +9,8 @@ import pytest
 from conftest import read_for
 from departments import code, issues, make_rules, write_csv, write_xlsx
 
+import mujun
+
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\t", "\u00a0", "\u3000", "\u00ad"]
 FULL_WIDTH = str.maketrans(
     "0123456789ABCDEFGHJKLMNPQRTUWXY",
@@ -59,3 +61,61 @@ def test_invisible_characters_in_a_canonical_csv(tmp_path: Path) -> None:
     table = read_for([write_csv(tmp_path / "canonical.csv", rows)], make_rules())
     assert table.frame["credit_code"].tolist() == [code(1), code(2)]
     assert [i[3] for i in issues(table, "credit-code-cleaned")] == [2, 3]
+
+
+# --- check-character twins ---------------------------------------------------------------------
+
+
+def wrong_check(real: str, n: int = 1) -> str:
+    """`real` with its check character replaced by the n-th other one of the alphabet."""
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    others = [c for c in alphabet if c != real[17]]
+    return real[:17] + others[n - 1]
+
+
+def test_a_twin_in_another_file_is_rejected_naming_the_real_code(tmp_path: Path) -> None:
+    tax = write_csv(
+        tmp_path / "税务局.csv",
+        [["统一社会信用代码", "实缴税金(万元)"], [code(1), 50], [code(2), 60]],
+    )
+    land = write_xlsx(
+        tmp_path / "自然资源局.xlsx",
+        [["统一社会信用代码", "用地面积(亩)"], [code(1), 5], [wrong_check(code(2)), 6]],
+    )
+    rules = make_rules()
+    table = read_for([tax, land], rules)
+    found = issues(table, "credit-code-twin")
+    assert [(i[1], i[3], i[4], i[7]) for i in found] == [
+        ("自然资源局.xlsx", 3, wrong_check(code(2)), "error")
+    ]
+    assert found[0][6] == f"另一代码 {code(2)}（税务局.csv 第3行）"
+    results = mujun.evaluate(table, rules).results.set_index("credit_code")
+    assert results.loc[wrong_check(code(2)), "status"] == "rejected"
+    assert "校验位" in results.loc[wrong_check(code(2)), "status_reason"]
+    assert "校验位" not in str(results.loc[code(2), "status_reason"])  # the real firm
+    assert len(results) == 3  # every row accounted for
+
+
+def test_twins_in_one_file_and_copies_of_the_typo(tmp_path: Path) -> None:
+    rows = [
+        ["统一社会信用代码", "年度", "实缴税金(万元)"],
+        [wrong_check(code(3)), 2021, 1],
+        [code(3), 2022, 2],
+        [wrong_check(code(3)), 2022, 3],
+        [wrong_check(code(4), 1), 2022, 4],  # two wrong codes: neither can be told right
+        [wrong_check(code(4), 2), 2022, 5],
+        [code(5), 2022, 6],
+    ]
+    table = read_for([write_csv(tmp_path / "企业.csv", rows)], make_rules())
+    found = issues(table, "credit-code-twin")
+    assert [i[3] for i in found] == [2, 4, 5, 6]
+    shown = {i[3]: i[6] for i in found}
+    assert shown[2] == shown[4] == f"另一代码 {code(3)}（企业.csv 第3行）"
+    assert shown[5] == f"另一代码 {wrong_check(code(4), 2)}（企业.csv 第6行）"
+    assert shown[6] == f"另一代码 {wrong_check(code(4), 1)}（企业.csv 第5行）"
+
+
+def test_no_twin_among_distinct_valid_codes(tmp_path: Path) -> None:
+    rows = [["统一社会信用代码", "实缴税金(万元)"], *[[code(i), i] for i in range(1, 40)]]
+    table = read_for([write_csv(tmp_path / "企业.csv", rows)], make_rules())
+    assert not issues(table, "credit-code-twin")
