@@ -23,6 +23,7 @@ from ..issues import concat_issues, issue_rows
 from ..table import UNREADABLE, EnterpriseTable, bound_dates, parse_field, settled_issue
 from .files import open_file
 from .headers import normalize, resolve
+from .merge import RELATIVE_TOLERANCE
 
 COLUMNS = {
     "credit_code": ("统一社会信用代码", "社会信用代码", "信用代码", "credit_code"),
@@ -124,18 +125,18 @@ def apply_corrections(table: EnterpriseTable, source: str | Path | pd.DataFrame)
             parsed = bound_dates(parsed, years.iloc[rows].reset_index(drop=True))
         ok = ~(parsed.bad | parsed.notes.get("implausible-date", False))
         positions = matched.iloc[rows].to_numpy(dtype=np.int64)
-        clash = _disagreeing(positions, parsed.values, ok)
-        record.loc[rows[clash], "status"] = "conflict"
+        new = parsed.values
+        if FIELDS[name].kind == "number":  # each in its own unit: 13334 平方米 is 20.001 亩
+            new = new * factors[rows]
+        clash = _disagreeing(positions, new, ok, FIELDS[name].kind == "number")
+        record.loc[rows[clash], "status"] = _CONFLICT
         ok &= ~clash
         if name not in frame:
             frame[name] = parse_field(name, pd.Series([None] * len(frame), dtype=object)).values
         record.loc[rows, "old_value"] = (
             frame[name].iloc[positions].astype("string").fillna("").to_numpy()
         )
-        new = parsed.values[ok]
-        if FIELDS[name].kind == "number":
-            new = new * factors[rows[ok]]
-        frame.loc[positions[ok], name] = new.to_numpy()
+        frame.loc[positions[ok], name] = new[ok].to_numpy()
         if UNREADABLE + name in frame:  # the correction replaces a cell that could not be read
             fixed = np.zeros(len(frame), dtype=bool)
             fixed[positions[ok]] = True
@@ -149,14 +150,25 @@ def apply_corrections(table: EnterpriseTable, source: str | Path | pd.DataFrame)
     return replace(table, frame=frame, notes=notes, corrections=record[RECORD_COLUMNS])
 
 
-def _disagreeing(positions: np.ndarray, new: pd.Series, ok: np.ndarray) -> np.ndarray:
+def _disagreeing(
+    positions: np.ndarray, new: pd.Series, ok: np.ndarray, numeric: bool
+) -> np.ndarray:
     """The readable corrections of one field that another readable correction of the same
-    firm-year sets to a different value: which one was meant, no one can tell."""
+    firm-year sets to a different value (numbers: beyond rounding): which one was meant, no
+    one can tell. Copies of one correction agree."""
     if len(np.unique(positions[ok])) == ok.sum():  # the usual case: one correction a firm
         return np.zeros(len(ok), dtype=bool)
-    taken = pd.DataFrame({"at": positions, "value": new.astype("string").to_numpy()})[ok]
-    values_at = taken.groupby("at")["value"].nunique(dropna=False)
-    clashing = values_at.index[(values_at > 1).to_numpy()].to_numpy()
+    at = pd.Series(positions[ok])
+    if numeric:
+        number = pd.Series(new.to_numpy(dtype=float)[ok])
+        lo, hi = number.groupby(at).min(), number.groupby(at).max()
+        scale = np.maximum(1.0, np.maximum(lo.abs(), hi.abs()))
+        differ = ((hi - lo) > RELATIVE_TOLERANCE * scale).to_numpy()
+        clashing = lo.index[differ].to_numpy()
+    else:
+        text = pd.Series(new.astype("string").to_numpy()[ok])
+        counts = text.groupby(at).nunique(dropna=False)
+        clashing = counts.index[(counts > 1).to_numpy()].to_numpy()
     return ok & np.isin(positions, clashing)
 
 
