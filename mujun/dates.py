@@ -23,7 +23,7 @@ from .arrowtext import byte_lengths, strings_of
 EARLIEST = pd.Timestamp("1900-01-01")  # before it: no firm of today was founded
 LATEST_YEAR = 2200  # no data year comes near it; pandas' nanoseconds end in 2262
 _TIME = r"(?:[ T]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?)?"
-_ZONE = r"(?:Z|[+-]\d{2}:?\d{2})?"
+_ZONE = r"(?:\s*(?:Z|[+-]\d{2}:?\d{2}))?"
 _SPELLED = (
     r"^(?P<year>\d{4})\s*[-/.年]\s*(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
     + _TIME
@@ -48,13 +48,9 @@ def read_dates(cells: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     if len(distinct) == len(cells):
         return _read_cells(cells)
     got, unreadable, implausible = _read_cells(pd.Series(np.asarray(distinct, dtype=object)))
-    blank = at < 0
-    at = np.where(blank, 0, at)
-    out = got.to_numpy(dtype="datetime64[ns]")[at] if len(distinct) else np.full(len(at), None)
-    out = np.where(blank, np.datetime64("NaT"), out).astype("datetime64[ns]")
-    if not len(distinct):
-        return pd.Series(out), np.zeros(len(at), dtype=bool), np.zeros(len(at), dtype=bool)
-    return pd.Series(out), unreadable[at] & ~blank, implausible[at] & ~blank
+    # a blank cell's position is -1: the last of each array, appended as blank
+    out = np.r_[got.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns")][at]
+    return pd.Series(out), np.r_[unreadable, False][at], np.r_[implausible, False][at]
 
 
 def _read_cells(cells: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:

@@ -2,7 +2,7 @@
 
 Both are computed once per table from what `codes.read_credit_codes` found of the codes, and
 carried with the rows (`EnterpriseTable.key`), so that merging, checking and evaluating never
-look at a credit code again.
+look at a credit code again. `key_notes` writes what the states say as issue rows.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from enum import IntEnum
 import numpy as np
 import pandas as pd
 
-from . import codes
+from . import codes, values
+from .issues import concat_issues, issue_rows
 
 
 class KeyState(IntEnum):
@@ -173,3 +174,26 @@ def _groups(*keys: np.ndarray) -> np.ndarray:
     out = np.empty(n, dtype=np.int64)
     out[order] = np.repeat(number, lengths)
     return out
+
+
+def key_notes(
+    key: np.ndarray, code: pd.Series, raw: pd.Series, origin: pd.DataFrame, cleaned: np.ndarray
+) -> pd.DataFrame:
+    """The notes on the rows' credit codes: cleaned of invisible characters (shown as typed),
+    stored as a number, missing, malformed, failing the check character."""
+    shown = code.fillna("")
+    common = {"origin": origin, "credit_code": shown, "field": "credit_code"}
+    as_typed = pd.Series("", index=raw.index, dtype=object)
+    if cleaned.any():  # the code as it was typed, its invisible characters made visible
+        as_typed[cleaned] = values.shown_invisible(raw[cleaned]).to_numpy(dtype=object)
+    return concat_issues(
+        [
+            issue_rows("credit-code-cleaned", cleaned, values=as_typed, **common),
+            issue_rows("credit-code-as-number", key == KeyState.AS_NUMBER, values=raw, **common),
+            issue_rows("missing-credit-code", key == KeyState.MISSING, values=shown, **common),
+            issue_rows("bad-credit-code", key == KeyState.MALFORMED, values=shown, **common),
+            issue_rows(
+                "credit-code-check-digit", key == KeyState.CHECK_DIGIT, values=shown, **common
+            ),
+        ]
+    )

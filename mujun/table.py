@@ -27,11 +27,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import codes, dates, threads, twins, values
+from . import codes, threads, twins, values
 from .errors import DataError
 from .fields import FIELDS, INPUT_FIELDS, label
 from .issues import SETTLED, UNUSED, concat_issues, empty_issues, issue, issue_rows, issue_table
-from .keys import KeyState, key_states, mergeable, shared_firm_years
+from .keys import KeyState, key_notes, key_states, mergeable, shared_firm_years
 
 UNREADABLE = "unreadable:"  # prefix of the frame columns holding cells that could not be read
 CONFLICT = "conflicting_copies"  # frame column: copies of the row's firm-year that disagreed
@@ -227,12 +227,12 @@ class EnterpriseTable:
         if firms.year is not None:
             done["year"] = firms.year
         out: dict[str, object] = {"credit_code": code}
-        notes.append(_key_notes(key, code, frame["credit_code"], origin, firms.cleaned))
+        notes.append(key_notes(key, code, frame["credit_code"], origin, firms.cleaned))
         unreadable: dict[str, pd.Series] = {}
         for name in present:
             cells = done[name]
             if FIELDS[name].kind == "date":
-                cells = bound_dates(cells, None if firms.year is None else firms.year.values)
+                cells = values.bound_dates(cells, None if firms.year is None else firms.year.values)
             factor = (factors or {}).get(name, 1.0)
             out[name] = cells.values * factor if factor != 1.0 else cells.values
             notes.append(_cell_notes(cells, name, frame[name], origin, code))
@@ -310,27 +310,6 @@ def _firm_keys(cells: pd.Series, year_cells: pd.Series | None) -> _FirmKeys:
     return _FirmKeys(parsed.values, key, year, groups, cleaned, found)
 
 
-def _key_notes(
-    key: np.ndarray, code: pd.Series, raw: pd.Series, origin: pd.DataFrame, cleaned: np.ndarray
-) -> pd.DataFrame:
-    shown = code.fillna("")
-    common = {"origin": origin, "credit_code": shown, "field": "credit_code"}
-    as_typed = pd.Series("", index=raw.index, dtype=object)
-    if cleaned.any():  # the code as it was typed, its invisible characters made visible
-        as_typed[cleaned] = values.shown_invisible(raw[cleaned]).to_numpy(dtype=object)
-    return concat_issues(
-        [
-            issue_rows("credit-code-cleaned", cleaned, values=as_typed, **common),
-            issue_rows("credit-code-as-number", key == KeyState.AS_NUMBER, values=raw, **common),
-            issue_rows("missing-credit-code", key == KeyState.MISSING, values=shown, **common),
-            issue_rows("bad-credit-code", key == KeyState.MALFORMED, values=shown, **common),
-            issue_rows(
-                "credit-code-check-digit", key == KeyState.CHECK_DIGIT, values=shown, **common
-            ),
-        ]
-    )
-
-
 def describe(record: pd.DataFrame) -> list[dict[str, str]]:
     """Corrections as plain text records (for the manifest)."""
     text = record.astype("string").fillna("")
@@ -349,17 +328,6 @@ _PARSERS: dict[str, Callable[[pd.Series], values.Parsed]] = {
 def parse_field(name: str, cells: pd.Series) -> values.Parsed:
     """Cells read as the field's kind (number, integer, yes/no, date or text)."""
     return _PARSERS[FIELDS[name].kind](cells)
-
-
-def bound_dates(parsed: values.Parsed, years: pd.Series | None) -> values.Parsed:
-    """Dates, with those after their row's data year's next year made missing and noted as
-    implausible, as dates before 1900 already are."""
-    late = dates.after_year(parsed.values, years)
-    if not late.any():
-        return parsed
-    notes = dict(parsed.notes)
-    notes["implausible-date"] = notes.get("implausible-date", np.zeros(len(late), bool)) | late
-    return replace(parsed, values=parsed.values.mask(late), notes=notes)
 
 
 def _cell_notes(

@@ -9,7 +9,7 @@ per-cell step is a type lookup for object columns, which a workbook hands over c
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,7 @@ from .arrowtext import (
     strings_of,
 )
 from .codes import CreditCodes, read_credit_codes
-from .dates import read_dates
+from .dates import after_year, read_dates
 
 WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())  # as str.strip trims
 PLACEHOLDERS = {
@@ -220,6 +220,17 @@ def dates(cells: pd.Series) -> Parsed:
     read, bad, implausible = read_dates(cells)
     read.index = cells.index
     return Parsed(read, bad, {"implausible-date": implausible})
+
+
+def bound_dates(parsed: Parsed, years: pd.Series | None) -> Parsed:
+    """Dates, with those after their row's data year's next year made missing and noted as
+    implausible, as dates before 1900 already are."""
+    late = after_year(parsed.values, years)
+    if not late.any():
+        return parsed
+    notes = dict(parsed.notes)
+    notes["implausible-date"] = notes.get("implausible-date", np.zeros(len(late), bool)) | late
+    return replace(parsed, values=parsed.values.mask(late), notes=notes)
 
 
 def lost_codes(codes: pd.Series) -> np.ndarray:

@@ -20,7 +20,7 @@ from .. import values
 from ..errors import DataError
 from ..fields import FIELDS
 from ..issues import concat_issues, issue_rows
-from ..table import UNREADABLE, EnterpriseTable, bound_dates, parse_field, settled_issue
+from ..table import UNREADABLE, EnterpriseTable, parse_field, settled_issue
 from .files import open_file
 from .headers import normalize, resolve
 from .merge import RELATIVE_TOLERANCE
@@ -122,7 +122,7 @@ def apply_corrections(table: EnterpriseTable, source: str | Path | pd.DataFrame)
         rows = np.flatnonzero(found & (fields == name))
         parsed = parse_field(name, corr["new_value"].iloc[rows].reset_index(drop=True))
         if FIELDS[name].kind == "date":  # a firm founded after the year it is corrected for
-            parsed = bound_dates(parsed, years.iloc[rows].reset_index(drop=True))
+            parsed = values.bound_dates(parsed, years.iloc[rows].reset_index(drop=True))
         ok = ~(parsed.bad | parsed.notes.get("implausible-date", False))
         positions = matched.iloc[rows].to_numpy(dtype=np.int64)
         new = parsed.values
