@@ -183,6 +183,8 @@ def key_notes(
     stored as a number, missing, malformed, failing the check character."""
     shown = code.fillna("")
     common = {"origin": origin, "credit_code": shown, "field": "credit_code"}
+    malformed = key == KeyState.MALFORMED
+    looks = values.shown_foreign(shown.where(malformed, "")) if malformed.any() else shown
     as_typed = pd.Series("", index=raw.index, dtype=object)
     if cleaned.any():  # the code as it was typed, its invisible characters made visible
         as_typed[cleaned] = values.shown_invisible(raw[cleaned]).to_numpy(dtype=object)
@@ -191,7 +193,7 @@ def key_notes(
             issue_rows("credit-code-cleaned", cleaned, values=as_typed, **common),
             issue_rows("credit-code-as-number", key == KeyState.AS_NUMBER, values=raw, **common),
             issue_rows("missing-credit-code", key == KeyState.MISSING, values=shown, **common),
-            issue_rows("bad-credit-code", key == KeyState.MALFORMED, values=shown, **common),
+            issue_rows("bad-credit-code", malformed, values=looks, **common),
             issue_rows(
                 "credit-code-check-digit", key == KeyState.CHECK_DIGIT, values=shown, **common
             ),

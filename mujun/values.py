@@ -307,6 +307,24 @@ def shown_invisible(cells: pd.Series) -> pd.Series:
     return as_series(data, cells.index)
 
 
+def shown_foreign(codes: pd.Series) -> pd.Series:
+    """Credit codes with each letter or sign outside ASCII (below the CJK blocks, whose
+    characters no one mistakes for a Latin letter) named by its code point (〔U+0410〕): a
+    Cyrillic А or a Greek Ο looks like the letter it is not, and a code holding one would
+    otherwise look right in its error."""
+    data = strings_of(codes.astype("string"))
+    odd = pc.invert(pc.fill_null(pc.string_is_ascii(data), True))
+    if not pc.any(odd).as_py():
+        return codes
+    sample = data.filter(odd).slice(0, _MOST_SAMPLED)  # bounded: the characters to name
+    text = "".join(pc.utf8_slice_codeunits(sample, 0, 32).to_pylist())
+    foreign = sorted({c for c in text if 0x7F < ord(c) < 0x2E80})[:_MOST_NAMED]
+    for char in foreign:  # a loop over distinct characters, not codes
+        data = pc.replace_substring(data, char, f"〔U+{ord(char):04X}〕")
+    return as_series(data, codes.index)
+
+
+_MOST_SAMPLED, _MOST_NAMED = 1000, 64  # codes looked at for their characters; names given
 _NAMED_INVISIBLE = (
     "\u200b\u200c\u200d\u2060\ufeff\u00a0\u3000\u00ad\u200e\u200f\t\r\n\u2028\u2029\u202f"
 )

@@ -119,3 +119,16 @@ def test_no_twin_among_distinct_valid_codes(tmp_path: Path) -> None:
     rows = [["统一社会信用代码", "实缴税金(万元)"], *[[code(i), i] for i in range(1, 40)]]
     table = read_for([write_csv(tmp_path / "企业.csv", rows)], make_rules())
     assert not issues(table, "credit-code-twin")
+
+
+def test_a_lookalike_letter_is_named_in_the_error(tmp_path: Path) -> None:
+    cyrillic = code(1)[:17] + "\u0410"  # А, not A
+    greek = code(2)[:4] + "\u039f" + code(2)[5:]  # Ο, not O (nor 0)
+    rows = [["统一社会信用代码", "实缴税金(万元)"], [cyrillic, 1], [greek, 2], ["9135中文", 3]]
+    table = read_for([write_csv(tmp_path / "企业.csv", rows)], make_rules())
+    shown = {i[3]: i[6] for i in issues(table, "bad-credit-code")}
+    assert shown == {
+        2: code(1)[:17] + "〔U+0410〕",
+        3: code(2)[:4] + "〔U+039F〕" + code(2)[5:],
+        4: "9135中文",
+    }
