@@ -249,7 +249,7 @@ def read_codes(cells: pd.Series) -> tuple[Parsed, CreditCodes]:
     """`credit_codes`, and what `codes.read_credit_codes` found of them on the way. Spaces,
     tabs and invisible characters anywhere in a code (zero-width spaces, U+FEFF, NBSP, the
     ideographic space) are removed and full-width characters folded; the codes changed so,
-    beyond trimming and upper-casing, are noted `credit-code-cleaned`."""
+    beyond trimming, dropping spaces and upper-casing, are noted `credit-code-cleaned`."""
     is_num = numeric_cells(cells)
     data = arrow_strings(cells)
     cleaned = np.zeros(len(cells), dtype=bool)
@@ -288,10 +288,12 @@ def _not_plain(raw: np.ndarray) -> np.ndarray:
 
 def _cleaned(raw: pa.Array, code: pa.Array, odd: np.ndarray) -> np.ndarray:
     """Which of the `odd` codes were changed by more than trimming their ends of ASCII
-    blanks and upper-casing: those a person may not see the difference in."""
+    blanks, dropping ASCII spaces (codes are often typed in groups) and upper-casing: those a
+    person may not see the difference in."""
     out = np.zeros(len(raw), dtype=bool)
     rows = pa.array(np.flatnonzero(odd))
-    plain = pc.ascii_upper(pc.utf8_trim(raw.take(rows), _ASCII_BLANKS))
+    plain = pc.replace_substring(pc.utf8_trim(raw.take(rows), _ASCII_BLANKS), " ", "")
+    plain = pc.ascii_upper(plain)
     now = code.take(rows)
     differs = pc.fill_null(pc.not_equal(plain, now), False).to_numpy(zero_copy_only=False)
     out[odd] = differs & now.is_valid().to_numpy(zero_copy_only=False)

@@ -27,7 +27,8 @@ def spoiled(i: int, char: str, at: int) -> str:
 def test_invisible_characters_are_removed_and_said_so(tmp_path: Path, suffix: str) -> None:
     cells = [spoiled(i + 1, ch, 1 + i % 17) for i, ch in enumerate(INVISIBLE)]
     cells.append(code(20).translate(FULL_WIDTH))  # every character full width
-    cells.append(f"  {code(21).lower()}  ")  # trimmed and upper-cased silently
+    grouped = " ".join(code(21).lower()[i : i + 4] for i in range(0, 18, 4))
+    cells.append(f"  {grouped}  ")  # typed in groups, lower case: normalised silently
     rows = [["统一社会信用代码", "实缴税金(万元)"], *[[c, 1] for c in cells]]
     path = tmp_path / f"企业{suffix}"
     (write_csv if suffix == ".csv" else write_xlsx)(path, rows)
