@@ -294,7 +294,7 @@ class _FirmKeys:
     key: np.ndarray
     year: values.Parsed | None
     groups: np.ndarray | None
-    cleaned: np.ndarray  # codes that held spaces, invisible or full-width characters
+    cleaned: np.ndarray  # codes that held invisible or full-width characters
     found: codes.CreditCodes  # what reading the codes found, for the checks after
 
 

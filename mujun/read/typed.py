@@ -25,8 +25,8 @@ from ..fields import FIELDS
 from ..table import UNREADABLE, EnterpriseTable, SourceFile
 
 MAX_TYPED_BYTES = 4 * 2**30  # a typed file larger than this is refused before it is read
-TEXT_KINDS = ("key", "text")
-NUMBER_KINDS = ("number", "int")  # read as text whatever they look like (codes keep leading zeros)
+TEXT_KINDS = ("key", "text")  # read as text whatever they look like (codes keep leading zeros)
+NUMBER_KINDS = ("number", "int")  # whose non-finite floats are cells that could not be read
 # text fields with few distinct values: read as a dictionary, so each value is cleaned once
 FEW_VALUES = ("park", "industry_code", "county")
 _DICTIONARY = pa.dictionary(pa.int32(), pa.string())
