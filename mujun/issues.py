@@ -137,6 +137,12 @@ _KINDS = (
     Kind("credit-code-as-number", "error", "key", "统一社会信用代码被存成了数字",
          "统一社会信用代码被Excel存成了数字（如9.1E+17），后几位已丢失：请将该列设为文本格式后"
          "重新导出"),
+    Kind("credit-code-cleaned", "info", "key", "统一社会信用代码含空格或不可见字符",
+         "统一社会信用代码中含空格、制表符、不可见字符或全角字符，已清除后读取（原样见“值”列），"
+         "请在源文件中改正"),
+    Kind("credit-code-twin", "error", "key", "统一社会信用代码与另一企业的仅校验位不同",
+         "统一社会信用代码与另一企业的代码只有第18位（校验位）不同，很可能是录入错误，未评价："
+         "请核对（另一代码及所在行见“值”列）"),
     Kind("duplicate-firm", "error", "key", "同一企业同一年度有多条不同记录",
          "同一企业同一年度有多条不同记录，均未采用，请核实后只保留一条",
          {"year": ("error", "同一企业在{year}年有多条记录，其中有的未填年度，均未采用："
@@ -149,7 +155,9 @@ _KINDS = (
     Kind("undecodable-text", "error", "value", "文字无法解码",
          "“{label}”含无法解码的字节（既非UTF-8也非GBK编码），按缺失处理，请核对原文件"),
     Kind("bad-date-value", "warning", "value", "日期无法识别",
-         "“{label}”不是可识别的日期，按缺失处理"),
+         "“{label}”不是可识别的日期（应写明年、月、日），按缺失处理"),
+    Kind("implausible-date", "warning", "value", "日期超出合理范围",
+         "“{label}”早于1900年或晚于数据年度的次年，不是可信的日期，按缺失处理"),
     Kind("placeholder-value", "info", "value", "以占位符填写", "“{label}”填写为占位符，按缺失处理"),
     Kind("formula-not-cached", "warning", "value", "公式未计算（无缓存值）",
          "工作表“{sheet}”单元格{cell}：公式未计算（无缓存值），按空白读取"),
@@ -175,6 +183,8 @@ _KINDS = (
          "更正记录的字段无法识别"),
     Kind("correction-bad-value", "error", "correction", "更正后的值无法读取",
          "更正后的值无法读取"),
+    Kind("correction-conflict", "error", "correction", "同一数据有多条取值不同的更正",
+         "同一企业同一年度的同一字段有多条取值不同的更正，均未采用，请核实后只保留一条"),
     # what the rules need
     Kind("missing-column", "error", "rules", "评价规则所需的列缺失",
          "评价规则的指标需要“{label}”，但所有文件都没有这一列",

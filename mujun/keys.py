@@ -2,7 +2,7 @@
 
 Both are computed once per table from what `codes.read_credit_codes` found of the codes, and
 carried with the rows (`EnterpriseTable.key`), so that merging, checking and evaluating never
-look at a credit code again.
+look at a credit code again. `key_notes` writes what the states say as issue rows.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from enum import IntEnum
 import numpy as np
 import pandas as pd
 
-from . import codes
+from . import codes, values
+from .issues import concat_issues, issue_rows
 
 
 class KeyState(IntEnum):
@@ -24,6 +25,7 @@ class KeyState(IntEnum):
     MISSING = 3
     AS_NUMBER = 4  # Excel stored it as a number and lost its last digits
     CONFLICT = 5  # several different records of this firm-year: none can be used
+    TWIN = 6  # differs from another row's code only in the check character: a likely typo
 
 
 # the issue each unusable key state is reported as (its message is the row's status reason)
@@ -32,6 +34,7 @@ KEY_ISSUES = {
     KeyState.MISSING: "missing-credit-code",
     KeyState.AS_NUMBER: "credit-code-as-number",
     KeyState.CONFLICT: "duplicate-firm",
+    KeyState.TWIN: "credit-code-twin",
 }
 
 
@@ -79,7 +82,7 @@ def shared_firm_years(
     """`firm_years` where some rows share a firm-year, None when no two rows do (the usual
     case, settled by one sort)."""
     keys = _firm_year_keys(code, year, key, found)
-    if _distinct(_mix(keys)):
+    if _distinct(mix(keys)):
         return None
     return _groups(*keys)
 
@@ -120,7 +123,7 @@ def _firm_year_keys(
     return [head, middle, tail, years]
 
 
-_MIX = (
+MIX_FACTORS = (
     np.uint64(0x9E3779B97F4A7C15),
     np.uint64(0xC2B2AE3D27D4EB4F),
     np.uint64(0x165667B19E3779F9),
@@ -128,11 +131,11 @@ _MIX = (
 )
 
 
-def _mix(keys: list[np.ndarray]) -> np.ndarray:
+def mix(keys: list[np.ndarray]) -> np.ndarray:
     """One 64-bit number per row from its key integers: equal keys, equal numbers."""
     mixed = np.zeros(len(keys[0]), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for k, factor in zip(keys, _MIX, strict=False):
+        for k, factor in zip(keys, MIX_FACTORS, strict=False):
             mixed ^= k.astype(np.int64).view(np.uint64) * factor
     return mixed
 
@@ -150,7 +153,7 @@ def _groups(*keys: np.ndarray) -> np.ndarray:
     n = len(keys[0])
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    mixed = _mix(list(keys))
+    mixed = mix(list(keys))
     order = np.argsort(mixed)
     ranked = [k[order] for k in keys]
     starts = np.flatnonzero(np.r_[True, mixed[order][1:] != mixed[order][:-1]])
@@ -171,3 +174,28 @@ def _groups(*keys: np.ndarray) -> np.ndarray:
     out = np.empty(n, dtype=np.int64)
     out[order] = np.repeat(number, lengths)
     return out
+
+
+def key_notes(
+    key: np.ndarray, code: pd.Series, raw: pd.Series, origin: pd.DataFrame, cleaned: np.ndarray
+) -> pd.DataFrame:
+    """The notes on the rows' credit codes: cleaned of invisible characters (shown as typed),
+    stored as a number, missing, malformed, failing the check character."""
+    shown = code.fillna("")
+    common = {"origin": origin, "credit_code": shown, "field": "credit_code"}
+    malformed = key == KeyState.MALFORMED
+    looks = values.shown_foreign(shown.where(malformed, "")) if malformed.any() else shown
+    as_typed = pd.Series("", index=raw.index, dtype=object)
+    if cleaned.any():  # the code as it was typed, its invisible characters made visible
+        as_typed[cleaned] = values.shown_invisible(raw[cleaned]).to_numpy(dtype=object)
+    return concat_issues(
+        [
+            issue_rows("credit-code-cleaned", cleaned, values=as_typed, **common),
+            issue_rows("credit-code-as-number", key == KeyState.AS_NUMBER, values=raw, **common),
+            issue_rows("missing-credit-code", key == KeyState.MISSING, values=shown, **common),
+            issue_rows("bad-credit-code", malformed, values=looks, **common),
+            issue_rows(
+                "credit-code-check-digit", key == KeyState.CHECK_DIGIT, values=shown, **common
+            ),
+        ]
+    )

@@ -27,11 +27,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import codes, threads, values
+from . import codes, threads, twins, values
 from .errors import DataError
 from .fields import FIELDS, INPUT_FIELDS, label
 from .issues import SETTLED, UNUSED, concat_issues, empty_issues, issue, issue_rows, issue_table
-from .keys import KeyState, key_states, mergeable, shared_firm_years
+from .keys import KeyState, key_notes, key_states, mergeable, shared_firm_years
 
 UNREADABLE = "unreadable:"  # prefix of the frame columns holding cells that could not be read
 CONFLICT = "conflicting_copies"  # frame column: copies of the row's firm-year that disagreed
@@ -227,10 +227,12 @@ class EnterpriseTable:
         if firms.year is not None:
             done["year"] = firms.year
         out: dict[str, object] = {"credit_code": code}
-        notes.append(_key_notes(key, code, frame["credit_code"], origin))
+        notes.append(key_notes(key, code, frame["credit_code"], origin, firms.cleaned))
         unreadable: dict[str, pd.Series] = {}
         for name in present:
             cells = done[name]
+            if FIELDS[name].kind == "date":
+                cells = values.bound_dates(cells, None if firms.year is None else firms.year.values)
             factor = (factors or {}).get(name, 1.0)
             out[name] = cells.values * factor if factor != 1.0 else cells.values
             notes.append(_cell_notes(cells, name, frame[name], origin, code))
@@ -256,6 +258,8 @@ class EnterpriseTable:
             table[CONFLICT] = copies.astype("Int64").where(marked)
         key[conflicted] = KeyState.CONFLICT
         notes.append(dup_notes)
+        key, twin_notes = twins.mark_twins(code, key, origin, firms.found)
+        notes.append(twin_notes)
         if industry is not None:
             _, short, bad = industry
             common = {
@@ -290,6 +294,8 @@ class _FirmKeys:
     key: np.ndarray
     year: values.Parsed | None
     groups: np.ndarray | None
+    cleaned: np.ndarray  # codes that held invisible or full-width characters
+    found: codes.CreditCodes  # what reading the codes found, for the checks after
 
 
 def _firm_keys(cells: pd.Series, year_cells: pd.Series | None) -> _FirmKeys:
@@ -300,24 +306,8 @@ def _firm_keys(cells: pd.Series, year_cells: pd.Series | None) -> _FirmKeys:
     year = None if year_cells is None else parse_field("year", year_cells)
     years = None if year is None else year.values
     groups = shared_firm_years(parsed.values, years, key, found)
-    return _FirmKeys(parsed.values, key, year, groups)
-
-
-def _key_notes(
-    key: np.ndarray, code: pd.Series, raw: pd.Series, origin: pd.DataFrame
-) -> pd.DataFrame:
-    shown = code.fillna("")
-    common = {"origin": origin, "credit_code": shown, "field": "credit_code"}
-    return concat_issues(
-        [
-            issue_rows("credit-code-as-number", key == KeyState.AS_NUMBER, values=raw, **common),
-            issue_rows("missing-credit-code", key == KeyState.MISSING, values=shown, **common),
-            issue_rows("bad-credit-code", key == KeyState.MALFORMED, values=shown, **common),
-            issue_rows(
-                "credit-code-check-digit", key == KeyState.CHECK_DIGIT, values=shown, **common
-            ),
-        ]
-    )
+    cleaned = parsed.notes["credit-code-cleaned"]
+    return _FirmKeys(parsed.values, key, year, groups, cleaned, found)
 
 
 def describe(record: pd.DataFrame) -> list[dict[str, str]]:

@@ -33,11 +33,14 @@ def test_missing_credit_code_column() -> None:
 
 
 def test_credit_code_is_cleaned() -> None:
-    # surrounding spaces, lower case and full-width characters are normalised
+    # surrounding spaces and lower case are normalised silently; full-width characters are
+    # folded, and since the code then differs from what the cell shows, that is noted
     raw = [f"  {GOOD.lower()} ", "９１３５０２００７７６０４９６５３Ａ"]
     table = EnterpriseTable.from_frame(pd.DataFrame({"credit_code": raw}))
     assert table.frame["credit_code"].tolist() == [GOOD, "91350200776049653A"]
-    assert len(table.issues) == 0
+    assert table.issues["code"].tolist() == ["credit-code-cleaned"]
+    assert table.issues["row"].tolist() == [3]
+    assert table.issues["severity"].tolist() == ["info"]
 
 
 def test_bad_credit_code_is_an_error_on_its_spreadsheet_row() -> None:

@@ -300,3 +300,44 @@ def test_the_ideographs_passed_over_by_nfkc_never_change() -> None:
     assert not nfkc_suspect(raw).any()
     assert [c for c in passed if unicodedata.normalize("NFKC", c) != c] == []
     assert nfkc_suspect(np.frombuffer("ａ（".encode(), dtype=np.uint8)).sum() == 2
+
+
+# --- numbers that are not finite ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "cell", ["inf", "Infinity", "-inf", "+INF", "1e309", "-1e309", "NaN", "nan", "-nan",
+             "9" * 400, "1" + "0" * 400 + "万", float("inf"), float("-inf")]
+)  # fmt: skip
+def test_non_finite_numbers_are_bad(cell: Any) -> None:
+    parsed = values.numbers(cells(cell, "12.5"))
+    assert parsed.bad.tolist() == [True, False]
+    assert parsed.values.isna().tolist() == [True, False]
+    assert not any(mask[0] for mask in parsed.notes.values())  # no note says it was read
+
+
+def test_typed_floats_holding_infinity_are_bad_and_nan_is_blank() -> None:
+    parsed = values.numbers(pd.Series([1.0, math.inf, -math.inf, math.nan]))
+    assert parsed.bad.tolist() == [False, True, True, False]
+    assert parsed.values.isna().tolist() == [False, True, True, True]
+    assert values.numbers(cells(math.nan)).bad.tolist() == [False]  # a workbook's blank
+
+
+def test_integers_too_large_to_be_whole_are_bad() -> None:
+    parsed = values.integers(cells("1e20", "inf", 2.0**60, "2022"))
+    assert parsed.bad.tolist() == [True, True, True, False]
+    assert parsed.values.tolist()[3] == 2022
+
+
+def test_non_finite_cells_of_a_typed_table() -> None:
+    table = pa.table(
+        {
+            "tax_paid": pa.array([1.0, math.inf, math.nan, None]),
+            "name": pa.array(["a", "b", "c", "d"]),
+            "energy_tce": pa.array([math.inf, 1.0, 2.0, 3.0], pa.float32()),
+        }
+    )
+    cleaned, found = values.non_finite_cells(table, {"tax_paid"})
+    assert cleaned.column("tax_paid").to_pylist() == [1.0, None, None, None]
+    assert found["tax_paid"].tolist() == [pd.NA, "inf", "nan", pd.NA]
+    assert cleaned.column("energy_tce").to_pylist()[0] == math.inf  # not among the names

@@ -89,7 +89,7 @@ def unreadable_rows(table: EnterpriseTable, used: set[str]) -> tuple[np.ndarray,
         bad = cells[name].notna().to_numpy()
         text = CATALOG[CELL_ISSUES[kind]].text(label=label(name), kind=_KIND_WORDS.get(kind, ""))
         reason[bad] = text[1]
-    for state in (KeyState.MALFORMED, KeyState.MISSING, KeyState.AS_NUMBER):
+    for state in (KeyState.MALFORMED, KeyState.MISSING, KeyState.AS_NUMBER, KeyState.TWIN):
         reason[key == state] = CATALOG[KEY_ISSUES[state]].template
     rejected = ~usable(key) | np.asarray(pd.notna(reason), dtype=bool)
     return rejected, reason

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import twins
 from ..errors import DataError
 from ..issues import aggregate, concat_issues, issue, issue_table
 from ..table import EnterpriseTable, SourceFile
@@ -79,6 +80,9 @@ def read_sources(
             f"{names}：没有读到企业行（没有一个工作表带有“统一社会信用代码”表头且其下有数据行）"
         )
     table = merge(parts, _priority(files, part_files, priority))
+    if len(parts) > 1:  # a typo of a code in one file, of a firm in another
+        key, twin_notes = twins.mark_twins(table.frame["credit_code"], table.key, table.origin)
+        table = replace(table, key=key, notes=concat_issues([table.notes, twin_notes]))
     notes = aggregate(concat_issues([table.notes, *file_notes]))
     table = replace(table, notes=notes, sources=tuple(sources))
     if corrections is not None:

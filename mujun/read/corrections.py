@@ -23,6 +23,7 @@ from ..issues import concat_issues, issue_rows
 from ..table import UNREADABLE, EnterpriseTable, parse_field, settled_issue
 from .files import open_file
 from .headers import normalize, resolve
+from .merge import RELATIVE_TOLERANCE
 
 COLUMNS = {
     "credit_code": ("统一社会信用代码", "社会信用代码", "信用代码", "credit_code"),
@@ -120,28 +121,55 @@ def apply_corrections(table: EnterpriseTable, source: str | Path | pd.DataFrame)
     for name in sorted(set(fields[found])):  # a loop over corrected fields, not firms
         rows = np.flatnonzero(found & (fields == name))
         parsed = parse_field(name, corr["new_value"].iloc[rows].reset_index(drop=True))
-        ok = ~parsed.bad
+        if FIELDS[name].kind == "date":  # a firm founded after the year it is corrected for
+            parsed = values.bound_dates(parsed, years.iloc[rows].reset_index(drop=True))
+        ok = ~(parsed.bad | parsed.notes.get("implausible-date", False))
         positions = matched.iloc[rows].to_numpy(dtype=np.int64)
+        new = parsed.values
+        if FIELDS[name].kind == "number":  # each in its own unit: 13334 平方米 is 20.001 亩
+            new = new * factors[rows]
+        clash = _disagreeing(positions, new, ok, FIELDS[name].kind == "number")
+        record.loc[rows[clash], "status"] = _CONFLICT
+        ok &= ~clash
         if name not in frame:
             frame[name] = parse_field(name, pd.Series([None] * len(frame), dtype=object)).values
         record.loc[rows, "old_value"] = (
             frame[name].iloc[positions].astype("string").fillna("").to_numpy()
         )
-        new = parsed.values[ok]
-        if FIELDS[name].kind == "number":
-            new = new * factors[rows[ok]]
-        frame.loc[positions[ok], name] = new.to_numpy()
+        frame.loc[positions[ok], name] = new[ok].to_numpy()
         if UNREADABLE + name in frame:  # the correction replaces a cell that could not be read
             fixed = np.zeros(len(frame), dtype=bool)
             fixed[positions[ok]] = True
             settled.append(settled_issue(table, name, fixed))
             frame.loc[fixed, UNREADABLE + name] = pd.NA
         record.loc[rows[ok], "status"] = "applied"
-        record.loc[rows[~ok], "status"] = "invalid-value"
+        record.loc[rows[~ok & ~clash], "status"] = "invalid-value"
     record.loc[~usable, "status"] = "unknown-field"
     record.loc[usable & matched.isna().to_numpy(), "status"] = "unmatched"
     notes = concat_issues([table.notes, *settled, _issues(record, table, matched)])
     return replace(table, frame=frame, notes=notes, corrections=record[RECORD_COLUMNS])
+
+
+def _disagreeing(
+    positions: np.ndarray, new: pd.Series, ok: np.ndarray, numeric: bool
+) -> np.ndarray:
+    """The readable corrections of one field that another readable correction of the same
+    firm-year sets to a different value (numbers: beyond rounding): which one was meant, no
+    one can tell. Copies of one correction agree."""
+    if len(np.unique(positions[ok])) == ok.sum():  # the usual case: one correction a firm
+        return np.zeros(len(ok), dtype=bool)
+    at = pd.Series(positions[ok])
+    if numeric:
+        number = pd.Series(new.to_numpy(dtype=float)[ok])
+        lo, hi = number.groupby(at).min(), number.groupby(at).max()
+        scale = np.maximum(1.0, np.maximum(lo.abs(), hi.abs()))
+        differ = ((hi - lo) > RELATIVE_TOLERANCE * scale).to_numpy()
+        clashing = lo.index[differ].to_numpy()
+    else:
+        text = pd.Series(new.astype("string").to_numpy()[ok])
+        counts = text.groupby(at).nunique(dropna=False)
+        clashing = counts.index[(counts > 1).to_numpy()].to_numpy()
+    return ok & np.isin(positions, clashing)
 
 
 PROBLEMS = {
@@ -149,6 +177,7 @@ PROBLEMS = {
     "unknown-field": "correction-bad-field",
     "invalid-value": "correction-bad-value",
 }
+_CONFLICT = "conflict"
 
 
 def _issues(record: pd.DataFrame, table: EnterpriseTable, matched: pd.Series) -> pd.DataFrame:
@@ -177,7 +206,7 @@ def _issues(record: pd.DataFrame, table: EnterpriseTable, matched: pd.Series) ->
     )
     done["field"] = record["field"].to_numpy(dtype=object)[applied]
     origin = pd.DataFrame({"file": record["file"], "sheet": "", "row": record["row"]})
-    found = [done]
+    found = [done, _conflicts(record, text, origin, at)]
     for status, code in PROBLEMS.items():
         mask = (record["status"] == status).to_numpy()
         found.append(
@@ -186,3 +215,31 @@ def _issues(record: pd.DataFrame, table: EnterpriseTable, matched: pd.Series) ->
             )
         )
     return concat_issues(found)
+
+
+def _conflicts(
+    record: pd.DataFrame, text: pd.DataFrame, origin: pd.DataFrame, at: np.ndarray
+) -> pd.DataFrame:
+    """One error per correction that another of the same firm, year and field contradicts,
+    at its row of the corrections file, listing every one of them (appeal id, row, value)."""
+    clash = (record["status"] == _CONFLICT).to_numpy()
+    if not clash.any():
+        return concat_issues([])
+    rows = np.flatnonzero(clash)
+    appeal = text["appeal_id"].where(text["appeal_id"] != "", "（无编号）")
+    shown = (appeal + "（第" + text["row"] + "行）：" + text["new_value"]).to_numpy(dtype=object)[
+        rows
+    ]
+    group = pd.Series(at[rows]).astype(str) + "|" + record["field"].iloc[rows].astype(str).values
+    listing = pd.Series(shown).groupby(group.to_numpy()).transform("；".join)
+    values_shown = np.full(len(record), "", dtype=object)
+    values_shown[rows] = listing.to_numpy(dtype=object)
+    issues = issue_rows(
+        "correction-conflict",
+        clash,
+        origin=origin,
+        credit_code=text["credit_code"],
+        values=values_shown,
+    )
+    issues["field"] = record["field"].to_numpy(dtype=object)[clash]
+    return issues

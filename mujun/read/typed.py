@@ -21,9 +21,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from .. import values
 from ..errors import DataError
 from ..fields import FIELDS
-from ..table import EnterpriseTable, SourceFile
+from ..table import UNREADABLE, EnterpriseTable, SourceFile
 
 MAX_TYPED_BYTES = 4 * 2**30  # a typed file larger than this is refused before it is read
 # a Parquet file's metadata is checked before any of its data is decoded: 300 M rows of one
@@ -33,9 +34,13 @@ MAX_TYPED_COLUMNS = 500  # mujun's fields number a few dozen
 MAX_TYPED_UNCOMPRESSED = 2 * 2**30  # the data pages once decompressed (as the metadata says)
 MAX_PARQUET_FOOTER = 64 * 2**20  # the metadata itself, read before anything else
 TEXT_KINDS = ("key", "text")  # read as text whatever they look like (codes keep leading zeros)
+NUMBER_KINDS = ("number", "int")  # whose non-finite floats are cells that could not be read
 # text fields with few distinct values: read as a dictionary, so each value is cleaned once
 FEW_VALUES = ("park", "industry_code", "county")
 _DICTIONARY = pa.dictionary(pa.int32(), pa.string())
+# what a canonical CSV's blank cell may say; a NaN written out ('nan', 'NaN') is no blank but a
+# value that is not a number, so it is not among them (pyarrow's own list has it)
+BLANKS = ["", "#N/A", "#N/A N/A", "#NA", "N/A", "NA", "NULL", "n/a", "null"]
 
 
 def read_typed(path: Path, year: int | None) -> tuple[EnterpriseTable, SourceFile] | None:
@@ -49,7 +54,10 @@ def read_typed(path: Path, year: int | None) -> tuple[EnterpriseTable, SourceFil
     elif suffix == ".csv" and (names := canonical_header(path)) is not None:
         types = {n: pa.string() for n in names if FIELDS[n].kind in TEXT_KINDS}
         types.update({n: _DICTIONARY for n in names if n in FEW_VALUES})
-        options = pacsv.ConvertOptions(column_types=types, strings_can_be_null=True)
+        types.update({n: pa.string() for n in names if FIELDS[n].kind == "date"})  # as typed
+        options = pacsv.ConvertOptions(
+            column_types=types, strings_can_be_null=True, null_values=BLANKS
+        )
 
         def parse(source: pa.BufferReader) -> pa.Table:
             return pacsv.read_csv(source, convert_options=options)
@@ -73,7 +81,11 @@ def read_typed(path: Path, year: int | None) -> tuple[EnterpriseTable, SourceFil
         if found is None:  # blank lines aside, records and lines differ: careful path
             return None
         lines = found
+    numeric = [n for n in table.column_names if n in FIELDS and FIELDS[n].kind in NUMBER_KINDS]
+    table, non_finite = values.non_finite_cells(table, numeric)
     frame = table.to_pandas()
+    for name, text in non_finite.items():  # cells that could not be read, as in any file
+        frame[UNREADABLE + name] = text
     if year is not None and "year" not in frame:
         frame["year"] = year
     rows = len(frame)

@@ -185,7 +185,8 @@ FAULT_KINDS: dict[str, tuple[str, str, str, str, str]] = {
     "land-zero": (LAND, "land_owned_mu", "non-positive-land", "error",
                   "用地面积填为0：读取时不报错；评价时用地合计不大于0，该企业被拒评"),
     "credit-code-check-digit": (POWER, "credit_code", "credit-code-check-digit", "warning",
-                                "信用代码校验位录错：读成一家只有用电量的企业，原企业缺少用电量"),
+                                "信用代码校验位录错：与原企业的代码仅校验位不同，按疑似录错拒评，"
+                                "原企业缺少用电量"),
     "credit-code-typed-loosely": (LAND, "credit_code", "", "",
                                   "信用代码含小写字母和空格：读取时规范化，仍与其他文件匹配"),
     "credit-code-too-short": (BUREAU, "credit_code", "bad-credit-code", "error",

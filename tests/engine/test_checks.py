@@ -25,9 +25,12 @@ DEMO_RULES_ISSUES = sorted(
         ("missing-column", "", None, "", "energy_target_missed"),
         ("missing-column", "", None, "", "food_safety_incident"),
         ("missing-column", "", None, "", "public_interest"),
-        ("missing-from-source", "供电公司_2022年用电量.csv", 412, "91340323FX1JFD3EXX", ""),
-        ("missing-from-source", "供电公司_2022年用电量.csv", 412, "91340323FX1JFD3EXX", ""),
-        ("missing-from-source", "供电公司_2022年用电量.csv", 412, "91340323FX1JFD3EXX", ""),
+        # the power row at 412 (91340323FX1JFD3EXX) is a check-character twin of the tax
+        # file's firm at 437: rejected as `credit-code-twin`, it is no firm missing a source
+        # the power row at 412 (91340323FX1JFD3EXX) is a check-character twin of the tax
+        # file's firm at 437: rejected as `credit-code-twin`, it is no firm missing a source
+        # the power row at 412 (91340323FX1JFD3EXX) is a check-character twin of the tax
+        # file's firm at 437: rejected as `credit-code-twin`, it is no firm missing a source
         ("missing-from-source", "税务局_2022年度企业税收.xlsx", 333, "913403234G6AEAA05C", ""),
         ("missing-from-source", "税务局_2022年度企业税收.xlsx", 437, "91340323FX1JFD3EX8", ""),
     ],

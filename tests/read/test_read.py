@@ -582,6 +582,16 @@ def test_credit_codes_are_normalised_and_checked(tmp_path: Path) -> None:
                 "warning",
             ),
             ("missing-credit-code", "f.csv", "", 6, "", "credit_code", "", "error"),
+            (
+                "credit-code-cleaned",  # full-width: what the cell shows is not the code read
+                "f.csv",
+                "",
+                2,
+                "91350200776049653A",
+                "credit_code",
+                "９１３５０２００７７６０４９６５３Ａ",
+                "info",
+            ),
         ]
     )
     assert_rows_add_up(table, used=[5], skipped=[0])
