@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from cli_setup import RULES
 from conftest import credit_code
 from departments import YEAR, assert_rows_add_up, issues
 from hypothesis import HealthCheck, given, settings
@@ -143,30 +144,6 @@ def test_a_stray_quote_never_reaches_the_public_list_or_another_park(tmp_path: P
         mine = {CODES[i] for i in range(10) if f"园区{i % 2}" == park}
         cells = _all_texts(out / "parks" / f"{park}.xlsx")
         assert {c for t in cells for c in CODE_RE.findall(t)} <= mine
-
-
-RULES = """
-mujun_rules = 1
-name = "读取测试"
-region = "测试县"
-year = 2022
-
-[[class]]
-code = "all"
-label = "全部企业"
-when = "land_mu > 0 or isnull(land_mu) or land_mu <= 0"
-
-  [[class.indicator]]
-  code = "tax_per_mu"
-  label = "亩均税收"
-  formula = "tax_paid / land_mu"
-  weight = 100
-  score = { method = "ratio", benchmark = 10 }
-
-  [class.tiers]
-  method = "quota"
-  shares = { A = 0.5, B = 0.5 }
-"""
 
 
 def _all_texts(path: Path) -> list[str]:
