@@ -141,31 +141,67 @@ _CODE_INSIDE = r"\n|[,;\t|].*[0-9A-Y][0-9]{7}[0-9A-Z]{10}|[0-9A-Y][0-9]{7}[0-9A-
 
 def csv_lines(data: bytes, table: pa.Table) -> np.ndarray | None:
     """The file line of each record of a canonical CSV, or None when lines and records do not
-    match one to one after leaving out blank lines (which pyarrow skips), or a text value holds
-    a line break or another record's fields (a stray quote): the careful reader reports those."""
+    match one to one after leaving out blank lines (which pyarrow skips), or a quoted text value
+    holds another record's fields (a stray quote): the careful reader reports those.
+
+    A few vectorised passes over the bytes; text values are searched only where quotes are."""
     if _careful(data):
         return None
-    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    # as many lines as records and header: no blank line, no record over two lines
+    simple = lines == table.num_rows + 1
+    written = np.arange(1, lines + 1) if simple else _written_lines(data)
+    if len(written) - 1 != table.num_rows:  # a record spans lines: a quote is open
+        return None
+    if b'"' in data and _stray_quote(data, table, written):
+        return None
+    return written[1:]
+
+
+def _written_lines(data: bytes) -> np.ndarray:
+    """The 1-based numbers of the lines that are not blank."""
+    bytes_ = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(bytes_ == 10)
     starts = np.concatenate([[0], ends + 1])
     stops = np.concatenate([ends, [len(data)]])
     if len(data) and data.endswith(b"\n"):
         starts, stops = starts[:-1], stops[:-1]
-    carriage = np.frombuffer(data, dtype=np.uint8)[np.maximum(stops - 1, 0)] == 13
+    carriage = bytes_[np.maximum(stops - 1, 0)] == 13
     blank = (stops - starts == 0) | ((stops - starts == 1) & carriage)
-    written = np.flatnonzero(~blank) + 1
-    if len(written) - 1 != table.num_rows:
-        return None
-    if b'"' in data:
-        for name in table.column_names:  # a loop over columns
-            column = table.column(name)
-            if pa.types.is_dictionary(column.type):
-                column = column.cast(pa.string())
-            if not pa.types.is_string(column.type):
-                continue
-            odd = column.filter(pc.match_substring_regex(column, "[\n,;\t|]"))
-            if len(odd) and pc.any(pc.match_substring_regex(odd, _CODE_INSIDE)).as_py():
-                return None
-    return written[1:]
+    return np.flatnonzero(~blank) + 1
+
+
+QUOTES_LOCATED = 10_000  # quotes found one by one; beyond this every long text value is searched
+
+
+def _stray_quote(data: bytes, table: pa.Table, written: np.ndarray) -> bool:
+    """Whether a text value holds a delimiter and a credit code (another record's fields taken
+    in by a stray quote). Only records on lines with a quote can hold one: where quotes are few,
+    those records alone are searched."""
+    quoted: list[int] = []
+    at = data.find(b'"')
+    line, seen = 1, 0
+    while at != -1 and len(quoted) <= QUOTES_LOCATED:  # a loop over quotes, not records
+        line += data.count(b"\n", seen, at)
+        seen = at
+        quoted.append(line)
+        at = data.find(b'"', at + 1)
+    if len(quoted) <= QUOTES_LOCATED:
+        records = np.searchsorted(written, np.unique(quoted)) - 1  # the header is record -1
+        records = records[(records >= 0) & (records < table.num_rows)]
+        table = table.take(pa.array(records))
+    for name in table.column_names:  # a loop over columns
+        column = table.column(name)
+        if pa.types.is_dictionary(column.type):  # its distinct values are enough
+            column = pa.chunked_array([c.dictionary for c in column.chunks], pa.string())
+        if not pa.types.is_string(column.type):
+            continue
+        # a delimiter and an 18-character code take at least 19 characters
+        odd = column.filter(pc.greater(pc.utf8_length(column), 18))
+        odd = odd.filter(pc.match_substring_regex(odd, "[\n,;\t|]"))
+        if len(odd) and pc.any(pc.match_substring_regex(odd, _CODE_INSIDE)).as_py():
+            return True
+    return False
 
 
 def _careful(data: bytes) -> bool:
@@ -175,7 +211,7 @@ def _careful(data: bytes) -> bool:
         b"\x00" in data
         or data.find(b"\xef\xbb\xbf", 1) != -1
         or b"\xef\xbf\xbd" in data
-        or data.count(b"\r") != data.count(b"\r\n")
+        or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n"))
     )
 
 
