@@ -78,6 +78,7 @@ def read_sources(
         names = "、".join(str(p) for p in files)
         raise DataError(
             f"{names}：没有读到企业行（没有一个工作表带有“统一社会信用代码”表头且其下有数据行）"
+            + _why_nothing(concat_issues(file_notes))
         )
     table = merge(parts, _priority(files, part_files, priority))
     if len(parts) > 1:  # a typo of a code in one file, of a firm in another
@@ -88,6 +89,27 @@ def read_sources(
     if corrections is not None:
         table = apply_corrections(table, corrections)
     return table
+
+
+# what can leave a file without firm rows, said with the refusal
+EMPTYING = ("sheet-skipped", "no-header", "csv-long-line", "csv-too-many-fields")
+REASONS_SHOWN = 5
+
+
+def _why_nothing(notes: pd.DataFrame) -> str:
+    """The reasons a file gave no firm rows (sheets passed over, lines not read), for the
+    refusal: a clerk learns that the firms are on a hidden sheet, not that there are none."""
+    found = notes[notes["code"].isin(EMPTYING)]
+    if found.empty:
+        return ""
+    said = []
+    for row in found.head(REASONS_SHOWN).itertuples():  # a handful of sheets and lines
+        sheet = "" if pd.isna(row.sheet) else str(row.sheet)
+        line = None if pd.isna(row.row) else int(row.row)
+        where = f"工作表“{sheet}”" if sheet else f"第{line}行" if line else ""
+        said.append(f"{where}：{row.message}" if where else str(row.message))
+    more = f"等{len(found)}处" if len(found) > REASONS_SHOWN else ""
+    return "。原因：" + "；".join(said) + more
 
 
 def _passed_over(opened: Opened) -> pd.DataFrame:

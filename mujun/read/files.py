@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..errors import DataError
 from .csv_text import read_csv_cells
+from .typed import parquet_cells
 from .workbook_files import read_workbook
 
 # a departmental file larger than this is surely not a firm table
@@ -66,6 +67,8 @@ def open_file(path: Path) -> Opened:
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         return Opened(path, digest, [_csv_sheet(path, data)])
+    if suffix == ".parquet":  # a department's own headers: mujun's own form is read typed
+        return Opened(path, digest, [Sheet(str(path), "", parquet_cells(path, data))])
     if suffix in WORKBOOK_SUFFIXES:
         book = read_workbook(path, data)
         sheets = [Sheet(str(path), name, cells, merged) for name, cells, merged in book.sheets]

@@ -25,6 +25,7 @@ from .. import values
 from ..errors import DataError
 from ..fields import FIELDS
 from ..table import UNREADABLE, EnterpriseTable, SourceFile
+from . import bounds
 
 MAX_TYPED_BYTES = 4 * 2**30  # a typed file larger than this is refused before it is read
 # a Parquet file's metadata is checked before any of its data is decoded: 300 M rows of one
@@ -65,7 +66,9 @@ def read_typed(path: Path, year: int | None) -> tuple[EnterpriseTable, SourceFil
         return None
     data = _bytes(path)
     if suffix == ".parquet":
-        _check_parquet(path, data)
+        check_parquet(path, data)
+        if "credit_code" not in pq.read_schema(pa.BufferReader(data)).names:
+            return None  # a department's own headers (统一社会信用代码…): read as a sheet
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
         try:
@@ -100,7 +103,7 @@ def read_typed(path: Path, year: int | None) -> tuple[EnterpriseTable, SourceFil
     return table_, SourceFile(str(path), sha256, rows, rows, 0)
 
 
-def _check_parquet(path: Path, data: bytes) -> None:
+def check_parquet(path: Path, data: bytes) -> None:
     """Refuse a Parquet file whose metadata declares more rows, columns or bytes than a firm
     table holds, before a page of it is decompressed."""
     footer = int.from_bytes(data[-8:-4], "little")
@@ -125,6 +128,34 @@ def _check_parquet(path: Path, data: bytes) -> None:
             raise DataError(
                 f"{path}：Parquet 文件的{what}为{found:,}，超过上限{bound:,}，文件未读取"
             )
+
+
+def parquet_cells(path: Path, data: bytes) -> pd.DataFrame:
+    """A Parquet file with a department's own headers as a sheet of cells: the column names as
+    its first row, nulls blank, every other value as stored (a NaN stays a value that could not
+    be read). Bounded like a workbook sheet; nested and binary columns are refused."""
+    check_parquet(path, data)
+    meta = pq.ParquetFile(pa.BufferReader(data)).metadata
+    grid = meta.num_rows * meta.num_columns
+    if grid > bounds.MAX_GRID_CELLS:
+        raise bounds.refuse(path, "Parquet 文件的单元格数（行×列）", grid, bounds.MAX_GRID_CELLS)
+    try:
+        table = pq.read_table(pa.BufferReader(data))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
+        raise DataError(f"{path}：不是可读取的 Parquet 文件（{exc}）") from None
+    columns = []
+    for name, column in zip(table.column_names, table.columns, strict=True):  # columns
+        kind = column.type
+        if pa.types.is_dictionary(kind):
+            column, kind = column.cast(kind.value_type), kind.value_type
+        if pa.types.is_nested(kind) or pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+            raise DataError(f"{path}：列“{name}”的类型为{kind}，不是表格中的数值或文字，文件未读取")
+        values = column.to_pandas().astype(object)
+        values[column.is_null().to_numpy(zero_copy_only=False)] = ""
+        columns.append(pd.concat([pd.Series([str(name)], dtype=object), values], ignore_index=True))
+    if not columns:
+        return pd.DataFrame(dtype=object)
+    return pd.concat(columns, axis=1, ignore_index=True)
 
 
 def _bytes(path: Path) -> bytes:
