@@ -182,7 +182,9 @@ _KINDS = (
     Kind("correction-bad-field", "error", "correction", "更正记录的字段无法识别",
          "更正记录的字段无法识别"),
     Kind("correction-bad-value", "error", "correction", "更正后的值无法读取",
-         "更正后的值无法读取"),
+         "更正后的值无法读取",
+         {"empty": ("error", "更正记录的新值为空（或为“—”“无”等占位符），未采用：异议复核更正"
+                             "不能清除数据")}),
     Kind("correction-conflict", "error", "correction", "同一数据有多条取值不同的更正",
          "同一企业同一年度的同一字段有多条取值不同的更正，均未采用，请核实后只保留一条"),
     # what the rules need
