@@ -21,7 +21,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import typer
 from rich.console import Console
@@ -134,7 +134,15 @@ class _Caught:
         self.kept: list[str] = []
         self.count = 0
 
-    def show(self, message: Any, category: Any, filename: str, lineno: int, *_: Any) -> None:
+    def show(
+        self,
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
         """In place of `warnings.showwarning`: keep the warning instead of printing it."""
         self.count += 1
         if len(self.kept) < WARNINGS_LOGGED:
