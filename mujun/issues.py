@@ -211,6 +211,9 @@ _KINDS = (
          "“{indicator}”无法计算（缺少或无效数据），{policy}"),
     Kind("benchmark-unusable", "warning", "score", "基准值无法计算",
          "指标“{indicator}”的基准值无法计算（无有效数据或合计不为正），该项得分按0计"),
+    Kind("benchmark-overflow", "error", "score", "基准值超出数值范围",
+         "{indicators}的基准值无法计算（本类数据的合计超出可计算的数值范围），本类企业均未评价："
+         "请核实本类数值极大的数据"),
     Kind("non-finite-score", "error", "score", "得分超出数值范围",
          "综合得分超出可计算的数值范围，未评价：请核实该企业的数据"),
 )  # fmt: skip

@@ -7,7 +7,8 @@ Order of decisions for every row (each row ends in exactly one status):
 3. class — the first class whose `when` holds; no class → exempt (not in scope);
 4. rejected — the class's own data checks (land missing or ≤ 0, negative values it uses);
 5. deferred — a missing value of an indicator whose policy is `exclude`;
-6. rejected — a total score that is not a finite number (never given a tier);
+6. rejected — every member still to be scored, when a benchmark of the class overflowed (no
+   ranking of the class means anything then), or a total score that is not a finite number;
 7. evaluated — scored, ranked and tiered within the class.
 
 Statuses are decided from the table's row-aligned flags and the checks' masks; the issue rows are
@@ -219,13 +220,19 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
         values = {code: v[scored] for code, v in values.items()}
         ratios = {code: (a[scored], b[scored]) for code, (a, b) in ratios.items()}
     total = np.zeros(len(idx))
+    overflowed: list[Indicator] = []
     with np.errstate(over="ignore", invalid="ignore"):  # a total beyond the range: see below
         for ind in klass.indicators:
-            total += _score(run, klass, ind, values[ind.code], idx, ratios.get(ind.code))
+            item = _score(run, klass, ind, values[ind.code], idx, ratios.get(ind.code))
+            total += item.points
+            overflowed += [ind] if item.beyond.any() else []
         adjust = np.zeros(len(idx))
         for adj in klass.adjust:
             adjust += np.where(run.condition(adj.when)[idx], adj.points, 0.0)
         total += adjust
+    if overflowed:
+        _not_tiered(run, klass, idx, overflowed)
+        return
     broken = ~np.isfinite(total)
     if broken.any():  # beyond the range of numbers: an error, never a tier
         at = _at(run.n, idx, broken)
@@ -239,6 +246,17 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
     _tier_class(run, klass, idx, total)
     run.status[idx] = EVALUATED
     run.reason.put(idx, np.zeros(len(idx), dtype=np.int64), [f"按“{klass.label}”评价"])
+
+
+def _not_tiered(run: _Run, klass: EvalClass, idx: np.ndarray, overflowed: list[Indicator]) -> None:
+    """The members at `idx` rejected, unscored: a benchmark of their class overflowed (a sum
+    beyond the range of numbers), so no firm of it can be ranked against the others."""
+    names = "、".join(f"“{ind.label}”" for ind in overflowed)
+    at = _at(run.n, idx, np.ones(len(idx), dtype=bool))
+    run.row_issue("benchmark-overflow", at, overflowed[0].code, indicators=names)
+    run.decide(at, REJECTED, issue("benchmark-overflow", indicators=names).message)
+    for ind in klass.indicators:
+        run.scores[ind.code][idx] = np.nan
 
 
 def _at(n: int, idx: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -278,8 +296,8 @@ def _score(
     values: np.ndarray,
     idx: np.ndarray,
     ratio: tuple[np.ndarray, np.ndarray] | None,
-) -> np.ndarray:
-    """The item points of the members at `idx` (`values`, `ratio`: theirs)."""
+) -> scoring.ItemScores:
+    """The item scores of the members at `idx` (`values`, `ratio`: theirs)."""
     spec = ind.score
     groups = run.columns[spec.by][idx] if spec.by else None
     numerator = denominator = None
@@ -297,7 +315,7 @@ def _score(
         run.issues.append(
             issue_table([issue("benchmark-unusable", field=ind.code, indicator=ind.label)])
         )
-    return item.points
+    return item
 
 
 def _tier_class(run: _Run, klass: EvalClass, idx: np.ndarray, total: np.ndarray) -> None:
