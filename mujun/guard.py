@@ -3,7 +3,9 @@
 A command runs inside `guarded`: an exception mujun did not expect is written in full to an
 error log — in the run folder when there is one and it can be written, else a private temporary
 file — and shown as one Chinese line naming the file being worked on (when known) and the log.
-Ctrl+C is one line and exit 130; running out of memory says the input is too large.
+Ctrl+C is one line and exit 130; running out of memory says the input is too large. A warning a
+library issues (numpy's overflow, in English and with its source paths) is no message for a
+user either: the command's warnings go to such a log, and one Chinese line names it.
 """
 
 from __future__ import annotations
@@ -15,17 +17,18 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
 from ._version import mujun_version
-from .export.runfolder import ERROR_LOG_HEADER, ERROR_LOG_PREFIX
+from .export.runfolder import ERROR_LOG_HEADER, ERROR_LOG_PREFIX, MANIFEST
 
 UNEXPECTED_EXIT = 1
 """Exit code of an unexpected error (as of data that could not be read)."""
@@ -90,7 +93,11 @@ def _log_text(exc: BaseException) -> str:
 def write_error_log(exc: BaseException, folder: Path | None) -> Path | None:
     """The traceback and context of `exc` in a new log file: in `folder` (made if absent) when
     it can be written there, else in the temporary folder; None if neither can be written."""
-    text = ERROR_LOG_HEADER + _log_text(exc).encode("utf-8", "replace")
+    return _write_log(_log_text(exc), folder)
+
+
+def _write_log(body: str, folder: Path | None) -> Path | None:
+    text = ERROR_LOG_HEADER + body.encode("utf-8", "replace")
     name = f"{ERROR_LOG_PREFIX}{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
     if folder is not None:
         try:
@@ -112,8 +119,68 @@ def write_error_log(exc: BaseException, folder: Path | None) -> Path | None:
         return None
 
 
-def _say(console: Console, message: str) -> None:
-    console.print(Text("错误", style="bold red") + Text(f": {message}"), soft_wrap=True)
+def _say(console: Console, message: str, label: str = "错误", style: str = "bold red") -> None:
+    console.print(Text(label, style=style) + Text(f": {message}"), soft_wrap=True)
+
+
+WARNINGS_LOGGED = 200  # warnings of one command written to its log; the rest are counted
+
+
+class _Caught:
+    """The warnings issued while a command runs, formatted: the first WARNINGS_LOGGED, and
+    how many there were."""
+
+    def __init__(self) -> None:
+        self.kept: list[str] = []
+        self.count = 0
+
+    def show(
+        self,
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        """In place of `warnings.showwarning`: keep the warning instead of printing it."""
+        self.count += 1
+        if len(self.kept) < WARNINGS_LOGGED:
+            self.kept.append(warnings.formatwarning(message, category, filename, lineno).rstrip())
+
+
+@contextmanager
+def _warnings_caught() -> Iterator[_Caught]:
+    """Collect the warnings issued while the block runs (in any thread) instead of printing
+    them; the filters in force still decide which are issued."""
+    caught = _Caught()
+    with warnings.catch_warnings():
+        warnings.showwarning = caught.show
+        yield caught
+
+
+def _log_warnings(console: Console, caught: _Caught, folder: Path | None) -> None:
+    """Write the warnings a command issued to a log — in its run folder when a run was
+    written there, else a private temporary file — and name the log in one line."""
+    if not caught.count:
+        return
+    if folder is not None and not (folder / MANIFEST).is_file():
+        folder = None  # no run there (refused, or a user's folder): not written into
+    more = caught.count - len(caught.kept)
+    lines = [
+        f"time: {time.strftime('%Y-%m-%d %H:%M:%S %z')}",
+        f"mujun: {mujun_version()}",
+        f"command: {' '.join(sys.argv)}",
+        f"warnings: {caught.count}" + (f" (the first {len(caught.kept)} below)" if more else ""),
+        "",
+        *caught.kept,
+    ]
+    log = _write_log("\n".join(lines) + "\n", folder)
+    where = f"，详细信息已写入 {log}" if log else ""
+    message = (
+        f"运行中出现{caught.count}条程序内部警告{where}；这不是数据问题，如有疑问请发给维护人员"
+    )
+    _say(console, message, "提示", "bold yellow")
 
 
 def guarded(console: Console, run_folder: str | None = None) -> Callable[[F], F]:
@@ -124,27 +191,42 @@ def guarded(console: Console, run_folder: str | None = None) -> Callable[[F], F]
         @functools.wraps(command)
         def guarded_command(*args: Any, **kwargs: Any) -> Any:
             _stage.update(what="", files=())
-            try:
-                return command(*args, **kwargs)
-            except (typer.Exit, typer.Abort, typer.TyperException):
-                raise
-            except KeyboardInterrupt:
-                _say(console, "已中断（Ctrl+C）")
-                raise typer.Exit(INTERRUPTED_EXIT) from None
-            except MemoryError:
-                _say(console, "内存不足：输入数据过大，请分批处理或在内存更大的计算机上运行")
-                raise typer.Exit(UNEXPECTED_EXIT) from None
-            except Exception as exc:
-                folder = kwargs.get(run_folder) if run_folder else None
-                where = _where(exc)
-                log = write_error_log(exc, Path(folder) if folder is not None else None)
-                tail = f"详细信息已写入 {log}" if log else "且无法写出错误日志"
-                _say(
-                    console,
-                    f"意外的内部错误（{type(exc).__name__}）{where}；{tail}，请把它发给维护人员",
-                )
-                raise typer.Exit(UNEXPECTED_EXIT) from None
+            folder = kwargs.get(run_folder) if run_folder else None
+            with _warnings_caught() as caught:
+                try:
+                    return _unexpected_as_one_line(console, command, folder, args, kwargs)
+                finally:
+                    _log_warnings(console, caught, None if folder is None else Path(folder))
 
         return guarded_command  # type: ignore[return-value]
 
     return wrap
+
+
+def _unexpected_as_one_line(
+    console: Console,
+    command: Callable[..., Any],
+    folder: str | Path | None,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
+    """Run the command; anything it did not expect becomes one line and an error log."""
+    try:
+        return command(*args, **kwargs)
+    except (typer.Exit, typer.Abort, typer.TyperException):
+        raise
+    except KeyboardInterrupt:
+        _say(console, "已中断（Ctrl+C）")
+        raise typer.Exit(INTERRUPTED_EXIT) from None
+    except MemoryError:
+        _say(console, "内存不足：输入数据过大，请分批处理或在内存更大的计算机上运行")
+        raise typer.Exit(UNEXPECTED_EXIT) from None
+    except Exception as exc:
+        where = _where(exc)
+        log = write_error_log(exc, Path(folder) if folder is not None else None)
+        tail = f"详细信息已写入 {log}" if log else "且无法写出错误日志"
+        _say(
+            console,
+            f"意外的内部错误（{type(exc).__name__}）{where}；{tail}，请把它发给维护人员",
+        )
+        raise typer.Exit(UNEXPECTED_EXIT) from None

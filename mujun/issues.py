@@ -182,7 +182,9 @@ _KINDS = (
     Kind("correction-bad-field", "error", "correction", "更正记录的字段无法识别",
          "更正记录的字段无法识别"),
     Kind("correction-bad-value", "error", "correction", "更正后的值无法读取",
-         "更正后的值无法读取"),
+         "更正后的值无法读取",
+         {"empty": ("error", "更正记录的新值为空（或为“—”“无”等占位符），未采用：异议复核更正"
+                             "不能清除数据")}),
     Kind("correction-conflict", "error", "correction", "同一数据有多条取值不同的更正",
          "同一企业同一年度的同一字段有多条取值不同的更正，均未采用，请核实后只保留一条"),
     # what the rules need
@@ -209,6 +211,9 @@ _KINDS = (
          "“{indicator}”无法计算（缺少或无效数据），{policy}"),
     Kind("benchmark-unusable", "warning", "score", "基准值无法计算",
          "指标“{indicator}”的基准值无法计算（无有效数据或合计不为正），该项得分按0计"),
+    Kind("benchmark-overflow", "error", "score", "基准值超出数值范围",
+         "{indicators}的基准值无法计算（本类数据的合计超出可计算的数值范围），本类企业均未评价："
+         "请核实本类数值极大的数据"),
     Kind("non-finite-score", "error", "score", "得分超出数值范围",
          "综合得分超出可计算的数值范围，未评价：请核实该企业的数据"),
 )  # fmt: skip

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 from cli_setup import invoke, make_files
 
 import mujun.cli as cli
+import mujun.guard as guard
 import mujun.read as read
 from mujun.export.runfolder import ERROR_LOG_HEADER, ERROR_LOG_PREFIX
 
@@ -222,3 +227,74 @@ def test_main_catches_what_escapes_the_command_line(
     err = capsys.readouterr().err
     assert "意外的内部错误" in err and "Traceback" not in err
     assert len(logs(tmp_path)) == 1
+
+
+def overflowing(real: Any) -> Any:
+    """`real` (evaluate) after numpy's overflow warning, once in this thread and once in a
+    worker thread, as a library's sums would issue them."""
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        np.float64(1e308) * np.float64(10)  # RuntimeWarning: overflow encountered
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(lambda: np.exp(np.array([1000.0]))).result()
+        return real(*args, **kwargs)
+
+    return run
+
+
+@pytest.mark.filterwarnings("default")
+def test_library_warnings_go_to_the_run_folders_log_not_to_the_console(
+    files: Files, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "evaluate", overflowing(cli.evaluate))
+    out = tmp_path / "out"
+    rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)
+    assert rc == 0, text
+    for english in ("RuntimeWarning", "overflow", "Warning", "site-packages", ".py:"):
+        assert english not in text
+    (log,) = logs(out)
+    line = next(line for line in text.splitlines() if "程序内部警告" in line)
+    assert "2条" in line and str(log) in line
+    body = log.read_text(encoding="utf-8")
+    assert "RuntimeWarning: overflow encountered" in body and "warnings: 2" in body
+    monkeypatch.undo()
+    rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)
+    assert rc == 0, text  # the log does not block the next run, and is kept in it
+    assert "程序内部警告" not in text and logs(out) == [log]
+
+
+@pytest.mark.filterwarnings("default")
+def test_library_warnings_without_a_run_folder_go_to_a_private_temporary_log(
+    files: Files, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.setattr(cli, "evaluate", overflowing(cli.evaluate))
+    rc, text = invoke("check", "-r", files["rules"], "-d", files["data"])
+    assert rc == 0, text
+    assert "RuntimeWarning" not in text and "overflow" not in text
+    (log,) = logs(temp)
+    assert str(log) in text
+    assert log.stat().st_mode & 0o077 == 0
+    assert b"RuntimeWarning" in log.read_bytes()
+
+
+@pytest.mark.filterwarnings("default")
+def test_warnings_logged_are_bounded(
+    files: Files, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = cli.evaluate
+
+    def noisy(*args: Any, **kwargs: Any) -> Any:
+        for i in range(guard.WARNINGS_LOGGED + 50):  # distinct messages: none is deduplicated
+            warnings.warn(f"warning {i}", UserWarning, stacklevel=1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "evaluate", noisy)
+    out = tmp_path / "out"
+    rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)
+    assert rc == 0 and "UserWarning" not in text
+    assert f"{guard.WARNINGS_LOGGED + 50}条" in text
+    body = logs(out)[0].read_text(encoding="utf-8")
+    assert body.count(": UserWarning: warning") == guard.WARNINGS_LOGGED

@@ -269,8 +269,9 @@ def check_values(
         magnitude = np.abs(values[ind.code])
         present = members & np.isfinite(magnitude) & (magnitude > 0)
         if np.count_nonzero(present) >= MIN_PEERS:
-            median = float(np.median(magnitude[present]))
-            high = present & (magnitude > OUTLIER_FACTOR * median)
+            with np.errstate(over="ignore"):  # two middle values near 1e308: a median of inf
+                median = float(np.median(magnitude[present]))
+                high = present & (magnitude > OUTLIER_FACTOR * median)
             if high.any():
                 fill = {"label": ind.label, "times": f"{OUTLIER_FACTOR:g}"}
                 ok = confirmed(ind.formula.names)

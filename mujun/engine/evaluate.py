@@ -7,7 +7,8 @@ Order of decisions for every row (each row ends in exactly one status):
 3. class — the first class whose `when` holds; no class → exempt (not in scope);
 4. rejected — the class's own data checks (land missing or ≤ 0, negative values it uses);
 5. deferred — a missing value of an indicator whose policy is `exclude`;
-6. rejected — a total score that is not a finite number (never given a tier);
+6. rejected — every member still to be scored, when a benchmark of the class overflowed (no
+   ranking of the class means anything then), or a total score that is not a finite number;
 7. evaluated — scored, ranked and tiered within the class.
 
 Statuses are decided from the table's row-aligned flags and the checks' masks; the issue rows are
@@ -22,16 +23,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._version import mujun_version
 from ..errors import RulesError
-from ..issues import concat_issues, issue, issue_rows, issue_table
+from ..issues import issue, issue_rows, issue_table
 from ..keys import usable
 from ..rules import EvalClass, Indicator, Rules
 from ..rules.expr import Expression, ExpressionError, divide
-from ..table import EnterpriseTable, describe
+from ..table import EnterpriseTable
 from . import checks, scoring, tiers
+from .assemble import assemble
 from .columns import FieldColumns, indicator_values
-from .evaluation import RESULT_COLUMNS, STATUSES, Evaluation
+from .evaluation import STATUSES, Evaluation
 from .labels import Labels as _Labels
 
 PENDING = -1
@@ -132,7 +133,7 @@ def evaluate(table: EnterpriseTable | pd.DataFrame, rules: Rules) -> Evaluation:
     except ExpressionError as exc:  # a type the data has but the rules did not expect
         raise RulesError(str(exc), file=rules.path or None) from None
     assert not (run.status == PENDING).any(), "every row ends in a status"
-    return _assemble(run)
+    return assemble(run)
 
 
 def _check_table(run: _Run) -> None:
@@ -219,13 +220,19 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
         values = {code: v[scored] for code, v in values.items()}
         ratios = {code: (a[scored], b[scored]) for code, (a, b) in ratios.items()}
     total = np.zeros(len(idx))
+    overflowed: list[Indicator] = []
     with np.errstate(over="ignore", invalid="ignore"):  # a total beyond the range: see below
         for ind in klass.indicators:
-            total += _score(run, klass, ind, values[ind.code], idx, ratios.get(ind.code))
+            item = _score(run, klass, ind, values[ind.code], idx, ratios.get(ind.code))
+            total += item.points
+            overflowed += [ind] if item.beyond.any() else []
         adjust = np.zeros(len(idx))
         for adj in klass.adjust:
             adjust += np.where(run.condition(adj.when)[idx], adj.points, 0.0)
         total += adjust
+    if overflowed:
+        _not_tiered(run, klass, idx, overflowed)
+        return
     broken = ~np.isfinite(total)
     if broken.any():  # beyond the range of numbers: an error, never a tier
         at = _at(run.n, idx, broken)
@@ -239,6 +246,17 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
     _tier_class(run, klass, idx, total)
     run.status[idx] = EVALUATED
     run.reason.put(idx, np.zeros(len(idx), dtype=np.int64), [f"按“{klass.label}”评价"])
+
+
+def _not_tiered(run: _Run, klass: EvalClass, idx: np.ndarray, overflowed: list[Indicator]) -> None:
+    """The members at `idx` rejected, unscored: a benchmark of their class overflowed (a sum
+    beyond the range of numbers), so no firm of it can be ranked against the others."""
+    names = "、".join(f"“{ind.label}”" for ind in overflowed)
+    at = _at(run.n, idx, np.ones(len(idx), dtype=bool))
+    run.row_issue("benchmark-overflow", at, overflowed[0].code, indicators=names)
+    run.decide(at, REJECTED, issue("benchmark-overflow", indicators=names).message)
+    for ind in klass.indicators:
+        run.scores[ind.code][idx] = np.nan
 
 
 def _at(n: int, idx: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -278,8 +296,8 @@ def _score(
     values: np.ndarray,
     idx: np.ndarray,
     ratio: tuple[np.ndarray, np.ndarray] | None,
-) -> np.ndarray:
-    """The item points of the members at `idx` (`values`, `ratio`: theirs)."""
+) -> scoring.ItemScores:
+    """The item scores of the members at `idx` (`values`, `ratio`: theirs)."""
     spec = ind.score
     groups = run.columns[spec.by][idx] if spec.by else None
     numerator = denominator = None
@@ -297,7 +315,7 @@ def _score(
         run.issues.append(
             issue_table([issue("benchmark-unusable", field=ind.code, indicator=ind.label)])
         )
-    return item.points
+    return item
 
 
 def _tier_class(run: _Run, klass: EvalClass, idx: np.ndarray, total: np.ndarray) -> None:
@@ -315,82 +333,3 @@ def _tier_class(run: _Run, klass: EvalClass, idx: np.ndarray, total: np.ndarray)
         if rule.at_most is not None:
             veto[mask & (veto < 0)] = i
     run.veto.put(idx, veto + 1, [None, *(r.reason for r in spec.rule)])
-
-
-def _assemble(run: _Run) -> Evaluation:
-    frame = run.table.frame
-    evaluated = run.status == EVALUATED
-    results: dict[str, Any] = {}
-    for col in ("credit_code", "year", "name", "park", "industry_code"):
-        results[col] = (
-            frame[col] if col in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
-        )
-    year = run.columns["year"]
-    results["year"] = pd.array(np.where(np.isnan(year), run.rules.year, year).astype(np.int64))
-    results["class"] = run.klass.column()
-    results["status"] = pd.Categorical.from_codes(run.status, categories=list(STATUSES))
-    results["status_reason"] = run.reason.column()
-    results["total_score"] = run.total  # set for evaluated rows only, as are scores and ranks
-    results["rank"] = pd.arrays.IntegerArray(run.rank, ~evaluated)
-    results["tier"] = run.tier.column()
-    results["tier_label"] = run.tier_label.column()
-    results["tier_reason"] = run.tier_reason.column()
-    results["veto_reason"] = run.veto.column()
-    for code in run.rules.indicator_codes():
-        results[f"value_{code}"] = _in_classes(run.values.get(code, []), run.n)
-        results[f"score_{code}"] = (
-            run.scores[code] if code in run.scores else np.full(run.n, np.nan)
-        )
-    results["adjust_points"] = run.adjust
-    out = pd.DataFrame(results, copy=False)
-    assert list(out.columns[: len(RESULT_COLUMNS)]) == RESULT_COLUMNS
-    issues = concat_issues(run.issues)
-    benchmarks = _benchmark_table(run.benchmarks)
-    return Evaluation(
-        out, issues, _provenance(run, out), run.rules, benchmarks, run.table, run.columns
-    )
-
-
-def _benchmark_table(found: list[tuple[str, str, pd.DataFrame]]) -> pd.DataFrame:
-    """Every benchmark used: class, indicator, then the scorer's columns (group, benchmark, …)."""
-    if not found:
-        return pd.DataFrame(columns=["class", "indicator", "group", "benchmark"])
-    table = pd.concat([t for _, _, t in found], ignore_index=True)
-    sizes = [len(t) for _, _, t in found]
-    table.insert(0, "indicator", np.repeat([i for _, i, _ in found], sizes))
-    table.insert(0, "class", np.repeat([c for c, _, _ in found], sizes))
-    return table
-
-
-def _in_classes(parts: list[tuple[np.ndarray, np.ndarray]], n: int) -> np.ndarray:
-    """An indicator's values on the rows of the classes that have it, NaN elsewhere."""
-    out: np.ndarray = np.full(n, np.nan)
-    for rows, values in parts:
-        out[rows] = values
-    return out
-
-
-def _provenance(run: _Run, results: pd.DataFrame) -> dict[str, Any]:
-    counts = [np.count_nonzero(run.status == i) for i in range(len(STATUSES))]
-    return {
-        "mujun_version": mujun_version(),
-        "rules": {
-            "name": run.rules.name,
-            "region": run.rules.region,
-            "year": run.rules.year,
-            "path": run.rules.path,
-            "sha256": run.rules.sha256,
-        },
-        "inputs": [
-            {
-                "file": s.file,
-                "sha256": s.sha256,
-                "rows": s.rows,
-                "used": s.used,
-                "skipped": s.skipped,
-            }
-            for s in run.table.sources
-        ],
-        "rows": {"input": run.n, **{s: int(counts[i]) for i, s in enumerate(STATUSES)}},
-        "corrections": ([] if run.table.corrections is None else describe(run.table.corrections)),
-    }

@@ -204,6 +204,11 @@ class Evaluation:
             frame[fig] = np.where(known, values, 0.0)
             frame[f"_land_{fig}"] = np.where(known, land, 0.0)
             frame[f"_known_{fig}"] = known.astype(int)
+        with np.errstate(over="ignore", invalid="ignore"):  # sums beyond the range are inf
+            return self._pooled(frame, by, tiers)
+
+    def _pooled(self, frame: pd.DataFrame, by: str, tiers: list[str]) -> pd.DataFrame:
+        """`summary`'s sums per group and for the county, and the pooled figures from them."""
         grouped = frame.groupby("key", sort=True).sum()
         total = grouped.sum(numeric_only=True).to_frame(COUNTY).T
         out = pd.concat([grouped, total])

@@ -6,8 +6,10 @@ equal length). The stated rules for awkward values:
 - negative values follow the indicator's `negative` policy: `zero` (scored as 0, the default),
   `keep` (scored as they are) or `missing` (handled by the missing-value policy);
 - infinite values never reach here: indicator values that are not finite are missing;
-- a benchmark that is not a positive finite number (no member has data, a pooled sum ≤ 0) cannot
-  score anyone: the class's items for that indicator score 0 and an issue says why;
+- a benchmark that is not a positive number (no member has data, a pooled sum ≤ 0) cannot score
+  anyone: the class's items for that indicator score 0 and an issue says why;
+- a benchmark (or a minmax span) beyond the range of numbers — sums of values near 1e308 — is no
+  benchmark at all: the members it would score are `beyond`, and their class is not tiered;
 - a group (`by`) without a usable benchmark falls back to the class-wide benchmark;
 - a pooled benchmark adds the amounts as reported (a tax refund lowers Σtax), because the
   published figure is the county's Σtax / Σland; the negative-value rule applies to the firm's
@@ -43,7 +45,20 @@ class ItemScores:
     points: np.ndarray  # item score per member (NaN only for unscorable members under "exclude")
     missing: np.ndarray  # the value was missing (after the negative-value policy)
     benchmarks: pd.DataFrame  # group, benchmark (or minimum/maximum), members used
-    unusable: bool = False  # the benchmark could not be computed for some member: it scored 0
+    beyond: np.ndarray  # members with a value whose benchmark or span overflowed: unscorable
+    unusable: bool = False  # the benchmark was not positive for some member: it scored 0
+
+
+@dataclass(frozen=True)
+class Raw:
+    """What a scoring method gives for the members of one class: raw item points, the
+    benchmark table, whether a benchmark that is not positive scored some member 0, and the
+    members whose benchmark or scale lies beyond the range of numbers (None: none)."""
+
+    points: np.ndarray
+    benchmarks: pd.DataFrame
+    unusable: bool = False
+    beyond: np.ndarray | None = None
 
 
 def treat_negative(values: np.ndarray, policy: str) -> np.ndarray:
@@ -72,11 +87,11 @@ class Members:
 
 @dataclass(frozen=True)
 class Scorer:
-    """A scoring method: `points` (pure: members → raw item points, benchmark table, whether a
-    benchmark was unusable) and `describe` (the method in Chinese words, for the 说明 sheet).
-    `grouped`: a member without a `by` group has no scale and falls to the missing policy."""
+    """A scoring method: `points` (pure: members → their `Raw` points) and `describe` (the
+    method in Chinese words, for the 说明 sheet). `grouped`: a member without a `by` group has
+    no scale and falls to the missing policy."""
 
-    points: Callable[[Indicator, Members], tuple[np.ndarray, pd.DataFrame, bool]]
+    points: Callable[[Indicator, Members], Raw]
     describe: Callable[[Indicator], str]
     grouped: bool = False
 
@@ -99,8 +114,10 @@ def score_indicator(
     codes, labels = _group_codes(groups, len(x))
     members = Members(x, missing, codes, labels, numerator, denominator)
     with np.errstate(over="ignore", invalid="ignore"):  # a result beyond the range is inf
-        raw, table, unusable = SCORERS[indicator.score.method].points(indicator, members)
-    return ItemScores(_fill_missing(raw, missing, indicator), missing, table, unusable)
+        raw = SCORERS[indicator.score.method].points(indicator, members)
+        points = _fill_missing(raw.points, missing, indicator)
+    beyond = np.zeros(len(x), dtype=bool) if raw.beyond is None else raw.beyond & ~missing
+    return ItemScores(points, missing, raw.benchmarks, beyond, raw.unusable)
 
 
 def describe(indicator: Indicator) -> str:
@@ -165,8 +182,10 @@ def _benchmark_stat(
     k: int,
     numerator: np.ndarray | None,
     denominator: np.ndarray | None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The benchmark statistic (× factor) per group, and the members used per group."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The benchmark statistic (× factor) per group, the members used per group, and which
+    groups' statistic overflowed (a sum, a mean or the quotient beyond the range of numbers:
+    NaN in the statistic)."""
     if spec.benchmark == "pooled":
         assert numerator is not None and denominator is not None
         ok = ok & np.isfinite(numerator) & np.isfinite(denominator)
@@ -174,9 +193,13 @@ def _benchmark_stat(
         den, _ = _per_group(denominator, ok, codes, k, "sum")
         with np.errstate(invalid="ignore", divide="ignore"):
             stat = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+        beyond = ~np.isfinite(num) | ~np.isfinite(den) | np.isinf(stat)
     else:
         stat, count = _per_group(x, ok, codes, k, str(spec.benchmark))
-    return stat * spec.factor, count
+        beyond = ~np.isfinite(stat)
+    stat = stat * spec.factor
+    beyond = (count > 0) & (beyond | np.isinf(stat))
+    return np.where(beyond, np.nan, stat), count, beyond
 
 
 def _ratio_benchmark(
@@ -187,38 +210,41 @@ def _ratio_benchmark(
     labels: list[object],
     numerator: np.ndarray | None,
     denominator: np.ndarray | None,
-) -> tuple[np.ndarray | float, pd.DataFrame]:
+) -> tuple[np.ndarray | float, pd.DataFrame, np.ndarray]:
     """Benchmark per member (group value, falling back to the class-wide one; one number when
-    every member has the same) and its table."""
+    every member has the same), its table, and the members left with an overflowed one."""
     ok = ~missing
+    none = np.zeros(len(x), dtype=bool)
     if not isinstance(spec.benchmark, str):
         value = float(spec.benchmark or 0.0)
-        return value, _bench_table([WHOLE], [value], [float(ok.sum())])
-    overall_stat, overall_count = _benchmark_stat(spec, x, ok, None, 1, numerator, denominator)
-    overall = float(overall_stat[0])
+        return value, _bench_table([WHOLE], [value], [float(ok.sum())]), none
+    whole = _benchmark_stat(spec, x, ok, None, 1, numerator, denominator)
+    overall, overall_count, overflowed = float(whole[0][0]), whole[1], bool(whole[2][0])
     if spec.by is None or codes is None:
-        return overall, _bench_table([WHOLE], [overall], overall_count)
-    group, count = _benchmark_stat(spec, x, ok, codes, len(labels), numerator, denominator)
+        return overall, _bench_table([WHOLE], [overall], overall_count), none | overflowed
+    group, count, _ = _benchmark_stat(spec, x, ok, codes, len(labels), numerator, denominator)
     per_member = _lookup(group, codes)
     usable = np.isfinite(per_member) & (per_member > 0)
     table = _bench_table([*labels, WHOLE], [*group, overall], [*count, *overall_count])
-    return np.where(usable, per_member, overall), table
+    return np.where(usable, per_member, overall), table, ~usable & overflowed
 
 
-def _ratio(ind: Indicator, m: Members) -> tuple[np.ndarray, pd.DataFrame, bool]:
+def _ratio(ind: Indicator, m: Members) -> Raw:
     """ratio: value / benchmark × weight (direction "lower": benchmark / value × weight),
-    clipped to [floor × weight, cap × weight]; no usable benchmark scores 0."""
+    clipped to [floor × weight, cap × weight]; a benchmark that is not positive scores 0, one
+    that overflowed scores no one (`beyond`)."""
     spec = ind.score
-    bench, table = _ratio_benchmark(
+    bench, table, beyond = _ratio_benchmark(
         spec, m.x, m.missing, m.codes, m.labels, m.numerator, m.denominator
     )
     raw = _ratio_points(m.x, bench, ind.direction, ind.weight, spec)
+    scored = ~m.missing & ~beyond
     if np.ndim(bench) == 0:  # one benchmark for all: it can score everyone, or no one
         if np.isfinite(bench) and bench > 0:
-            return raw, table, False
-        return np.zeros(len(m.x)), table, bool((~m.missing).any())
+            return Raw(raw, table)
+        return Raw(np.zeros(len(m.x)), table, bool(scored.any()), beyond)
     usable = np.isfinite(bench) & (bench > 0)
-    return np.where(usable, raw, 0.0), table, not usable[~m.missing].all()
+    return Raw(np.where(usable, raw, 0.0), table, not usable[scored].all(), beyond)
 
 
 def _ratio_text(ind: Indicator) -> str:
@@ -264,10 +290,11 @@ def _ratio_points(
     return np.clip(share, lo, hi) * weight
 
 
-def _minmax(indicator: Indicator, m: Members) -> tuple[np.ndarray, pd.DataFrame, bool]:
+def _minmax(indicator: Indicator, m: Members) -> Raw:
     """weight × [floor + (100 − floor) × t] / 100, t the position between min and max.
 
-    When every member of a group has the same value, t = 1 (all are the best).
+    When every member of a group has the same value, t = 1 (all are the best); a span beyond
+    the range of numbers (from −1e308 to 1e308) scales no one (`beyond`).
     """
     x, missing, labels, spec = m.x, m.missing, m.labels, indicator.score
     codes = np.zeros(len(x), dtype=np.int64) if m.codes is None else m.codes
@@ -283,7 +310,7 @@ def _minmax(indicator: Indicator, m: Members) -> tuple[np.ndarray, pd.DataFrame,
     floor = spec.floor or 0.0
     points = indicator.weight * (floor + (100.0 - floor) * t) / 100.0
     table = _bench_table(labels, [np.nan] * k, list(count), minimum=list(lo), maximum=list(hi))
-    return points, table, False
+    return Raw(points, table, beyond=(codes >= 0) & np.isinf(span))
 
 
 def _minmax_text(ind: Indicator) -> str:
@@ -292,7 +319,7 @@ def _minmax_text(ind: Indicator) -> str:
     return f"极值法{_group_words(ind)}：权重 × [{floor:g} + {100 - floor:g} × {span}] ÷ 100"
 
 
-def _rank(indicator: Indicator, m: Members) -> tuple[np.ndarray, pd.DataFrame, bool]:
+def _rank(indicator: Indicator, m: Members) -> Raw:
     """Percentile rank (average rank of ties / members with a value) × weight, per group."""
     x, missing, labels = m.x, m.missing, m.labels
     codes = np.zeros(len(x), dtype=np.int64) if m.codes is None else m.codes
@@ -302,7 +329,7 @@ def _rank(indicator: Indicator, m: Members) -> tuple[np.ndarray, pd.DataFrame, b
     pct = np.where(codes >= 0, pct, np.nan)
     _, count = _per_group(x, ~missing, codes, len(labels), "sum")
     table = _bench_table(labels, [np.nan] * len(labels), list(count))
-    return pct * indicator.weight, table, False
+    return Raw(pct * indicator.weight, table)
 
 
 def _rank_text(ind: Indicator) -> str:

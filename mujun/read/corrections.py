@@ -3,9 +3,10 @@
 A corrections table has one row per change: credit code, year, field (its code or a Chinese header,
 with a unit if the value is not in the canonical unit: `实缴税金(元)`), the new value, the reason,
 the appeal id and who approved it. Each row is applied, or reported as matching no firm, or as
-unusable; all of them are listed in `EnterpriseTable.corrections` and so in the manifest. A cell
-that could not be read and that a correction replaces is no longer flagged: its problem stays in
-the notes, as information, saying it was corrected.
+unusable (a new value that cannot be read, or that is blank or a placeholder: a correction
+never clears a value); all of them are listed in `EnterpriseTable.corrections` and so in the
+manifest. A cell that could not be read and that a correction replaces is no longer flagged: its
+problem stays in the notes, as information, saying it was corrected.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ COLUMNS = {
     "appeal_id": ("申诉编号", "异议编号", "复核编号", "编号", "appeal_id"),
     "approved_by": ("审批人", "批准人", "审核人", "approved_by"),
 }
+_NEEDED = ("credit_code", "field", "new_value")
+_NEEDS = "统一社会信用代码、年度、字段、新值、原因、申诉编号、审批人"
 RECORD_COLUMNS = [
     "credit_code",
     "year",
@@ -68,19 +71,20 @@ def read_corrections(source: str | Path | pd.DataFrame) -> pd.DataFrame:
             None,
         )
         if at is None:
-            needs = "统一社会信用代码, 年度, 字段, 新值, 原因, 申诉编号, 审批人"
-            raise DataError(f"{source}: no 字段 column — a corrections table needs {needs}")
+            raise DataError(f"{source}：前10行中没有“字段”列（更正表需要{_NEEDS}）")
         header = [normalize(v) for v in cells.iloc[at]]
         raw, first = cells.iloc[at + 1 :].reset_index(drop=True), at + 2
         raw.columns = range(raw.shape[1])
     out = pd.DataFrame(index=range(len(raw)))
+    absent = []
     for key, names in COLUMNS.items():
         wanted = {normalize(n) for n in names}
         hit = next((i for i, h in enumerate(header) if h in wanted), None)
         out[key] = raw.iloc[:, hit].to_numpy(dtype=object) if hit is not None else None
-    missing = [k for k in ("credit_code", "field", "new_value") if out[k].isna().all()]
-    if missing and len(out):
-        raise DataError(f"{source}: corrections need the columns 统一社会信用代码, 字段, 新值")
+        absent += [names[0]] if hit is None and key in _NEEDED else []
+    if absent and len(out):  # a column present, however blank, is read (and reported)
+        where = file or "异议复核更正表"
+        raise DataError(f"{where}：缺少列{'、'.join(absent)}（更正表需要{_NEEDS}）")
     out["file"], out["row"] = file, np.arange(first, first + len(out))
     blank = values.as_text(out["credit_code"]).isna() & values.as_text(out["field"]).isna()
     return out[~blank.to_numpy()].reset_index(drop=True)
@@ -124,6 +128,8 @@ def apply_corrections(table: EnterpriseTable, source: str | Path | pd.DataFrame)
         if FIELDS[name].kind == "date":  # a firm founded after the year it is corrected for
             parsed = values.bound_dates(parsed, years.iloc[rows].reset_index(drop=True))
         ok = ~(parsed.bad | parsed.notes.get("implausible-date", False))
+        empty = ok & _no_value(record["new_value"].iloc[rows], parsed.values, FIELDS[name].kind)
+        ok &= ~empty
         positions = matched.iloc[rows].to_numpy(dtype=np.int64)
         new = parsed.values
         if FIELDS[name].kind == "number":  # each in its own unit: 13334 平方米 is 20.001 亩
@@ -143,11 +149,25 @@ def apply_corrections(table: EnterpriseTable, source: str | Path | pd.DataFrame)
             settled.append(settled_issue(table, name, fixed))
             frame.loc[fixed, UNREADABLE + name] = pd.NA
         record.loc[rows[ok], "status"] = "applied"
-        record.loc[rows[~ok & ~clash], "status"] = "invalid-value"
+        record.loc[rows[~ok & ~clash & ~empty], "status"] = "invalid-value"
+        record.loc[rows[empty], "status"] = _EMPTY
     record.loc[~usable, "status"] = "unknown-field"
     record.loc[usable & matched.isna().to_numpy(), "status"] = "unmatched"
     notes = concat_issues([table.notes, *settled, _issues(record, table, matched)])
     return replace(table, frame=frame, notes=notes, corrections=record[RECORD_COLUMNS])
+
+
+def _no_value(text: pd.Series, parsed: pd.Series, kind: str) -> np.ndarray:
+    """New values that say none: blank, or read as missing ('—', '无', '#N/A'; for a text
+    field, those words as they stand). Applied, they would wipe the firm's value, and no
+    correction clears one ('无' of a yes/no field is a value: no)."""
+    none = text.isna().to_numpy() | parsed.isna().to_numpy()
+    if kind == "text":
+        words = text.str.lower().isin(values.PLACEHOLDERS) | text.str.upper().isin(
+            values.EXCEL_ERRORS
+        )
+        none |= words.fillna(False).to_numpy(dtype=bool)
+    return none
 
 
 def _disagreeing(
@@ -172,12 +192,13 @@ def _disagreeing(
     return ok & np.isin(positions, clashing)
 
 
-PROBLEMS = {
-    "unmatched": "correction-unmatched",
-    "unknown-field": "correction-bad-field",
-    "invalid-value": "correction-bad-value",
+_CONFLICT, _EMPTY = "conflict", "empty-value"
+PROBLEMS = {  # status → issue code and variant
+    "unmatched": ("correction-unmatched", None),
+    "unknown-field": ("correction-bad-field", None),
+    "invalid-value": ("correction-bad-value", None),
+    _EMPTY: ("correction-bad-value", "empty"),
 }
-_CONFLICT = "conflict"
 
 
 def _issues(record: pd.DataFrame, table: EnterpriseTable, matched: pd.Series) -> pd.DataFrame:
@@ -207,11 +228,16 @@ def _issues(record: pd.DataFrame, table: EnterpriseTable, matched: pd.Series) ->
     done["field"] = record["field"].to_numpy(dtype=object)[applied]
     origin = pd.DataFrame({"file": record["file"], "sheet": "", "row": record["row"]})
     found = [done, _conflicts(record, text, origin, at)]
-    for status, code in PROBLEMS.items():
+    for status, (code, variant) in PROBLEMS.items():
         mask = (record["status"] == status).to_numpy()
         found.append(
             issue_rows(
-                code, mask, origin=origin, credit_code=text["credit_code"], values=text["new_value"]
+                code,
+                mask,
+                origin=origin,
+                credit_code=text["credit_code"],
+                values=text["new_value"],
+                variant=variant,
             )
         )
     return concat_issues(found)

@@ -64,9 +64,9 @@ def read_workbook(path: Path, data: bytes) -> Book:
         raise _unreadable(path, result[1])
     sheets = []
     for name, rows, merged in result[1]:  # sheets, not rows
-        cells = _restore_error_cells(pd.DataFrame(rows, dtype=object), found.errors.get(name, []))
+        cells = _restore_error_cells(_cells(rows), found.errors.get(name, []))
         sheets.append((name, cells, merged))
-    aside = [(name, pd.DataFrame(rows, dtype=object)) for name, rows in result[3]]
+    aside = [(name, _cells(rows)) for name, rows in result[3]]
     return Book(sheets, result[2], found.formulas, aside)
 
 
@@ -126,6 +126,18 @@ def _in_child(path: Path, data: bytes) -> tuple[Any, ...]:
         return ("error", why)
     result: tuple[Any, ...] = pickle.loads(done.stdout)  # written by our own child script
     return result
+
+
+def _cells(rows: list[list[Any]]) -> pd.DataFrame:
+    """A sheet's cells as a frame of objects. A number cell holding NaN (`<v>NaN</v>`, an .ods
+    `office:value="NaN"`) becomes the text 'NaN': it is a value that could not be read, never a
+    blank — calamine gives a blank cell as ''. Its cells are never None or NaN otherwise."""
+    cells = pd.DataFrame(rows, dtype=object)
+    nan = cells.isna().to_numpy()
+    return cells.mask(nan, NAN_TEXT) if nan.any() else cells
+
+
+NAN_TEXT = "NaN"  # what a NaN number cell reads as: text that is no number
 
 
 def _restore_error_cells(cells: pd.DataFrame, errors: list[tuple[int, int, str]]) -> pd.DataFrame:
