@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..codes import CREDIT_ALPHABET
 from ..errors import DataError
 from ..issues import concat_issues, empty_issues, issue_rows
 from .csv_parse import count, parse_lines
@@ -28,6 +29,7 @@ MAX_LINE_CHARS = 100_000  # a line longer than this is no firm's row: not read, 
 MAX_FIELDS = 1_000  # a line with more fields than this is not read, reported
 MAX_CSV_LINES = 5_000_000  # more lines than this is no county's firm table: refused unsplit
 MAX_CSV_CELLS = 60_000_000  # lines × fields beyond this is refused before it is split
+CODE_SEARCH_CHARS = 200  # a line not read is named by a credit code this near its start
 DELIMITERS = (",", "\t", ";", "|")  # tried in this order; a tie keeps the earlier
 SNIFF_LINES = 100
 TEXT = pd.StringDtype("pyarrow")  # lines are held by pyarrow, so their checks run in C++
@@ -38,6 +40,8 @@ _WIDE_MARKS = (
     (b"\xff\xfe", "utf-16"),
     (b"\xfe\xff", "utf-16"),
 )
+_CODE_CHAR = f"[{CREDIT_ALPHABET}]"
+_LEADING_CODE = f"(?i)(?<![0-9A-Z])({_CODE_CHAR}{{2}}[0-9]{{6}}{_CODE_CHAR}{{10}})(?![0-9A-Z])"
 _BINARY = {
     b"PK\x03\x04": "Excel 工作簿（.xlsx）或其他压缩文件",
     b"\xd0\xcf\x11\xe0": "旧版 Excel 工作簿（.xls）",
@@ -71,12 +75,19 @@ def read_csv_cells(path: str, data: bytes) -> CsvCells:
 
 
 def line_issues(
-    code: str, path: str, mask: np.ndarray, values: np.ndarray | None = None, **fill: Any
+    code: str,
+    path: str,
+    mask: np.ndarray,
+    values: np.ndarray | None = None,
+    codes: np.ndarray | None = None,
+    **fill: Any,
 ) -> pd.DataFrame:
-    """One issue of `code` for each line where `mask` holds, located by its 1-based line."""
+    """One issue of `code` for each line where `mask` holds, located by its 1-based line (and
+    naming the firm of `codes`, where given)."""
     origin = pd.DataFrame({"file": path, "sheet": "", "row": np.arange(1, len(mask) + 1)})
-    blank = np.full(len(mask), "", dtype=object)
-    return issue_rows(code, mask, origin=origin, credit_code=blank, values=values, **fill)
+    if codes is None:
+        codes = np.full(len(mask), "", dtype=object)
+    return issue_rows(code, mask, origin=origin, credit_code=codes, values=values, **fill)
 
 
 def decode_lines(path: str, data: bytes) -> tuple[pd.Series, pd.DataFrame]:
@@ -214,10 +225,15 @@ def _bound(path: str, lines: pd.Series, delimiter: str) -> tuple[pd.Series, pd.D
     long = length > MAX_LINE_CHARS
     fields = 1 + count(lines, delimiter)
     many = ~long & (fields > MAX_FIELDS)
+    codes = _leading_codes(lines, long | many)
     notes = concat_issues(
         [
-            line_issues("csv-long-line", path, long, length.astype(object), limit=MAX_LINE_CHARS),
-            line_issues("csv-too-many-fields", path, many, fields.astype(object), limit=MAX_FIELDS),
+            line_issues(
+                "csv-long-line", path, long, length.astype(object), codes, limit=MAX_LINE_CHARS
+            ),
+            line_issues(
+                "csv-too-many-fields", path, many, fields.astype(object), codes, limit=MAX_FIELDS
+            ),
         ]
     )
     if (long | many).any():
@@ -229,6 +245,17 @@ def _bound(path: str, lines: pd.Series, delimiter: str) -> tuple[pd.Series, pd.D
             "不像一张企业表，未读取"
         )
     return lines, notes
+
+
+def _leading_codes(lines: pd.Series, mask: np.ndarray) -> np.ndarray:
+    """For each line where `mask` holds (lines not read: few), the first credit code written
+    in its first CODE_SEARCH_CHARS characters, so that its issue names the firm; else ''."""
+    codes = np.full(len(lines), "", dtype=object)
+    if mask.any():
+        heads = lines[mask].str.slice(0, CODE_SEARCH_CHARS).astype(object)
+        found = heads.str.extract(_LEADING_CODE, expand=False).fillna("").str.upper()
+        codes[mask] = found.to_numpy(dtype=object)
+    return codes
 
 
 def sniff_delimiter(lines: pd.Series) -> str:
