@@ -27,7 +27,7 @@ from .xml_elements import element
 
 _TAG = re.compile(
     r"<(/?)(?:[A-Za-z_][\w.\-]*:)?(table|table-row|table-cell|covered-table-cell)(?=[\s/>])"
-    r"((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>"
+    r"((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>"  # an unquoted '<' ends a tag: the search is linear
 )
 _ROW_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?table-row\s*>")
 _CELL = element(rb"(?:covered-)?table-cell")

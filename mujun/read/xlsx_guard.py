@@ -32,7 +32,9 @@ from .xml_elements import Element, element, longest
 CHUNK = 8 * 2**20  # bytes of a part scanned at a time
 
 _P = rb"(?:[A-Za-z_][\w.\-]*:)?"  # any namespace prefix, or none
-_ATTRS = rb"((?:[^>\"']|\"[^\"]*\"|'[^']*')*)"  # attributes: quoted values may hold '>'
+# attributes: quoted values may hold '>'; an unquoted '<' ends them, so that a tag is never
+# searched for past the next one (the search stays linear however many tags never close)
+_ATTRS = rb"((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)"
 # the plain form Excel and most writers use: <c r="B7" s="1" t="s">, r first and only once
 _PLAIN_CELL_START = re.compile(rb"<c[\s/>]")
 _PLAIN_ROW_START = re.compile(rb"<row[\s/>]")
@@ -179,6 +181,10 @@ def _extend(extent: _Extent, region: bytes) -> None:
         return
     cells = len(_CELL_START.findall(region))
     tags = _CELL_TAG.findall(region)
+    row_tags = _ROW_TAG.findall(region)
+    if len(tags) < cells or len(row_tags) < len(_ROW_START.findall(region)):
+        unclosed = _first_unclosed(region)  # a tag that does not end before the next one
+        extent.unclear = unclosed if extent.unclear is None else extent.unclear
     values = _r_values(tags)
     clean = _CLEAN_REF.findall(b"\n".join(values))
     if len(clean) < len(values):  # r="&#88;FD1", r="": calamine may place it anywhere
@@ -191,11 +197,20 @@ def _extend(extent: _Extent, region: bytes) -> None:
     if positioned < cells:  # cells without r follow the one before them in their row
         per_row = map(len, map(_CELL_START.findall, _ROW_START.split(region)))
         extent.widest_row_without_r = max(extent.widest_row_without_r, *per_row)
-    row_tags = _ROW_TAG.findall(region)
     row_refs = _CLEAN_ROW.findall(b"\n".join(_r_values(row_tags)))
     extent.rows_without_r += len(row_tags) - sum(map(bool, map(_R_ATTR.search, row_tags)))
     if row_refs:
         extent.max_row = max(extent.max_row, max(map(int, set(row_refs))))
+
+
+def _first_unclosed(region: bytes) -> bytes:
+    """The first cell or row start tag of `region` that does not end (broken or hostile XML:
+    the search stops at the first)."""
+    for start, tag in ((_CELL_START, _CELL_TAG), (_ROW_START, _ROW_TAG)):
+        for found in start.finditer(region):
+            if not tag.match(region, found.start()):
+                return region[found.start() : found.start() + 40]
+    return b"?"
 
 
 def _plain(extent: _Extent, region: bytes) -> bool:

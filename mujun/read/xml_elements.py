@@ -19,7 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 _P = rb"(?:[A-Za-z_][\w.\-]*:)?"  # any namespace prefix, or none
-_ATTRS = rb"(?:[^>\"']|\"[^\"]*\"|'[^']*')*"  # attributes: quoted values may hold '>' or '/'
+# attributes: quoted values may hold '>' or '/'; an unquoted '<' ends them (and every tag), so
+# that no search for a tag's end runs past the next tag
+_ATTRS = rb"(?:[^<>\"']|\"[^\"]*\"|'[^']*')*"
 
 
 _BLANKS = np.frombuffer(b" \t\r\n", dtype=np.uint8)

@@ -29,6 +29,7 @@ from test_workbook_bounds import (
 
 from mujun import read_sources
 from mujun.read import bounds, xlsx_guard, xml_elements
+from mujun.read.xlsx_cells import Found, special_cells
 from mujun.read.xml_elements import element, longest
 
 LONG = "单个单元格的长度"
@@ -236,3 +237,33 @@ def test_the_byte_search_finds_the_tags_the_patterns_find(region: bytes) -> None
     slow = (starts, *xml_elements._positions(CELL.end, region))
     for a, b in zip(fast, slow, strict=True):
         assert a.tolist() == b.tolist()
+
+
+# --- tags that never end: found at once, never searched for to the end of the part -------------
+
+UNCLOSED = {  # written otherwise than <c r="B7" (whose position is read from its first bytes)
+    "an-angle-bracket-in-a-tag": '<c s="1" r="C3" <><v>1</v></c>',
+    "many-unended-tags": "<c a" * 200_000,
+    "many-unended-quotes": '<c a="' * 200_000,
+    "an-unended-row": '</row><row s="1" r="4" <c r="A4"><v>1</v></c>',
+}
+
+
+@pytest.mark.parametrize("cells", UNCLOSED.values(), ids=UNCLOSED.keys())
+def test_a_tag_that_never_ends_is_refused_naming_it(tmp_path: Path, cells: str) -> None:
+    sheet = HEADER + firm_row(2, A) + f'<row r="3">{cells}</row>' + firm_row(5, B)
+    refused(xlsx(tmp_path / "坏.xlsx", sheet), "无法识别的单元格位置")
+
+
+def test_many_cells_that_never_end_are_one_cell(tmp_path: Path) -> None:
+    cells = '<c r="B3" t="e"><v>#N/A</v></c>' + '<c r="A3"><v>' * 200_000
+    sheet = HEADER + firm_row(2, A) + f'<row r="3">{cells}</row>'
+    refused(xlsx(tmp_path / "坏.xlsx", sheet), LONG, BOUND)
+
+
+def test_error_and_formula_cells_are_found_among_many_that_never_end() -> None:
+    text = '<c r="B3" t="e"><v>#N/A</v></c>' + '<c r="A3">' * 400_000
+    found = Found()
+    special_cells(text + '<x:c r="C3"><x:f>SUM(A1)</x:f></x:c>', "表", found)
+    assert found.errors == {"表": [(2, 1, "#N/A")]}
+    assert found.formulas == {"表": [("C3", "SUM(A1)")]}
