@@ -3,12 +3,12 @@
 A departmental CSV is untrusted text. Its encoding may change from line to line (UTF-8 lines
 pasted into a GBK file), its lines may end in CR alone, it may be split by tabs or semicolons, and
 one stray quote may pair with another five lines later. So the text is decoded whole when it can
-be (UTF-8, UTF-16 with a byte order mark, else GB18030, the superset of GBK), else line by line,
-each line in the encoding it is valid in; bytes valid in neither become U+FFFD, which the sheet
-reader treats as an unreadable cell. Lines are cut at LF, CRLF or CR. Quotes are honoured while
-they only quote: a quoted value that takes in a delimiter after a line break, or a credit code
-beside a delimiter, holds other records' fields, and the lines it took are read again without
-quote processing (csv_parse.py). Lines and fields are bounded before they are split.
+be (UTF-8, UTF-16 or UTF-32 as its byte order mark says, else GB18030, the superset of GBK), else
+line by line, each line in the encoding it is valid in; bytes valid in none become U+FFFD, which
+the sheet reader treats as an unreadable cell. Lines are cut at LF, CRLF or CR. Quotes are
+honoured while they only quote: a quoted value that takes in a delimiter after a line break, or a
+credit code beside a delimiter, holds other records' fields, and the lines it took are read again
+without quote processing (csv_parse.py). Lines and fields are bounded before they are split.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..codes import CREDIT_ALPHABET
 from ..errors import DataError
 from ..issues import concat_issues, empty_issues, issue_rows
 from .csv_parse import count, parse_lines
@@ -28,9 +29,19 @@ MAX_LINE_CHARS = 100_000  # a line longer than this is no firm's row: not read, 
 MAX_FIELDS = 1_000  # a line with more fields than this is not read, reported
 MAX_CSV_LINES = 5_000_000  # more lines than this is no county's firm table: refused unsplit
 MAX_CSV_CELLS = 60_000_000  # lines × fields beyond this is refused before it is split
+CODE_SEARCH_CHARS = 200  # a line not read is named by a credit code this near its start
 DELIMITERS = (",", "\t", ";", "|")  # tried in this order; a tie keeps the earlier
 SNIFF_LINES = 100
 TEXT = pd.StringDtype("pyarrow")  # lines are held by pyarrow, so their checks run in C++
+# byte order marks, the longer first: UTF-32's little-endian mark starts with UTF-16's
+_WIDE_MARKS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+_CODE_CHAR = f"[{CREDIT_ALPHABET}]"
+_LEADING_CODE = f"(?i)(?<![0-9A-Z])({_CODE_CHAR}{{2}}[0-9]{{6}}{_CODE_CHAR}{{10}})(?![0-9A-Z])"
 _BINARY = {
     b"PK\x03\x04": "Excel 工作簿（.xlsx）或其他压缩文件",
     b"\xd0\xcf\x11\xe0": "旧版 Excel 工作簿（.xls）",
@@ -64,12 +75,19 @@ def read_csv_cells(path: str, data: bytes) -> CsvCells:
 
 
 def line_issues(
-    code: str, path: str, mask: np.ndarray, values: np.ndarray | None = None, **fill: Any
+    code: str,
+    path: str,
+    mask: np.ndarray,
+    values: np.ndarray | None = None,
+    codes: np.ndarray | None = None,
+    **fill: Any,
 ) -> pd.DataFrame:
-    """One issue of `code` for each line where `mask` holds, located by its 1-based line."""
+    """One issue of `code` for each line where `mask` holds, located by its 1-based line (and
+    naming the firm of `codes`, where given)."""
     origin = pd.DataFrame({"file": path, "sheet": "", "row": np.arange(1, len(mask) + 1)})
-    blank = np.full(len(mask), "", dtype=object)
-    return issue_rows(code, mask, origin=origin, credit_code=blank, values=values, **fill)
+    if codes is None:
+        codes = np.full(len(mask), "", dtype=object)
+    return issue_rows(code, mask, origin=origin, credit_code=codes, values=values, **fill)
 
 
 def decode_lines(path: str, data: bytes) -> tuple[pd.Series, pd.DataFrame]:
@@ -77,12 +95,14 @@ def decode_lines(path: str, data: bytes) -> tuple[pd.Series, pd.DataFrame]:
     for signature, what in _BINARY.items():
         if data.startswith(signature):
             raise DataError(f"{path}：不是CSV文本文件，而是{what}，请按其实际格式另存或改扩展名")
-    text = _utf16(data)
+    text = _wide(data)
     notes = empty_issues()
     if text is not None:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         _count_lines(path, text.count("\n"))
         lines = _split(text)
+        if "\ufffd" in text:
+            _refuse_undecodable(path, lines, lines.str.contains("\ufffd", regex=False))
     else:
         raw = data.removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         _count_lines(path, raw.count(b"\n"))
@@ -107,22 +127,19 @@ def _split(text: str) -> pd.Series:
     return pd.Series(parts, dtype=TEXT)
 
 
-def _utf16(data: bytes) -> str | None:
-    """The text of a UTF-16 file (Excel's 'Unicode text' export), or None if it is not one."""
+def _wide(data: bytes) -> str | None:
+    """The text of a UTF-16 file (Excel's 'Unicode text' export) or UTF-32 file, in the byte
+    order its byte order mark — or, without one, its NUL bytes — says; None if it is not one. A
+    unit that does not decode (a last byte cut off, half a surrogate pair) becomes U+FFFD, so
+    that only its line is damaged."""
+    encoding = next((name for mark, name in _WIDE_MARKS if data.startswith(mark)), None)
     head = data[:4096]
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"
-    elif len(head) >= 8 and head[1::2].count(0) > 0.4 * len(head) / 2 > head[0::2].count(0):
-        encoding = "utf-16-le"
-    elif len(head) >= 8 and head[0::2].count(0) > 0.4 * len(head) / 2 > head[1::2].count(0):
-        encoding = "utf-16-be"
-    else:
+    if encoding is None and len(head) >= 8:  # ASCII text in UTF-16: every other byte NUL
+        even, odd, half = head[0::2].count(0), head[1::2].count(0), 0.4 * len(head) / 2
+        encoding = "utf-16-le" if odd > half > even else "utf-16-be" if even > half > odd else None
+    if encoding is None:
         return None
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError:
-        return None
-    return text.removeprefix("\ufeff")
+    return data.decode(encoding, "replace").removeprefix("\ufeff")
 
 
 def _by_line(path: str, raw: bytes) -> tuple[pd.Series, pd.DataFrame]:
@@ -142,17 +159,24 @@ def _by_line(path: str, raw: bytes) -> tuple[pd.Series, pd.DataFrame]:
     broken = not_utf8 & as_gbk.str.contains("\ufffd", regex=False).to_numpy(dtype=bool)
     gbk = not_utf8 & ~broken
     utf8 = ~not_utf8 & lines.str.contains("[^\x00-\x7f]", regex=True).to_numpy(dtype=bool)
-    written = int(lines.str.strip().str.len().gt(0).sum())
-    if broken.sum() * 2 > max(written, 1):
-        raise DataError(
-            f"{path}：文件的文字既不是UTF-8也不是GBK/GB18030编码，无法读取"
-            f"（{int(broken.sum())}行无法解码），请另存为UTF-8或GBK编码的CSV"
-        )
+    _refuse_undecodable(path, lines, broken)
     if not (gbk.any() and utf8.any()):
         return lines, empty_issues()
     odd, name, main = (utf8, "UTF-8", "GBK") if gbk.sum() >= utf8.sum() else (gbk, "GBK", "UTF-8")
     shown = np.full(len(lines), name, dtype=object)
     return lines, line_issues("csv-mixed-encoding", path, odd, shown, encoding=name, main=main)
+
+
+def _refuse_undecodable(path: str, lines: pd.Series, broken: pd.Series | np.ndarray) -> None:
+    """Refuse a file more than half of whose written lines do not decode: it is not text in
+    any encoding mujun knows (a few such lines are read, their cells reported)."""
+    count = int(np.asarray(broken, dtype=bool).sum())
+    written = int(lines.str.strip().str.len().gt(0).sum())
+    if count * 2 > max(written, 1):
+        raise DataError(
+            f"{path}：文件的文字不是UTF-8、UTF-16或GBK/GB18030编码，无法读取"
+            f"（{count}行无法解码），请另存为UTF-8或GBK编码的CSV"
+        )
 
 
 def _each_line(raw: bytes) -> tuple[pd.Series, pd.Series, np.ndarray]:
@@ -201,10 +225,15 @@ def _bound(path: str, lines: pd.Series, delimiter: str) -> tuple[pd.Series, pd.D
     long = length > MAX_LINE_CHARS
     fields = 1 + count(lines, delimiter)
     many = ~long & (fields > MAX_FIELDS)
+    codes = _leading_codes(lines, long | many)
     notes = concat_issues(
         [
-            line_issues("csv-long-line", path, long, length.astype(object), limit=MAX_LINE_CHARS),
-            line_issues("csv-too-many-fields", path, many, fields.astype(object), limit=MAX_FIELDS),
+            line_issues(
+                "csv-long-line", path, long, length.astype(object), codes, limit=MAX_LINE_CHARS
+            ),
+            line_issues(
+                "csv-too-many-fields", path, many, fields.astype(object), codes, limit=MAX_FIELDS
+            ),
         ]
     )
     if (long | many).any():
@@ -216,6 +245,17 @@ def _bound(path: str, lines: pd.Series, delimiter: str) -> tuple[pd.Series, pd.D
             "不像一张企业表，未读取"
         )
     return lines, notes
+
+
+def _leading_codes(lines: pd.Series, mask: np.ndarray) -> np.ndarray:
+    """For each line where `mask` holds (lines not read: few), the first credit code written
+    in its first CODE_SEARCH_CHARS characters, so that its issue names the firm; else ''."""
+    codes = np.full(len(lines), "", dtype=object)
+    if mask.any():
+        heads = lines[mask].str.slice(0, CODE_SEARCH_CHARS).astype(object)
+        found = heads.str.extract(_LEADING_CODE, expand=False).fillna("").str.upper()
+        codes[mask] = found.to_numpy(dtype=object)
+    return codes
 
 
 def sniff_delimiter(lines: pd.Series) -> str:

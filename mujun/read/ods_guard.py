@@ -23,14 +23,14 @@ import pandas as pd
 from . import bounds
 from .bounds import refuse
 from .xlsx_guard import check_elements, check_zip, regions
+from .xml_elements import element
 
 _TAG = re.compile(
     r"<(/?)(?:[A-Za-z_][\w.\-]*:)?(table|table-row|table-cell|covered-table-cell)(?=[\s/>])"
-    r"((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>"
+    r"((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>"  # an unquoted '<' ends a tag: the search is linear
 )
 _ROW_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?table-row\s*>")
-_CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(?:covered-)?table-cell(?=[\s/>])")
-_CELL_END = re.compile(rb"</(?:[A-Za-z_][\w.\-]*:)?(?:covered-)?table-cell\s*>")
+_CELL = element(rb"(?:covered-)?table-cell")
 _ROWS_REPEATED = r"number-rows-repeated\s*=\s*[\"']([^\"']*)[\"']"
 _COLUMNS_REPEATED = r"number-columns-repeated\s*=\s*[\"']([^\"']*)[\"']"
 _VALUE = r"(?:value(?:-type)?|formula)\s*="
@@ -66,8 +66,9 @@ def check_ods(path: Path, book: zipfile.ZipFile) -> dict[str, list[tuple[str, st
     table = _Table()
     tables = 0
     done = 0.0  # grid cells of the tables before this one
+    carried = 0
     for region in regions(path, book, "content.xml", end=_ROW_END):
-        check_elements(path, "content.xml", region, _CELL_START, _CELL_END)
+        carried = check_elements(path, "content.xml", region, _CELL, carried)
         text = region.decode("utf-8", "replace")
         tags = pd.DataFrame(_TAG.findall(text), columns=["close", "kind", "attrs"], dtype=object)
         if tags.empty:

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-# whole cells, in text, for the few regions that hold formulas or error values
+# whole cells, in text, for the few regions that hold formulas or error values; neither a tag
+# nor a cell's body is searched past the next cell's start, so the search stays linear however
+# many cells never end
 _CELL = re.compile(
-    r"<(?P<p>(?:[A-Za-z_][\w.\-]*:)?)c\s(?P<a>(?:[^>\"'/]|/(?!>)|\"[^\"]*\"|'[^']*')*)"
-    r"(?:/>|>(?P<b>.*?)</(?P=p)c\s*>)",
-    re.S,
+    r"<(?P<p>(?:[A-Za-z_][\w.\-]*:)?)c\s(?P<a>(?:[^<>\"'/]|/(?!>)|\"[^\"]*\"|'[^']*')*)"
+    r"(?:/>|>(?P<b>[^<]*(?:<(?!(?P=p)c[\s/>]|/(?P=p)c\s*>)[^<]*)*)</(?P=p)c\s*>)"
 )
 _ATTR_R = r"(?:^|\s)r\s*=\s*[\"']([A-Za-z]+[0-9]+)[\"']"
 _ATTR_T = r"(?:^|\s)t\s*=\s*[\"']([a-zA-Z]+)[\"']"

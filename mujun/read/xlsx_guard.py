@@ -4,9 +4,11 @@ calamine reads a sheet into a dense grid up to its farthest cell, so one stray c
 XFD1048576 asks for hundreds of GB and aborts the process. Every part is therefore streamed
 (which also checks its true unzipped size and CRC against a lying zip directory) and each sheet's
 cell and row references are found wherever they stand — any attribute order, any namespace
-prefix, single or double quotes, anywhere in the part — to bound the grid; no cell's text may
-pass MAX_CELL_TEXT_BYTES. The same pass collects error cells (#N/A, which calamine reads as
-blank) and formula cells without a cached value, so that a clerk hears of them.
+prefix, single or double quotes, anywhere in the part — to bound the grid. No cell's text may
+pass MAX_CELL_TEXT_BYTES, nor its XML MAX_CELL_XML_BYTES: a cell is measured from its start tag
+to its end, what lies between cells is no cell's (xml_elements.py). The same pass collects
+error cells (#N/A, which calamine reads as blank) and formula cells without a cached value, so
+that a clerk hears of them.
 """
 
 from __future__ import annotations
@@ -25,11 +27,14 @@ from ..errors import DataError
 from . import bounds
 from .bounds import refuse
 from .xlsx_cells import Found, column_number, special_cells
+from .xml_elements import Element, element, longest
 
 CHUNK = 8 * 2**20  # bytes of a part scanned at a time
 
 _P = rb"(?:[A-Za-z_][\w.\-]*:)?"  # any namespace prefix, or none
-_ATTRS = rb"((?:[^>\"']|\"[^\"]*\"|'[^']*')*)"  # attributes: quoted values may hold '>'
+# attributes: quoted values may hold '>'; an unquoted '<' ends them, so that a tag is never
+# searched for past the next one (the search stays linear however many tags never close)
+_ATTRS = rb"((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)"
 # the plain form Excel and most writers use: <c r="B7" s="1" t="s">, r first and only once
 _PLAIN_CELL_START = re.compile(rb"<c[\s/>]")
 _PLAIN_ROW_START = re.compile(rb"<row[\s/>]")
@@ -51,11 +56,14 @@ _CLEAN_REF = re.compile(rb"^\s*([A-Za-z]{1,3})([0-9]{1,7})\s*$", re.M)
 _CLEAN_ROW = re.compile(rb"^\s*([0-9]{1,7})\s*$", re.M)
 _LONG_TEXT = re.compile(rb">[^<]{%d,}" % (bounds.MAX_CELL_TEXT_BYTES + 1))
 _END = re.compile(rb"</" + _P + rb"(?:c|row)\s*>")
+# the end of an element whose text is a cell's: a value, a formula, a text run, a paragraph
+_TEXT_END = re.compile(rb"</" + _P + rb"(?:v|f|t|p|span|a|s)\s*>")
 _FORMULA = re.compile(rb"<" + _P + rb"f[\s/>]")
 _PLAIN_FORMULA = re.compile(rb"<f[\s/>]")
 _SHARED = re.compile(rb"<" + _P + rb"si[\s/>]")
 _SHARED_END = re.compile(rb"</" + _P + rb"si\s*>")
-_CELL_END = re.compile(rb"</" + _P + rb"c\s*>")
+CELL = element(rb"c")
+SHARED_STRING = element(rb"si")
 
 
 @dataclass
@@ -110,9 +118,9 @@ def check_xlsx(path: Path, book: zipfile.ZipFile) -> Found:
         if member in mapped or member.endswith("/"):
             continue
         if member == "xl/sharedStrings.xml":
-            count = 0
+            count = carried = 0
             for region in regions(path, book, member, end=_SHARED_END):
-                check_elements(path, member, region, _SHARED, _SHARED_END)
+                carried = check_elements(path, member, region, SHARED_STRING, carried)
                 count += len(_SHARED.findall(region))
             if count > bounds.MAX_SHARED_STRINGS:
                 raise refuse(path, "共享字符串数", count, bounds.MAX_SHARED_STRINGS)
@@ -142,8 +150,9 @@ def check_binary_zip(path: Path, book: zipfile.ZipFile) -> None:
 def _scan_sheet(path: Path, book: zipfile.ZipFile, name: str, member: str, found: Found) -> int:
     """Refuse a sheet past a bound; else the cells of the grid calamine will build for it."""
     extent = _Extent()
+    carried = 0
     for region in regions(path, book, member):
-        check_elements(path, member, region, _CELL_START, _CELL_END)
+        carried = check_elements(path, member, region, CELL, carried)
         _extend(extent, region)
         errors = b'"e"' in region or b"'e'" in region
         formula = _FORMULA if _PREFIXED.search(region) else _PLAIN_FORMULA
@@ -172,6 +181,10 @@ def _extend(extent: _Extent, region: bytes) -> None:
         return
     cells = len(_CELL_START.findall(region))
     tags = _CELL_TAG.findall(region)
+    row_tags = _ROW_TAG.findall(region)
+    if len(tags) < cells or len(row_tags) < len(_ROW_START.findall(region)):
+        unclosed = _first_unclosed(region)  # a tag that does not end before the next one
+        extent.unclear = unclosed if extent.unclear is None else extent.unclear
     values = _r_values(tags)
     clean = _CLEAN_REF.findall(b"\n".join(values))
     if len(clean) < len(values):  # r="&#88;FD1", r="": calamine may place it anywhere
@@ -184,11 +197,20 @@ def _extend(extent: _Extent, region: bytes) -> None:
     if positioned < cells:  # cells without r follow the one before them in their row
         per_row = map(len, map(_CELL_START.findall, _ROW_START.split(region)))
         extent.widest_row_without_r = max(extent.widest_row_without_r, *per_row)
-    row_tags = _ROW_TAG.findall(region)
     row_refs = _CLEAN_ROW.findall(b"\n".join(_r_values(row_tags)))
     extent.rows_without_r += len(row_tags) - sum(map(bool, map(_R_ATTR.search, row_tags)))
     if row_refs:
         extent.max_row = max(extent.max_row, max(map(int, set(row_refs))))
+
+
+def _first_unclosed(region: bytes) -> bytes:
+    """The first cell or row start tag of `region` that does not end (broken or hostile XML:
+    the search stops at the first)."""
+    for start, tag in ((_CELL_START, _CELL_TAG), (_ROW_START, _ROW_TAG)):
+        for found in start.finditer(region):
+            if not tag.match(region, found.start()):
+                return region[found.start() : found.start() + 40]
+    return b"?"
 
 
 def _plain(extent: _Extent, region: bytes) -> bool:
@@ -281,24 +303,23 @@ def _last_end(buffer: bytes, end: re.Pattern[bytes]) -> int:
     return max(buffer.rfind(b"<"), 0)
 
 
-def check_elements(
-    path: Path, member: str, region: bytes, start: re.Pattern[bytes], end: re.Pattern[bytes]
-) -> None:
-    """Refuse a cell (or shared string) whose XML passes MAX_CELL_XML_BYTES: text in a
-    thousand runs of a few KB each is one cell all the same."""
-    pieces = start.split(region)  # each piece: one element and what lies before the next
-    if len(pieces) < 2:
-        return
-    last = end.search(pieces[-1])
-    longest = max(max(map(len, pieces[1:-1]), default=0), last.end() if last else 0)
-    if longest > bounds.MAX_CELL_XML_BYTES:
+def check_elements(path: Path, member: str, region: bytes, kind: Element, carried: int) -> int:
+    """Refuse an element (a cell, a shared string) whose XML passes MAX_CELL_XML_BYTES — text in
+    a thousand runs of a few KB each is one cell all the same; else the bytes of the one still
+    open at the region's end, to be `carried` into the next region."""
+    found, still_open = longest(region, kind, bounds.MAX_CELL_XML_BYTES, carried)
+    if found > bounds.MAX_CELL_XML_BYTES:
         what = f"{member}中单个单元格的长度（字节）"
-        raise refuse(path, what, longest, bounds.MAX_CELL_XML_BYTES)
+        raise refuse(path, what, found, bounds.MAX_CELL_XML_BYTES)
+    return still_open
 
 
 def _check_text(path: Path, member: str, region: bytes) -> None:
-    long = _LONG_TEXT.search(region)
-    if long:
+    """Refuse text longer than a cell holds; blanks between elements are no cell's text."""
+    for long in _LONG_TEXT.finditer(region):  # each one longer than the bound: a few at most
+        blank = not long.group()[1:].strip(b" \t\r\n")
+        if blank and not _TEXT_END.match(region, long.end()):
+            continue
         size = len(long.group()) - 1
         raise refuse(
             path, f"{member}中一段单元格文本的长度（字节）", size, bounds.MAX_CELL_TEXT_BYTES
