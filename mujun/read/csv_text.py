@@ -224,6 +224,12 @@ def _bound(path: str, lines: pd.Series, delimiter: str) -> tuple[pd.Series, pd.D
     length = lines.str.len().to_numpy(dtype=np.int64)
     long = length > MAX_LINE_CHARS
     fields = 1 + count(lines, delimiter)
+    wide = ~long & (fields > MAX_FIELDS)
+    if wide.any():  # empty fields at a line's end (an export's blank columns) do not count
+        trimmed = lines[wide].str.rstrip(delimiter + " \r")
+        lines = lines.copy()
+        lines[wide] = trimmed
+        fields[wide] = 1 + count(trimmed, delimiter)
     many = ~long & (fields > MAX_FIELDS)
     codes = _leading_codes(lines, long | many)
     notes = concat_issues(

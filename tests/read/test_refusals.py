@@ -68,3 +68,12 @@ def test_lines_past_the_field_bound_are_the_reason_given(tmp_path: Path) -> None
         read_sources([path], year=YEAR)
     message = str(caught.value)
     assert re.search(rf"第1行：.*{csv_text.MAX_FIELDS}", message)
+
+
+def test_blank_columns_past_the_field_bound_do_not_count(tmp_path: Path) -> None:
+    blanks = [""] * (csv_text.MAX_FIELDS + 10)  # an export's empty columns to the right
+    header = ["统一社会信用代码", "实缴税金(万元)", *blanks]
+    rows = [header, *[[code(i), i, *blanks] for i in range(1, 4)]]
+    table = read_sources([write_csv(tmp_path / "宽表.csv", rows)], year=YEAR)
+    assert table.frame["tax_paid"].tolist() == [1.0, 2.0, 3.0]
+    assert not table.issues["code"].isin(["csv-too-many-fields", "extra-fields"]).any()
