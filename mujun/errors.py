@@ -29,6 +29,11 @@ class RulesError(MujunError):
         super().__init__(text)
 
 
+class ExpressionError(MujunError, ValueError):
+    """An expression that is not allowed or cannot be evaluated (a ValueError too, so that the
+    rules models report it with its key and line)."""
+
+
 class DataError(MujunError):
     """Input data that cannot be read at all (missing file, no key column, unreadable format)."""
 
