@@ -22,7 +22,7 @@ class RulesError(MujunError):
         self.line = line
         self.key = key
         self.detail = message
-        where = file or "<rules>"
+        where = file or "<规则文本>"
         if line is not None:
             where += f":{line}"
         text = f"{where}: {key}: {message}" if key else f"{where}: {message}"

@@ -97,7 +97,7 @@ def _num(x: Any) -> Any:
     arr = np.asarray(x)
     if arr.dtype.kind in "fiub":
         return np.asarray(arr, dtype=float) if arr.ndim else float(arr)
-    raise ExpressionError("文本（text）不能参与算术运算")
+    raise ExpressionError("文本不能参与算术运算")
 
 
 def truthy(x: Any) -> Any:
@@ -109,7 +109,7 @@ def truthy(x: Any) -> Any:
         return arr != 0
     if arr.dtype.kind == "f":
         return (arr != 0) & ~np.isnan(arr)
-    raise ExpressionError("文本（text）不能用作条件")
+    raise ExpressionError("文本不能用作条件")
 
 
 @dataclass(frozen=True)
@@ -264,7 +264,7 @@ def _compare_values(op: Callable[[Any, Any], Any], a: np.ndarray, b: np.ndarray)
     return result | missing if op is operator.ne else result & ~missing
 
 
-_TEXT_WITH_NUMBER = "{}中文本（text）不能与数字比较"
+_TEXT_WITH_NUMBER = "{}中文本不能与数字比较"
 
 
 def _compare(node: ast.Compare, columns: Columns) -> Any:

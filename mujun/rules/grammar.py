@@ -53,8 +53,8 @@ _ALLOWED_NODES = (
     ast.NotIn,
 )
 _REFUSALS: dict[type, str] = {  # what the grammar refuses, and what to write instead
-    ast.Attribute: "不允许属性访问（a.b，attribute）",
-    ast.Subscript: "不允许下标（a[…]，subscript）",
+    ast.Attribute: "不允许属性访问（a.b）",
+    ast.Subscript: "不允许下标（a[…]）",
     ast.Slice: "不允许切片（a[1:2]）",
     ast.Lambda: "不允许 lambda",
     ast.IfExp: "不允许“x if c else y”，请用 where(c, x, y)",
@@ -73,12 +73,12 @@ _REFUSALS: dict[type, str] = {  # what the grammar refuses, and what to write in
     ast.Starred: "不允许“*”展开",
     ast.JoinedStr: "不允许 f-string",
     ast.FormattedValue: "不允许 f-string",
-    ast.Dict: "不允许字典（dictionary，{a: b}）",
+    ast.Dict: "不允许字典（{a: b}）",
     ast.Set: "不允许集合（{a, b}），列表请写在 in 之后，如 x in (1, 2)",
-    ast.ListComp: "不允许推导式（ListComp）",
-    ast.SetComp: "不允许推导式（SetComp）",
-    ast.DictComp: "不允许推导式（DictComp）",
-    ast.GeneratorExp: "不允许推导式（GeneratorExp）",
+    ast.ListComp: "不允许推导式（[… for … in …]）",
+    ast.SetComp: "不允许推导式（{… for … in …}）",
+    ast.DictComp: "不允许推导式（{…: … for … in …}）",
+    ast.GeneratorExp: "不允许推导式（(… for … in …)）",
     ast.Await: "不允许 await",
     ast.Yield: "不允许 yield",
     ast.YieldFrom: "不允许 yield",
@@ -145,9 +145,7 @@ def _check_node(
     shown = quote.expression(text)
     if isinstance(node, ast.Name):
         if node.id.startswith("__"):
-            raise ExpressionError(
-                f"表达式{shown}中不允许以 __ 开头的名称（dunder）{quote.value(node.id)}"
-            )
+            raise ExpressionError(f"表达式{shown}中不允许以 __ 开头的名称 {quote.value(node.id)}")
         return
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in functions:
@@ -155,7 +153,7 @@ def _check_node(
             allowed = "、".join(functions)
             raise ExpressionError(f"表达式{shown}中不允许函数{called}；可用的函数：{allowed}")
         if node.keywords:
-            raise ExpressionError(f"表达式{shown}中的函数不接受关键字参数（keyword，name=值）")
+            raise ExpressionError(f"表达式{shown}中的函数不接受关键字参数（name=值）")
         _, lo, hi, usage = functions[node.func.id]
         if len(node.args) < lo or (hi is not None and len(node.args) > hi):
             raise ExpressionError(
@@ -174,9 +172,7 @@ def _check_node(
             if isinstance(op, (ast.In, ast.NotIn)) and not (
                 isinstance(right, (ast.Tuple, ast.List)) and all(map(_is_constant, right.elts))
             ):
-                raise ExpressionError(
-                    f"表达式{shown}中 in 之后须为常量（constants）列表，如 x in (44, 45)"
-                )
+                raise ExpressionError(f"表达式{shown}中 in 之后须为常量列表，如 x in (44, 45)")
     if isinstance(node, _ALLOWED_NODES):
         return
     reason = _REFUSALS.get(type(node), f"不允许这种写法（{type(node).__name__}）")

@@ -51,17 +51,23 @@ def load_rules(path: str | Path) -> Rules:
     return rules
 
 
-def parse_rules(text: str, *, file: str = "<rules>") -> Rules:
+def parse_rules(text: str, *, file: str = "<规则文本>") -> Rules:
     """Validate rules given as TOML text (used by load_rules and by tests)."""
     if len(text) > MAX_RULES_BYTES:
         raise RulesError(f"规则文件超过 {MAX_RULES_BYTES // 1000} KB，不是规则文件", file=file)
+    text = text.removeprefix("\ufeff")  # as Windows editors write it
     raw = _toml(text, file)
+    if not raw:
+        raise RulesError(
+            "规则文件是空的：没有任何键（至少须有 mujun_rules、name、region、year 和 [[class]]）",
+            file=file,
+        )
     _check_unique_class_codes(raw, text, file)
     try:
         rules = Rules.model_validate(raw)
     except ValidationError as exc:
         raise rules_error(exc, raw, key_lines(text), file, Rules) from None
-    rules._sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    rules._sha256 = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     return rules
 
 

@@ -207,9 +207,9 @@ class Indicator(Model):
     @model_validator(mode="after")
     def _consistent(self) -> Indicator:
         if self.missing == "penalty" and self.missing_points is None:
-            raise AtKey("missing = 'penalty' 须同时给出 missing_points（扣分）", "missing")
+            raise AtKey("缺失值按 'penalty' 扣分时须给出 missing_points（扣多少分）", "missing")
         if self.missing != "penalty" and self.missing_points is not None:
-            raise AtKey("missing_points 只在 missing = 'penalty' 时给出", "missing_points")
+            raise AtKey("只有缺失值按 'penalty' 扣分时才给出 missing_points", "missing_points")
         if self.score.benchmark == "pooled" and self.formula.as_ratio() is None:
             raise AtKey(
                 f"pooled 基准要求公式形如“分子 / 分母”，实为{quote.expression(self.formula.text)}",

@@ -128,20 +128,20 @@ def test_strings() -> None:
 
 
 def test_text_in_arithmetic_is_refused() -> None:
-    with pytest.raises(ExpressionError, match="text"):
+    with pytest.raises(ExpressionError, match="文本"):
         ev("park + 1")
-    with pytest.raises(ExpressionError, match="text"):
+    with pytest.raises(ExpressionError, match="文本"):
         ev("where(park, 1, 2)")
 
 
 def test_text_compared_with_number_is_refused() -> None:
-    with pytest.raises(ExpressionError, match="text"):
+    with pytest.raises(ExpressionError, match="文本"):
         ev("'东区' > 1")
 
 
 def test_text_column_compared_with_number_is_refused() -> None:
     """A text field (an object column) compared with a number: a clear ExpressionError."""
-    with pytest.raises(ExpressionError, match="text"):
+    with pytest.raises(ExpressionError, match="文本"):
         ev("park > 1")
 
 
@@ -214,26 +214,26 @@ def test_functions_with_known_fields() -> None:
 @pytest.mark.parametrize(
     ("text", "words"),
     [
-        ("x.__class__", "attribute"),
-        ("a.b", "attribute"),
-        ("a[0]", "subscript"),
+        ("x.__class__", "属性"),
+        ("a.b", "属性"),
+        ("a[0]", "下标"),
         ("lambda: 1", "lambda"),
-        ("__builtins__", "dunder"),
+        ("__builtins__", "__ 开头"),
         ("__import__('os')", "__import__"),
         ("open('f')", "open"),
         ("eval('1 + 1')", "eval"),
         ("exec('x = 1')", "exec"),
-        ("min(a, b, key=a)", "keyword"),
+        ("min(a, b, key=a)", "关键字参数"),
         ("f'{a}'", "f-string"),
-        ("[x for x in a]", "ListComp"),
+        ("[x for x in a]", "推导式"),
         ("{x for x in a}", "推导式"),
         ("a // b", "//"),
         ("a % b", "%"),
         ("a if b else c", "where"),
         ("(y := 1)", ":="),
-        ("{'a': 1}", "dictionar"),
+        ("{'a': 1}", "字典"),
         ("None", "None"),
-        ("a in b", "constants"),
+        ("a in b", "常量列表"),
     ],
 )
 def test_refusals(text: str, words: str) -> None:
