@@ -2,90 +2,40 @@
 
 Every model forbids unknown keys; validators check what one model can see (weights adding up,
 tier shares summing to 1, tier labels that exist, expressions naming known fields and typed
-correctly). Loading and error locating live in `load.py`.
+correctly). Tiers live in `tiers.py`, the expression fields in `compiled.py`; loading and error
+locating in `load.py`.
 """
 
 from __future__ import annotations
 
-import difflib
-import itertools
 import math
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import (
-    AfterValidator,
-    BeforeValidator,
-    Field,
-    PrivateAttr,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-from ..fields import FIELDS
 from ..units import DEFAULT_COEFFICIENTS
-from . import expr, quote, types
+from . import quote
 from .base import (
     BENCHMARK_RANGE,
     FACTOR_RANGE,
     MAX_MULTIPLE,
     MAX_PLAUSIBLE,
     MAX_POINTS,
-    MAX_THRESHOLD,
     AtKey,
     Code,
     Coefficient,
     Model,
     Text,
     Weight,
-    sample_columns,
 )
+from .compiled import Condition, FieldName, Formula, did_you_mean
 from .selection import Selection
+from .tiers import Tiers
 
 RULES_FORMAT = 1
 STATISTICS = ("mean", "median", "pooled")
 _STATISTICS = "mean、median、pooled"
-
-
-_SAMPLE = sample_columns()
-
-
-def _compiled(text: object, check: Callable[[expr.Expression], expr.Expression]) -> expr.Expression:
-    """Parse, check the names and the result type, then evaluate once on sample columns (what
-    the types cannot see, such as a constant too large to compute, is found when rules load)."""
-    if isinstance(text, expr.Expression):
-        return check(text)
-    parsed = check(expr.parse(text, known=FIELDS))  # type: ignore[arg-type]  # parse says why
-    parsed(_SAMPLE, 2)
-    return parsed
-
-
-def _formula(text: object) -> expr.Expression:
-    """A compiled expression whose result is a number."""
-    return _compiled(text, types.check_formula)
-
-
-def _condition(text: object) -> expr.Expression:
-    """A compiled expression that can stand as a condition (是/否 or a number)."""
-    return _compiled(text, types.check_condition)
-
-
-def _did_you_mean(word: str, choices: list[str]) -> str:
-    """'（是否应为 'x'？）' for the closest choice, or ''."""
-    hint = difflib.get_close_matches(word, choices, n=1)
-    return f"（是否应为 {quote.value(hint[0])}？）" if hint else ""
-
-
-def _check_field(text: str) -> str:
-    if text not in FIELDS:
-        raise ValueError(f"字段 {quote.value(text)} 未知" + _did_you_mean(text, list(FIELDS)))
-    return text
-
-
-Formula = Annotated[expr.Expression, BeforeValidator(_formula)]
-Condition = Annotated[expr.Expression, BeforeValidator(_condition)]
-FieldName = Annotated[str, AfterValidator(_check_field)]
 
 
 class EnergyRules(Model):
@@ -150,7 +100,7 @@ class Score(Model):
         if isinstance(v, str) and v not in STATISTICS:
             raise ValueError(
                 f"基准须为数值或 {_STATISTICS} 之一，实为 {quote.value(v)}"
-                + _did_you_mean(v, list(STATISTICS))
+                + did_you_mean(v, list(STATISTICS))
             )
         if isinstance(v, float) and not v > 0:
             raise ValueError(f"固定基准值须为正数，实为 {v:g}")
@@ -232,94 +182,6 @@ class Adjustment(Model):
     label: Text
 
 
-class TierRule(Model):
-    """A veto (at_most), a protection (at_least) or a forced tier, applied after ranking."""
-
-    when: Condition
-    at_most: str | None = None
-    at_least: str | None = None
-    force: str | None = None
-    reason: Text
-
-    @model_validator(mode="after")
-    def _one_action(self) -> TierRule:
-        given = [k for k in ("at_most", "at_least", "force") if getattr(self, k) is not None]
-        if len(given) != 1:
-            written = "、".join(given) if given else "都没有"
-            raise AtKey(
-                f"档次规则须恰好给出 at_most、at_least、force 中的一个（此处：{written}）",
-                *given[1:2],
-            )
-        return self
-
-    @property
-    def action(self) -> tuple[str, str]:
-        """(kind, tier) of this rule."""
-        for kind in ("at_least", "at_most", "force"):
-            tier = getattr(self, kind)
-            if tier is not None:
-                return kind, tier
-        raise AssertionError("validated to have one action")
-
-
-class Tiers(Model):
-    """How ranked firms become tiers.
-
-    quota: `shares` in order from best to worst; cumulative counts are rounded by `rounding`
-    (half_up, floor or ceil of cumulative share × firms); equal scores always share a tier, the
-    better one when a tie straddles a boundary.
-    threshold: `minimum` scores from best to worst; firms below the last minimum get `below`.
-    """
-
-    method: Literal["quota", "threshold"]
-    shares: dict[str, Annotated[float, Field(ge=0, le=1)]] | None = None
-    rounding: Literal["half_up", "floor", "ceil"] = "half_up"
-    minimum: dict[str, Annotated[float, Field(ge=-MAX_THRESHOLD, le=MAX_THRESHOLD)]] | None = None
-    below: str | None = None
-    names: dict[str, str] = {}
-    rule: list[TierRule] = []
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Tiers:
-        if self.method == "quota":
-            for key in ("minimum", "below"):
-                if getattr(self, key) is not None:
-                    raise AtKey(f"method = 'quota' 的档次不带 {key}（按 shares 分档）", key)
-            if not self.shares:
-                raise AtKey("method = 'quota' 须给出 shares（各档比例）", "method")
-            total = sum(Decimal(str(s)) for s in self.shares.values())
-            if total != 1:
-                raise AtKey(f"各档比例 shares 之和须为 1，实为 {total}", "shares")
-        else:
-            if self.shares is not None:
-                raise AtKey("method = 'threshold' 的档次不带 shares（按 minimum 分档）", "shares")
-            if not self.minimum or self.below is None:
-                missing = "minimum" if not self.minimum else "below"
-                raise AtKey(f"method = 'threshold' 须给出 {missing}", "method")
-            bounds = list(self.minimum.values())
-            if any(a <= b for a, b in itertools.pairwise(bounds)):
-                raise AtKey("各档 minimum 须从最好的一档起依次减小", "minimum")
-            if self.below in self.minimum:
-                raise AtKey(f"below 档 {quote.value(self.below)} 不能同时有 minimum", "below")
-        order = self.order
-        listed = "、".join(order)
-        for key in self.names:
-            if key not in order:
-                raise AtKey(f"names 中的档次 {quote.value(key)} 不在 {listed} 之中", "names", key)
-        for i, r in enumerate(self.rule):
-            kind, tier = r.action
-            if tier not in order:
-                raise AtKey(f"档次 {quote.value(tier)} 不在 {listed} 之中", "rule", i, kind)
-        return self
-
-    @property
-    def order(self) -> list[str]:
-        """Tier labels from best to worst."""
-        if self.method == "quota":
-            return list(self.shares or {})
-        return [*(self.minimum or {}), str(self.below)]
-
-
 class EvalClass(Model):
     """An evaluation population (序列): its members, indicators, adjustments and tiers."""
 
@@ -395,7 +257,7 @@ class Rules(Model):
             if column not in allowed:
                 raise AtKey(
                     f"{quote.value(column)} 不是 total_score、rank 或指标代码"
-                    + _did_you_mean(column, allowed),
+                    + did_you_mean(column, allowed),
                     "publication",
                     "show",
                     i,
