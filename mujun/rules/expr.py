@@ -125,8 +125,8 @@ class Expression:
         try:
             with np.errstate(all="ignore"):
                 value = _evaluate(self.tree, columns)
-        except ExpressionError:
-            raise
+        except ExpressionError as exc:  # says what; the expression says where
+            raise ExpressionError(f"无法计算表达式{quote.expression(self.text)}：{exc}") from None
         except (ArithmeticError, RecursionError, TypeError, ValueError, MemoryError) as exc:
             why = next((w for t, w in _FAILURES.items() if isinstance(exc, t)), "无法计算")
             raise ExpressionError(f"无法计算表达式{quote.expression(self.text)}：{why}") from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,10 @@ def load_rules(path: str | Path) -> Rules:
     """Read and validate a rules file; raise RulesError naming file, line and key on any problem."""
     p = Path(path)
     try:
-        if p.stat().st_size > MAX_RULES_BYTES:
+        info = p.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block, a device never end
+            raise RulesError("规则文件须为普通文件（不是文件夹、管道或设备）", file=str(p))
+        if info.st_size > MAX_RULES_BYTES:
             raise RulesError(
                 f"规则文件超过 {MAX_RULES_BYTES // 1000} KB，不是规则文件", file=str(p)
             )

@@ -279,6 +279,21 @@ def test_field_missing_from_data_at_evaluation() -> None:
         parse("zz + 1")(COLUMNS, N)
 
 
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("zz + 1", "数据中没有字段 'zz'"),
+        ("park + 1", "文本不能参与算术运算"),
+        ("park > 1", "文本不能与数字比较"),
+    ],
+)
+def test_evaluation_errors_name_the_expression_in_chinese(text: str, why: str) -> None:
+    with pytest.raises(ExpressionError) as info:
+        parse(text)(COLUMNS, N)
+    assert str(info.value).startswith(f"无法计算表达式“{text}”：")
+    assert why in str(info.value)
+
+
 def test_names_are_the_fields_read() -> None:
     assert parse("tax_paid / land_mu + 1").names == {"tax_paid", "land_mu"}
 

@@ -260,6 +260,25 @@ def test_many_problems_are_counted_not_all_listed() -> None:
     assert "bad_key_39" not in detail
 
 
+def test_a_rules_path_that_is_no_file_is_refused_in_chinese(tmp_path: Path) -> None:
+    fifo = tmp_path / "rules.toml"
+    os.mkfifo(fifo)  # reading it would block for ever
+    for path in (tmp_path, fifo, tmp_path / "nowhere.toml"):
+        with pytest.raises(RulesError) as info:
+            load_rules(path)
+        assert str(info.value).startswith(f"{path}: ")
+        assert re.search(r"[\u4e00-\u9fff]", info.value.detail)
+        assert untranslated(info.value.detail) == []
+
+
+def test_a_rules_file_not_in_utf8_is_refused_in_chinese(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.toml"
+    path.write_bytes(RULES_TEXT.encode("gbk"))
+    with pytest.raises(RulesError) as info:
+        load_rules(path)
+    assert str(info.value) == f"{path}: 规则文件须为 UTF-8 文本"
+
+
 @pytest.mark.parametrize("command", ["check", "run"])
 def test_cli_exits_2_without_traceback(command: str, tmp_path: Path) -> None:
     """The command line prints the Chinese message and exits 2: no traceback, no output."""
