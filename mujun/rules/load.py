@@ -24,6 +24,7 @@ from .models import Rules
 from .parse_errors import toml_error
 
 MAX_RULES_BYTES = 1_000_000  # the published methods take a few KB; anything larger is no rules file
+MAX_KEY_PARTS = 16  # parts of one dotted key or table name: the TOML parser is quadratic in them
 
 
 def load_rules(path: str | Path) -> Rules:
@@ -60,6 +61,7 @@ def parse_rules(text: str, *, file: str = "<规则文本>") -> Rules:
     if len(text) > MAX_RULES_BYTES:
         raise RulesError(f"规则文件超过 {MAX_RULES_BYTES // 1000} KB，不是规则文件", file=file)
     text = text.removeprefix("\ufeff")  # as Windows editors write it
+    _check_key_parts(text, file)
     raw = _toml(text, file)
     if not raw:
         raise RulesError(
@@ -73,6 +75,25 @@ def parse_rules(text: str, *, file: str = "<规则文本>") -> Rules:
         raise rules_error(exc, raw, key_lines(text), file, Rules) from None
     rules._sha256 = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     return rules
+
+
+# what is not a key: strings (multi-line first) and comments, blanked keeping every newline
+_NOT_KEYS = re.compile(
+    r'''"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|'[^'\n]*'|#[^\n]*'''
+)
+_DOTTED = re.compile(r"[\w \t.\-]+")  # a run of bare-key characters and dots on one line
+
+
+def _check_key_parts(text: str, file: str) -> None:
+    """Refuse a dotted key or table name of more than MAX_KEY_PARTS parts before the TOML parser
+    sees it (a 1 MB key of dots would take it hours); numbers and dates hold one dot at most."""
+    blanked = _NOT_KEYS.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+    for run in _DOTTED.finditer(blanked):
+        if run.group().count(".") >= MAX_KEY_PARTS:
+            line = blanked.count("\n", 0, run.start()) + 1
+            raise RulesError(
+                f"键或表名最多由 {MAX_KEY_PARTS} 段（以“.”分隔）组成", file=file, line=line
+            )
 
 
 def _toml(text: str, file: str) -> dict[str, Any]:

@@ -9,15 +9,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from . import quote
+
 
 def key_path(loc: tuple[Any, ...]) -> str:
-    """('class', 0, 'indicator', 2, 'weight') as class[0].indicator[2].weight."""
+    """('class', 0, 'indicator', 2, 'weight') as class[0].indicator[2].weight; a key a hostile
+    file made long is cut as a quoted value is."""
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            out += ("." if out else "") + quote.value(str(part)).strip("'")
     return out
 
 

@@ -68,7 +68,10 @@ def rules_error(
 ) -> RulesError:
     """One RulesError for all of pydantic's errors: the first located, a few more listed."""
     problems = _problems(exc, raw)
-    said = [(line_of(loc, lines), key_path(loc), _say(err, loc, root)) for loc, err in problems]
+    said = [
+        (line_of(loc, lines), key_path(loc), _say(err, loc, root))
+        for loc, err in problems[: 1 + MAX_LISTED]
+    ]
     first_line, first_key, message = said[0]
     rest = [f"第 {ln} 行 {k}：{m}" if ln else f"{k}：{m}" for ln, k, m in said[1 : 1 + MAX_LISTED]]
     if len(problems) > 1 + MAX_LISTED:

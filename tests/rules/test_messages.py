@@ -14,6 +14,7 @@ import pytest
 from conftest import HEADER, RULES_TEXT
 
 from mujun import RulesError, load_rules, parse_rules
+from mujun.rules.load import MAX_KEY_PARTS
 from mujun.rules.quote import SHOWN_CHARS
 
 F = 'formula = "tax_paid / land_mu"'  # the first indicator's formula
@@ -81,10 +82,14 @@ BROKEN: dict[str, tuple[str, str | None]] = {
     "toml-nul-byte": (RULES_TEXT + "\n\x00\n", "\x00"),
     "toml-nested-too-deep": (replaced("year = 2023", "year = " + "[" * 3000 + "]" * 3000), None),
     "empty-file": ("# 只有注释\n", None),
+    # the TOML parser takes time quadratic in a dotted key's parts: refused before it parses
+    "dotted-key-of-200000-parts": (RULES_TEXT + "\n" + "a." * 200_000 + "a = 1\n", "a.a.a."),
+    "table-name-of-quoted-parts": (RULES_TEXT + "\n[" + '"a".' * 100_000 + '"a"]\n', '"a"."a"'),
     # keys
     "unknown-key": (replaced("weight = 60", "wieght = 60"), "wieght"),
     "unknown-top-level-key": (replaced('region = "测试县"', 'regoin = "测试县"'), "regoin"),
     "unknown-inline-key": (replaced("cap = 2.0 }", "cpa = 2.0 }"), "cpa = 2.0"),
+    "unknown-key-of-900000-characters": (replaced("weight = 60", "w" * 900_000 + " = 60"), "www"),
     "missing-key": (replaced('  label = "亩均税收"\n', ""), "[[class.indicator]]"),
     "missing-top-level-key": (replaced('region = "测试县"\n', ""), None),
     "no-class": (HEADER + "class = []\n", "class = []"),
@@ -219,7 +224,18 @@ def test_broken_rules_are_refused_in_chinese(text: str, needle: str | None, tmp_
     assert untranslated(err.detail) == [], message
     # an echoed expression or value is cut: the message stays short however long the input
     assert len(err.detail) < 400 + 6 * SHOWN_CHARS, message
+    assert len(message) < len(str(path)) + 200 + 8 * SHOWN_CHARS, message
     assert "Traceback" not in message
+
+
+def test_dotted_keys_within_the_bound_reach_the_models() -> None:
+    """A key of MAX_KEY_PARTS parts, dots in strings, comments and numbers pass the bound."""
+    key = ".".join(["a"] * MAX_KEY_PARTS)
+    extra = f'\n{key} = 1.5  # {"x." * 40}\nsource = "{"y." * 40}"\n'
+    with pytest.raises(RulesError) as info:
+        parse_rules(replaced("year = 2023\n", "year = 2023\n" + extra), file="r.toml")
+    assert info.value.key == "a"
+    assert "未知的键 'a'" in info.value.detail
 
 
 def test_key_paths_and_did_you_mean_are_named() -> None:
