@@ -137,7 +137,11 @@ class Expression:
 
     def condition(self, columns: Columns, n: int) -> Array:
         """Evaluate as a condition: a boolean array, missing counting as false."""
-        return np.asarray(truthy(self(columns, n)), dtype=bool)
+        value = self(columns, n)
+        try:
+            return np.asarray(truthy(value), dtype=bool)
+        except ExpressionError as exc:
+            raise ExpressionError(f"条件{quote.expression(self.text)}无法使用：{exc}") from None
 
     def as_ratio(self) -> tuple[Expression, Expression] | None:
         """(numerator, denominator) when the expression is `a / b` at its top, else None."""

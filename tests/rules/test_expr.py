@@ -279,6 +279,12 @@ def test_field_missing_from_data_at_evaluation() -> None:
         parse("zz + 1")(COLUMNS, N)
 
 
+def test_a_text_condition_names_the_condition_in_chinese() -> None:
+    with pytest.raises(ExpressionError) as info:
+        parse("park").condition(COLUMNS, N)
+    assert str(info.value) == "条件“park”无法使用：文本不能用作条件"
+
+
 @pytest.mark.parametrize(
     ("text", "why"),
     [
