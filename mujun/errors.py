@@ -22,11 +22,16 @@ class RulesError(MujunError):
         self.line = line
         self.key = key
         self.detail = message
-        where = file or "<rules>"
+        where = file or "<规则文本>"
         if line is not None:
             where += f":{line}"
         text = f"{where}: {key}: {message}" if key else f"{where}: {message}"
         super().__init__(text)
+
+
+class ExpressionError(MujunError, ValueError):
+    """An expression that is not allowed or cannot be evaluated (a ValueError too, so that the
+    rules models report it with its key and line)."""
 
 
 class DataError(MujunError):

@@ -85,7 +85,7 @@ def test_broken_rules_exit_2_naming_file_line_and_key(
     rc, text = invoke("run", "-r", broken, "-d", files["data"], "-o", tmp_path / "o")
     assert rc == 2
     flat = " ".join(text.split())
-    assert "broken.toml:16: class[0].indicator[0].wieght: unknown key" in flat
+    assert "broken.toml:16: class[0].indicator[0].wieght: 未知的键 'wieght'" in flat
     assert "class[0].indicator[0]" in flat
     assert "wieght" in flat
     assert not (tmp_path / "o").exists()

@@ -11,10 +11,9 @@ from .models import (
     Publication,
     Rules,
     Score,
-    TierRule,
-    Tiers,
 )
 from .selection import Selection
+from .tiers import TierRule, Tiers
 
 __all__ = [
     "Adjustment",

@@ -1,14 +1,17 @@
-"""What every model of a rules file shares: the strict base model, non-empty text, the bounds of
-its numbers, and the sample columns expressions are tried on when the rules load."""
+"""What every model of a rules file shares: the strict base model, non-empty text and codes, the
+bounds of its numbers, the error that points at a key, and the sample columns expressions are
+tried on when the rules load."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..fields import FIELDS
+from . import quote
 
 
 class Model(BaseModel):
@@ -31,13 +34,31 @@ def sample_columns() -> dict[str, np.ndarray]:
     return {c: samples.get(f.kind, np.array([1.0, np.nan])) for c, f in FIELDS.items()}
 
 
+class AtKey(ValueError):
+    """A model's complaint about one of its keys: `at` is that key's path below the model, so
+    that the loader names the line where the key is written rather than the table's."""
+
+    def __init__(self, message: str, *at: str | int) -> None:
+        super().__init__(message)
+        self.at = at
+
+
 def _non_empty(text: str) -> str:
     if not text.strip():
-        raise ValueError("must not be empty")
+        raise ValueError("不能为空")
+    return text
+
+
+def _check_code(text: str) -> str:
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", text):
+        raise ValueError(
+            f"代码须为小写英文字母开头的 snake_case（如 tax_per_mu），实为 {quote.value(text)}"
+        )
     return text
 
 
 Text = Annotated[str, AfterValidator(_non_empty)]
+Code = Annotated[str, AfterValidator(_check_code)]
 
 # Bounds of the numbers a rules file sets (every number is finite too: the base model refuses nan
 # and inf), so that no total can overflow and no multiplier can make one item outweigh the rest.

@@ -1,7 +1,7 @@
 """The safe expression language of rules files, evaluated on whole numpy columns.
 
-An expression is parsed once with `ast`, every node is checked against a whitelist, and it is
-then evaluated by walking the tree with numpy operations. Nothing is ever passed to `eval`.
+An expression is parsed once and checked against the whitelist of `grammar.py`, and it is then
+evaluated by walking the tree with numpy operations. Nothing is ever passed to `eval`.
 Division by zero gives NaN; comparisons with a missing value are false (use `isnull`).
 The rules models hold expressions compiled (`Expression`), so a run never parses one again.
 """
@@ -20,19 +20,11 @@ import pandas as pd
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
-from ..errors import MujunError
-
-MAX_LENGTH = 2000
-MAX_DEPTH = 60  # nesting deeper than this is refused before anything recurses over it
-MAX_CONSTANT = 1e300
+from ..errors import ExpressionError
+from . import grammar, quote
 
 Array = np.ndarray
 Columns = Mapping[str, Array]
-
-
-class ExpressionError(MujunError, ValueError):
-    """An expression that is not allowed or cannot be evaluated (a ValueError too, so that the
-    rules models report it with its key and line)."""
 
 
 def _where(cond: Any, a: Any, b: Any) -> Any:
@@ -71,16 +63,16 @@ def _fold(fn: Callable[[Any, Any], Any]) -> Callable[..., Any]:
     return folded
 
 
-# name -> (function, minimum arguments, maximum arguments or None, description)
+# name -> (function, minimum arguments, maximum arguments or None, how it is called)
 FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None, str]] = {
-    "where": (_where, 3, 3, "where(condition, if_true, if_false)"),
-    "min": (_fold(np.minimum), 2, None, "element-wise minimum; NaN if any is missing"),
-    "max": (_fold(np.maximum), 2, None, "element-wise maximum; NaN if any is missing"),
-    "abs": (lambda x: np.abs(_num(x)), 1, 1, "absolute value"),
-    "log": (_log, 1, 1, "natural logarithm; NaN for values ≤ 0"),
-    "sqrt": (_sqrt, 1, 1, "square root; NaN for negative values"),
-    "isnull": (_isnull, 1, 1, "true where the value is missing"),
-    "coalesce": (_coalesce, 2, None, "the first value that is not missing"),
+    "where": (_where, 3, 3, "where(条件, 为真时的值, 为假时的值)"),
+    "min": (_fold(np.minimum), 2, None, "min(a, b, …)，逐行取最小，有缺失则缺失"),
+    "max": (_fold(np.maximum), 2, None, "max(a, b, …)，逐行取最大，有缺失则缺失"),
+    "abs": (lambda x: np.abs(_num(x)), 1, 1, "abs(x)，绝对值"),
+    "log": (_log, 1, 1, "log(x)，自然对数，x ≤ 0 时缺失"),
+    "sqrt": (_sqrt, 1, 1, "sqrt(x)，平方根，x < 0 时缺失"),
+    "isnull": (_isnull, 1, 1, "isnull(x)，x 缺失时为是"),
+    "coalesce": (_coalesce, 2, None, "coalesce(a, b, …)，第一个不缺失的值"),
 }
 
 _ARITH: dict[type, Callable[[Any, Any], Any]] = {
@@ -97,50 +89,6 @@ _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
     ast.Gt: operator.gt,
     ast.GtE: operator.ge,
 }
-_ALLOWED_NODES = (
-    ast.Expression,
-    ast.BinOp,
-    ast.UnaryOp,
-    ast.BoolOp,
-    ast.Compare,
-    ast.Call,
-    ast.Name,
-    ast.Constant,
-    ast.Load,
-    ast.Tuple,
-    ast.List,
-    ast.Add,
-    ast.Sub,
-    ast.Mult,
-    ast.Div,
-    ast.Pow,
-    ast.USub,
-    ast.UAdd,
-    ast.Not,
-    ast.And,
-    ast.Or,
-    ast.Eq,
-    ast.NotEq,
-    ast.Lt,
-    ast.LtE,
-    ast.Gt,
-    ast.GtE,
-    ast.In,
-    ast.NotIn,
-)
-_REFUSALS: dict[type, str] = {
-    ast.Attribute: "attribute access (a.b) is not allowed",
-    ast.Subscript: "subscripts (a[...]) are not allowed",
-    ast.Lambda: "lambda is not allowed",
-    ast.IfExp: "'x if c else y' is not allowed; use where(c, x, y)",
-    ast.NamedExpr: "assignment (:=) is not allowed",
-    ast.FloorDiv: "'//' is not allowed",
-    ast.Mod: "'%' is not allowed",
-    ast.Starred: "'*' unpacking is not allowed",
-    ast.JoinedStr: "f-strings are not allowed",
-    ast.Dict: "dictionaries are not allowed",
-    ast.Set: "sets are not allowed",
-}
 
 
 def _num(x: Any) -> Any:
@@ -149,7 +97,7 @@ def _num(x: Any) -> Any:
     arr = np.asarray(x)
     if arr.dtype.kind in "fiub":
         return np.asarray(arr, dtype=float) if arr.ndim else float(arr)
-    raise ExpressionError("text values cannot be used in arithmetic")
+    raise ExpressionError("文本不能参与算术运算")
 
 
 def truthy(x: Any) -> Any:
@@ -161,7 +109,7 @@ def truthy(x: Any) -> Any:
         return arr != 0
     if arr.dtype.kind == "f":
         return (arr != 0) & ~np.isnan(arr)
-    raise ExpressionError("a text value cannot be used as a condition")
+    raise ExpressionError("文本不能用作条件")
 
 
 @dataclass(frozen=True)
@@ -177,8 +125,11 @@ class Expression:
         try:
             with np.errstate(all="ignore"):
                 value = _evaluate(self.tree, columns)
-        except (ArithmeticError, RecursionError, TypeError) as exc:
-            raise ExpressionError(f"cannot evaluate {self.text!r}: {exc}") from None
+        except ExpressionError as exc:  # says what; the expression says where
+            raise ExpressionError(f"无法计算表达式{quote.expression(self.text)}：{exc}") from None
+        except (ArithmeticError, RecursionError, TypeError, ValueError, MemoryError) as exc:
+            why = next((w for t, w in _FAILURES.items() if isinstance(exc, t)), "无法计算")
+            raise ExpressionError(f"无法计算表达式{quote.expression(self.text)}：{why}") from None
         arr = np.asarray(value)
         if arr.ndim == 0:
             return np.full(n, arr.item(), dtype=arr.dtype if arr.dtype.kind != "U" else object)
@@ -186,7 +137,11 @@ class Expression:
 
     def condition(self, columns: Columns, n: int) -> Array:
         """Evaluate as a condition: a boolean array, missing counting as false."""
-        return np.asarray(truthy(self(columns, n)), dtype=bool)
+        value = self(columns, n)
+        try:
+            return np.asarray(truthy(value), dtype=bool)
+        except ExpressionError as exc:
+            raise ExpressionError(f"条件{quote.expression(self.text)}无法使用：{exc}") from None
 
     def as_ratio(self) -> tuple[Expression, Expression] | None:
         """(numerator, denominator) when the expression is `a / b` at its top, else None."""
@@ -206,6 +161,17 @@ class Expression:
         return core_schema.is_instance_schema(
             cls, serialization=core_schema.plain_serializer_function_ser_schema(lambda e: e.text)
         )
+
+
+_FAILURES: dict[type, str] = {  # why an evaluation failed, by the exception's type
+    OverflowError: "数值超出范围",
+    ZeroDivisionError: "除数为零",
+    ArithmeticError: "算术运算出错",
+    RecursionError: "嵌套过深",
+    MemoryError: "所需内存过多",
+    TypeError: "值的类型不能这样运算",
+    ValueError: "值无效",
+}
 
 
 def divide(left: Any, right: Any) -> Any:
@@ -228,94 +194,16 @@ def _wrap(node: ast.expr) -> Expression:
 
 def parse(text: str, known: Iterable[str] | None = None) -> Expression:
     """Parse and check an expression; `known` lists the field names it may read."""
-    if not isinstance(text, str) or not text.strip():
-        raise ExpressionError("an expression must be a non-empty string")
-    if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"an expression may have at most {MAX_LENGTH} characters")
-    try:
-        module = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as exc:
-        raise ExpressionError(f"cannot parse {text!r}: {exc.msg}") from None
-    except (RecursionError, MemoryError, ValueError):
-        raise ExpressionError(f"expression too complex: {text[:60]!r}…") from None
-    if _depth(module) > MAX_DEPTH:
-        raise ExpressionError(f"expression nested more than {MAX_DEPTH} levels deep: {text!r}")
-    lists_after_in = {
-        id(right)
-        for node in ast.walk(module)
-        if isinstance(node, ast.Compare)
-        for op, right in zip(node.ops, node.comparators, strict=True)
-        if isinstance(op, (ast.In, ast.NotIn))
-    }
-    for node in ast.walk(module):
-        if isinstance(node, (ast.Tuple, ast.List)) and id(node) not in lists_after_in:
-            raise ExpressionError(f"a list is only allowed after 'in': {text!r}")
-        _check_node(node, text)
+    module = grammar.checked_tree(text, FUNCTIONS)
     expr = replace(_wrap(module.body), text=text)  # as written, for the 说明 sheet
     if known is not None:
         known_set = set(known)
         for name in sorted(expr.names - known_set):
             hint = difflib.get_close_matches(name, sorted(known_set), n=1)
-            also = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ExpressionError(f"unknown field {name!r} in {text!r}{also}")
+            also = f"（是否应为 {quote.value(hint[0])}？）" if hint else ""
+            shown = quote.expression(text)
+            raise ExpressionError(f"表达式{shown}中的字段 {quote.value(name)} 未知{also}")
     return expr
-
-
-def _depth(root: ast.AST) -> int:
-    """Nesting depth of a syntax tree, measured without recursion."""
-    deepest, stack = 0, [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    return deepest
-
-
-def _is_constant(node: ast.AST) -> bool:
-    """A literal, possibly negative (-1 is a unary minus applied to 1 in the syntax tree)."""
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        node = node.operand
-    return isinstance(node, ast.Constant)
-
-
-def _check_node(node: ast.AST, text: str) -> None:
-    if isinstance(node, ast.Name):
-        if node.id.startswith("__"):
-            raise ExpressionError(f"dunder names are not allowed: {node.id!r} in {text!r}")
-        return
-    if isinstance(node, ast.Call):
-        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-            shown = ast.unparse(node.func)
-            allowed = ", ".join(FUNCTIONS)
-            raise ExpressionError(
-                f"function {shown!r} is not allowed in {text!r}; allowed: {allowed}"
-            )
-        if node.keywords:
-            raise ExpressionError(f"keyword arguments are not allowed in {text!r}")
-        _, lo, hi, desc = FUNCTIONS[node.func.id]
-        if len(node.args) < lo or (hi is not None and len(node.args) > hi):
-            raise ExpressionError(
-                f"{node.func.id}() takes {desc!r}; got {len(node.args)} argument(s) in {text!r}"
-            )
-        return
-    if isinstance(node, ast.Constant):
-        if not isinstance(node.value, (int, float, str, bool)):
-            raise ExpressionError(f"constant {node.value!r} is not allowed in {text!r}")
-        if isinstance(node.value, (int, float)) and not abs(node.value) <= MAX_CONSTANT:
-            raise ExpressionError(f"number out of range in {text!r}")
-        return
-    if isinstance(node, ast.Compare):
-        for op, right in zip(node.ops, node.comparators, strict=False):
-            if isinstance(op, (ast.In, ast.NotIn)) and not (
-                isinstance(right, (ast.Tuple, ast.List)) and all(map(_is_constant, right.elts))
-            ):
-                raise ExpressionError(
-                    f"'in' needs a list of constants, e.g. x in (44, 45) — in {text!r}"
-                )
-    if isinstance(node, _ALLOWED_NODES):
-        return
-    reason = _REFUSALS.get(type(node), f"{type(node).__name__} is not allowed")
-    raise ExpressionError(f"{reason}: {text!r}")
 
 
 def _evaluate(node: ast.AST, columns: Columns) -> Any:
@@ -330,7 +218,7 @@ def _evaluate(node: ast.AST, columns: Columns) -> Any:
         try:
             return columns[node.id]
         except KeyError:
-            raise ExpressionError(f"field {node.id!r} is not in the data") from None
+            raise ExpressionError(f"数据中没有字段 {quote.value(node.id)}") from None
     if isinstance(node, ast.BinOp):
         left = _num(_evaluate(node.left, columns))
         right = _num(_evaluate(node.right, columns))
@@ -355,7 +243,7 @@ def _evaluate(node: ast.AST, columns: Columns) -> Any:
         assert isinstance(node.func, ast.Name)
         fn = FUNCTIONS[node.func.id][0]
         return fn(*(_evaluate(a, columns) for a in node.args))
-    raise ExpressionError(f"cannot evaluate {ast.unparse(node)!r}")
+    raise ExpressionError(f"无法计算{quote.expression(ast.unparse(node))}")
 
 
 def _is_text(arr: np.ndarray) -> bool | None:
@@ -380,6 +268,9 @@ def _compare_values(op: Callable[[Any, Any], Any], a: np.ndarray, b: np.ndarray)
     return result | missing if op is operator.ne else result & ~missing
 
 
+_TEXT_WITH_NUMBER = "{}中文本不能与数字比较"
+
+
 def _compare(node: ast.Compare, columns: Columns) -> Any:
     left = _evaluate(node.left, columns)
     result: Any = True
@@ -390,7 +281,7 @@ def _compare(node: ast.Compare, columns: Columns) -> Any:
             texts = {isinstance(o, str) for o in options}
             left_text = _is_text(np.asarray(left))
             if len(texts) > 1 or (texts and left_text is not None and left_text != texts.pop()):
-                raise ExpressionError(f"cannot compare text with a number: {ast.unparse(node)!r}")
+                raise ExpressionError(_TEXT_WITH_NUMBER.format(quote.expression(ast.unparse(node))))
             hit = np.isin(
                 np.asarray(left),
                 np.asarray(
@@ -404,11 +295,12 @@ def _compare(node: ast.Compare, columns: Columns) -> Any:
             a, b = np.asarray(left), np.asarray(right)
             text_a, text_b = _is_text(a), _is_text(b)
             if None not in (text_a, text_b) and text_a != text_b:
-                raise ExpressionError(f"cannot compare text with a number: {ast.unparse(node)!r}")
+                raise ExpressionError(_TEXT_WITH_NUMBER.format(quote.expression(ast.unparse(node))))
             try:
                 part = _compare_values(_COMPARE[type(op)], a, b)
             except TypeError:
-                raise ExpressionError(f"cannot compare {ast.unparse(node)!r}") from None
+                shown = quote.expression(ast.unparse(node))
+                raise ExpressionError(f"无法比较{shown}中的值") from None
         result = np.logical_and(result, part)
         left = right
     return result

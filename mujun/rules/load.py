@@ -1,39 +1,49 @@
 """Reading a rules file: TOML → validated models, or one RulesError naming file, line and key.
 
-tomllib reports no positions for keys, so `_key_lines` maps every key path of the text to the
-line where it is written; pydantic's error locations are then looked up there.
+The file is bounded before it is parsed; what the TOML parser and the models say is said in
+Chinese (`parse_errors.py`, `messages.py`) at the line `locate.py` finds for the key.
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from ..errors import RulesError
-from . import models, selection
+from ..oserrors import describe_os_error
+from . import quote
+from .locate import key_lines, key_path, line_of
+from .messages import rules_error
 from .models import Rules
+from .parse_errors import toml_error
 
 MAX_RULES_BYTES = 1_000_000  # the published methods take a few KB; anything larger is no rules file
+MAX_KEY_PARTS = 16  # parts of one dotted key or table name: the TOML parser is quadratic in them
 
 
 def load_rules(path: str | Path) -> Rules:
     """Read and validate a rules file; raise RulesError naming file, line and key on any problem."""
     p = Path(path)
     try:
-        if p.stat().st_size > MAX_RULES_BYTES:
+        info = p.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block, a device never end
+            raise RulesError("规则文件须为普通文件（不是文件夹、管道或设备）", file=str(p))
+        if info.st_size > MAX_RULES_BYTES:
             raise RulesError(
                 f"规则文件超过 {MAX_RULES_BYTES // 1000} KB，不是规则文件", file=str(p)
             )
         with p.open("rb") as handle:
             data = handle.read(MAX_RULES_BYTES + 1)  # bounded even if the file grows meanwhile
     except OSError as exc:
-        raise RulesError(f"无法读取规则文件：{exc.strerror}", file=str(p)) from None
+        raise RulesError(
+            f"无法读取规则文件：{describe_os_error(exc, path=False)}", file=str(p)
+        ) from None
     if len(data) > MAX_RULES_BYTES:
         raise RulesError(f"规则文件超过 {MAX_RULES_BYTES // 1000} KB，不是规则文件", file=str(p))
     try:
@@ -46,26 +56,62 @@ def load_rules(path: str | Path) -> Rules:
     return rules
 
 
-def parse_rules(text: str, *, file: str = "<rules>") -> Rules:
+def parse_rules(text: str, *, file: str = "<规则文本>") -> Rules:
     """Validate rules given as TOML text (used by load_rules and by tests)."""
     if len(text) > MAX_RULES_BYTES:
         raise RulesError(f"规则文件超过 {MAX_RULES_BYTES // 1000} KB，不是规则文件", file=file)
-    try:
-        raw = tomllib.loads(text)
-    except RecursionError:
-        raise RulesError("规则文件的数组或表嵌套过深", file=file) from None
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"at line (\d+)", str(exc))
+    text = text.removeprefix("\ufeff")  # as Windows editors write it
+    _check_key_parts(text, file)
+    raw = _toml(text, file)
+    if not raw:
         raise RulesError(
-            f"not valid TOML: {exc}", file=file, line=int(m.group(1)) if m else None
-        ) from None
+            "规则文件是空的：没有任何键（至少须有 mujun_rules、name、region、year 和 [[class]]）",
+            file=file,
+        )
     _check_unique_class_codes(raw, text, file)
     try:
         rules = Rules.model_validate(raw)
     except ValidationError as exc:
-        raise _rules_error(exc, text, file) from None
-    rules._sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        raise rules_error(exc, raw, key_lines(text), file, Rules) from None
+    rules._sha256 = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     return rules
+
+
+# what is not a key: strings (multi-line first) and comments, blanked keeping every newline
+_NOT_KEYS = re.compile(
+    r'''"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|'[^'\n]*'|#[^\n]*'''
+)
+_DOTTED = re.compile(r"[\w \t.\-]+")  # a run of bare-key characters and dots on one line
+
+
+def _check_key_parts(text: str, file: str) -> None:
+    """Refuse a dotted key or table name of more than MAX_KEY_PARTS parts before the TOML parser
+    sees it (a 1 MB key of dots would take it hours); numbers and dates hold one dot at most."""
+    blanked = _NOT_KEYS.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+    for run in _DOTTED.finditer(blanked):
+        if run.group().count(".") >= MAX_KEY_PARTS:
+            line = blanked.count("\n", 0, run.start()) + 1
+            raise RulesError(
+                f"键或表名最多由 {MAX_KEY_PARTS} 段（以“.”分隔）组成", file=file, line=line
+            )
+
+
+def _toml(text: str, file: str) -> dict[str, Any]:
+    """The TOML text as a dict, or a RulesError saying in Chinese where and why it is not TOML."""
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise RulesError("规则文件的数组或表嵌套过深", file=file) from None
+    except tomllib.TOMLDecodeError as exc:
+        reason, line = toml_error(str(exc), text)
+        raise RulesError(reason, file=file, line=line) from None
+    except ValueError:  # an integer of more digits than Python converts
+        long = re.search(rf"\d{{{_DIGITS},}}", text)
+        line = text.count("\n", 0, long.start()) + 1 if long else None
+        raise RulesError(f"TOML 格式错误：整数超过 {_DIGITS} 位", file=file, line=line) from None
+
+
+_DIGITS = 4300  # the most digits Python turns into an integer (sys.get_int_max_str_digits)
 
 
 def _check_unique_class_codes(raw: dict[str, Any], text: str, file: str) -> None:
@@ -76,145 +122,14 @@ def _check_unique_class_codes(raw: dict[str, Any], text: str, file: str) -> None
     seen: dict[object, int] = {}
     for i, klass in enumerate(classes):
         code = klass.get("code") if isinstance(klass, dict) else None
-        if code is None:
+        if not isinstance(code, str):  # the model says what else is wrong with it
             continue
         if code in seen:
             loc = ("class", i, "code")
             raise RulesError(
-                f"class code {code!r} repeats class[{seen[code]}]",
+                f"类别代码 {quote.value(code)} 重复（与 class[{seen[code]}] 相同）",
                 file=file,
-                line=_line_of(loc, _key_lines(text)),
-                key=_key_path(loc),
+                line=line_of(loc, key_lines(text)),
+                key=key_path(loc),
             )
         seen[code] = i
-
-
-def _rules_error(exc: ValidationError, text: str, file: str) -> RulesError:
-    """Turn pydantic's errors into one RulesError: the first located, all listed."""
-    lines = _key_lines(text)
-    located: list[tuple[int | None, str, str]] = []
-    # a misspelt key also makes the intended key "missing": name the misspelling first
-    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    for err in errors:
-        loc = tuple(err["loc"])
-        key = _key_path(loc)
-        located.append((_line_of(loc, lines), key, _explain(err)))
-    first_line, first_key, first_msg = located[0]
-    message = first_msg
-    if len(located) > 1:
-        rest = "; ".join(f"line {ln}: {k}: {m}" for ln, k, m in located[1:])
-        message += f" (also: {rest})"
-    return RulesError(message, file=file, line=first_line, key=first_key)
-
-
-def _known_keys() -> list[str]:
-    """Every key any model accepts (for did-you-mean hints)."""
-    keys: set[str] = set()
-    for module in (models, selection):
-        for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, BaseModel):
-                keys.update(info.alias or name for name, info in value.model_fields.items())
-    return sorted(keys)
-
-
-def _explain(err: Any) -> str:
-    kind, loc = err["type"], err["loc"]
-    if kind == "extra_forbidden":
-        key = str(loc[-1])
-        hint = difflib.get_close_matches(key, [k for k in _known_keys() if k != key], n=1)
-        return f"unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
-    if kind == "missing":
-        return "required key is missing"
-    bound = _BOUNDS.get(kind)
-    if bound is not None and "ctx" in err:
-        limit = err["ctx"][bound[0]]
-        return f"{bound[1]}{limit:g}（实为 {err['input']!r}）"
-    if kind in _TYPES:
-        return f"{_TYPES[kind]}（实为 {err['input']!r}）"
-    if kind == "finite_number":
-        return f"须为有限数值，不能是 nan 或 inf（实为 {err['input']!r}）"
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    if kind in ("value_error", "assertion_error") or "input" not in err:
-        return msg
-    return f"{msg} (got {err['input']!r})"
-
-
-_TYPES = {  # pydantic's type errors, said in Chinese (values are never converted)
-    "float_type": "须为数值",
-    "int_type": "须为整数",
-    "string_type": "须为文本（加引号）",
-    "bool_type": "须为 true 或 false",
-    "list_type": "须为数组",
-    "dict_type": "须为表",
-    "model_type": "须为表",
-}
-_BOUNDS = {  # pydantic's bound errors, said in Chinese: (its context key, the words)
-    "greater_than": ("gt", "须大于 "),
-    "greater_than_equal": ("ge", "须不小于 "),
-    "less_than": ("lt", "须小于 "),
-    "less_than_equal": ("le", "须不大于 "),
-}
-
-
-def _key_path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-def _line_of(loc: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> int | None:
-    for end in range(len(loc), -1, -1):
-        if loc[:end] in lines:
-            return lines[loc[:end]]
-    return None
-
-
-_KEY = re.compile(r"""^\s*([A-Za-z0-9_\-"']+(?:\s*\.\s*[A-Za-z0-9_\-"']+)*)\s*=\s*(.*)$""")
-_INLINE_KEY = re.compile(r"""[{,]\s*([A-Za-z0-9_\-]+)\s*=""")
-
-
-def _key_lines(text: str) -> dict[tuple[Any, ...], int]:
-    """Map each key path of a TOML text to the line where it is written (for error messages)."""
-    lines: dict[tuple[Any, ...], int] = {}
-    counts: dict[tuple[Any, ...], int] = {}
-    current: tuple[Any, ...] = ()
-    in_string = False
-    for no, raw in enumerate(text.splitlines(), 1):
-        s = raw.strip()
-        if in_string:
-            in_string = (s.count('"""') + s.count("'''")) % 2 == 0
-            continue
-        if not s or s.startswith("#"):
-            continue
-        if s.startswith("["):
-            is_array = s.startswith("[[")
-            name = s.strip("[]").split("]")[0] if not is_array else s[2 : s.find("]]")]
-            parts = [p.strip().strip("\"'") for p in name.split(".")]
-            path: tuple[Any, ...] = ()
-            for i, part in enumerate(parts):
-                path += (part,)
-                if is_array and i == len(parts) - 1:
-                    counts[path] = counts.get(path, 0) + 1
-                if path in counts:
-                    path += (counts[path] - 1,)
-            current = path
-            lines.setdefault(current, no)
-            if is_array:
-                lines.setdefault(current[:-1], no)
-            continue
-        m = _KEY.match(s)
-        if not m:
-            continue
-        key = tuple(p.strip().strip("\"'") for p in m.group(1).split("."))
-        lines[current + key] = no
-        value = m.group(2)
-        if value.startswith("{"):
-            for sub in _INLINE_KEY.findall(value):
-                lines[(*current, *key, sub)] = no
-        if (value.count('"""') + value.count("'''")) % 2 == 1:
-            in_string = True
-    return lines

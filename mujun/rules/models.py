@@ -2,92 +2,40 @@
 
 Every model forbids unknown keys; validators check what one model can see (weights adding up,
 tier shares summing to 1, tier labels that exist, expressions naming known fields and typed
-correctly). Loading and error locating live in `load.py`.
+correctly). Tiers live in `tiers.py`, the expression fields in `compiled.py`; loading and error
+locating in `load.py`.
 """
 
 from __future__ import annotations
 
-import difflib
-import itertools
 import math
-import re
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import (
-    AfterValidator,
-    BeforeValidator,
-    Field,
-    PrivateAttr,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-from ..fields import FIELDS
 from ..units import DEFAULT_COEFFICIENTS
-from . import expr, types
+from . import quote
 from .base import (
     BENCHMARK_RANGE,
     FACTOR_RANGE,
     MAX_MULTIPLE,
     MAX_PLAUSIBLE,
     MAX_POINTS,
-    MAX_THRESHOLD,
+    AtKey,
+    Code,
     Coefficient,
     Model,
     Text,
     Weight,
-    sample_columns,
 )
+from .compiled import Condition, FieldName, Formula, did_you_mean
 from .selection import Selection
+from .tiers import Tiers
 
 RULES_FORMAT = 1
 STATISTICS = ("mean", "median", "pooled")
-
-
-_SAMPLE = sample_columns()
-
-
-def _compiled(text: object, check: Callable[[expr.Expression], expr.Expression]) -> expr.Expression:
-    """Parse, check the names and the result type, then evaluate once on sample columns (what
-    the types cannot see, such as a constant too large to compute, is found when rules load)."""
-    if isinstance(text, expr.Expression):
-        return check(text)
-    parsed = check(expr.parse(text, known=FIELDS))  # type: ignore[arg-type]  # parse says why
-    parsed(_SAMPLE, 2)
-    return parsed
-
-
-def _formula(text: object) -> expr.Expression:
-    """A compiled expression whose result is a number."""
-    return _compiled(text, types.check_formula)
-
-
-def _condition(text: object) -> expr.Expression:
-    """A compiled expression that can stand as a condition (是/否 or a number)."""
-    return _compiled(text, types.check_condition)
-
-
-def _check_code(text: str) -> str:
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", text):
-        raise ValueError(f"codes are ASCII snake_case (e.g. tax_per_mu), got {text!r}")
-    return text
-
-
-def _check_field(text: str) -> str:
-    if text not in FIELDS:
-        hint = difflib.get_close_matches(text, list(FIELDS), n=1)
-        raise ValueError(
-            f"unknown field {text!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
-        )
-    return text
-
-
-Formula = Annotated[expr.Expression, BeforeValidator(_formula)]
-Condition = Annotated[expr.Expression, BeforeValidator(_condition)]
-Code = Annotated[str, AfterValidator(_check_code)]
-FieldName = Annotated[str, AfterValidator(_check_field)]
+_STATISTICS = "mean、median、pooled"
 
 
 class EnergyRules(Model):
@@ -141,7 +89,7 @@ class Score(Model):
     @classmethod
     def _not_bool(cls, v: object) -> object:
         if isinstance(v, bool):
-            raise ValueError(f"benchmark is a number or one of {', '.join(STATISTICS)}; got {v}")
+            raise ValueError(f"基准须为数值或 {_STATISTICS} 之一，实为 {quote.value(v)}")
         if isinstance(v, float) and not math.isfinite(v):
             raise ValueError(f"固定基准值须为有限数值，不能是 {v}")
         return v
@@ -150,9 +98,12 @@ class Score(Model):
     @classmethod
     def _benchmark(cls, v: float | str | None) -> float | str | None:
         if isinstance(v, str) and v not in STATISTICS:
-            raise ValueError(f"benchmark is a number or one of {', '.join(STATISTICS)}; got {v!r}")
+            raise ValueError(
+                f"基准须为数值或 {_STATISTICS} 之一，实为 {quote.value(v)}"
+                + did_you_mean(v, list(STATISTICS))
+            )
         if isinstance(v, float) and not v > 0:
-            raise ValueError(f"a fixed benchmark must be positive, got {v}")
+            raise ValueError(f"固定基准值须为正数，实为 {v:g}")
         lo, hi = BENCHMARK_RANGE
         if isinstance(v, float) and not lo <= v <= hi:
             raise ValueError(f"固定基准值须在 {lo:g} 至 {hi:g} 之间，实为 {v:g}")
@@ -162,23 +113,26 @@ class Score(Model):
     def _consistent(self) -> Score:
         if self.method == "ratio":
             if self.benchmark is None:
-                raise ValueError(
-                    "method 'ratio' needs a benchmark (a number, mean, median, pooled)"
-                )
+                raise AtKey(f"method = 'ratio' 须给出 benchmark（数值或 {_STATISTICS}）", "method")
             fixed = not isinstance(self.benchmark, str)
-            if fixed and (self.by is not None or self.factor != 1.0):
-                raise ValueError(
-                    "'by' and 'factor' apply to mean, median or pooled benchmarks only"
-                )
+            for key, given in (("by", self.by is not None), ("factor", self.factor != 1.0)):
+                if fixed and given:
+                    raise AtKey(f"{key} 只用于 {_STATISTICS} 基准，固定基准值不能带 {key}", key)
             if self.cap is not None and self.floor is not None and self.floor > self.cap:
-                raise ValueError(f"floor {self.floor} is above cap {self.cap}")
+                raise AtKey(f"floor（{self.floor:g}）大于 cap（{self.cap:g}）", "floor")
         else:
-            if self.benchmark is not None or self.factor != 1.0 or self.cap is not None:
-                raise ValueError(f"method {self.method!r} takes no benchmark, factor or cap")
+            unused = {
+                "benchmark": self.benchmark is not None,
+                "factor": self.factor != 1.0,
+                "cap": self.cap is not None,
+            }
+            for key, given in unused.items():
+                if given:
+                    raise AtKey(f"method = {self.method!r} 不带 {key}", key)
             if self.method == "rank" and self.floor is not None:
-                raise ValueError("method 'rank' takes no floor")
+                raise AtKey("method = 'rank' 不带 floor", "floor")
             if self.method == "minmax" and self.floor is not None and self.floor >= 100:
-                raise ValueError(f"a minmax floor is a percentage below 100, got {self.floor}")
+                raise AtKey(f"minmax 的 floor 是百分数，须小于 100，实为 {self.floor:g}", "floor")
         return self
 
 
@@ -202,17 +156,20 @@ class Indicator(Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Indicator:
-        if (self.missing == "penalty") != (self.missing_points is not None):
-            raise ValueError("missing_points is given exactly when missing = 'penalty'")
+        if self.missing == "penalty" and self.missing_points is None:
+            raise AtKey("缺失值按 'penalty' 扣分时须给出 missing_points（扣多少分）", "missing")
+        if self.missing != "penalty" and self.missing_points is not None:
+            raise AtKey("只有缺失值按 'penalty' 扣分时才给出 missing_points", "missing_points")
         if self.score.benchmark == "pooled" and self.formula.as_ratio() is None:
-            raise ValueError(
-                f"a pooled benchmark needs a formula 'numerator / denominator', "
-                f"got {self.formula.text!r}"
+            raise AtKey(
+                f"pooled 基准要求公式形如“分子 / 分母”，实为{quote.expression(self.formula.text)}",
+                "formula",
             )
         if self.score.method == "ratio" and self.direction == "lower" and self.score.cap is None:
-            raise ValueError(
-                "direction 'lower' with method 'ratio' needs a cap: a value of 0 "
-                "would otherwise score without limit"
+            raise AtKey(
+                "direction = 'lower' 且 method = 'ratio' 时须给出 score.cap："
+                "否则值为 0 的企业得分没有上限",
+                "direction",
             )
         return self
 
@@ -223,82 +180,6 @@ class Adjustment(Model):
     when: Condition
     points: Annotated[float, Field(ge=-MAX_POINTS, le=MAX_POINTS)]
     label: Text
-
-
-class TierRule(Model):
-    """A veto (at_most), a protection (at_least) or a forced tier, applied after ranking."""
-
-    when: Condition
-    at_most: str | None = None
-    at_least: str | None = None
-    force: str | None = None
-    reason: Text
-
-    @model_validator(mode="after")
-    def _one_action(self) -> TierRule:
-        given = [k for k in ("at_most", "at_least", "force") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError("a tier rule has exactly one of at_most, at_least, force")
-        return self
-
-    @property
-    def action(self) -> tuple[str, str]:
-        """(kind, tier) of this rule."""
-        for kind in ("at_least", "at_most", "force"):
-            tier = getattr(self, kind)
-            if tier is not None:
-                return kind, tier
-        raise AssertionError("validated to have one action")
-
-
-class Tiers(Model):
-    """How ranked firms become tiers.
-
-    quota: `shares` in order from best to worst; cumulative counts are rounded by `rounding`
-    (half_up, floor or ceil of cumulative share × firms); equal scores always share a tier, the
-    better one when a tie straddles a boundary.
-    threshold: `minimum` scores from best to worst; firms below the last minimum get `below`.
-    """
-
-    method: Literal["quota", "threshold"]
-    shares: dict[str, Annotated[float, Field(ge=0, le=1)]] | None = None
-    rounding: Literal["half_up", "floor", "ceil"] = "half_up"
-    minimum: dict[str, Annotated[float, Field(ge=-MAX_THRESHOLD, le=MAX_THRESHOLD)]] | None = None
-    below: str | None = None
-    names: dict[str, str] = {}
-    rule: list[TierRule] = []
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Tiers:
-        if self.method == "quota":
-            if not self.shares or self.minimum is not None or self.below is not None:
-                raise ValueError("quota tiers take 'shares' (and no minimum or below)")
-            total = sum(Decimal(str(s)) for s in self.shares.values())
-            if total != 1:
-                raise ValueError(f"tier shares add up to {total}, expected 1")
-        else:
-            if not self.minimum or self.below is None or self.shares is not None:
-                raise ValueError("threshold tiers take 'minimum' and 'below' (and no shares)")
-            bounds = list(self.minimum.values())
-            if any(a <= b for a, b in itertools.pairwise(bounds)):
-                raise ValueError("threshold minimums must decrease from the best tier down")
-            if self.below in self.minimum:
-                raise ValueError(f"'below' tier {self.below!r} also has a minimum")
-        order = self.order
-        for key in self.names:
-            if key not in order:
-                raise ValueError(f"names: tier {key!r} is not one of {order}")
-        for i, r in enumerate(self.rule):
-            if r.action[1] not in order:
-                raise ValueError(f"rule[{i}]: tier {r.action[1]!r} is not one of {order}")
-        return self
-
-    @property
-    def order(self) -> list[str]:
-        """Tier labels from best to worst."""
-        if self.method == "quota":
-            return list(self.shares or {})
-        return [*(self.minimum or {}), str(self.below)]
 
 
 class EvalClass(Model):
@@ -320,14 +201,21 @@ class EvalClass(Model):
     @model_validator(mode="after")
     def _consistent(self) -> EvalClass:
         codes = [i.code for i in self.indicators]
-        dupes = sorted({c for c in codes if codes.count(c) > 1})
-        if dupes:
-            raise ValueError(f"indicator codes repeat in class {self.code!r}: {dupes}")
+        for i, code in enumerate(codes):
+            if code in codes[:i]:
+                first = codes.index(code)
+                raise AtKey(
+                    f"类别 {quote.value(self.code)} 中指标代码 {quote.value(code)} 重复"
+                    f"（与 indicator[{first}] 相同）",
+                    "indicator",
+                    i,
+                    "code",
+                )
         total = sum(Decimal(str(i.weight)) for i in self.indicators)
         if total != Decimal(str(self.total_weight)):
             raise ValueError(
-                f"indicator weights of class {self.code!r} add up to {total}, "
-                f"expected total_weight = {self.total_weight:g}"
+                f"类别 {quote.value(self.code)} 的指标权重之和为 {total}，"
+                f"须等于 total_weight = {self.total_weight:g}"
             )
         return self
 
@@ -364,15 +252,18 @@ class Rules(Model):
     @model_validator(mode="after")
     def _publishable(self) -> Rules:
         allowed = ["total_score", "rank", *self.indicator_codes()]
-        for i, column in enumerate(self.publication.show):
+        show = self.publication.show
+        for i, column in enumerate(show):
             if column not in allowed:
-                hint = difflib.get_close_matches(column, allowed, n=1)
-                raise ValueError(
-                    f"publication.show[{i}]: {column!r} is not total_score, rank or an "
-                    f"indicator code" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                raise AtKey(
+                    f"{quote.value(column)} 不是 total_score、rank 或指标代码"
+                    + did_you_mean(column, allowed),
+                    "publication",
+                    "show",
+                    i,
                 )
-        if len(set(self.publication.show)) != len(self.publication.show):
-            raise ValueError("publication.show names a column twice")
+            if column in show[:i]:
+                raise AtKey(f"{quote.value(column)} 列了两次", "publication", "show", i)
         return self
 
     _path: str = PrivateAttr(default="")

@@ -15,7 +15,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from ..fields import FIELDS, GROWTH_FEATURES
 from . import expr, types
-from .base import Model, Text, sample_columns
+from .base import AtKey, Code, Model, Text, sample_columns
 
 # what a watch-list condition may name: the latest year's fields and the growth features
 WATCH_NAMES = (*FIELDS, *GROWTH_FEATURES)
@@ -62,7 +62,7 @@ class Weights(Model):
     @model_validator(mode="after")
     def _some_weight(self) -> Weights:
         if self.contribution + self.growth + self.competitiveness <= 0:
-            raise ValueError("at least one weight must be positive")
+            raise ValueError("contribution、growth、competitiveness 中至少有一个权重须大于 0")
         return self
 
 
@@ -83,12 +83,13 @@ class Clusters(Model):
     @model_validator(mode="after")
     def _range(self) -> Clusters:
         if self.min > self.max:
-            raise ValueError(f"clusters.min ({self.min}) is above clusters.max ({self.max})")
+            raise AtKey(f"clusters.min（{self.min}）大于 clusters.max（{self.max}）", "min")
         for needed in ("revenue_share", "trend_revenue", "volatility_revenue"):
             if needed not in self.features:
-                raise ValueError(f"clusters.features must include {needed!r}: labels read it")
-        if len(set(self.features)) != len(self.features):
-            raise ValueError("clusters.features names a feature twice")
+                raise AtKey(f"clusters.features 须包含 {needed!r}：聚类的标签要用到它", "features")
+        for i, feature in enumerate(self.features):
+            if feature in self.features[:i]:
+                raise AtKey(f"clusters.features 中 {feature!r} 列了两次", "features", i)
         return self
 
 
@@ -110,7 +111,7 @@ class Rising(Model):
 class WatchList(Model):
     """A cultivation list defined by a condition on the latest year's fields and growth features."""
 
-    code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    code: Code
     label: Text
     when: WatchExpr
     reason: Text  # the condition in words, printed with the firm's own values
@@ -131,8 +132,9 @@ class Assignment(Model):
     @model_validator(mode="after")
     def _bounds(self) -> Assignment:
         if self.min_firms > self.max_firms:
-            raise ValueError(
-                f"assignment.min_firms ({self.min_firms}) is above max_firms ({self.max_firms})"
+            raise AtKey(
+                f"assignment.min_firms（{self.min_firms}）大于 max_firms（{self.max_firms}）",
+                "min_firms",
             )
         return self
 
@@ -172,10 +174,16 @@ class Selection(Model):
         if isinstance(self.park_quota, dict):
             total = sum(self.park_quota.values())
             if total != self.size:
-                raise ValueError(
-                    f"park quotas add up to {total}, but selection.size is {self.size}"
+                raise AtKey(
+                    f"各园区名额 park_quota 之和为 {total}，须等于 selection.size = {self.size}",
+                    "park_quota",
                 )
         codes = [w.code for w in self.watch]
-        if "rising" in codes or len(set(codes)) != len(codes):
-            raise ValueError("watch list codes must be unique and not 'rising' (the 小升规 list)")
+        for i, code in enumerate(codes):
+            if code == "rising":
+                raise AtKey("培育库代码 'rising' 已留给小升规名单，请换一个", "watch", i, "code")
+            if code in codes[:i]:
+                raise AtKey(
+                    f"培育库代码 {code!r} 重复（各 watch 的 code 须唯一）", "watch", i, "code"
+                )
         return self

@@ -13,8 +13,10 @@ import ast
 from collections.abc import Mapping
 from typing import Literal
 
+from ..errors import ExpressionError
 from ..fields import FIELDS
-from .expr import Expression, ExpressionError
+from . import quote
+from .expr import Expression
 
 Type = Literal["number", "bool", "text", "date"]
 
@@ -36,7 +38,7 @@ def check_formula(e: Expression, types: Mapping[str, Type] = FIELD_TYPES) -> Exp
     """`e` if its result is a number; an ExpressionError saying what it is otherwise."""
     found = infer(e.tree, types, e.text)
     if found != "number":
-        raise ExpressionError(f"公式“{e.text}”的结果须为数值，实为{WORDS[found]}")
+        raise ExpressionError(f"公式{quote.expression(e.text)}的结果须为数值，实为{WORDS[found]}")
     return e
 
 
@@ -44,7 +46,7 @@ def check_condition(e: Expression, types: Mapping[str, Type] = FIELD_TYPES) -> E
     """`e` if it can stand as a condition (是/否, or a number: nonzero is true)."""
     found = infer(e.tree, types, e.text)
     if found not in NUMERIC:
-        raise ExpressionError(f"条件“{e.text}”的结果须为是/否，实为{WORDS[found]}")
+        raise ExpressionError(f"条件{quote.expression(e.text)}的结果须为是/否，实为{WORDS[found]}")
     return e
 
 
@@ -59,7 +61,7 @@ def infer(node: ast.AST, types: Mapping[str, Type], text: str) -> Type:
         return "text" if isinstance(value, str) else "number"
     if isinstance(node, ast.Name):
         if node.id not in types:
-            raise ExpressionError(f"“{text}”中的字段“{node.id}”未知")
+            raise ExpressionError(f"{quote.expression(text)}中的字段 {quote.value(node.id)} 未知")
         return types[node.id]
     if isinstance(node, ast.BinOp):
         for side in (node.left, node.right):
@@ -78,7 +80,7 @@ def infer(node: ast.AST, types: Mapping[str, Type], text: str) -> Type:
         return _compare(node, types, text)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         return _call(node.func.id, node.args, types, text)
-    raise ExpressionError(f"无法确定“{text}”的类型")
+    raise ExpressionError(f"无法确定{quote.expression(text)}的类型")
 
 
 def _need(
@@ -86,8 +88,10 @@ def _need(
 ) -> Type:
     found = infer(node, types, text)
     if found not in allowed:
-        shown = ast.unparse(node)
-        raise ExpressionError(f"“{text}”中{where}只能用于数值或是/否，“{shown}”是{WORDS[found]}")
+        shown = quote.expression(ast.unparse(node))
+        raise ExpressionError(
+            f"{quote.expression(text)}中{where}只能用于数值或是/否，{shown}是{WORDS[found]}"
+        )
     return found
 
 
@@ -98,19 +102,22 @@ def _comparable(a: Type, b: Type) -> bool:
 def _compare(node: ast.Compare, types: Mapping[str, Type], text: str) -> Type:
     left = infer(node.left, types, text)
     if len(node.ops) > 1 and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
-        raise ExpressionError(f"“{text}”中 in 不能与其他比较连写，请用 and 连接")
+        raise ExpressionError(f"{quote.expression(text)}中 in 不能与其他比较连写，请用 and 连接")
     for op, right_node in zip(node.ops, node.comparators, strict=True):
         if isinstance(op, (ast.In, ast.NotIn)) and isinstance(right_node, (ast.Tuple, ast.List)):
             options = {infer(e, types, text) for e in right_node.elts}
             if left == "date" or any(not _comparable(left, o) for o in options):
                 shown = "、".join(WORDS[o] for o in sorted(options))
                 raise ExpressionError(
-                    f"“{text}”中{WORDS[left]}不能与{shown}比较（in 后的列表须与左边同类型）"
+                    f"{quote.expression(text)}中{WORDS[left]}不能与{shown}比较"
+                    "（in 后的列表须与左边同类型）"
                 )
             continue
         right = infer(right_node, types, text)
         if not _comparable(left, right):
-            raise ExpressionError(f"“{text}”中{WORDS[left]}不能与{WORDS[right]}比较")
+            raise ExpressionError(
+                f"{quote.expression(text)}中{WORDS[left]}不能与{WORDS[right]}比较"
+            )
         left = right
     return "bool"
 
@@ -126,9 +133,11 @@ def _call(name: str, args: list[ast.expr], types: Mapping[str, Type], text: str)
             return a
         if a in NUMERIC and b in NUMERIC:
             return "number"
-        raise ExpressionError(f"“{text}”中 where() 的两个结果类型不同（{WORDS[a]}与{WORDS[b]}）")
+        raise ExpressionError(
+            f"{quote.expression(text)}中 where() 的两个结果类型不同（{WORDS[a]}与{WORDS[b]}）"
+        )
     if name in _NUMBER_FUNCTIONS:
         for arg in args:
             _need(arg, NUMERIC, types, text, f"{name}()")
         return "number"
-    raise ExpressionError(f"“{text}”中的函数“{name}”不允许")
+    raise ExpressionError(f"{quote.expression(text)}中不允许函数 {quote.value(name)}")

@@ -128,20 +128,20 @@ def test_strings() -> None:
 
 
 def test_text_in_arithmetic_is_refused() -> None:
-    with pytest.raises(ExpressionError, match="text"):
+    with pytest.raises(ExpressionError, match="文本"):
         ev("park + 1")
-    with pytest.raises(ExpressionError, match="text"):
+    with pytest.raises(ExpressionError, match="文本"):
         ev("where(park, 1, 2)")
 
 
 def test_text_compared_with_number_is_refused() -> None:
-    with pytest.raises(ExpressionError, match="text"):
+    with pytest.raises(ExpressionError, match="文本"):
         ev("'东区' > 1")
 
 
 def test_text_column_compared_with_number_is_refused() -> None:
     """A text field (an object column) compared with a number: a clear ExpressionError."""
-    with pytest.raises(ExpressionError, match="text"):
+    with pytest.raises(ExpressionError, match="文本"):
         ev("park > 1")
 
 
@@ -214,26 +214,26 @@ def test_functions_with_known_fields() -> None:
 @pytest.mark.parametrize(
     ("text", "words"),
     [
-        ("x.__class__", "attribute"),
-        ("a.b", "attribute"),
-        ("a[0]", "subscript"),
+        ("x.__class__", "属性"),
+        ("a.b", "属性"),
+        ("a[0]", "下标"),
         ("lambda: 1", "lambda"),
-        ("__builtins__", "dunder"),
+        ("__builtins__", "__ 开头"),
         ("__import__('os')", "__import__"),
         ("open('f')", "open"),
         ("eval('1 + 1')", "eval"),
         ("exec('x = 1')", "exec"),
-        ("min(a, b, key=a)", "keyword"),
+        ("min(a, b, key=a)", "关键字参数"),
         ("f'{a}'", "f-string"),
-        ("[x for x in a]", "ListComp"),
-        ("{x for x in a}", "not allowed"),
+        ("[x for x in a]", "推导式"),
+        ("{x for x in a}", "推导式"),
         ("a // b", "//"),
         ("a % b", "%"),
         ("a if b else c", "where"),
         ("(y := 1)", ":="),
-        ("{'a': 1}", "dictionar"),
+        ("{'a': 1}", "字典"),
         ("None", "None"),
-        ("a in b", "constants"),
+        ("a in b", "常量列表"),
     ],
 )
 def test_refusals(text: str, words: str) -> None:
@@ -264,19 +264,40 @@ def test_unknown_field_with_suggestion() -> None:
         parse("tax_payd / land_mu", known=FIELDS)
     text = str(info.value)
     assert "'tax_payd'" in text
-    assert "did you mean 'tax_paid'" in text
+    assert "（是否应为 'tax_paid'？）" in text
 
 
 def test_unknown_field_without_close_match() -> None:
     with pytest.raises(ExpressionError) as info:
         parse("qqqqqq + 1", known=FIELDS)
     assert "'qqqqqq'" in str(info.value)
-    assert "did you mean" not in str(info.value)
+    assert "是否应为" not in str(info.value)
 
 
 def test_field_missing_from_data_at_evaluation() -> None:
     with pytest.raises(ExpressionError, match="'zz'"):
         parse("zz + 1")(COLUMNS, N)
+
+
+def test_a_text_condition_names_the_condition_in_chinese() -> None:
+    with pytest.raises(ExpressionError) as info:
+        parse("park").condition(COLUMNS, N)
+    assert str(info.value) == "条件“park”无法使用：文本不能用作条件"
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("zz + 1", "数据中没有字段 'zz'"),
+        ("park + 1", "文本不能参与算术运算"),
+        ("park > 1", "文本不能与数字比较"),
+    ],
+)
+def test_evaluation_errors_name_the_expression_in_chinese(text: str, why: str) -> None:
+    with pytest.raises(ExpressionError) as info:
+        parse(text)(COLUMNS, N)
+    assert str(info.value).startswith(f"无法计算表达式“{text}”：")
+    assert why in str(info.value)
 
 
 def test_names_are_the_fields_read() -> None:

@@ -86,7 +86,7 @@ def test_misspelt_key() -> None:
     err = error_of(text)
     assert err.line == line_no(text, "cpa = 2.0")
     assert err.key == "class[0].indicator[0].score.cpa"
-    assert "did you mean 'cap'" in str(err)
+    assert "未知的键 'cpa'（是否应为 'cap'？）" in str(err)
     assert str(err).startswith("r.toml:")
 
 
@@ -95,7 +95,7 @@ def test_misspelt_top_level_key() -> None:
     err = error_of(text)
     assert err.line == 3
     assert err.key == "regoin"
-    assert "did you mean 'region'" in str(err)
+    assert "是否应为 'region'" in str(err)
 
 
 def test_wrong_type() -> None:
@@ -149,7 +149,7 @@ def test_unknown_field_in_expression() -> None:
     err = error_of(text)
     assert err.line == line_no(text, "tax_payd")
     assert err.key == "class[0].indicator[0].formula"
-    assert "did you mean 'tax_paid'" in str(err)
+    assert "字段 'tax_payd' 未知（是否应为 'tax_paid'？）" in str(err)
 
 
 def test_unknown_field_in_condition() -> None:
@@ -157,7 +157,7 @@ def test_unknown_field_in_condition() -> None:
     err = error_of(text)
     assert err.line == line_no(text, 'when = "hightech"')
     assert err.key == "class[0].adjust[0].when"
-    assert "did you mean 'high_tech'" in str(err)
+    assert "是否应为 'high_tech'" in str(err)
 
 
 def test_forbidden_expression() -> None:
@@ -189,29 +189,30 @@ def test_fixed_benchmark_must_be_positive(value: str) -> None:
     err = error_of(text)
     assert err.key == "class[0].indicator[0].score.benchmark"
     assert err.line == line_no(text, f"benchmark = {value},")
-    assert "positive" in str(err)
+    assert "须为正数" in str(err)
 
 
 def test_floor_above_cap() -> None:
     text = replaced("benchmark = 10.0, cap = 2.0", "benchmark = 10.0, cap = 2.0, floor = 3.0")
     err = error_of(text)
-    assert err.key == "class[0].indicator[0].score"
-    assert "floor" in str(err)
+    assert err.key == "class[0].indicator[0].score.floor"
+    assert err.line == line_no(text, "floor = 3.0")
+    assert "floor（3）大于 cap（2）" in str(err)
 
 
 def test_by_needs_a_statistic_benchmark() -> None:
     text = replaced("benchmark = 10.0,", 'benchmark = 10.0, by = "industry_division",')
     err = error_of(text)
-    assert err.key == "class[0].indicator[0].score"
-    assert "by" in str(err)
+    assert err.key == "class[0].indicator[0].score.by"
+    assert "固定基准值不能带 by" in str(err)
 
 
 def test_unknown_by_field() -> None:
     text = replaced('benchmark = "pooled",', 'benchmark = "pooled", by = "industry",')
     err = error_of(text)
     assert err.key == "class[0].indicator[1].score.by"
-    assert "unknown field 'industry'" in str(err)
-    assert "did you mean" in str(err)
+    assert "字段 'industry' 未知" in str(err)
+    assert "是否应为" in str(err)
 
 
 def test_shares_are_added_in_decimals() -> None:
@@ -227,9 +228,16 @@ def test_shares_are_added_in_decimals() -> None:
 def test_penalty_without_points() -> None:
     text = replaced("weight = 60\n", 'weight = 60\n  missing = "penalty"\n')
     err = error_of(text)
-    assert err.line == line_no(text, "[[class.indicator]]", 1)
-    assert err.key == "class[0].indicator[0]"
+    assert err.line == line_no(text, 'missing = "penalty"')
+    assert err.key == "class[0].indicator[0].missing"
     assert "missing_points" in str(err)
+
+
+def test_points_without_penalty() -> None:
+    text = replaced("weight = 60\n", "weight = 60\n  missing_points = 5\n")
+    err = error_of(text)
+    assert err.line == line_no(text, "missing_points = 5")
+    assert err.key == "class[0].indicator[0].missing_points"
 
 
 def test_penalty_with_points_is_fine() -> None:
@@ -240,9 +248,9 @@ def test_penalty_with_points_is_fine() -> None:
 def test_pooled_benchmark_needs_a_ratio() -> None:
     text = replaced('formula = "revenue / land_mu"', 'formula = "revenue * land_mu"')
     err = error_of(text)
-    assert err.line == line_no(text, "[[class.indicator]]", 2)
-    assert err.key == "class[0].indicator[1]"
-    assert "pooled" in str(err)
+    assert err.line == line_no(text, 'formula = "revenue * land_mu"')
+    assert err.key == "class[0].indicator[1].formula"
+    assert "pooled 基准要求公式形如“分子 / 分母”" in str(err)
 
 
 def test_ratio_lower_needs_a_cap() -> None:
@@ -251,8 +259,8 @@ def test_ratio_lower_needs_a_cap() -> None:
         'direction = "lower"\n  score = { method = "ratio", benchmark = 10.0 }',
     )
     err = error_of(text)
-    assert err.line == line_no(text, "[[class.indicator]]", 1)
-    assert err.key == "class[0].indicator[0]"
+    assert err.line == line_no(text, 'direction = "lower"')
+    assert err.key == "class[0].indicator[0].direction"
     assert "cap" in str(err)
 
 
@@ -267,9 +275,9 @@ def test_duplicate_class_codes() -> None:
 def test_duplicate_indicator_codes() -> None:
     text = replaced('code = "revenue_per_mu"', 'code = "tax_per_mu"')
     err = error_of(text)
-    assert err.key == "class[0]"
-    assert err.line == line_no(text, "[[class]]", 1)
-    assert "tax_per_mu" in str(err)
+    assert err.key == "class[0].indicator[1].code"
+    assert err.line == line_no(text, 'code = "tax_per_mu"', 2)
+    assert "指标代码 'tax_per_mu' 重复" in str(err)
 
 
 def test_code_must_be_snake_case() -> None:
@@ -283,7 +291,7 @@ def test_missing_required_key() -> None:
     text = replaced('  label = "亩均税收"\n  unit = "万元/亩"\n', '  unit = "万元/亩"\n')
     err = error_of(text)
     assert err.key == "class[0].indicator[0].label"
-    assert "missing" in str(err)
+    assert "缺少必填的键 'label'" in str(err)
 
 
 def test_invalid_toml_names_the_line() -> None:
@@ -291,7 +299,7 @@ def test_invalid_toml_names_the_line() -> None:
     err = error_of(text, file="bad.toml")
     assert err.line == line_no(text, "code = above_scale")
     assert str(err).startswith(f"bad.toml:{err.line}:")
-    assert "TOML" in str(err)
+    assert "TOML 格式错误" in str(err)
 
 
 def test_rules_error_is_a_mujun_error() -> None:

@@ -403,7 +403,7 @@ def test_unknown_name_in_watch_condition() -> None:
 
 def test_duplicate_watch_code() -> None:
     message = rules_error(watch_block("same") + watch_block("same", "revenue > 2"))
-    assert "selection" in message and "watch" in message and "unique" in message
+    assert "selection.watch[1].code" in message and "重复" in message
 
 
 def test_watch_code_rising_is_reserved() -> None:
