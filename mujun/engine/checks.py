@@ -202,6 +202,13 @@ def _firm_year(code: pd.Series, year: pd.Series) -> pd.Series:
     return codes + "|" + shown
 
 
+def _may_stand_out(magnitudes: np.ndarray) -> bool:
+    """Whether a value may exceed OUTLIER_FACTOR × the median: not when more than half of them
+    reach largest / OUTLIER_FACTOR, for then so does the median (one pass instead of a sort)."""
+    floor = magnitudes.max() / OUTLIER_FACTOR
+    return bool(2 * np.count_nonzero(magnitudes >= floor) <= len(magnitudes))
+
+
 def _doubtful(
     field: str, high: np.ndarray, ok: np.ndarray, variant: str, fill: dict[str, str]
 ) -> list[Finding]:
@@ -268,7 +275,7 @@ def check_values(
                 findings.append(Finding("implausible-value", ind.code, high, fill))
         magnitude = np.abs(values[ind.code])
         present = members & np.isfinite(magnitude) & (magnitude > 0)
-        if np.count_nonzero(present) >= MIN_PEERS:
+        if np.count_nonzero(present) >= MIN_PEERS and _may_stand_out(magnitude[present]):
             with np.errstate(over="ignore"):  # two middle values near 1e308: a median of inf
                 median = float(np.median(magnitude[present]))
                 high = present & (magnitude > OUTLIER_FACTOR * median)

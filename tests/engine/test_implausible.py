@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 import mujun
 from mujun import EnterpriseTable, evaluate
 from mujun.cli import app
+from mujun.engine import checks
 from mujun.engine.checks import MIN_PEERS, OUTLIER_FACTOR, confirmed_rows
 from mujun.fields import FIELDS
 
@@ -205,3 +206,11 @@ def test_confirmed_rows_match_firm_year_and_field() -> None:
     assert confirmed_rows(table, ["tax_paid"]).tolist() == [True, False, False]
     assert confirmed_rows(table, ["land_mu"]).tolist() == [False, False, False]
     assert confirmed_rows(table, ["revenue", "tax_paid"]).tolist() == [True, True, False]
+
+
+@given(st.lists(st.floats(1e-6, 1e12), min_size=1, max_size=60))
+def test_the_one_pass_shortcut_never_hides_an_outlier(values: list[float]) -> None:
+    """Where the shortcut says no value can stand out, none exceeds the factor × the median."""
+    magnitudes = np.asarray(values)
+    if not checks._may_stand_out(magnitudes):
+        assert not (magnitudes > checks.OUTLIER_FACTOR * np.median(magnitudes)).any()
