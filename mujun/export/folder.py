@@ -114,6 +114,7 @@ def write_run(
             evaluation.issues,
             tmp / ISSUES_WORKBOOK,
             title=f"{rules.region}{rules.year}年度数据问题清单",
+            names=evaluation.results,
         )
         tell(ISSUES_WORKBOOK)
         if selection is not None:

@@ -22,13 +22,14 @@ from ..errors import ExportError
 from ..fields import label
 from ..issues import CATALOG, ISSUE_COLUMNS, SEVERITY_LABELS
 from . import styles, xlsx
-from .layout import header_cell, number_style, text_style
+from .layout import header_cell, number_style, print_setup, text_lines, text_style
 from .xlsx import (
     Body,
     NumberColumn,
     TextColumn,
     clean,
     clean_text,
+    line_heights,
     maybe_large,
     new_workbook,
     number_cell,
@@ -50,22 +51,43 @@ HEADERS = (
     "工作表",
     "行号",
     "统一社会信用代码",
+    "企业名称",
     "字段",
     "值",
 )
-SUMMARY_HEADERS = ("级别", "问题代码", "问题说明", "数量")
+SUMMARY_HEADERS = ("级别", "问题代码", "问题说明", "文件", "数量")
+# the widest each column may be: longer texts wrap; together they fit one A4 page width at
+# no less than MIN_SCALE (layout.page_plan), so every column prints on the first page
+WIDEST = {
+    "问题代码": 24.0,
+    "问题说明": 34.0,
+    "文件": 18.0,
+    "工作表": 10.0,
+    "统一社会信用代码": 20.0,
+    "企业名称": 18.0,
+    "字段": 12.0,
+    "值": 14.0,
+}
+WRAPPED = ("问题说明", "文件", "工作表", "企业名称", "字段", "值")
 NO_ISSUES = "未发现数据问题"
 TOTAL = "合计"
 FIRST_ROW = 3  # row 1 the title, row 2 the header
 
 
 def write_issues_workbook(
-    issues: pd.DataFrame, path: str | Path, *, title: str = "数据问题清单"
+    issues: pd.DataFrame,
+    path: str | Path,
+    *,
+    title: str = "数据问题清单",
+    names: pd.DataFrame | None = None,
 ) -> Path:
-    """Write the issue table (errors.ISSUE_COLUMNS) as a workbook at `path`; return the path."""
+    """Write the issue table (errors.ISSUE_COLUMNS) as a workbook at `path`; return the path.
+    `names` (results: credit_code, name) gives the 企业名称 beside a credit code when the
+    issue table has no `name` column of its own."""
     wb = new_workbook(title)
-    bodies = add_issue_sheet(wb, issues, title)
-    _write_summary_sheet(wb.create_sheet(SUMMARY_SHEET), _summary(shown_issues(issues)))
+    bodies = add_issue_sheet(wb, issues, title, names=names)
+    shown = shown_issues(issues, names)
+    _write_summary_sheet(wb.create_sheet(SUMMARY_SHEET), _summary(shown))
     return save(wb, Path(path), bodies)
 
 
@@ -81,11 +103,16 @@ def issue_sheet_names(n: int, name: str = SHEET) -> list[str]:
 
 
 def add_issue_sheet(
-    wb: Workbook, issues: pd.DataFrame, title: str, name: str = SHEET
+    wb: Workbook,
+    issues: pd.DataFrame,
+    title: str,
+    name: str = SHEET,
+    *,
+    names: pd.DataFrame | None = None,
 ) -> list[Body]:
     """Add the issue list as sheet `name` of `wb` (and its continuation sheets, see
     `issue_sheet_names`); the rows go in when the workbook is saved."""
-    shown = shown_issues(issues)
+    shown = shown_issues(issues, names)
     names = issue_sheet_names(len(shown), name)
     per = rows_per_sheet()
     bodies = []
@@ -98,19 +125,25 @@ def add_issue_sheet(
                 f"本表为第{k + 1}个，第{k * per + 1}至{k * per + len(part)}条）"
             )
         sheet = wb.create_sheet(sheet_name)
-        styles = _write_issue_frame(sheet, part, clean_text(heading))
+        styles, widths = _write_issue_frame(sheet, part, clean_text(heading))
         columns = _columns(part, styles, first=k * per + 1)
         large = maybe_large(text_chars(columns), len(part))
-        bodies.append(Body(sheet, rows_xml(columns, FIRST_ROW, len(part)), large))
+        heights = np.maximum.reduce(
+            [np.full(len(part), 15.0)]
+            + [line_heights(part[h], widths[HEADERS.index(h)]) for h in WRAPPED]
+        )
+        rows = rows_xml(columns, FIRST_ROW, len(part), heights if (heights > 15).any() else None)
+        bodies.append(Body(sheet, rows, large))
     return bodies
 
 
 # ---- what the sheets show ------------------------------------------------------------------
 
 
-def shown_issues(issues: pd.DataFrame) -> pd.DataFrame:
+def shown_issues(issues: pd.DataFrame, names: pd.DataFrame | None = None) -> pd.DataFrame:
     """The issue rows as displayed, sorted by severity (错误 first), then file, sheet and row;
-    issues without a row (about a whole file or sheet) come first within their sheet."""
+    issues without a row (about a whole file or sheet) come first within their sheet. The firm's
+    name is the issue's own `name`, else the one `names` (credit_code, name) gives its code."""
     missing = [c for c in ISSUE_COLUMNS if c not in issues.columns]
     if missing:
         raise ExportError(f"问题表缺少列：{'、'.join(missing)}")
@@ -131,6 +164,7 @@ def shown_issues(issues: pd.DataFrame) -> pd.DataFrame:
             "工作表": clean(issues["sheet"]),
             "行号": pd.array(issues["row"], dtype="Int64"),
             "统一社会信用代码": clean(issues["credit_code"]),
+            "企业名称": clean(_names(issues, names)),
             "字段": clean(field.map({c: label(c) if c else "" for c in field.unique()})),
             "值": clean(issues["value"]),
         }
@@ -141,17 +175,29 @@ def shown_issues(issues: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns="_path").reset_index(drop=True)
 
 
+def _names(issues: pd.DataFrame, names: pd.DataFrame | None) -> pd.Series:
+    """Each issue's firm name: its own `name` column, else looked up by credit code."""
+    if "name" in issues.columns:
+        return issues["name"]
+    if names is None or issues.empty:
+        return pd.Series("", index=issues.index, dtype=object)
+    known = names[["credit_code", "name"]].dropna(subset=["credit_code"])
+    lookup = known.drop_duplicates("credit_code").set_index("credit_code")["name"]
+    return issues["credit_code"].map(lookup)
+
+
 def _summary(shown: pd.DataFrame) -> pd.DataFrame:
-    """Counts per (级别, 问题代码) with the code's title from the catalog (a message names one
-    file or firm, a title the kind of problem), most frequent first (then severity and code)."""
-    grouped = shown.groupby(["级别", "问题代码"], sort=False)
+    """Counts per (级别, 问题代码, 文件) with the code's title from the catalog (a message
+    names one file or firm, a title the kind of problem), most frequent first (then severity,
+    code and file): "missing from a file" counts the firms missing from each file apart."""
+    grouped = shown.groupby(["级别", "问题代码", "文件"], sort=False)
     summary = grouped.agg(
         _rank=("_rank", "first"), 问题说明=("问题说明", "first"), 数量=("问题代码", "size")
     ).reset_index()
     titles = summary["问题代码"].map({code: kind.title for code, kind in CATALOG.items()})
     summary["问题说明"] = clean(titles.fillna(summary["问题说明"]))  # a code of another tool
     summary = summary.sort_values(
-        ["数量", "_rank", "问题代码"], ascending=[False, True, True], kind="stable"
+        ["数量", "_rank", "问题代码", "文件"], ascending=[False, True, True, True], kind="stable"
     )
     return summary[list(SUMMARY_HEADERS)].reset_index(drop=True)
 
@@ -169,9 +215,10 @@ class _Styles:
     warning: int
 
 
-def _write_issue_frame(ws: Any, shown: pd.DataFrame, title: str) -> _Styles:
-    """Widths, frozen panes, autofilter, the merged title (row 1) and the header (row 2); the
-    issue rows are added as XML on saving (`_columns`)."""
+def _write_issue_frame(ws: Any, shown: pd.DataFrame, title: str) -> tuple[_Styles, list[float]]:
+    """Widths (fitted to the texts, at most WIDEST), print set-up, frozen panes, autofilter,
+    the merged title (row 1) and the header (row 2); the issue rows are added as XML on saving
+    (`_columns`). Returns the styles and the column widths."""
     n = len(shown)
     last = get_column_letter(len(HEADERS))
     texts = {
@@ -179,44 +226,60 @@ def _write_issue_frame(ws: Any, shown: pd.DataFrame, title: str) -> _Styles:
         "行号": shown["行号"].dropna().astype(str),
         **{h: shown[h] for h in HEADERS if h not in ("序号", "行号")},
     }
-    for i, header in enumerate(HEADERS, 1):
-        fitted = max(width([header]), width(texts[header]))
+    widths = [
+        min(max(width([header]), width(texts[header])), WIDEST.get(header, xlsx.MAX_WIDTH))
+        for header in HEADERS
+    ]
+    print_setup(ws, widths)
+    for i, fitted in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = fitted
-    ws.row_dimensions[1].height = 24
+    ws.row_dimensions[1].height = 28
     ws.freeze_panes = f"A{FIRST_ROW}"
     ws.auto_filter.ref = f"A2:{last}{FIRST_ROW - 1 + n}"
+    ws.print_title_rows = "2:2"
     ws.merged_cells.add(f"A1:{last}1")
     ws.append([text_cell(ws, title, font=styles.TITLE_FONT, alignment=styles.CENTER)])
+    lines = max(text_lines(h, w) for h, w in zip(HEADERS, widths, strict=True))
+    ws.row_dimensions[2].height = 13.5 * lines + 6
     ws.append([header_cell(ws, h) for h in HEADERS])
     if not n:
         ws.merged_cells.add(f"A{FIRST_ROW}:{last}{FIRST_ROW}")
         ws.append([text_cell(ws, NO_ISSUES, font=styles.BODY_FONT)])
     return _Styles(
-        text=text_style(ws),
+        text=text_style(ws, alignment=styles.WRAP_MIDDLE),
         number=number_style(ws, styles.INTEGER),
         error=text_style(ws, fill=styles.ERROR_FILL),
         warning=text_style(ws, fill=styles.WARNING_FILL),
-    )
+    ), widths
 
 
 def _write_summary_sheet(ws: Any, summary: pd.DataFrame) -> None:
     """Header, one row per (级别, 问题代码), most frequent first, then the total."""
     columns = [[h, *summary[h].astype(str)] for h in SUMMARY_HEADERS]
     columns[0] += [TOTAL, NO_ISSUES]
-    for i, column in enumerate(columns, 1):
-        ws.column_dimensions[get_column_letter(i)].width = width(column)
+    widths = [min(width(column), 40.0) for column in columns]
+    print_setup(ws, widths)
+    for i, w in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = w
     ws.freeze_panes = "A2"
+    ws.print_title_rows = "1:1"
     ws.append([header_cell(ws, h) for h in SUMMARY_HEADERS])
     body = {"font": styles.BODY_FONT, "border": styles.BORDER}
+    wrap = {**body, "alignment": styles.WRAP_MIDDLE}
     if summary.empty:
         ws.append([text_cell(ws, NO_ISSUES, **body)])
-    for level, code, message, count in summary.to_numpy().tolist():  # one row per issue code
+    for row in summary.to_numpy().tolist():  # one row per issue code and file
+        level, code, message, file, count = row
         fill = {"错误": styles.ERROR_FILL, "提示": styles.WARNING_FILL}.get(level)
-        cells = [text_cell(ws, x, **body) for x in (code, message)]
-        count_cell = number_cell(ws, int(count), styles.INTEGER, **body)
-        ws.append([text_cell(ws, level, fill=fill, **body), *cells, count_cell])
+        cells = [text_cell(ws, x, **wrap) for x in (code, message, file)]
+        count_cell = number_cell(
+            ws, int(count), styles.INTEGER, alignment=styles.RIGHT_MIDDLE, **body
+        )
+        ws.append(
+            [text_cell(ws, level, fill=fill, alignment=styles.LEFT, **body), *cells, count_cell]
+        )
     total = number_cell(ws, int(summary["数量"].sum()), styles.INTEGER, font=styles.BOLD_FONT)
-    ws.append([text_cell(ws, TOTAL, font=styles.BOLD_FONT), None, None, total])
+    ws.append([text_cell(ws, TOTAL, font=styles.BOLD_FONT), None, None, None, total])
 
 
 def _columns(

@@ -3,6 +3,7 @@ frozen panes, autofilter, column widths and A4 landscape print setup with repeat
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from ..rules import Tiers
@@ -21,6 +23,7 @@ from .xlsx import (
     NumberColumn,
     TextColumn,
     clean,
+    display_width,
     maybe_large,
     number_cell,
     rows_xml,
@@ -86,10 +89,16 @@ def write_frame(
     widths: Sequence[float],
     n_rows: int,
     freeze_cols: int = 0,
+    groups: Sequence[int] | None = None,
+    paper: str = "A4",
 ) -> Frame:
     """Title (row 1, merged), note lines (merged), header rows, then the table from the returned
     row on. Rows must be added in order: the table's own rows follow on saving. A table longer
-    than a sheet holds is cut at the sheet's last row, and a note line says so."""
+    than a sheet holds is cut at the sheet's last row, and a note line says so.
+
+    It prints by `print_setup`: the first `freeze_cols` columns repeat on every page width when
+    the sheet is split at boundaries of `groups`; title and notes are merged over the first
+    page width, so they print on page 1."""
     room = xlsx.SHEET_ROWS - (2 + len(notes) + any(h.sub is not None for h in headers))
     if n_rows > room:
         room -= 1  # the note saying so takes a row
@@ -101,17 +110,26 @@ def write_frame(
     bottom_row = top_row + int(two_levels)
     first = bottom_row + 1
     # the sheet's properties and view go out with its first row: set them before any row
-    print_setup(ws)
+    plan = print_setup(ws, widths, repeat=freeze_cols, groups=groups, paper=paper)
     ws.freeze_panes = f"{get_column_letter(freeze_cols + 1)}{first}"
     for i, w in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = w
-    ws.row_dimensions[1].height = 30
-    ws.merged_cells.add(f"A1:{last}1")
+    span = plan.first_part(len(headers))
+    ws.merged_cells.add(f"A1:{get_column_letter(span)}1")
     ws.append([text_cell(ws, title, font=styles.TITLE_FONT, alignment=styles.CENTER)])
+    room = sum(widths[:span])
+    ws.row_dimensions[1].height = 22 * text_lines(title, room, wide=1.6) + 8
     for row, note in enumerate(notes, 2):
-        ws.merged_cells.add(f"A{row}:{last}{row}")
-        ws.append([text_cell(ws, note, font=styles.SUBTITLE_FONT, alignment=styles.LEFT)])
-    _header_rows(ws, headers, top_row, two_levels)
+        ws.merged_cells.add(f"A{row}:{get_column_letter(span)}{row}")
+        ws.row_dimensions[row].height = 13.5 * text_lines(note, room) + 1.5
+        ws.append([text_cell(ws, note, font=styles.SUBTITLE_FONT, alignment=styles.WRAP_MIDDLE)])
+    _header_rows(
+        ws,
+        [_broken(h, w) for h, w in zip(headers, widths, strict=True)],
+        widths,
+        top_row,
+        two_levels,
+    )
     ws.auto_filter.ref = f"A{bottom_row}:{last}{max(first - 1 + n_rows, bottom_row)}"
     ws.print_title_rows = f"{top_row}:{bottom_row}"
     return Frame(
@@ -124,8 +142,33 @@ def write_frame(
     )
 
 
-def _header_rows(ws: Any, headers: Sequence[Header], top_row: int, two_levels: bool) -> None:
+def header_text(text: str, width: float) -> str:
+    """A header as it fits a column `width` wide: a unit in brackets that would not fit goes
+    onto its own line whole ("用地面积\n（亩）"), never a lone bracket."""
+    if display_width(text) + 1 <= width or "（" not in text[1:]:
+        return text
+    at = text.index("（", 1)
+    return f"{text[:at]}\n{text[at:]}"
+
+
+def text_lines(text: str, width: float, wide: float = 1.0) -> int:
+    """The lines `text` takes wrapped in a cell `width` characters wide (`wide`: its font's
+    size over the body's)."""
+    room = max((width - 1.0) / wide, 1.0)
+    return sum(max(1, math.ceil(display_width(part) / room)) for part in text.split("\n"))
+
+
+def _broken(header: Header, width: float) -> Header:
+    if header.sub is None:
+        return Header(header_text(header.top, width))
+    return Header(header.top, header_text(header.sub, width))
+
+
+def _header_rows(
+    ws: Any, headers: Sequence[Header], widths: Sequence[float], top_row: int, two_levels: bool
+) -> None:
     top, sub = [], []
+    lines_top, lines_sub = 1, 1
     i = 0
     while i < len(headers):
         h = headers[i]
@@ -135,6 +178,8 @@ def _header_rows(ws: Any, headers: Sequence[Header], top_row: int, two_levels: b
                 ws.merged_cells.add(f"{col}{top_row}:{col}{top_row + 1}")
             top.append(header_cell(ws, h.top))
             sub.append(header_cell(ws, ""))
+            need = text_lines(h.top, widths[i])
+            lines_top = max(lines_top, need if not two_levels else need - 1)
             i += 1
             continue
         j = i
@@ -145,11 +190,13 @@ def _header_rows(ws: Any, headers: Sequence[Header], top_row: int, two_levels: b
         for k in range(i, j):
             top.append(header_cell(ws, h.top if k == i else ""))
             sub.append(header_cell(ws, headers[k].sub or ""))
+            lines_sub = max(lines_sub, text_lines(headers[k].sub or "", widths[k]))
+        lines_top = max(lines_top, text_lines(h.top, sum(widths[i:j])))
         i = j
-    ws.row_dimensions[top_row].height = 30
+    ws.row_dimensions[top_row].height = max(30.0, 13.5 * lines_top + 4)
     ws.append(top)
     if two_levels:
-        ws.row_dimensions[top_row + 1].height = 30
+        ws.row_dimensions[top_row + 1].height = max(30.0, 13.5 * lines_sub + 4)
         ws.append(sub)
 
 
@@ -171,20 +218,149 @@ def text_style(ws: Any, **kw: Any) -> int:
 
 def number_style(ws: Any, number_format: str, **kw: Any) -> int:
     """The style id of a bordered body number cell in `number_format`."""
-    options = {"font": styles.BODY_FONT, "border": styles.BORDER, **kw}
+    options = {
+        "font": styles.BODY_FONT,
+        "border": styles.BORDER,
+        "alignment": styles.RIGHT_MIDDLE,
+        **kw,
+    }
     return int(number_cell(ws, 0, number_format, **options).style_id)
 
 
-def print_setup(ws: Any) -> None:
-    """A4 landscape, one page wide, page numbers below. In write-only mode the sheet's
-    properties are written with its first row, so this comes before any row is added."""
+# ---- printing --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A sheet of paper in landscape: Excel's paperSize code and its printable width (points,
+    between the side margins)."""
+
+    code: str
+    width: float
+
+
+PAPERS = {"A4": Paper("9", 841.9 - 2 * 28.8), "A3": Paper("8", 1190.6 - 2 * 28.8)}
+MIN_SCALE = 80  # percent: 10 pt body text prints at no less than 8 pt
+FIT = 0.95  # of the printable width a part may fill: readers' column widths differ a little
+
+
+def points(width: float) -> float:
+    """A column width (Excel's characters) in points: 7 px a character and 5 px of padding at
+    96 px to the inch, as Excel and LibreOffice lay it out."""
+    return (7.0 * width + 5.0) * 0.75
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    """How a sheet prints: the scale (percent) and the columns a new page width starts at
+    (0-based, after the repeated columns `repeat`)."""
+
+    scale: int
+    breaks: tuple[int, ...] = ()
+    repeat: int = 0
+
+    def first_part(self, n_cols: int) -> int:
+        """The columns of the first page width: the title is merged over these."""
+        return self.breaks[0] if self.breaks else n_cols
+
+
+def page_plan(
+    widths: Sequence[float],
+    *,
+    repeat: int = 0,
+    groups: Sequence[int] | None = None,
+    paper: str = "A4",
+) -> PagePlan:
+    """The printing rule of every table sheet: A4 (or A3) landscape at 100 % when the columns
+    fit; scaled down to fit one page width if that keeps the scale at least MIN_SCALE; else the
+    columns after the first `repeat` (repeated on every page width) are split over as few
+    page widths as keep MIN_SCALE, at boundaries of `groups` (the sizes of column runs kept
+    together, such as an indicator's value and score), the widest part as narrow as can be."""
+    room = PAPERS[paper].width * FIT
+    pts = [points(w) for w in widths]
+    total = sum(pts)
+    if total <= room:
+        return PagePlan(100)
+    if total * MIN_SCALE / 100 <= room:
+        return PagePlan(max(MIN_SCALE, int(room / total * 100)))
+    rest = len(pts) - repeat
+    sizes = list(groups) if groups is not None else [1] * rest
+    if sum(sizes) != rest or not sizes:
+        raise AssertionError(f"groups {sizes} do not cover {rest} columns")
+    fixed = sum(pts[:repeat])
+    blocks, at = [], repeat
+    for size in sizes:
+        blocks.append(sum(pts[at : at + size]))
+        at += size
+    best: tuple[float, list[int]] = (float("inf"), [])
+    for k in range(2, len(blocks) + 1):
+        widest, cuts = _partition(blocks, k)
+        best = (fixed + widest, cuts)
+        if (fixed + widest) * MIN_SCALE / 100 <= room:
+            break
+    widest, cuts = best
+    starts = [repeat + sum(sizes[:c]) for c in cuts]
+    return PagePlan(min(100, max(1, int(room / widest * 100))), tuple(starts), repeat)
+
+
+def _partition(blocks: Sequence[float], k: int) -> tuple[float, list[int]]:
+    """Cut `blocks` into k runs in order with the widest run as narrow as can be (dynamic
+    programming; a sheet has tens of blocks); returns its width and the block each later run
+    starts at."""
+    n = len(blocks)
+    prefix = [0.0]
+    for b in blocks:
+        prefix.append(prefix[-1] + b)
+    inf = float("inf")
+    cost = [[inf] * (n + 1) for _ in range(k + 1)]
+    cut = [[0] * (n + 1) for _ in range(k + 1)]
+    cost[0][0] = 0.0
+    for parts in range(1, k + 1):
+        for end in range(1, n + 1):
+            for start in range(parts - 1, end):
+                c = max(cost[parts - 1][start], prefix[end] - prefix[start])
+                if c < cost[parts][end]:
+                    cost[parts][end], cut[parts][end] = c, start
+    starts, end = [], n
+    for parts in range(k, 1, -1):
+        end = cut[parts][end]
+        starts.append(end)
+    return cost[k][n], sorted(starts)
+
+
+def print_setup(
+    ws: Any,
+    widths: Sequence[float] | None = None,
+    *,
+    repeat: int = 0,
+    groups: Sequence[int] | None = None,
+    paper: str = "A4",
+) -> PagePlan:
+    """Landscape on `paper`, the scale and page widths of `page_plan` (the first `repeat`
+    columns printed on each), page numbers in the footer inside the bottom margin. Without
+    `widths`, one page wide (fit to page). In write-only mode the sheet's properties are
+    written with its first row, so this comes before any row is added."""
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = "9"  # A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.paperSize = PAPERS[paper].code
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.top = 0.6
+    ws.page_margins.bottom = 0.75
+    ws.page_margins.header = 0.3
+    ws.page_margins.footer = 0.3
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     ws.oddFooter.center.size = 9
+    ws.oddFooter.center.font = f"{styles.BODY_FONT.name},Regular"
+    if widths is None:
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        return PagePlan(100)
+    plan = page_plan(widths, repeat=repeat, groups=groups, paper=paper)
+    ws.page_setup.scale = plan.scale
+    if plan.breaks:
+        for start in plan.breaks:
+            ws.col_breaks.append(Break(id=start))
+        if plan.repeat:
+            ws.print_title_cols = f"A:{get_column_letter(plan.repeat)}"
+    return plan

@@ -97,6 +97,7 @@ def write_publication(ev: Evaluation, path: str | Path, *, status: str) -> Path:
             widths=widths,
             n_rows=len(rows),
             freeze_cols=2,
+            paper=rules.publication.paper,
         )
         columns: list[Column] = [
             frame.serial(),

@@ -16,13 +16,15 @@ from openpyxl.workbook import Workbook
 from ..engine.evaluation import Evaluation
 from ..rules import EvalClass
 from . import styles
-from .layout import Header, number_style, write_frame
+from .layout import Header, header_text, number_style, text_style, write_frame
 from .xlsx import (
     Body,
     Column,
     NumberColumn,
     TextColumn,
     clean,
+    line_heights,
+    number_width,
     sort_key,
 )
 from .xlsx import width as fit
@@ -30,13 +32,25 @@ from .xlsx import width as fit
 OUTSIDE_SHEET = "免评与暂缓"
 STATUS_LABELS = {"exempt": "免评", "deferred": "暂缓评价", "rejected": "数据有误，未评价"}
 TIER_RULE_REASONS = ("quota", "threshold")  # the ordinary ways to a tier: no remark needed
+NAME_WIDTH, REMARK_WIDTH = 30.0, 30.0  # longer names and remarks wrap
+TAIL = {"加减分": "adjust_points", "综合得分": "total_score", "排名": "rank"}
 
 
 def add_class_sheet(
-    wb: Workbook, ev: Evaluation, klass: EvalClass, name: str, *, title: str, notes: Sequence[str]
+    wb: Workbook,
+    ev: Evaluation,
+    klass: EvalClass,
+    name: str,
+    *,
+    title: str,
+    notes: Sequence[str],
+    paper: str = "A4",
 ) -> Body:
     """The class's evaluated firms, best first: identity, land, each indicator's value and
-    score under a two-level header, adjustments, total, rank, tier and remarks."""
+    score under a two-level header, adjustments (when the class has any), total, rank, tier
+    and remarks (when a firm has one). Columns are as wide as their content; a sheet too
+    wide for the paper prints over page widths split between indicators, the serial number,
+    credit code and name repeated on each (layout.page_plan)."""
     res = ev.results
     mask = ((res["class"] == klass.code) & (res["status"] == "evaluated")).to_numpy()
     rows = res[mask]
@@ -48,22 +62,42 @@ def add_class_sheet(
 
     ws = wb.create_sheet(name)
     text = {
-        "序号": pd.Series([str(len(rows))]),
         "统一社会信用代码": clean(rows["credit_code"]),
         "企业名称": clean(rows["name"]),
         "园区": clean(rows["park"]),
         "行业代码": clean(rows["industry_code"]),
-        "评价类别": pd.Series([styles.tier_text(t, klass.tiers.names) for t in klass.tiers.order]),
         "备注": clean(rows["tier_reason"].where(~rows["tier_reason"].isin(TIER_RULE_REASONS))),
     }
-    identity = ("序号", "统一社会信用代码", "企业名称", "园区", "行业代码", "用地面积（亩）")
-    headers = [Header(h) for h in identity]
-    for ind in klass.indicators:
+    tiers = pd.Series([styles.tier_text(t, klass.tiers.names) for t in klass.tiers.order])
+    remarks = bool((text["备注"] != "").any())  # the column only when some firm has a remark
+    adjust = bool(klass.adjust)
+    values = [
+        ("value", _floats(rows[f"value_{i.code}"]), styles.PERCENT if i.percent else styles.MONEY)
+        for i in klass.indicators
+    ]
+    scores = [_floats(rows[f"score_{i.code}"]) for i in klass.indicators]
+    headers = [Header("序号"), *(Header(h) for h in list(text)[:4]), Header("用地面积（亩）")]
+    widths = [
+        fit(["序号", str(len(rows))]),
+        fit([*text["统一社会信用代码"], "统一社会信用代码"]),
+        min(fit([*text["企业名称"], "企业名称"]), NAME_WIDTH),
+        min(fit([*text["园区"], "园区"]), 20.0),
+        fit([*text["行业代码"], "行业代码"]),
+        _number_width("用地面积（亩）", land, styles.MONEY),
+    ]
+    for ind, (_, value, fmt), score in zip(klass.indicators, values, scores, strict=True):
         unit = "%" if ind.percent else ind.unit
         headers.append(Header(ind.label, f"数值（{unit}）" if unit else "数值"))
         headers.append(Header(ind.label, f"得分（权重{ind.weight:g}）"))
-    headers += [Header(h) for h in ("加减分", "综合得分", "排名", "评价类别", "备注")]
-    widths = [_width(h, text.get(h.top if h.sub is None else "")) for h in headers]
+        widths += [_number_width(headers[-2].sub, value, fmt)]
+        widths += [_number_width(headers[-1].sub, score, styles.SCORE)]
+    tail = [*(["加减分"] if adjust else []), "综合得分", "排名"]
+    headers += [Header(h) for h in (*tail, "评价类别", *(["备注"] if remarks else []))]
+    widths += [_number_width(h, _floats(rows[TAIL[h]]), styles.SCORE) for h in tail]
+    widths += [fit([*tiers, "评价类别"])]
+    if remarks:
+        widths += [min(fit([*text["备注"], "备注"]), REMARK_WIDTH)]
+    groups = [1, 1, 1, *([2] * len(klass.indicators)), len(headers) - 6 - 2 * len(values)]
     frame = write_frame(
         ws,
         title=title,
@@ -72,32 +106,36 @@ def add_class_sheet(
         widths=widths,
         n_rows=len(rows),
         freeze_cols=3,
+        groups=groups,
+        paper=paper,
     )
 
-    money = number_style(ws, styles.MONEY)
     score = number_style(ws, styles.SCORE)
-    percent = number_style(ws, styles.PERCENT)
     integer = number_style(ws, styles.INTEGER, alignment=styles.CENTER)
+    wrap = text_style(ws, alignment=styles.WRAP_MIDDLE)
     columns: list[Column] = [
         frame.serial(),
         TextColumn(text["统一社会信用代码"], frame.text),
-        TextColumn(text["企业名称"], frame.text),
-        TextColumn(text["园区"], frame.text),
+        TextColumn(text["企业名称"], wrap),
+        TextColumn(text["园区"], wrap),
         TextColumn(text["行业代码"], frame.centre),
-        NumberColumn(land, money),
+        NumberColumn(land, number_style(ws, styles.MONEY)),
     ]
-    for ind in klass.indicators:
-        value_style = percent if ind.percent else money
-        columns.append(NumberColumn(_floats(rows[f"value_{ind.code}"]), value_style))
-        columns.append(NumberColumn(_floats(rows[f"score_{ind.code}"]), score))
+    for (_, value, fmt), points in zip(values, scores, strict=True):
+        columns.append(NumberColumn(value, number_style(ws, fmt)))
+        columns.append(NumberColumn(points, score))
+    if adjust:
+        columns.append(NumberColumn(_floats(rows["adjust_points"]), score))
     columns += [
-        NumberColumn(_floats(rows["adjust_points"]), score),
         NumberColumn(_floats(rows["total_score"]), score),
         NumberColumn(_floats(rows["rank"]), integer, integer=True),
         frame.tiers(rows["tier"], klass.tiers),
-        TextColumn(text["备注"], frame.text),
     ]
-    return frame.body(columns)
+    wrapped = [(text["企业名称"], widths[2]), (text["园区"], widths[3])]
+    if remarks:
+        columns.append(TextColumn(text["备注"], wrap))
+        wrapped.append((text["备注"], widths[-1]))
+    return frame.body(columns, row_heights(wrapped))
 
 
 def add_outside_sheet(wb: Workbook, ev: Evaluation, *, title: str, notes: Sequence[str]) -> Body:
@@ -141,8 +179,19 @@ def _floats(column: pd.Series) -> np.ndarray:
 
 
 def _width(header: Header, texts: Any) -> float:
-    """Fit the header (its lower line when two-level) and the column's texts; numbers get 12."""
-    label = header.sub if header.sub is not None else header.top
-    if texts is None:  # a number: its header wraps onto two lines
-        return max(fit([label]) / 2 + 2, 10.0)
-    return min(max(fit([label]), fit(texts)), 36.0 if header.top != "备注" else 60.0)
+    """Fit the header and the column's texts, at most 36."""
+    return min(max(fit([header.top]), fit(texts)), 36.0)
+
+
+def _number_width(header: str | None, values: np.ndarray, number_format: str) -> float:
+    """A number column as wide as its widest number and its header's longer line once the
+    unit is put on a line of its own (layout.header_text)."""
+    label = header_text(header or "", 0.0)
+    return max(fit(label.split("\n")), number_width(values, number_format) + 2)
+
+
+def row_heights(wrapped: Sequence[tuple[pd.Series, float]]) -> np.ndarray | None:
+    """Row heights (points) that show each row's wrapped texts (text, column width) whole;
+    None when every text fits on one line."""
+    need = np.maximum.reduce([line_heights(t, w) for t, w in wrapped])
+    return need if (need > 15.0).any() else None

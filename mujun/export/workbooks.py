@@ -187,6 +187,7 @@ def write_result_workbook(
     issue_sheets = issue_sheet_names(len(ev.issues), ISSUE_SHEET)
     fixed = [METHOD_SHEET, SUMMARY_SHEET, KEY_SHEET, WATCH_SHEET, OUTSIDE_SHEET, *issue_sheets]
     names = sheet_names((c.label for c in rules.classes), taken=fixed)
+    paper = rules.publication.paper
     bodies = [
         add_class_sheet(
             wb,
@@ -194,6 +195,7 @@ def write_result_workbook(
             klass,
             name,
             notes=notes,
+            paper=paper,
             title=f"{where}{rules.year}年度{klass.label}亩均效益评价结果",
         )
         for klass, name in zip(rules.classes, names, strict=True)
@@ -212,7 +214,9 @@ def write_result_workbook(
         )
     )
     bodies.extend(
-        add_issue_sheet(wb, ev.issues, f"{where}{rules.year}年度数据问题清单", ISSUE_SHEET)
+        add_issue_sheet(
+            wb, ev.issues, f"{where}{rules.year}年度数据问题清单", ISSUE_SHEET, names=ev.results
+        )
     )
     return save(wb, path, bodies)
 

@@ -35,9 +35,11 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.writer.excel import ExcelWriter
 
 from ..errors import ExportError
+from . import styles
 
 FIXED_TIME = datetime(2000, 1, 1)
 """Workbook created/modified time and zip entry time, whatever the clock says."""
@@ -60,6 +62,9 @@ _WIDE = (
 def new_workbook(title: str) -> Workbook:
     """A write-only workbook whose document properties hold no clock time or user name."""
     wb = Workbook(write_only=True)
+    # the workbook's default font (of every cell without its own, and the unit of column
+    # widths) is the body font, so no Calibri prints among 宋体
+    wb._fonts = IndexedList([styles.BODY_FONT])
     wb.properties.creator = "mujun"
     wb.properties.lastModifiedBy = None
     wb.properties.title = clean_text(title)
@@ -110,6 +115,21 @@ def width(texts: Iterable[str] | pd.Series, lo: float = MIN_WIDTH, hi: float = M
         return float(lo)
     longest = int((s.str.len() + s.str.count(_WIDE)).max())
     return float(min(max(longest + 2, lo), hi))
+
+
+def number_width(values: np.ndarray, number_format: str) -> float:
+    """The columns the widest of `values` takes shown in `number_format` (one of styles' formats:
+    thousands separators, decimals, a percent sign), read from the largest magnitude only."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return 0.0
+    big = float(np.abs(v).max())
+    decimals = len(number_format.split(".")[1].rstrip("%")) if "." in number_format else 0
+    if number_format.endswith("%"):
+        big *= 100
+    shown = f"{big:,.{decimals}f}" if "," in number_format else f"{big:.{decimals}f}"
+    return float(len(shown) + (v.min() < 0) + number_format.endswith("%"))
 
 
 # ---- single cells (openpyxl) ---------------------------------------------------------------

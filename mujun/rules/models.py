@@ -226,11 +226,14 @@ class Publication(Model):
     notice: lines printed under the title (公示期, 异议渠道, 联系人和电话).
     show: further columns the list may show: "total_score", "rank" or an indicator code (its
     value). Tax, revenue, energy and score figures are confidential unless named here.
+    paper: the paper every result workbook of the run is laid out for, landscape: "A4" (the
+    default) or "A3" (wide classes then print on one page width where A4 needs two).
     """
 
     title: str = ""
     notice: list[Text] = []
     show: list[str] = []
+    paper: Literal["A4", "A3"] = "A4"
 
 
 class Rules(Model):

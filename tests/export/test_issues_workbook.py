@@ -14,7 +14,7 @@ from conftest import RULES_TEXT
 import mujun
 from mujun.errors import ExportError
 from mujun.export import xlsx
-from mujun.export.issues_workbook import write_issues_workbook
+from mujun.export.issues_workbook import WIDEST, write_issues_workbook
 from mujun.export.workbooks import write_internal_workbook
 from mujun.fields import label
 from mujun.issues import CATALOG, ISSUE_COLUMNS, empty_issues
@@ -29,6 +29,7 @@ HEADERS = [
     "工作表",
     "行号",
     "统一社会信用代码",
+    "企业名称",
     "字段",
     "值",
 ]
@@ -152,7 +153,7 @@ def test_title_header_and_sheets(written: Path) -> None:
     assert wb.sheetnames == ["问题清单", "汇总"]
     ws = wb["问题清单"]
     assert ws["A1"].value == "数据问题清单"
-    assert [str(r) for r in ws.merged_cells.ranges] == ["A1:J1"]
+    assert [str(r) for r in ws.merged_cells.ranges] == ["A1:K1"]
     assert [c.value for c in ws[2]] == HEADERS
     assert all(c.font.b for c in ws[2])
     assert ws.max_row == 2 + 8
@@ -197,7 +198,7 @@ def test_row_numbers_are_integers_or_blank(written: Path) -> None:
 
 
 def test_field_labels_in_chinese(written: Path) -> None:
-    fields = [r[8] for r in body(written)]
+    fields = [r[9] for r in body(written)]
     assert fields == [
         None,
         label("tax_paid"),
@@ -213,7 +214,7 @@ def test_field_labels_in_chinese(written: Path) -> None:
 
 def test_text_cells_stay_text(written: Path) -> None:
     ws = openpyxl.load_workbook(written)["问题清单"]
-    by_value = {ws.cell(row=r, column=10).value: ws.cell(row=r, column=10) for r in range(3, 11)}
+    by_value = {ws.cell(row=r, column=11).value: ws.cell(row=r, column=11) for r in range(3, 11)}
     for text in ("=1+1", "@SUM(A1:A2)", "-12万", '=HYPERLINK("http://example.invalid","点我")'):
         cell = by_value[text]
         assert cell.data_type == "s"
@@ -255,12 +256,13 @@ def test_formula_like_title_and_messages_stay_text(issues: pd.DataFrame, tmp_pat
 def test_frozen_panes_autofilter_and_widths(written: Path) -> None:
     ws = openpyxl.load_workbook(written)["问题清单"]
     assert ws.freeze_panes == "A3"
-    assert ws.auto_filter.ref == "A2:J10"
+    assert ws.auto_filter.ref == "A2:K10"
     widths = {k: v.width for k, v in ws.column_dimensions.items()}
     # 统一社会信用代码: eight CJK characters count 16, the 18-digit codes 18
     assert widths["H"] == pytest.approx(20)
-    # the longest message: 18 CJK characters and two full-width brackets
-    assert widths["D"] >= 2 * len("统一社会信用代码校验位错误（第二处）")
+    # the longest message (18 CJK characters and two full-width brackets, 40) wraps at the
+    # widest a message column may be, so that every column prints on one page width
+    assert widths["D"] == pytest.approx(WIDEST["问题说明"])
     assert all(6 <= w <= 60 for w in widths.values())
 
 
@@ -277,20 +279,21 @@ def test_severity_colours(written: Path) -> None:
 def test_summary_counts_and_total(written: Path) -> None:
     ws = openpyxl.load_workbook(written)["汇总"]
     rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
-    assert rows[0] == ("级别", "问题代码", "问题说明", "数量")
-    # each kind of problem under its title from the catalog; a code not in it keeps its message
+    assert rows[0] == ("级别", "问题代码", "问题说明", "文件", "数量")
+    # each kind of problem and file under its title from the catalog; a code not in it keeps
+    # its message. One code in two files is two rows: each file's count is its own.
     title = {code: kind.title for code, kind in CATALOG.items()}
-    assert rows[1] == ("错误", "bad-credit-code", title["bad-credit-code"], 2)
-    assert rows[2] == ("提示", "non-numeric-value", title["non-numeric-value"], 2)
-    assert set(rows[3:7]) == {
-        ("错误", "duplicate-firm", title["duplicate-firm"], 1),
-        ("错误", "missing-column", title["missing-column"], 1),
-        ("说明", "unknown-column", title["unknown-column"], 1),
-        ("说明", "odd-name", "企业名称可疑", 1),
-    }
-    assert [r[0] for r in rows[3:7]] == ["错误", "错误", "说明", "说明"]
-    assert rows[7] == ("合计", None, None, 8)
-    assert len(rows) == 8
+    assert rows[1] == ("错误", "bad-credit-code", title["bad-credit-code"], "tax.csv", 2)
+    assert rows[2:8] == [
+        ("错误", "duplicate-firm", title["duplicate-firm"], "land.xlsx", 1),
+        ("错误", "missing-column", title["missing-column"], "tax.csv", 1),
+        ("提示", "non-numeric-value", title["non-numeric-value"], "stats.xlsx", 1),
+        ("提示", "non-numeric-value", title["non-numeric-value"], "tax.csv", 1),
+        ("说明", "odd-name", "企业名称可疑", "stats.xlsx", 1),
+        ("说明", "unknown-column", title["unknown-column"], "stats.xlsx", 1),
+    ]
+    assert rows[8] == ("合计", None, None, None, 8)
+    assert len(rows) == 9
     assert ws.freeze_panes == "A2"
 
 
@@ -321,13 +324,13 @@ def test_empty_table(tmp_path: Path) -> None:
     assert [c.value for c in ws[2]] == HEADERS
     assert ws["A3"].value == "未发现数据问题"
     assert ws.max_row == 3
-    assert ws.auto_filter.ref == "A2:J2"
-    assert sorted(str(r) for r in ws.merged_cells.ranges) == ["A1:J1", "A3:J3"]
+    assert ws.auto_filter.ref == "A2:K2"
+    assert sorted(str(r) for r in ws.merged_cells.ranges) == ["A1:K1", "A3:K3"]
     rows = list(wb["汇总"].iter_rows(values_only=True))
     assert rows == [
-        ("级别", "问题代码", "问题说明", "数量"),
-        ("未发现数据问题", None, None, None),
-        ("合计", None, None, 0),
+        ("级别", "问题代码", "问题说明", "文件", "数量"),
+        ("未发现数据问题", None, None, None, None),
+        ("合计", None, None, None, 0),
     ]
     again = write_issues_workbook(empty_issues(), tmp_path / "again.xlsx")
     assert again.read_bytes() == path.read_bytes()
@@ -341,7 +344,7 @@ def test_awkward_text_round_trips(tmp_path: Path) -> None:
     )
     path = write_issues_workbook(issues, tmp_path / "x.xlsx")
     ws = openpyxl.load_workbook(path)["问题清单"]
-    got = [ws.cell(row=r, column=10) for r in range(3, 3 + len(values))]
+    got = [ws.cell(row=r, column=11) for r in range(3, 3 + len(values))]
     assert [c.value for c in got[:4]] == ["<a & b>", "  前后空格  ", "两行\n文字", "响铃\ufffd字符"]
     assert got[4].value == "长" * 32766 + "…"
     assert got[5].value == "\r回车"
@@ -356,7 +359,7 @@ def test_unknown_severity_and_missing_values(tmp_path: Path) -> None:
         ]
     )
     rows = body(write_issues_workbook(issues, tmp_path / "x.xlsx"))
-    assert [(r[1], r[2], r[3], r[4], r[9]) for r in rows] == [
+    assert [(r[1], r[2], r[3], r[4], r[10]) for r in rows] == [
         ("说明", "y", None, None, None),
         ("fatal", "x", "m", None, None),
     ]
@@ -372,8 +375,8 @@ def test_rows_across_chunks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     rows = body(path)
     assert [r[0] for r in rows] == list(range(1, n + 1))
     assert [r[6] for r in rows] == list(range(2, n + 2))
-    assert [r[9] for r in rows] == [str(i) for i in range(n)]
-    assert openpyxl.load_workbook(path)["问题清单"].auto_filter.ref == f"A2:J{n + 2}"
+    assert [r[10] for r in rows] == [str(i) for i in range(n)]
+    assert openpyxl.load_workbook(path)["问题清单"].auto_filter.ref == f"A2:K{n + 2}"
 
 
 def test_missing_columns_refused(issues: pd.DataFrame, tmp_path: Path) -> None:
@@ -406,12 +409,12 @@ def test_issues_past_a_sheets_rows_go_on_to_more_sheets(
         assert f"共{n}条" in title and f"本表为第{k + 1}个" in title
         rows = [r for r in ws.iter_rows(min_row=3, values_only=True) if r[0] is not None]
         assert len(rows) == min(3, n - 3 * k)
-        assert ws.auto_filter.ref == f"A2:J{len(rows) + 2}"
+        assert ws.auto_filter.ref == f"A2:K{len(rows) + 2}"
         seen += rows
     assert [r[0] for r in seen] == list(range(1, n + 1))
-    assert [r[9] for r in seen] == [str(i) for i in range(n)]
+    assert [r[10] for r in seen] == [str(i) for i in range(n)]
     summary = list(wb["汇总"].iter_rows(values_only=True))
-    assert summary[-1][3] == n  # the total counts every issue
+    assert summary[-1][4] == n  # the total counts every issue
 
 
 def test_result_workbook_issue_sheets_split_too(

@@ -155,14 +155,19 @@ def headers(ws: Any, top: int, two_levels: bool) -> dict[tuple[str, str | None],
     out: dict[tuple[str, str | None], int] = {}
     current = None
     for col in range(1, ws.max_column + 1):
-        head = ws.cell(top, col).value
-        sub = ws.cell(top + 1, col).value if two_levels else None
+        # a header's unit may stand on a line of its own: a reader sees the words
+        head = _words(ws.cell(top, col).value)
+        sub = _words(ws.cell(top + 1, col).value) if two_levels else None
         if head is not None:
             current = head
         if head is None and sub is None:
             continue
         out[(current, sub)] = col
     return out
+
+
+def _words(value: Any) -> Any:
+    return value.replace("\n", "") if isinstance(value, str) else value
 
 
 def is_missing(x: Any) -> bool:
@@ -389,10 +394,10 @@ def test_class_sheet_cells_under_each_header_match_results(written: Written, int
             return [ws.cell(r, head[key]) for r in range(5, 5 + n)]
 
         identity = ["序号", "统一社会信用代码", "企业名称", "园区", "行业代码", "用地面积（亩）"]
-        assert [ws.cell(3, i).value for i in range(1, 7)] == identity
+        assert [_words(ws.cell(3, i).value) for i in range(1, 7)] == identity
         checks = {
             ("用地面积（亩）", None): ("_land", styles.MONEY),
-            ("加减分", None): ("adjust_points", styles.SCORE),
+            **({("加减分", None): ("adjust_points", styles.SCORE)} if klass.adjust else {}),
             ("综合得分", None): ("total_score", styles.SCORE),
             ("排名", None): ("rank", styles.INTEGER),
         }
@@ -409,30 +414,45 @@ def test_class_sheet_cells_under_each_header_match_results(written: Written, int
         assert [c.value for c in cells(("评价类别", None))] == tiers.tolist()
 
 
+def expect_remarks(ev: Evaluation, klass: str) -> bool:
+    """Whether some evaluated firm of the class has a tier reason other than quota/threshold."""
+    rows = class_rows(ev, klass)
+    return bool((~rows["tier_reason"].isin(["quota", "threshold"]) & rows["tier_reason"].notna()).any())
+
+
 def test_class_sheet_frame(written: Written, internal: Any) -> None:
     """Title and note rows, the two-level header, autofilter, print setup, tier colours."""
     ev = written.ev
     for klass, name in zip(ev.rules.classes, class_sheet_names(ev.rules), strict=True):
         ws = internal[name]
         n = len(class_rows(ev, klass.code))
-        n_headers = 6 + 2 * len(klass.indicators) + 5
+        remarks = expect_remarks(ev, klass.code)
+        n_headers = 6 + 2 * len(klass.indicators) + bool(klass.adjust) + 3 + remarks
         last = get_column_letter(n_headers)
+        assert ws.max_column == n_headers
+        assert _words(ws.cell(3, n_headers).value) == ("备注" if remarks else "评价类别")
         assert ws["A1"].value.endswith(f"{klass.label}亩均效益评价结果")
         assert ws["A2"].value.startswith("评价状态：试评价")
         merged = {str(r) for r in ws.merged_cells.ranges}
-        assert {f"A1:{last}1", f"A2:{last}2", "A3:A4", "B3:B4", f"{last}3:{last}4"} <= merged
+        # title and notes over the first page width (all columns when the sheet is not split)
+        breaks = [b.id for b in ws.col_breaks.brk]
+        first = get_column_letter(breaks[0] if breaks else n_headers)
+        assert {f"A1:{first}1", f"A2:{first}2", "A3:A4", "B3:B4", f"{last}3:{last}4"} <= merged
         for k, ind in enumerate(klass.indicators):
             left, right = get_column_letter(7 + 2 * k), get_column_letter(8 + 2 * k)
             assert f"{left}3:{right}3" in merged
             assert ws[f"{left}3"].value == ind.label
             assert ws[f"{left}4"].value.startswith("数值")
-            assert ws[f"{right}4"].value == f"得分（权重{ind.weight:g}）"
+            assert _words(ws[f"{right}4"].value) == f"得分（权重{ind.weight:g}）"
         assert ws.auto_filter.ref == f"A4:{last}{4 + n}"
         assert ws.print_title_rows.replace("$", "") == "3:4"
         assert ws.page_setup.orientation == "landscape"
         assert str(ws.page_setup.paperSize) == "9"
-        assert int(ws.page_setup.fitToWidth) == 1
-        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        # a fixed scale keeping 10 pt text at 8 pt or more; a split repeats 序号, code and name
+        assert 80 <= int(ws.page_setup.scale) <= 100
+        assert not (ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage)
+        if breaks:
+            assert ws.print_title_cols.replace("$", "") == "A:C"
         # tier cells, wherever they are: the tier's colour
         expect = class_rows(ev, klass.code)
         texts = {styles.tier_text(t, klass.tiers.names): t for t in klass.tiers.order}
