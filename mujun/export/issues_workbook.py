@@ -22,7 +22,7 @@ from ..errors import ExportError
 from ..fields import label
 from ..issues import CATALOG, ISSUE_COLUMNS, SEVERITY_LABELS
 from . import styles, xlsx
-from .layout import header_cell, number_style, print_setup, text_lines, text_style
+from .layout import header_cell, number_style, print_setup, squeeze, text_lines, text_style
 from .xlsx import (
     Body,
     NumberColumn,
@@ -68,7 +68,7 @@ WIDEST = {
     "字段": 12.0,
     "值": 14.0,
 }
-WRAPPED = ("问题说明", "文件", "工作表", "企业名称", "字段", "值")
+WRAPPED = ("问题代码", "问题说明", "文件", "工作表", "企业名称", "字段", "值")
 NO_ISSUES = "未发现数据问题"
 TOTAL = "合计"
 FIRST_ROW = 3  # row 1 the title, row 2 the header
@@ -226,13 +226,14 @@ def _write_issue_frame(ws: Any, shown: pd.DataFrame, title: str) -> tuple[_Style
         "行号": shown["行号"].dropna().astype(str),
         **{h: shown[h] for h in HEADERS if h not in ("序号", "行号")},
     }
-    widths = [
+    fitted = [
         min(max(width([header]), width(texts[header])), WIDEST.get(header, xlsx.MAX_WIDTH))
         for header in HEADERS
     ]
+    widths = squeeze(fitted, [h in WRAPPED for h in HEADERS])
     print_setup(ws, widths)
-    for i, fitted in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(i)].width = fitted
+    for i, w in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = w
     ws.row_dimensions[1].height = 28
     ws.freeze_panes = f"A{FIRST_ROW}"
     ws.auto_filter.ref = f"A2:{last}{FIRST_ROW - 1 + n}"

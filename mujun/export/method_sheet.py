@@ -15,27 +15,36 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 
 from ..engine.evaluation import Evaluation
 from ..fields import FIELDS, label
 from ..rules import EvalClass, Indicator, Tiers
+from ..rules.display import chinese
+from ..rules.expr import Expression
 from . import styles
 from .disclosure import BENCHMARK_NOTE, TOO_FEW
-from .layout import header_cell, print_setup
+from .layout import header_cell, print_setup, text_lines
 from .xlsx import display_width, number_cell, text_cell
 
 SHEET = "说明"
 UNITS = "金额：万元；用地：亩；能耗：吨标准煤；职工：人；得分：分；排名：名"
 ALL_FIRMS = "（全体）"
-_WIDTHS = (24, 68, 14, 10, 40, 18, 16, 16)
-_MISSING = {"zero": "该项计0分", "mean_score": "按本类该项平均得分", "exclude": "暂缓评价"}
+GRID, CELL = 12, 9.5  # the sheet is a grid of equal columns; each table spans them its own way
+KEY_SPAN = 2  # a fact's label spans two grid columns, its value the rest
+_MISSING = {"zero": "数据空白的按0分计", "mean_score": "按本类该项平均得分", "exclude": "暂缓评价"}
 _NEGATIVE = {"zero": "负值计0分", "keep": "负值照常计分", "missing": "负值按缺失处理"}
 _ROUNDING = {"half_up": "四舍五入", "floor": "向下取整", "ceil": "向上取整"}
 _ACTIONS = {"at_most": "最高评为", "at_least": "最低评为", "force": "直接评为"}
 _STATUS = {"exempt": "免评", "deferred": "暂缓评价"}
 _NAME = re.compile(r"\b[a-z_][a-z0-9_]*\b")
+ZERO_NOTE = "注：{labels}数据空白的，按评价办法该项按0分计（不作为数据错误，也不暂缓评价）。"
+
+
+class _Percent(float):
+    """A share shown as a percentage (0.0243 as 2.43%)."""
 
 
 def add_method_sheet(
@@ -50,9 +59,10 @@ def add_method_sheet(
     """The 说明 sheet of a result workbook (internal or a park's). `shown` (a park's workbook):
     one flag per row of `ev.benchmarks`, whether that benchmark may be shown (disclosure.py)."""
     ws = wb.create_sheet(SHEET)
-    print_setup(ws)
-    for i, w in enumerate(_WIDTHS, 1):
-        ws.column_dimensions[get_column_letter(i)].width = w
+    park = shown is not None  # a park's workbook: the method and sources, not the audit trail
+    print_setup(ws, [CELL] * GRID)
+    for i in range(1, GRID + 1):
+        ws.column_dimensions[get_column_letter(i)].width = CELL
     out = _Lines(ws)
     out.title(title)
     rules, prov = ev.rules, ev.provenance
@@ -64,7 +74,7 @@ def add_method_sheet(
         ("评价办法", rules.name),
         ("办法依据", rules.source or "（规则文件未注明）"),
         ("规则文件", PurePath(rules.path).name if rules.path else "（程序内定义）"),
-        ("规则文件SHA-256", rules.sha256),
+        *([] if park else [("规则文件SHA-256", rules.sha256)]),
         ("软件版本", f"mujun {prov.get('mujun_version', '')}"),
         ("计量单位", UNITS),
     ]
@@ -72,15 +82,23 @@ def add_method_sheet(
         out.fact(key, value)
     out.legend(ev)
 
-    out.heading("一、输入文件")
-    out.table(
-        ["文件", "SHA-256", "行数", "采用", "跳过"],
-        [
-            [PurePath(s["file"]).name, s["sha256"], s["rows"], s["used"], s["skipped"]]
-            for s in prov.get("inputs", [])
-        ],
-        empty="（由数据表直接评价，无输入文件）",
-    )
+    out.heading("一、数据来源（输入文件）")
+    inputs = prov.get("inputs", [])
+    if park:
+        out.table(
+            ["文件", "行数", "采用", "跳过"],
+            [[PurePath(s["file"]).name, s["rows"], s["used"], s["skipped"]] for s in inputs],
+            empty="（由数据表直接评价，无输入文件）",
+        )
+    else:
+        out.table(
+            ["文件", "SHA-256", "行数", "采用", "跳过"],
+            [
+                [PurePath(s["file"]).name, s["sha256"], s["rows"], s["used"], s["skipped"]]
+                for s in inputs
+            ],
+            empty="（由数据表直接评价，无输入文件）",
+        )
     rows = prov.get("rows", {})
     out.heading("二、评价对象")
     out.table(
@@ -124,7 +142,7 @@ def add_method_sheet(
         _class_method(out, ev, benchmarks, klass, _chinese_number(n))
     if shown is not None:
         out.note(BENCHMARK_NOTE)
-    if rules.assumptions:
+    if rules.assumptions and not park:
         out.heading(f"{_chinese_number(5 + len(rules.classes))}、规则文件中的假设说明")
         out.table(["序号", "说明"], [[i, a] for i, a in enumerate(rules.assumptions, 1)])
 
@@ -143,6 +161,9 @@ def _class_method(
             for i in klass.indicators
         ],
     )
+    zero = [i.label for i in klass.indicators if i.missing == "zero"]
+    if zero:
+        out.note(ZERO_NOTE.format(labels="、".join(zero)))
     if klass.adjust:
         out.table(
             ["加减分项目", "条件", "分值"],
@@ -163,13 +184,16 @@ def _class_method(
     groups = bench[bench["group"] != ALL_FIRMS]
     if len(groups):
         labels = {i.code: i.label for i in klass.indicators}
+        percent = {i.code: i.percent for i in klass.indicators}
         out.table(
             ["分组基准值：指标", "分组", "基准值", "企业数"],
             [
                 [
                     labels.get(r.indicator, r.indicator),
                     r.group,
-                    r.benchmark if r.visible else TOO_FEW,
+                    _shown_benchmark(r.benchmark, percent.get(r.indicator, False))
+                    if r.visible
+                    else TOO_FEW,
                     r.members,
                 ]
                 for r in groups.itertuples(index=False)
@@ -185,6 +209,7 @@ def _indicator_row(ind: Indicator, bench: pd.DataFrame, scoring: str) -> list[An
         used = TOO_FEW
     elif len(overall) and pd.notna(overall["benchmark"].iloc[0]):
         used = float(overall["benchmark"].iloc[0])
+        used = _Percent(used) if ind.percent else used
     elif len(overall) and "minimum" in overall:
         lo, hi = overall["minimum"].iloc[0], overall["maximum"].iloc[0]
         used = f"最小值 {lo:.4g}，最大值 {hi:.4g}" if pd.notna(lo) else "—"
@@ -196,7 +221,7 @@ def _indicator_row(ind: Indicator, bench: pd.DataFrame, scoring: str) -> list[An
     unit = "%" if ind.percent else ind.unit
     return [
         ind.label,
-        f"{ind.formula.text}\n{_formula(ind.formula)}",
+        _formula(ind.formula),
         unit,
         ind.weight,
         scoring,
@@ -204,6 +229,12 @@ def _indicator_row(ind: Indicator, bench: pd.DataFrame, scoring: str) -> list[An
         missing,
         _NEGATIVE[ind.negative],
     ]
+
+
+def _shown_benchmark(value: Any, percent: bool) -> Any:
+    if percent and isinstance(value, float) and math.isfinite(value):
+        return _Percent(value)
+    return value
 
 
 def _tiers(tiers: Tiers) -> str:
@@ -220,7 +251,9 @@ def _tiers(tiers: Tiers) -> str:
 
 
 def _formula(expression: object) -> str:
-    """An expression with field codes replaced by their Chinese labels."""
+    """An expression in Chinese: labels for field codes, 且/或/非 for and/or/not."""
+    if isinstance(expression, Expression):
+        return chinese(expression)
     return _NAME.sub(lambda m: label(m[0]) if m[0] in FIELDS else m[0], str(expression))
 
 
@@ -237,53 +270,65 @@ def _chinese_number(n: int) -> str:
 
 
 class _Lines:
-    """Appends the sheet's lines: facts (label: value), headings and small tables."""
+    """Appends the sheet's lines: facts (label: value), headings, notes and small tables. The
+    columns are a grid of GRID equal columns; each table spreads its own columns over it as
+    its texts need (merged cells), so one table's long column does not widen another's."""
 
     def __init__(self, ws: Any) -> None:
         self.ws = ws
         self.row = 0
 
-    def _append(self, cells: Sequence[Any], spans: Sequence[float] = ()) -> None:
-        """Add a row, tall enough for its wrapped texts (`spans`: each cell's width when it
-        differs from its column's, as for a merged cell)."""
+    def _append(self, cells: Sequence[tuple[Any, int]], *, border: bool = False) -> None:
+        """Add a row of (cell, grid columns it spans), tall enough for its wrapped texts."""
         lines = 1
-        for i, cell in enumerate(cells):
+        row: list[Any] = []
+        col = 1
+        for cell, span in cells:
+            room = span * CELL
             if isinstance(cell.value, str) and cell.value:
-                room = spans[i] if i < len(spans) else _WIDTHS[min(i, len(_WIDTHS) - 1)]
-                need = sum(
-                    math.ceil((display_width(part) + 1) / room) for part in cell.value.split("\n")
+                lines = max(lines, text_lines(cell.value, room))
+            row.append(cell)
+            if span > 1:
+                r = self.row + 1
+                self.ws.merged_cells.add(
+                    f"{get_column_letter(col)}{r}:{get_column_letter(col + span - 1)}{r}"
                 )
-                lines = max(lines, need)
+                filler = {"border": styles.BORDER} if border else {}
+                row += [text_cell(self.ws, "", **filler) for _ in range(span - 1)]
+            col += span
         if lines > 1:
-            self.ws.row_dimensions[self.row + 1].height = 14 * lines
-        self.ws.append(list(cells))
+            self.ws.row_dimensions[self.row + 1].height = 14 * lines + 2
+        self.ws.append(row)
         self.row += 1
 
     def title(self, text: str) -> None:
-        self.ws.merged_cells.add(f"A1:{get_column_letter(len(_WIDTHS))}1")
         self.ws.row_dimensions[1].height = 30
         cell = text_cell(self.ws, text, font=styles.TITLE_FONT, alignment=styles.CENTER)
-        self._append([cell], spans=(sum(_WIDTHS),))
+        self._append([(cell, GRID)])
 
     def fact(self, key: str, value: str) -> None:
-        self.ws.merged_cells.add(f"B{self.row + 1}:{get_column_letter(len(_WIDTHS))}{self.row + 1}")
         cells = [
-            text_cell(self.ws, key, font=styles.BOLD_FONT),
-            text_cell(self.ws, value, font=styles.BODY_FONT, alignment=styles.WRAP),
+            (text_cell(self.ws, key, font=styles.BOLD_FONT, alignment=styles.WRAP), KEY_SPAN),
+            (
+                text_cell(self.ws, value, font=styles.BODY_FONT, alignment=styles.WRAP),
+                GRID - KEY_SPAN,
+            ),
         ]
-        self._append(cells, spans=(_WIDTHS[0], sum(_WIDTHS[1:])))
+        self._append(cells)
 
     def note(self, text: str) -> None:
-        self._append([])
-        self._append([text_cell(self.ws, text, font=styles.BODY_FONT)])
+        self._append(
+            [(text_cell(self.ws, text, font=styles.BODY_FONT, alignment=styles.WRAP), GRID)]
+        )
 
     def heading(self, text: str) -> None:
-        self._append([])
-        self._append([text_cell(self.ws, text, font=styles.HEADING_FONT)])
+        self.ws.append([])
+        self.row += 1
+        self._append([(text_cell(self.ws, text, font=styles.HEADING_FONT), GRID)])
 
     def legend(self, ev: Evaluation) -> None:
         """The tier colours, each shown on a cell of its colour."""
-        cells = [text_cell(self.ws, "评价类别底色", font=styles.BOLD_FONT)]
+        cells = [(text_cell(self.ws, "评价类别底色", font=styles.BOLD_FONT), KEY_SPAN)]
         seen: dict[str, None] = {}
         for klass in ev.rules.classes:
             for tier in klass.tiers.order:
@@ -292,37 +337,68 @@ class _Lines:
                 seen[tier] = None
                 colour = styles.colour_name(tier, klass.tiers.order)
                 text = f"{styles.tier_text(tier, klass.tiers.names)}：{colour}"
-                cells.append(
-                    text_cell(
-                        self.ws,
-                        text,
-                        font=styles.BODY_FONT,
-                        border=styles.BORDER,
-                        fill=styles.tier_fill(tier, klass.tiers.order),
-                        alignment=styles.CENTER,
-                    )
+                cell = text_cell(
+                    self.ws,
+                    text,
+                    font=styles.BODY_FONT,
+                    border=styles.BORDER,
+                    fill=styles.tier_fill(tier, klass.tiers.order),
+                    alignment=styles.CENTER,
                 )
-        self._append(cells)
+                cells.append((cell, 0))
+        span = max(1, (GRID - KEY_SPAN) // max(1, len(cells) - 1))
+        self._append([(c, s or span) for c, s in cells])
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[Any]], empty: str = "") -> None:
-        self._append([header_cell(self.ws, h) for h in header])
+        spans = _spans([[*map(_text, header)], *([_text(v) for v in r] for r in rows)])
+        self._append(
+            [(header_cell(self.ws, h), k) for h, k in zip(header, spans, strict=True)],
+            border=True,
+        )
         if not rows and empty:
-            self._append([text_cell(self.ws, empty, font=styles.BODY_FONT)])
+            self._append([(text_cell(self.ws, empty, font=styles.BODY_FONT), GRID)])
         for row in rows:
-            self._append([self._cell(v) for v in row])
+            self._append([(self._cell(v), k) for v, k in zip(row, spans, strict=True)], border=True)
 
     def _cell(self, value: Any) -> Any:
+        look = {"font": styles.BODY_FONT, "border": styles.BORDER}
         if isinstance(value, bool) or value is None:
-            return text_cell(
-                self.ws,
-                "" if value is None else str(value),
-                font=styles.BODY_FONT,
-                border=styles.BORDER,
-                alignment=styles.WRAP,
-            )
+            text = "" if value is None else str(value)
+            return text_cell(self.ws, text, alignment=styles.WRAP, **look)
+        if isinstance(value, _Percent):
+            return number_cell(self.ws, value, styles.PERCENT, alignment=_NUMBER, **look)
         if isinstance(value, int | float):
             fmt = "0" if float(value).is_integer() and abs(value) < 1e15 else "#,##0.0000"
-            return number_cell(self.ws, value, fmt, font=styles.BODY_FONT, border=styles.BORDER)
-        return text_cell(
-            self.ws, str(value), font=styles.BODY_FONT, border=styles.BORDER, alignment=styles.WRAP
+            return number_cell(self.ws, value, fmt, alignment=_NUMBER, **look)
+        return text_cell(self.ws, str(value), alignment=styles.WRAP, **look)
+
+
+_NUMBER = Alignment(horizontal="right", vertical="top")  # at the top, as the wrapped texts
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, _Percent):
+        return f"{value:.2%}"
+    if isinstance(value, float) and not float(value).is_integer():
+        return f"{value:,.4f}"
+    return "" if value is None else str(value)
+
+
+def _spans(table: Sequence[Sequence[str]]) -> list[int]:
+    """Grid columns for each of a table's columns, in proportion to the width its texts want
+    (the longest line, at most 40), at least one each, GRID in all."""
+    n = len(table[0])
+    want = [
+        max(
+            4.0,
+            min(40.0, max(display_width(line) + 2 for row in table for line in row[i].split("\n"))),
         )
+        for i in range(n)
+    ]
+    if n >= GRID:
+        return [1] * n
+    spans = [1] * n
+    for _ in range(GRID - n):  # each grid column to the column that wants the most per span
+        i = max(range(n), key=lambda k: want[k] / spans[k])
+        spans[i] += 1
+    return spans

@@ -79,7 +79,7 @@ def add_class_sheet(
     headers = [Header("序号"), *(Header(h) for h in list(text)[:4]), Header("用地面积（亩）")]
     widths = [
         fit(["序号", str(len(rows))]),
-        fit([*text["统一社会信用代码"], "统一社会信用代码"]),
+        fit([*text["统一社会信用代码"], "统一社会信用代码"]) + 2,  # capitals print wide
         min(fit([*text["企业名称"], "企业名称"]), NAME_WIDTH),
         min(fit([*text["园区"], "园区"]), 20.0),
         fit([*text["行业代码"], "行业代码"]),
