@@ -378,6 +378,8 @@ def print_setup(
         return PagePlan(100)
     plan = page_plan(widths, repeat=repeat, groups=groups, paper=paper)
     ws.page_setup.scale = plan.scale
+    # the footer is scaled with the sheet: it is set larger so that it prints at 9 pt
+    ws.oddFooter.center.size = math.ceil(9 * 100 / plan.scale)
     if plan.breaks:
         for start in plan.breaks:
             ws.col_breaks.append(Break(id=start))
