@@ -23,7 +23,7 @@ from ..engine.evaluation import STATUSES
 from ..rules import Rules
 from . import styles
 from .disclosure import COUNTY_NOTE, WITHHELD, CountyCells
-from .layout import header_cell, print_setup
+from .layout import header_cell, header_text, print_setup, text_lines
 from .xlsx import number_cell, text_cell, width
 
 SHEET = "汇总"
@@ -34,6 +34,7 @@ PER_MU = (
     ("value_added_per_mu", "亩均增加值（万元/亩）"),
 )
 COUNTY_LABEL = "全县（市、区）"
+COLUMN = 12.0  # the width of every column but the first
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,11 @@ class _Sheet:
         return number_cell(self.ws, value, number_format, **options)
 
     def header(self, labels: Sequence[str]) -> int:
-        if any(width([h]) > 14 for h in labels[1:]):
-            self.ws.row_dimensions[self.row + 1].height = 30
-        return self.append([header_cell(self.ws, h) for h in labels])
+        shown = [labels[0], *(header_text(h, COLUMN) for h in labels[1:])]
+        lines = max(text_lines(h, COLUMN) for h in shown[1:]) if len(shown) > 1 else 1
+        if lines > 1:
+            self.ws.row_dimensions[self.row + 1].height = 13.5 * lines + 4
+        return self.append([header_cell(self.ws, h) for h in shown])
 
     def heading(self, text: str) -> None:
         self.append([])
@@ -92,17 +95,18 @@ def add_summary_sheet(
 ) -> None:
     """The 汇总 sheet with its tables and charts."""
     ws = wb.create_sheet(SHEET)
-    print_setup(ws)
     sheet = _Sheet(ws)
     tiers = list(dict.fromkeys(t for c in rules.classes for t in c.tiers.order))
     names = {t: n for c in rules.classes for t, n in c.tiers.names.items()}
     labels = {c.code: c.label for c in rules.classes}
     n_cols = max(len(STATUS_HEADERS) + len(tiers) + 2, 9)
-    for i in range(1, n_cols + 1):
-        ws.column_dimensions[get_column_letter(i)].width = 15
-    ws.column_dimensions["A"].width = max(
+    first = max(
         24.0, width([*data.parks.iloc[:, 0].astype(str), *data.divisions.iloc[:, 0].astype(str)])
     )
+    widths = [min(first, 36.0), *[COLUMN] * (n_cols - 1)]
+    print_setup(ws, widths)
+    for i, w in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = w
     ws.merged_cells.add(f"A1:{get_column_letter(n_cols)}1")
     sheet.append([text_cell(ws, title, font=styles.TITLE_FONT, alignment=styles.CENTER)])
     ws.row_dimensions[1].height = 30

@@ -166,7 +166,7 @@ def test_every_page_is_a4_landscape_with_its_footer_inside(
         shown = FOOTER.search(" ".join(w.text for w in footer))
         assert shown, f"{book} page {number}: no footer"
         assert (int(shown[1]), int(shown[2])) == (number, len(printed))
-        assert all(0 < w.y0 and w.y1 < page.height - 10 for w in footer)
+        assert all(w.y0 > 0 and w.y1 < page.height - 10 for w in footer)
 
 
 @pytest.mark.parametrize(

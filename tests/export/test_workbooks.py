@@ -296,7 +296,7 @@ def test_internal_workbook_sheets_in_order(written: Written, internal: Any) -> N
     ]
     assert class_sheet_names(rules) == [c.label for c in rules.classes]  # already valid names
     assert all(ws.sheet_state == "visible" for ws in internal.worksheets)
-    assert internal["说明"]["B2"].value == "内部版"
+    assert internal["说明"]["C2"].value == "内部版"
 
 
 def test_class_labels_become_valid_unique_sheet_names(tmp_path: Path) -> None:
@@ -417,7 +417,9 @@ def test_class_sheet_cells_under_each_header_match_results(written: Written, int
 def expect_remarks(ev: Evaluation, klass: str) -> bool:
     """Whether some evaluated firm of the class has a tier reason other than quota/threshold."""
     rows = class_rows(ev, klass)
-    return bool((~rows["tier_reason"].isin(["quota", "threshold"]) & rows["tier_reason"].notna()).any())
+    return bool(
+        (~rows["tier_reason"].isin(["quota", "threshold"]) & rows["tier_reason"].notna()).any()
+    )
 
 
 def test_class_sheet_frame(written: Written, internal: Any) -> None:
@@ -879,7 +881,7 @@ def test_unsafe_park_name_gets_a_safe_file_under_parks(written: Written) -> None
         path = (written.out / name).resolve()
         assert path.parent == (written.out / "parks").resolve() and path.is_file()
     wb = openpyxl.load_workbook(written.out / files["A/B:园区"])
-    assert wb["说明"]["B2"].value == "A/B:园区版"
+    assert wb["说明"]["C2"].value == "A/B:园区版"
 
 
 SHEET_TEXT = st.lists(
@@ -1147,7 +1149,7 @@ def test_write_run_lists_workbooks_and_reruns(tmp_path: Path) -> None:
         assert name in manifest["files"]
     assert manifest["status"] == "初评"
     wb = openpyxl.load_workbook(out / internal)
-    assert wb["说明"]["B5"].value == "初评"
+    assert wb["说明"]["C5"].value == "初评"
     first = {p: b for p, b in run_bytes(out).items() if not p.endswith(".parquet")}
 
     mujun.write_run(ev, out, status="初评")  # the same run again: replaced, identical
@@ -1234,7 +1236,7 @@ def test_long_and_odd_park_names_get_short_distinct_files(tmp_path: Path) -> Non
         assert "\u202e" not in path.name and "\ufeff" not in path.name
         wb = openpyxl.load_workbook(path)
         shown = xlsx.clean_text(park)
-        assert wb["说明"]["B2"].value == f"{shown}版"
+        assert wb["说明"]["C2"].value == f"{shown}版"
         assert shown in wb["说明"]["A1"].value
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary file left
 
