@@ -202,3 +202,15 @@ def test_a_split_firm_sheet_repeats_the_identity_columns(
     for page in later:
         assert "统一社会信用代码" in page.text and "企业名称" in page.text
         assert re.search(r"\b9134\w{14}\b", page.text)  # a credit code on the page
+
+
+def test_a_parks_method_sheet_shows_no_audit_trail(rendered: dict[str, list[Page]]) -> None:
+    """The internal 说明 carries the hashes and the rules' assumptions; a park's does not, but
+    says where the data came from and that blanks were scored 0."""
+    internal = " ".join(p.text for p in rendered[INTERNAL][:4])
+    park = " ".join(p.text for p in rendered[PARK][:4])
+    assert "SHA-256" in internal and "假设说明" in internal
+    assert "SHA-256" not in park and "假设说明" not in park
+    assert "数据来源" in park and "税务局_2022年度企业税收.xlsx" in park.replace(" ", "")
+    assert "数据空白的，按评价办法该项按0分计" in park.replace(" ", "")
+    assert " and " not in park and " or " not in park  # conditions read 且 / 或 / 非
