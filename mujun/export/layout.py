@@ -117,11 +117,11 @@ def write_frame(
     span = plan.first_part(len(headers))
     ws.merged_cells.add(f"A1:{get_column_letter(span)}1")
     ws.append([text_cell(ws, title, font=styles.TITLE_FONT, alignment=styles.CENTER)])
-    room = sum(widths[:span])
-    ws.row_dimensions[1].height = 22 * text_lines(title, room, wide=1.6) + 8
+    across = float(sum(widths[:span]))
+    ws.row_dimensions[1].height = 22 * text_lines(title, across, wide=1.6) + 8
     for row, note in enumerate(notes, 2):
         ws.merged_cells.add(f"A{row}:{get_column_letter(span)}{row}")
-        ws.row_dimensions[row].height = 13.5 * text_lines(note, room) + 1.5
+        ws.row_dimensions[row].height = 13.5 * text_lines(note, across) + 1.5
         ws.append([text_cell(ws, note, font=styles.SUBTITLE_FONT, alignment=styles.WRAP_MIDDLE)])
     _header_rows(
         ws,

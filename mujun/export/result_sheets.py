@@ -110,7 +110,7 @@ def add_class_sheet(
         paper=paper,
     )
 
-    score = number_style(ws, styles.SCORE)
+    score_style = number_style(ws, styles.SCORE)
     integer = number_style(ws, styles.INTEGER, alignment=styles.CENTER)
     wrap = text_style(ws, alignment=styles.WRAP_MIDDLE)
     columns: list[Column] = [
@@ -123,11 +123,11 @@ def add_class_sheet(
     ]
     for (_, value, fmt), points in zip(values, scores, strict=True):
         columns.append(NumberColumn(value, number_style(ws, fmt)))
-        columns.append(NumberColumn(points, score))
+        columns.append(NumberColumn(points, score_style))
     if adjust:
-        columns.append(NumberColumn(_floats(rows["adjust_points"]), score))
+        columns.append(NumberColumn(_floats(rows["adjust_points"]), score_style))
     columns += [
-        NumberColumn(_floats(rows["total_score"]), score),
+        NumberColumn(_floats(rows["total_score"]), score_style),
         NumberColumn(_floats(rows["rank"]), integer, integer=True),
         frame.tiers(rows["tier"], klass.tiers),
     ]

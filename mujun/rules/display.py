@@ -74,8 +74,8 @@ def _show(node: ast.expr) -> str:
     if isinstance(node, ast.Compare):
         here = _place(node) + 1
         parts = [_inner(node.left, here)]
-        for op, right in zip(node.ops, node.comparators, strict=True):
-            parts.append(_COMPARE[type(op)] + _inner(right, here))
+        for op, other in zip(node.ops, node.comparators, strict=True):
+            parts.append(_COMPARE[type(op)] + _inner(other, here))
         return "".join(parts)
     if isinstance(node, ast.Tuple | ast.List):
         return "（" + "、".join(_show(e) for e in node.elts) + "）"
