@@ -2,20 +2,21 @@
 
 Region, year, run status, the rules file and its sha256, the mujun version, the input files and
 their hashes, the corrections applied, units, the tier colours, and per class the indicators
-with formula, weight, scoring method and the benchmark values the run used.
+with formula, weight, scoring method and the benchmark values the run used; conditions and
+formulas in Chinese (rules/display.py), shares as percentages, and a plain note where a blank
+is scored 0. A park's workbook shows the method and the data sources, not the audit trail: no
+hashes and no list of the rules' assumptions (those stay in the internal workbook).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 
@@ -26,14 +27,12 @@ from ..rules.display import chinese
 from ..rules.expr import Expression
 from . import styles
 from .disclosure import BENCHMARK_NOTE, TOO_FEW
-from .layout import header_cell, print_setup, text_lines
-from .xlsx import display_width, number_cell, text_cell
+from .grid_sheet import CELL, GRID, Lines, Percent
+from .layout import print_setup
 
 SHEET = "说明"
 UNITS = "金额：万元；用地：亩；能耗：吨标准煤；职工：人；得分：分；排名：名"
 ALL_FIRMS = "（全体）"
-GRID, CELL = 12, 9.5  # the sheet is a grid of equal columns; each table spans them its own way
-KEY_SPAN = 2  # a fact's label spans two grid columns, its value the rest
 _MISSING = {"zero": "数据空白的按0分计", "mean_score": "按本类该项平均得分", "exclude": "暂缓评价"}
 _NEGATIVE = {"zero": "负值计0分", "keep": "负值照常计分", "missing": "负值按缺失处理"}
 _ROUNDING = {"half_up": "四舍五入", "floor": "向下取整", "ceil": "向上取整"}
@@ -41,10 +40,6 @@ _ACTIONS = {"at_most": "最高评为", "at_least": "最低评为", "force": "直
 _STATUS = {"exempt": "免评", "deferred": "暂缓评价"}
 _NAME = re.compile(r"\b[a-z_][a-z0-9_]*\b")
 ZERO_NOTE = "注：{labels}数据空白的，按评价办法该项按0分计（不作为数据错误，也不暂缓评价）。"
-
-
-class _Percent(float):
-    """A share shown as a percentage (0.0243 as 2.43%)."""
 
 
 def add_method_sheet(
@@ -63,7 +58,7 @@ def add_method_sheet(
     print_setup(ws, [CELL] * GRID)
     for i in range(1, GRID + 1):
         ws.column_dimensions[get_column_letter(i)].width = CELL
-    out = _Lines(ws)
+    out = Lines(ws)
     out.title(title)
     rules, prov = ev.rules, ev.provenance
     facts = [
@@ -148,7 +143,7 @@ def add_method_sheet(
 
 
 def _class_method(
-    out: _Lines, ev: Evaluation, benchmarks: pd.DataFrame, klass: EvalClass, number: str
+    out: Lines, ev: Evaluation, benchmarks: pd.DataFrame, klass: EvalClass, number: str
 ) -> None:
     out.heading(f"{number}、{klass.label}")
     out.fact("适用条件", _formula(klass.when))
@@ -209,7 +204,7 @@ def _indicator_row(ind: Indicator, bench: pd.DataFrame, scoring: str) -> list[An
         used = TOO_FEW
     elif len(overall) and pd.notna(overall["benchmark"].iloc[0]):
         used = float(overall["benchmark"].iloc[0])
-        used = _Percent(used) if ind.percent else used
+        used = Percent(used) if ind.percent else used
     elif len(overall) and "minimum" in overall:
         lo, hi = overall["minimum"].iloc[0], overall["maximum"].iloc[0]
         used = f"最小值 {lo:.4g}，最大值 {hi:.4g}" if pd.notna(lo) else "—"
@@ -233,7 +228,7 @@ def _indicator_row(ind: Indicator, bench: pd.DataFrame, scoring: str) -> list[An
 
 def _shown_benchmark(value: Any, percent: bool) -> Any:
     if percent and isinstance(value, float) and math.isfinite(value):
-        return _Percent(value)
+        return Percent(value)
     return value
 
 
@@ -267,138 +262,3 @@ def _chinese_number(n: int) -> str:
         return digits[n]
     tens, ones = divmod(n, 10)
     return ("十" if tens == 1 else digits[tens] + "十") + (digits[ones] if ones else "")
-
-
-class _Lines:
-    """Appends the sheet's lines: facts (label: value), headings, notes and small tables. The
-    columns are a grid of GRID equal columns; each table spreads its own columns over it as
-    its texts need (merged cells), so one table's long column does not widen another's."""
-
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.row = 0
-
-    def _append(self, cells: Sequence[tuple[Any, int]], *, border: bool = False) -> None:
-        """Add a row of (cell, grid columns it spans), tall enough for its wrapped texts."""
-        lines = 1
-        row: list[Any] = []
-        col = 1
-        for cell, span in cells:
-            room = span * CELL
-            if isinstance(cell.value, str) and cell.value:
-                lines = max(lines, text_lines(cell.value, room))
-            row.append(cell)
-            if span > 1:
-                r = self.row + 1
-                self.ws.merged_cells.add(
-                    f"{get_column_letter(col)}{r}:{get_column_letter(col + span - 1)}{r}"
-                )
-                filler = {"border": styles.BORDER} if border else {}
-                row += [text_cell(self.ws, "", **filler) for _ in range(span - 1)]
-            col += span
-        if lines > 1:
-            self.ws.row_dimensions[self.row + 1].height = 14 * lines + 2
-        self.ws.append(row)
-        self.row += 1
-
-    def title(self, text: str) -> None:
-        self.ws.row_dimensions[1].height = 30
-        cell = text_cell(self.ws, text, font=styles.TITLE_FONT, alignment=styles.CENTER)
-        self._append([(cell, GRID)])
-
-    def fact(self, key: str, value: str) -> None:
-        cells = [
-            (text_cell(self.ws, key, font=styles.BOLD_FONT, alignment=styles.WRAP), KEY_SPAN),
-            (
-                text_cell(self.ws, value, font=styles.BODY_FONT, alignment=styles.WRAP),
-                GRID - KEY_SPAN,
-            ),
-        ]
-        self._append(cells)
-
-    def note(self, text: str) -> None:
-        self._append(
-            [(text_cell(self.ws, text, font=styles.BODY_FONT, alignment=styles.WRAP), GRID)]
-        )
-
-    def heading(self, text: str) -> None:
-        self.ws.append([])
-        self.row += 1
-        self._append([(text_cell(self.ws, text, font=styles.HEADING_FONT), GRID)])
-
-    def legend(self, ev: Evaluation) -> None:
-        """The tier colours, each shown on a cell of its colour."""
-        cells = [(text_cell(self.ws, "评价类别底色", font=styles.BOLD_FONT), KEY_SPAN)]
-        seen: dict[str, None] = {}
-        for klass in ev.rules.classes:
-            for tier in klass.tiers.order:
-                if tier in seen:
-                    continue
-                seen[tier] = None
-                colour = styles.colour_name(tier, klass.tiers.order)
-                text = f"{styles.tier_text(tier, klass.tiers.names)}：{colour}"
-                cell = text_cell(
-                    self.ws,
-                    text,
-                    font=styles.BODY_FONT,
-                    border=styles.BORDER,
-                    fill=styles.tier_fill(tier, klass.tiers.order),
-                    alignment=styles.CENTER,
-                )
-                cells.append((cell, 0))
-        span = max(1, (GRID - KEY_SPAN) // max(1, len(cells) - 1))
-        self._append([(c, s or span) for c, s in cells])
-
-    def table(self, header: Sequence[str], rows: Sequence[Sequence[Any]], empty: str = "") -> None:
-        spans = _spans([[*map(_text, header)], *([_text(v) for v in r] for r in rows)])
-        self._append(
-            [(header_cell(self.ws, h), k) for h, k in zip(header, spans, strict=True)],
-            border=True,
-        )
-        if not rows and empty:
-            self._append([(text_cell(self.ws, empty, font=styles.BODY_FONT), GRID)])
-        for row in rows:
-            self._append([(self._cell(v), k) for v, k in zip(row, spans, strict=True)], border=True)
-
-    def _cell(self, value: Any) -> Any:
-        look = {"font": styles.BODY_FONT, "border": styles.BORDER}
-        if isinstance(value, bool) or value is None:
-            text = "" if value is None else str(value)
-            return text_cell(self.ws, text, alignment=styles.WRAP, **look)
-        if isinstance(value, _Percent):
-            return number_cell(self.ws, value, styles.PERCENT, alignment=_NUMBER, **look)
-        if isinstance(value, int | float):
-            fmt = "0" if float(value).is_integer() and abs(value) < 1e15 else "#,##0.0000"
-            return number_cell(self.ws, value, fmt, alignment=_NUMBER, **look)
-        return text_cell(self.ws, str(value), alignment=styles.WRAP, **look)
-
-
-_NUMBER = Alignment(horizontal="right", vertical="top")  # at the top, as the wrapped texts
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, _Percent):
-        return f"{value:.2%}"
-    if isinstance(value, float) and not float(value).is_integer():
-        return f"{value:,.4f}"
-    return "" if value is None else str(value)
-
-
-def _spans(table: Sequence[Sequence[str]]) -> list[int]:
-    """Grid columns for each of a table's columns, in proportion to the width its texts want
-    (the longest line, at most 40), at least one each, GRID in all."""
-    n = len(table[0])
-    want = [
-        max(
-            4.0,
-            min(40.0, max(display_width(line) + 2 for row in table for line in row[i].split("\n"))),
-        )
-        for i in range(n)
-    ]
-    if n >= GRID:
-        return [1] * n
-    spans = [1] * n
-    for _ in range(GRID - n):  # each grid column to the column that wants the most per span
-        i = max(range(n), key=lambda k: want[k] / spans[k])
-        spans[i] += 1
-    return spans
