@@ -79,10 +79,10 @@ def add_class_sheet(
     headers = [Header("序号"), *(Header(h) for h in list(text)[:4]), Header("用地面积（亩）")]
     widths = [
         fit(["序号", str(len(rows))]),
-        fit([*text["统一社会信用代码"], "统一社会信用代码"]) + 2,  # capitals print wide
-        min(fit([*text["企业名称"], "企业名称"]), NAME_WIDTH),
-        min(fit([*text["园区"], "园区"]), 20.0),
-        fit([*text["行业代码"], "行业代码"]),
+        _fit("统一社会信用代码", text["统一社会信用代码"]) + 2,  # capitals print wide
+        min(_fit("企业名称", text["企业名称"]), NAME_WIDTH),
+        min(_fit("园区", text["园区"]), 20.0),
+        _fit("行业代码", text["行业代码"]),
         _number_width("用地面积（亩）", land, styles.MONEY),
     ]
     for ind, (_, value, fmt), score in zip(klass.indicators, values, scores, strict=True):
@@ -96,7 +96,7 @@ def add_class_sheet(
     widths += [_number_width(h, _floats(rows[TAIL[h]]), styles.SCORE) for h in tail]
     widths += [fit([*tiers, "评价类别"])]
     if remarks:
-        widths += [min(fit([*text["备注"], "备注"]), REMARK_WIDTH)]
+        widths += [min(_fit("备注", text["备注"]), REMARK_WIDTH)]
     groups = [1, 1, 1, *([2] * len(klass.indicators)), len(headers) - 6 - 2 * len(values)]
     frame = write_frame(
         ws,
@@ -181,6 +181,10 @@ def _floats(column: pd.Series) -> np.ndarray:
 def _width(header: Header, texts: Any) -> float:
     """Fit the header and the column's texts, at most 36."""
     return min(max(fit([header.top]), fit(texts)), 36.0)
+
+
+def _fit(header: str, texts: pd.Series) -> float:
+    return max(fit([header]), fit(texts))
 
 
 def _number_width(header: str | None, values: np.ndarray, number_format: str) -> float:

@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill
@@ -98,10 +100,18 @@ def display_width(text: str) -> int:
     return len(text) + len(re.findall(_WIDE, text))
 
 
+def display_widths(texts: Iterable[str] | pd.Series) -> np.ndarray:
+    """The columns each text takes, vectorised (pyarrow): a character of three or more UTF-8
+    bytes (CJK, full-width forms) counts 2, as `display_width` counts wide characters."""
+    array = pa.array(pd.Series(texts, dtype=object).astype("string").fillna(""), pa.string())
+    chars = pc.utf8_length(array).to_numpy(zero_copy_only=False).astype(float)
+    size = pc.binary_length(array).to_numpy(zero_copy_only=False).astype(float)
+    return chars + np.floor((size - chars) / 2)
+
+
 def line_heights(texts: pd.Series, column_width: float, line: float = 13.5) -> np.ndarray:
     """Row heights (points) that show each text wrapped in a column of `column_width`."""
-    s = texts.astype("string").fillna("")
-    wide = (s.str.len() + s.str.count(_WIDE)).to_numpy(dtype=float)
+    wide = display_widths(texts)
     lines = np.maximum(np.ceil(wide / max(column_width - 1.0, 1.0)), 1.0)
     return lines * line + 1.5
 
@@ -110,10 +120,9 @@ def width(texts: Iterable[str] | pd.Series, lo: float = MIN_WIDTH, hi: float = M
     """A column width fitted to the longest text (a wide, CJK, character counts 2) with a
     character of room, kept within [lo, hi]."""
     s = pd.Series(list(texts) if not isinstance(texts, pd.Series) else texts, dtype=object)
-    s = s.astype(str)
     if not len(s):
         return float(lo)
-    longest = int((s.str.len() + s.str.count(_WIDE)).max())
+    longest = int(display_widths(s.astype(str)).max())
     return float(min(max(longest + 2, lo), hi))
 
 
