@@ -114,15 +114,21 @@ def write_frame(
     ws.freeze_panes = f"{get_column_letter(freeze_cols + 1)}{first}"
     for i, w in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = w
+    # title and notes over the first page width; on a split sheet they start right of the
+    # repeated columns, which print on every page width and would show them cut there
+    skip = plan.repeat if plan.breaks else 0
     span = plan.first_part(len(headers))
-    ws.merged_cells.add(f"A1:{get_column_letter(span)}1")
-    ws.append([text_cell(ws, title, font=styles.TITLE_FONT, alignment=styles.CENTER)])
-    across = float(sum(widths[:span]))
+    start, end = get_column_letter(skip + 1), get_column_letter(span)
+    across = float(sum(widths[skip:span]))
+    ws.merged_cells.add(f"{start}1:{end}1")
     ws.row_dimensions[1].height = 22 * text_lines(title, across, wide=1.6) + 8
+    title_cell = text_cell(ws, title, font=styles.TITLE_FONT, alignment=styles.CENTER)
+    ws.append([*[None] * skip, title_cell])
     for row, note in enumerate(notes, 2):
-        ws.merged_cells.add(f"A{row}:{get_column_letter(span)}{row}")
+        ws.merged_cells.add(f"{start}{row}:{end}{row}")
         ws.row_dimensions[row].height = 13.5 * text_lines(note, across) + 1.5
-        ws.append([text_cell(ws, note, font=styles.SUBTITLE_FONT, alignment=styles.WRAP_MIDDLE)])
+        cell = text_cell(ws, note, font=styles.SUBTITLE_FONT, alignment=styles.WRAP_MIDDLE)
+        ws.append([*[None] * skip, cell])
     _header_rows(
         ws,
         [_broken(h, w) for h, w in zip(headers, widths, strict=True)],
@@ -241,7 +247,7 @@ class Paper:
 
 PAPERS = {"A4": Paper("9", 841.9 - 2 * 28.8), "A3": Paper("8", 1190.6 - 2 * 28.8)}
 MIN_SCALE = 80  # percent: 10 pt body text prints at no less than 8 pt
-FIT = 0.95  # of the printable width a part may fill: readers' column widths differ a little
+FIT = 0.98  # of the printable width a part may fill: a little to spare for rounding
 
 
 def points(width: float) -> float:

@@ -15,7 +15,7 @@ from openpyxl.workbook import Workbook
 
 from ..engine.evaluation import Evaluation
 from ..rules import EvalClass
-from . import styles
+from . import styles, xlsx
 from .layout import Header, header_text, number_style, text_style, write_frame
 from .xlsx import (
     Body,
@@ -23,6 +23,7 @@ from .xlsx import (
     NumberColumn,
     TextColumn,
     clean,
+    display_width,
     line_heights,
     number_width,
     sort_key,
@@ -79,7 +80,7 @@ def add_class_sheet(
     headers = [Header("序号"), *(Header(h) for h in list(text)[:4]), Header("用地面积（亩）")]
     widths = [
         fit(["序号", str(len(rows))]),
-        _fit("统一社会信用代码", text["统一社会信用代码"]) + 2,  # capitals print wide
+        _fit("统一社会信用代码", text["统一社会信用代码"]) + 1,  # capitals print wide
         min(_fit("企业名称", text["企业名称"]), NAME_WIDTH),
         min(_fit("园区", text["园区"]), 20.0),
         _fit("行业代码", text["行业代码"]),
@@ -191,7 +192,8 @@ def _number_width(header: str | None, values: np.ndarray, number_format: str) ->
     """A number column as wide as its widest number and its header's longer line once the
     unit is put on a line of its own (layout.header_text)."""
     label = header_text(header or "", 0.0)
-    return max(fit(label.split("\n")), number_width(values, number_format) + 2)
+    longest = max(display_width(line) for line in label.split("\n"))
+    return max(longest + 1.0, number_width(values, number_format) + 2, xlsx.MIN_WIDTH)
 
 
 def row_heights(wrapped: Sequence[tuple[pd.Series, float]]) -> np.ndarray | None:
