@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
+
+import pytest
 
 import mujun
-from mujun.export.layout import FIT, MIN_SCALE, PAPERS, header_text, page_plan, points, squeeze
+from mujun.export.layout import (
+    FIT,
+    MIN_SCALE,
+    PAPERS,
+    header_text,
+    page_plan,
+    points,
+    print_setup,
+    squeeze,
+)
+from mujun.export.xlsx import new_workbook
 from mujun.rules.display import chinese
 
 ROOM = PAPERS["A4"].width * FIT  # points a page width may fill
 UNIT = points(1.0)
+GUZHEN = Path(__file__).resolve().parents[2] / "rules" / "anhui-guzhen-2022.toml"
 
 
 def test_columns_that_fit_print_at_full_size() -> None:
@@ -79,3 +93,22 @@ when = "above_scale and not (safety_incident or land_mu < 5)"
         chinese(klass.when) == "是否规上 且 非 （发生较大及以上安全生产事故 或 用地面积合计 < 5）"
     )
     assert chinese(klass.indicators[0].formula) == "实缴税金 ÷ 用地面积合计"
+
+
+def test_the_rules_may_ask_for_a3() -> None:
+    text = GUZHEN.read_text(encoding="utf-8")
+    assert mujun.parse_rules(text).publication.paper == "A4"
+    a3 = mujun.parse_rules(text.replace("[publication]\n", '[publication]\npaper = "A3"\n'))
+    assert a3.publication.paper == "A3"
+    with pytest.raises(mujun.RulesError):
+        mujun.parse_rules(text.replace("[publication]\n", '[publication]\npaper = "B5"\n'))
+
+
+def test_a3_is_what_the_sheet_is_set_up_for() -> None:
+    wb = new_workbook("t")
+    ws = wb.create_sheet("x")
+    plan = print_setup(ws, [10.0] * 3 + [12.0] * 12, repeat=3, groups=[2] * 6, paper="A3")
+    assert str(ws.page_setup.paperSize) == "8" and ws.page_setup.orientation == "landscape"
+    assert int(ws.page_setup.scale) == plan.scale and not plan.breaks
+    # the footer is set larger on a scaled sheet, so it prints at 9 pt
+    assert ws.oddFooter.center.size * plan.scale / 100 >= 9
