@@ -72,8 +72,8 @@ def add_class_sheet(
     tiers = pd.Series([styles.tier_text(t, klass.tiers.names) for t in klass.tiers.order])
     remarks = bool((text["备注"] != "").any())  # the column only when some firm has a remark
     adjust = bool(klass.adjust)
-    values = [
-        ("value", _floats(rows[f"value_{i.code}"]), styles.PERCENT if i.percent else styles.MONEY)
+    values = [  # each indicator's values and their number format
+        (_floats(rows[f"value_{i.code}"]), styles.PERCENT if i.percent else styles.MONEY)
         for i in klass.indicators
     ]
     scores = [_floats(rows[f"score_{i.code}"]) for i in klass.indicators]
@@ -86,7 +86,7 @@ def add_class_sheet(
         _fit("行业代码", text["行业代码"]),
         _number_width("用地面积（亩）", land, styles.MONEY),
     ]
-    for ind, (_, value, fmt), score in zip(klass.indicators, values, scores, strict=True):
+    for ind, (value, fmt), score in zip(klass.indicators, values, scores, strict=True):
         unit = "%" if ind.percent else ind.unit
         headers.append(Header(ind.label, f"数值（{unit}）" if unit else "数值"))
         headers.append(Header(ind.label, f"得分（权重{ind.weight:g}）"))
@@ -122,7 +122,7 @@ def add_class_sheet(
         TextColumn(text["行业代码"], frame.centre),
         NumberColumn(land, number_style(ws, styles.MONEY)),
     ]
-    for (_, value, fmt), points in zip(values, scores, strict=True):
+    for (value, fmt), points in zip(values, scores, strict=True):
         columns.append(NumberColumn(value, number_style(ws, fmt)))
         columns.append(NumberColumn(points, score_style))
     if adjust:
