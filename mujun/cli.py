@@ -22,12 +22,11 @@ from .clisteps import check_inputs as _check_inputs
 from .clisteps import check_out_file as _check_out_file
 from .clisteps import data_to_read as _data_to_read
 from .clisteps import err_console, expand_multi_values, out_console
-from .clisteps import expand_data as _expand_data
 from .clisteps import fail as _fail
 from .clisteps import note as _note
 from .clisteps import prepare as _prepare
 from .console import plain_fallback
-from .datafiles import DataFiles
+from .datafiles import DataFiles, expand
 from .engine.evaluate import evaluate
 from .engine.evaluation import Evaluation
 from .errors import DataError, ExportError, RulesError
@@ -203,8 +202,8 @@ def run(
     year: YearOpt = None,
 ) -> None:
     """Evaluate and write the whole run folder."""
-    given = _expand_data(data)
-    _check_inputs(rules=rules, data=given.files, corrections=corrections)
+    given = expand(data)
+    _check_inputs(rules=rules, data=given, corrections=corrections)
     _prepare(out, status)
     ev = _load(rules, given, corrections, year)
     folder = _write(ev, out, status)
@@ -232,10 +231,8 @@ def select(
     year: YearOpt = None,
 ) -> None:
     """Key firms from a multi-year panel, written with the run."""
-    given = _expand_data(data)
-    _check_inputs(
-        rules=rules, data=given.files, corrections=corrections, commissioners=commissioners
-    )
+    given = expand(data)
+    _check_inputs(rules=rules, data=given, corrections=corrections, commissioners=commissioners)
     _prepare(out, status)
     method, table = _read(rules, given, corrections, year, panel=True)
     ev = _evaluate(table.of_year(method.year), method)
@@ -261,8 +258,8 @@ def check(
     year: YearOpt = None,
 ) -> None:
     """Read and check only; the issue workbook is the one file written."""
-    given = _expand_data(data)
-    _check_inputs(rules=rules, data=given.files, corrections=corrections)
+    given = expand(data)
+    _check_inputs(rules=rules, data=given, corrections=corrections)
     _check_out_file(report)
     ev = _load(rules, given, corrections, year)
     print_statuses(out_console, ev)

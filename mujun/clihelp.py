@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -63,7 +64,7 @@ def wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-def _columns(rows: list[tuple[str, ...]], width: int) -> list[str]:
+def _columns(rows: Sequence[tuple[str, ...]], width: int) -> list[str]:
     """Rows as aligned columns, indented; the last column wrapped to the width left."""
     if not rows:
         return []
@@ -121,7 +122,7 @@ def _default(param: Any) -> str:
     return str(default)
 
 
-def _option_rows(command: Any, ctx: Any) -> list[tuple[str, ...]]:
+def _option_rows(command: Any, ctx: Any) -> list[tuple[str, str, str]]:
     rows = []
     for param in command.get_params(ctx):
         if getattr(param, "hidden", False) or not param.opts:

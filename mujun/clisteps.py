@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from .datafiles import DataArgumentError, DataFiles, expand, pick
+from .datafiles import DataFiles, pick
 from .errors import ExportError
 from .export.folder import prepare_out
 from .export.runfolder import check_file_writable
@@ -33,14 +33,6 @@ def note(message: str) -> None:
     err_console.print(Text("注意", style="bold yellow") + Text(f"：{message}"), soft_wrap=True)
 
 
-def expand_data(data: list[Path]) -> DataFiles:
-    """--data's folders and patterns as files (exit 2 when one names no data file)."""
-    try:
-        return expand(data)
-    except DataArgumentError as exc:
-        raise fail(str(exc), 2) from None
-
-
 def data_to_read(data: DataFiles, year: int | None) -> list[Path]:
     """The files to read: of those a folder or pattern brought in, the roster and (`year`
     given) files of other years only are skipped, each said in one line."""
@@ -53,15 +45,20 @@ def data_to_read(data: DataFiles, year: int | None) -> list[Path]:
     return kept
 
 
-def check_inputs(**named: Path | Sequence[Path] | None) -> None:
+def check_inputs(**named: Path | Sequence[Path] | DataFiles | None) -> None:
     """Every input file must be a readable regular file, checked before any is opened: exit 2
-    naming each one that is not (missing, a folder, a FIFO, a device, a socket)."""
-    given = {
-        f"--{option}": [value] if isinstance(value, Path) else list(value)
-        for option, value in named.items()
-        if value is not None
-    }
-    problems = input_problems(given)
+    naming each one that is not (missing, a folder, a FIFO, a device, a socket), and each
+    --data folder or pattern that names no data file."""
+    problems: list[str] = []
+    for option, value in named.items():
+        if value is None:
+            continue
+        if isinstance(value, DataFiles):
+            problems += value.problems
+            files = value.files
+        else:
+            files = [value] if isinstance(value, Path) else list(value)
+        problems += input_problems({f"--{option}": files})
     if problems:
         raise fail("；".join(problems), 2)
 

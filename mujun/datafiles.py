@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import DataError
+from .oserrors import describe_os_error
 from .read.commissioners import HEADER_ROWS, NAME_HEADERS
 from .read.files import open_file
 from .read.headers import find_header, normalize
@@ -32,16 +33,14 @@ PATTERN_CHARS = frozenset("*?[")
 YEARS = (1900, 2100)
 
 
-class DataArgumentError(Exception):
-    """A folder or pattern given as --data that names no data file (exit 2)."""
-
-
 @dataclass
 class DataFiles:
-    """The files --data names, in order; `found` are those a folder or pattern brought in."""
+    """The files --data names, in order; `found` are those a folder or pattern brought in,
+    `problems` what is wrong with a folder or pattern (naming no data file, unreadable)."""
 
     files: list[Path] = field(default_factory=list)
     found: set[Path] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)
 
 
 def _hidden(path: Path) -> bool:
@@ -61,25 +60,16 @@ def _data_files(paths: Sequence[Path]) -> list[Path]:
 
 
 def expand(given: Sequence[Path]) -> DataFiles:
-    """Files for folders and patterns; a file given twice is read once."""
+    """Files for folders and patterns; a file given twice is read once. A file as given is
+    kept for the input check to judge (missing, a FIFO, …)."""
     out = DataFiles()
     for path in given:
-        text = str(path)
         if path.is_dir():
-            try:
-                entries = list(path.iterdir())
-            except OSError as exc:
-                raise DataArgumentError(
-                    f"--data {path}：无法读取文件夹（{exc.strerror}）"
-                ) from None
-            files = _data_files(entries)
+            files = _folder(path, out.problems)
+        elif not os.path.lexists(path) and PATTERN_CHARS & set(str(path)):
+            files = _data_files([Path(p) for p in glob.glob(str(path))])
             if not files:
-                kinds = "、".join(DATA_SUFFIXES)
-                raise DataArgumentError(f"--data {path}：文件夹中没有数据文件（{kinds}）")
-        elif not os.path.lexists(path) and PATTERN_CHARS & set(text):
-            files = _data_files([Path(p) for p in glob.glob(text)])
-            if not files:
-                raise DataArgumentError(f"--data {path}：没有与此匹配的数据文件")
+                out.problems.append(f"--data {path}：文件不存在，也没有与此匹配的数据文件")
         else:
             if path not in out.files:
                 out.files.append(path)
@@ -89,6 +79,18 @@ def expand(given: Sequence[Path]) -> DataFiles:
                 out.files.append(f)
                 out.found.add(f)
     return out
+
+
+def _folder(path: Path, problems: list[str]) -> list[Path]:
+    try:
+        entries = list(path.iterdir())
+    except OSError as exc:
+        problems.append(f"--data {path}：无法读取文件夹（{describe_os_error(exc)}）")
+        return []
+    files = _data_files(entries)
+    if not files:
+        problems.append(f"--data {path}：文件夹中没有数据文件（{'、'.join(DATA_SUFFIXES)}）")
+    return files
 
 
 def _years(cells: pd.DataFrame, column: int, first_row: int) -> set[int]:
