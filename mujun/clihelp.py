@@ -273,7 +273,8 @@ def usage_message(exc: Any) -> str:
             return f"选项 {exc.option_name} 后面不能跟值"
         return f"选项 {exc.option_name} 后面须跟一个值"
     if message.startswith("Got unexpected extra argument"):
-        extra = message.partition("(")[2].rpartition(")")[0]
+        found = re.search(r"\(([^()]*)\)$", message)
+        extra = found.group(1) if found else ""
         return f"多余的参数：{extra}（文件名中有空格时请加引号；选项须以 - 或 -- 开头）"
     if message.startswith("Missing command"):
         return "缺少命令"
