@@ -127,8 +127,7 @@ def _option_rows(command: Any, ctx: Any) -> list[tuple[str, str, str]]:
     for param in command.get_params(ctx):
         if getattr(param, "hidden", False) or not param.opts:
             continue
-        is_help = param.name == "help"
-        text = HELP_TEXT if is_help else (getattr(param, "help", None) or "")
+        text = getattr(param, "help", None) or ""
         extra = []
         if param.required:
             extra.append("必填")
@@ -171,11 +170,28 @@ def _summary(command: Any) -> str:
     return re.split(r"[：。]", text, maxsplit=1)[0]
 
 
+def _show_help(ctx: Any, _param: Any, value: bool) -> None:
+    """--help: the page on stdout as Python writes it (Click would switch an ASCII stdout to
+    UTF-8 behind the console's back; console.plain_fallback escapes instead)."""
+    if value and not ctx.resilient_parsing:
+        print(ctx.get_help(), flush=True)
+        ctx.exit()
+
+
+def _chinese_help_option(option: Any) -> Any:
+    if option is not None:
+        option.help, option.callback = HELP_TEXT, _show_help
+    return option
+
+
 class ChineseCommand(TyperCommand):
     """A command whose help page is Chinese."""
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         formatter.write(help_page(self, ctx))
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return _chinese_help_option(super().get_help_option(ctx))
 
 
 class ChineseGroup(TyperGroup):
@@ -183,6 +199,9 @@ class ChineseGroup(TyperGroup):
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         formatter.write(help_page(self, ctx))
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return _chinese_help_option(super().get_help_option(ctx))
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name = args[0] if args else ""

@@ -16,7 +16,7 @@ from typing import TextIO
 PROBE = "亩均效益评价：错误"
 NOTICE = (
     "mujun: this console cannot show Chinese (encoding {encoding}); Chinese text is written "
-    "as \\uXXXX escapes. Use a UTF-8 console: on Windows run `chcp 65001` first or "
+    "as escapes such as \\u4ea9. Use a UTF-8 console: on Windows run `chcp 65001` first or "
     "`set PYTHONIOENCODING=utf-8`; elsewhere set LANG to a UTF-8 locale."
 )
 
