@@ -67,7 +67,8 @@ def test_a_pattern_or_folder_naming_nothing_is_a_problem(tmp_path: Path) -> None
     assert got.files == []
     assert got.problems == [
         f"--data {tmp_path / '无*.csv'}：文件不存在，也没有与此匹配的数据文件",
-        f"--data {tmp_path / '空'}：文件夹中没有数据文件（.csv、.xlsx、.xls、.xlsm、.ods、.parquet）",
+        f"--data {tmp_path / '空'}：文件夹中没有数据文件"
+        "（.csv、.xlsx、.xls、.xlsm、.ods、.parquet）",
     ]
 
 
@@ -140,7 +141,7 @@ def test_a_history_file_named_on_its_own_is_read(files: Files, tmp_path: Path) -
     rc, text = invoke("check", "-r", files["rules"], "-d", files["data"], "-d", old,
                       "--report", tmp_path / "r.xlsx")  # fmt: skip
     assert "跳过" not in text
-    assert rc == 1 and "数据年度与评价年度（2022年）不符" in "".join(text.replace("│", "").split())
+    assert rc == 1 and "数据年度与评价年度" in text  # its rows were read
 
 
 def test_select_keeps_the_panel_of_a_folder(tmp_path: Path) -> None:
