@@ -153,3 +153,27 @@ def test_select_keeps_the_panel_of_a_folder(tmp_path: Path) -> None:
     kept, skipped = pick(expand([folder]), None)
     assert kept == [old]
     assert [p for p, _ in skipped] == [people]
+
+
+@pytest.mark.slow
+def test_the_demo_folder_as_data_for_run_and_select(tmp_path: Path) -> None:
+    from mujun.sample.demo import COMMISSIONERS_FILE, DEMO_DATASET, DEMO_RULES, HISTORY_FILE
+
+    rc, text = invoke("run", "-r", DEMO_RULES, "-d", DEMO_DATASET, "-o", tmp_path / "run")
+    flat = "".join(text.split())
+    assert rc == 1, text  # the demo's planted errors
+    assert f"跳过{DEMO_DATASET / HISTORY_FILE}：年度列只有2019、2020、2021年的数据" in flat
+    assert f"跳过{DEMO_DATASET / COMMISSIONERS_FILE}：是首席服务专员名单" in flat
+    assert "共481行—参评345，免评116，暂缓15，数据有误5" in flat  # as `mujun demo` evaluates
+    assert english_sentences(text) == []
+    people = DEMO_DATASET / COMMISSIONERS_FILE
+    out = tmp_path / "select"
+    rc, text = invoke(
+        "select", "-r", DEMO_RULES, "-d", DEMO_DATASET, "--commissioners", people, "-o", out
+    )
+    flat = "".join(text.split())
+    assert rc == 1, text
+    assert "跳过" in flat and HISTORY_FILE not in flat  # the panel is read, the roster not
+    assert f"数据问题：错误5条，提示11条（见{out / '问题清单.xlsx'}）" in flat
+    assert "首席服务专员：25位" in flat
+    assert english_sentences(text) == []
