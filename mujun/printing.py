@@ -161,18 +161,53 @@ def print_selection(console: Console, kf: KeyFirms) -> None:
         )
 
 
+BENCH_STEPS = {
+    "generate": "生成合成数据",
+    "pyarrow_csv": "参照：pyarrow 读 CSV",
+    "read_csv": "读取 CSV",
+    "pyarrow_parquet": "参照：pyarrow 读 Parquet",
+    "read_parquet": "读取 Parquet",
+    "checks": "数据检查",
+    "reference": "参照：纯 numpy 评价",
+    "evaluate": "评价",
+    "write_csv": "写出 CSV",
+    "write_parquet": "写出 Parquet",
+    "write_workbook": "写出工作簿",
+    "evaluate_large": "独立进程评价",
+    "reference_large": "参照：独立进程纯 numpy 评价",
+    "run_read": "完整运行：读取",
+    "run_evaluate": "完整运行：评价",
+    "run_write": "完整运行：写出",
+    "growth": "成长画像",
+    "clusters": "成长类型分群",
+    "select": "重点企业与培育库",
+    "large_rss": "独立进程内存峰值 / 数据大小",
+    "large": "独立进程评价 / 评价",
+    "large_reference": "独立进程评价 / 参照",
+}
+
+
+def _bench_step(code: str) -> str:
+    """A bench figure's Chinese name, with its code (the --json key) in brackets."""
+    if code.startswith("run_write "):
+        return f"完整运行：写出 {code.removeprefix('run_write ')}"
+    return f"{BENCH_STEPS[code]}（{code}）" if code in BENCH_STEPS else code
+
+
 def print_bench(console: Console, figures: dict[str, float], n: int, repeat: int) -> None:
     """The bench figures: median seconds per stage, ratios to the references, peak memory."""
     table = Table("环节", "中位数", title=f"mujun bench：{n:,} 家企业，{repeat} 次取中位数")
     for key, value in figures.items():
         if key.endswith("_s"):
-            step = key.removesuffix("_s")
+            step = _bench_step(key.removesuffix("_s"))
             if key == "write_workbook_s":
                 step += f"（{figures['workbook_firms']:,.0f} 家）"
             if key in ("growth_s", "clusters_s", "select_s"):
                 step += f"（{figures['select_firms']:,.0f} 家 × 5 年）"
-            table.add_row(step, f"{value:.3f} s")
+            table.add_row(step, f"{value:.3f} 秒")
         elif key.endswith("_ratio"):
-            table.add_row(key, f"{value:.2f} ×")
+            stage = key.removesuffix("_ratio")
+            name = BENCH_STEPS.get(stage, stage) if stage.startswith("large") else None
+            table.add_row(name or f"{_bench_step(stage)} / 参照", f"{value:.2f} 倍")
     table.add_row("内存峰值", f"{figures['peak_rss_mb']:.0f} MB")
     console.print(table)
