@@ -63,7 +63,7 @@ DataOpt = Annotated[
     typer.Option(
         "--data",
         "-d",
-        metavar="文件…",
+        metavar="路径…",
         help="部门数据文件（.csv/.xlsx/.xls/.xlsm/.ods/.parquet）、文件夹或通配符，可给多个："
         "--data 税务.xlsx 统计.xlsx、--data 数据、--data 数据/*.xlsx",
     ),
@@ -117,6 +117,8 @@ def _read(
         raise _fail(str(exc), 2) from None
     if isinstance(given, DataFiles):
         data = _data_to_read(given, None if panel else method.year)
+        if not data:
+            raise _fail("--data 给出的文件都已跳过（见上），没有可读取的部门数据文件", 2)
     else:
         data = given
     try:

@@ -177,3 +177,13 @@ def test_the_demo_folder_as_data_for_run_and_select(tmp_path: Path) -> None:
     assert f"数据问题：错误5条，提示11条（见{out / '问题清单.xlsx'}）" in flat
     assert "首席服务专员：25位" in flat
     assert english_sentences(text) == []
+
+
+def test_a_folder_of_nothing_but_skipped_files_exits_2(files: Files, tmp_path: Path) -> None:
+    folder = tmp_path / "数据"
+    folder.mkdir()
+    roster(folder / "专员.csv")
+    rc, text = invoke("check", "-r", files["rules"], "-d", folder, "--report", tmp_path / "r.xlsx")
+    assert rc == 2
+    assert "说明：跳过" in text and "没有可读取的部门数据文件" in " ".join(text.split())
+    assert not (tmp_path / "r.xlsx").exists()
