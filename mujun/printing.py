@@ -86,11 +86,11 @@ def print_issues(console: Console, issues: pd.DataFrame, where: str | Path) -> N
         .head(MAX_SHOWN)
     )
     more = f"（前{MAX_SHOWN}条，全部见 {where}）" if len(issues) > MAX_SHOWN else ""
-    detail = Table(title="数据问题明细" + more, show_lines=True)
-    detail.add_column("问题", ratio=3, overflow="fold", min_width=16)
+    detail = Table(title="数据问题明细" + more, show_lines=True, expand=True)
+    detail.add_column("问题", ratio=5 if wide else 3, overflow="fold", min_width=16)
     detail.add_column("级别", no_wrap=True)
-    detail.add_column("位置", ratio=1, overflow="fold")
-    detail.add_column("信用代码", overflow="fold")
+    detail.add_column("位置", ratio=2, overflow="fold")
+    detail.add_column("信用代码", no_wrap=not wide, overflow="fold")
     if wide:
         detail.add_column("字段", overflow="fold")
         detail.add_column("代码", overflow="fold")
