@@ -167,7 +167,7 @@ def test_a_narrow_terminal_shows_the_message_whole_without_field_and_code() -> N
     rows = [line.split("│") for line in text.splitlines() if line.startswith("│")]
     detail = [r for r in rows if len(r) == 6]  # 问题, 级别, 位置, 信用代码 between the bars
     assert "".join(r[1].strip() for r in detail) == "“用地面积”缺失或不大于0，无法计算亩均指标"
-    assert "".join(r[3].strip() for r in detail) == "自然资源局_土地使用情况.xlsx［土地］第7行"
+    assert "".join(r[3].strip() for r in detail) == "自然资源局_土地使用情况.xlsx［土地］ 第7行"
     assert detail[0][4].strip() == "91340300000000001T"
     assert "non-positive-land" not in text and "字段" not in text
     assert "错误" in text and "error" not in text
