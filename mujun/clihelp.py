@@ -178,6 +178,17 @@ def _show_help(ctx: Any, _param: Any, value: bool) -> None:
         ctx.exit()
 
 
+def _with_context(parse: Any, ctx: Any, args: list[str]) -> Any:
+    """Parse, giving a usage error raised without a context (`-r` with no value) this one,
+    so that the usage line can be shown with it."""
+    try:
+        return parse(ctx, args)
+    except click_errors.UsageError as exc:
+        if exc.ctx is None:
+            exc.ctx, exc.cmd = ctx, ctx.command
+        raise
+
+
 def _chinese_help_option(option: Any) -> Any:
     if option is not None:
         option.help, option.callback = HELP_TEXT, _show_help
@@ -193,6 +204,9 @@ class ChineseCommand(TyperCommand):
     def get_help_option(self, ctx: Any) -> Any:
         return _chinese_help_option(super().get_help_option(ctx))
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return list(_with_context(super().parse_args, ctx, args))
+
 
 class ChineseGroup(TyperGroup):
     """The app: a Chinese help page, and every usage error said in Chinese."""
@@ -202,6 +216,9 @@ class ChineseGroup(TyperGroup):
 
     def get_help_option(self, ctx: Any) -> Any:
         return _chinese_help_option(super().get_help_option(ctx))
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return list(_with_context(super().parse_args, ctx, args))
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name = args[0] if args else ""

@@ -77,6 +77,7 @@ BROKEN = [
     (["bench", "--n", "abc"], 2, "--n 的值“abc”无效：须为整数"),
     (["bench", "--repeat", "1.5"], 2, "--repeat 的值“1.5”无效：须为整数"),
     (["run", "-r"], 2, "选项 -r 后面须跟一个值"),
+    (["check", "-d"], 2, "选项 -d 后面须跟一个值"),
     (["version", "extra"], 2, "多余的参数：extra"),
     (["bench", "--json=1"], 2, "选项 --json 后面不能跟值"),
 ]
@@ -87,6 +88,8 @@ def test_usage_errors_are_chinese(args: list[str], code: int, said: str) -> None
     rc, text = invoke(*args)
     assert rc == code, text
     assert said in text
+    command = f"{args[0]} " if args[0] in COMMANDS else ""
+    assert text.startswith(f"用法：mujun {command}[选项]")  # the usage line of what was given
     assert english_sentences(text) == [], text
     assert "Traceback" not in text
 
