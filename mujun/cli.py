@@ -3,116 +3,124 @@
 Exit codes (DESIGN §9): 0 success; 1 the data had errors (results are still written), could not
 be read, the output folder cannot be written or replaced, or mujun failed unexpectedly (the
 details then go to an error log); 2 unusable rules or arguments (a missing, FIFO or other
-non-regular input file among them); 130 interrupted by Ctrl+C. No command prints a traceback.
+non-regular input file among them, a --data folder or pattern naming no data file); 130
+interrupted by Ctrl+C. No command prints a traceback; help and usage errors are Chinese
+(clihelp), and a console that cannot show Chinese gets escapes, not a crash (console).
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from ._version import mujun_version
+from .clihelp import ChineseGroup, ChineseTyper
+from .clisteps import check_inputs as _check_inputs
+from .clisteps import check_out_file as _check_out_file
+from .clisteps import data_to_read as _data_to_read
+from .clisteps import err_console, expand_multi_values, out_console
+from .clisteps import fail as _fail
+from .clisteps import note as _note
+from .clisteps import prepare as _prepare
+from .console import plain_fallback
+from .datafiles import DataFiles, expand
 from .engine.evaluate import evaluate
 from .engine.evaluation import Evaluation
 from .errors import DataError, ExportError, RulesError
 from .export import write_issues_workbook, write_run
-from .export.folder import prepare_out
-from .export.runfolder import check_file_writable
 from .export.template import write_template
-from .export.workbooks import RUN_STATUSES
 from .guard import guarded, stage, write_error_log
-from .inputs import input_problems
 from .oserrors import describe_os_error
-from .printing import print_bench, print_issues, print_selection, print_statuses
+from .printing import (
+    issue_counts_line,
+    print_bench,
+    print_issues,
+    print_parks,
+    print_selection,
+    print_statuses,
+)
 from .read import read_sources
 from .read.commissioners import read_commissioners
 from .rules import Rules, load_rules
 from .selection import KeyFirms, select_key_firms
 from .table import EnterpriseTable
 
-app = typer.Typer(
+app = ChineseTyper(
+    cls=ChineseGroup,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    help="mujun — 亩均效益综合评价 (per-mu efficiency evaluation).",
+    rich_markup_mode=None,
 )
-# no markup: a file or firm named "[red]" or "[/]" is printed as it is, never interpreted
-out_console = Console(markup=False)
-err_console = Console(stderr=True, markup=False)
-
-RulesOpt = Annotated[Path, typer.Option("--rules", "-r", help="rules file (TOML)")]
+RulesOpt = Annotated[
+    Path, typer.Option("--rules", "-r", metavar="文件", help="评价办法规则文件（.toml）")
+]
 DataOpt = Annotated[
     list[Path],
-    typer.Option("--data", "-d", help="data files (.csv/.xlsx/.xls): --data a.csv b.xlsx"),
+    typer.Option(
+        "--data",
+        "-d",
+        metavar="路径…",
+        help="部门数据文件（.csv/.xlsx/.xls/.xlsm/.ods/.parquet）、文件夹或通配符，可给多个："
+        "--data 税务.xlsx 统计.xlsx、--data 数据、--data 数据/*.xlsx",
+    ),
 ]
 CorrectionsOpt = Annotated[
     Path | None,
-    typer.Option("--corrections", help="approved corrections (异议复核) to apply on top"),
+    typer.Option("--corrections", metavar="文件", help="经批准的异议复核更正记录，在数据之上套用"),
 ]
 YearOpt = Annotated[
-    int | None, typer.Option(help="data year of files without a year column (default: rules')")
+    int | None,
+    typer.Option(metavar="年度", help="没有年度列的文件的数据年度（默认：规则文件的评价年度）"),
 ]
-OutOpt = Annotated[Path, typer.Option("--out", "-o", help="output folder (one run)")]
-StatusOpt = Annotated[str, typer.Option(help="试评价 / 初评 / 终评")]
+OutOpt = Annotated[
+    Path, typer.Option("--out", "-o", metavar="文件夹", help="输出文件夹（一次运行的全部结果）")
+]
+StatusOpt = Annotated[
+    str, typer.Option(metavar="阶段", help="评价阶段：试评价、初评或终评，写在结果工作簿上")
+]
 
 
-def _fail(message: str, code: int) -> typer.Exit:
-    err_console.print(Text("错误", style="bold red") + Text(f": {message}"), soft_wrap=True)
-    return typer.Exit(code)
+def _show_version(value: bool) -> None:
+    if value:
+        out_console.print(mujun_version(), highlight=False)
+        raise typer.Exit()
 
 
-def _note(message: str) -> None:
-    err_console.print(Text("注意", style="bold yellow") + Text(f": {message}"), soft_wrap=True)
-
-
-def _check_inputs(**named: Path | Sequence[Path] | None) -> None:
-    """Every input file must be a readable regular file, checked before any is opened: exit 2
-    naming each one that is not (missing, a folder, a FIFO, a device, a socket)."""
-    given = {
-        f"--{option}": [value] if isinstance(value, Path) else list(value)
-        for option, value in named.items()
-        if value is not None
-    }
-    problems = input_problems(given)
-    if problems:
-        raise _fail("；".join(problems), 2)
-
-
-def _prepare(out: Path, status: str) -> None:
-    """Refuse a bad --status (exit 2) or an --out that cannot be written or replaced (exit 1)
-    before anything is read, so that a long evaluation is not lost at the end."""
-    if status not in RUN_STATUSES:
-        raise _fail(f"--status 须为 {'、'.join(RUN_STATUSES)} 之一，而不是 {status!r}", 2)
-    with stage("检查输出文件夹", [out]):
-        try:
-            prepare_out(out, _note)
-        except ExportError as exc:
-            raise _fail(str(exc), 1) from None
-
-
-def _check_out_file(path: Path) -> None:
-    """A workbook to write (--report, a template's --out) must be writable: else exit 2."""
-    try:
-        check_file_writable(path)
-    except ExportError as exc:
-        raise _fail(str(exc), 2) from None
+@app.callback(help="mujun — 工业企业亩均效益综合评价：读取部门数据，按评价办法评分分档，写出结果。")
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_show_version, help="显示 mujun 的版本号并退出"
+        ),
+    ] = False,
+) -> None:
+    """The root of the command line: only --version (the commands do the work)."""
 
 
 def _read(
-    rules: Path, data: list[Path], corrections: Path | None = None, year: int | None = None
+    rules: Path,
+    given: list[Path] | DataFiles,
+    corrections: Path | None = None,
+    year: int | None = None,
+    panel: bool = False,
 ) -> tuple[Rules, EnterpriseTable]:
+    """Rules, then the data; files of other years only are skipped unless `panel`."""
     try:
         with stage("读取规则文件", [rules]):
             method = load_rules(rules)
     except RulesError as exc:
         raise _fail(str(exc), 2) from None
+    if isinstance(given, DataFiles):
+        data = _data_to_read(given, None if panel else method.year)
+        if not data:
+            raise _fail("--data 给出的文件都已跳过（见上），没有可读取的部门数据文件", 2)
+    else:
+        data = given
     try:
         with stage("读取数据文件", [*data, *([corrections] if corrections else [])]):
             return method, read_sources(
@@ -134,7 +142,7 @@ def _evaluate(table: EnterpriseTable, method: Rules) -> Evaluation:
 
 
 def _load(
-    rules: Path, data: list[Path], corrections: Path | None = None, year: int | None = None
+    rules: Path, data: DataFiles, corrections: Path | None = None, year: int | None = None
 ) -> Evaluation:
     method, table = _read(rules, data, corrections, year)
     return _evaluate(table, method)
@@ -172,7 +180,20 @@ def _has_errors(ev: Evaluation) -> bool:
     return bool((ev.issues["severity"] == "error").any())
 
 
-@app.command()
+def _finish(ev: Evaluation, folder: Path) -> None:
+    """The data-problem line and where the run is; exit 1 when the data had errors."""
+    out_console.print(issue_counts_line(ev.issues, folder / ISSUE_WORKBOOK), highlight=False)
+    out_console.print(f"结果已写入 {folder}", highlight=False)
+    raise typer.Exit(1 if _has_errors(ev) else 0)
+
+
+ISSUE_WORKBOOK = "问题清单.xlsx"
+
+
+@app.command(
+    help="评价并写出全部结果：results.csv、results.parquet、issues.csv、问题清单.xlsx、"
+    "结果工作簿（内部版、公示名单、各园区 parks/）和 manifest.json。"
+)
 @guarded(err_console, run_folder="out")
 def run(
     rules: RulesOpt,
@@ -182,23 +203,20 @@ def run(
     corrections: CorrectionsOpt = None,
     year: YearOpt = None,
 ) -> None:
-    """Evaluate and write results.csv, results.parquet, issues.csv, 问题清单.xlsx, the result
-    workbooks (内部版, 公示名单, parks/) and manifest.json."""
-    _check_inputs(rules=rules, data=data, corrections=corrections)
+    """Evaluate and write the whole run folder."""
+    given = expand(data)
+    _check_inputs(rules=rules, data=given, corrections=corrections)
     _prepare(out, status)
-    ev = _load(rules, data, corrections, year)
+    ev = _load(rules, given, corrections, year)
     folder = _write(ev, out, status)
     print_statuses(out_console, ev)
-    errors = int((ev.issues["severity"] == "error").sum())
-    warnings = int((ev.issues["severity"] == "warning").sum())
-    out_console.print(
-        f"数据问题：错误 {errors} 条，提示 {warnings} 条（见 issues.csv）", highlight=False
-    )
-    out_console.print(f"结果已写入 {folder}", highlight=False)
-    raise typer.Exit(1 if _has_errors(ev) else 0)
+    _finish(ev, folder)
 
 
-@app.command()
+@app.command(
+    help="从多年数据中选出重点企业：评价规则文件的年度，再写出全部结果及 growth.csv、"
+    "key_firms.csv、watch_lists.csv，内部版工作簿中另有包保名单和培育库。"
+)
 @guarded(err_console, run_folder="out")
 def select(
     rules: RulesOpt,
@@ -206,44 +224,48 @@ def select(
     out: OutOpt,
     commissioners: Annotated[
         Path | None,
-        typer.Option(help="首席服务专员名单 (.csv/.xlsx: 姓名, 所属园区, 熟悉行业)"),
+        typer.Option(
+            metavar="文件", help="首席服务专员名单（.csv/.xlsx：姓名、所属园区、熟悉行业）"
+        ),
     ] = None,
     status: StatusOpt = "试评价",
     corrections: CorrectionsOpt = None,
     year: YearOpt = None,
 ) -> None:
-    """Key firms from a multi-year panel: evaluate the rules' year, then write the run with
-    growth.csv, key_firms.csv, watch_lists.csv and the sheets 包保名单 and 培育库 in the
-    internal workbook."""
-    _check_inputs(rules=rules, data=data, corrections=corrections, commissioners=commissioners)
+    """Key firms from a multi-year panel, written with the run."""
+    given = expand(data)
+    _check_inputs(rules=rules, data=given, corrections=corrections, commissioners=commissioners)
     _prepare(out, status)
-    method, table = _read(rules, data, corrections, year)
+    method, table = _read(rules, given, corrections, year, panel=True)
     ev = _evaluate(table.of_year(method.year), method)
     kf = _select(table, ev, commissioners)
     folder = _write(ev, out, status, kf)
     print_statuses(out_console, ev)
     print_selection(out_console, kf)
-    out_console.print(f"结果已写入 {folder}", highlight=False)
-    raise typer.Exit(1 if _has_errors(ev) else 0)
+    _finish(ev, folder)
 
 
-@app.command()
+@app.command(
+    help="只读取和检查数据：列出数据问题，并把全部问题写入问题清单工作簿（--report）；"
+    "不评价，不写其他文件。"
+)
 @guarded(err_console)
 def check(
     rules: RulesOpt,
     data: DataOpt,
     report: Annotated[
-        Path, typer.Option("--report", help="where to write the issue workbook")
-    ] = Path("问题清单.xlsx"),
+        Path, typer.Option("--report", metavar="文件", help="问题清单工作簿（.xlsx）写到哪里")
+    ] = Path(ISSUE_WORKBOOK),
     corrections: CorrectionsOpt = None,
     year: YearOpt = None,
 ) -> None:
-    """Read and check only: print the problems and write them to 问题清单.xlsx."""
-    _check_inputs(rules=rules, data=data, corrections=corrections)
+    """Read and check only; the issue workbook is the one file written."""
+    given = expand(data)
+    _check_inputs(rules=rules, data=given, corrections=corrections)
     _check_out_file(report)
-    ev = _load(rules, data, corrections, year)
+    ev = _load(rules, given, corrections, year)
     print_statuses(out_console, ev)
-    print_issues(out_console, ev.issues)
+    print_issues(out_console, ev.issues, report)
     try:
         with stage("写出问题清单", [report]):
             write_issues_workbook(
@@ -253,17 +275,20 @@ def check(
         raise _fail(f"无法写入 {report}：{describe_os_error(exc)}", 2) from None
     except ExportError as exc:
         raise _fail(str(exc), 2) from None
+    out_console.print(issue_counts_line(ev.issues, report), highlight=False)
     out_console.print(f"问题清单已写入 {report}", highlight=False)
     raise typer.Exit(1 if _has_errors(ev) else 0)
 
 
-@app.command()
+@app.command(help="按规则文件需要的字段写出一份空白的数据采集表（.xlsx）。")
 @guarded(err_console)
 def template(
     rules: RulesOpt,
-    out: Annotated[Path, typer.Option("--out", "-o", help="the workbook to write (.xlsx)")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="文件", help="要写出的工作簿（.xlsx）")
+    ],
 ) -> None:
-    """Write a blank data-collection workbook (数据采集表) for the fields the rules need."""
+    """Write a blank data-collection workbook for the fields the rules need."""
     _check_inputs(rules=rules)
     _check_out_file(out)
     try:
@@ -280,13 +305,17 @@ def template(
     out_console.print(f"数据采集表已写入 {written}", highlight=False)
 
 
-@app.command()
+@app.command(
+    help="运行自带的示例县（固镇，2022年度）：评价全部企业，从前三年数据中选出重点企业，"
+    "写出全部结果。"
+)
 @guarded(err_console, run_folder="out")
 def demo(
-    out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("mujun-demo"),
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="文件夹", help="输出文件夹")] = Path(
+        "mujun-demo"
+    ),
 ) -> None:
-    """Evaluate the shipped demo county (固镇, 2022) end to end, select its key firms from the
-    three years before, and write every output."""
+    """Evaluate the shipped demo county end to end and select its key firms."""
     from .sample.demo import DEMO_DATASET, DEMO_RULES, demo_files, demo_selection_files
 
     _prepare(out, "试评价")
@@ -295,29 +324,8 @@ def demo(
         ev = _evaluate(panel.of_year(method.year), method)
         kf = _select(panel, ev, people)
         folder = _write(ev, out, "试评价", kf)
-    summary = ev.summary(by="park")
-    tiers = [c for c in summary.columns if c.startswith("tier_")]
-    table = Table(
-        "园区",
-        "参评",
-        *(t.removeprefix("tier_") for t in tiers),
-        "亩均税收(万元/亩)",
-        title=f"{ev.rules.name}：各园区评价结果",
-    )
-    for row in summary.to_dict("records"):  # one row per park
-        table.add_row(
-            str(row["park"]),
-            str(row["evaluated"]),
-            *(str(row[t]) for t in tiers),
-            f"{row['tax_per_mu']:.2f}",
-        )
-    out_console.print(table)
-    counts = ev.issues["severity"].value_counts()
-    errors, warnings = counts.get("error", 0), counts.get("warning", 0)
-    where = folder / "问题清单.xlsx"
-    out_console.print(
-        f"数据问题：错误 {errors} 条，提示 {warnings} 条（见 {where}）", highlight=False
-    )
+    print_parks(out_console, ev)
+    out_console.print(issue_counts_line(ev.issues, folder / ISSUE_WORKBOOK), highlight=False)
     print_selection(out_console, kf)
     out_console.print(
         f"输入文件：{', '.join(Path(f).name for f in [*files, history])}；"
@@ -330,10 +338,13 @@ def demo(
     out_console.print(f"结果已写入 {folder}", highlight=False)
 
 
-@app.command()
+@app.command(
+    help="在N家合成企业上计时每个环节（中位数秒），并与各自的参照比较：读取对 pyarrow，"
+    "评价对同一办法的纯 numpy 实现。"
+)
 @guarded(err_console)
 def bench(
-    n: Annotated[int, typer.Option("--n", help="合成企业数")] = 1_000_000,
+    n: Annotated[int, typer.Option("--n", metavar="家数", help="合成企业数")] = 1_000_000,
     repeat: Annotated[int, typer.Option(help="每个环节运行次数（取中位数）")] = 3,
     large: Annotated[
         int | None, typer.Option(help="另在独立进程中评价这么多家企业：时间与内存峰值")
@@ -343,8 +354,7 @@ def bench(
     ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="输出一个 JSON 对象，便于记录")] = False,
 ) -> None:
-    """在N家合成企业上计时每个环节（中位数秒），并与各自的参照比较：读取对 pyarrow，评价对同一办法的
-    纯 numpy 实现。"""
+    """Time each stage on synthetic firms against its reference."""
     import json
 
     from .sample.bench import run_bench
@@ -358,36 +368,17 @@ def bench(
     print_bench(out_console, figures, n, repeat)
 
 
-@app.command()
+@app.command(help="显示 mujun 的版本号（同 mujun --version）。")
 @guarded(err_console)
 def version() -> None:
     """Print the mujun version."""
     out_console.print(mujun_version())
 
 
-MULTI_VALUE = ("--data", "-d")
-
-
-def expand_multi_values(argv: list[str]) -> list[str]:
-    """Let `--data a.csv b.csv` mean `--data a.csv --data b.csv` (DESIGN §7's `--data F...`)."""
-    out: list[str] = []
-    collecting = False
-    for token in argv:
-        if token in MULTI_VALUE:
-            collecting = False
-            out.append(token)
-            continue
-        if collecting and not token.startswith("-"):
-            out.extend([MULTI_VALUE[0], token])
-            continue
-        collecting = bool(out) and out[-1] in MULTI_VALUE
-        out.append(token)
-    return out
-
-
 def main() -> None:
     """Console-script entry point. The commands guard themselves; this catches what escapes
     the command line's own machinery, so that even then one line is all a user sees."""
+    plain_fallback()
     try:
         app(args=expand_multi_values(sys.argv[1:]), prog_name="mujun")
     except KeyboardInterrupt:

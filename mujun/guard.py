@@ -120,7 +120,7 @@ def _write_log(body: str, folder: Path | None) -> Path | None:
 
 
 def _say(console: Console, message: str, label: str = "错误", style: str = "bold red") -> None:
-    console.print(Text(label, style=style) + Text(f": {message}"), soft_wrap=True)
+    console.print(Text(label, style=style) + Text(f"：{message}"), soft_wrap=True)
 
 
 WARNINGS_LOGGED = 200  # warnings of one command written to its log; the rest are counted

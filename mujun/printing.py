@@ -1,4 +1,10 @@
-"""What the command line prints: tables of statuses, tiers, issues and key firms (Chinese)."""
+"""What the command line prints: tables of statuses, tiers, issues and key firms (Chinese).
+
+Codes stay in the files (issues.csv, results.csv) for machines; a person reads labels: status
+参评/免评/暂缓/数据有误, severity 错误/提示/说明, a field's Chinese name, an issue's title. The
+issue detail shows the message first and whole (wrapped); a terminal narrower than
+WIDE_COLUMNS drops the field and code columns so that the message keeps its room.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +15,32 @@ from rich.console import Console
 from rich.table import Table
 
 from .engine.evaluation import Evaluation
+from .export.summary_sheet import STATUS_HEADERS
+from .fields import label
+from .issues import CATALOG, SEVERITIES, SEVERITY_LABELS
 from .selection import KeyFirms
 
 MAX_SHOWN = 30
+WIDE_COLUMNS = 100
+
+
+def status_line(ev: Evaluation) -> str:
+    """'<rules name>：共 481 行 — 参评 345，免评 116，…' in the fixed order of the statuses."""
+    counts = ev.results["status"].value_counts()
+    order = [*STATUS_HEADERS, *(s for s in counts.index if s not in STATUS_HEADERS)]
+    parts = [f"{STATUS_HEADERS.get(s, s)} {int(counts[s])}" for s in order if counts.get(s, 0) > 0]
+    return f"{ev.rules.name}：共 {len(ev.results)} 行 — {'，'.join(parts)}"
+
+
+def issue_counts_line(issues: pd.DataFrame, where: str | Path) -> str:
+    counts = issues["severity"].value_counts()
+    errors, warnings = int(counts.get("error", 0)), int(counts.get("warning", 0))
+    return f"数据问题：错误 {errors} 条，提示 {warnings} 条（见 {where}）"
 
 
 def print_statuses(console: Console, ev: Evaluation) -> None:
     """Rows per status, and firms per tier per class."""
-    counts = ev.results["status"].value_counts()
-    line = "  ".join(f"{s} {int(counts.get(s, 0))}" for s in counts.index)
-    console.print(f"{ev.rules.name}：{len(ev.results)} 行 — {line}", highlight=False)
+    console.print(status_line(ev), highlight=False)
     tiers = ev.tier_counts()
     if len(tiers):
         labels = list(dict.fromkeys(tiers["tier"]))
@@ -29,35 +51,86 @@ def print_statuses(console: Console, ev: Evaluation) -> None:
         console.print(table)
 
 
-def print_issues(console: Console, issues: pd.DataFrame) -> None:
-    """The issues per severity and code, then the first MAX_SHOWN in detail."""
+def _severity_order(issues: pd.DataFrame) -> pd.Series:
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    return issues["severity"].map(rank).fillna(len(rank))
+
+
+def print_issues(console: Console, issues: pd.DataFrame, where: str | Path) -> None:
+    """The issues per severity and kind, then the first MAX_SHOWN in detail; `where` names
+    the file that lists them all."""
     if not len(issues):
         console.print("未发现数据问题。")
         return
-    by_code = issues.groupby(["severity", "code"]).size().reset_index(name="n")
-    summary = Table("级别", "代码", "条数", title="数据问题汇总")
-    for severity, code, n in by_code[["severity", "code", "n"]].to_numpy():
-        summary.add_row(str(severity), str(code), str(n))
+    wide = console.width >= WIDE_COLUMNS
+    by_code = (
+        issues.assign(rank=_severity_order(issues))
+        .groupby(["rank", "severity", "code"])
+        .size()
+        .reset_index(name="n")
+    )
+    summary = Table("级别", "问题", *(["代码"] if wide else []), "条数", title="数据问题汇总")
+    for _, severity, code, n in by_code.to_numpy():  # one row per kind of issue
+        kind = CATALOG.get(str(code))
+        title = kind.title if kind else str(code)
+        summary.add_row(
+            SEVERITY_LABELS.get(str(severity), str(severity)),
+            title,
+            *([str(code)] if wide else []),
+            str(n),
+        )
     console.print(summary)
-    shown = issues.sort_values(["severity", "file", "row"]).head(MAX_SHOWN)
-    detail = Table(
-        "级别",
-        "文件",
-        "行",
-        "信用代码",
-        "字段",
-        "问题",
-        title="数据问题明细"
-        + (f"（前{MAX_SHOWN}条，全部见 issues.csv）" if len(issues) > MAX_SHOWN else ""),
+    shown = (
+        issues.assign(rank=_severity_order(issues))
+        .sort_values(["rank", "file", "row"], kind="stable")
+        .head(MAX_SHOWN)
     )
-    shown = shown.assign(
-        file=shown["file"].map(lambda f: Path(f).name),
-        row=shown["row"].astype("string").fillna(""),
-    )
-    columns = ["severity", "file", "row", "credit_code", "field", "message"]
-    for cells in shown[columns].astype(str).to_numpy():  # at most MAX_SHOWN rows
+    more = f"（前{MAX_SHOWN}条，全部见 {where}）" if len(issues) > MAX_SHOWN else ""
+    detail = Table(title="数据问题明细" + more, show_lines=True, expand=True)
+    detail.add_column("问题", ratio=5 if wide else 3, overflow="fold", min_width=16)
+    detail.add_column("级别", no_wrap=True)
+    detail.add_column("位置", ratio=2, overflow="fold")
+    detail.add_column("信用代码", no_wrap=not wide, overflow="fold")
+    if wide:
+        detail.add_column("字段", overflow="fold")
+        detail.add_column("代码", overflow="fold")
+    for r in shown.to_dict("records"):  # at most MAX_SHOWN rows
+        place = Path(str(r["file"])).name if pd.notna(r["file"]) else ""
+        if pd.notna(r.get("sheet")) and r.get("sheet"):
+            place += f"［{r['sheet']}］"
+        if pd.notna(r["row"]):
+            place += f" 第{int(r['row'])}行"
+        cells = [
+            str(r["message"]),
+            SEVERITY_LABELS.get(str(r["severity"]), str(r["severity"])),
+            place.strip(),
+            "" if pd.isna(r["credit_code"]) else str(r["credit_code"]),
+        ]
+        if wide:
+            cells += ["" if pd.isna(r["field"]) else label(str(r["field"])), str(r["code"])]
         detail.add_row(*cells)
     console.print(detail)
+
+
+def print_parks(console: Console, ev: Evaluation) -> None:
+    """Firms evaluated, per tier and tax per mu, per park (the demo's summary)."""
+    summary = ev.summary(by="park")
+    tiers = [c for c in summary.columns if c.startswith("tier_")]
+    table = Table(
+        "园区",
+        "参评",
+        *(t.removeprefix("tier_") for t in tiers),
+        "亩均税收(万元/亩)",
+        title=f"{ev.rules.name}：各园区评价结果",
+    )
+    for row in summary.to_dict("records"):  # one row per park
+        table.add_row(
+            str(row["park"]),
+            str(row["evaluated"]),
+            *(str(row[t]) for t in tiers),
+            f"{row['tax_per_mu']:.2f}",
+        )
+    console.print(table)
 
 
 def print_selection(console: Console, kf: KeyFirms) -> None:
@@ -88,18 +161,53 @@ def print_selection(console: Console, kf: KeyFirms) -> None:
         )
 
 
+BENCH_STEPS = {
+    "generate": "生成合成数据",
+    "pyarrow_csv": "参照：pyarrow 读 CSV",
+    "read_csv": "读取 CSV",
+    "pyarrow_parquet": "参照：pyarrow 读 Parquet",
+    "read_parquet": "读取 Parquet",
+    "checks": "数据检查",
+    "reference": "参照：纯 numpy 评价",
+    "evaluate": "评价",
+    "write_csv": "写出 CSV",
+    "write_parquet": "写出 Parquet",
+    "write_workbook": "写出工作簿",
+    "evaluate_large": "独立进程评价",
+    "reference_large": "参照：独立进程纯 numpy 评价",
+    "run_read": "完整运行：读取",
+    "run_evaluate": "完整运行：评价",
+    "run_write": "完整运行：写出",
+    "growth": "成长画像",
+    "clusters": "成长类型分群",
+    "select": "重点企业与培育库",
+    "large_rss": "独立进程内存峰值 / 数据大小",
+    "large": "独立进程评价 / 评价",
+    "large_reference": "独立进程评价 / 参照",
+}
+
+
+def _bench_step(code: str) -> str:
+    """A bench figure's Chinese name, with its code (the --json key) in brackets."""
+    if code.startswith("run_write "):
+        return f"完整运行：写出 {code.removeprefix('run_write ')}"
+    return f"{BENCH_STEPS[code]}（{code}）" if code in BENCH_STEPS else code
+
+
 def print_bench(console: Console, figures: dict[str, float], n: int, repeat: int) -> None:
     """The bench figures: median seconds per stage, ratios to the references, peak memory."""
     table = Table("环节", "中位数", title=f"mujun bench：{n:,} 家企业，{repeat} 次取中位数")
     for key, value in figures.items():
         if key.endswith("_s"):
-            step = key.removesuffix("_s")
+            step = _bench_step(key.removesuffix("_s"))
             if key == "write_workbook_s":
                 step += f"（{figures['workbook_firms']:,.0f} 家）"
             if key in ("growth_s", "clusters_s", "select_s"):
                 step += f"（{figures['select_firms']:,.0f} 家 × 5 年）"
-            table.add_row(step, f"{value:.3f} s")
+            table.add_row(step, f"{value:.3f} 秒")
         elif key.endswith("_ratio"):
-            table.add_row(key, f"{value:.2f} ×")
+            stage = key.removesuffix("_ratio")
+            name = BENCH_STEPS.get(stage, stage) if stage.startswith("large") else None
+            table.add_row(name or f"{_bench_step(stage)} / 参照", f"{value:.2f} 倍")
     table.add_row("内存峰值", f"{figures['peak_rss_mb']:.0f} MB")
     console.print(table)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -62,5 +63,29 @@ def make_files(tmp_path: Path) -> dict[str, Path]:
 
 
 def invoke(*args: str | Path) -> tuple[int, str]:
-    result = CliRunner().invoke(app, [str(a) for a in args])
+    result = CliRunner().invoke(app, [str(a) for a in args], prog_name="mujun")
     return result.exit_code, result.output
+
+
+# ASCII words a Chinese message may hold: the program and its commands, and names of things
+ALLOWED_WORDS = {
+    "mujun", "run", "select", "check", "template", "demo", "bench", "version", "fields",
+    "numpy", "pyarrow", "JSON", "TOML", "Excel", "CSV", "FIFO", "MB", "true", "false", "Ctrl",
+    "N", "A", "B", "C", "D",
+}  # fmt: skip
+CLICK_WORDS = {"Usage", "Error", "Options", "Commands", "Arguments", "Missing", "Invalid", "Try"}
+_NAMES = re.compile(
+    r"(?:[A-Za-z]:)?[\w.~$*?\[\]-]*[/\\][^\s，。；：（）“”]*"  # a path
+    r"|-{1,2}[A-Za-z][\w-]*"  # an option
+    r"|[\w-]*[._]\w[\w.-]*"  # a file name or a code (results.csv, credit_code)
+    r"|[\w]+-[\w-]+"  # an issue code (non-positive-land)
+)
+
+
+def english_sentences(text: str) -> list[str]:
+    """Runs of two or more English words (or one of Click's own words) in `text`, after
+    paths, options, file names, codes and ALLOWED_WORDS are taken out."""
+    left = _NAMES.sub("|", text)
+    words = re.sub(r"[A-Za-z]+", lambda m: "|" if m.group() in ALLOWED_WORDS else m.group(), left)
+    runs = re.findall(r"[A-Za-z]{2,}(?:[ \t'’]+[A-Za-z]+)+", words)
+    return runs + [w for w in re.findall(r"[A-Za-z]+", words) if w in CLICK_WORDS]

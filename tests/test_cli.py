@@ -170,7 +170,13 @@ def test_check_prints_issues_and_writes_only_the_issue_workbook(
     report = tmp_path / "问题清单.xlsx"
     rc, text = invoke("check", "-r", files["rules"], "-d", files["bad"], "--report", report)
     assert rc == 1
-    assert "non-positive-land" in text
+    flat = "".join(text.replace("│", " ").split())
+    assert "用地面积缺失或不大于0" in flat  # the kind's title, not its code, at 80 columns
+    first_cells = "".join(
+        line.split("│")[1].strip() for line in text.splitlines() if line.startswith("│")
+    )
+    assert "“用地面积合计”缺失或不大于0，无法计算亩均指标" in first_cells  # message first, whole
+    assert "non-positive-land" not in text
     assert set(tmp_path.iterdir()) == before | {report}
     sheet = openpyxl.load_workbook(report)["问题清单"]
     codes = [row[2] for row in sheet.iter_rows(min_row=3, values_only=True)]
