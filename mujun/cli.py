@@ -269,7 +269,10 @@ def check(
     try:
         with stage("写出问题清单", [report]):
             write_issues_workbook(
-                ev.issues, report, title=f"{ev.rules.region}{ev.rules.year}年度数据问题清单"
+                ev.issues,
+                report,
+                title=f"{ev.rules.region}{ev.rules.year}年度数据问题清单",
+                names=ev.results,
             )
     except OSError as exc:
         raise _fail(f"无法写入 {report}：{describe_os_error(exc)}", 2) from None

@@ -179,8 +179,11 @@ def test_check_prints_issues_and_writes_only_the_issue_workbook(
     assert "non-positive-land" not in text
     assert set(tmp_path.iterdir()) == before | {report}
     sheet = openpyxl.load_workbook(report)["问题清单"]
-    codes = [row[2] for row in sheet.iter_rows(min_row=3, values_only=True)]
-    assert codes == ["non-positive-land"]
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert [row[2] for row in rows] == ["non-positive-land"]
+    header = next(sheet.iter_rows(min_row=2, max_row=2, values_only=True))
+    names = [row[header.index("企业名称")] for row in rows]
+    assert all(isinstance(n, str) and n for n in names)  # the department wants the firm's name
     rc, _ = invoke("check", "-r", files["rules"], "-d", files["data"], "--report", report)
     assert rc == 0
 
