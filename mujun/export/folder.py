@@ -17,6 +17,7 @@ from ..engine.evaluation import Evaluation
 from ..errors import ExportError
 from ..oserrors import describe_os_error
 from .issues_workbook import write_issues_workbook
+from .report import REPORT, park_report, report_names, write_reports
 from .runfolder import (
     MANIFEST,
     check_replaceable,
@@ -50,7 +51,9 @@ def manifest(
         "issues": {s: int((issues["severity"] == s).sum()) for s in ("error", "warning", "info")},
         "files": [*RUN_FILES, *(SELECTION_FILES if selection else ()), *workbooks, "manifest.json"],
     }
-    parks = {f: p for f, p in park_labels(evaluation).items() if f in workbooks}
+    labels = park_labels(evaluation)
+    labels |= {park_report(f): p for f, p in labels.items()}
+    parks = {f: p for f, p in labels.items() if f in workbooks}
     if parks:
         out["park_files"] = parks
     if selection is not None:
@@ -88,7 +91,8 @@ def write_run(
     notify: Callable[[str], None] | None = None,
 ) -> Path:
     """Write results.csv, results.parquet, issues.csv, 问题清单.xlsx, the result workbooks
-    (internal, publication list, parks/) and manifest.json into out_dir, atomically. A
+    (internal, publication list, parks/), 报告.html with parks/<park>.html, and manifest.json
+    into out_dir, atomically. A
     `selection` adds growth.csv, key_firms.csv, watch_lists.csv and, in the internal workbook,
     the sheets 包保名单 and 培育库. `progress` hears the name of each file once it is written;
     `notify` hears what was repaired from an interrupted earlier run."""
@@ -124,8 +128,10 @@ def write_run(
             if workbooks
             else []
         )
-        names = [p.relative_to(tmp).as_posix() for p in books]
+        names = [p.relative_to(tmp).as_posix() for p in books] + report_names(evaluation)
         record = manifest(evaluation, status, names, selection)
+        write_reports(evaluation, tmp, record)
+        tell(REPORT)
         record["sha256"] = {
             p.relative_to(tmp).as_posix(): sha256_file(p) for p in tmp.rglob("*") if p.is_file()
         }
