@@ -29,7 +29,7 @@ from .runfolder import (
     temporary_name,
 )
 from .tables import write_csv, write_issues_csv, write_json, write_parquet
-from .workbooks import RUN_STATUSES, park_labels, write_workbooks
+from .workbooks import RUN_STATUSES, editions, park_labels, write_workbooks
 
 if TYPE_CHECKING:  # the type only: export reads what KeyFirms holds
     from ..selection import KeyFirms
@@ -123,14 +123,22 @@ def write_run(
         if selection is not None:
             write_selection_files(selection, tmp)
             tell(", ".join(SELECTION_FILES))
+        prepared = editions(evaluation)  # one summary per park, for workbooks and reports
         books = (
-            write_workbooks(evaluation, tmp, status=status, progress=progress, selection=selection)
+            write_workbooks(
+                evaluation,
+                tmp,
+                status=status,
+                progress=progress,
+                selection=selection,
+                prepared=prepared,
+            )
             if workbooks
             else []
         )
         names = [p.relative_to(tmp).as_posix() for p in books] + report_names(evaluation)
         record = manifest(evaluation, status, names, selection)
-        write_reports(evaluation, tmp, record)
+        write_reports(evaluation, tmp, record, prepared=prepared)
         tell(REPORT)
         record["sha256"] = {
             p.relative_to(tmp).as_posix(): sha256_file(p) for p in tmp.rglob("*") if p.is_file()

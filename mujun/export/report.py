@@ -9,7 +9,7 @@ out (report_page.py) and draws them (report_svg.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from .report_firms import firm_section, issue_section
 from .report_page import Withheld, cell, facts, note, page, section, table
 from .report_svg import histogram, stacked_bars
 from .summary_sheet import COUNTY_LABEL, PER_MU, STATUS_HEADERS, SummaryData
-from .workbooks import INTERNAL, county_summary, park_editions, park_files
+from .workbooks import INTERNAL, ParkEdition, county_summary, park_editions, park_files
 
 REPORT = "报告.html"
 SHA_SHOWN = 12  # hex digits of a sha256 shown in the page (the manifest keeps all 64)
@@ -50,14 +50,20 @@ def report_names(ev: Evaluation) -> list[str]:
 
 
 def write_reports(
-    ev: Evaluation, out_dir: Path, record: dict[str, Any], *, parks: bool = True
+    ev: Evaluation,
+    out_dir: Path,
+    record: dict[str, Any],
+    *,
+    parks: bool = True,
+    prepared: tuple[SummaryData, Sequence[ParkEdition]] | None = None,
 ) -> list[Path]:
     """报告.html and, with `parks`, parks/<park>.html into out_dir; return their paths.
-    `record` is the run's manifest (status, provenance; a time only if it records one)."""
-    summary = county_summary(ev)
+    `record` is the run's manifest (status, provenance; a time only if it records one);
+    `prepared` the county summary and park editions the workbooks were made from."""
+    summary, parts = prepared if prepared is not None else (county_summary(ev), None)
     written = [_write(out_dir / REPORT, render(ev, record, summary, lines=ev.tier_lines()))]
     if parks:
-        for edition in park_editions(ev, summary):
+        for edition in park_editions(ev, summary) if parts is None else parts:
             sub = edition.evaluation
             html = render(
                 sub,
@@ -141,8 +147,13 @@ def _overview(ev: Evaluation, record: dict[str, Any], park: str | None) -> str:
     ]
     files = table(["输入文件", "行数", "读入行数", "sha256（前12位）"], inputs)
     told = note(
-        "本页由 mujun 依评价结果写出，不联网、不引用外部文件；各文件完整的 sha256 见 manifest.json。"
-        + ("" if park is None else f"本页只含{park}的企业；全县数字按园区版工作簿的规则显示或不予显示。")
+        "本页由 mujun 依评价结果写出，不联网、不引用外部文件；"
+        "各文件完整的 sha256 见 manifest.json。"
+        + (
+            ""
+            if park is None
+            else f"本页只含{park}的企业；全县数字按园区版工作簿的规则显示或不予显示。"
+        )
     )
     return facts(pairs) + "<h3>输入文件</h3>" + files + told
 
@@ -154,15 +165,22 @@ def _tiers(ev: Evaluation, summary: SummaryData, lines: pd.DataFrame, park: str 
     labels = {c.code: c.label for c in rules.classes}
     counts = summary.tiers
     rows = [
-        [cell(labels.get(str(code), str(code))), *(cell(r.get(t), "{:,.0f}") for t in order),
-         cell(r["total"], "{:,.0f}")]
+        [
+            cell(labels.get(str(code), str(code))),
+            *(cell(r.get(t), "{:,.0f}") for t in order),
+            cell(r["total"], "{:,.0f}"),
+        ]
         for code, r in counts.iterrows()
     ]
     out = table(["评价类别", *(styles.tier_text(t, names) for t in order), "合计"], rows)
     whose = "本园区" if park else ""
     line_rows = [
-        [cell(labels.get(r.klass, r.klass)), cell(styles.tier_text(r.tier, names), cls="c"),
-         cell(r.line), cell(r.firms, "{:,}")]
+        [
+            cell(labels.get(r.klass, r.klass)),
+            cell(styles.tier_text(r.tier, names), cls="c"),
+            cell(r.line),
+            cell(r.firms, "{:,}"),
+        ]
         for r in lines.rename(columns={"class": "klass"}).itertuples(index=False)
     ]
     out += f"<h3>{whose}各档最低综合得分（分数线）</h3>"
@@ -183,8 +201,11 @@ def _tiers(ev: Evaluation, summary: SummaryData, lines: pd.DataFrame, park: str 
         ]
         caption = f"{whose}{klass.label}：综合得分分布与各档分数线"
         svg = histogram(
-            bands["lower"].to_numpy(float), bands["upper"].to_numpy(float),
-            bands["firms"].to_numpy(int), marks, label=caption,
+            bands["lower"].to_numpy(float),
+            bands["upper"].to_numpy(float),
+            bands["firms"].to_numpy(int),
+            marks,
+            label=caption,
         )
         charts.append(f"<figure><figcaption>{_e(caption)}</figcaption>{svg}</figure>")
     out += f'<div class="charts">{"".join(charts)}</div>' if charts else note("没有参评企业。")
@@ -205,18 +226,29 @@ def _parks(ev: Evaluation, summary: SummaryData) -> str:
     for i, r in enumerate(parks.to_dict("records")):
         name = COUNTY_LABEL if i == last else str(r[parks.columns[0]])
         rows.append(
-            [cell(name), cell(r["firms"], "{:,}"),
-             *(cell(r[s], "{:,}") for s in STATUS_HEADERS),
-             *(cell(r.get(f"tier_{t}"), "{:,}") for t in order)]
+            [
+                cell(name),
+                cell(r["firms"], "{:,}"),
+                *(cell(r[s], "{:,}") for s in STATUS_HEADERS),
+                *(cell(r.get(f"tier_{t}"), "{:,}") for t in order),
+            ]
         )
-    header = ["园区", "企业数", *STATUS_HEADERS.values(), *(styles.tier_text(t, names) for t in order)]
+    header = [
+        "园区",
+        "企业数",
+        *STATUS_HEADERS.values(),
+        *(styles.tier_text(t, names) for t in order),
+    ]
     out = table(header, rows, totals=[i == last for i in range(len(rows))])
     own = parks.iloc[:last]
     counts = own[[f"tier_{t}" for t in order]].to_numpy(dtype=int)
     colours = [_colour(t, order) for t in order]
     svg = stacked_bars(
-        own.iloc[:, 0].astype(str).tolist(), counts, [styles.tier_text(t, names) for t in order],
-        colours, label="各园区评价分档（家）",
+        own.iloc[:, 0].astype(str).tolist(),
+        counts,
+        [styles.tier_text(t, names) for t in order],
+        colours,
+        label="各园区评价分档（家）",
     )
     out += f"<figure><figcaption>各园区评价分档（家，各类别合计）</figcaption>{svg}</figure>"
     pivot = summary.park_tiers.pivot_table(
@@ -225,8 +257,10 @@ def _parks(ev: Evaluation, summary: SummaryData) -> str:
     heads = ["园区"] + [t for c in rules.classes for t in c.tiers.order]
     top = [("", 1)] + [(c.label, len(c.tiers.order)) for c in rules.classes]
     body = [
-        [cell(str(p)), *(cell(r.get((c.code, t)), "{:,.0f}") for c in rules.classes
-                          for t in c.tiers.order)]
+        [
+            cell(str(p)),
+            *(cell(r.get((c.code, t)), "{:,.0f}") for c in rules.classes for t in c.tiers.order),
+        ]
         for p, r in pivot.iterrows()
     ]
     return out + "<h3>各园区分类别分档（家）</h3>" + table(heads, body, top=top)
@@ -294,12 +328,16 @@ def _division_table(own: pd.DataFrame, county: pd.DataFrame, cells: CountyCells)
     for i, r in enumerate(listed):
         total = i == len(listed) - 1
         name = str(r[own.columns[0]])
-        theirs = county.iloc[-1] if total else theirs_by.loc[name] if name in theirs_by.index else None
+        theirs = (
+            county.iloc[-1] if total else theirs_by.loc[name] if name in theirs_by.index else None
+        )
         out = [cell("本园区合计 / 全县" if total else name), cell(r["evaluated"], "{:,}")]
         for code, _ in PER_MU:
             out.append(cell(r[code]))
             ok = theirs is not None and cells.shown(code, None if total else name)
-            out.append(cell(theirs[code]) if ok and theirs is not None else cell(Withheld(WITHHELD)))
+            out.append(
+                cell(theirs[code]) if ok and theirs is not None else cell(Withheld(WITHHELD))
+            )
         rows.append(out)
         totals.append(total)
     header = ["行业大类", "本园区参评企业数"]
@@ -312,25 +350,45 @@ def _benchmarks(ev: Evaluation, shown: np.ndarray | None) -> str:
     """Each indicator with its weight, scoring and the benchmarks the run used (a park sees
     those disclosure.py allows)."""
     bench = ev.benchmarks.assign(visible=True if shown is None else shown)
-    rows: list[Iterable[str]] = []
+    rows: list[list[str]] = []
     for klass in ev.rules.classes:
         for ind in klass.indicators:
             mine = bench[(bench["class"] == klass.code) & (bench["indicator"] == ind.code)]
             unit = "%" if ind.percent else ind.unit
-            base = [cell(klass.label), cell(ind.label), cell(unit or "", cls="c"),
-                    cell(float(ind.weight), "{:g}"), cell(ev.scoring(ind))]
+            base = [
+                cell(klass.label),
+                cell(ind.label),
+                cell(unit or "", cls="c"),
+                cell(float(ind.weight), "{:g}"),
+                cell(ev.scoring(ind)),
+            ]
             if not len(mine):
                 rows.append([*base, cell(""), cell(None), cell(None), cell(None), cell(None)])
             for r in mine.to_dict("records"):
                 hidden = not r["visible"]
                 group = "" if r["group"] == WHOLE else str(r["group"])
                 figures = [
-                    Withheld(TOO_FEW) if hidden else r[k] for k in ("benchmark", "minimum", "maximum")
+                    Withheld(TOO_FEW) if hidden else r[k]
+                    for k in ("benchmark", "minimum", "maximum")
                 ]
                 rows.append(
-                    [*base, cell(group), *(cell(v, "{:,.4g}") for v in figures),
-                     cell(r["members"], "{:,}")]
+                    [
+                        *base,
+                        cell(group),
+                        *(cell(v, "{:,.4g}") for v in figures),
+                        cell(r["members"], "{:,}"),
+                    ]
                 )
-    header = ["评价类别", "指标", "单位", "权重", "评分方法", "分组", "基准值", "最小值", "最大值",
-              "企业数"]
+    header = [
+        "评价类别",
+        "指标",
+        "单位",
+        "权重",
+        "评分方法",
+        "分组",
+        "基准值",
+        "最小值",
+        "最大值",
+        "企业数",
+    ]
     return table(header, rows) + ("" if shown is None else note(BENCHMARK_NOTE))

@@ -42,19 +42,21 @@ def firm_section(ev: Evaluation, park: str | None) -> str:
     land = np.asarray(ev.column("land_mu"), dtype=float)[order]
     labels = {c.code: c.label for c in rules.classes}
     tier_names = {
-        (c.code, t): styles.tier_text(t, c.tiers.names) for c in rules.classes for t in c.tiers.order
-    }
-    colours = {
-        (c.code, t): TIER_CLASSES.get(styles.tier_colour(t, c.tiers.order), "")
+        f"{c.code}\x1f{t}": styles.tier_text(t, c.tiers.names)
         for c in rules.classes
         for t in c.tiers.order
     }
-    pairs = pd.Series(list(zip(rows["class"], rows["tier"], strict=True)), dtype=object)
+    colours = {
+        f"{c.code}\x1f{t}": TIER_CLASSES.get(styles.tier_colour(t, c.tiers.order), "")
+        for c in rules.classes
+        for t in c.tiers.order
+    }
+    pairs = rows["class"].astype("string") + "\x1f" + rows["tier"].astype("string")
     evaluated = rows["status"] == "evaluated"
     remark = rows["tier_reason"].where(~rows["tier_reason"].isin(TIER_RULE_REASONS))
     remark = remark.where(evaluated, rows["status_reason"])
     status = rows["status"].map({"evaluated": "参评", **STATUS_LABELS}).fillna(rows["status"])
-    tier_cls = ("c " + pairs.map(colours).fillna("")).where(evaluated, "c")
+    tier_cls = ("c " + pairs.map(colours).fillna("")).where(evaluated, "c").astype(object)
     columns = [
         Column("统一社会信用代码", escaped(rows["credit_code"]), "c"),
         Column("企业名称", escaped(rows["name"])),
@@ -70,7 +72,8 @@ def firm_section(ev: Evaluation, park: str | None) -> str:
     ]
     whose = f"{park}的" if park else ""
     head = note(
-        f"共 {n:,} 家{whose}企业" + ("，" if n > FIRM_LIMIT else "。")
+        f"共 {n:,} 家{whose}企业"
+        + ("，" if n > FIRM_LIMIT else "。")
         + (
             f"此处列出前 {FIRM_LIMIT:,} 家（参评企业按类别、排名，其后为未参评企业），"
             "搜索与排序只在这些企业中进行；全部企业见 results.csv 和评价结果工作簿。"

@@ -164,7 +164,7 @@ def page(title: str, header: str, nav: Sequence[tuple[str, str]], sections: Iter
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         # nothing may be fetched: not even a favicon or a font the page names
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
         '<link rel="icon" href="data:,">\n'
         f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
@@ -196,7 +196,11 @@ def cell(value: Any, fmt: str = "{:,.2f}", cls: str = "") -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return f'<td class="c {cls}">{EMPTY}</td>'
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        return f'<td class="{cls}">{escape(str(value))}</td>' if cls else f"<td>{escape(str(value))}</td>"
+        return (
+            f'<td class="{cls}">{escape(str(value))}</td>'
+            if cls
+            else f"<td>{escape(str(value))}</td>"
+        )
     return f'<td class="n {cls}">{fmt.format(value)}</td>'
 
 
@@ -216,18 +220,27 @@ def table(
         upper = "".join(f'<th colspan="{n}">{escape(t)}</th>' for t, n in top)
         head = f"{upper}</tr><tr>{head}"
     body = "".join(
-        f'<tr{" class=total" if i < len(flags) and flags[i] else ""}>{"".join(r)}</tr>'
+        f"<tr{' class=total' if i < len(flags) and flags[i] else ''}>{''.join(r)}</tr>"
         for i, r in enumerate(rows)
     )
     ident = f' id="{table_id}"' if table_id else ""
-    return f'<div class="scroll"><table{ident}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    return (
+        f'<div class="scroll"><table{ident}><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
 
 
 def escaped(column: pd.Series, missing: str = EMPTY) -> pd.Series:
     """A column's values as escaped HTML text, `missing` for a missing one; vectorised (no
     Python per cell)."""
     text = column.astype("string")
-    for raw, safe in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;")):
+    for raw, safe in (
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ('"', "&quot;"),
+        ("'", "&#x27;"),
+    ):
         text = text.str.replace(raw, safe, regex=False)
     return text.fillna(missing).astype(object)
 
@@ -256,7 +269,9 @@ def big_table(columns: Sequence[Column], *, table_id: str) -> str:
     """A long table (the firm list, the issue list) built by joining whole columns of text,
     not cell by cell in Python."""
     head = "".join(
-        f'<th data-type="number">{escape(c.header)}</th>' if c.number else f"<th>{escape(c.header)}</th>"
+        f'<th data-type="number">{escape(c.header)}</th>'
+        if c.number
+        else f"<th>{escape(c.header)}</th>"
         for c in columns
     )
     n = len(columns[0].values) if columns else 0

@@ -8,7 +8,7 @@ are shown only where they cannot reveal another park's firm (disclosure.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,16 +73,19 @@ def write_workbooks(
     publication: bool = True,
     progress: Callable[[str], None] | None = None,
     selection: KeyFirms | None = None,
+    prepared: tuple[SummaryData, Sequence[ParkEdition]] | None = None,
 ) -> list[Path]:
     """Write the internal workbook, the publication list and parks/<park>.xlsx into out_dir;
     return their paths. Each file is written under a temporary name and renamed. With a
-    `selection`, the internal workbook (only it) also holds 包保名单 and 培育库."""
+    `selection`, the internal workbook (only it) also holds 包保名单 and 培育库. `prepared`:
+    the county summary and park editions when already made (`editions`; the reports share
+    them)."""
     if status not in RUN_STATUSES:
         raise ExportError(f"评价状态须为 {'、'.join(RUN_STATUSES)} 之一，而不是 {status!r}")
     out = Path(out_dir)
     ev = evaluation
     internal, public = workbook_names(ev)
-    summary = county_summary(ev)
+    summary, parts = prepared if prepared is not None else (county_summary(ev), None)
     written = [
         write_result_workbook(
             ev,
@@ -98,7 +101,7 @@ def write_workbooks(
         written.append(write_publication(ev, out / public, status=status))
         _tell(progress, public)
     if parks:
-        for edition in park_editions(ev, summary):
+        for edition in park_editions(ev, summary) if parts is None else parts:
             written.append(
                 write_result_workbook(
                     edition.evaluation,
@@ -124,6 +127,12 @@ class ParkEdition:
     evaluation: Evaluation
     summary: SummaryData
     benchmarks: np.ndarray
+
+
+def editions(ev: Evaluation) -> tuple[SummaryData, list[ParkEdition]]:
+    """The county summary and every park's edition, made once for the workbooks and reports."""
+    summary = county_summary(ev)
+    return summary, list(park_editions(ev, summary))
 
 
 def park_editions(ev: Evaluation, summary: SummaryData) -> Iterator[ParkEdition]:

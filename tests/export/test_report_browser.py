@@ -114,8 +114,10 @@ def test_internal_report_in_a_browser(run: tuple[Evaluation, Path], page: Page) 
     assert p.locator("#firm-search").is_visible()
     target = ev.results.loc[ev.results["status"] == "evaluated"].iloc[5]
     p.fill("#firm-search", str(target["credit_code"]))
-    p.wait_for_function("document.querySelectorAll('#firm-table tbody tr:not([hidden])').length"
-                        f" < {len(ev.results)}")
+    p.wait_for_function(
+        "document.querySelectorAll('#firm-table tbody tr:not([hidden])').length"
+        f" < {len(ev.results)}"
+    )
     assert visible_codes(page) == [str(target["credit_code"])]
     park = "西区"
     p.fill("#firm-search", park)
@@ -125,9 +127,8 @@ def test_internal_report_in_a_browser(run: tuple[Evaluation, Path], page: Page) 
         f" === {int(expected.sum())}"
     )
     p.fill("#firm-search", "")
-    p.wait_for_function(
-        f"document.querySelectorAll('#firm-table tbody tr:not([hidden])').length === {len(ev.results)}"
-    )
+    shown = "document.querySelectorAll('#firm-table tbody tr:not([hidden])').length"
+    p.wait_for_function(f"{shown} === {len(ev.results)}")
 
     # a click on 综合得分 sorts by score, ascending then descending, empty cells last
     score = column(page, 7)
