@@ -43,7 +43,8 @@ def manifest(
     evaluation: Evaluation, status: str, workbooks: list[str], selection: KeyFirms | None = None
 ) -> dict[str, Any]:
     """What the run was made from and what it holds; no clock time, so reruns are identical.
-    `park_files` gives the full park name behind each park workbook (a file name may be cut)."""
+    `park_files` gives the full park name behind each park workbook (a file name may be cut),
+    `park_reports` behind each park's report."""
     issues = evaluation.issues
     out = {
         **evaluation.provenance,
@@ -52,10 +53,12 @@ def manifest(
         "files": [*RUN_FILES, *(SELECTION_FILES if selection else ()), *workbooks, "manifest.json"],
     }
     labels = park_labels(evaluation)
-    labels |= {park_report(f): p for f, p in labels.items()}
     parks = {f: p for f, p in labels.items() if f in workbooks}
     if parks:
         out["park_files"] = parks
+    reports = {park_report(f): p for f, p in labels.items() if park_report(f) in workbooks}
+    if reports:
+        out["park_reports"] = reports
     if selection is not None:
         out["selection"] = {
             "years": list(selection.years),

@@ -59,7 +59,7 @@ def test_reports_written_and_listed_in_the_manifest(run: Run) -> None:
         assert name in record["files"]
         assert record["sha256"][name] == hashlib.sha256(path.read_bytes()).hexdigest()
     for name in parks:  # the full park name behind each file
-        assert record["park_files"][name] == record["park_files"][name.replace(".html", ".xlsx")]
+        assert record["park_reports"][name] == record["park_files"][name.replace(".html", ".xlsx")]
     mujun.write_run(run.ev, run.out, status="初评")  # replaced as a run's own files: no refusal
 
 
