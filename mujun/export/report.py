@@ -174,17 +174,17 @@ def _tiers(ev: Evaluation, summary: SummaryData, lines: pd.DataFrame, park: str 
     ]
     out = table(["评价类别", *(styles.tier_text(t, names) for t in order), "合计"], rows)
     whose = "本园区" if park else ""
-    line_rows = [
-        [
-            cell(labels.get(r.klass, r.klass)),
-            cell(styles.tier_text(r.tier, names), cls="c"),
-            cell(r.line),
-            cell(r.firms, "{:,}"),
-        ]
-        for r in lines.rename(columns={"class": "klass"}).itertuples(index=False)
-    ]
-    out += f"<h3>{whose}各档最低综合得分（分数线）</h3>"
-    out += table(["评价类别", "档次", "最低综合得分", "按排名评入的企业数"], line_rows)
+    lines_by = {(str(c), str(t)): (v, n) for c, t, v, n in lines.itertuples(index=False)}
+    line_rows = []
+    for klass in rules.classes:
+        row = [cell(klass.label)]
+        for t in order:
+            v, n = lines_by.get((klass.code, t), (None, 0))
+            text = None if v is None or pd.isna(v) else f"{v:.2f} 分（{n} 家）"
+            row.append(cell(text, cls="c"))
+        line_rows.append(row)
+    out += f"<h3>{whose}各档最低综合得分（分数线）与按排名评入的企业数</h3>"
+    out += table(["评价类别", *(styles.tier_text(t, names) for t in order)], line_rows)
     out += note(
         f"分数线为{whose}按排名评入该档的企业中的最低综合得分；一票否决、保护等规则调档的企业不计入。"
     )

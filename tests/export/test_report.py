@@ -157,6 +157,10 @@ def test_park_report_withholds_county_figures_as_its_workbook_does(tmp_path: Pat
 def test_tier_lines_are_the_lowest_score_ranked_into_each_tier(run: Run) -> None:
     lines = run.ev.tier_lines()
     res = run.ev.results
+    page = (run.out / REPORT).read_text(encoding="utf-8")
+    for r in lines[lines["firms"] > 0].itertuples(index=False):
+        assert f"{r.line:.2f} 分（{r.firms} 家）" in page
+        assert f"{r.tier} ≥ {r.line:.2f}" in page  # the chart's line
     for klass in run.ev.rules.classes:
         done = (res["class"] == klass.code) & (res["status"] == "evaluated")
         ranked = done & (res["tier_reason"] == klass.tiers.method)
