@@ -60,7 +60,9 @@ def test_reports_written_and_listed_in_the_manifest(run: Run) -> None:
         assert record["sha256"][name] == hashlib.sha256(path.read_bytes()).hexdigest()
     for name in parks:  # the full park name behind each file
         assert record["park_reports"][name] == record["park_files"][name.replace(".html", ".xlsx")]
+    before = (run.out / REPORT).read_bytes()
     mujun.write_run(run.ev, run.out, status="初评")  # replaced as a run's own files: no refusal
+    assert (run.out / REPORT).read_bytes() == before  # no clock: the same run, the same bytes
 
 
 def test_status_and_provenance_from_the_manifest(run: Run) -> None:
