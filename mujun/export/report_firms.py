@@ -58,17 +58,17 @@ def firm_section(ev: Evaluation, park: str | None) -> str:
     status = rows["status"].map({"evaluated": "参评", **STATUS_LABELS}).fillna(rows["status"])
     tier_cls = ("c " + pairs.map(colours).fillna("")).where(evaluated, "c").astype(object)
     columns = [
-        Column("统一社会信用代码", escaped(rows["credit_code"]), "c"),
-        Column("企业名称", escaped(rows["name"])),
-        Column("园区", escaped(rows["park"])),
-        Column("行业代码", escaped(rows["industry_code"]), "c"),
-        Column("评价类别", escaped(rows["class"].map(labels).fillna(rows["class"]))),
-        Column("状态", escaped(status), "c"),
-        Column("用地面积（亩）", formatted(land, 2), "n", number=True),
-        Column("综合得分", formatted(_floats(rows["total_score"]), 2), "n", number=True),
-        Column("排名", formatted(_floats(rows["rank"]), 0), "n", number=True),
-        Column("评价档次", escaped(pairs.map(tier_names).where(evaluated)), tier_cls),
-        Column("备注", escaped(remark, missing="")),
+        Column("统一社会信用代码", escaped(rows["credit_code"]), "c", width=13),
+        Column("企业名称", escaped(rows["name"]), width=16),
+        Column("园区", escaped(rows["park"]), width=11),
+        Column("行业代码", escaped(rows["industry_code"]), "c", width=5),
+        Column("评价类别", escaped(rows["class"].map(labels).fillna(rows["class"])), width=12),
+        Column("状态", escaped(status), "c", width=5),
+        Column("用地面积（亩）", formatted(land, 2), "n", number=True, width=7),
+        Column("综合得分", formatted(_floats(rows["total_score"]), 2), "n", number=True, width=6),
+        Column("排名", formatted(_floats(rows["rank"]), 0), "n", number=True, width=5),
+        Column("评价档次", escaped(pairs.map(tier_names).where(evaluated)), tier_cls, width=9),
+        Column("备注", escaped(remark, missing=""), width=20),
     ]
     whose = f"{park}的" if park else ""
     head = note(
@@ -98,15 +98,15 @@ def issue_section(issues: pd.DataFrame, park: str | None) -> str:
     part = shown.iloc[:ISSUE_LIMIT]
     level = part["级别"].map({"错误": "c error", "提示": "c warning"}).fillna("c")
     columns = [
-        Column("级别", escaped(part["级别"]), level),
-        Column("问题代码", escaped(part["问题代码"])),
-        Column("问题说明", escaped(part["问题说明"])),
-        Column("文件", escaped(part["文件"])),
-        Column("工作表", escaped(part["工作表"])),
-        Column("行号", formatted(_floats(part["行号"]), 0), "n", number=True),
-        Column("统一社会信用代码", escaped(part["统一社会信用代码"]), "c"),
-        Column("字段", escaped(part["字段"])),
-        Column("值", escaped(part["值"])),
+        Column("级别", escaped(part["级别"]), level, width=4),
+        Column("问题代码", escaped(part["问题代码"]), width=11),
+        Column("问题说明", escaped(part["问题说明"]), width=26),
+        Column("文件", escaped(part["文件"]), width=14),
+        Column("工作表", escaped(part["工作表"]), width=7),
+        Column("行号", formatted(_floats(part["行号"]), 0), "n", number=True, width=4),
+        Column("统一社会信用代码", escaped(part["统一社会信用代码"]), "c", width=13),
+        Column("字段", escaped(part["字段"]), width=8),
+        Column("值", escaped(part["值"]), width=12),
     ]
     where = "本园区工作簿的“问题清单”工作表" if park else "issues.csv 和 问题清单.xlsx"
     text = f"共 {n:,} 条" + (

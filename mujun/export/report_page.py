@@ -57,9 +57,10 @@ th { background: #d9e1f2; font-weight: 600; text-align: center; white-space: now
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.c { text-align: center; white-space: nowrap; }
 tr.total td { font-weight: 600; background: #f2f2f2; }
-td:first-child, #firm-table td { white-space: nowrap; }
-#firm-table td:last-child { white-space: normal; min-width: 16em; }
-#issue-table td:nth-child(2) { white-space: nowrap; }
+td:first-child { white-space: nowrap; }
+table.fixed { table-layout: fixed; }
+table.fixed th { white-space: normal; }
+table.fixed td { overflow-wrap: anywhere; }
 td.withheld { color: #8c959f; text-align: center; }
 .tA { background: #c6efce; } .tB { background: #bdd7ee; } .tC { background: #ffeb9c; }
 .tD { background: #ffc7ce; }
@@ -138,9 +139,12 @@ SCRIPT = """
         if (!up) { d = -d; }
         return d !== 0 ? d : a.i - b.i;
       });
-      var frag = document.createDocumentFragment();
-      rows = keyed.map(function (k) { frag.appendChild(k.r.row); return k.r; });
-      body.appendChild(frag);
+      // rows move into a detached body, swapped in once: one layout, not one per row
+      var fresh = body.cloneNode(false);
+      table.removeChild(body);
+      rows = keyed.map(function (k) { fresh.appendChild(k.r.row); return k.r; });
+      table.appendChild(fresh);
+      body = fresh;
     }
     th.addEventListener("click", sort);
     th.addEventListener("keydown", function (e) {
@@ -266,6 +270,7 @@ class Column:
     values: pd.Series
     cls: str | pd.Series = ""
     number: bool = False
+    width: float = 8.0  # em: the table is laid out fixed, not by measuring every cell
 
 
 def _arrow(column: pd.Series) -> pa.Array:
@@ -294,7 +299,10 @@ def big_table(columns: Sequence[Column], *, table_id: str) -> str:
         rows = "\n".join(joined.to_pylist())
     else:
         rows = ""
+    cols = "".join(f'<col style="width:{c.width:g}em">' for c in columns)
+    total = sum(c.width for c in columns)
     return (
-        f'<div class="scroll tall"><table id="{table_id}"><thead><tr>{head}</tr></thead>'
+        f'<div class="scroll tall"><table id="{table_id}" class="fixed" '
+        f'style="width:{total:g}em"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>'
         f"<tbody>\n{rows}\n</tbody></table></div>"
     )
