@@ -28,10 +28,12 @@ def test_run_writes_the_whole_folder_and_exits_0(files: dict[str, Path], tmp_pat
             "问题清单.xlsx",
             "亩均效益评价结果_测试县_2022.xlsx",
             "公示名单_测试县_2022.xlsx",
+            "报告.html",
             "parks",
         ]
     )
-    assert [p.name for p in (out / "parks").iterdir()] == ["未填园区.xlsx"]  # no park column
+    parks = sorted(p.name for p in (out / "parks").iterdir())
+    assert parks == ["未填园区.html", "未填园区.xlsx"]  # no park column
     raw = (out / "results.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel opens the Chinese correctly
     results = pd.read_csv(out / "results.csv", encoding="utf-8-sig", dtype={"credit_code": str})

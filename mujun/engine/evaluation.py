@@ -119,6 +119,32 @@ class Evaluation:
                 )
         return pd.DataFrame(rows, columns=["class", "lower", "upper", "firms"])
 
+    def tier_lines(self) -> pd.DataFrame:
+        """Per class and tier (in the class's order): the lowest total score among the firms the
+        ranking put there (`line`; NaN when none), and how many they are. Firms a tier rule
+        moved (vetoed, protected, forced) are left out: the line is what ranking asked."""
+        res = self.results
+        rows = []
+        for klass in self.rules.classes:
+            ranked = (
+                (res["class"] == klass.code)
+                & (res["status"] == "evaluated")
+                & (res["tier_reason"] == klass.tiers.method)
+            ).to_numpy(dtype=bool, na_value=False)
+            scores = res.loc[ranked, "total_score"].astype(float)
+            by_tier = scores.groupby(res.loc[ranked, "tier"].astype(str)).agg(["min", "size"])
+            for tier in klass.tiers.order:
+                found = tier in by_tier.index
+                rows.append(
+                    {
+                        "class": klass.code,
+                        "tier": tier,
+                        "line": float(by_tier.at[tier, "min"]) if found else np.nan,
+                        "firms": int(by_tier.at[tier, "size"]) if found else 0,
+                    }
+                )
+        return pd.DataFrame(rows, columns=["class", "tier", "line", "firms"])
+
     def groups(self, by: str = "park") -> list[str]:
         """The distinct values of `by` among the results, sorted; a missing one as '（未填）'."""
         return sorted(self._keys(by).unique())

@@ -17,6 +17,7 @@ from ..engine.evaluation import Evaluation
 from ..errors import ExportError
 from ..oserrors import describe_os_error
 from .issues_workbook import write_issues_workbook
+from .report import REPORT, park_report, report_names, write_reports
 from .runfolder import (
     MANIFEST,
     check_replaceable,
@@ -28,7 +29,7 @@ from .runfolder import (
     temporary_name,
 )
 from .tables import write_csv, write_issues_csv, write_json, write_parquet
-from .workbooks import RUN_STATUSES, park_labels, write_workbooks
+from .workbooks import RUN_STATUSES, editions, park_labels, write_workbooks
 
 if TYPE_CHECKING:  # the type only: export reads what KeyFirms holds
     from ..selection import KeyFirms
@@ -42,7 +43,8 @@ def manifest(
     evaluation: Evaluation, status: str, workbooks: list[str], selection: KeyFirms | None = None
 ) -> dict[str, Any]:
     """What the run was made from and what it holds; no clock time, so reruns are identical.
-    `park_files` gives the full park name behind each park workbook (a file name may be cut)."""
+    `park_files` gives the full park name behind each park workbook (a file name may be cut),
+    `park_reports` behind each park's report."""
     issues = evaluation.issues
     out = {
         **evaluation.provenance,
@@ -50,9 +52,13 @@ def manifest(
         "issues": {s: int((issues["severity"] == s).sum()) for s in ("error", "warning", "info")},
         "files": [*RUN_FILES, *(SELECTION_FILES if selection else ()), *workbooks, "manifest.json"],
     }
-    parks = {f: p for f, p in park_labels(evaluation).items() if f in workbooks}
+    labels = park_labels(evaluation)
+    parks = {f: p for f, p in labels.items() if f in workbooks}
     if parks:
         out["park_files"] = parks
+    reports = {park_report(f): p for f, p in labels.items() if park_report(f) in workbooks}
+    if reports:
+        out["park_reports"] = reports
     if selection is not None:
         out["selection"] = {
             "years": list(selection.years),
@@ -88,7 +94,8 @@ def write_run(
     notify: Callable[[str], None] | None = None,
 ) -> Path:
     """Write results.csv, results.parquet, issues.csv, 问题清单.xlsx, the result workbooks
-    (internal, publication list, parks/) and manifest.json into out_dir, atomically. A
+    (internal, publication list, parks/), 报告.html with parks/<park>.html, and manifest.json
+    into out_dir, atomically. A
     `selection` adds growth.csv, key_firms.csv, watch_lists.csv and, in the internal workbook,
     the sheets 包保名单 and 培育库. `progress` hears the name of each file once it is written;
     `notify` hears what was repaired from an interrupted earlier run."""
@@ -120,13 +127,23 @@ def write_run(
         if selection is not None:
             write_selection_files(selection, tmp)
             tell(", ".join(SELECTION_FILES))
+        prepared = editions(evaluation)  # one summary per park, for workbooks and reports
         books = (
-            write_workbooks(evaluation, tmp, status=status, progress=progress, selection=selection)
+            write_workbooks(
+                evaluation,
+                tmp,
+                status=status,
+                progress=progress,
+                selection=selection,
+                prepared=prepared,
+            )
             if workbooks
             else []
         )
-        names = [p.relative_to(tmp).as_posix() for p in books]
+        names = [p.relative_to(tmp).as_posix() for p in books] + report_names(evaluation)
         record = manifest(evaluation, status, names, selection)
+        write_reports(evaluation, tmp, record, prepared=prepared)
+        tell(REPORT)
         record["sha256"] = {
             p.relative_to(tmp).as_posix(): sha256_file(p) for p in tmp.rglob("*") if p.is_file()
         }

@@ -8,7 +8,8 @@ are shown only where they cannot reveal another park's firm (disclosure.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,16 +73,19 @@ def write_workbooks(
     publication: bool = True,
     progress: Callable[[str], None] | None = None,
     selection: KeyFirms | None = None,
+    prepared: tuple[SummaryData, Sequence[ParkEdition]] | None = None,
 ) -> list[Path]:
     """Write the internal workbook, the publication list and parks/<park>.xlsx into out_dir;
     return their paths. Each file is written under a temporary name and renamed. With a
-    `selection`, the internal workbook (only it) also holds 包保名单 and 培育库."""
+    `selection`, the internal workbook (only it) also holds 包保名单 and 培育库. `prepared`:
+    the county summary and park editions when already made (`editions`; the reports share
+    them)."""
     if status not in RUN_STATUSES:
         raise ExportError(f"评价状态须为 {'、'.join(RUN_STATUSES)} 之一，而不是 {status!r}")
     out = Path(out_dir)
     ev = evaluation
     internal, public = workbook_names(ev)
-    summary = county_summary(ev)
+    summary, parts = prepared if prepared is not None else (county_summary(ev), None)
     written = [
         write_result_workbook(
             ev,
@@ -97,37 +101,60 @@ def write_workbooks(
         written.append(write_publication(ev, out / public, status=status))
         _tell(progress, public)
     if parks:
-        county = summary.parks
-        county_divisions = summary.divisions
-        keys = ev.results["park"].astype("string").fillna(MISSING_GROUP).to_numpy(dtype=object)
-        for park, name in park_files(ev).items():
-            mine = keys == park
-            sub = ev.subset(mine)
-            parks_only = county.iloc[:-1]  # the county's row is the last
-            rows = pd.concat([parks_only[parks_only["park"] == park], county.iloc[[-1]]])
-            data = SummaryData(
-                tiers=sub.tier_table(),
-                park_tiers=sub.tier_counts("park"),
-                parks=rows,
-                divisions=sub.summary("industry_division"),
-                distribution=sub.score_distribution(),
-                county_divisions=county_divisions,
-                county_cells=county_cells(ev, mine),
-            )
-            label = NO_PARK if park == MISSING_GROUP else park
+        for edition in park_editions(ev, summary) if parts is None else parts:
             written.append(
                 write_result_workbook(
-                    sub,
-                    out / name,
+                    edition.evaluation,
+                    out / edition.file,
                     status=status,
-                    edition=f"{label}版",
-                    summary=data,
-                    park=label,
-                    benchmarks=benchmark_shown(ev, mine),
+                    edition=f"{edition.label}版",
+                    summary=edition.summary,
+                    park=edition.label,
+                    benchmarks=edition.benchmarks,
                 )
             )
-            _tell(progress, name)
+            _tell(progress, edition.file)
     return written
+
+
+@dataclass(frozen=True)
+class ParkEdition:
+    """What one park's workbook (and its report) is made from: its firms only, the county
+    figures it may show, and which benchmarks (disclosure.py)."""
+
+    label: str  # the park's full name (未填园区 for firms without one)
+    file: str  # parks/<park>.xlsx
+    evaluation: Evaluation
+    summary: SummaryData
+    benchmarks: np.ndarray
+
+
+def editions(ev: Evaluation) -> tuple[SummaryData, list[ParkEdition]]:
+    """The county summary and every park's edition, made once for the workbooks and reports."""
+    summary = county_summary(ev)
+    return summary, list(park_editions(ev, summary))
+
+
+def park_editions(ev: Evaluation, summary: SummaryData) -> Iterator[ParkEdition]:
+    """Each park's edition, in file order; `summary` is the county's (`county_summary`)."""
+    county = summary.parks
+    keys = ev.results["park"].astype("string").fillna(MISSING_GROUP).to_numpy(dtype=object)
+    for park, name in park_files(ev).items():
+        mine = keys == park
+        sub = ev.subset(mine)
+        parks_only = county.iloc[:-1]  # the county's row is the last
+        rows = pd.concat([parks_only[parks_only["park"] == park], county.iloc[[-1]]])
+        data = SummaryData(
+            tiers=sub.tier_table(),
+            park_tiers=sub.tier_counts("park"),
+            parks=rows,
+            divisions=sub.summary("industry_division"),
+            distribution=sub.score_distribution(),
+            county_divisions=summary.divisions,
+            county_cells=county_cells(ev, mine),
+        )
+        label = NO_PARK if park == MISSING_GROUP else park
+        yield ParkEdition(label, name, sub, data, benchmark_shown(ev, mine))
 
 
 def county_summary(ev: Evaluation) -> SummaryData:

@@ -1163,7 +1163,7 @@ def test_write_run_lists_workbooks_and_reruns(tmp_path: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert sorted(manifest["files"]) == files
-    assert sorted(p.name for p in (out / "parks").iterdir()) == ["甲园区.xlsx"]
+    assert sorted(p.name for p in (out / "parks").iterdir()) == ["甲园区.html", "甲园区.xlsx"]
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary folders left
 
 

@@ -139,7 +139,7 @@ def test_a_stray_quote_never_reaches_the_public_list_or_another_park(tmp_path: P
     expected = [f"企业{i}有限公司" for i in range(10) if i != 6] + ['企业6"有限公司']
     assert sorted(names) == sorted(expected)
     no_foreign_data(pd.Series(names))
-    assert sorted(p.name for p in (out / "parks").iterdir()) == ["园区0.xlsx", "园区1.xlsx"]
+    assert sorted(p.name for p in (out / "parks").glob("*.xlsx")) == ["园区0.xlsx", "园区1.xlsx"]
     for park in ("园区0", "园区1"):
         mine = {CODES[i] for i in range(10) if f"园区{i % 2}" == park}
         cells = _all_texts(out / "parks" / f"{park}.xlsx")
@@ -479,7 +479,7 @@ def test_mixed_and_undecodable_text_make_no_phantom_park(tmp_path: Path) -> None
         result.output
     )  # an unreadable park is an error: results still written
     assert isinstance(result.exception, SystemExit)
-    assert sorted(p.name for p in (out / "parks").iterdir()) == [
+    assert sorted(p.name for p in (out / "parks").glob("*.xlsx")) == [
         "园区0.xlsx",
         "园区1.xlsx",
         "未填园区.xlsx",
@@ -490,4 +490,5 @@ def test_mixed_and_undecodable_text_make_no_phantom_park(tmp_path: Path) -> None
         ("csv-mixed-encoding", "4"),
         ("undecodable-text", "6"),
     ]
-    assert not any("\ufffd" in t for p in (out / "parks").iterdir() for t in _all_texts(p))
+    assert not any("\ufffd" in t for p in (out / "parks").glob("*.xlsx") for t in _all_texts(p))
+    assert not any("\ufffd" in p.read_text(encoding="utf-8") for p in out.rglob("*.html"))
