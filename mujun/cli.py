@@ -120,6 +120,7 @@ def _read(
                 year=method.year if year is None else year,
                 priority=method.input.priority,
                 corrections=corrections,
+                aliases=method.input.aliases,
             )
     except DataError as exc:
         raise _fail(str(exc), 1) from None
