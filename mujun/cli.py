@@ -364,7 +364,9 @@ def bench(
 def fields(
     rules: Annotated[
         Path | None,
-        typer.Option("--rules", "-r", help="规则文件（TOML）：另列其中 input.aliases 的表头和所需字段"),
+        typer.Option(
+            "--rules", "-r", help="规则文件（TOML）：另列其中 input.aliases 的表头和所需字段"
+        ),
     ] = None,
 ) -> None:
     """列出全部字段：代码、名称、单位、可识别的表头（内置别名，以及规则文件 input.aliases 表中的

@@ -106,7 +106,6 @@ def print_bench(console: Console, figures: dict[str, float], n: int, repeat: int
     console.print(table)
 
 
-
 def print_fields(console: Console, rows: list[FieldRow], rules: str | None = None) -> None:
     """`mujun fields`: per field a line (code, label, unit, kind, department, whether the rules
     need it) and a line of the headers it is read from, the rules' own marked （规则）: lines,
@@ -122,13 +121,15 @@ def print_fields(console: Console, rows: list[FieldRow], rules: str | None = Non
         if row.derived:
             heard = "由 " + "、".join(row.computed_from) + " 计算，不从文件读取"
         else:
-            heard = "表头：" + "、".join([*row.headers, *(f"{h}（规则）" for h in row.rules_headers)])
+            heard = "表头：" + "、".join(
+                [*row.headers, *(f"{h}（规则）" for h in row.rules_headers)]
+            )
             if row.computed_from:
                 heard += "；缺失时由 " + "、".join(row.computed_from) + " 折算"
         console.print(f"    {heard}", highlight=False, soft_wrap=True)
     console.print(
         "表头可带单位（如“实缴税金(元)”），按字段的单位换算。未识别的表头可加入规则文件的"
-        " [input.aliases] 表，如 land_owned_mu = [\"占地面积(亩)\"]",
+        ' [input.aliases] 表，如 land_owned_mu = ["占地面积(亩)"]',
         highlight=False,
         soft_wrap=True,
     )

@@ -42,7 +42,7 @@ EVALUATED, EXEMPT, DEFERRED, REJECTED = (
 )
 OUT_OF_SCOPE = "不属于任何评价类别，不参评"
 MISSING_POLICY = {
-    "zero": "按评价规则（missing = \"zero\"）该项计0分：留空的数据按0分计",
+    "zero": '按评价规则（missing = "zero"）该项计0分：留空的数据按0分计',
     "mean_score": "该项取本类企业平均得分",
     "penalty": "该项按规则扣分",
     "exclude": "暂缓评价",

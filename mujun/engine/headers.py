@@ -13,7 +13,6 @@ import pandas as pd
 from ..fields import FIELDS, INPUT_FIELDS, label
 from ..issues import issue, issue_table
 from ..read.resemble import resembling
-from ..rules import Rules
 from ..table import EnterpriseTable
 from .parks import toml_text
 

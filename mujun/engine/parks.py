@@ -58,7 +58,9 @@ def toml_text(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def canonical_parks(table: EnterpriseTable, parks: Parks | None) -> tuple[EnterpriseTable, pd.DataFrame]:
+def canonical_parks(
+    table: EnterpriseTable, parks: Parks | None
+) -> tuple[EnterpriseTable, pd.DataFrame]:
     """The table with each firm's park under its canonical name (unchanged without `[parks]`),
     and the issues: unknown park names, or spellings of probably one park."""
     if "park" not in table.frame:

@@ -114,9 +114,7 @@ def _single(texts: list[list[str]], r: int, table: dict[str, str]) -> Header:
     return Header((r,), columns)
 
 
-def _double(
-    texts: list[list[str]], r: int, merged: tuple, table: dict[str, str]
-) -> Header | None:
+def _double(texts: list[list[str]], r: int, merged: tuple, table: dict[str, str]) -> Header | None:
     """Rows r and r+1 read as one header: a parent (often merged across columns) over children."""
     if r + 1 >= len(texts):
         return None

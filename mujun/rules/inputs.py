@@ -58,8 +58,8 @@ class InputRules(Model):
                 other = known.get(name)
                 if other is not None and other != code:
                     raise AtKey(
-                        f"别名 {quote.value(text)} 已是字段 {other}（{FIELDS[other].label}）的表头，"
-                        f"不能再作为 {code}（{spec.label}）的别名",
+                        f"别名 {quote.value(text)} 已是字段 {other}（{FIELDS[other].label}）的"
+                        f"表头，不能再作为 {code}（{spec.label}）的别名",
                         *at,
                     )
                 if taken.get(name, code) != code:
@@ -89,9 +89,7 @@ class Parks(Model):
         for i, name in enumerate(self.names):
             key = park_key(name)
             if key in seen:
-                raise AtKey(
-                    f"园区名称 {quote.value(name)} 与 names[{seen[key]}] 重复", "names", i
-                )
+                raise AtKey(f"园区名称 {quote.value(name)} 与 names[{seen[key]}] 重复", "names", i)
             seen[key] = i
         for spelling, target in self.aliases.items():
             if not spelling.strip():

@@ -33,7 +33,7 @@ def test_each_indicator_scoring_a_blank_as_zero_is_a_warning() -> None:
     assert found["field"].tolist() == ["revenue_per_mu"]  # tax_per_mu takes the mean score
     assert found["severity"].tolist() == ["warning"]
     (message,) = found["message"]
-    assert "“亩均营业收入”按规则 missing = \"zero\" 处理：“营业收入”留空的企业，该项计0分" in message
+    assert '“亩均营业收入”按规则 missing = "zero" 处理：“营业收入”留空的企业，该项计0分' in message
     assert "数据不详的请留空，不要填0" in message
     assert "“用地面积合计”" not in message  # a blank land rejects the firm: it is not scored 0
 
@@ -46,7 +46,7 @@ def test_a_firm_with_a_blank_is_told_it_was_scored_0_under_the_rules() -> None:
     told = ev.issues[ev.issues["code"] == "missing-indicator"]
     assert told["credit_code"].tolist() == [frame.loc[1, "credit_code"]]
     assert told["message"].tolist() == [
-        "“亩均营业收入”无法计算（缺少或无效数据），按评价规则（missing = \"zero\"）该项计0分："
+        '“亩均营业收入”无法计算（缺少或无效数据），按评价规则（missing = "zero"）该项计0分：'
         "留空的数据按0分计"
     ]
 
@@ -55,9 +55,7 @@ def test_a_firm_with_a_blank_is_told_it_was_scored_0_under_the_rules() -> None:
 def test_shipped_rules_that_score_blanks_as_zero_say_so(name: str) -> None:
     """Every shipped method scores some blank as 0 (as their documents say or assume)."""
     method = mujun.load_rules(RULES_DIR / name)
-    zero = [
-        (c.code, i.code) for c in method.classes for i in c.indicators if i.missing == "zero"
-    ]
+    zero = [(c.code, i.code) for c in method.classes for i in c.indicators if i.missing == "zero"]
     ev = mujun.evaluate(firms_frame(4), method)
     found = ev.issues[ev.issues["code"] == "blank-scored-zero"]
     assert len(found) == len(zero) > 0

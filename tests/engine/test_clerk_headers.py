@@ -99,7 +99,12 @@ def test_with_aliases_and_parks_every_firm_is_evaluated(files: dict[str, Path]) 
     # revenue/energy 20, 5, 5, 20 → 100, 25, 25, 100: totals 175, 50, 35, 150
     assert results["total_score"].tolist() == pytest.approx([175, 50, 35, 150])
     assert results["tier"].tolist() == ["A", "B", "B", "A"]
-    assert results["tier_label"].tolist() == ["优先发展类", "提升发展类", "提升发展类", "优先发展类"]
+    assert results["tier_label"].tolist() == [
+        "优先发展类",
+        "提升发展类",
+        "提升发展类",
+        "优先发展类",
+    ]
     assert ev.column("industry_division").tolist() == [33, 29, 17, 35]
     codes = set(ev.issues["code"])
     assert not codes & {"similar-column", "missing-column", "unknown-park", "park-spellings"}
@@ -147,7 +152,12 @@ def test_the_command_line_reads_with_the_rules_aliases_and_parks(
     assert results["park"].tolist() == ["王庄镇", "王庄镇", "王庄镇", "固镇经济开发区"]
     columns = results.columns.tolist()
     assert columns[columns.index("tier") + 1] == "tier_label"
-    assert results["tier_label"].tolist() == ["优先发展类", "提升发展类", "提升发展类", "优先发展类"]
+    assert results["tier_label"].tolist() == [
+        "优先发展类",
+        "提升发展类",
+        "提升发展类",
+        "优先发展类",
+    ]
     assert sorted(p.name for p in (out / "parks").iterdir()) == [
         "固镇经济开发区.xlsx",
         "王庄镇.xlsx",

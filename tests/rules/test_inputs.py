@@ -67,9 +67,7 @@ def test_an_alias_that_is_another_fields_header_is_an_error() -> None:
 
 
 def test_one_alias_under_two_fields_is_an_error() -> None:
-    error = error_of(
-        '[input.aliases]\nland_owned_mu = ["占地"]\nland_leased_mu = ["占地（亩）"]\n'
-    )
+    error = error_of('[input.aliases]\nland_owned_mu = ["占地"]\nland_leased_mu = ["占地（亩）"]\n')
     assert error.key == "input.aliases.land_leased_mu[0]"
     assert "同时列在 land_owned_mu 和 land_leased_mu 之下" in error.detail
 
