@@ -73,8 +73,10 @@ def test_data_errors_exit_1_with_results_written(files: dict[str, Path], tmp_pat
     results = pd.read_csv(out / "results.csv", encoding="utf-8-sig")
     assert results["status"].tolist() == ["evaluated", "rejected", "evaluated", "evaluated"]
     issues = pd.read_csv(out / "issues.csv", encoding="utf-8-sig")
-    assert issues["code"].tolist() == ["non-positive-land"]
-    assert issues["row"].tolist() == [3]  # header is row 1, the second firm is row 3
+    # the rules score a blank tax as 0 (missing = "zero" by default): a warning of the rules
+    assert sorted(issues["code"]) == ["blank-scored-zero", "non-positive-land"]
+    land = issues[issues["code"] == "non-positive-land"]
+    assert land["row"].tolist() == [3]  # header is row 1, the second firm is row 3
 
 
 def test_broken_rules_exit_2_naming_file_line_and_key(
@@ -174,7 +176,7 @@ def test_check_prints_issues_and_writes_only_the_issue_workbook(
     assert set(tmp_path.iterdir()) == before | {report}
     sheet = openpyxl.load_workbook(report)["问题清单"]
     codes = [row[2] for row in sheet.iter_rows(min_row=3, values_only=True)]
-    assert codes == ["non-positive-land"]
+    assert sorted(codes) == ["blank-scored-zero", "non-positive-land"]
     rc, _ = invoke("check", "-r", files["rules"], "-d", files["data"], "--report", report)
     assert rc == 0
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..fields import FIELDS, INPUT_FIELDS, label
 from ..issues import issue, issue_table
-from ..read.resemble import resembling
+from ..resemble import resembling
 from ..table import EnterpriseTable
 from .parks import toml_text
 

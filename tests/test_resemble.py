@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mujun.fields import INPUT_FIELDS
-from mujun.read.resemble import resembling
+from mujun.resemble import resembling
 
 SUGGESTED = [
     ("占地面积(亩)", "land_owned_mu"),

@@ -14,9 +14,8 @@ import re
 from collections.abc import Iterable
 from functools import cache
 
-from ..fields import FIELDS, normalize_header, split_unit
-from ..units import unit_factor
-from .headers import known_units
+from .fields import FIELDS, normalize_header, split_unit
+from .units import UNIT_FACTORS, unit_factor
 
 THRESHOLD = 0.6  # the ratio from which a header resembles a field's header
 CLOSE = 0.05  # fields within this of the best are suggested too (用地 → 自有用地 or 租用用地?)
@@ -27,6 +26,12 @@ OTHER_QUANTITY = re.compile(
     r"增幅|增速|增长|增减|同比|环比|上年|去年|上期|比重|占比|比例|排名|得分|亩均|率|指数"
     r"|类型|性质|级别|等级|地址|电话|联系|法人|代表人"
 )
+
+
+@cache
+def known_units() -> frozenset[str]:
+    """Every unit a header may state, lower case."""
+    return frozenset(u.lower() for units in UNIT_FACTORS.values() for u in units)
 
 
 @cache
