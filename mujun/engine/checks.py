@@ -37,7 +37,7 @@ from ..keys import KEY_ISSUES, KeyState, usable
 from ..rules import EvalClass, Rules
 from ..table import CELL_ISSUES, EnterpriseTable
 from .columns import FieldColumns
-from .headers import SIMILAR
+from .headers import Hints
 
 ALWAYS_USED = {"credit_code", "year"}
 OUTLIER_FACTOR = 1000.0  # an indicator value this many times the class's median magnitude: a typo
@@ -100,7 +100,7 @@ _KIND_WORDS = {"number": "数字", "int": "整数"}
 
 
 def missing_columns(
-    table: EnterpriseTable, rules: Rules, hints: dict[str, str] | None = None
+    table: EnterpriseTable, rules: Rules, hints: Hints | None = None
 ) -> pd.DataFrame:
     """A field the rules use that no file provides, directly or through the fields it can be
     computed from (energy_tce from the carriers, land_mu from its parts). Missing from a formula
@@ -129,13 +129,12 @@ def missing_columns(
     )
 
 
-def _hint(name: str, hints: dict[str, str]) -> str:
-    """The hint of a field, or of the first input field behind it that has one (land_mu: the
-    land parts)."""
+def _hint(name: str, hints: Hints) -> str:
+    """The hint of a field, or of an input field behind it (land_mu: the land parts), one that
+    names a column like the field first."""
     behind = [name, *sorted(inputs_behind({name}) - {name})]
-    given = [hints[n] for n in behind if n in hints]
-    similar = [h for h in given if h.startswith(SIMILAR)]  # a column like the field, first
-    return (similar or given or [""])[0].removeprefix(SIMILAR)
+    given = sorted((not hints[n][0], i) for i, n in enumerate(behind) if n in hints)
+    return hints[behind[given[0][1]]][1] if given else ""
 
 
 def missing_from_sources(table: EnterpriseTable, rules: Rules) -> pd.DataFrame:

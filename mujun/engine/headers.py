@@ -18,7 +18,6 @@ from .parks import toml_text
 
 DESCRIBING = ("name", "park")  # asked for even when no formula reads them: park workbooks do
 LISTED = 5  # unrecognised columns a missing-field issue names
-SIMILAR = "\x00"  # marks a hint that names columns resembling the field
 
 
 def absent_fields(table: EnterpriseTable, needed: set[str]) -> list[str]:
@@ -28,12 +27,15 @@ def absent_fields(table: EnterpriseTable, needed: set[str]) -> list[str]:
     return [f for f in INPUT_FIELDS if f in wanted and f not in present]
 
 
+Hints = dict[str, tuple[bool, str]]  # field → (names a column like it, the text)
+
+
 def header_hints(
     table: EnterpriseTable, needed: set[str]
-) -> tuple[np.ndarray, pd.DataFrame, dict[str, str]]:
+) -> tuple[np.ndarray, pd.DataFrame, Hints]:
     """(the unknown-column notes now said better, their similar-column issues, per absent field
-    the hint its missing-column issue ends with: the columns that resemble it, else the
-    unrecognised columns left; SIMILAR marks the first kind)."""
+    the hint its missing-column issue ends with: the columns that resemble it (True), else the
+    unrecognised columns left (False))."""
     notes = table.notes
     unknown = (notes["code"] == "unknown-column").to_numpy(dtype=bool)
     absent = absent_fields(table, needed)
@@ -68,7 +70,7 @@ def header_hints(
                 header=toml_text(header),
             )
         )
-    hints: dict[str, str] = {}
+    hints: Hints = {}
     matched = replaced[unknown]
     others = [
         _where(f, s, h)
@@ -80,15 +82,17 @@ def header_hints(
             wheres = "、".join(w for w, _ in similar[code][:LISTED])
             written = ", ".join(dict.fromkeys(toml_text(h) for _, h in similar[code][:LISTED]))
             hints[code] = (
-                SIMILAR + f"；文件中的{wheres}像是这一列：如是，请在规则文件中加入"
-                f" [input.aliases] {code} = [{written}]"
+                True,
+                f"；文件中的{wheres}像是这一列：如是，请在规则文件中加入"
+                f" [input.aliases] {code} = [{written}]",
             )
         elif others and FIELDS[code].kind != "bool":  # a flag missing from every file is 否
             more = f"等{len(others)}列" if len(others) > LISTED else ""
             hints[code] = (
+                False,
                 f"；文件中未识别的列有{'、'.join(others[:LISTED])}{more}：如其中一列即是"
                 f"“{FIELDS[code].label}”，请在规则文件 [input.aliases] 中为 {code} 加入该表头"
-                "（mujun fields 列出每个字段可用的表头）"
+                "（mujun fields 列出每个字段可用的表头）",
             )
     return replaced, issue_table(found), hints
 
