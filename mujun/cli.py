@@ -128,6 +128,7 @@ def _read(
                 year=method.year if year is None else year,
                 priority=method.input.priority,
                 corrections=corrections,
+                aliases=method.input.aliases,
             )
     except DataError as exc:
         raise _fail(str(exc), 1) from None
@@ -372,6 +373,31 @@ def bench(
 
 
 @app.command(help="显示 mujun 的版本号（同 mujun --version）。")
+@guarded(err_console)
+def fields(
+    rules: Annotated[
+        Path | None,
+        typer.Option(
+            "--rules", "-r", help="规则文件（TOML）：另列其中 input.aliases 的表头和所需字段"
+        ),
+    ] = None,
+) -> None:
+    """列出全部字段：代码、名称、单位、可识别的表头（内置别名，以及规则文件 input.aliases 表中的
+    别名），给出 --rules 时还标出评价规则需要哪些字段。"""
+    from .fieldlist import field_rows
+    from .printing import print_fields
+
+    method = None
+    if rules is not None:
+        _check_inputs(rules=rules)
+        try:
+            method = load_rules(rules)
+        except RulesError as exc:
+            raise _fail(str(exc), 2) from None
+    print_fields(out_console, field_rows(method), None if rules is None else str(rules))
+
+
+@app.command()
 @guarded(err_console)
 def version() -> None:
     """Print the mujun version."""

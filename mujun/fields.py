@@ -8,8 +8,11 @@ in and what it means (its 口径, shown in data-collection templates).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Literal
 
 from .units import ENERGY_CARRIERS
@@ -215,3 +218,48 @@ GROWTH_FEATURES: dict[str, tuple[str, bool]] = {
     "revenue_share": ("营业收入占全县比重", True),
     "total_score": ("亩均效益综合得分", False),
 }
+
+
+def normalize_header(text: object) -> str:
+    """Header text for matching: NFKC (full-width brackets → ASCII), no spaces, lower case."""
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).lower()
+
+
+def split_unit(text: str) -> tuple[str, str]:
+    """'实缴税金(万元)' → ('实缴税金', '万元'); no trailing bracket → (text, '')."""
+    m = re.fullmatch(r"(.+?)[(\[]([^()\[\]]*)[)\]]", text)
+    if not m:
+        return text, ""
+    unit = re.sub(r"^单位[:：]?", "", m.group(2))
+    return m.group(1), unit
+
+
+@cache
+def builtin_headers() -> dict[str, str]:
+    """Normalised header text → field code, from every input field's code, label and aliases."""
+    table: dict[str, str] = {}
+    for f in FIELDS.values():
+        if f.derived:
+            continue
+        for name in (f.code, *f.aliases):
+            table.setdefault(normalize_header(name), f.code)
+    return table
+
+
+Aliases = Mapping[str, Iterable[str]]  # field code → more headers (a rules file's [input.aliases])
+
+
+def header_table(extra: Aliases | None = None) -> dict[str, str]:
+    """The built-in headers and `extra` ones (a rules file's aliases), normalised → field code.
+    An extra alias is entered without the unit it states, so that its unit converts as a
+    built-in header's does (`占地面积(平方米)` → 亩)."""
+    table = builtin_headers()
+    if not extra:
+        return table
+    table = dict(table)
+    for code, headers in extra.items():
+        for text in headers:
+            table.setdefault(split_unit(normalize_header(text))[0], code)
+    return table

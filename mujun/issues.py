@@ -108,6 +108,9 @@ _KINDS = (
     # headers and columns
     Kind("unknown-column", "warning", "column", "未识别的列",
          "{where}：未识别的列，未读取（表头不是已知字段）"),
+    Kind("similar-column", "warning", "column", "未识别的列像是评价所需的字段",
+         "{where}：未识别的列，是否指“{label}”（{key}）？评价规则需要该字段而文件中没有；"
+         "如是，请在规则文件中加入 [input.aliases] {key} = [{header}]"),
     Kind("unknown-unit", "error", "column", "表头中的单位无法识别",
          "{where}：表头中的单位无法识别，该列未读取"),
     Kind("ignored-column", "info", "column", "说明性列", "{where}：说明性列，未读取"),
@@ -189,9 +192,19 @@ _KINDS = (
          "同一企业同一年度的同一字段有多条取值不同的更正，均未采用，请核实后只保留一条"),
     # what the rules need
     Kind("missing-column", "error", "rules", "评价规则所需的列缺失",
-         "评价规则的指标需要“{label}”，但所有文件都没有这一列",
-         {"condition": ("warning", "评价规则的条件用到“{label}”，但所有文件都没有这一列，"
-                                   "按缺失处理")}),
+         "评价规则的指标需要“{label}”（{key}），但所有文件都没有这一列{hint}",
+         {"condition": ("warning", "评价规则的条件用到“{label}”（{key}），但所有文件都没有这一列，"
+                                   "按缺失处理{hint}")}),
+    Kind("blank-scored-zero", "warning", "rules", "留空的数据按规则计0分",
+         "类别“{klass}”的指标“{indicator}”按规则 missing = \"zero\" 处理：{names}留空的企业，"
+         "该项计0分；而数据采集表要求“数据不详的请留空，不要填0”。如留空不应计0分，请在规则文件中"
+         "改用 mean_score、penalty 或 exclude"),
+    Kind("unknown-park", "warning", "rules", "园区名称不在规则的园区名单中",
+         "所属园区“{park}”不在规则文件 [parks] 的 names 和 aliases 之中{hint}：请改正，或在规则"
+         "文件 [parks] aliases 中加入 {alias}"),
+    Kind("park-spellings", "warning", "rules", "同一园区有多种写法",
+         "所属园区的写法{spellings}很可能是同一园区，现按不同园区统计：请统一写法，或在规则文件中"
+         "列出园区 [parks] names = [{name}]，aliases = {{ {aliases} }}"),
     # checks of a class's data
     Kind("non-positive-land", "error", "check", "用地面积缺失或不大于0",
          "“{label}”缺失或不大于0，无法计算亩均指标"),

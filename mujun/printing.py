@@ -17,6 +17,7 @@ from rich.table import Table
 from .engine.evaluation import Evaluation
 from .export.summary_sheet import STATUS_HEADERS
 from .fields import label
+from .fieldlist import FieldRow
 from .issues import CATALOG, SEVERITIES, SEVERITY_LABELS
 from .selection import KeyFirms
 
@@ -211,3 +212,32 @@ def print_bench(console: Console, figures: dict[str, float], n: int, repeat: int
             table.add_row(name or f"{_bench_step(stage)} / 参照", f"{value:.2f} 倍")
     table.add_row("内存峰值", f"{figures['peak_rss_mb']:.0f} MB")
     console.print(table)
+
+
+def print_fields(console: Console, rows: list[FieldRow], rules: str | None = None) -> None:
+    """`mujun fields`: per field a line (code, label, unit, kind, department, whether the rules
+    need it) and a line of the headers it is read from, the rules' own marked （规则）: lines,
+    not a table, so nothing is cut and `mujun fields | grep 面积` finds a field."""
+    if rules is not None:
+        needed = sum(1 for r in rows if r.needed)
+        console.print(f"规则文件 {rules} 需要 {needed} 个字段（标“规则需要”）", highlight=False)
+    for row in rows:  # one block per field
+        department = "" if row.derived else row.department
+        facts = "，".join(x for x in (row.unit, row.kind, department) if x)
+        need = "  [规则需要]" if row.needed else ""
+        console.print(f"{row.code}  {row.label}（{facts}）{need}", highlight=False)
+        if row.derived:
+            heard = "由 " + "、".join(row.computed_from) + " 计算，不从文件读取"
+        else:
+            heard = "表头：" + "、".join(
+                [*row.headers, *(f"{h}（规则）" for h in row.rules_headers)]
+            )
+            if row.computed_from:
+                heard += "；缺失时由 " + "、".join(row.computed_from) + " 折算"
+        console.print(f"    {heard}", highlight=False, soft_wrap=True)
+    console.print(
+        "表头可带单位（如“实缴税金(元)”），按字段的单位换算。未识别的表头可加入规则文件的"
+        ' [input.aliases] 表，如 land_owned_mu = ["占地面积(亩)"]',
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -213,6 +213,8 @@ def firms() -> pd.DataFrame:
 
 def read_for(paths: Any, rules: Rules, **kw: Any) -> mujun.EnterpriseTable:
     """read_sources as the command line calls it for these rules: files without a year column
-    are of the rules' year, and the rules' `[input] priority` orders the sources."""
+    are of the rules' year, the rules' `[input] priority` orders the sources and their aliases
+    name more headers."""
     kw.setdefault("year", rules.year)
+    kw.setdefault("aliases", rules.input.aliases)
     return mujun.read_sources(paths, priority=rules.input.priority, **kw)

@@ -75,8 +75,10 @@ def test_data_errors_exit_1_with_results_written(files: dict[str, Path], tmp_pat
     results = pd.read_csv(out / "results.csv", encoding="utf-8-sig")
     assert results["status"].tolist() == ["evaluated", "rejected", "evaluated", "evaluated"]
     issues = pd.read_csv(out / "issues.csv", encoding="utf-8-sig")
-    assert issues["code"].tolist() == ["non-positive-land"]
-    assert issues["row"].tolist() == [3]  # header is row 1, the second firm is row 3
+    # the rules score a blank tax as 0 (missing = "zero" by default): a warning of the rules
+    assert sorted(issues["code"]) == ["blank-scored-zero", "non-positive-land"]
+    land = issues[issues["code"] == "non-positive-land"]
+    assert land["row"].tolist() == [3]  # header is row 1, the second firm is row 3
 
 
 def test_broken_rules_exit_2_naming_file_line_and_key(
@@ -182,10 +184,11 @@ def test_check_prints_issues_and_writes_only_the_issue_workbook(
     assert set(tmp_path.iterdir()) == before | {report}
     sheet = openpyxl.load_workbook(report)["问题清单"]
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
-    assert [row[2] for row in rows] == ["non-positive-land"]
+    assert sorted(row[2] for row in rows) == ["blank-scored-zero", "non-positive-land"]
     header = next(sheet.iter_rows(min_row=2, max_row=2, values_only=True))
-    names = [row[header.index("企业名称")] for row in rows]
-    assert all(isinstance(n, str) and n for n in names)  # the department wants the firm's name
+    code, name = header.index("统一社会信用代码"), header.index("企业名称")
+    named = [row[name] for row in rows if row[code]]
+    assert named and all(isinstance(n, str) and n for n in named)  # a department wants the name
     rc, _ = invoke("check", "-r", files["rules"], "-d", files["data"], "--report", report)
     assert rc == 0
 

@@ -37,6 +37,7 @@ from ..keys import KEY_ISSUES, KeyState, usable
 from ..rules import EvalClass, Rules
 from ..table import CELL_ISSUES, EnterpriseTable
 from .columns import FieldColumns
+from .headers import Hints
 
 ALWAYS_USED = {"credit_code", "year"}
 OUTLIER_FACTOR = 1000.0  # an indicator value this many times the class's median magnitude: a typo
@@ -98,10 +99,14 @@ def unreadable_rows(table: EnterpriseTable, used: set[str]) -> tuple[np.ndarray,
 _KIND_WORDS = {"number": "数字", "int": "整数"}
 
 
-def missing_columns(table: EnterpriseTable, rules: Rules) -> pd.DataFrame:
+def missing_columns(
+    table: EnterpriseTable, rules: Rules, hints: Hints | None = None
+) -> pd.DataFrame:
     """A field the rules use that no file provides, directly or through the fields it can be
     computed from (energy_tce from the carriers, land_mu from its parts). Missing from a formula
-    it is an error (every firm lacks the indicator); from a condition, a warning (read as 否)."""
+    it is an error (every firm lacks the indicator); from a condition, a warning (read as 否).
+    `hints`: per input field, what its issue adds (the unrecognised columns that may hold it)."""
+    hints = hints or {}
     in_formulas = {n for c in rules.classes for n in c.formula_fields()}
     present = set(table.frame.columns)
     absent = sorted(
@@ -117,9 +122,19 @@ def missing_columns(table: EnterpriseTable, rules: Rules) -> pd.DataFrame:
             field=f,
             label=label(f),
             variant=None if f in in_formulas else "condition",
+            hint=_hint(f, hints),
+            key=f,
         )
         for f in absent
     )
+
+
+def _hint(name: str, hints: Hints) -> str:
+    """The hint of a field, or of an input field behind it (land_mu: the land parts), one that
+    names a column like the field first."""
+    behind = [name, *sorted(inputs_behind({name}) - {name})]
+    given = sorted((not hints[n][0], i) for i, n in enumerate(behind) if n in hints)
+    return hints[behind[given[0][1]]][1] if given else ""
 
 
 def missing_from_sources(table: EnterpriseTable, rules: Rules) -> pd.DataFrame:

@@ -24,12 +24,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import RulesError
+from ..fields import label
 from ..issues import issue, issue_rows, issue_table
 from ..keys import usable
 from ..rules import EvalClass, Indicator, Rules
 from ..rules.expr import Expression, ExpressionError, divide
 from ..table import EnterpriseTable
-from . import checks, scoring, tiers
+from . import checks, headers, parks, scoring, tiers
 from .assemble import assemble
 from .columns import FieldColumns, indicator_values
 from .evaluation import STATUSES, Evaluation
@@ -41,7 +42,7 @@ EVALUATED, EXEMPT, DEFERRED, REJECTED = (
 )
 OUT_OF_SCOPE = "不属于任何评价类别，不参评"
 MISSING_POLICY = {
-    "zero": "该项计0分",
+    "zero": '按评价规则（missing = "zero"）该项计0分：留空的数据按0分计',
     "mean_score": "该项取本类企业平均得分",
     "penalty": "该项按规则扣分",
     "exclude": "暂缓评价",
@@ -116,7 +117,9 @@ def evaluate(table: EnterpriseTable | pd.DataFrame, rules: Rules) -> Evaluation:
     """Evaluate every row of `table` under `rules`; see the module docstring for the order."""
     if isinstance(table, pd.DataFrame):
         table = EnterpriseTable.from_frame(table)
+    table, park_issues = parks.canonical_parks(table, rules.parks)
     run = _Run(table, rules)
+    run.issues.append(park_issues)
     try:
         _check_table(run)
         for exclusion in rules.exclude:
@@ -141,12 +144,17 @@ def _check_table(run: _Run) -> None:
     and the data year of every row."""
     table, rules = run.table, run.rules
     used = checks.used_fields(rules)
+    replaced, similar, hints = headers.header_hints(table, used)
+    if replaced.any():  # an unknown column said better: like a field the rules need
+        run.issues[0] = table.notes[~replaced]
+        run.issues.append(similar)
     rejected, reasons = checks.unreadable_rows(table, used)
     if reasons is not None:
         run.status[rejected] = REJECTED
         run.reason.set_each(rejected, reasons)
     run.issues.append(table.unreadable_issues(used))
-    run.issues.append(checks.missing_columns(table, rules))
+    run.issues.append(checks.missing_columns(table, rules, hints))
+    run.issues.append(_blank_as_zero(rules))
     run.issues.append(checks.missing_from_sources(table, rules))
     year = run.columns["year"]
     if "year" in table.frame:
@@ -168,6 +176,22 @@ def _check_table(run: _Run) -> None:
             run.row_issue("duplicate-firm", split, "credit_code", variant="year", year=rules.year)
             message = issue("duplicate-firm", variant="year", year=rules.year).message
             run.decide(split, REJECTED, message)
+
+
+def _blank_as_zero(rules: Rules) -> pd.DataFrame:
+    """A warning for each indicator that scores a blank as 0 (`missing = "zero"`): the
+    data-collection template asks clerks to leave an unknown value blank, not to write 0."""
+    return issue_table(
+        issue(
+            "blank-scored-zero",
+            field=ind.code,
+            value='missing = "zero"',
+            klass=klass.label,
+            indicator=ind.label,
+            names="、".join(f"“{label(n)}”" for n in names),
+        )
+        for klass, ind, names in rules.blank_as_zero()
+    )
 
 
 def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:

@@ -38,6 +38,9 @@ from .names import sheet_names
 from .xlsx import TEXT_FORMAT, save, width
 
 KEYS: tuple[str, ...] = ("credit_code", "name")
+ALWAYS: tuple[str, ...] = ("park",)  # park workbooks group by it, whether a formula reads it or not
+LIST_CHARS = 255  # the longest list a validation may spell out; longer ones go on a hidden sheet
+PARK_LIST_SHEET = "园区名单"
 FIRST_DATA_ROW = 3
 DATA_ROWS = 2000  # rows 3–2002 are formatted and validated
 GUIDE_SHEET = "填报说明"
@@ -57,7 +60,7 @@ def needed_fields(rules: Rules) -> tuple[str, ...]:
     """The input fields a template for these rules asks for, keys first, in `FIELDS` order."""
     used = {n for n in rules.fields_used() if n in FIELDS}
     derived = {n for n in used if FIELDS[n].derived}
-    wanted = (used - derived) | inputs_behind(derived) | set(KEYS)
+    wanted = (used - derived) | inputs_behind(derived) | set(KEYS) | set(ALWAYS)
     rest = tuple(c for c in INPUT_FIELDS if c in wanted and c not in KEYS and c != "year")
     return (*KEYS, *rest)
 
@@ -124,6 +127,8 @@ def build_workbook(rules: Rules, *, rows: int = DATA_ROWS) -> Workbook:
     for name, department, codes in sheets:
         _data_sheet(book.create_sheet(name), rules, department, codes, last_row)
     _guide_sheet(book.create_sheet(GUIDE_SHEET), rules, sheets)
+    if rules.parks is not None and len(_park_list(rules)) > LIST_CHARS:
+        _park_sheet(book.create_sheet(PARK_LIST_SHEET), rules.parks.names)
     book.active = 0
     moment = _fixed_time(rules)
     props = book.properties
@@ -158,7 +163,7 @@ def _data_sheet(
             ws.column_dimensions[letter].number_format = fmt  # for rows beyond the formatted ones
             for row in range(FIRST_DATA_ROW, last_row + 1):
                 ws.cell(row=row, column=col).number_format = fmt
-        spec = _validation(f, rules.year)
+        spec = _validation(f, rules.year) if code != "park" else _park_validation(f, rules)
         if spec is not None:
             key = tuple(sorted((k, str(v)) for k, v in spec.items()))
             if key not in validations:
@@ -257,6 +262,40 @@ def _validation(f: Field, year: int) -> dict[str, object] | None:
             "prompt": _prompt(f, year),
         }
     return None
+
+
+def _park_list(rules: Rules) -> str:
+    """The parks of `[parks]` as a validation list spells them."""
+    return '"' + ",".join(rules.parks.names if rules.parks else []) + '"'
+
+
+def _park_validation(f: Field, rules: Rules) -> dict[str, object] | None:
+    """A drop-down of the rules' parks (none without `[parks]`): one spelling per park."""
+    if rules.parks is None:
+        return None
+    listed = _park_list(rules)
+    if len(listed) > LIST_CHARS:
+        end = len(rules.parks.names)
+        listed = f"{PARK_LIST_SHEET}!$A$1:$A${end}"
+    return {
+        "allow_blank": True,
+        "showErrorMessage": True,
+        "errorStyle": "stop",
+        "errorTitle": "填写有误",
+        "showInputMessage": True,
+        "promptTitle": f.label[:32],
+        "type": "list",
+        "formula1": listed,
+        "error": f"“{f.label}”请从下拉列表中选择（评价办法所列园区）",
+        "prompt": "从下拉列表中选择所在园区或乡镇（街道）",
+    }
+
+
+def _park_sheet(ws: Worksheet, names: list[str]) -> None:
+    """The parks, one a row, on a hidden sheet the drop-down refers to."""
+    for row, name in enumerate(names, start=1):
+        ws.cell(row=row, column=1, value=name).number_format = TEXT_FORMAT
+    ws.sheet_state = "hidden"
 
 
 def _prompt(f: Field, year: int) -> str:

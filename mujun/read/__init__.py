@@ -19,6 +19,7 @@ import pandas as pd
 
 from .. import twins
 from ..errors import DataError
+from ..fields import Aliases, header_table
 from ..issues import aggregate, concat_issues, issue, issue_table
 from ..table import EnterpriseTable, SourceFile
 from .corrections import apply_corrections
@@ -37,6 +38,7 @@ def read_sources(
     year: int | None = None,
     priority: Sequence[str] = (),
     corrections: str | Path | pd.DataFrame | None = None,
+    aliases: Aliases | None = None,
 ) -> EnterpriseTable:
     """Read, merge and check departmental files; see the module docstring.
 
@@ -44,8 +46,11 @@ def read_sources(
     count as the evaluation's year). `priority` lists file-name patterns (fnmatch, as in a rules
     file's `[input] priority`): where two files give different values for one field, the file
     matching the earlier pattern wins, else the file given first. `corrections` (a file or a
-    table) is applied on top of the merged data.
+    table) is applied on top of the merged data. `aliases` (a rules file's `[input.aliases]`:
+    field code → more headers) adds headers for built-in fields; their units convert as the
+    built-in headers' do.
     """
+    headers = header_table(aliases)
     parts: list[EnterpriseTable] = []
     part_files: list[int] = []
     file_notes: list[pd.DataFrame] = []
@@ -66,7 +71,7 @@ def read_sources(
         file_notes.append(_passed_over(opened))
         file_notes.append(formula_issues(str(path), opened.uncached))
         for sheet in opened.sheets:
-            got = read_sheet(sheet, year)
+            got = read_sheet(sheet, year, headers)
             file_notes.append(got.issues)
             read, skipped = read + got.rows_read, skipped + got.rows_skipped
             if got.table is not None and len(got.table):

@@ -10,13 +10,12 @@ units is refused, never guessed.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache, cached_property
 
 import pandas as pd
 
-from ..fields import FIELDS
+from ..fields import FIELDS, builtin_headers, normalize_header, split_unit
 from ..units import UNIT_FACTORS, unit_factor
 
 SCAN_ROWS = 30
@@ -54,37 +53,18 @@ class Header:
         return max(named, default=-1)
 
 
-def normalize(text: object) -> str:
-    """Header text for matching: NFKC (full-width brackets → ASCII), no spaces, lower case."""
-    if text is None or (isinstance(text, float) and text != text):
-        return ""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).lower()
+normalize = normalize_header
 
 
-@cache
 def aliases() -> dict[str, str]:
     """Normalised header text → field code, from every field's code, label and aliases."""
-    table: dict[str, str] = {}
-    for f in FIELDS.values():
-        if f.derived:
-            continue
-        for name in (f.code, *f.aliases):
-            table.setdefault(normalize(name), f.code)
-    return table
+    return builtin_headers()
 
 
-def split_unit(text: str) -> tuple[str, str]:
-    """'实缴税金(万元)' → ('实缴税金', '万元'); no trailing bracket → (text, '')."""
-    m = re.fullmatch(r"(.+?)[(\[]([^()\[\]]*)[)\]]", text)
-    if not m:
-        return text, ""
-    unit = re.sub(r"^单位[:：]?", "", m.group(2))
-    return m.group(1), unit
-
-
-def resolve(text: str) -> Column:
-    """Map one (normalised) header text to a field and a unit factor."""
-    table = aliases()
+def resolve(text: str, table: dict[str, str] | None = None) -> Column:
+    """Map one (normalised) header text to a field and a unit factor (`table`: the headers
+    known, normalised → field code; by default the built-in ones)."""
+    table = builtin_headers() if table is None else table
     if not text:
         return Column(-1, text, problem="blank-header")
     if text in table:
@@ -105,14 +85,18 @@ def resolve(text: str) -> Column:
     return Column(-1, text, problem="unknown-column")
 
 
-def find_header(cells: pd.DataFrame, merged: tuple = ()) -> Header | None:
-    """The header of a sheet, or None when no row names a credit code column."""
+def find_header(
+    cells: pd.DataFrame, merged: tuple = (), table: dict[str, str] | None = None
+) -> Header | None:
+    """The header of a sheet, or None when no row names a credit code column (`table`: the
+    headers known, as `fields.header_table` gives them)."""
+    table = builtin_headers() if table is None else table
     best: Header | None = None
     best_score: tuple[int, int, int] = (0, 0, 0)
     top = cells.iloc[:SCAN_ROWS]
     texts = [[normalize(v) for v in row] for row in top.to_numpy().tolist()]
     for r in range(len(texts)):
-        for candidate in (_single(texts, r), _double(texts, r, merged)):
+        for candidate in (_single(texts, r, table), _double(texts, r, merged, table)):
             if candidate is None:
                 continue
             fields = {c.field for c in candidate.columns if c.field and not c.problem}
@@ -125,12 +109,12 @@ def find_header(cells: pd.DataFrame, merged: tuple = ()) -> Header | None:
     return best
 
 
-def _single(texts: list[list[str]], r: int) -> Header:
-    columns = tuple(_at(i, resolve(t), t) for i, t in enumerate(texts[r]))
+def _single(texts: list[list[str]], r: int, table: dict[str, str]) -> Header:
+    columns = tuple(_at(i, resolve(t, table), t) for i, t in enumerate(texts[r]))
     return Header((r,), columns)
 
 
-def _double(texts: list[list[str]], r: int, merged: tuple) -> Header | None:
+def _double(texts: list[list[str]], r: int, merged: tuple, table: dict[str, str]) -> Header | None:
     """Rows r and r+1 read as one header: a parent (often merged across columns) over children."""
     if r + 1 >= len(texts):
         return None
@@ -140,25 +124,25 @@ def _double(texts: list[list[str]], r: int, merged: tuple) -> Header | None:
         return None
     columns = []
     for i, (parent, child) in enumerate(zip(parents, children, strict=False)):
-        columns.append(_at(i, _resolve_pair(parent, child), f"{parent}/{child}".strip("/")))
+        columns.append(_at(i, _resolve_pair(parent, child, table), f"{parent}/{child}".strip("/")))
     return Header((r, r + 1), tuple(columns))
 
 
-def _resolve_pair(parent: str, child: str) -> Column:
+def _resolve_pair(parent: str, child: str, table: dict[str, str]) -> Column:
     """A child header under a parent: the child alone, or joined with the parent's name (either
     order), the unit taken from the child or else the parent."""
     if not child or child in ("—", "-", "/", "——", "--"):  # a dash under 统一社会信用代码
-        return resolve(parent)
+        return resolve(parent, table)
     p_name, p_unit = split_unit(parent)
     if is_unit(child):  # a units row under the header: 实缴税金 over 元
-        return resolve(parent if p_unit else f"{p_name}({_bare_unit(child)})")
+        return resolve(parent if p_unit else f"{p_name}({_bare_unit(child)})", table)
     c_name, c_unit = split_unit(child)
     unit = c_unit or p_unit
     for name in (c_name, c_name + p_name, p_name + c_name):
-        column = resolve(f"{name}({unit})" if unit else name)
+        column = resolve(f"{name}({unit})" if unit else name, table)
         if column.field:
             return column
-    return resolve(child)
+    return resolve(child, table)
 
 
 def _bare_unit(text: str) -> str:

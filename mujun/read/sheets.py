@@ -36,9 +36,10 @@ class SheetRead:
     rows_skipped: int
 
 
-def read_sheet(sheet: Sheet, year: int | None) -> SheetRead:
-    """Find the header, map the columns, drop blank and note rows, coerce the rest."""
-    header = find_header(sheet.cells, sheet.merged)
+def read_sheet(sheet: Sheet, year: int | None, headers: dict[str, str] | None = None) -> SheetRead:
+    """Find the header, map the columns, drop blank and note rows, coerce the rest (`headers`:
+    the header texts known, as `fields.header_table` gives them; by default the built-in ones)."""
+    header = find_header(sheet.cells, sheet.merged, headers)
     text_notes = empty_issues() if sheet.notes is None else sheet.notes
     if header is None:
         found = issue("no-header", file=sheet.file, sheet=sheet.name)

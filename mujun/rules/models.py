@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
+from ..fields import FIELDS
 from ..units import DEFAULT_COEFFICIENTS
 from . import quote
 from .base import (
@@ -30,6 +31,7 @@ from .base import (
     Weight,
 )
 from .compiled import Condition, FieldName, Formula, did_you_mean
+from .inputs import InputRules, Parks
 from .selection import Selection
 from .tiers import Tiers
 
@@ -51,13 +53,6 @@ class EnergyRules(Model):
     diesel_kgce_per_kg: Coefficient = DEFAULT_COEFFICIENTS["diesel_kgce_per_kg"]
     lpg_kgce_per_kg: Coefficient = DEFAULT_COEFFICIENTS["lpg_kgce_per_kg"]
     heat_kgce_per_gj: Coefficient = DEFAULT_COEFFICIENTS["heat_kgce_per_gj"]
-
-
-class InputRules(Model):
-    """How departmental files are merged: file-name patterns (fnmatch) in priority order; when
-    two files give different values for one field, the earlier pattern's file wins."""
-
-    priority: list[str] = []
 
 
 class Exclusion(Model):
@@ -247,6 +242,7 @@ class Rules(Model):
     assumptions: list[str] = []
     energy: EnergyRules = EnergyRules()
     input: InputRules = InputRules()
+    parks: Parks | None = None
     exclude: list[Exclusion] = []
     classes: list[EvalClass] = Field(alias="class", min_length=1)
     publication: Publication = Publication()
@@ -290,6 +286,21 @@ class Rules(Model):
             found += [r.when for r in c.tiers.rule]
         names = {n for e in found for n in e.names}
         return names | {i.score.by for c in self.classes for i in c.indicators if i.score.by}
+
+    def blank_as_zero(self) -> list[tuple[EvalClass, Indicator, list[str]]]:
+        """Indicators scored 0 where a field they read is blank (`missing = "zero"`), with the
+        fields concerned: the data-collection template tells clerks to leave an unknown
+        value blank, never 0, so a blank there costs the firm the item."""
+        found = []
+        for c in self.classes:
+            for i in c.indicators:
+                if i.missing != "zero":
+                    continue
+                # a missing land or floor area rejects the firm instead (engine checks)
+                names = sorted(n for n in i.formula.names if not FIELDS[n].positive)
+                if names:
+                    found.append((c, i, names))
+        return found
 
     def indicator_codes(self) -> list[str]:
         """Every indicator code over all classes, in order of first appearance."""

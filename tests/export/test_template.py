@@ -42,6 +42,7 @@ LAST_ROW = 2 + DATA_ROWS
 # above_scale; tier rules on the four veto flags, new_to_scale and major_project.
 GUZHEN_SHEETS = {
     "经信局": [
+        "所属园区",  # always asked for: park workbooks group by it
         "成立日期",
         "发生较大及以上安全生产事故",
         "发生食品安全事故",
@@ -67,7 +68,7 @@ GUZHEN_SHEETS = {
 # 黄岩 2022: no tech investment and no flags but public_interest; electricity_kwh (单位用电税收)
 # from the power company and emissions_t (单位排放增加值) from the environment bureau.
 HUANGYAN_SHEETS = {
-    "经信局": ["成立日期", "军工或公益性企业"],
+    "经信局": ["所属园区", "成立日期", "军工或公益性企业"],
     "税务局": ["实缴税金（万元）"],
     "统计局": [
         "行业代码",
@@ -182,7 +183,9 @@ def test_fields_the_rules_do_not_use_are_absent(guzhen: Rules, huangyan: Rules) 
     # totals are asked for as totals: no energy carriers or pollutants behind them
     assert not {"gas_m3", "coal_t", "cod_t", "so2_t"} & (gz | hy)
     # never asked for: the year (it is the rules' year), fields no expression names
-    assert not {"year", "park", "high_tech", "floor_area_m2", "output_value"} & (gz | hy)
+    assert not {"year", "high_tech", "floor_area_m2", "output_value"} & (gz | hy)
+    # always asked for: the park, which no formula reads but park workbooks group by
+    assert "park" in gz & hy
 
 
 def test_every_input_field_on_exactly_one_sheet() -> None:
@@ -270,7 +273,7 @@ def test_validations_by_kind(guzhen_book: Path) -> None:
     assert (tax.type, tax.operator) == ("decimal", "between")
     assert at(stats, "行业代码").type == "textLength"
     assert at(bureau, "成立日期").type == "date"
-    for flag in GUZHEN_SHEETS["经信局"][1:]:
+    for flag in GUZHEN_SHEETS["经信局"][2:]:
         assert at(bureau, flag).type == "list"
     assert at(book["生态环境局"], "发生环境违法行为或环境事故").type == "list"
     assert at(book["自然资源局"], "自有用地（亩）").type == "decimal"
@@ -436,3 +439,45 @@ def test_filled_template_reads_back(which: str, guzhen: Rules, tmp_path: Path) -
             else:
                 assert got == expected(value), (credit, code, got)
     assert not np.setdiff1d(list(needed_fields(rules)), list(table.frame.columns)).size
+
+
+# ---- the park: always asked for, from a drop-down under [parks] ----
+
+
+def with_parks(rules_file: Path, names: list[str]) -> Rules:
+    """A shipped rules file with a [parks] table of `names` (王庄 an alias of the first)."""
+    text = rules_file.read_text(encoding="utf-8")
+    listed = ", ".join(f'"{n}"' for n in names)
+    parks = f'[parks]\nnames = [{listed}]\naliases = {{ "王庄" = "{names[0]}" }}\n\n'
+    first = text.index("[[")
+    return mujun.parse_rules(text[:first] + parks + text[first:])
+
+
+def test_the_park_column_has_no_drop_down_without_parks(guzhen_book: Path) -> None:
+    bureau = openpyxl.load_workbook(guzhen_book)["经信局"]
+    assert headers(bureau)[:3] == ["统一社会信用代码", "企业名称", "所属园区"]
+    assert validation_at(bureau, "C3") is None
+
+
+def test_the_park_column_lists_the_parks_of_the_rules(tmp_path: Path) -> None:
+    rules = with_parks(RULES_DIR / "anhui-guzhen-2022.toml", ["王庄镇", "固镇经济开发区"])
+    book = openpyxl.load_workbook(write_template(rules, tmp_path / "t.xlsx"))
+    bureau = book["经信局"]
+    dv = validation_at(bureau, f"{column_of(bureau, '所属园区')}{LAST_ROW}")
+    assert dv is not None
+    assert (dv.type, dv.formula1, dv.allow_blank) == ("list", '"王庄镇,固镇经济开发区"', True)
+    assert dv.error and "下拉列表" in dv.error
+    assert book.sheetnames[-1] == GUIDE_SHEET  # a short list needs no sheet of its own
+
+
+def test_a_long_park_list_is_kept_on_a_hidden_sheet(tmp_path: Path) -> None:
+    """A validation list spells out at most 255 characters: longer, it refers to a range."""
+    names = [f"第{i}工业园区" for i in range(60)]
+    rules = with_parks(RULES_DIR / "anhui-guzhen-2022.toml", names)
+    book = openpyxl.load_workbook(write_template(rules, tmp_path / "t.xlsx"))
+    listed = book["园区名单"]
+    assert listed.sheet_state == "hidden"
+    assert [c.value for c in listed["A"]] == names
+    bureau = book["经信局"]
+    dv = validation_at(bureau, f"{column_of(bureau, '所属园区')}3")
+    assert dv is not None and dv.formula1 == "园区名单!$A$1:$A$60"
