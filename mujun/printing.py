@@ -16,8 +16,8 @@ from rich.table import Table
 
 from .engine.evaluation import Evaluation
 from .export.summary_sheet import STATUS_HEADERS
-from .fields import label
 from .fieldlist import FieldRow
+from .fields import label
 from .issues import CATALOG, SEVERITIES, SEVERITY_LABELS
 from .selection import KeyFirms
 
