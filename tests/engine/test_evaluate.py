@@ -675,7 +675,16 @@ def test_raising_tax_never_lowers_score_or_tier(
     richer.loc[i, "tax_paid"] += raise_by
     before = evaluate(table, rules).results.iloc[i]
     raised = dataclasses.replace(table, frame=table.frame.assign(tax_paid=richer["tax_paid"]))
-    after = evaluate(raised, rules).results.iloc[i]
+    raised_ev = evaluate(raised, rules)
+    after = raised_ev.results.iloc[i]
+    issues = raised_ev.issues
+    outlier = (issues["code"] == "implausible-value") & (
+        issues["credit_code"] == after["credit_code"]
+    )
+    if outlier.any() and before["status"] == "evaluated":
+        # a tax 1000 × the class median is set aside as a data error, by design: not a penalty
+        assert after["status"] == "rejected"
+        return
     assert after["status"] == before["status"]
     if before["status"] != "evaluated":
         return
