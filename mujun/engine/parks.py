@@ -101,6 +101,18 @@ def canonical_parks(
     return replace(table, frame=frame), concat_issues(found)
 
 
+def canonical_names(names: pd.Series, parks: Parks | None) -> pd.Series:
+    """Each park name under its canonical name; a name `[parks]` does not know, and every name
+    without `[parks]`, stays as written. Works on the distinct names."""
+    column = names.astype("string")
+    if parks is None or not len(column):
+        return column
+    codes, uniques = pd.factorize(column)
+    lookup = parks.lookup()
+    shown = np.array([lookup.get(park_key(str(u)), str(u)) for u in uniques] + [None], dtype=object)
+    return pd.Series(pd.array(shown[codes], dtype="string"), index=names.index)
+
+
 def _closest(name: str, parks: Parks) -> str | None:
     """The canonical park an unknown name most probably means: one with the same place name
     (王庄 for 王庄镇), else the closest spelling of a name or alias."""

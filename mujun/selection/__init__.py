@@ -7,11 +7,12 @@ Reading the commissioners' file is the caller's (`mujun.read_commissioners`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from ..engine.evaluation import MISSING_GROUP, Evaluation
+from ..engine.parks import canonical_names
 from ..errors import DataError
 from ..rules import Rules
 from ..table import EnterpriseTable
@@ -134,6 +135,7 @@ def select_key_firms(
     """
     rules = evaluation.rules
     s = rules.selection
+    panel, commissioners = _canonical_parks(panel, commissioners, rules)
     grown = growth_features(panel, rules.year, s.window, evaluation)
     table = grown.table
     clusters = cluster_profiles(table, s.clusters)
@@ -188,3 +190,21 @@ def select_key_firms(
         grown.years,
         rules,
     )
+
+
+def _canonical_parks(
+    panel: EnterpriseTable | pd.DataFrame, commissioners: pd.DataFrame | None, rules: Rules
+) -> tuple[EnterpriseTable | pd.DataFrame, pd.DataFrame | None]:
+    """The panel's and the commissioners' parks under their canonical names (`[parks]`), as
+    the evaluation shows them: one park's firms and commissioners are one park's quota."""
+    if rules.parks is None:
+        return panel, commissioners
+    frame = panel.frame if isinstance(panel, EnterpriseTable) else panel
+    if "park" in frame:
+        named = frame.assign(park=canonical_names(frame["park"], rules.parks))
+        panel = replace(panel, frame=named) if isinstance(panel, EnterpriseTable) else named
+    if commissioners is not None and "park" in commissioners:
+        commissioners = commissioners.assign(
+            park=canonical_names(commissioners["park"], rules.parks)
+        )
+    return panel, commissioners

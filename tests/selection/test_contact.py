@@ -640,3 +640,42 @@ def test_park_summary_counts_places_key_firms_and_doubling(kf: KeyFirms) -> None
     )
     assert int(s["on_track"].sum()) == int(c["on_track"].sum())
     assert int(s["key_firms"].sum()) == len(c) == kf.rules.selection.size
+
+
+def test_a_park_spelt_two_ways_is_one_park_under_the_rules_parks(
+    panel: pd.DataFrame, rules: Rules
+) -> None:
+    """With `[parks]`, firms of 王庄镇 written 王庄 in every year are 王庄镇's: the contact list,
+    the quotas and the commissioners' parks are those of the panel spelt one way."""
+    from mujun.rules.inputs import Parks
+
+    names = sorted(panel["park"].unique())
+    park = names[0]
+    spelt = f"{park} "  # as a clerk types it: a trailing space
+    short = park[:-1] if len(park) > 2 else park + "区"
+    quick = with_selection(rules)
+    with_parks = quick.model_copy(update={"parks": Parks(names=names, aliases={short: park})})
+    codes = panel.loc[panel["park"] == park, "credit_code"].unique()
+    half = panel["credit_code"].isin(codes[::2]) & (panel["park"] == park)
+    messy = panel.assign(park=panel["park"].where(~half, short))
+    messy.loc[messy["credit_code"].isin(codes[1::4]) & (messy["park"] == park), "park"] = spelt
+    people = pd.DataFrame(
+        {
+            "姓名": [f"专员{j}" for j in range(25)],
+            "所属园区": ([short, *names] * 5)[:22] + [""] * 3,
+            "熟悉行业": ["33"] * 25,
+        }
+    )
+    clean = mujun.select_key_firms(
+        panel,
+        mujun.evaluate(panel[panel["year"] == YEAR], with_parks),
+        mujun.read_commissioners(people.assign(所属园区=people["所属园区"].replace(short, park))),
+    )
+    kf = mujun.select_key_firms(
+        messy,
+        mujun.evaluate(messy[messy["year"] == YEAR], with_parks),
+        mujun.read_commissioners(people),
+    )
+    assert set(kf.contact_list["park"]) <= set(names)
+    pd.testing.assert_frame_equal(kf.contact_list, clean.contact_list)
+    pd.testing.assert_frame_equal(kf.park_summary(), clean.park_summary())
