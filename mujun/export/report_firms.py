@@ -14,7 +14,7 @@ from .report_page import Column, big_table, escaped, formatted, note
 from .result_sheets import STATUS_LABELS, TIER_RULE_REASONS
 from .xlsx import sort_key
 
-FIRM_LIMIT = 20_000
+FIRM_LIMIT = 10_000
 """Firms listed in one page at most (best first per class, then those not evaluated)."""
 ISSUE_LIMIT = 5_000
 """Issues listed in one page at most (errors first); the rest are in issues.csv."""
