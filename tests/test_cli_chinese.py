@@ -136,7 +136,8 @@ def test_run_says_its_summary_in_chinese(files: Files, tmp_path: Path) -> None:
     assert rc == 1
     lines = text.splitlines()
     assert lines[0] == "命令行测试：共 4 行 — 参评 3，数据有误 1"  # one firm without land
-    said = f"数据问题：错误 1 条，提示 0 条（见 {out / '问题清单.xlsx'}）"
+    # its one 提示 is blank-scored-zero: a blank 实缴税金 is scored 0 (missing defaults to zero)
+    said = f"数据问题：错误 1 条，提示 1 条（见 {out / '问题清单.xlsx'}）"
     assert "".join(said.split()) in "".join(text.split())
     assert english_sentences(text) == []
     for word in ("evaluated", "rejected", "exempt", "deferred"):
@@ -181,3 +182,10 @@ def test_a_wide_terminal_adds_the_field_label_and_the_code() -> None:
     assert "non-positive-land" in text
     assert "自有用地面积" in text or "用地面积" in text
     assert "land_owned_mu" not in text  # the field's label, never its code
+
+
+def test_each_command_is_listed_with_its_own_summary() -> None:
+    _, text = invoke("--help")
+    lines = {line.split()[0]: line for line in text.splitlines() if line.startswith("  ")}
+    assert "字段" in lines["fields"] and "版本" not in lines["fields"]
+    assert "版本" in lines["version"]
