@@ -189,3 +189,13 @@ def test_each_command_is_listed_with_its_own_summary() -> None:
     lines = {line.split()[0]: line for line in text.splitlines() if line.startswith("  ")}
     assert "字段" in lines["fields"] and "版本" not in lines["fields"]
     assert "版本" in lines["version"]
+
+
+def test_the_readme_shows_every_command_in_its_windows_form() -> None:
+    """cmd and PowerShell users copy the Windows block: each command needs a line there."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("**On Windows**", 1)[1].split("```bat", 1)[1].split("```", 1)[0]
+    shown = {
+        line.split()[1] for line in block.splitlines() if line.startswith(r".venv\Scripts\mujun ")
+    }
+    assert set(COMMANDS) - {"version"} <= shown, set(COMMANDS) - shown
