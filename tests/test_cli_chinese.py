@@ -199,3 +199,16 @@ def test_the_readme_shows_every_command_in_its_windows_form() -> None:
         line.split()[1] for line in block.splitlines() if line.startswith(r".venv\Scripts\mujun ")
     }
     assert set(COMMANDS) - {"version"} <= shown, set(COMMANDS) - shown
+
+
+@pytest.mark.parametrize("width", range(80, 201, 5))
+def test_a_wider_terminal_never_narrows_the_message(width: int) -> None:
+    """The field and code columns come in only where the message keeps room: at 100 columns
+    they took all but 14 of them from it."""
+
+    def message_width(width: int) -> int:
+        text = shown(width)
+        head = [line for line in text.splitlines() if line.startswith("┃ 问题")][-1]
+        return len(head.split("┃")[1]) - 2
+
+    assert message_width(width) >= max(message_width(80), 40 if width >= 140 else 0)
