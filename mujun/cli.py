@@ -193,7 +193,7 @@ ISSUE_WORKBOOK = "问题清单.xlsx"
 
 @app.command(
     help="评价并写出全部结果：results.csv、results.parquet、issues.csv、问题清单.xlsx、"
-    "结果工作簿（内部版、公示名单、各园区 parks/）和 manifest.json。"
+    "结果工作簿（内部版、公示名单、各园区 parks/）、报告.html（各园区另有一份）和 manifest.json。"
 )
 @guarded(err_console, run_folder="out")
 def run(

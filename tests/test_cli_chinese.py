@@ -212,3 +212,8 @@ def test_a_wider_terminal_never_narrows_the_message(width: int) -> None:
         return len(head.split("┃")[1]) - 2
 
     assert message_width(width) >= max(message_width(80), 40 if width >= 140 else 0)
+
+
+def test_run_help_names_the_report_it_writes() -> None:
+    _, text = invoke("run", "--help")
+    assert "报告.html" in "".join(text.split())
