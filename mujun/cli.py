@@ -372,7 +372,10 @@ def bench(
     print_bench(out_console, figures, n, repeat)
 
 
-@app.command()
+@app.command(
+    help="列出全部字段：代码、名称、单位、可识别的表头（内置别名，以及规则文件 input.aliases"
+    " 表中的别名），给出 --rules 时还标出评价规则需要哪些字段。"
+)
 @guarded(err_console)
 def fields(
     rules: Annotated[
@@ -382,8 +385,7 @@ def fields(
         ),
     ] = None,
 ) -> None:
-    """列出全部字段：代码、名称、单位、可识别的表头（内置别名，以及规则文件 input.aliases 表中的
-    别名），给出 --rules 时还标出评价规则需要哪些字段。"""
+    """List every field, the headers it is read from, and what the rules need."""
     from .fieldlist import field_rows
     from .printing import print_fields
 

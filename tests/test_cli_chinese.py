@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,11 @@ def test_a_wider_terminal_never_narrows_the_message(width: int) -> None:
 def test_run_help_names_the_report_it_writes() -> None:
     _, text = invoke("run", "--help")
     assert "报告.html" in "".join(text.split())
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_no_help_page_breaks_chinese_text_with_a_space(command: str | None) -> None:
+    """A docstring's line break between two Chinese characters becomes a stray space."""
+    _, text = invoke(*([command] if command else []), "--help")
+    flat = "".join(line.strip() for line in text.splitlines())  # the page's own wrapping
+    assert not re.findall(r"[\u4e00-\u9fff，。：、）] [\u4e00-\u9fff（]", flat), flat
