@@ -193,7 +193,7 @@ ISSUE_WORKBOOK = "问题清单.xlsx"
 
 @app.command(
     help="评价并写出全部结果：results.csv、results.parquet、issues.csv、问题清单.xlsx、"
-    "结果工作簿（内部版、公示名单、各园区 parks/）和 manifest.json。"
+    "结果工作簿（内部版、公示名单、各园区 parks/）、报告.html（各园区另有一份）和 manifest.json。"
 )
 @guarded(err_console, run_folder="out")
 def run(
@@ -373,8 +373,8 @@ def bench(
 
 
 @app.command(
-    help="列出全部字段：代码、名称、单位、可识别的表头；给出 --rules 时另列规则文件 input.aliases "
-    "中的表头，并标出评价规则需要的字段。"
+    help="列出全部字段：代码、名称、单位、可识别的表头（内置别名，以及规则文件 input.aliases"
+    " 表中的别名），给出 --rules 时还标出评价规则需要哪些字段。"
 )
 @guarded(err_console)
 def fields(
@@ -385,8 +385,7 @@ def fields(
         ),
     ] = None,
 ) -> None:
-    """Every field with the headers it is read from (built-in and the rules' aliases), and
-    with --rules which fields the rules need (DESIGN §7)."""
+    """List every field, the headers it is read from, and what the rules need."""
     from .fieldlist import field_rows
     from .printing import print_fields
 

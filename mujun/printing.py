@@ -22,7 +22,7 @@ from .issues import CATALOG, SEVERITIES, SEVERITY_LABELS
 from .selection import KeyFirms
 
 MAX_SHOWN = 30
-WIDE_COLUMNS = 100
+WIDE_COLUMNS = 140  # the field and code columns take about 45 of them
 
 
 def status_line(ev: Evaluation) -> str:
@@ -93,7 +93,7 @@ def print_issues(console: Console, issues: pd.DataFrame, where: str | Path) -> N
     detail.add_column("位置", ratio=2, overflow="fold")
     detail.add_column("信用代码", no_wrap=not wide, overflow="fold")
     if wide:
-        detail.add_column("字段", overflow="fold")
+        detail.add_column("字段", overflow="fold", max_width=16)  # a long label wraps
         detail.add_column("代码", overflow="fold")
     for r in shown.to_dict("records"):  # at most MAX_SHOWN rows
         place = Path(str(r["file"])).name if pd.notna(r["file"]) else ""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import typer
 from cli_setup import RULES, english_sentences, invoke, make_files
@@ -137,9 +137,8 @@ def test_run_says_its_summary_in_chinese(files: Files, tmp_path: Path) -> None:
     assert rc == 1
     lines = text.splitlines()
     assert lines[0] == "命令行测试：共 4 行 — 参评 3，数据有误 1"  # one firm without land
-    severity = pd.read_csv(out / "issues.csv", encoding="utf-8-sig")["severity"]
-    warnings = int((severity == "warning").sum())
-    said = f"数据问题：错误 1 条，提示 {warnings} 条（见 {out / '问题清单.xlsx'}）"
+    # its one 提示 is blank-scored-zero: a blank 实缴税金 is scored 0 (missing defaults to zero)
+    said = f"数据问题：错误 1 条，提示 1 条（见 {out / '问题清单.xlsx'}）"
     assert "".join(said.split()) in "".join(text.split())
     assert english_sentences(text) == []
     for word in ("evaluated", "rejected", "exempt", "deferred"):
@@ -184,3 +183,46 @@ def test_a_wide_terminal_adds_the_field_label_and_the_code() -> None:
     assert "non-positive-land" in text
     assert "自有用地面积" in text or "用地面积" in text
     assert "land_owned_mu" not in text  # the field's label, never its code
+
+
+def test_each_command_is_listed_with_its_own_summary() -> None:
+    _, text = invoke("--help")
+    lines = {line.split()[0]: line for line in text.splitlines() if line.startswith("  ")}
+    assert "字段" in lines["fields"] and "版本" not in lines["fields"]
+    assert "版本" in lines["version"]
+
+
+def test_the_readme_shows_every_command_in_its_windows_form() -> None:
+    """cmd and PowerShell users copy the Windows block: each command needs a line there."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("**On Windows**", 1)[1].split("```bat", 1)[1].split("```", 1)[0]
+    shown = {
+        line.split()[1] for line in block.splitlines() if line.startswith(r".venv\Scripts\mujun ")
+    }
+    assert set(COMMANDS) - {"version"} <= shown, set(COMMANDS) - shown
+
+
+@pytest.mark.parametrize("width", range(80, 201, 5))
+def test_a_wider_terminal_never_narrows_the_message(width: int) -> None:
+    """The field and code columns come in only where the message keeps room: at 100 columns
+    they took all but 14 of them from it."""
+
+    def message_width(width: int) -> int:
+        text = shown(width)
+        head = [line for line in text.splitlines() if line.startswith("┃ 问题")][-1]
+        return len(head.split("┃")[1]) - 2
+
+    assert message_width(width) >= max(message_width(80), 40 if width >= 140 else 0)
+
+
+def test_run_help_names_the_report_it_writes() -> None:
+    _, text = invoke("run", "--help")
+    assert "报告.html" in "".join(text.split())
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_no_help_page_breaks_chinese_text_with_a_space(command: str | None) -> None:
+    """A docstring's line break between two Chinese characters becomes a stray space."""
+    _, text = invoke(*([command] if command else []), "--help")
+    flat = "".join(line.strip() for line in text.splitlines())  # the page's own wrapping
+    assert not re.findall(r"[\u4e00-\u9fff，。：、）] [\u4e00-\u9fff（]", flat), flat

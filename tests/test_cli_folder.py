@@ -379,3 +379,12 @@ def test_hashing_never_opens_a_fifo_or_follows_a_link(tmp_path: Path) -> None:
     link.symlink_to(real)
     with pytest.raises(OSError):
         runfolder.sha256_file(link)
+
+
+def test_a_workbook_open_in_excel_is_said_so(files: Files, earlier: Path) -> None:
+    """Excel and WPS keep ~$<name> beside a workbook they hold open: close it, not move it."""
+    (earlier / "~$公示名单.xlsx").write_bytes(b"\x00" * 165)
+    rc, text = run(files, earlier)
+    flat = "".join(text.split())
+    assert rc == 1 and "~$公示名单.xlsx" in flat
+    assert "请先关闭打开的结果工作簿" in flat

@@ -132,7 +132,8 @@ def missing_columns(
 def _hint(name: str, hints: Hints) -> str:
     """The hint of a field, or of an input field behind it (land_mu: the land parts), one that
     names a column like the field first."""
-    behind = [name, *sorted(inputs_behind({name}) - {name})]
+    parts = inputs_behind({name}) - {name}
+    behind = [name, *(n for n in INPUT_FIELDS if n in parts)]  # land_owned_mu before leased
     given = sorted((not hints[n][0], i) for i, n in enumerate(behind) if n in hints)
     return hints[behind[given[0][1]]][1] if given else ""
 

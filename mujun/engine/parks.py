@@ -136,8 +136,11 @@ def _spellings(names: list[str], counts: np.ndarray) -> pd.DataFrame:
     for members in groups.values():
         if len(members) < 2:
             continue
-        ordered = sorted(members, key=lambda k: (-counts[k], names[k]))
-        main = names[ordered[0]]
+        # the most common spelling is the name; of equally common ones, one written as it is
+        # compared (no spaces, no full-width letters) rather than 王 庄镇
+        first = min(members, key=lambda k: (-counts[k], park_key(names[k]) != names[k], names[k]))
+        ordered = [first, *sorted(set(members) - {first}, key=lambda k: (-counts[k], names[k]))]
+        main = names[first]
         spellings = "、".join(f"“{names[k]}”（{counts[k]}户）" for k in ordered)
         aliases = ", ".join(f"{toml_text(names[k])} = {toml_text(main)}" for k in ordered[1:])
         found.append(

@@ -129,6 +129,9 @@ def _overview(ev: Evaluation, record: dict[str, Any], park: str | None) -> str:
         ("规则文件 sha256", str(rules.get("sha256", ""))[:SHA_SHOWN]),
         ("mujun 版本", str(prov.get("mujun_version", ""))),
     ]
+    audit = park is None  # file hashes are the internal audit trail, as in the park workbook
+    if not audit:
+        pairs = [p for p in pairs if "sha256" not in p[0]]
     if record.get("written"):  # the manifest's time, if it keeps one (the engine keeps none)
         pairs.append(("写出时间", str(record["written"])))
     counts = "，".join(
@@ -141,14 +144,15 @@ def _overview(ev: Evaluation, record: dict[str, Any], park: str | None) -> str:
             cell(Path(str(f.get("file", ""))).name),
             cell(f.get("rows"), "{:,}"),
             cell(f.get("used"), "{:,}"),
-            cell(str(f.get("sha256", ""))[:SHA_SHOWN], cls="c"),
+            *([cell(str(f.get("sha256", ""))[:SHA_SHOWN], cls="c")] if audit else []),
         ]
         for f in prov.get("inputs", [])
     ]
-    files = table(["输入文件", "行数", "读入行数", "sha256（前12位）"], inputs)
+    heads = ["输入文件", "行数", "读入行数", *(["sha256（前12位）"] if audit else [])]
+    files = table(heads, inputs)
     told = note(
-        "本页由 mujun 依评价结果写出，不联网、不引用外部文件；"
-        "各文件完整的 sha256 见 manifest.json。"
+        "本页由 mujun 依评价结果写出，不联网、不引用外部文件"
+        + ("；各文件完整的 sha256 见 manifest.json。" if audit else "。")
         + (
             ""
             if park is None

@@ -167,12 +167,20 @@ def add_outside_sheet(wb: Workbook, ev: Evaluation, *, title: str, notes: Sequen
         n_rows=len(outside),
         freeze_cols=3,
     )
+    # a name, park or reason longer than its column wraps inside it: unwrapped, it ran on past
+    # the page's edge and printed cut, its tail on a page of its own
+    wrap = text_style(ws, alignment=styles.WRAP_MIDDLE)
     columns: list[Column] = [frame.serial()]
-    for h, column in text.items():
-        columns.append(
-            TextColumn(column, frame.centre if h in ("行业代码", "状态") else frame.text)
-        )
-    return frame.body(columns)
+    wrapped = []
+    for k, (h, column) in enumerate(text.items(), start=1):
+        if h in ("行业代码", "状态"):
+            columns.append(TextColumn(column, frame.centre))
+        elif h in ("企业名称", "园区", "原因"):
+            columns.append(TextColumn(column, wrap))
+            wrapped.append((column, widths[k]))
+        else:
+            columns.append(TextColumn(column, frame.text))
+    return frame.body(columns, row_heights(wrapped) if len(outside) else None)
 
 
 def _floats(column: pd.Series) -> np.ndarray:

@@ -181,6 +181,10 @@ def _verify(out: Path) -> dict[str, tuple[int, int, int]]:
     problems = []
     if foreign:
         problems.append(f"有不是上次评价写出的文件：{_names(foreign)}")
+        if any(Path(rel).name.startswith("~$") for rel in foreign):  # Excel's or WPS's lock
+            problems.append(
+                "~$ 开头的是 Excel 或 WPS 打开工作簿时的临时文件：请先关闭打开的结果工作簿"
+            )
     if changed:
         problems.append(
             f"有上次评价后被改动过的文件（与 {MANIFEST} 中的 sha256 不符）：{_names(changed)}"

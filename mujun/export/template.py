@@ -127,7 +127,7 @@ def build_workbook(rules: Rules, *, rows: int = DATA_ROWS) -> Workbook:
     for name, department, codes in sheets:
         _data_sheet(book.create_sheet(name), rules, department, codes, last_row)
     _guide_sheet(book.create_sheet(GUIDE_SHEET), rules, sheets)
-    if rules.parks is not None and len(_park_list(rules)) > LIST_CHARS:
+    if rules.parks is not None and not _listable(rules):
         _park_sheet(book.create_sheet(PARK_LIST_SHEET), rules.parks.names)
     book.active = 0
     moment = _fixed_time(rules)
@@ -269,12 +269,19 @@ def _park_list(rules: Rules) -> str:
     return '"' + ",".join(rules.parks.names if rules.parks else []) + '"'
 
 
+def _listable(rules: Rules) -> bool:
+    """Whether the parks fit a validation's own list: at most 255 characters, and no name holding
+    the comma that separates the list's items or a quote that would end it."""
+    names = rules.parks.names if rules.parks else []
+    return len(_park_list(rules)) <= LIST_CHARS and not any("," in n or '"' in n for n in names)
+
+
 def _park_validation(f: Field, rules: Rules) -> dict[str, object] | None:
     """A drop-down of the rules' parks (none without `[parks]`): one spelling per park."""
     if rules.parks is None:
         return None
     listed = _park_list(rules)
-    if len(listed) > LIST_CHARS:
+    if not _listable(rules):
         end = len(rules.parks.names)
         listed = f"{PARK_LIST_SHEET}!$A$1:$A${end}"
     return {

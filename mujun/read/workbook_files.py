@@ -92,7 +92,10 @@ def _check(path: Path, data: bytes) -> Found:
 
 
 def _unreadable(path: Path, why: str) -> DataError:
-    return DataError(f"{path}：不是可读取的工作簿（{why}）")
+    return DataError(
+        f"{path}：不是可读取的工作簿（{why}）；文件可能已损坏，或并非它的扩展名所说的格式："
+        "请用 Excel 或 WPS 打开它并另存为 .xlsx 后再读取，打不开的请向报送部门重新索取"
+    )
 
 
 def _in_child(path: Path, data: bytes) -> tuple[Any, ...]:

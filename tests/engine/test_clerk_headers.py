@@ -159,7 +159,7 @@ def test_the_command_line_reads_with_the_rules_aliases_and_parks(
         "优先发展类",
     ]
     assert sorted(p.name for p in (out / "parks").iterdir()) == [
-        "固镇经济开发区.html",
+        "固镇经济开发区.html",  # each park's 报告.html beside its workbook
         "固镇经济开发区.xlsx",
         "王庄镇.html",
         "王庄镇.xlsx",
@@ -181,3 +181,31 @@ def test_the_command_line_says_what_to_add_without_them(
     assert sorted(issues["message"]) == sorted(direct["message"])
     assert (issues["code"] == "similar-column").sum() == 3
     assert (issues["code"] == "park-spellings").sum() == 1
+
+
+def test_a_missing_land_names_the_own_land_field_for_the_alias(tmp_path: Path) -> None:
+    """land_mu is 自有 + 租用 − 出租: a column of a firm's land is its 自有用地, not 租用用地."""
+    rules = mujun.parse_rules(
+        HEAD
+        + """
+[[class]]
+code = "all"
+label = "全部企业"
+when = "isnull(land_mu) or land_mu > 0"
+  [[class.indicator]]
+  code = "tax_per_mu"
+  label = "亩均税收"
+  formula = "tax_paid / land_mu"
+  weight = 100
+  score = { method = "ratio", benchmark = 10 }
+  [class.tiers]
+  method = "quota"
+  shares = { A = 0.5, B = 0.5 }
+"""
+    )
+    path = tmp_path / "税务.csv"
+    path.write_text(f"统一社会信用代码,实缴税金,联系电话\n{credit_code(1)},10,138\n", "utf-8")
+    ev = mujun.evaluate(mujun.read_sources([path], year=2022), rules)
+    (message,) = ev.issues.loc[ev.issues["code"] == "missing-column", "message"]
+    assert "税务.csv的“联系电话”" in message
+    assert "如其中一列即是“自有用地”，请在规则文件 [input.aliases] 中为 land_owned_mu" in message

@@ -84,3 +84,10 @@ def test_canonical_names_do_not_depend_on_row_order(order: list[int], with_parks
         a = of(base, code)[columns].sort_values(columns).reset_index(drop=True)
         b = of(shuffled, code)[columns].sort_values(columns).reset_index(drop=True)
         pd.testing.assert_frame_equal(a, b)
+
+
+def test_of_equally_common_spellings_the_clean_one_is_proposed_as_the_name() -> None:
+    ev = mujun.evaluate(firms(["王 庄镇", "王庄", "王庄镇"]), rules(parks=""))
+    (message,) = of(ev, "park-spellings")["message"]
+    assert "“王庄”（1户）、“王 庄镇”（1户）、“王庄镇”（1户）" in message  # the name first
+    assert 'names = ["王庄"]，aliases = { "王 庄镇" = "王庄", "王庄镇" = "王庄" }' in message

@@ -243,3 +243,14 @@ def test_a_run_without_firms_evaluated_still_gets_a_report(tmp_path: Path) -> No
     text = (tmp_path / "run" / REPORT).read_text(encoding="utf-8")
     assert "没有参评企业" in text
     assert pd.Series(firm_codes(tmp_path / "run" / REPORT)).is_unique
+
+
+def test_a_parks_report_leaves_the_file_hashes_to_the_internal_one(run: Run) -> None:
+    """As its workbook's 说明: a park director sees the sources, not the audit trail."""
+    prov = run.ev.provenance
+    hashes = [prov["rules"]["sha256"][:12], *(f["sha256"][:12] for f in prov["inputs"])]
+    for path in (run.out / "parks").glob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert "sha256" not in text and not [h for h in hashes if h in text], path.name
+        assert all(Path(f["file"]).name in text for f in prov["inputs"])  # the sources stay
+    assert all(h in (run.out / REPORT).read_text(encoding="utf-8") for h in hashes)

@@ -481,3 +481,14 @@ def test_a_long_park_list_is_kept_on_a_hidden_sheet(tmp_path: Path) -> None:
     bureau = book["经信局"]
     dv = validation_at(bureau, f"{column_of(bureau, '所属园区')}3")
     assert dv is not None and dv.formula1 == "园区名单!$A$1:$A$60"
+
+
+def test_a_park_named_with_a_comma_is_listed_on_the_hidden_sheet(tmp_path: Path) -> None:
+    """A comma separates a validation list's items: 王庄镇,李集 would be offered as two parks."""
+    names = ["王庄镇,李集联合园区", "固镇经济开发区"]
+    rules = with_parks(RULES_DIR / "anhui-guzhen-2022.toml", names)
+    book = openpyxl.load_workbook(write_template(rules, tmp_path / "t.xlsx"))
+    assert [c.value for c in book["园区名单"]["A"]] == names
+    bureau = book["经信局"]
+    dv = validation_at(bureau, f"{column_of(bureau, '所属园区')}3")
+    assert dv is not None and dv.formula1 == "园区名单!$A$1:$A$2"

@@ -1262,3 +1262,20 @@ def test_file_stems_fit_in_bytes(wanted: list[str]) -> None:
         assert 0 < len(data) <= FILE_BYTES and len(data) + len(".xlsx") <= 255
         assert not FORBIDDEN_FILE_CHARS & set(stem)
         assert not stem.startswith(".") and stem.strip() == stem and not stem.endswith(".")
+
+
+def test_a_long_reason_of_a_firm_not_evaluated_wraps_in_its_column(tmp_path: Path) -> None:
+    """免评与暂缓: a reason wider than its column wraps inside it, on a row tall enough."""
+    frame = county(60, seed=3)
+    frame.loc[frame.index[0], "credit_code"] = "91340323ABC"  # too short: a long reason
+    path = write_workbooks(evaluate(frame), tmp_path, parks=False, publication=False)[0]
+    ws = openpyxl.load_workbook(path)[OUTSIDE_SHEET]
+    top = next(r for r in range(1, 10) if ws.cell(r, 1).value == "序号")
+    col = next(c for c in range(1, ws.max_column + 1) if ws.cell(top, c).value == "原因")
+    width = ws.column_dimensions[get_column_letter(col)].width
+    cells = range(top + 1, ws.max_row + 1)
+    long = [r for r in cells if xlsx.display_width(str(ws.cell(r, col).value or "")) > width]
+    assert long  # the bad code's reason does not fit on one line
+    for r in long:
+        assert ws.cell(r, col).alignment.wrap_text
+        assert ws.row_dimensions[r].height and ws.row_dimensions[r].height > 15

@@ -684,3 +684,9 @@ def test_an_ordinary_workbook_is_still_read(tmp_path: Path) -> None:
     table = read_sources([path], year=YEAR)
     assert table.frame["tax_paid"].tolist() == [2.5]
     assert pd.isna(table.frame.get("name", pd.Series([None])).iloc[0])
+
+
+def test_a_file_that_is_no_workbook_says_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "税务局.xlsx"
+    path.write_bytes(b"PK\x03\x04garbage")  # what a cut-off download or a renamed file gives
+    refused(path, "不是可读取的工作簿", "另存为 .xlsx", "重新索取")
