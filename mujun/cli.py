@@ -372,7 +372,7 @@ def bench(
     print_bench(out_console, figures, n, repeat)
 
 
-@app.command(help="显示 mujun 的版本号（同 mujun --version）。")
+@app.command(help="列出全部字段：代码、名称、单位、可识别的表头，以及评价规则需要哪些字段。")
 @guarded(err_console)
 def fields(
     rules: Annotated[
@@ -397,7 +397,7 @@ def fields(
     print_fields(out_console, field_rows(method), None if rules is None else str(rules))
 
 
-@app.command()
+@app.command(help="显示 mujun 的版本号（同 mujun --version）。")
 @guarded(err_console)
 def version() -> None:
     """Print the mujun version."""

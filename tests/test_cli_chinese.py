@@ -181,3 +181,16 @@ def test_a_wide_terminal_adds_the_field_label_and_the_code() -> None:
     assert "non-positive-land" in text
     assert "自有用地面积" in text or "用地面积" in text
     assert "land_owned_mu" not in text  # the field's label, never its code
+
+
+def test_the_command_list_says_what_each_command_does() -> None:
+    rc, text = invoke("--help")
+    assert rc == 0
+    listed = dict(
+        line.split(maxsplit=1) for line in text.split("命令：")[1].splitlines() if line[:2] == "  "
+    )
+    assert set(listed) == set(COMMANDS)
+    assert all(not summary.isascii() for summary in listed.values()), listed
+    assert "字段" in listed["fields"] and "版本" not in listed["fields"]
+    assert "版本" in listed["version"]
+    assert len(set(listed.values())) == len(listed)  # no two commands share one description
