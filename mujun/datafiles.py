@@ -6,7 +6,8 @@ it (DATA_SUFFIXES, sorted by name, no subfolders, no hidden files and no Office 
 files such as `~$税收.xlsx`). A path that does not exist and holds * ? or [ ] is a pattern,
 globbed; one matching no data file is an argument error. Of the files a folder or pattern
 brought in, those that are clearly not departmental data are skipped, each with its reason:
-the commissioners roster (a 姓名 header, no credit-code header) and — unless the command reads
+the commissioners roster (a 姓名 header, no credit-code header), a file an earlier run
+wrote (results.csv, the workbooks: its run folder's manifest.json lists it) and — unless the command reads
 a multi-year panel — a file whose year column holds only years other than the rules' year. A
 file named on its own is always read, and a file whose year cannot be told is never skipped.
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import DataError
+from .export.runfolder import written_by_run
 from .oserrors import describe_os_error
 from .read.commissioners import HEADER_ROWS, NAME_HEADERS
 from .read.files import open_file
@@ -104,6 +106,8 @@ def _years(cells: pd.DataFrame, column: int, first_row: int) -> set[int]:
 def not_data(path: Path, year: int | None) -> str | None:
     """Why `path` is clearly no departmental data for an evaluation of `year` (None: any
     year will do), or None. A file that cannot be read is left for reading to report."""
+    if written_by_run(path):
+        return "是 mujun 评价写出的结果文件（见其文件夹的 manifest.json），不是部门数据"
     try:
         opened = open_file(path)
     except DataError:

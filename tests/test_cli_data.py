@@ -187,3 +187,33 @@ def test_a_folder_of_nothing_but_skipped_files_exits_2(files: Files, tmp_path: P
     assert rc == 2
     assert "说明：跳过" in text and "没有可读取的部门数据文件" in " ".join(text.split())
     assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_an_earlier_run_folder_among_the_data_is_skipped_file_by_file(
+    files: Files, tmp_path: Path
+) -> None:
+    """`--data 数据/*` or `--data 上次结果` must not read results.csv or a park workbook back
+    in as departmental data: each file its manifest lists is skipped with one line."""
+    earlier = tmp_path / "上次结果"
+    rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", earlier)
+    assert rc == 0, text
+    written = [p for p in sorted(earlier.rglob("*")) if p.suffix in (".csv", ".xlsx")]
+    assert {"results.csv", "issues.csv", "问题清单.xlsx"} <= {p.name for p in written}
+    rc, text = invoke("check", "-r", files["rules"], "-d", files["data"], "-d", earlier,
+                      "-d", f"{earlier}/parks/*", "--report", tmp_path / "r.xlsx")  # fmt: skip
+    flat = "".join(text.split())
+    for path in written:
+        assert f"说明：跳过{path}：是mujun评价写出的结果文件" in flat, path
+    assert rc == 0, text and "共4行" in flat
+    # a result file named on its own is read as given, like any file
+    rc, text = invoke("check", "-r", files["rules"], "-d", earlier / "results.csv",
+                      "--report", tmp_path / "r2.xlsx")  # fmt: skip
+    assert "跳过" not in text
+
+
+def test_a_file_beside_a_foreign_or_broken_manifest_is_read(tmp_path: Path) -> None:
+    data = touch(tmp_path / "企业.csv", "统一社会信用代码,年度\n")
+    touch(tmp_path / "manifest.json", '{"sha256": {"企业.csv": "' + "0" * 64 + '"}}')
+    assert not_data(data, None) is None  # not mujun's: no mujun_version
+    touch(tmp_path / "manifest.json", "{broken")
+    assert not_data(data, None) is None
