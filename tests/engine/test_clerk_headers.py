@@ -159,7 +159,9 @@ def test_the_command_line_reads_with_the_rules_aliases_and_parks(
         "优先发展类",
     ]
     assert sorted(p.name for p in (out / "parks").iterdir()) == [
+        "固镇经济开发区.html",
         "固镇经济开发区.xlsx",
+        "王庄镇.html",
         "王庄镇.xlsx",
     ]
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["rows"]["evaluated"] == 4
