@@ -127,8 +127,9 @@ def build_workbook(rules: Rules, *, rows: int = DATA_ROWS) -> Workbook:
     for name, department, codes in sheets:
         _data_sheet(book.create_sheet(name), rules, department, codes, last_row)
     _guide_sheet(book.create_sheet(GUIDE_SHEET), rules, sheets)
-    if rules.parks is not None and len(_park_list(rules)) > LIST_CHARS:
+    if rules.parks is not None and not _inline(rules):
         _park_sheet(book.create_sheet(PARK_LIST_SHEET), rules.parks.names)
+    _no_formulas(book)
     book.active = 0
     moment = _fixed_time(rules)
     props = book.properties
@@ -269,12 +270,29 @@ def _park_list(rules: Rules) -> str:
     return '"' + ",".join(rules.parks.names if rules.parks else []) + '"'
 
 
+def _inline(rules: Rules) -> bool:
+    """Whether the drop-down can spell the parks out: short enough, and no name holds the
+    list's comma or quote (王庄镇,北区 would be two parks, a quote breaks the workbook)."""
+    names = rules.parks.names if rules.parks else []
+    return len(_park_list(rules)) <= LIST_CHARS and not any(set(n) & {",", '"'} for n in names)
+
+
+def _no_formulas(book: Workbook) -> None:
+    """Every cell the template writes is text or a number, never a formula: openpyxl takes a
+    text beginning with = (a region, rules or park name) for one."""
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+
+
 def _park_validation(f: Field, rules: Rules) -> dict[str, object] | None:
     """A drop-down of the rules' parks (none without `[parks]`): one spelling per park."""
     if rules.parks is None:
         return None
     listed = _park_list(rules)
-    if len(listed) > LIST_CHARS:
+    if not _inline(rules):
         end = len(rules.parks.names)
         listed = f"{PARK_LIST_SHEET}!$A$1:$A${end}"
     return {
