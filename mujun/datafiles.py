@@ -7,9 +7,10 @@ files such as `~$税收.xlsx`). A path that does not exist and holds * ? or [ ] 
 globbed; one matching no data file is an argument error. Of the files a folder or pattern
 brought in, those that are clearly not departmental data are skipped, each with its reason:
 the commissioners roster (a 姓名 header, no credit-code header), a file an earlier run
-wrote (results.csv, the workbooks: its run folder's manifest.json lists it) and — unless the command reads
-a multi-year panel — a file whose year column holds only years other than the rules' year. A
-file named on its own is always read, and a file whose year cannot be told is never skipped.
+wrote (results.csv, the workbooks: its run folder's manifest.json lists it) and — unless the
+command reads a multi-year panel — a file whose year column holds only years other than the
+rules' year. A file named on its own is always read, and a file whose year cannot be told is
+never skipped.
 """
 
 from __future__ import annotations

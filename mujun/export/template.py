@@ -35,7 +35,7 @@ from ..rules import Rules
 from . import styles
 from .layout import print_setup
 from .names import sheet_names
-from .xlsx import TEXT_FORMAT, save, width
+from .xlsx import TEXT_FORMAT, no_formulas, save, width
 
 KEYS: tuple[str, ...] = ("credit_code", "name")
 ALWAYS: tuple[str, ...] = ("park",)  # park workbooks group by it, whether a formula reads it or not
@@ -129,7 +129,7 @@ def build_workbook(rules: Rules, *, rows: int = DATA_ROWS) -> Workbook:
     _guide_sheet(book.create_sheet(GUIDE_SHEET), rules, sheets)
     if rules.parks is not None and not _inline(rules):
         _park_sheet(book.create_sheet(PARK_LIST_SHEET), rules.parks.names)
-    _no_formulas(book)
+    no_formulas(book)
     book.active = 0
     moment = _fixed_time(rules)
     props = book.properties
@@ -275,16 +275,6 @@ def _inline(rules: Rules) -> bool:
     list's comma or quote (王庄镇,北区 would be two parks, a quote breaks the workbook)."""
     names = rules.parks.names if rules.parks else []
     return len(_park_list(rules)) <= LIST_CHARS and not any(set(n) & {",", '"'} for n in names)
-
-
-def _no_formulas(book: Workbook) -> None:
-    """Every cell the template writes is text or a number, never a formula: openpyxl takes a
-    text beginning with = (a region, rules or park name) for one."""
-    for ws in book.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
 
 
 def _park_validation(f: Field, rules: Rules) -> dict[str, object] | None:
