@@ -115,6 +115,7 @@ def broken_inputs(files: Files, tmp: Path) -> list[tuple[list[str | Path], int, 
         (["run", "-r", rules, "-d", data, "-o", out, "--status", "定稿"], 2, "--status 须为"),
         (["run", "-r", rules, "-d", data, "-o", out, "--year", "去年"], 2, "须为整数"),
         (["template", "-r", rules, "-o", data / "t.xlsx"], 2, "t.xlsx"),
+        (["template", "-r", rules, "-o", tmp / "采集表.toml"], 2, "须为 .xlsx 工作簿"),
         (["check", "-r", rules, "-d", files["bad"], "--report", tmp / "r.xlsx"], 1, "错误 1 条"),
         (["run", "-r", rules, "-d", tmp / "empty.csv", "-o", out], 1, "empty.csv"),
     ]

@@ -110,7 +110,7 @@ def write_template(rules: Rules, out: str | Path, *, rows: int = DATA_ROWS) -> P
     """
     out = Path(out)
     if out.suffix.lower() != ".xlsx":
-        raise ExportError(f"{out}: a data-collection template is an .xlsx workbook")
+        raise ExportError(f"{out}：数据采集表须为 .xlsx 工作簿，请给出以 .xlsx 结尾的文件名")
     if rows < 1:
         raise ExportError(f"行数至少为1，而不是 {rows}")
     return save(build_workbook(rules, rows=rows), out, when=_fixed_time(rules))
