@@ -7,7 +7,8 @@ files such as `~$税收.xlsx`). A path that does not exist and holds * ? or [ ] 
 globbed; one matching no data file is an argument error. Of the files a folder or pattern
 brought in, those that are clearly not departmental data are skipped, each with its reason:
 the commissioners roster (a 姓名 header, no credit-code header), a file an earlier run
-wrote (results.csv, the workbooks: its run folder's manifest.json lists it) and — unless the
+wrote (results.csv, the workbooks: its run folder's manifest.json lists it), an issue list
+mujun wrote (`check`'s 问题清单.xlsx in the folder it reads) and — unless the
 command reads a multi-year panel — a file whose year column holds only years other than the
 rules' year. A file named on its own is always read, and a file whose year cannot be told is
 never skipped.
@@ -34,6 +35,8 @@ from .read.headers import find_header, normalize
 DATA_SUFFIXES = (".csv", ".xlsx", ".xls", ".xlsm", ".ods", ".parquet")
 PATTERN_CHARS = frozenset("*?[")
 YEARS = (1900, 2100)
+# the headers by which an issue list mujun wrote is known (问题清单.xlsx, issues.csv)
+ISSUE_LISTS = (frozenset({"问题代码", "问题说明"}), frozenset({"code", "message", "severity"}))
 
 
 @dataclass
@@ -113,6 +116,10 @@ def not_data(path: Path, year: int | None) -> str | None:
         opened = open_file(path)
     except DataError:
         return None
+    for sheet in opened.sheets:
+        top = {normalize(v) for v in sheet.cells.head(HEADER_ROWS).to_numpy().ravel().tolist()}
+        if any(signature <= top for signature in ISSUE_LISTS):
+            return "是 mujun 写出的问题清单（有“问题代码”“问题说明”列），不是部门数据"
     headers = [find_header(s.cells, s.merged) for s in opened.sheets]
     if not any(headers) and opened.sheets:
         top = opened.sheets[0].cells.head(HEADER_ROWS)

@@ -217,3 +217,25 @@ def test_a_file_beside_a_foreign_or_broken_manifest_is_read(tmp_path: Path) -> N
     assert not_data(data, None) is None  # not mujun's: no mujun_version
     touch(tmp_path / "manifest.json", "{broken")
     assert not_data(data, None) is None
+
+
+def test_checks_own_issue_list_in_the_data_folder_is_skipped(files: Files, tmp_path: Path) -> None:
+    """`mujun check -d .` run twice in the data folder: the first run's 问题清单.xlsx (and an
+    issues.csv copied there) are not read as data the second time, so issues do not snowball."""
+    folder = tmp_path / "数据"
+    folder.mkdir()
+    (folder / "企业.csv").write_bytes(files["bad"].read_bytes())
+    report = folder / "问题清单.xlsx"
+    first = invoke("check", "-r", files["rules"], "-d", folder, "--report", report)
+    earlier = tmp_path / "上次"
+    assert invoke("run", "-r", files["rules"], "-d", files["bad"], "-o", earlier)[0] == 1
+    (folder / "issues.csv").write_bytes((earlier / "issues.csv").read_bytes())
+    second = invoke("check", "-r", files["rules"], "-d", folder, "--report", report)
+    flat = "".join(second[1].split())
+    assert f"说明：跳过{report}：是mujun写出的问题清单" in flat
+    assert f"说明：跳过{folder / 'issues.csv'}：是mujun写出的问题清单" in flat
+    said = [line for line in first[1].splitlines() if line.startswith("数据问题：")]
+    assert said and said == [
+        line for line in second[1].splitlines() if line.startswith("数据问题：")
+    ]
+    assert first[0] == second[0] == 1
