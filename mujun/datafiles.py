@@ -73,7 +73,7 @@ def expand(given: Sequence[Path]) -> DataFiles:
         if path.is_dir():
             files = _folder(path, out.problems)
         elif not os.path.lexists(path) and PATTERN_CHARS & set(str(path)):
-            files = _data_files([Path(p) for p in glob.glob(str(path))])
+            files = _data_files([Path(p) for p in glob.glob(_pattern(path))])
             if not files:
                 out.problems.append(f"--data {path}：文件不存在，也没有与此匹配的数据文件")
         else:
@@ -85,6 +85,17 @@ def expand(given: Sequence[Path]) -> DataFiles:
                 out.files.append(f)
                 out.found.add(f)
     return out
+
+
+def _pattern(path: Path) -> str:
+    """`path` as a glob pattern whose leading folders that exist as written are taken
+    literally: in 数据[2022]/*.xlsx the brackets are the folder's name, not a set."""
+    parts = path.parts
+    for k in range(len(parts) - 1, 0, -1):
+        head = Path(*parts[:k])
+        if head.is_dir():
+            return os.path.join(glob.escape(str(head)), *parts[k:])
+    return str(path)
 
 
 def _folder(path: Path, problems: list[str]) -> list[Path]:

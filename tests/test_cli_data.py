@@ -55,6 +55,18 @@ def test_a_pattern_is_globbed_and_a_file_that_exists_is_taken_as_it_is(tmp_path:
     assert literal not in got.found  # named on its own: always read
 
 
+def test_a_pattern_inside_a_folder_with_brackets_in_its_name(tmp_path: Path) -> None:
+    """数据[2022]/*.xlsx: the folder exists as written, so its brackets are its name; only the
+    part after it is a pattern (a file's own brackets still match as a set there)."""
+    folder = tmp_path / "数据[2022]" / "终稿[a]"
+    touch(folder / "税务.xlsx")
+    touch(folder / "统计.xlsx")
+    touch(tmp_path / "数据2" / "终稿a" / "其他.xlsx")  # what [2022] and [a] would match as sets
+    got = expand([folder / "*.xlsx", tmp_path / "数据[2022]" / "终稿[a]" / "[税]务.xlsx"])
+    assert got.files == [folder / "税务.xlsx", folder / "统计.xlsx"] and not got.problems
+    assert expand([tmp_path / "数据[2022]" / "*.csv"]).problems  # nothing there matches
+
+
 def test_a_file_given_twice_is_read_once(tmp_path: Path) -> None:
     a = touch(tmp_path / "a.csv")
     got = expand([a, tmp_path, tmp_path / "*.csv"])
