@@ -6,9 +6,12 @@ it (DATA_SUFFIXES, sorted by name, no subfolders, no hidden files and no Office 
 files such as `~$税收.xlsx`). A path that does not exist and holds * ? or [ ] is a pattern,
 globbed; one matching no data file is an argument error. Of the files a folder or pattern
 brought in, those that are clearly not departmental data are skipped, each with its reason:
-the commissioners roster (a 姓名 header, no credit-code header) and — unless the command reads
-a multi-year panel — a file whose year column holds only years other than the rules' year. A
-file named on its own is always read, and a file whose year cannot be told is never skipped.
+the commissioners roster (a 姓名 header, no credit-code header), a file an earlier run
+wrote (results.csv, the workbooks: its run folder's manifest.json lists it), an issue list
+mujun wrote (`check`'s 问题清单.xlsx in the folder it reads) and — unless the
+command reads a multi-year panel — a file whose year column holds only years other than the
+rules' year. A file named on its own is always read, and a file whose year cannot be told is
+never skipped.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import DataError
+from .export.runfolder import written_by_run
 from .oserrors import describe_os_error
 from .read.commissioners import HEADER_ROWS, NAME_HEADERS
 from .read.files import open_file
@@ -31,6 +35,8 @@ from .read.headers import find_header, normalize
 DATA_SUFFIXES = (".csv", ".xlsx", ".xls", ".xlsm", ".ods", ".parquet")
 PATTERN_CHARS = frozenset("*?[")
 YEARS = (1900, 2100)
+# the headers by which an issue list mujun wrote is known (问题清单.xlsx, issues.csv)
+ISSUE_LISTS = (frozenset({"问题代码", "问题说明"}), frozenset({"code", "message", "severity"}))
 
 
 @dataclass
@@ -67,7 +73,7 @@ def expand(given: Sequence[Path]) -> DataFiles:
         if path.is_dir():
             files = _folder(path, out.problems)
         elif not os.path.lexists(path) and PATTERN_CHARS & set(str(path)):
-            files = _data_files([Path(p) for p in glob.glob(str(path))])
+            files = _data_files([Path(p) for p in glob.glob(_pattern(path))])
             if not files:
                 out.problems.append(f"--data {path}：文件不存在，也没有与此匹配的数据文件")
         else:
@@ -79,6 +85,17 @@ def expand(given: Sequence[Path]) -> DataFiles:
                 out.files.append(f)
                 out.found.add(f)
     return out
+
+
+def _pattern(path: Path) -> str:
+    """`path` as a glob pattern whose leading folders that exist as written are taken
+    literally: in 数据[2022]/*.xlsx the brackets are the folder's name, not a set."""
+    parts = path.parts
+    for k in range(len(parts) - 1, 0, -1):
+        head = Path(*parts[:k])
+        if head.is_dir():
+            return os.path.join(glob.escape(str(head)), *parts[k:])
+    return str(path)
 
 
 def _folder(path: Path, problems: list[str]) -> list[Path]:
@@ -104,10 +121,16 @@ def _years(cells: pd.DataFrame, column: int, first_row: int) -> set[int]:
 def not_data(path: Path, year: int | None) -> str | None:
     """Why `path` is clearly no departmental data for an evaluation of `year` (None: any
     year will do), or None. A file that cannot be read is left for reading to report."""
+    if written_by_run(path):
+        return "是 mujun 评价写出的结果文件（见其文件夹的 manifest.json），不是部门数据"
     try:
         opened = open_file(path)
     except DataError:
         return None
+    for sheet in opened.sheets:
+        top = {normalize(v) for v in sheet.cells.head(HEADER_ROWS).to_numpy().ravel().tolist()}
+        if any(signature <= top for signature in ISSUE_LISTS):
+            return "是 mujun 写出的问题清单（有“问题代码”“问题说明”列），不是部门数据"
     headers = [find_header(s.cells, s.merged) for s in opened.sheets]
     if not any(headers) and opened.sheets:
         top = opened.sheets[0].cells.head(HEADER_ROWS)

@@ -55,6 +55,18 @@ def test_a_pattern_is_globbed_and_a_file_that_exists_is_taken_as_it_is(tmp_path:
     assert literal not in got.found  # named on its own: always read
 
 
+def test_a_pattern_inside_a_folder_with_brackets_in_its_name(tmp_path: Path) -> None:
+    """数据[2022]/*.xlsx: the folder exists as written, so its brackets are its name; only the
+    part after it is a pattern (a file's own brackets still match as a set there)."""
+    folder = tmp_path / "数据[2022]" / "终稿[a]"
+    touch(folder / "税务.xlsx")
+    touch(folder / "统计.xlsx")
+    touch(tmp_path / "数据2" / "终稿a" / "其他.xlsx")  # what [2022] and [a] would match as sets
+    got = expand([folder / "*.xlsx", tmp_path / "数据[2022]" / "终稿[a]" / "[税]务.xlsx"])
+    assert got.files == [folder / "税务.xlsx", folder / "统计.xlsx"] and not got.problems
+    assert expand([tmp_path / "数据[2022]" / "*.csv"]).problems  # nothing there matches
+
+
 def test_a_file_given_twice_is_read_once(tmp_path: Path) -> None:
     a = touch(tmp_path / "a.csv")
     got = expand([a, tmp_path, tmp_path / "*.csv"])
@@ -188,3 +200,55 @@ def test_a_folder_of_nothing_but_skipped_files_exits_2(files: Files, tmp_path: P
     assert rc == 2
     assert "说明：跳过" in text and "没有可读取的部门数据文件" in " ".join(text.split())
     assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_an_earlier_run_folder_among_the_data_is_skipped_file_by_file(
+    files: Files, tmp_path: Path
+) -> None:
+    """`--data 数据/*` or `--data 上次结果` must not read results.csv or a park workbook back
+    in as departmental data: each file its manifest lists is skipped with one line."""
+    earlier = tmp_path / "上次结果"
+    rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", earlier)
+    assert rc == 0, text
+    written = [p for p in sorted(earlier.rglob("*")) if p.suffix in (".csv", ".xlsx")]
+    assert {"results.csv", "issues.csv", "问题清单.xlsx"} <= {p.name for p in written}
+    rc, text = invoke("check", "-r", files["rules"], "-d", files["data"], "-d", earlier,
+                      "-d", f"{earlier}/parks/*", "--report", tmp_path / "r.xlsx")  # fmt: skip
+    flat = "".join(text.split())
+    for path in written:
+        assert f"说明：跳过{path}：是mujun评价写出的结果文件" in flat, path
+    assert rc == 0, text and "共4行" in flat
+    # a result file named on its own is read as given, like any file
+    rc, text = invoke("check", "-r", files["rules"], "-d", earlier / "results.csv",
+                      "--report", tmp_path / "r2.xlsx")  # fmt: skip
+    assert "跳过" not in text
+
+
+def test_a_file_beside_a_foreign_or_broken_manifest_is_read(tmp_path: Path) -> None:
+    data = touch(tmp_path / "企业.csv", "统一社会信用代码,年度\n")
+    touch(tmp_path / "manifest.json", '{"sha256": {"企业.csv": "' + "0" * 64 + '"}}')
+    assert not_data(data, None) is None  # not mujun's: no mujun_version
+    touch(tmp_path / "manifest.json", "{broken")
+    assert not_data(data, None) is None
+
+
+def test_checks_own_issue_list_in_the_data_folder_is_skipped(files: Files, tmp_path: Path) -> None:
+    """`mujun check -d .` run twice in the data folder: the first run's 问题清单.xlsx (and an
+    issues.csv copied there) are not read as data the second time, so issues do not snowball."""
+    folder = tmp_path / "数据"
+    folder.mkdir()
+    (folder / "企业.csv").write_bytes(files["bad"].read_bytes())
+    report = folder / "问题清单.xlsx"
+    first = invoke("check", "-r", files["rules"], "-d", folder, "--report", report)
+    earlier = tmp_path / "上次"
+    assert invoke("run", "-r", files["rules"], "-d", files["bad"], "-o", earlier)[0] == 1
+    (folder / "issues.csv").write_bytes((earlier / "issues.csv").read_bytes())
+    second = invoke("check", "-r", files["rules"], "-d", folder, "--report", report)
+    flat = "".join(second[1].split())
+    assert f"说明：跳过{report}：是mujun写出的问题清单" in flat
+    assert f"说明：跳过{folder / 'issues.csv'}：是mujun写出的问题清单" in flat
+    said = [line for line in first[1].splitlines() if line.startswith("数据问题：")]
+    assert said and said == [
+        line for line in second[1].splitlines() if line.startswith("数据问题：")
+    ]
+    assert first[0] == second[0] == 1

@@ -94,6 +94,17 @@ def _entries(folder: Path) -> Iterator[tuple[str, os.stat_result]]:
                     stack.append((rel + "/", Path(entry.path)))
 
 
+def written_by_run(path: Path) -> bool:
+    """Whether `path` is a file an earlier run wrote: its folder (or, for parks/<park>.xlsx,
+    the folder above) has mujun's manifest listing it."""
+    folder, name = path.parent, path.name
+    for _ in range(2):
+        if name in (_read_manifest(folder) or {}):
+            return True
+        folder, name = folder.parent, f"{folder.name}/{name}"
+    return False
+
+
 def _read_manifest(folder: Path) -> dict[str, str] | None:
     """The sha256 of each file the run in `folder` wrote, or None if there is no usable
     manifest (absent, not a regular file, too large, not mujun's, no hashes)."""

@@ -35,7 +35,7 @@ from ..rules import Rules
 from . import styles
 from .layout import print_setup
 from .names import sheet_names
-from .xlsx import TEXT_FORMAT, save, width
+from .xlsx import TEXT_FORMAT, no_formulas, save, width
 
 KEYS: tuple[str, ...] = ("credit_code", "name")
 ALWAYS: tuple[str, ...] = ("park",)  # park workbooks group by it, whether a formula reads it or not
@@ -110,7 +110,7 @@ def write_template(rules: Rules, out: str | Path, *, rows: int = DATA_ROWS) -> P
     """
     out = Path(out)
     if out.suffix.lower() != ".xlsx":
-        raise ExportError(f"{out}: a data-collection template is an .xlsx workbook")
+        raise ExportError(f"{out}：数据采集表须为 .xlsx 工作簿，请给出以 .xlsx 结尾的文件名")
     if rows < 1:
         raise ExportError(f"行数至少为1，而不是 {rows}")
     return save(build_workbook(rules, rows=rows), out, when=_fixed_time(rules))
@@ -127,8 +127,9 @@ def build_workbook(rules: Rules, *, rows: int = DATA_ROWS) -> Workbook:
     for name, department, codes in sheets:
         _data_sheet(book.create_sheet(name), rules, department, codes, last_row)
     _guide_sheet(book.create_sheet(GUIDE_SHEET), rules, sheets)
-    if rules.parks is not None and not _listable(rules):
+    if rules.parks is not None and not _inline(rules):
         _park_sheet(book.create_sheet(PARK_LIST_SHEET), rules.parks.names)
+    no_formulas(book)
     book.active = 0
     moment = _fixed_time(rules)
     props = book.properties
@@ -269,11 +270,11 @@ def _park_list(rules: Rules) -> str:
     return '"' + ",".join(rules.parks.names if rules.parks else []) + '"'
 
 
-def _listable(rules: Rules) -> bool:
-    """Whether the parks fit a validation's own list: at most 255 characters, and no name holding
-    the comma that separates the list's items or a quote that would end it."""
+def _inline(rules: Rules) -> bool:
+    """Whether the drop-down can spell the parks out: short enough, and no name holds the
+    list's comma or quote (王庄镇,北区 would be two parks, a quote breaks the workbook)."""
     names = rules.parks.names if rules.parks else []
-    return len(_park_list(rules)) <= LIST_CHARS and not any("," in n or '"' in n for n in names)
+    return len(_park_list(rules)) <= LIST_CHARS and not any(set(n) & {",", '"'} for n in names)
 
 
 def _park_validation(f: Field, rules: Rules) -> dict[str, object] | None:
@@ -281,7 +282,7 @@ def _park_validation(f: Field, rules: Rules) -> dict[str, object] | None:
     if rules.parks is None:
         return None
     listed = _park_list(rules)
-    if not _listable(rules):
+    if not _inline(rules):
         end = len(rules.parks.names)
         listed = f"{PARK_LIST_SHEET}!$A$1:$A${end}"
     return {

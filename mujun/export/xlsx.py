@@ -364,3 +364,13 @@ def _entry(name: str, when: datetime) -> zipfile.ZipInfo:
 def sort_key(column: pd.Series) -> np.ndarray:
     """A column as text for sorting rows (missing as ''), since text and NaN do not compare."""
     return column.astype("string").fillna("").to_numpy(dtype=object)
+
+
+def no_formulas(book: Workbook) -> None:
+    """Every cell of an openpyxl-built `book` text or a number, never a formula: openpyxl takes
+    a text beginning with = (a region, rules or park name) for one."""
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"

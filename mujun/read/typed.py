@@ -163,7 +163,7 @@ def _bytes(path: Path) -> bytes:
         raise DataError(f"{path}：文件不存在")
     size = path.stat().st_size
     if size > MAX_TYPED_BYTES:
-        raise DataError(f"{path}: {size / 2**30:.1f} GB is too large to read")
+        raise DataError(f"{path}：文件有 {size / 2**30:.1f} GB，超过可读取的上限")
     return path.read_bytes()
 
 

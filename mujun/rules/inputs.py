@@ -91,6 +91,7 @@ class Parks(Model):
             if key in seen:
                 raise AtKey(f"园区名称 {quote.value(name)} 与 names[{seen[key]}] 重复", "names", i)
             seen[key] = i
+        spellings: dict[str, str] = {}  # park key → the first alias written so
         for spelling, target in self.aliases.items():
             if not spelling.strip():
                 raise AtKey("园区别名不能为空", "aliases")
@@ -106,6 +107,15 @@ class Parks(Model):
                 raise AtKey(
                     f"别名 {quote.value(spelling)} 本身是 names 中的园区，不能再指向 "
                     f"{quote.value(target)}",
+                    "aliases",
+                    spelling,
+                )
+            earlier = spellings.setdefault(key, spelling)
+            if self.aliases[earlier] != target:
+                raise AtKey(
+                    f"别名 {quote.value(spelling)} 与 {quote.value(earlier)} 写法相同（不计空格和"
+                    f"全角半角），却分别指向 {quote.value(target)} 和 "
+                    f"{quote.value(self.aliases[earlier])}",
                     "aliases",
                     spelling,
                 )

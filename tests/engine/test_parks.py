@@ -4,12 +4,14 @@ are reported. Worked on the distinct names, so the order of the rows does not ma
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from conftest import RULES_TEXT, firms_frame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mujun
 from mujun.engine.parks import base_name
+from mujun.rules.inputs import Parks
 
 PARKS = '[parks]\nnames = ["王庄镇", "李集镇", "固镇经济开发区"]\naliases = { "王庄" = "王庄镇" }\n'
 SPELLED = ["王庄", "王庄镇", "王庄镇", "王 庄 镇", "李集", "固镇经济开发区", "城东", None]
@@ -91,3 +93,16 @@ def test_of_equally_common_spellings_the_clean_one_is_proposed_as_the_name() -> 
     (message,) = of(ev, "park-spellings")["message"]
     assert "“王庄”（1户）、“王 庄镇”（1户）、“王庄镇”（1户）" in message  # the name first
     assert 'names = ["王庄"]，aliases = { "王 庄镇" = "王庄", "王庄镇" = "王庄" }' in message
+
+
+def test_many_unknown_names_build_the_park_lookup_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each unknown name's did-you-mean used to rebuild the lookup of every park: with 10,000
+    parks and a few hundred unknown names a run took minutes."""
+    calls = []
+    real = Parks.lookup
+    monkeypatch.setattr(Parks, "lookup", lambda self: calls.append(1) or real(self))
+    unknown = [f"城{i}" for i in range(50)]
+    ev = mujun.evaluate(firms([*unknown, "李集", "王庄"]), rules())
+    assert len(calls) == 1
+    hints = of(ev, "unknown-park").set_index("value")["message"]
+    assert "是否指“李集镇”" in hints["李集"] and "是否指" not in hints["城7"]

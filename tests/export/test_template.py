@@ -483,12 +483,37 @@ def test_a_long_park_list_is_kept_on_a_hidden_sheet(tmp_path: Path) -> None:
     assert dv is not None and dv.formula1 == "园区名单!$A$1:$A$60"
 
 
-def test_a_park_named_with_a_comma_is_listed_on_the_hidden_sheet(tmp_path: Path) -> None:
-    """A comma separates a validation list's items: 王庄镇,李集 would be offered as two parks."""
-    names = ["王庄镇,李集联合园区", "固镇经济开发区"]
-    rules = with_parks(RULES_DIR / "anhui-guzhen-2022.toml", names)
+def test_a_park_name_with_the_lists_comma_or_quote_goes_on_the_hidden_sheet(
+    tmp_path: Path,
+) -> None:
+    """Spelt out, 王庄镇,北区 would offer two parks and a quote would break the workbook."""
+    names = ["王庄镇,北区", '"新"园区', "李集镇"]
+    rules = mujun.parse_rules(
+        (RULES_DIR / "anhui-guzhen-2022.toml")
+        .read_text(encoding="utf-8")
+        .replace("[[", '[parks]\nnames = ["王庄镇,北区", "\\"新\\"园区", "李集镇"]\n\n[[', 1)
+    )
+    assert rules.parks is not None and rules.parks.names == names
     book = openpyxl.load_workbook(write_template(rules, tmp_path / "t.xlsx"))
     assert [c.value for c in book["园区名单"]["A"]] == names
     bureau = book["经信局"]
     dv = validation_at(bureau, f"{column_of(bureau, '所属园区')}3")
-    assert dv is not None and dv.formula1 == "园区名单!$A$1:$A$2"
+    assert dv is not None and dv.formula1 == "园区名单!$A$1:$A$3"
+
+
+def test_no_name_from_the_rules_becomes_a_formula(tmp_path: Path) -> None:
+    """A region, rules name or park beginning with = is text in every cell, never a formula."""
+    text = (RULES_DIR / "anhui-guzhen-2022.toml").read_text(encoding="utf-8")
+    names = [f"=HYPERLINK(1)+{i}园" for i in range(30)]  # a long list: on the hidden sheet
+    listed = ", ".join(f'"{n}"' for n in names)
+    text = text.replace("[[", f"[parks]\nnames = [{listed}]\n\n[[", 1)
+    text = text.replace('region = "', 'region = "=1+', 1).replace('name = "', 'name = "=2+', 1)
+    rules = mujun.parse_rules(text)
+    assert rules.parks is not None and rules.parks.names == names
+    assert rules.region.startswith("=1+")
+    path = write_template(rules, tmp_path / "t.xlsx")
+    book = openpyxl.load_workbook(path)
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert [c.value for c in book["园区名单"]["A"]] == names
+    assert any(str(c.value).startswith("=1+") for c in book.worksheets[0]["A"])

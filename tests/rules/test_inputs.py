@@ -100,6 +100,26 @@ def test_a_park_alias_may_not_be_another_park() -> None:
     assert "本身是 names 中的园区" in error.detail
 
 
+def test_two_spellings_of_one_alias_may_not_point_at_two_parks() -> None:
+    """'王庄 ' and '王庄' are one spelling once spaces go: which park would its firms join?"""
+    error = error_of(
+        '[parks]\nnames = ["王庄镇", "李庄"]\naliases = { "王庄 " = "王庄镇", "王庄" = "李庄" }\n'
+    )
+    assert error.key == "parks.aliases.王庄"
+    assert "与 '王庄 ' 写法相同" in error.detail and "'李庄' 和 '王庄镇'" in error.detail
+    full = '[parks]\nnames = ["王庄镇", "李庄"]\naliases = { "ＷＺ" = "王庄镇", "wz" = "李庄" }\n'
+    assert "写法相同" in error_of(full).detail
+
+
+def test_two_spellings_of_one_alias_for_the_same_park_are_accepted() -> None:
+    rules = parse_rules(
+        with_tables(
+            '[parks]\nnames = ["王庄镇"]\naliases = { "王庄 " = "王庄镇", "王庄" = "王庄镇" }\n'
+        )
+    )
+    assert rules.parks is not None and rules.parks.lookup()["王庄"] == "王庄镇"
+
+
 def test_parks_need_names() -> None:
     error = error_of("[parks]\nnames = []\n")
     assert error.key == "parks.names"
