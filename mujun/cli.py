@@ -266,7 +266,7 @@ def check(
     _check_out_file(report)
     ev = _load(rules, given, corrections, year)
     print_statuses(out_console, ev)
-    print_issues(out_console, ev.issues, report)
+    print_issues(out_console, ev.issues, report, ev.rules.indicator_labels())
     try:
         with stage("写出问题清单", [report]):
             write_issues_workbook(
@@ -274,6 +274,7 @@ def check(
                 report,
                 title=f"{ev.rules.region}{ev.rules.year}年度数据问题清单",
                 names=ev.results,
+                labels=ev.rules.indicator_labels(),
             )
     except OSError as exc:
         raise _fail(f"无法写入 {report}：{describe_os_error(exc)}", 2) from None

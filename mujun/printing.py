@@ -8,6 +8,7 @@ WIDE_COLUMNS drops the field and code columns so that the message keeps its room
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -57,9 +58,14 @@ def _severity_order(issues: pd.DataFrame) -> pd.Series:
     return issues["severity"].map(rank).fillna(len(rank))
 
 
-def print_issues(console: Console, issues: pd.DataFrame, where: str | Path) -> None:
+def print_issues(
+    console: Console,
+    issues: pd.DataFrame,
+    where: str | Path,
+    labels: Mapping[str, str] | None = None,
+) -> None:
     """The issues per severity and kind, then the first MAX_SHOWN in detail; `where` names
-    the file that lists them all."""
+    the file that lists them all, `labels` the indicators an issue's field may hold."""
     if not len(issues):
         console.print("未发现数据问题。")
         return
@@ -108,7 +114,8 @@ def print_issues(console: Console, issues: pd.DataFrame, where: str | Path) -> N
             "" if pd.isna(r["credit_code"]) else str(r["credit_code"]),
         ]
         if wide:
-            cells += ["" if pd.isna(r["field"]) else label(str(r["field"])), str(r["code"])]
+            field = "" if pd.isna(r["field"]) else str(r["field"])
+            cells += [(labels or {}).get(field) or label(field), str(r["code"])]
         detail.add_row(*cells)
     console.print(detail)
 

@@ -189,6 +189,8 @@ def test_check_prints_issues_and_writes_only_the_issue_workbook(
     code, name = header.index("统一社会信用代码"), header.index("企业名称")
     named = [row[name] for row in rows if row[code]]
     assert named and all(isinstance(n, str) and n for n in named)  # a department wants the name
+    shown = [row[header.index("字段")] for row in rows]
+    assert shown and all(f and not f.isascii() for f in shown)  # 亩均税收, not tax_per_mu
     rc, _ = invoke("check", "-r", files["rules"], "-d", files["data"], "--report", report)
     assert rc == 0
 

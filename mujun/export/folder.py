@@ -122,6 +122,7 @@ def write_run(
             tmp / ISSUES_WORKBOOK,
             title=f"{rules.region}{rules.year}年度数据问题清单",
             names=evaluation.results,
+            labels=rules.indicator_labels(),
         )
         tell(ISSUES_WORKBOOK)
         if selection is not None:

@@ -9,6 +9,7 @@ the internal result workbook. Cells are text cells and the file is reproducible 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,13 +81,15 @@ def write_issues_workbook(
     *,
     title: str = "数据问题清单",
     names: pd.DataFrame | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Path:
     """Write the issue table (errors.ISSUE_COLUMNS) as a workbook at `path`; return the path.
     `names` (results: credit_code, name) gives the 企业名称 beside a credit code when the
-    issue table has no `name` column of its own."""
+    issue table has no `name` column of its own; `labels` names the indicators an issue's
+    `field` may hold (Rules.indicator_labels)."""
     wb = new_workbook(title)
-    bodies = add_issue_sheet(wb, issues, title, names=names)
-    shown = shown_issues(issues, names)
+    bodies = add_issue_sheet(wb, issues, title, names=names, labels=labels)
+    shown = shown_issues(issues, names, labels)
     _write_summary_sheet(wb.create_sheet(SUMMARY_SHEET), _summary(shown))
     return save(wb, Path(path), bodies)
 
@@ -109,10 +112,11 @@ def add_issue_sheet(
     name: str = SHEET,
     *,
     names: pd.DataFrame | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> list[Body]:
     """Add the issue list as sheet `name` of `wb` (and its continuation sheets, see
     `issue_sheet_names`); the rows go in when the workbook is saved."""
-    shown = shown_issues(issues, names)
+    shown = shown_issues(issues, names, labels)
     names = issue_sheet_names(len(shown), name)
     per = rows_per_sheet()
     bodies = []
@@ -140,7 +144,11 @@ def add_issue_sheet(
 # ---- what the sheets show ------------------------------------------------------------------
 
 
-def shown_issues(issues: pd.DataFrame, names: pd.DataFrame | None = None) -> pd.DataFrame:
+def shown_issues(
+    issues: pd.DataFrame,
+    names: pd.DataFrame | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """The issue rows as displayed, sorted by severity (错误 first), then file, sheet and row;
     issues without a row (about a whole file or sheet) come first within their sheet. The firm's
     name is the issue's own `name`, else the one `names` (credit_code, name) gives its code."""
@@ -165,7 +173,7 @@ def shown_issues(issues: pd.DataFrame, names: pd.DataFrame | None = None) -> pd.
             "行号": pd.array(issues["row"], dtype="Int64"),
             "统一社会信用代码": clean(issues["credit_code"]),
             "企业名称": clean(_names(issues, names)),
-            "字段": clean(field.map({c: label(c) if c else "" for c in field.unique()})),
+            "字段": clean(field.map({c: field_label(c, labels) for c in field.unique()})),
             "值": clean(issues["value"]),
         }
     )
@@ -173,6 +181,13 @@ def shown_issues(issues: pd.DataFrame, names: pd.DataFrame | None = None) -> pd.
         ["_rank", "文件", "_path", "工作表", "行号"], na_position="first", kind="stable"
     )
     return frame.drop(columns="_path").reset_index(drop=True)
+
+
+def field_label(code: str, labels: Mapping[str, str] | None = None) -> str:
+    """A field's Chinese label, or an indicator's from `labels`; "" for none."""
+    if not code:
+        return ""
+    return (labels or {}).get(code) or label(code)
 
 
 def _names(issues: pd.DataFrame, names: pd.DataFrame | None) -> pd.Series:
@@ -188,8 +203,9 @@ def _names(issues: pd.DataFrame, names: pd.DataFrame | None) -> pd.Series:
 
 def _summary(shown: pd.DataFrame) -> pd.DataFrame:
     """Counts per (级别, 问题代码, 文件) with the code's title from the catalog (a message
-    names one file or firm, a title the kind of problem), most frequent first (then severity,
-    code and file): "missing from a file" counts the firms missing from each file apart."""
+    names one file or firm, a title the kind of problem), errors first and within a severity
+    the most frequent first (then code and file): "missing from a file" counts the firms
+    missing from each file apart."""
     grouped = shown.groupby(["级别", "问题代码", "文件"], sort=False)
     summary = grouped.agg(
         _rank=("_rank", "first"), 问题说明=("问题说明", "first"), 数量=("问题代码", "size")
@@ -197,7 +213,7 @@ def _summary(shown: pd.DataFrame) -> pd.DataFrame:
     titles = summary["问题代码"].map({code: kind.title for code, kind in CATALOG.items()})
     summary["问题说明"] = clean(titles.fillna(summary["问题说明"]))  # a code of another tool
     summary = summary.sort_values(
-        ["数量", "_rank", "问题代码", "文件"], ascending=[False, True, True, True], kind="stable"
+        ["_rank", "数量", "问题代码", "文件"], ascending=[True, False, True, True], kind="stable"
     )
     return summary[list(SUMMARY_HEADERS)].reset_index(drop=True)
 

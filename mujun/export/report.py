@@ -108,7 +108,9 @@ def render(
         section("per-mu", "四、亩均效益（合计口径：Σ 数额 ÷ Σ 用地）", _per_mu(summary)),
         section("benchmarks", "五、评价指标与基准值", _benchmarks(ev, benchmarks)),
         section("firms", "六、企业名单", firm_section(ev, park)),
-        section("issues", "七、数据问题", issue_section(ev.issues, park)),
+        section(
+            "issues", "七、数据问题", issue_section(ev.issues, park, ev.rules.indicator_labels())
+        ),
     ]
     return page(title, header, NAV, sections)
 

@@ -4,6 +4,8 @@ province-scale run still gives a page a browser opens; the page says so and wher
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -89,9 +91,11 @@ def firm_section(ev: Evaluation, park: str | None) -> str:
     return head + search + big_table(columns, table_id="firm-table")
 
 
-def issue_section(issues: pd.DataFrame, park: str | None) -> str:
+def issue_section(
+    issues: pd.DataFrame, park: str | None, labels: Mapping[str, str] | None = None
+) -> str:
     """The data problems, errors first (up to ISSUE_LIMIT)."""
-    shown = shown_issues(issues)
+    shown = shown_issues(issues, labels=labels)
     n = len(shown)
     if not n:
         return note("没有发现数据问题。")

@@ -242,7 +242,12 @@ def write_result_workbook(
     )
     bodies.extend(
         add_issue_sheet(
-            wb, ev.issues, f"{where}{rules.year}年度数据问题清单", ISSUE_SHEET, names=ev.results
+            wb,
+            ev.issues,
+            f"{where}{rules.year}年度数据问题清单",
+            ISSUE_SHEET,
+            names=ev.results,
+            labels=rules.indicator_labels(),
         )
     )
     return save(wb, path, bodies)

@@ -302,6 +302,15 @@ class Rules(Model):
                     found.append((c, i, names))
         return found
 
+    def indicator_labels(self) -> dict[str, str]:
+        """Each indicator's Chinese label by code (an issue about an indicator names it in
+        its `field`), first label of a code over the classes."""
+        labels: dict[str, str] = {}
+        for c in self.classes:
+            for i in c.indicators:
+                labels.setdefault(i.code, i.label)
+        return labels
+
     def indicator_codes(self) -> list[str]:
         """Every indicator code over all classes, in order of first appearance."""
         seen: dict[str, None] = {}

@@ -437,3 +437,24 @@ def test_result_workbook_issue_sheets_split_too(
         if r[0] is not None
     ]
     assert [r[0] for r in rows] == list(range(1, len(ev.issues) + 1))
+
+
+def test_an_indicator_in_the_field_column_shows_its_label(tmp_path: Path) -> None:
+    """blank-scored-zero and missing-indicator name an indicator in `field`: the clerk reads
+    亩均税收, not tax_per_mu."""
+    rows = frame([issue(code="blank-scored-zero", field="tax_per_mu", message="…")])
+    path = write_issues_workbook(rows, tmp_path / "a.xlsx", labels={"tax_per_mu": "亩均税收"})
+    assert [r[9] for r in body(path)] == ["亩均税收"]
+    bare = write_issues_workbook(rows, tmp_path / "b.xlsx")
+    assert [r[9] for r in body(bare)] == ["tax_per_mu"]  # without the rules: the code itself
+
+
+def test_summary_puts_errors_before_more_frequent_warnings(tmp_path: Path) -> None:
+    rows = frame(
+        [issue(code="odd-name", file="a.csv", message="m", severity="info")] * 5
+        + [issue(code="non-numeric-value", file="a.csv", message="m")] * 3
+        + [issue(code="bad-credit-code", file="a.csv", message="m", severity="error")]
+    )
+    path = write_issues_workbook(rows, tmp_path / "s.xlsx")
+    summary = list(openpyxl.load_workbook(path)["汇总"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[4]) for r in summary[:3]] == [("错误", 1), ("提示", 3), ("说明", 5)]
