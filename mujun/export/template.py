@@ -33,7 +33,7 @@ from ..errors import ExportError
 from ..fields import DEPARTMENTS, FIELDS, INPUT_FIELDS, Field, inputs_behind
 from ..rules import Rules
 from . import styles
-from .layout import print_setup
+from .layout import print_setup, text_lines
 from .names import sheet_names
 from .xlsx import TEXT_FORMAT, no_formulas, save, width
 
@@ -147,10 +147,8 @@ def _data_sheet(
 ) -> None:
     ncols = len(codes)
     ws.cell(row=1, column=1, value=title(rules, department))
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
     ws["A1"].font = styles.TITLE_FONT
-    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
-    ws.row_dimensions[1].height = 30
+    ws["A1"].alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     ws.row_dimensions[2].height = 36
     validations: dict[tuple[tuple[str, str], ...], DataValidation] = {}
     for col, code in enumerate(codes, start=1):
@@ -172,7 +170,20 @@ def _data_sheet(
                 ws.add_data_validation(validations[key])
             validations[key].add(f"{letter}{FIRST_DATA_ROW}:{letter}{last_row}")
     ws.freeze_panes = f"A{FIRST_DATA_ROW}"
-    print_setup(ws)  # A4 landscape, one page wide, as the result workbooks print
+    # the printing rule of the result workbooks: 8 pt at least, wide sheets split over page
+    # widths with the firm's code and name repeated on each
+    widths = [ws.column_dimensions[get_column_letter(c)].width for c in range(1, ncols + 1)]
+    repeat = next((k for k, c in enumerate(codes) if c not in ("credit_code", "name")), ncols)
+    plan = print_setup(ws, widths, repeat=min(repeat, ncols - 1), paper=rules.publication.paper)
+    # the title over the first page width: merged over all, a split sheet would print it cut
+    first = plan.first_part(ncols)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=first)
+    # a title wider than a narrow sheet wraps onto a taller row, never cut at the page edge
+    room, text = sum(widths[:first]), str(ws["A1"].value)
+    if text_lines(text, room, wide=1.6) > 1 and "（" in text[1:]:
+        at = text.rindex("（")
+        ws["A1"].value = text = f"{text[:at]}\n{text[at:]}"  # the department on a line of its own
+    ws.row_dimensions[1].height = 24 * text_lines(text, room, wide=1.6) + 6
 
 
 def _number_format(f: Field) -> str:
@@ -326,12 +337,12 @@ def _guide_sheet(
     ws: Worksheet, rules: Rules, sheets: list[tuple[str, str, tuple[str, ...]]]
 ) -> None:
     columns = ("序号", "字段", "单位", "填报部门", "口径", "填写要求", "是否必填")
-    widths = (6, 30, 12, 14, 48, 36, 10)
+    widths = (6, 30, 12, 14, 40, 30, 10)  # one A4 page width at 85 %: 8 pt and more
+    print_setup(ws, widths)
     ws.cell(row=1, column=1, value=f"{book_title(rules)}{GUIDE_SHEET}")
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     ws["A1"].font = styles.TITLE_FONT
-    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
-    ws.row_dimensions[1].height = 30
+    ws["A1"].alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     row = 3
     ws.cell(row=row, column=1, value="一、通用要求").font = styles.BOLD_FONT
     for i, text in enumerate(_general_notes(rules, [s[0] for s in sheets]), start=1):
@@ -366,6 +377,8 @@ def _guide_sheet(
             cell.font = styles.BODY_FONT
             cell.border = styles.BORDER
             cell.alignment = styles.WRAP if isinstance(value, str) else styles.TOP
+        lines = max(text_lines(str(v), w) for v, w in zip(values, widths, strict=True))
+        ws.row_dimensions[row].height = 15 * lines  # wrapped text shown whole, not cut
     ws.freeze_panes = "A2"
 
 

@@ -37,6 +37,7 @@ pytestmark = [
 INTERNAL = "亩均效益评价结果_蚌埠市固镇县_2022.xlsx"
 ISSUES = "问题清单.xlsx"
 PARK = "parks/王庄镇.xlsx"
+TEMPLATE = "数据采集表.xlsx"
 CALIBRATION = "calibration.xlsx"
 FOOTER = re.compile(r"第 (\d+) 页，共 (\d+) 页")
 
@@ -103,10 +104,17 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Page]]:
     folder = tmp_path_factory.mktemp("printed")
     done = CliRunner().invoke(app, ["demo", "--out", str(folder / "run")])
     assert done.exit_code in (0, 1), done.output  # 1: the demo's rejected firms
+    from mujun.sample.demo import DEMO_RULES
+
+    made = CliRunner().invoke(
+        app, ["template", "-r", str(DEMO_RULES), "-o", str(folder / TEMPLATE)]
+    )
+    assert made.exit_code == 0, made.output
     books = {
         INTERNAL: folder / "run" / INTERNAL,
         ISSUES: folder / "run" / ISSUES,
         PARK: folder / "run" / PARK,
+        TEMPLATE: folder / TEMPLATE,
         CALIBRATION: calibration_workbook(folder / CALIBRATION),
     }
     pdf = folder / "pdf"
@@ -147,7 +155,7 @@ def test_the_calibration_tells_8_pt_from_7_pt(rendered: dict[str, list[Page]]) -
     assert 9.0 < line < 11.0  # about 1.3 × 7.5 pt
 
 
-@pytest.mark.parametrize("book", [INTERNAL, ISSUES, PARK])
+@pytest.mark.parametrize("book", [INTERNAL, ISSUES, PARK, TEMPLATE])
 def test_no_text_prints_below_8_pt(rendered: dict[str, list[Page]], book: str) -> None:
     line = least_height(rendered)
     for number, page in enumerate(rendered[book], 1):
@@ -155,13 +163,14 @@ def test_no_text_prints_below_8_pt(rendered: dict[str, list[Page]], book: str) -
         assert not small, f"{book} page {number}: {small[:10]}"
 
 
-@pytest.mark.parametrize("book", [INTERNAL, ISSUES, PARK])
+@pytest.mark.parametrize("book", [INTERNAL, ISSUES, PARK, TEMPLATE])
 def test_every_page_is_a4_landscape_with_its_footer_inside(
     rendered: dict[str, list[Page]], book: str
 ) -> None:
     printed = rendered[book]
     for number, page in enumerate(printed, 1):
-        assert (round(page.width), round(page.height)) == (842, 595)
+        if book != TEMPLATE:  # the template's 填报说明 is a portrait page of prose
+            assert (round(page.width), round(page.height)) == (842, 595)
         footer = [w for w in page.words if w.y0 > page.height * 0.9]
         shown = FOOTER.search(" ".join(w.text for w in footer))
         assert shown, f"{book} page {number}: no footer"
