@@ -195,30 +195,26 @@ def _chinese_help_option(option: Any) -> Any:
     return option
 
 
-class ChineseCommand(TyperCommand):
+class _ChineseHelp:
+    """What a command and the app share: the Chinese help page and --help option, and the
+    context every usage error is raised with."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        formatter.write(help_page(self, ctx))
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return _chinese_help_option(super().get_help_option(ctx))  # type: ignore[misc]
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return list(_with_context(super().parse_args, ctx, args))  # type: ignore[misc]
+
+
+class ChineseCommand(_ChineseHelp, TyperCommand):
     """A command whose help page is Chinese."""
 
-    def format_help(self, ctx: Any, formatter: Any) -> None:
-        formatter.write(help_page(self, ctx))
 
-    def get_help_option(self, ctx: Any) -> Any:
-        return _chinese_help_option(super().get_help_option(ctx))
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        return list(_with_context(super().parse_args, ctx, args))
-
-
-class ChineseGroup(TyperGroup):
+class ChineseGroup(_ChineseHelp, TyperGroup):
     """The app: a Chinese help page, and every usage error said in Chinese."""
-
-    def format_help(self, ctx: Any, formatter: Any) -> None:
-        formatter.write(help_page(self, ctx))
-
-    def get_help_option(self, ctx: Any) -> Any:
-        return _chinese_help_option(super().get_help_option(ctx))
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        return list(_with_context(super().parse_args, ctx, args))
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name = args[0] if args else ""
