@@ -7,7 +7,8 @@ Skipped only when no Chromium is installed (CI installs Debian's `chromium`)."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,16 @@ def page(browser: Any) -> Iterator[Page]:
     context.close()
 
 
+def rows_until(tab: Page, done: Callable[[int], bool], seconds: float = 10.0) -> None:
+    """Wait until the firm table's shown rows satisfy `done`. Polled from here: the page's
+    Content-Security-Policy forbids eval, which a string given to wait_for_function needs."""
+    rows = tab.page.locator("#firm-table tbody tr:not([hidden])")
+    deadline = time.monotonic() + seconds
+    while not done(rows.count()):
+        assert time.monotonic() < deadline, f"the table shows {rows.count()} rows"
+        tab.page.wait_for_timeout(50)
+
+
 def visible_codes(tab: Page) -> list[str]:
     return tab.page.eval_on_selector_all(
         "#firm-table tbody tr:not([hidden])", "rows => rows.map(r => r.cells[0].textContent)"
@@ -114,21 +125,14 @@ def test_internal_report_in_a_browser(run: tuple[Evaluation, Path], page: Page) 
     assert p.locator("#firm-search").is_visible()
     target = ev.results.loc[ev.results["status"] == "evaluated"].iloc[5]
     p.fill("#firm-search", str(target["credit_code"]))
-    p.wait_for_function(
-        "document.querySelectorAll('#firm-table tbody tr:not([hidden])').length"
-        f" < {len(ev.results)}"
-    )
+    rows_until(page, lambda n: n < len(ev.results))
     assert visible_codes(page) == [str(target["credit_code"])]
     park = "西区"
     p.fill("#firm-search", park)
     expected = ev.results["park"].astype("string").fillna("").str.contains(park)
-    p.wait_for_function(
-        "document.querySelectorAll('#firm-table tbody tr:not([hidden])').length"
-        f" === {int(expected.sum())}"
-    )
+    rows_until(page, lambda n: n == int(expected.sum()))
     p.fill("#firm-search", "")
-    shown = "document.querySelectorAll('#firm-table tbody tr:not([hidden])').length"
-    p.wait_for_function(f"{shown} === {len(ev.results)}")
+    rows_until(page, lambda n: n == len(ev.results))
 
     # a click on 综合得分 sorts by score, ascending then descending, empty cells last
     score = column(page, 7)
