@@ -96,12 +96,10 @@ def canonical_parks(
                 alias=alias,
             )
         )
-    shown = np.array([c if c is not None else n for c, n in zip(canonical, names, strict=True)])
     if all(c == n for c, n in zip(canonical, names, strict=True)):
         return table, concat_issues(found)
-    values = pd.array(np.where(codes >= 0, shown[np.maximum(codes, 0)], None), dtype="string")
     frame = table.frame.copy(deep=False)
-    frame["park"] = values
+    frame["park"] = _renamed(column, lookup)
     return replace(table, frame=frame), concat_issues(found)
 
 
@@ -109,12 +107,14 @@ def canonical_names(names: pd.Series, parks: Parks | None) -> pd.Series:
     """Each park name under its canonical name; a name `[parks]` does not know, and every name
     without `[parks]`, stays as written. Works on the distinct names."""
     column = names.astype("string")
-    if parks is None or not len(column):
-        return column
+    return column if parks is None else _renamed(column, parks.lookup())
+
+
+def _renamed(column: pd.Series, lookup: dict[str, str]) -> pd.Series:
+    """`column` (string) with each name the `lookup` knows by its key under its canonical name."""
     codes, uniques = pd.factorize(column)
-    lookup = parks.lookup()
     shown = np.array([lookup.get(park_key(str(u)), str(u)) for u in uniques] + [None], dtype=object)
-    return pd.Series(pd.array(shown[codes], dtype="string"), index=names.index)
+    return pd.Series(pd.array(shown[codes], dtype="string"), index=column.index)  # -1 → None
 
 
 def _closest(
