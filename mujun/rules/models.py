@@ -8,19 +8,15 @@ locating in `load.py`.
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from ..fields import FIELDS
 from ..units import DEFAULT_COEFFICIENTS
 from . import quote
 from .base import (
-    BENCHMARK_RANGE,
-    FACTOR_RANGE,
-    MAX_MULTIPLE,
     MAX_PLAUSIBLE,
     MAX_POINTS,
     AtKey,
@@ -30,14 +26,13 @@ from .base import (
     Text,
     Weight,
 )
-from .compiled import Condition, FieldName, Formula, did_you_mean
+from .compiled import Condition, Formula, did_you_mean
 from .inputs import InputRules, Parks
+from .score import Score, check_with_indicator
 from .selection import Selection
 from .tiers import Tiers
 
 RULES_FORMAT = 1
-STATISTICS = ("mean", "median", "pooled")
-_STATISTICS = "mean、median、pooled"
 
 
 class EnergyRules(Model):
@@ -61,74 +56,6 @@ class Exclusion(Model):
     when: Condition
     status: Literal["exempt", "deferred"]
     reason: Text
-
-
-class Score(Model):
-    """How an indicator value becomes points.
-
-    ratio:  value / benchmark × weight (direction "lower": benchmark / value × weight), clipped
-            to [floor × weight, cap × weight] when given.
-    minmax: weight × [floor + (100 − floor) × (x − min) / (max − min)] / 100 over the class
-            (or over each `by` group); floor is in percent of the weight.
-    rank:   percentile rank within the class (or `by` group) × weight.
-    """
-
-    method: Literal["ratio", "minmax", "rank"]
-    benchmark: float | str | None = None
-    by: FieldName | None = None
-    factor: Annotated[float, Field(ge=FACTOR_RANGE[0], le=FACTOR_RANGE[1])] = 1.0
-    cap: Annotated[float, Field(gt=0, le=MAX_MULTIPLE)] | None = None
-    floor: Annotated[float, Field(ge=0, le=MAX_MULTIPLE)] | None = None
-
-    @field_validator("benchmark", mode="before")
-    @classmethod
-    def _not_bool(cls, v: object) -> object:
-        if isinstance(v, bool):
-            raise ValueError(f"基准须为数值或 {_STATISTICS} 之一，实为 {quote.value(v)}")
-        if isinstance(v, float) and not math.isfinite(v):
-            raise ValueError(f"固定基准值须为有限数值，不能是 {v}")
-        return v
-
-    @field_validator("benchmark")
-    @classmethod
-    def _benchmark(cls, v: float | str | None) -> float | str | None:
-        if isinstance(v, str) and v not in STATISTICS:
-            raise ValueError(
-                f"基准须为数值或 {_STATISTICS} 之一，实为 {quote.value(v)}"
-                + did_you_mean(v, list(STATISTICS))
-            )
-        if isinstance(v, float) and not v > 0:
-            raise ValueError(f"固定基准值须为正数，实为 {v:g}")
-        lo, hi = BENCHMARK_RANGE
-        if isinstance(v, float) and not lo <= v <= hi:
-            raise ValueError(f"固定基准值须在 {lo:g} 至 {hi:g} 之间，实为 {v:g}")
-        return v
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Score:
-        if self.method == "ratio":
-            if self.benchmark is None:
-                raise AtKey(f"method = 'ratio' 须给出 benchmark（数值或 {_STATISTICS}）", "method")
-            fixed = not isinstance(self.benchmark, str)
-            for key, given in (("by", self.by is not None), ("factor", self.factor != 1.0)):
-                if fixed and given:
-                    raise AtKey(f"{key} 只用于 {_STATISTICS} 基准，固定基准值不能带 {key}", key)
-            if self.cap is not None and self.floor is not None and self.floor > self.cap:
-                raise AtKey(f"floor（{self.floor:g}）大于 cap（{self.cap:g}）", "floor")
-        else:
-            unused = {
-                "benchmark": self.benchmark is not None,
-                "factor": self.factor != 1.0,
-                "cap": self.cap is not None,
-            }
-            for key, given in unused.items():
-                if given:
-                    raise AtKey(f"method = {self.method!r} 不带 {key}", key)
-            if self.method == "rank" and self.floor is not None:
-                raise AtKey("method = 'rank' 不带 floor", "floor")
-            if self.method == "minmax" and self.floor is not None and self.floor >= 100:
-                raise AtKey(f"minmax 的 floor 是百分数，须小于 100，实为 {self.floor:g}", "floor")
-        return self
 
 
 class Indicator(Model):
@@ -160,12 +87,7 @@ class Indicator(Model):
                 f"pooled 基准要求公式形如“分子 / 分母”，实为{quote.expression(self.formula.text)}",
                 "formula",
             )
-        if self.score.method == "ratio" and self.direction == "lower" and self.score.cap is None:
-            raise AtKey(
-                "direction = 'lower' 且 method = 'ratio' 时须给出 score.cap："
-                "否则值为 0 的企业得分没有上限",
-                "direction",
-            )
+        check_with_indicator(self.score, self.weight, self.direction)
         return self
 
 
