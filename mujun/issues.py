@@ -131,6 +131,13 @@ _KINDS = (
     Kind("missing-year", "warning", "row", "年度为空", "年度为空，按{year}年处理"),
     Kind("wrong-year", "error", "row", "数据年度与评价年度不符",
          "数据年度与评价年度（{year}年）不符，未评价"),
+    Kind("previous-year-row", "info", "row", "上年度数据，仅用于上年值和上年基准",
+         "上年度（{year}年）数据，不参加本年度评价，仅用于上年值和上年基准"),
+    Kind("previous-year-none", "warning", "rules", "缺少上年度数据",
+         "评价规则用到上年度（{year}年）的数据（previous() 或上年基准），但输入中没有{year}年的行："
+         "上年值均按缺失处理，上年基准无法计算"),
+    Kind("previous-missing", "info", "rules", "缺少该企业的上年值",
+         "输入中没有该企业上年度（{year}年）的“{label}”，previous({field}) 按缺失处理"),
     # credit codes and copies
     Kind("missing-credit-code", "error", "key", "缺少统一社会信用代码", "缺少统一社会信用代码"),
     Kind("bad-credit-code", "error", "key", "统一社会信用代码长度或字符不正确",

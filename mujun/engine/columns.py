@@ -14,6 +14,7 @@ import pandas as pd
 from .. import codes, units
 from ..fields import FIELDS
 from ..rules import Rules
+from ..rules.expr import absent_like
 
 
 class FieldColumns(Mapping[str, np.ndarray]):
@@ -29,6 +30,28 @@ class FieldColumns(Mapping[str, np.ndarray]):
         self._rules = rules
         self._cache: dict[str, np.ndarray] = {}
         self.n = len(frame)
+        self._last: tuple[FieldColumns, np.ndarray] | None = None  # see `link_previous`
+
+    def link_previous(self, last: FieldColumns, at: np.ndarray) -> None:
+        """Last year's columns, and each row's position among them (-1: none), for
+        previous(field)."""
+        self._last = (last, at)
+
+    def has_previous(self) -> np.ndarray:
+        """Rows whose firm has a row last year."""
+        if self._last is None:
+            return np.zeros(self.n, dtype=bool)
+        return self._last[1] >= 0
+
+    def previous_of(self, code: str) -> np.ndarray:
+        """Each row's value of `code` in its firm's row of last year (missing where none)."""
+        out = absent_like(self[code])
+        if self._last is None:
+            return out
+        last, at = self._last
+        found = at >= 0
+        out[found] = last[code][at[found]]
+        return out
 
     def __getitem__(self, code: str) -> np.ndarray:
         if code not in self._cache:
@@ -42,6 +65,8 @@ class FieldColumns(Mapping[str, np.ndarray]):
         already is sliced, not computed again."""
         out = FieldColumns(frame, self._rules)
         out._cache = {code: column[positions] for code, column in self._cache.items()}
+        if self._last is not None:
+            out._last = (self._last[0], self._last[1][positions])
         return out
 
     def __iter__(self) -> Iterator[str]:

@@ -2,7 +2,9 @@
 
 Order of decisions for every row (each row ends in exactly one status):
 1. rejected — a credit code that identifies no firm, copies of one firm-year that disagree, a
-   cell the rules read that could not be read, a data year other than the rules' year;
+   cell the rules read that could not be read, a data year other than the rules' year (when
+   the rules read last year's data, rows of year − 1 are that data, not results: see
+   `previous.py`);
 2. exempt / deferred — the first matching `[[exclude]]` rule;
 3. class — the first class whose `when` holds; no class → exempt (not in scope);
 4. rejected — the class's own data checks (land missing or ≤ 0, negative values it uses);
@@ -30,7 +32,7 @@ from ..keys import usable
 from ..rules import EvalClass, Indicator, Rules
 from ..rules.expr import Expression, ExpressionError, divide
 from ..table import EnterpriseTable
-from . import checks, headers, parks, scoring, tiers
+from . import checks, headers, parks, previous, scoring, tiers
 from .assemble import assemble
 from .columns import FieldColumns, indicator_values
 from .evaluation import STATUSES, Evaluation
@@ -69,6 +71,7 @@ class _Run:
         self.scores: dict[str, np.ndarray] = {}
         self.issues: list[pd.DataFrame] = [table.notes]
         self.benchmarks: list[tuple[str, str, pd.DataFrame]] = []  # class, indicator, table
+        self.last: previous.Panel | None = None  # last year's rows, when the rules read them
 
     def expr(self, e: Expression) -> np.ndarray:
         """An expression's value on every row, computed once per run (classes share formulas)."""
@@ -118,8 +121,11 @@ def evaluate(table: EnterpriseTable | pd.DataFrame, rules: Rules) -> Evaluation:
     if isinstance(table, pd.DataFrame):
         table = EnterpriseTable.from_frame(table)
     table, park_issues = parks.canonical_parks(table, rules.parks)
+    table, last, last_rows = previous.split_panel(table, rules)
     run = _Run(table, rules)
-    run.issues.append(park_issues)
+    run.issues += [park_issues, last_rows]
+    if last is not None:
+        run.last = previous.Panel.link(rules, last, run.columns, run.codes)
     try:
         _check_table(run)
         for exclusion in rules.exclude:
@@ -133,6 +139,8 @@ def evaluate(table: EnterpriseTable | pd.DataFrame, rules: Rules) -> Evaluation:
         run.decide((run.status == PENDING) & (run.klass.codes == 0), EXEMPT, OUT_OF_SCOPE)
         for klass in rules.classes:
             _evaluate_class(run, klass, run.klass.mask(klass.code))
+        placed = (run.klass.codes != 0) & (run.status != REJECTED)
+        run.issues += previous.missing_previous(run, placed)
     except ExpressionError as exc:  # a type the data has but the rules did not expect
         raise RulesError(str(exc), file=rules.path or None) from None
     assert not (run.status == PENDING).any(), "every row ends in a status"
@@ -328,8 +336,16 @@ def _score(
     if spec.benchmark == "pooled":
         assert ratio is not None  # checked when the rules were loaded
         numerator, denominator = ratio
+    last_year = None
+    if spec.year == "previous" and run.last is not None:
+        last_year = run.last.of(klass, ind)
     item = scoring.score_indicator(
-        ind, values, groups=groups, numerator=numerator, denominator=denominator
+        ind,
+        values,
+        groups=groups,
+        numerator=numerator,
+        denominator=denominator,
+        last_year=last_year,
     )
     if ind.code not in run.scores:
         run.scores[ind.code] = np.full(run.n, np.nan)

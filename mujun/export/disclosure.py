@@ -21,6 +21,7 @@ import pandas as pd
 from ..codes import division_label
 from ..engine.evaluation import Evaluation
 from ..rules import Indicator
+from ..rules.score import BENCHMARKED
 
 MIN_FIRMS = 3
 """Fewest firms a statistic shown to a park may be computed from (and, of other parks' firms)."""
@@ -182,8 +183,11 @@ def _groups(ev: Evaluation, ind: Indicator, groups: np.ndarray) -> tuple[np.ndar
 
 def _amounts(ev: Evaluation, ind: Indicator) -> list[np.ndarray]:
     """The amounts a benchmark adds up: a pooled one its ratio's numerator and denominator, a
-    mean the values; a median, minimum or maximum adds nothing up."""
-    if ind.score.method != "ratio" or ind.score.benchmark not in ("pooled", "mean"):
+    mean the values; a median, minimum, maximum or quantile adds nothing up, nor does one of
+    last year's firms (`year = "previous"`)."""
+    if ind.score.method not in BENCHMARKED or ind.score.benchmark not in ("pooled", "mean"):
+        return []
+    if ind.score.year == "previous":
         return []
     if ind.score.benchmark == "mean":
         values = ev.results[f"value_{ind.code}"].to_numpy(dtype=float, na_value=np.nan)
@@ -196,7 +200,7 @@ def _amounts(ev: Evaluation, ind: Indicator) -> list[np.ndarray]:
 
 
 def _fixed(ind: Indicator) -> bool:
-    return ind.score.method == "ratio" and not isinstance(ind.score.benchmark, str)
+    return ind.score.method in BENCHMARKED and not isinstance(ind.score.benchmark, str)
 
 
 def _has_value(ev: Evaluation, ind: Indicator) -> np.ndarray:

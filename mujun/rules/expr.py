@@ -73,7 +73,10 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None, str]] = {
     "sqrt": (_sqrt, 1, 1, "sqrt(x)，平方根，x < 0 时缺失"),
     "isnull": (_isnull, 1, 1, "isnull(x)，x 缺失时为是"),
     "coalesce": (_coalesce, 2, None, "coalesce(a, b, …)，第一个不缺失的值"),
+    # evaluated by `_previous` (its argument is a field's name, not a value)
+    "previous": (lambda x: x, 1, 1, "previous(字段)，该企业上年度的值，没有时缺失"),
 }
+PREVIOUS = "previous"
 
 _ARITH: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
@@ -119,6 +122,7 @@ class Expression:
     text: str
     tree: ast.expr = field(repr=False, compare=False)
     names: frozenset[str] = frozenset()
+    previous: frozenset[str] = frozenset()  # the fields read through previous()
 
     def __call__(self, columns: Columns, n: int) -> Array:
         """Evaluate on columns of length n; the result always has length n."""
@@ -189,7 +193,15 @@ def _wrap(node: ast.expr) -> Expression:
     names = frozenset(
         n.id for n in ast.walk(node) if isinstance(n, ast.Name) and id(n) not in called
     )
-    return Expression(ast.unparse(node), node, names)
+    previous = frozenset(
+        n.args[0].id
+        for n in ast.walk(node)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Name)
+        and n.func.id == PREVIOUS
+        and isinstance(n.args[0], ast.Name)
+    )
+    return Expression(ast.unparse(node), node, names, previous)
 
 
 def parse(text: str, known: Iterable[str] | None = None) -> Expression:
@@ -241,9 +253,33 @@ def _evaluate(node: ast.AST, columns: Columns) -> Any:
         return _compare(node, columns)
     if isinstance(node, ast.Call):
         assert isinstance(node.func, ast.Name)
+        if node.func.id == PREVIOUS:
+            assert isinstance(node.args[0], ast.Name)  # the grammar allows only a field name
+            return _previous(columns, node.args[0].id)
         fn = FUNCTIONS[node.func.id][0]
         return fn(*(_evaluate(a, columns) for a in node.args))
     raise ExpressionError(f"无法计算{quote.expression(ast.unparse(node))}")
+
+
+def _previous(columns: Columns, name: str) -> Array:
+    """previous(field): the firm's value last year, from columns that know last year's rows
+    (`previous_of`); columns without them (the sample columns rules are tried on) have none."""
+    of = getattr(columns, "previous_of", None)
+    if of is not None:
+        return np.asarray(of(name))
+    return absent_like(columns[name])
+
+
+def absent_like(column: Array) -> Array:
+    """A column of missing values of the same type: NaN, False, None or NaT."""
+    column = np.asarray(column)
+    if column.dtype.kind == "b":
+        return np.zeros(column.shape, dtype=bool)
+    if column.dtype.kind == "M":
+        return np.full(column.shape, np.datetime64("NaT"), dtype=column.dtype)
+    if column.dtype.kind in "fiu":
+        return np.full(column.shape, np.nan)
+    return np.full(column.shape, None, dtype=object)
 
 
 def _is_text(arr: np.ndarray) -> bool | None:

@@ -160,6 +160,10 @@ def _check_node(
                 f"表达式{shown}中 {node.func.id}() 的参数个数不对（此处 {len(node.args)} 个）："
                 f"用法为 {usage}"
             )
+        if node.func.id == "previous" and not isinstance(node.args[0], ast.Name):
+            raise ExpressionError(
+                f"表达式{shown}中 previous() 的参数须为一个字段名，如 previous(tax_paid)"
+            )
         return
     if isinstance(node, ast.Constant):
         if not isinstance(node.value, (int, float, str, bool)):

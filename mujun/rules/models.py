@@ -27,6 +27,7 @@ from .base import (
     Weight,
 )
 from .compiled import Condition, Formula, did_you_mean
+from .expr import Expression
 from .inputs import InputRules, Parks
 from .score import Score, check_with_indicator
 from .selection import Selection
@@ -200,14 +201,28 @@ class Rules(Model):
         """sha256 of the rules file's bytes (of the TOML text when built from text)."""
         return self._sha256
 
-    def fields_used(self) -> set[str]:
-        """Every field an expression or a `by` of these rules names (derived fields as named)."""
+    def _expressions(self) -> list[Expression]:
         found = [e.when for e in self.exclude]
         for c in self.classes:
             found += [c.when, *(i.formula for i in c.indicators), *(a.when for a in c.adjust)]
             found += [r.when for r in c.tiers.rule]
-        names = {n for e in found for n in e.names}
+        return found
+
+    def fields_used(self) -> set[str]:
+        """Every field an expression or a `by` of these rules names (derived fields as named)."""
+        names = {n for e in self._expressions() for n in e.names}
         return names | {i.score.by for c in self.classes for i in c.indicators if i.score.by}
+
+    def previous_fields(self) -> set[str]:
+        """The fields an expression reads last year's value of, through previous()."""
+        return {n for e in self._expressions() for n in e.previous}
+
+    def reads_previous_year(self) -> bool:
+        """Whether these rules read last year's data (previous() or a benchmark of
+        `year = "previous"`): rows of the year before are then last year's data, not rows of
+        the wrong year."""
+        last = any(i.score.year == "previous" for c in self.classes for i in c.indicators)
+        return last or bool(self.previous_fields())
 
     def blank_as_zero(self) -> list[tuple[EvalClass, Indicator, list[str]]]:
         """Indicators scored 0 where a field they read is blank (`missing = "zero"`), with the

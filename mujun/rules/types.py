@@ -123,6 +123,8 @@ def _compare(node: ast.Compare, types: Mapping[str, Type], text: str) -> Type:
 
 
 def _call(name: str, args: list[ast.expr], types: Mapping[str, Type], text: str) -> Type:
+    if name == "previous":  # the grammar allows a field name only: the field's type
+        return infer(args[0], types, text)
     if name == "isnull":
         infer(args[0], types, text)
         return "bool"
