@@ -28,6 +28,7 @@ from .clisteps import prepare as _prepare
 from .console import plain_fallback
 from .datafiles import DataFiles, expand
 from .engine.evaluate import evaluate
+from .engine.previous import evaluated_years
 from .engine.evaluation import Evaluation
 from .errors import DataError, ExportError, RulesError
 from .export import write_issues_workbook, write_run
@@ -116,7 +117,8 @@ def _read(
     except RulesError as exc:
         raise _fail(str(exc), 2) from None
     if isinstance(given, DataFiles):
-        data = _data_to_read(given, None if panel else method.year)
+        year_of = None if panel else method.year
+        data = _data_to_read(given, year_of, previous=method.reads_previous_year())
         if not data:
             raise _fail("--data 给出的文件都已跳过（见上），没有可读取的部门数据文件", 2)
     else:
@@ -238,7 +240,7 @@ def select(
     _check_inputs(rules=rules, data=given, corrections=corrections, commissioners=commissioners)
     _prepare(out, status)
     method, table = _read(rules, given, corrections, year, panel=True)
-    ev = _evaluate(table.of_year(method.year), method)
+    ev = _evaluate(evaluated_years(table, method), method)
     kf = _select(table, ev, commissioners)
     folder = _write(ev, out, status, kf)
     print_statuses(out_console, ev)
@@ -326,7 +328,7 @@ def demo(
     _prepare(out, "试评价")
     with demo_files() as files, demo_selection_files() as (history, people):
         method, panel = _read(DEMO_RULES, [*files, history])
-        ev = _evaluate(panel.of_year(method.year), method)
+        ev = _evaluate(evaluated_years(panel, method), method)
         kf = _select(panel, ev, people)
         folder = _write(ev, out, "试评价", kf)
     print_parks(out_console, ev)

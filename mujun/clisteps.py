@@ -33,11 +33,12 @@ def note(message: str) -> None:
     err_console.print(Text("注意", style="bold yellow") + Text(f"：{message}"), soft_wrap=True)
 
 
-def data_to_read(data: DataFiles, year: int | None) -> list[Path]:
+def data_to_read(data: DataFiles, year: int | None, *, previous: bool = False) -> list[Path]:
     """The files to read: of those a folder or pattern brought in, the roster and (`year`
-    given) files of other years only are skipped, each said in one line."""
+    given) files of other years only (`previous`: than year and year − 1) are skipped, each
+    said in one line."""
     with stage("识别数据文件", data.files):
-        kept, skipped = pick(data, year)
+        kept, skipped = pick(data, year, previous=previous)
     for path, reason in skipped:
         err_console.print(
             Text("说明", style="bold") + Text(f"：跳过 {path}：{reason}"), soft_wrap=True

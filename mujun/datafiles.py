@@ -10,7 +10,7 @@ the commissioners roster (a 姓名 header, no credit-code header), a file an ear
 wrote (results.csv, the workbooks: its run folder's manifest.json lists it), an issue list
 mujun wrote (`check`'s 问题清单.xlsx in the folder it reads) and — unless the
 command reads a multi-year panel — a file whose year column holds only years other than the
-rules' year. A file named on its own is always read, and a file whose year cannot be told is
+rules' year (and than the year before, when the rules read last year's data). A file named on its own is always read, and a file whose year cannot be told is
 never skipped.
 """
 
@@ -118,9 +118,10 @@ def _years(cells: pd.DataFrame, column: int, first_row: int) -> set[int]:
     return set(years[(years >= YEARS[0]) & (years <= YEARS[1])].astype(int).tolist())
 
 
-def not_data(path: Path, year: int | None) -> str | None:
+def not_data(path: Path, year: int | None, *, previous: bool = False) -> str | None:
     """Why `path` is clearly no departmental data for an evaluation of `year` (None: any
-    year will do), or None. A file that cannot be read is left for reading to report."""
+    year will do; `previous`: the rules read last year's data, so year − 1 will do too), or
+    None. A file that cannot be read is left for reading to report."""
     if written_by_run(path):
         return "是 mujun 评价写出的结果文件（见其文件夹的 manifest.json），不是部门数据"
     try:
@@ -146,18 +147,21 @@ def not_data(path: Path, year: int | None) -> str | None:
         for column in header.columns:
             if column.field == "year" and not column.problem:
                 found |= _years(sheet.cells, column.index, header.first_data_row)
-    if found and year not in found:
+    if found and year not in found and not (previous and year - 1 in found):
         shown = "、".join(str(y) for y in sorted(found))
         return f"年度列只有 {shown} 年的数据，不是评价年度 {year} 年（历年数据请用 mujun select）"
     return None
 
 
-def pick(data: DataFiles, year: int | None) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """The files to read, and those a folder or pattern brought in that are skipped, with why."""
+def pick(
+    data: DataFiles, year: int | None, *, previous: bool = False
+) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The files to read, and those a folder or pattern brought in that are skipped, with why
+    (`previous`: last year's files are read too)."""
     kept: list[Path] = []
     skipped: list[tuple[Path, str]] = []
     for path in data.files:
-        reason = not_data(path, year) if path in data.found else None
+        reason = not_data(path, year, previous=previous) if path in data.found else None
         if reason is None:
             kept.append(path)
         else:

@@ -137,7 +137,7 @@ _KINDS = (
          "评价规则用到上年度（{year}年）的数据（previous() 或上年基准），但输入中没有{year}年的行："
          "上年值均按缺失处理，上年基准无法计算"),
     Kind("previous-missing", "info", "rules", "缺少该企业的上年值",
-         "输入中没有该企业上年度（{year}年）的“{label}”，previous({field}) 按缺失处理"),
+         "输入中没有该企业上年度（{year}年）的“{label}”，previous({name}) 按缺失处理"),
     # credit codes and copies
     Kind("missing-credit-code", "error", "key", "缺少统一社会信用代码", "缺少统一社会信用代码"),
     Kind("bad-credit-code", "error", "key", "统一社会信用代码长度或字符不正确",

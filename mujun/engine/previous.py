@@ -83,8 +83,8 @@ class Panel:
         codes are `codes`) by credit code."""
         panel = cls(rules, last, FieldColumns(last.frame, rules))
         ok = usable(last.key)
-        codes = last.frame["credit_code"].astype("string").to_numpy(dtype=object)
-        positions = pd.Series(np.flatnonzero(ok), index=pd.Index(codes[ok]))
+        theirs = last.frame["credit_code"].astype("string").to_numpy(dtype=object)
+        positions = pd.Series(np.flatnonzero(ok), index=pd.Index(theirs[ok]))
         positions = positions[~positions.index.duplicated(keep="first")]
         mine = pd.Index(codes.astype("string").to_numpy(dtype=object))
         at = positions.reindex(mine).to_numpy(dtype=float, na_value=np.nan)
@@ -136,6 +136,7 @@ def missing_previous(run: _Run, in_class: np.ndarray) -> list[pd.DataFrame]:
                 field=name,
                 year=run.rules.year - 1,
                 label=label(name),
+                name=name,
             )
         )
     return found
