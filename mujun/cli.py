@@ -28,8 +28,8 @@ from .clisteps import prepare as _prepare
 from .console import plain_fallback
 from .datafiles import DataFiles, expand
 from .engine.evaluate import evaluate
-from .engine.previous import evaluated_years
 from .engine.evaluation import Evaluation
+from .engine.previous import evaluated_years
 from .errors import DataError, ExportError, RulesError
 from .export import write_issues_workbook, write_run
 from .export.template import write_template

@@ -10,8 +10,8 @@ the commissioners roster (a 姓名 header, no credit-code header), a file an ear
 wrote (results.csv, the workbooks: its run folder's manifest.json lists it), an issue list
 mujun wrote (`check`'s 问题清单.xlsx in the folder it reads) and — unless the
 command reads a multi-year panel — a file whose year column holds only years other than the
-rules' year (and than the year before, when the rules read last year's data). A file named on its own is always read, and a file whose year cannot be told is
-never skipped.
+rules' year (and than the year before, when the rules read last year's data). A file named
+on its own is always read, and a file whose year cannot be told is never skipped.
 """
 
 from __future__ import annotations
