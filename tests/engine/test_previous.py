@@ -193,3 +193,38 @@ def test_a_folder_keeps_last_years_file_when_the_rules_read_it(tmp_path: Path) -
     assert not_data(old, YEAR) is not None  # skipped: a file of another year
     assert not_data(old, YEAR, previous=True) is None
     assert not_data(old, YEAR + 1, previous=True) is not None  # two years before: skipped
+
+
+def test_run_on_a_folder_reads_last_years_file_when_the_rules_need_it(tmp_path: Path) -> None:
+    # a folder of 2022's firms, 2021's (last year) and 2020's: the rules read previous(), so
+    # 2021's file is read (its 2 rows accounted for as last year's data), 2020's is skipped
+    from cli_setup import RULES, code, invoke, make_files
+
+    files = make_files(tmp_path)
+    rules = tmp_path / "增长.toml"
+    rules.write_text(
+        RULES.replace(
+            'formula = "tax_paid / land_mu"', 'formula = "tax_paid / previous(tax_paid)"'
+        ).replace("benchmark = 10 }", 'benchmark = "mean" }'),
+        encoding="utf-8",
+    )
+    folder = tmp_path / "数据"
+    folder.mkdir()
+    (folder / "企业.csv").write_bytes(files["data"].read_bytes())
+    for year in (2021, 2020):
+        old = pd.DataFrame(
+            {"credit_code": [code(0), code(1)], "year": year, "tax_paid": [50.0, 200.0]}
+        )
+        old.to_csv(folder / f"税收_{year}.csv", index=False)
+    out = tmp_path / "out"
+    rc, text = invoke("run", "-r", rules, "-d", folder, "-o", out)
+    assert rc == 0, text
+    flat = "".join(text.split())
+    assert "跳过" in flat and "税收_2020.csv" in flat and "税收_2021.csv" not in flat
+    results = pd.read_csv(out / "results.csv", encoding="utf-8-sig")
+    assert len(results) == 4 and (results["year"] == 2022).all()
+    # firm 0: 100 / 50 = 2, firm 1: 100 / 200 = 0.5; firms 2, 3 have no last year
+    assert results["value_tax_per_mu"].tolist()[:2] == [2.0, 0.5]
+    issues = pd.read_csv(out / "issues.csv", encoding="utf-8-sig")
+    assert (issues["code"] == "previous-year-row").sum() == 2
+    assert (issues["code"] == "previous-missing").sum() == 2
