@@ -228,3 +228,24 @@ def test_run_on_a_folder_reads_last_years_file_when_the_rules_need_it(tmp_path: 
     issues = pd.read_csv(out / "issues.csv", encoding="utf-8-sig")
     assert (issues["code"] == "previous-year-row").sum() == 2
     assert (issues["code"] == "previous-missing").sum() == 2
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.sampled_from([YEAR, YEAR - 1, YEAR - 2]), min_size=1, max_size=12))
+def test_every_row_of_any_panel_is_in_the_results_or_a_last_year_issue(years: list[int]) -> None:
+    frame = pd.DataFrame(
+        {
+            "credit_code": [credit_code(i) for i in range(len(years))],
+            "year": years,
+            "above_scale": True,
+            "land_owned_mu": 10.0,
+            "tax_paid": 100.0,
+        }
+    )
+    ev = mujun.evaluate(frame, one_class_rules(HUAIAN + GROWTH))
+    last = ev.issues.query("code == 'previous-year-row'")
+    assert len(ev.results) + len(last) == len(frame)
+    assert sorted([*ev.results["credit_code"], *last["credit_code"]]) == sorted(
+        frame["credit_code"]
+    )
+    assert (ev.results.loc[ev.results["year"] == YEAR - 2, "status"] == "rejected").all()

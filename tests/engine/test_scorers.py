@@ -286,3 +286,28 @@ def test_improving_a_firm_never_hurts_it(values: list[float], method: str, who: 
     after = score_indicator(ind, better).points[i]
     assert after >= before - 1e-9
     assert 0 <= after <= (20 if kw else 10)
+
+
+@pytest.mark.parametrize(
+    ("score", "at", "words"),
+    [
+        (
+            'method = "piecewise", breakpoints = [1.0], points = [0, 120]',
+            "score.points",
+            "超过权重",
+        ),
+        ('method = "efficacy", good = 1, bad = 2', "score.good", "须大于 bad"),
+        ('method = "inverse_ratio", benchmark = "mean"', "direction", "direction = 'lower'"),
+        ('method = "ratio", benchmark = "mean", year = "last"', "score.year", "'previous'"),
+        ('method = "minmax", q = 0.5', "score.q", "不带 q"),
+        ('method = "zscore", spread = 0', "score.spread", "须大于 0"),
+    ],
+)
+def test_rules_errors_name_the_key(score: str, at: str, words: str) -> None:
+    from conftest import indicator_toml, one_class_rules
+
+    from mujun.errors import RulesError
+
+    with pytest.raises(RulesError) as caught:
+        one_class_rules(indicator_toml("x", "tax_paid", 100, score))
+    assert f"class[0].indicator[0].{at}:" in str(caught.value) and words in str(caught.value)
