@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..rules import Indicator
-from .benchmarks import WHOLE, Members, Raw, bench_table, lookup, per_group
+from .benchmarks import WHOLE, Members, Raw, Scorer, bench_table, lookup, per_group
 from .scorers import group_words
 
 
@@ -89,3 +89,10 @@ def _piecewise_text(ind: Indicator) -> str:
             hi = f" ≤ {cuts[i]:g}" if i < len(cuts) else ""
         bands.append(f"{lo}x{hi} 得 {p:g} 分")
     return "分段计分法：" + "；".join(bands)
+
+
+SCORERS: dict[str, Scorer] = {
+    "zscore": Scorer(_zscore, _zscore_text, grouped=True),
+    "goalposts": Scorer(_goalposts, _goalposts_text),
+    "piecewise": Scorer(_piecewise, _piecewise_text),
+}

@@ -11,7 +11,7 @@ import pandas as pd
 from ..fields import label
 from ..rules import Indicator
 from ..rules.score import efficacy_ends
-from .benchmarks import Members, Raw, bench_table, benchmark_words, lookup, per_group
+from .benchmarks import Members, Raw, Scorer, bench_table, benchmark_words, lookup, per_group
 from .benchmarks import ratio_benchmark as _benchmark
 
 
@@ -179,3 +179,12 @@ def _rank(indicator: Indicator, m: Members) -> Raw:
 
 def _rank_text(ind: Indicator) -> str:
     return f"百分位排名法{group_words(ind)}：百分位 × 权重"
+
+
+SCORERS: dict[str, Scorer] = {
+    "ratio": Scorer(_ratio, _ratio_text),
+    "inverse_ratio": Scorer(_inverse_ratio, _inverse_ratio_text),
+    "minmax": Scorer(_minmax, _minmax_text, grouped=True),
+    "efficacy": Scorer(_efficacy, _efficacy_text, grouped=True),
+    "rank": Scorer(_rank, _rank_text, grouped=True),
+}

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..rules import Indicator
+from ..rules.score import METHODS
 from . import scales, scorers
 from .benchmarks import WHOLE, Members, Scorer, group_codes
 
@@ -56,16 +57,8 @@ class LastYear:
     denominator: np.ndarray | None = None
 
 
-SCORERS: dict[str, Scorer] = {
-    "ratio": Scorer(scorers._ratio, scorers._ratio_text),
-    "inverse_ratio": Scorer(scorers._inverse_ratio, scorers._inverse_ratio_text),
-    "minmax": Scorer(scorers._minmax, scorers._minmax_text, grouped=True),
-    "efficacy": Scorer(scorers._efficacy, scorers._efficacy_text, grouped=True),
-    "zscore": Scorer(scales._zscore, scales._zscore_text, grouped=True),
-    "goalposts": Scorer(scales._goalposts, scales._goalposts_text),
-    "rank": Scorer(scorers._rank, scorers._rank_text, grouped=True),
-    "piecewise": Scorer(scales._piecewise, scales._piecewise_text),
-}
+_ALL = {**scorers.SCORERS, **scales.SCORERS}
+SCORERS: dict[str, Scorer] = {method: _ALL[method] for method in METHODS}
 """Every scoring method a rules file may name (`score.method`)."""
 
 

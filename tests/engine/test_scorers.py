@@ -311,3 +311,13 @@ def test_rules_errors_name_the_key(score: str, at: str, words: str) -> None:
     with pytest.raises(RulesError) as caught:
         one_class_rules(indicator_toml("x", "tax_paid", 100, score))
     assert f"class[0].indicator[0].{at}:" in str(caught.value) and words in str(caught.value)
+
+
+def test_the_registry_holds_every_method_the_rules_accept() -> None:
+    from typing import get_args
+
+    from mujun.rules import Score
+    from mujun.rules.score import METHODS
+
+    accepted = get_args(Score.model_fields["method"].annotation)
+    assert list(SCORERS) == list(METHODS) == list(accepted)
