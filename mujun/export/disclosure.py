@@ -70,7 +70,9 @@ def benchmark_shown(ev: Evaluation, park: np.ndarray) -> np.ndarray:
     (or minimum and maximum). `ev` is the whole county's evaluation, `park` marks the park's
     rows. A mean or pooled benchmark is also withheld when one firm outside the park dominates
     the amounts it adds up (pooled over the whole class it is the county's per-mu figure). A
-    fixed benchmark of the rules is the method, not data, and is always shown."""
+    fixed benchmark of the rules is the method, not data, and is always shown (so are the
+    fixed ends of goalposts, piecewise and efficacy with numbers); one of last year's firms
+    (`year = "previous"`) cannot be judged from this year's rows and is withheld."""
     bench = ev.benchmarks
     shown = np.ones(len(bench), dtype=bool)
     if not len(bench):
@@ -84,6 +86,9 @@ def benchmark_shown(ev: Evaluation, park: np.ndarray) -> np.ndarray:
         for ind in klass.indicators:
             at = (classes == klass.code) & (indicators == ind.code)
             if not at.any() or _fixed(ind):
+                continue
+            if ind.score.year == "previous":  # over last year's firms, which `ev` lacks
+                shown[at] = False
                 continue
             member = in_class & _has_value(ev, ind)
             amounts = _amounts(ev, ind)
@@ -200,7 +205,13 @@ def _amounts(ev: Evaluation, ind: Indicator) -> list[np.ndarray]:
 
 
 def _fixed(ind: Indicator) -> bool:
-    return ind.score.method in BENCHMARKED and not isinstance(ind.score.benchmark, str)
+    """The benchmark table shows numbers of the rules only, none computed from firms."""
+    score = ind.score
+    if score.method in ("goalposts", "piecewise"):
+        return True
+    if score.method == "efficacy":
+        return not isinstance(score.good, str | None) and not isinstance(score.bad, str | None)
+    return score.method in BENCHMARKED and not isinstance(score.benchmark, str)
 
 
 def _has_value(ev: Evaluation, ind: Indicator) -> np.ndarray:

@@ -249,3 +249,17 @@ def test_every_row_of_any_panel_is_in_the_results_or_a_last_year_issue(years: li
         frame["credit_code"]
     )
     assert (ev.results.loc[ev.results["year"] == YEAR - 2, "status"] == "rejected").all()
+
+
+def test_a_park_workbook_withholds_last_years_benchmark_and_shows_fixed_ends() -> None:
+    # last year's benchmark stands on last year's firms, which the evaluation does not hold:
+    # withheld from every park's workbook; goalposts' lo/hi are the rules' numbers: shown
+    from mujun.export.disclosure import benchmark_shown
+
+    frame = panel_frame()
+    frame["park"] = "东区"
+    rules = one_class_rules(HUAIAN + GROWTH)
+    ev = mujun.evaluate(frame, rules)
+    flags = benchmark_shown(ev, (ev.results["park"] == "东区").to_numpy())
+    shown = dict(zip(ev.benchmarks["indicator"], flags, strict=True))
+    assert shown == {"tax_per_mu": False, "growth": True}
