@@ -4,7 +4,8 @@ When the rules read last year's data (`Rules.reads_previous_year`), the rows of 
 year − 1 are last year's data: they are taken out of the table evaluated — they are in no
 result row, so no list or summary counts them as 免评 firms — and each is accounted for by an
 info issue (`previous-year-row`). Their columns serve previous(field), looked up by credit
-code (a firm given twice last year: its first row), and they are placed into last year's
+code (a firm given twice last year: its first row; copies that disagree identify no firm, as
+this year they would be rejected), and they are placed into last year's
 classes by the same `[[exclude]]` rules and class `when` as this year's, for the benchmarks
 of `year = "previous"`. Rows of other years are still rows of the wrong year.
 """
@@ -73,6 +74,7 @@ class Panel:
     rules: Rules
     table: EnterpriseTable
     columns: FieldColumns
+    firsts: np.ndarray  # each firm's first row last year (a usable credit code)
     _members: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
@@ -81,22 +83,23 @@ class Panel:
     ) -> Panel:
         """Last year's columns, linked to this year's (`columns`, of the rows whose credit
         codes are `codes`) by credit code."""
-        panel = cls(rules, last, FieldColumns(last.frame, rules))
+        panel = cls(rules, last, FieldColumns(last.frame, rules), np.zeros(len(last), dtype=bool))
         ok = usable(last.key)
         theirs = last.frame["credit_code"].astype("string").to_numpy(dtype=object)
         positions = pd.Series(np.flatnonzero(ok), index=pd.Index(theirs[ok]))
         positions = positions[~positions.index.duplicated(keep="first")]
+        panel.firsts[positions.to_numpy(dtype=np.int64)] = True
         mine = pd.Index(codes.astype("string").to_numpy(dtype=object))
         at = positions.reindex(mine).to_numpy(dtype=float, na_value=np.nan)
         columns.link_previous(panel.columns, np.where(np.isnan(at), -1, at).astype(np.int64))
         return panel
 
     def members(self, klass: EvalClass) -> np.ndarray:
-        """Last year's rows of `klass`: a usable credit code, no `[[exclude]]` rule holding,
-        and `klass` the first class whose `when` holds."""
+        """Last year's rows of `klass`: a firm's first row (a usable credit code), no
+        `[[exclude]]` rule holding, and `klass` the first class whose `when` holds."""
         if not self._members:
             n = len(self.table)
-            open_rows = usable(self.table.key).copy()
+            open_rows = self.firsts.copy()
             for exclusion in self.rules.exclude:
                 open_rows &= ~exclusion.when.condition(self.columns, n)
             for c in self.rules.classes:

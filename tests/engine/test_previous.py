@@ -263,3 +263,18 @@ def test_a_park_workbook_withholds_last_years_benchmark_and_shows_fixed_ends() -
     flags = benchmark_shown(ev, (ev.results["park"] == "东区").to_numpy())
     shown = dict(zip(ev.benchmarks["indicator"], flags, strict=True))
     assert shown == {"tax_per_mu": False, "growth": True}
+
+
+def test_a_firm_given_twice_last_year_counts_once() -> None:
+    # firm 3 twice last year, the copies alike: its first row only, in previous() and in the
+    # benchmark: last year's class 10, 10, 40 → mean 20 × 2 = 40, as without the copy
+    frame = panel_frame()
+    copy = frame[frame["credit_code"] == credit_code(3)]
+    rules = one_class_rules(HUAIAN + GROWTH)
+    ev = mujun.evaluate(pd.concat([frame, copy], ignore_index=True), rules)
+    assert ev.benchmarks.query("indicator == 'tax_per_mu'")["benchmark"].tolist() == [40.0]
+    assert (ev.issues["code"] == "previous-year-row").sum() == 4
+    # copies that disagree (400, then 100) identify no firm-year, as this year they would be
+    # rejected: firm 3 is left out of last year's class: 10, 10 → mean 10 × 2 = 20
+    ev = mujun.evaluate(pd.concat([frame, copy.assign(tax_paid=100.0)], ignore_index=True), rules)
+    assert ev.benchmarks.query("indicator == 'tax_per_mu'")["benchmark"].tolist() == [20.0]
