@@ -32,7 +32,16 @@ from ..rules.score import METHODS
 from . import scales, scorers
 from .benchmarks import WHOLE, Members, Scorer, group_codes
 
-__all__ = ["SCORERS", "WHOLE", "ItemScores", "LastYear", "describe", "score_indicator"]
+__all__ = [
+    "SCORERS",
+    "WHOLE",
+    "ItemScores",
+    "LastYear",
+    "describe",
+    "score_indicator",
+    "treat_negative",
+    "unscorable",
+]
 
 
 @dataclass(frozen=True)

@@ -278,3 +278,17 @@ def test_a_firm_given_twice_last_year_counts_once() -> None:
     # rejected: firm 3 is left out of last year's class: 10, 10 → mean 10 × 2 = 20
     ev = mujun.evaluate(pd.concat([frame, copy.assign(tax_paid=100.0)], ignore_index=True), rules)
     assert ev.benchmarks.query("indicator == 'tax_per_mu'")["benchmark"].tolist() == [20.0]
+
+
+def test_a_pooled_benchmark_of_last_year() -> None:
+    # last year Σtax / Σland = (100 + 100 + 400) / 30 = 20; weight 100, cap 2:
+    # firm 0: 20 / 20 × 100 = 100; firm 1: 9 / 20 × 100 = 45; firm 2: 5 / 20 × 100 = 25
+    ind = indicator_toml(
+        "tax_per_mu",
+        "tax_paid / land_mu",
+        100,
+        'method = "ratio", benchmark = "pooled", year = "previous", cap = 2.0',
+    )
+    ev = mujun.evaluate(panel_frame(), one_class_rules(ind))
+    got = this_year(ev).loc[[credit_code(i) for i in range(3)], "score_tax_per_mu"]
+    np.testing.assert_allclose(got, [100, 45, 25])
