@@ -30,10 +30,10 @@ from .base import (
     Text,
     Weight,
 )
-from .compiled import Condition, FieldName, Formula, did_you_mean
+from .compiled import Condition, FieldName, Formula, did_you_mean, tier_name
 from .inputs import InputRules, Parks
 from .selection import Selection
-from .tiers import Tiers
+from .tiers import Tiers, check_tier_names, tier_expressions
 
 RULES_FORMAT = 1
 STATISTICS = ("mean", "median", "pooled")
@@ -212,6 +212,7 @@ class EvalClass(Model):
                 f"类别 {quote.value(self.code)} 的指标权重之和为 {total}，"
                 f"须等于 total_weight = {self.total_weight:g}"
             )
+        check_tier_names(self.tiers, codes)
         return self
 
 
@@ -283,8 +284,10 @@ class Rules(Model):
         found = [e.when for e in self.exclude]
         for c in self.classes:
             found += [c.when, *(i.formula for i in c.indicators), *(a.when for a in c.adjust)]
-            found += [r.when for r in c.tiers.rule]
-        names = {n for e in found for n in e.names}
+            found += tier_expressions(c.tiers)
+        names = {n for e in found for n in e.names if tier_name(n) is None or n in FIELDS}
+        names |= {f for c in self.classes for f in c.tiers.tie_break if tier_name(f) is None}
+        names |= {c.tiers.by for c in self.classes if c.tiers.by}
         return names | {i.score.by for c in self.classes for i in c.indicators if i.score.by}
 
     def blank_as_zero(self) -> list[tuple[EvalClass, Indicator, list[str]]]:
