@@ -2,7 +2,7 @@
 in words and the 三年倍增 target.
 
 Eligible: in the evaluation year, 规上, evaluated (not exempt, deferred or rejected), not hit by a
-veto (a tier rule with `at_most`) of its class, and with every part of the score defined. Each
+veto (a tier rule with `veto = true`) of its class, and with every part of the score defined. Each
 part is a percentile among eligible firms (0 = lowest, 100 = highest, ties share the average):
 contribution = mean of the tax-share and revenue-share percentiles, growth = the revenue trend's,
 competitiveness = the 亩均 total score's. key_score = Σ weight × part / Σ weight.
