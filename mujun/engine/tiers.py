@@ -124,11 +124,18 @@ def half_up(share: float, n: int) -> int:
 def group_codes(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """Group number per firm and the groups' names; a missing value is the group NO_GROUP."""
     codes, uniques = pd.factorize(pd.Series(values, dtype=object))
-    names = [str(u) for u in uniques]
+    names = [_group_name(u) for u in uniques]
     if (codes < 0).any():
         codes = np.where(codes < 0, len(names), codes)
         names.append(NO_GROUP)
     return codes.astype(np.int64), names
+
+
+def _group_name(value: object) -> str:
+    """A group's name: a whole number without its '.0' (industry_division 29, not 29.0)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def ranks(keys: list[np.ndarray], group: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
