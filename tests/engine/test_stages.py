@@ -93,7 +93,8 @@ def test_ten_firms_by_hand() -> None:
 
 
 def test_anyang_below_scale_39_firms() -> None:
-    # 39 firms: A = round(0.15 × 39 = 5.85) = 6, C = round(0.10 × 39 = 3.9) = 4, B = 29 (as published)
+    # 39 firms: A = round(0.15 × 39 = 5.85) = 6, C = round(0.10 × 39 = 3.9) = 4, B = 29
+    # (as published)
     rng = np.random.default_rng(7)
     values = [tuple(v) for v in rng.uniform(0.1, 4.0, size=(39, 4)).round(3)]
     ev = evaluate(firms(values), one_class_rules(INDICATORS, tiers=ANYANG))
