@@ -374,26 +374,17 @@ def _tier_class(run: _Run, klass: EvalClass, idx: np.ndarray, total: np.ndarray)
     run.tier.put(idx, done.tier, [*order, UNGRADED, None])
     labels = [spec.names.get(t) for t in order]
     run.tier_label.put(idx, done.tier, [*labels, UNGRADED_LABEL, None])
-    small = f"本类（组）参评企业少于 {spec.min_class_size} 家，不分档"
-    reasons: list[str | None] = [spec.reason, *(r.reason for r in spec.rule), small]
+    untiered = f"本类（组）参评企业少于 {spec.min_class_size} 家，不分档"
+    reasons: list[str | None] = [spec.reason, *(r.reason for r in spec.rule), untiered]
     run.tier_reason.put(
         idx, np.where(done.reason == placing.TOO_SMALL, len(reasons) - 1, done.reason + 1), reasons
     )
-    for group, firms in done.small:
-        at = f"（{spec.by} = {group}）" if spec.by else ""
-        run.issues.append(
-            issue_table(
-                [
-                    issue(
-                        "class-too-small",
-                        klass=klass.label,
-                        group=at,
-                        firms=firms,
-                        minimum=spec.min_class_size,
-                    )
-                ]
-            )
-        )
+    where = f"（{label(spec.by)}“{{}}”组）" if spec.by else ""
+    fill: dict[str, Any] = {"klass": klass.label, "minimum": spec.min_class_size}
+    small = (
+        issue("class-too-small", group=where.format(g), firms=f, **fill) for g, f in done.small
+    )
+    run.issues.append(issue_table(small))
     veto = np.full(n, -1)  # each veto decided here, once: the first veto rule that holds
     for i, (rule, mask) in enumerate(zip(spec.rule, masks, strict=True)):
         if rule.veto:
