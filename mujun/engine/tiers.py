@@ -123,7 +123,8 @@ def half_up(share: float, n: int) -> int:
 
 def group_codes(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """Group number per firm and the groups' names; a missing value is the group NO_GROUP."""
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object))
+    plain = values.dtype.kind in "fiub"  # numbers factorize fast as they are
+    codes, uniques = pd.factorize(values if plain else pd.Series(values, dtype=object))
     names = [_group_name(u) for u in uniques]
     if (codes < 0).any():
         codes = np.where(codes < 0, len(names), codes)
@@ -140,32 +141,53 @@ def _group_name(value: object) -> str:
 
 def ranks(keys: list[np.ndarray], group: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(smallest, largest) competition rank of each firm within its group, sorting by `keys`
-    ascending (the first key first; NaN last). Firms equal in every key share the ranks of
-    their run: the smallest is what `rank` reports, the largest says where the run ends."""
+    ascending (the first key first; NaN last; values equal to TIE_DECIMALS are equal). Firms
+    equal in every key share the ranks of their run: the smallest is what `rank` reports, the
+    largest says where the run ends.
+
+    Sorted by the first key alone (the fast integer sort of `_sorted`), then stably by group;
+    only the firms tied on the first key are ranked again by the other keys, within their run."""
     n = len(keys[0])
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    keys = [np.where(np.isnan(k), np.inf, k) for k in keys]
-    columns = [*reversed(keys), *([group] if group is not None else [])]
-    order = np.lexsort(columns)
-    first = np.zeros(n, dtype=bool)
+    primary = np.asarray(keys[0], dtype=float)
+    order, ordered = _sorted(np.where(np.isnan(primary), np.inf, primary))
+    first = np.empty(n, dtype=bool)
     first[0] = True
-    for column in columns:
-        ordered = column[order]
-        first[1:] |= ordered[1:] != ordered[:-1]
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    del ordered
     pos = np.arange(n)
+    offset = np.zeros(n, dtype=np.int64)
+    if group is not None:
+        small = group.astype(np.int16) if group.max(initial=0) < 2**15 else group
+        order = order[np.argsort(small[order], kind="stable")]
+        ordered_group = group[order]
+        new = np.append(True, ordered_group[1:] != ordered_group[:-1])
+        first[:] = new
+        ordered_key = primary[order]
+        first[1:] |= ~_same(ordered_key[1:], ordered_key[:-1])
+        offset = np.maximum.accumulate(np.where(new, pos, 0))
     start = np.maximum.accumulate(np.where(first, pos, 0))
     last = np.append(first[1:], True)
     end = np.minimum.accumulate(np.where(last, pos, n)[::-1])[::-1]
-    offset = np.zeros(n, dtype=np.int64)
-    if group is not None:
-        ordered = group[order]
-        new = np.append(True, ordered[1:] != ordered[:-1])
-        offset = np.maximum.accumulate(np.where(new, pos, 0))
     low, high = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
     low[order] = start - offset + 1
     high[order] = end - offset + 1
+    if len(keys) > 1:
+        tied = (end - start) > 0  # firms sharing their first key with another
+        if tied.any():
+            rows = order[tied]
+            run = np.cumsum(first)[tied]
+            sub_low, sub_high = ranks([np.asarray(k)[rows] for k in keys[1:]], run - run.min())
+            low[rows] = (start - offset)[tied] + sub_low
+            high[rows] = (start - offset)[tied] + sub_high
     return low, high
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Equal to TIE_DECIMALS, NaN equal to NaN (both sort last)."""
+    equal = np.round(a, TIE_DECIMALS) == np.round(b, TIE_DECIMALS)
+    return np.asarray(equal | (np.isnan(a) & np.isnan(b)), dtype=bool)
 
 
 def rank_in_groups(

@@ -252,3 +252,25 @@ def test_raising_a_total_never_lowers_the_tier(totals: list[int], data: st.DataO
     raised[who] += more
     after = place(spec, raised, groups, ties=ties)[who]
     assert order.index(after) <= order.index(before)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2), st.integers(0, 4), st.integers(0, 3), st.integers(0, 2)),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_ranks_match_counting_by_hand(rows: list[tuple[int, int, int, int]]) -> None:
+    """rank = 1 + firms of the same group strictly ahead on (key 1, key 2, key 3); the
+    largest rank = firms of the group ahead or equal on all keys."""
+    from mujun.engine.tiers import ranks
+
+    group = np.array([r[0] for r in rows])
+    keys = [np.array([float(r[k]) for r in rows]) for k in (1, 2, 3)]
+    low, high = ranks(keys, group)
+    for i, (g, *mine) in enumerate(rows):
+        same = [r[1:] for r in rows if r[0] == g]
+        assert low[i] == 1 + sum(tuple(o) < tuple(mine) for o in same)
+        assert high[i] == sum(tuple(o) <= tuple(mine) for o in same)
