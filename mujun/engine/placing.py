@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from ..rules import Tiers
 from ..rules.compiled import tier_name
@@ -24,6 +25,7 @@ class Ranking:
     pct: np.ndarray  # rank ÷ firms ranked with it: 1/n for the best, 1 for the worst
     group: np.ndarray  # group number per firm (all 0 without `by`)
     names: list[str]  # the groups' names ([""] without `by`)
+    grouped: bool  # whether the class is tiered `by` a field
 
 
 def rank_class(total: np.ndarray, by: np.ndarray | None, ties: list[np.ndarray]) -> Ranking:
@@ -37,7 +39,7 @@ def rank_class(total: np.ndarray, by: np.ndarray | None, ties: list[np.ndarray])
     sizes = tiers.group_sizes(group, n, len(names))
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = rank / sizes[group] if n else np.zeros(0)
-    return Ranking(rank, pct, group, names)
+    return Ranking(rank, pct, group, names, by is not None)
 
 
 class TierColumns(Mapping[str, np.ndarray]):
@@ -107,7 +109,7 @@ def tier_class(
         rank = ranking.rank
     else:  # the quota's ranks among the firms of the base alone
         rank = np.zeros(n, dtype=np.int64)
-        by = group[base] if groups > 1 or ranking.names != [""] else None
+        by = group[base] if ranking.grouped else None
         rank[base] = tiers.rank_in_groups(total[base], by, [t[base] for t in ties])
     sizes = tiers.group_sizes(group[base], int(base.sum()), groups)
     small = sizes < spec.min_class_size if spec.method != "threshold" else np.zeros(groups, bool)
@@ -116,8 +118,7 @@ def tier_class(
             list((spec.shares or {}).values()),
             *(list(s.values()) for s in spec.shares_by.values()),
         ]
-        named = list(spec.shares_by)
-        which = np.asarray([named.index(g) + 1 if g in named else 0 for g in ranking.names])
+        which = pd.Index(list(spec.shares_by)).get_indexer(ranking.names) + 1  # 0: `shares`
         bounds = tiers.group_bounds(sizes, shares, which, spec.rounding)
         tier = tiers.tiers_from_bounds(rank, bounds[group])
     elif spec.method == "threshold":
