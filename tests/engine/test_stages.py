@@ -208,3 +208,17 @@ def test_stage_row_order_does_not_matter(totals: list[int], data: st.DataObject)
     got = place(spec, totals, [key, key])
     shuffled = place(spec, [totals[i] for i in perm], [[key[i] for i in perm]] * 2)
     assert shuffled == [got[i] for i in perm]
+
+
+def test_stages_within_groups() -> None:
+    # two groups of 4: in each, A = 1 firm (count) by total, C = 1 lowest; the rest B
+    spec = stage_spec(
+        by="industry_code",
+        stage=[{"tier": "A", "count": 1}, {"tier": "C", "count": 1, "pick": "lowest"}],
+    )
+    t = np.array([9.0, 8, 7, 6, 5, 4, 3, 2])
+    ranking = placing.rank_class(t, np.array(["x", "y"] * 4, dtype=object), [])
+    assert ranking.rank.tolist() == [1, 1, 2, 2, 3, 3, 4, 4]
+    among = [np.ones(8, bool)] * 2
+    done = placing.tier_class(spec, t, ranking, [], [], among, [None, None])
+    assert ["ABC"[i] for i in done.tier] == ["A", "A", "B", "B", "B", "B", "C", "C"]

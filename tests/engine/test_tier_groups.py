@@ -274,3 +274,10 @@ def test_ranks_match_counting_by_hand(rows: list[tuple[int, int, int, int]]) -> 
         same = [r[1:] for r in rows if r[0] == g]
         assert low[i] == 1 + sum(tuple(o) < tuple(mine) for o in same)
         assert high[i] == sum(tuple(o) <= tuple(mine) for o in same)
+
+
+def test_a_class_of_one_firm_is_b_under_the_default_quota() -> None:
+    # the stated rule: 20/40/35/5 of 1 firm → round(0.2)=0, round(0.6)=1 → B
+    tiers = tiers_toml(method='"quota"', shares="{ A = 0.20, B = 0.40, C = 0.35, D = 0.05 }")
+    ev = evaluate(frame(tax_paid=[5.0]), one_class_rules(TAX, tiers=tiers))
+    assert ev.results["tier"].astype(str).tolist() == ["B"]
