@@ -234,6 +234,9 @@ _KINDS = (
     Kind("benchmark-overflow", "error", "score", "基准值超出数值范围",
          "{indicators}的基准值无法计算（本类数据的合计超出可计算的数值范围），本类企业均未评价："
          "请核实本类数值极大的数据"),
+    Kind("class-too-small", "warning", "score", "类别过小未分档",
+         "“{klass}”{group}参评企业仅{firms}家，少于 min_class_size = {minimum}，"
+         "不按比例分档（档次留空）"),
     Kind("non-finite-score", "error", "score", "得分超出数值范围",
          "综合得分超出可计算的数值范围，未评价：请核实该企业的数据"),
 )  # fmt: skip

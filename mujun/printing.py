@@ -178,6 +178,7 @@ BENCH_STEPS = {
     "checks": "数据检查",
     "reference": "参照：纯 numpy 评价",
     "evaluate": "评价",
+    "tiers_variant": "评价：分组比例与分阶段分档的规则",
     "write_csv": "写出 CSV",
     "write_parquet": "写出 Parquet",
     "write_workbook": "写出工作簿",
@@ -216,6 +217,8 @@ def print_bench(console: Console, figures: dict[str, float], n: int, repeat: int
         elif key.endswith("_ratio"):
             stage = key.removesuffix("_ratio")
             name = BENCH_STEPS.get(stage, stage) if stage.startswith("large") else None
+            if stage == "tiers_variant":  # against the plain rules, not a reference
+                name = f"{_bench_step(stage)} / 原规则评价"
             table.add_row(name or f"{_bench_step(stage)} / 参照", f"{value:.2f} 倍")
     table.add_row("内存峰值", f"{figures['peak_rss_mb']:.0f} MB")
     console.print(table)

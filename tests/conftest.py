@@ -66,6 +66,7 @@ when = "above_scale"
   [[class.tiers.rule]]
   when = "safety_incident"
   at_most = "C"
+  veto = true
   reason = "一票否决：不得评为A、B类"
 
 [[class]]

@@ -30,9 +30,11 @@ from ..fields import label
 from ..issues import issue, issue_rows, issue_table
 from ..keys import usable
 from ..rules import EvalClass, Indicator, Rules
+from ..rules.compiled import tier_name
 from ..rules.expr import Expression, ExpressionError, divide
+from ..rules.tiers import UNGRADED, UNGRADED_LABEL
 from ..table import EnterpriseTable
-from . import checks, headers, parks, previous, scoring, tiers
+from . import checks, headers, parks, placing, previous, scoring
 from .assemble import assemble
 from .columns import FieldColumns, indicator_values
 from .evaluation import STATUSES, Evaluation
@@ -359,17 +361,48 @@ def _score(
 
 
 def _tier_class(run: _Run, klass: EvalClass, idx: np.ndarray, total: np.ndarray) -> None:
+    """Rank and tier the scored members at `idx` (see `placing` and `tiers`)."""
     spec = klass.tiers
-    rank = tiers.rank_scores(total)
-    tier = tiers.base_tiers(total, rank, spec)
-    masks = [run.condition(r.when)[idx] for r in spec.rule]
-    tier, moved_by = tiers.apply_tier_rules(tier, masks, spec)
-    run.rank[idx] = rank
-    run.tier.put(idx, tier, list(spec.order))
-    run.tier_label.put(idx, tier, [spec.names.get(t) for t in spec.order])
-    run.tier_reason.put(idx, moved_by + 1, [spec.method, *(r.reason for r in spec.rule)])
-    veto = np.full(len(idx), -1)  # each veto decided here, once: the first at_most rule that holds
+
+    def indicator(kind: str, code: str) -> np.ndarray:  # score_<code> / value_<code>
+        if kind == "score":
+            return run.scores[code][idx]
+        rows, values = run.values[code][-1]  # this class's, appended last
+        return values[np.searchsorted(rows, idx)]
+
+    def field(name: str) -> np.ndarray:
+        return np.asarray(run.columns[name])[idx]
+
+    by = field(spec.by) if spec.by else None
+    ties = [
+        np.asarray(indicator(*name.split("_", 1)) if tier_name(name) else field(name), dtype=float)
+        for name in spec.tie_break
+    ]
+    ranking = placing.rank_class(total, by, ties)
+    names = placing.TierColumns(total, ranking, indicator, field)
+    n = len(idx)
+    masks = [r.when.condition(names, n) for r in spec.rule]
+    among = [s.among.condition(names, n) if s.among else np.ones(n, bool) for s in spec.stage]
+    keys = [s.order(names, n).astype(float) if s.order else None for s in spec.stage]
+    done = placing.tier_class(spec, total, ranking, masks, ties, among, keys)
+    run.rank[idx] = ranking.rank
+    order = list(spec.order)
+    run.tier.put(idx, done.tier, [*order, UNGRADED, None])
+    labels = [spec.names.get(t) for t in order]
+    run.tier_label.put(idx, done.tier, [*labels, UNGRADED_LABEL, None])
+    untiered = f"本类（组）参评企业少于 {spec.min_class_size} 家，不分档"
+    reasons: list[str | None] = [spec.reason, *(r.reason for r in spec.rule), untiered]
+    run.tier_reason.put(
+        idx, np.where(done.reason == placing.TOO_SMALL, len(reasons) - 1, done.reason + 1), reasons
+    )
+    where = f"（{label(spec.by)}“{{}}”组）" if spec.by else ""
+    fill: dict[str, Any] = {"klass": klass.label, "minimum": spec.min_class_size}
+    small = (
+        issue("class-too-small", group=where.format(g), firms=f, **fill) for g, f in done.small
+    )
+    run.issues.append(issue_table(small))
+    veto = np.full(n, -1)  # each veto decided here, once: the first veto rule that holds
     for i, (rule, mask) in enumerate(zip(spec.rule, masks, strict=True)):
-        if rule.at_most is not None:
+        if rule.veto:
             veto[mask & (veto < 0)] = i
     run.veto.put(idx, veto + 1, [None, *(r.reason for r in spec.rule)])

@@ -18,6 +18,7 @@ from ..rules import Indicator, Rules
 from ..table import EnterpriseTable
 from . import scoring
 from .columns import FieldColumns
+from .tiers import group_codes
 
 RESULT_COLUMNS = [
     "credit_code",
@@ -119,31 +120,43 @@ class Evaluation:
                 )
         return pd.DataFrame(rows, columns=["class", "lower", "upper", "firms"])
 
-    def tier_lines(self) -> pd.DataFrame:
+    def tier_lines(self, groups: bool = False) -> pd.DataFrame:
         """Per class and tier (in the class's order): the lowest total score among the firms the
         ranking put there (`line`; NaN when none), and how many they are. Firms a tier rule
-        moved (vetoed, protected, forced) are left out: the line is what ranking asked."""
+        moved (vetoed, protected, forced, no grade) are left out: the line is what ranking
+        asked. With `groups`, per class, `tiers.by` group (column `group`; '' for a class
+        without `by`) and tier. A class tiered by stages has no line (NaN): its stages order
+        by their own expressions, so no total score separates its tiers; `firms` still counts."""
         res = self.results
         rows = []
         for klass in self.rules.classes:
+            spec = klass.tiers
             ranked = (
                 (res["class"] == klass.code)
                 & (res["status"] == "evaluated")
-                & (res["tier_reason"] == klass.tiers.method)
+                & (res["tier_reason"] == spec.reason)
             ).to_numpy(dtype=bool, na_value=False)
             scores = res.loc[ranked, "total_score"].astype(float)
-            by_tier = scores.groupby(res.loc[ranked, "tier"].astype(str)).agg(["min", "size"])
-            for tier in klass.tiers.order:
-                found = tier in by_tier.index
-                rows.append(
-                    {
+            tier = res.loc[ranked, "tier"].astype(str)
+            key = pd.Series("", index=scores.index)
+            if groups and spec.by:  # the groups as the engine named them
+                codes, names = group_codes(np.asarray(self.column(spec.by))[ranked])
+                key = pd.Series(np.asarray(names, dtype=object)[codes], index=scores.index)
+            found = scores.groupby([key, tier]).agg(["min", "size"])
+            for group in sorted(set(key)) or [""]:
+                for t in spec.order:
+                    hit = (group, t) in found.index
+                    line = float(found.at[(group, t), "min"]) if hit else np.nan
+                    row = {
                         "class": klass.code,
-                        "tier": tier,
-                        "line": float(by_tier.at[tier, "min"]) if found else np.nan,
-                        "firms": int(by_tier.at[tier, "size"]) if found else 0,
+                        "group": group,
+                        "tier": t,
+                        "line": np.nan if spec.method == "stages" else line,
+                        "firms": int(found.at[(group, t), "size"]) if hit else 0,
                     }
-                )
-        return pd.DataFrame(rows, columns=["class", "tier", "line", "firms"])
+                    rows.append(row)
+        frame = pd.DataFrame(rows, columns=["class", "group", "tier", "line", "firms"])
+        return frame if groups else frame.drop(columns="group")
 
     def groups(self, by: str = "park") -> list[str]:
         """The distinct values of `by` among the results, sorted; a missing one as '（未填）'."""

@@ -22,7 +22,7 @@ from openpyxl.workbook import Workbook
 
 from ..engine.evaluation import Evaluation
 from ..fields import FIELDS, label
-from ..rules import EvalClass, Indicator, Tiers
+from ..rules import EvalClass, Indicator, TierRule, Tiers
 from ..rules.display import chinese
 from ..rules.expr import Expression
 from . import styles
@@ -35,8 +35,15 @@ UNITS = "金额：万元；用地：亩；能耗：吨标准煤；职工：人�
 ALL_FIRMS = "（全体）"
 _MISSING = {"zero": "数据空白的按0分计", "mean_score": "按本类该项平均得分", "exclude": "暂缓评价"}
 _NEGATIVE = {"zero": "负值计0分", "keep": "负值照常计分", "missing": "负值按缺失处理"}
-_ROUNDING = {"half_up": "四舍五入", "floor": "向下取整", "ceil": "向上取整"}
+_ROUNDING = {
+    "half_up": "各档累计家数四舍五入",
+    "floor": "各档累计家数向下取整",
+    "ceil": "各档累计家数向上取整",
+    "largest_remainder": "各档家数取整数部分，余下名额按小数部分从大到小补足",
+}
 _ACTIONS = {"at_most": "最高评为", "at_least": "最低评为", "force": "直接评为"}
+_TIER_NAMES = {"total_score": "综合得分", "rank": "排名", "rank_pct": "排名百分位"}
+_PER_INDICATOR = re.compile(r"\b(score|value)_([a-z][a-z0-9_]*)\b")
 _STATUS = {"exempt": "免评", "deferred": "暂缓评价"}
 _NAME = re.compile(r"\b[a-z_][a-z0-9_]*\b")
 ZERO_NOTE = "注：{labels}数据空白的，按评价办法该项按0分计（不作为数据错误，也不暂缓评价）。"
@@ -148,6 +155,8 @@ def _class_method(
     out.heading(f"{number}、{klass.label}")
     out.fact("适用条件", _formula(klass.when))
     out.fact("分档方法", _tiers(klass.tiers))
+    for key, text in _tier_facts(klass):
+        out.fact(key, text)
     bench = benchmarks[benchmarks["class"] == klass.code]
     out.table(
         ["指标", "计算公式", "单位", "权重", "评分方法", "基准值", "缺失值处理", "负值处理"],
@@ -168,11 +177,7 @@ def _class_method(
         out.table(
             ["分档规则", "条件", "处理"],
             [
-                [
-                    r.reason,
-                    _formula(r.when),
-                    f"{_ACTIONS[r.action[0]]}{styles.tier_text(r.action[1], klass.tiers.names)}",
-                ]
+                [r.reason, _tier_formula(r.when, klass), _action(r, klass.tiers)]
                 for r in klass.tiers.rule
             ],
         )
@@ -234,15 +239,87 @@ def _shown_benchmark(value: Any, percent: bool) -> Any:
 
 def _tiers(tiers: Tiers) -> str:
     order = tiers.order
+    same = (
+        "同分按" + "、".join(map(_field, tiers.tie_break)) + "从高到低排序"
+        if tiers.tie_break
+        else "同分同档"
+    )
     if tiers.method == "quota" and tiers.shares:
         parts = "、".join(
             f"{styles.tier_text(t, tiers.names)} {tiers.shares[t]:.0%}" for t in order
         )
-        return f"按比例：{parts}（各档累计家数{_ROUNDING[tiers.rounding]}，同分同档）"
+        within = f"在各{_field(tiers.by)}组内" if tiers.by else ""
+        return f"按比例{within}：{parts}（{_ROUNDING[tiers.rounding]}，{same}）"
+    if tiers.method == "stages":
+        rest = styles.tier_text(str(tiers.rest), tiers.names)
+        return f"分阶段：依次按下列各阶段确定档次，其余企业为{rest}（{same}）"
     bounds = "、".join(
         f"{styles.tier_text(t, tiers.names)} ≥ {m:g}分" for t, m in (tiers.minimum or {}).items()
     )
     return f"按分数线：{bounds}；其余为{styles.tier_text(str(tiers.below), tiers.names)}"
+
+
+def _tier_facts(klass: EvalClass) -> list[tuple[str, str]]:
+    """The further lines of a class's tiers: groups' own shares, stages, small classes, no grade."""
+    tiers, facts = klass.tiers, []
+    for group, shares in tiers.shares_by.items():
+        parts = "、".join(f"{styles.tier_text(t, tiers.names)} {s:.0%}" for t, s in shares.items())
+        facts.append((f"{_field(str(tiers.by))}“{group}”", f"该组另定比例：{parts}"))
+    for i, stage in enumerate(tiers.stage, 1):
+        among = (
+            f"在{_tier_formula(stage.among, klass)}的企业中，" if stage.among else "在其余企业中，"
+        )
+        order = _tier_formula(stage.order, klass) if stage.order else "综合得分"
+        end = "从低到高" if stage.pick == "lowest" else "从高到低"
+        size = (
+            f"参评企业数的{stage.share:.0%}（四舍五入）"
+            if stage.share is not None
+            else f"{stage.count}家"
+        )
+        tier = styles.tier_text(stage.tier, tiers.names)
+        facts.append((f"第{_chinese_number(i)}阶段", f"{among}按{order}{end}取{size}为{tier}"))
+    if tiers.by and tiers.method == "stages":
+        facts.append(("分组", f"各阶段在各{_field(tiers.by)}组内分别进行"))
+    if tiers.by:
+        facts.append(
+            (
+                "分组说明",
+                f"排名在{_field(tiers.by)}组内计算；{_field(tiers.by)}空白的企业单列一组（未分组）",
+            )
+        )
+    if tiers.min_class_size > 1 and tiers.method != "threshold":
+        facts.append(
+            (
+                "最少企业数",
+                f"本类（组）参评企业少于{tiers.min_class_size}家的，不按比例分档，档次留空",
+            )
+        )
+    if tiers.ungraded:
+        base = "计入" if tiers.ungraded_in_base else "不计入"
+        facts.append(
+            ("不定等级", f"不定等级的企业参与评价、计分和排名，不定档次；{base}各档比例的基数")
+        )
+    return facts
+
+
+def _action(rule: TierRule, tiers: Tiers) -> str:
+    kind, tier = rule.action
+    if kind == "ungraded":
+        return "不定等级"
+    text = f"{_ACTIONS[kind]}{styles.tier_text(tier, tiers.names)}"
+    return text + "（一票否决，不列入重点企业包保名单）" if rule.veto else text
+
+
+def _tier_formula(expression: Expression | None, klass: EvalClass) -> str:
+    """A tier rule's or stage's expression in Chinese, with the ranking's names too."""
+    labels = {i.code: i.label for i in klass.indicators}
+
+    def named(m: re.Match[str]) -> str:
+        label_ = labels.get(m[2], m[2])
+        return f"“{label_}”得分" if m[1] == "score" else f"“{label_}”"
+
+    text = _PER_INDICATOR.sub(named, _formula(expression))
+    return re.sub(r"\b(total_score|rank_pct|rank)\b", lambda m: _TIER_NAMES[m[1]], text)
 
 
 def _formula(expression: object) -> str:

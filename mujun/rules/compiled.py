@@ -8,11 +8,14 @@ any data is read.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from typing import Annotated
 
+import numpy as np
 from pydantic import AfterValidator, BeforeValidator
 
+from ..errors import ExpressionError
 from ..fields import FIELDS
 from . import expr, quote, types
 from .base import sample_columns
@@ -55,3 +58,47 @@ def _check_field(text: str) -> str:
 Formula = Annotated[expr.Expression, BeforeValidator(_formula)]
 Condition = Annotated[expr.Expression, BeforeValidator(_condition)]
 FieldName = Annotated[str, AfterValidator(_check_field)]
+
+
+# Tier rules and stages read, besides the fields, what ranking gave each firm of the class.
+TIER_NAMES = ("total_score", "rank", "rank_pct")
+_PER_INDICATOR = re.compile(r"(score|value)_([a-z][a-z0-9_]*)")
+
+
+def tier_name(name: str) -> str | None:
+    """The indicator code a tier-expression name reads ('' for total_score, rank, rank_pct;
+    None when the name is not one of them)."""
+    if name in TIER_NAMES:
+        return ""
+    found = _PER_INDICATOR.fullmatch(name)
+    return found.group(2) if found else None
+
+
+def _tier_compiled(
+    text: object, check: Callable[[expr.Expression, dict[str, types.Type]], expr.Expression]
+) -> expr.Expression:
+    """As `_compiled`, with the names of `tier_name` read as numbers; whether the indicators
+    they name exist in the class is checked by the class."""
+    if not isinstance(text, (str, expr.Expression)):
+        raise ValueError("须为写在引号中的表达式")
+    parsed = text if isinstance(text, expr.Expression) else expr.parse(text)
+    extra = sorted(n for n in parsed.names if n not in FIELDS and tier_name(n) is not None)
+    for name in sorted(parsed.names - set(FIELDS) - set(extra)):
+        choices = [*FIELDS, *TIER_NAMES]
+        shown = quote.expression(parsed.text)
+        raise ExpressionError(
+            f"表达式{shown}中的字段 {quote.value(name)} 未知" + did_you_mean(name, choices)
+        )
+    typed: dict[str, types.Type] = {**types.FIELD_TYPES, **dict.fromkeys(extra, "number")}
+    check(parsed, typed)
+    sample = {**_SAMPLE, **{n: np.array([1.0, np.nan]) for n in extra}}
+    parsed(sample, 2)
+    return parsed
+
+
+TierCondition = Annotated[
+    expr.Expression, BeforeValidator(lambda t: _tier_compiled(t, types.check_condition))
+]
+TierFormula = Annotated[
+    expr.Expression, BeforeValidator(lambda t: _tier_compiled(t, types.check_formula))
+]

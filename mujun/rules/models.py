@@ -26,12 +26,12 @@ from .base import (
     Text,
     Weight,
 )
-from .compiled import Condition, Formula, did_you_mean
+from .compiled import Condition, FieldName, Formula, did_you_mean, tier_name
 from .expr import Expression
 from .inputs import InputRules, Parks
 from .score import Score, check_with_indicator
 from .selection import Selection
-from .tiers import Tiers
+from .tiers import Tiers, check_tier_names, tier_expressions
 
 RULES_FORMAT = 1
 
@@ -135,6 +135,7 @@ class EvalClass(Model):
                 f"类别 {quote.value(self.code)} 的指标权重之和为 {total}，"
                 f"须等于 total_weight = {self.total_weight:g}"
             )
+        check_tier_names(self.tiers, codes)
         return self
 
 
@@ -205,12 +206,17 @@ class Rules(Model):
         found = [e.when for e in self.exclude]
         for c in self.classes:
             found += [c.when, *(i.formula for i in c.indicators), *(a.when for a in c.adjust)]
-            found += [r.when for r in c.tiers.rule]
+            found += tier_expressions(c.tiers)
         return found
 
     def fields_used(self) -> set[str]:
-        """Every field an expression or a `by` of these rules names (derived fields as named)."""
-        names = {n for e in self._expressions() for n in e.names}
+        """Every field an expression or a `by` of these rules names (derived fields as named;
+        the names tier expressions read of the scores are no fields)."""
+        names = {
+            n for e in self._expressions() for n in e.names if tier_name(n) is None or n in FIELDS
+        }
+        names |= {f for c in self.classes for f in c.tiers.tie_break if tier_name(f) is None}
+        names |= {c.tiers.by for c in self.classes if c.tiers.by}
         return names | {i.score.by for c in self.classes for i in c.indicators if i.score.by}
 
     def previous_fields(self) -> set[str]:

@@ -10,7 +10,9 @@ yardstick each is held to.
   against the first size's and against the reference at its own size, and its peak memory
   against the table it evaluates;
 - the internal workbook of at most WORKBOOK_FIRMS firms and the key-firm selection on a
-  five-year panel of SELECT_FIRMS firms.
+  five-year panel of SELECT_FIRMS firms;
+- `evaluate` under a variant of the rules whose tiers use `by` quotas with a tie-break (规上)
+  and two stages within groups (规下), against the plain rules in turns (`tiers_variant_ratio`).
 
 Times are medians of `repeat` runs (a reference and its stage run in turns), in seconds;
 ratios are of medians measured in the same run. Peak memory is the process's maximum resident
@@ -41,7 +43,7 @@ from ..export.folder import write_run
 from ..export.tables import write_csv, write_parquet
 from ..export.workbooks import write_internal_workbook
 from ..read import read_sources
-from ..rules import Rules, load_rules
+from ..rules import Rules, Tiers, load_rules
 from ..selection import select_key_firms
 from ..selection.clusters import cluster_profiles
 from ..selection.growth import growth_features
@@ -129,6 +131,11 @@ def run_bench(
             lambda: grade(table.frame), lambda: evaluate(table, rules), repeat
         )
         same_as_reference(ev, table)
+        say("evaluate, tiers variant")
+        variant = tiers_variant(rules)
+        _, out["tiers_variant_s"], _ = _paired(
+            lambda: evaluate(table, rules), lambda: evaluate(table, variant), repeat
+        )
         say("write results")
         out["write_csv_s"], _ = _median_time(
             lambda: write_csv(ev.results, folder / "r.csv"), repeat
@@ -152,6 +159,7 @@ def run_bench(
         ("read_csv", "pyarrow_csv"),
         ("read_parquet", "pyarrow_parquet"),
         ("evaluate", "reference"),
+        ("tiers_variant", "evaluate"),
     ):
         out[f"{stage}_ratio"] = out[f"{stage}_s"] / out[f"{ref}_s"]
     if large:
@@ -159,6 +167,36 @@ def run_bench(
         out.update(large_figures(large, out["evaluate_s"], min(repeat, 3)))
     out["peak_rss_mb"] = peak_rss_mb()
     return out
+
+
+VARIANT_BY = "industry_division"  # the groups of the variant's quotas and stages
+
+
+def tiers_variant(rules: Rules) -> Rules:
+    """The rules with each class's tiers replaced: the first class by quotas within
+    VARIANT_BY groups, ties broken by tax then revenue; the others by two stages within
+    those groups (A: the top half's best by its first two items, C: the bottom half's lowest
+    by its first item), the rest B. The tier rules stay."""
+    classes = []
+    for i, klass in enumerate(rules.classes):
+        old = klass.tiers
+        first = [f"score_{ind.code}" for ind in klass.indicators[:2]]
+        spec: dict[str, Any] = {"method": "quota", "by": VARIANT_BY, "shares": old.shares}
+        spec["tie_break"] = ["tax_paid", "revenue"]
+        if i:
+            top = {"tier": "A", "among": "rank_pct <= 0.5", "order": " + ".join(first)}
+            low = {"tier": "C", "among": "rank_pct > 0.5", "order": first[0], "pick": "lowest"}
+            stages = [{**top, "share": 0.15}, {**low, "share": 0.10}]
+            spec = {"method": "stages", "by": VARIANT_BY, "rest": "B", "stage": stages}
+        tiers = Tiers.model_validate(
+            {
+                **spec,
+                "names": {t: n for t, n in old.names.items() if t in "ABC" or not i},
+                "rule": [r.model_dump(exclude_defaults=True) for r in old.rule],
+            }
+        )
+        classes.append(klass.model_copy(update={"tiers": tiers}))
+    return rules.model_copy(update={"classes": classes})
 
 
 def same_as_reference(ev: Evaluation, table: EnterpriseTable) -> None:

@@ -2,7 +2,7 @@
 in words and the 三年倍增 target.
 
 Eligible: in the evaluation year, 规上, evaluated (not exempt, deferred or rejected), not hit by a
-veto (a tier rule with `at_most`) of its class, and with every part of the score defined. Each
+veto (a tier rule with `veto = true`) of its class, and with every part of the score defined. Each
 part is a percentile among eligible firms (0 = lowest, 100 = highest, ties share the average):
 contribution = mean of the tax-share and revenue-share percentiles, growth = the revenue trend's,
 competitiveness = the 亩均 total score's. key_score = Σ weight × part / Σ weight.
@@ -21,6 +21,7 @@ from scipy.stats import rankdata
 from ..engine.evaluation import MISSING_GROUP
 from ..errors import DataError
 from ..rules.selection import Doubling, Selection, Weights
+from ..rules.tiers import UNGRADED, UNGRADED_LABEL
 from .text import number, percent
 
 PARTS = ("contribution", "growth", "competitiveness")
@@ -200,8 +201,8 @@ def reasons(
             "竞争力强：亩均效益综合得分"
             + number(row["total_score"], 1)
             + "，"
-            + row["tier"].fillna("").to_numpy(dtype=object)
-            + "类（竞争力分位"
+            + _tier_words(row["tier"])
+            + "（竞争力分位"
             + number(part["competitiveness"], 0)
             + "）",
         ),
@@ -257,3 +258,12 @@ def doubling(
             "on_track": on_track,
         }
     )
+
+
+def _tier_words(tier: pd.Series) -> np.ndarray:
+    """'A类', '不定等级' (a firm a rule left without a grade) or '未分档' (a class too small)."""
+    text = tier.astype("string")
+    words = (text.fillna("") + "类").to_numpy(dtype=object)
+    words[(text == UNGRADED).fillna(False).to_numpy(dtype=bool)] = UNGRADED_LABEL
+    words[text.isna().to_numpy(dtype=bool)] = "未分档"
+    return words

@@ -390,6 +390,7 @@ def test_vetoes_and_protections_with_reasons() -> None:
   [[class.tiers.rule]]
   when = "safety_incident or env_violation"
   at_most = "C"
+  veto = true
   reason = "一票否决"
 
   [[class.tiers.rule]]
@@ -584,6 +585,7 @@ MIXED_RULES = one_class_text(
   [[class.tiers.rule]]
   when = "safety_incident"
   at_most = "C"
+  veto = true
   reason = "一票否决"
 """,
 )

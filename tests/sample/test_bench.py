@@ -27,8 +27,9 @@ STAGES = {
     "growth_s",
     "clusters_s",
     "select_s",
+    "tiers_variant_s",
 }
-RATIOS = {"read_csv_ratio", "read_parquet_ratio", "evaluate_ratio"}
+RATIOS = {"read_csv_ratio", "read_parquet_ratio", "evaluate_ratio", "tiers_variant_ratio"}
 
 
 @pytest.mark.slow
@@ -42,6 +43,28 @@ def test_every_stage_is_timed_on_a_small_county() -> None:
     # every file of the run is timed on its own
     assert figures["run_write results.csv_s"] > 0 and figures["run_write parks/_s"] > 0
     assert figures["evaluate_ratio"] == figures["evaluate_s"] / figures["reference_s"]
+
+
+def test_the_tiers_variant_uses_groups_and_stages() -> None:
+    """The bench's variant: 规上 by quotas within industry divisions with a tie-break, 规下 by
+    two stages within them; every evaluated firm of a small county gets a tier of its class."""
+    from mujun.engine.evaluate import evaluate
+    from mujun.rules import load_rules
+    from mujun.sample.bench import VARIANT_BY, tiers_variant
+    from mujun.sample.demo import DEMO_RULES
+    from mujun.sample.synthetic import county_frame
+
+    rules = load_rules(DEMO_RULES)
+    variant = tiers_variant(rules)
+    above, below = variant.classes[:2]
+    assert above.tiers.method == "quota" and above.tiers.by == VARIANT_BY
+    assert above.tiers.tie_break == ["tax_paid", "revenue"]
+    assert below.tiers.method == "stages" and len(below.tiers.stage) == 2
+    res = evaluate(county_frame(2000, year=rules.year, seed=1), variant).results
+    done = res[res["status"] == "evaluated"]
+    assert done["tier"].notna().all()
+    assert set(done.loc[done["class"] == "below_scale", "tier"]) <= {"A", "B", "C"}
+    assert "stage" in set(done["tier_reason"])
 
 
 def test_the_reference_is_checked_against_evaluate() -> None:

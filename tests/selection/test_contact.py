@@ -28,7 +28,7 @@ from mujun.selection.watch import watch_lists
 RULES_FILE = Path(__file__).resolve().parents[2] / "rules" / "anhui-guzhen-2022.toml"
 YEARS = (2019, 2020, 2021, 2022)
 YEAR = 2022
-# the one-vote veto of both classes of the rules file (tier rules with at_most = "C")
+# the one-vote veto of both classes of the rules file (tier rules with veto = true)
 VETO_FLAGS = ("safety_incident", "env_violation", "food_safety_incident", "energy_target_missed")
 REQUIRED = 2 ** (1 / 3) - 1
 # clusters play no part in the contact list: one k keeps the variants below quick
@@ -166,8 +166,8 @@ def by_code(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_the_rules_veto_is_the_one_checked_here(rules: Rules) -> None:
-    """The at_most rules of the file name exactly the flags VETO_FLAGS checks."""
-    vetoes = [r for c in rules.classes for r in c.tiers.rule if r.at_most is not None]
+    """The veto rules of the file name exactly the flags VETO_FLAGS checks."""
+    vetoes = [r for c in rules.classes for r in c.tiers.rule if r.veto]
     assert len(vetoes) == 2
     for r in vetoes:
         assert set(re.findall(r"[a-z_]+", r.when.text)) - {"or"} == set(VETO_FLAGS)
