@@ -12,6 +12,7 @@ import pandas as pd
 from .._version import mujun_version
 from ..issues import concat_issues
 from ..table import describe
+from .adjust import uses_multipliers
 from .evaluation import RESULT_COLUMNS, STATUSES, Evaluation
 
 if TYPE_CHECKING:
@@ -46,6 +47,8 @@ def assemble(run: _Run) -> Evaluation:
             run.scores[code] if code in run.scores else np.full(run.n, np.nan)
         )
     results["adjust_points"] = run.adjust
+    if any(uses_multipliers(c) for c in run.rules.classes):  # only where a class has one
+        results["multiplier"] = run.multiplier
     out = pd.DataFrame(results, copy=False)
     assert list(out.columns[: len(RESULT_COLUMNS)]) == RESULT_COLUMNS
     issues = concat_issues(run.issues)

@@ -250,6 +250,8 @@ def check_class(
         bad = None
         if spec.positive:
             bad = members & ~(values > 0)
+            if name == "land_mu" and klass.land == "optional":  # 无地企业: land ≤ 0 given only
+                bad &= ~np.isnan(values)
             code = "non-positive-land" if name in ("land_mu", "floor_area_m2") else "non-positive"
         elif spec.minimum is not None:
             bad = members & (values < spec.minimum)

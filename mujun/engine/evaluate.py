@@ -28,9 +28,10 @@ from ..fields import label
 from ..issues import issue, issue_rows, issue_table
 from ..keys import usable
 from ..rules import EvalClass, Indicator, Rules
+from ..rules.base import MAX_POINTS
 from ..rules.expr import Expression, ExpressionError, divide
 from ..table import EnterpriseTable
-from . import checks, headers, parks, scoring, tiers
+from . import adjust, checks, headers, parks, scoring, tiers
 from .assemble import assemble
 from .columns import FieldColumns, indicator_values
 from .evaluation import STATUSES, Evaluation
@@ -63,6 +64,7 @@ class _Run:
         self.total = np.full(self.n, np.nan)
         self.rank = np.zeros(self.n, dtype=np.int64)
         self.adjust = np.full(self.n, np.nan)
+        self.multiplier = np.full(self.n, np.nan)
         self._values_of: dict[str, np.ndarray] = {}
         self._conditions: dict[str, np.ndarray] = {}
         self.values: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}  # (class rows, values)
@@ -250,22 +252,41 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
             item = _score(run, klass, ind, values[ind.code], idx, ratios.get(ind.code))
             total += item.points
             overflowed += [ind] if item.beyond.any() else []
-        adjust = np.zeros(len(idx))
-        for adj in klass.adjust:
-            adjust += np.where(run.condition(adj.when)[idx], adj.points, 0.0)
-        total += adjust
+    adjusted = adjust.adjust(total, klass, idx, run.condition, run.expr)
+    total, points, multiplier = adjusted.total, adjusted.points, adjusted.multiplier
     if overflowed:
         _not_tiered(run, klass, idx, overflowed)
         return
-    broken = ~np.isfinite(total)
+    beyond = np.zeros(len(idx), dtype=bool)
+    for bad in adjusted.beyond:  # an unusable adjustment value: the firm is not scored
+        at = _at(run.n, idx, bad.mask & ~beyond)
+        variant = "multiplier" if bad.multiply else None
+        bounds = "大于0且不大于10" if bad.multiply else f"±{MAX_POINTS:g}分以内"
+        fill = {"label": bad.label, "bounds": bounds}
+        run.row_issue(
+            "adjust-out-of-range",
+            at,
+            "total_score",
+            _spread(run.n, idx, bad.values),
+            variant,
+            **fill,
+        )
+        run.decide(at, REJECTED, issue("adjust-out-of-range", variant=variant, **fill).message)
+        beyond |= bad.mask
+    broken = ~np.isfinite(total) & ~beyond
     if broken.any():  # beyond the range of numbers: an error, never a tier
         at = _at(run.n, idx, broken)
         run.row_issue("non-finite-score", at, "total_score")
         run.decide(at, REJECTED, issue("non-finite-score").message)
         for ind in klass.indicators:
             run.scores[ind.code][idx[broken]] = np.nan
-        idx, total, adjust = idx[~broken], total[~broken], adjust[~broken]
-    run.adjust[idx] = adjust
+    if beyond.any() or broken.any():
+        for ind in klass.indicators:
+            run.scores[ind.code][idx[beyond]] = np.nan
+        keep = ~(beyond | broken)
+        idx, total, points, multiplier = idx[keep], total[keep], points[keep], multiplier[keep]
+    run.adjust[idx] = points
+    run.multiplier[idx] = multiplier
     run.total[idx] = total
     _tier_class(run, klass, idx, total)
     run.status[idx] = EVALUATED

@@ -12,11 +12,12 @@ import math
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, field_validator, model_validator
 
 from ..fields import FIELDS
 from ..units import DEFAULT_COEFFICIENTS
 from . import quote
+from .adjust import bounded_multiplier, bounded_points
 from .base import (
     BENCHMARK_RANGE,
     FACTOR_RANGE,
@@ -30,7 +31,8 @@ from .base import (
     Text,
     Weight,
 )
-from .compiled import Condition, FieldName, Formula, did_you_mean
+from .compiled import Condition, FieldName, Formula, _condition, did_you_mean
+from .expr import Expression
 from .inputs import InputRules, Parks
 from .selection import Selection
 from .tiers import Tiers
@@ -170,11 +172,24 @@ class Indicator(Model):
 
 
 class Adjustment(Model):
-    """Bonus (positive) or penalty (negative) points added to the total score."""
+    """A bonus or penalty (`points`, added) or a coefficient (`multiply`, 修正系数, multiplying
+    the sum of the items) for the members where `when` holds (omitted: every member).
 
-    when: Condition
-    points: Annotated[float, Field(ge=-MAX_POINTS, le=MAX_POINTS)]
+    Each is a number or an expression evaluated per firm; exactly one of the two is given. The
+    total is Σ items × Π multipliers + Σ points (engine/adjust.py)."""
+
+    when: Condition = Field(default_factory=lambda: _condition("true"))
+    points: Annotated[float | Expression | None, BeforeValidator(bounded_points)] = None
+    multiply: Annotated[float | Expression | None, BeforeValidator(bounded_multiplier)] = None
     label: Text
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Adjustment:
+        if (self.points is None) == (self.multiply is None):
+            raise ValueError(
+                "加减分项须给出 points（加减分）或 multiply（修正系数）之一，且只给一个"
+            )
+        return self
 
 
 class EvalClass(Model):
@@ -188,6 +203,7 @@ class EvalClass(Model):
     indicators: list[Indicator] = Field(alias="indicator", min_length=1)
     adjust: list[Adjustment] = []
     tiers: Tiers
+    land: Literal["required", "optional"] = "required"  # optional: firms without land graded
 
     def formula_fields(self) -> set[str]:
         """Fields this class's indicator formulas read."""
@@ -212,6 +228,29 @@ class EvalClass(Model):
                 f"类别 {quote.value(self.code)} 的指标权重之和为 {total}，"
                 f"须等于 total_weight = {self.total_weight:g}"
             )
+        return self
+
+
+class Units(Model):
+    """Units of evaluation (评价单元).
+
+    merge_by: a text field (group_code) whose value joins related firms into one unit, evaluated
+    once on the members' summed amounts and land; every member carries the unit's result.
+    follow: a text field (parcel_id) naming the parcel: the firms on it without land of their own
+    take the tier of its landowner (the firm on it with the most own land).
+    """
+
+    merge_by: FieldName | None = None
+    follow: FieldName | None = None
+
+    @model_validator(mode="after")
+    def _text_fields(self) -> Units:
+        for key in ("merge_by", "follow"):
+            name = getattr(self, key)
+            if name is not None and FIELDS[name].kind != "text":
+                raise AtKey(
+                    f"{key} 须为文本字段（如 group_code、parcel_id），实为 {quote.value(name)}", key
+                )
         return self
 
 
@@ -247,6 +286,7 @@ class Rules(Model):
     classes: list[EvalClass] = Field(alias="class", min_length=1)
     publication: Publication = Publication()
     selection: Selection = Selection()
+    units: Units = Units()
 
     @model_validator(mode="after")
     def _publishable(self) -> Rules:
@@ -283,8 +323,14 @@ class Rules(Model):
         found = [e.when for e in self.exclude]
         for c in self.classes:
             found += [c.when, *(i.formula for i in c.indicators), *(a.when for a in c.adjust)]
+            found += [
+                e for a in c.adjust for e in (a.points, a.multiply) if isinstance(e, Expression)
+            ]
             found += [r.when for r in c.tiers.rule]
         names = {n for e in found for n in e.names}
+        names |= {u for u in (self.units.merge_by, self.units.follow) if u}
+        if self.units.follow:
+            names.add("land_owned_mu")  # the parcel's owner is the firm with the most own land
         return names | {i.score.by for c in self.classes for i in c.indicators if i.score.by}
 
     def blank_as_zero(self) -> list[tuple[EvalClass, Indicator, list[str]]]:
