@@ -60,7 +60,8 @@ def adjust(
     low, high = MULTIPLIER_RANGE
     with np.errstate(invalid="ignore", over="ignore"):
         for adj in klass.adjust:
-            applies = condition(adj.when)[idx]
+            every = adj.when is None
+            applies = np.ones(len(idx), dtype=bool) if every else condition(adj.when)[idx]
             is_multiplier = adj.multiply is not None
             spec = adj.multiply if adj.multiply is not None else adj.points
             assert spec is not None  # one of the two, checked when the rules loaded

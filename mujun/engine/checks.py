@@ -240,7 +240,9 @@ def check_class(
     klass: EvalClass, columns: FieldColumns, members: np.ndarray, confirmed: Confirmed
 ) -> list[Finding]:
     """Errors among `members` for the fields this class's formulas read: land ≤ 0, negative
-    values, a magnitude beyond the field's plausible_max (unless a correction confirms it)."""
+    values, a magnitude beyond the field's plausible_max (unless a correction confirms it).
+    A class with `land = "optional"` accepts a firm without land (its per-mu values are missing
+    and their missing policy applies); land given as 0 or less is still an error."""
     findings: list[Finding] = []
     for name in sorted(klass.formula_fields()):
         spec = FIELDS[name]

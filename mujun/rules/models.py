@@ -31,7 +31,7 @@ from .base import (
     Text,
     Weight,
 )
-from .compiled import Condition, FieldName, Formula, _condition, did_you_mean
+from .compiled import Condition, FieldName, Formula, did_you_mean
 from .expr import Expression
 from .inputs import InputRules, Parks
 from .selection import Selection
@@ -178,7 +178,7 @@ class Adjustment(Model):
     Each is a number or an expression evaluated per firm; exactly one of the two is given. The
     total is Σ items × Π multipliers + Σ points (engine/adjust.py)."""
 
-    when: Condition = Field(default_factory=lambda: _condition("true"))
+    when: Condition | None = None  # omitted: every member of the class
     points: Annotated[float | Expression | None, BeforeValidator(bounded_points)] = None
     multiply: Annotated[float | Expression | None, BeforeValidator(bounded_multiplier)] = None
     label: Text
@@ -322,9 +322,12 @@ class Rules(Model):
         """Every field an expression or a `by` of these rules names (derived fields as named)."""
         found = [e.when for e in self.exclude]
         for c in self.classes:
-            found += [c.when, *(i.formula for i in c.indicators), *(a.when for a in c.adjust)]
+            found += [c.when, *(i.formula for i in c.indicators)]
             found += [
-                e for a in c.adjust for e in (a.points, a.multiply) if isinstance(e, Expression)
+                e
+                for a in c.adjust
+                for e in (a.when, a.points, a.multiply)
+                if isinstance(e, Expression)
             ]
             found += [r.when for r in c.tiers.rule]
         names = {n for e in found for n in e.names}
