@@ -60,8 +60,10 @@ def adjust(
     low, high = MULTIPLIER_RANGE
     with np.errstate(invalid="ignore", over="ignore"):
         for adj in klass.adjust:
-            every = adj.when is None
-            applies = np.ones(len(idx), dtype=bool) if every else condition(adj.when)[idx]
+            if adj.when is None:
+                applies = np.ones(len(idx), dtype=bool)
+            else:
+                applies = condition(adj.when)[idx]
             is_multiplier = adj.multiply is not None
             spec = adj.multiply if adj.multiply is not None else adj.points
             assert spec is not None  # one of the two, checked when the rules loaded
@@ -90,8 +92,7 @@ def uses_multipliers(klass: EvalClass) -> bool:
 def describe_formula(klass: EvalClass) -> str:
     """The class's total-score formula in words, for the 说明 sheet."""
     has_points = any(a.points is not None for a in klass.adjust)
+    base = "各指标得分之和"
     if uses_multipliers(klass):
-        base = "综合得分 = 各指标得分之和 × 各项修正系数之积"
-    else:
-        base = "综合得分 = 各指标得分之和"
-    return base + (" + 加减分之和" if has_points else "")
+        base += " × 各项修正系数之积"
+    return base + (" + 各项加减分之和" if has_points else "") + "（条件不符的项目不计）"

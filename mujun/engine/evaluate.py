@@ -262,7 +262,7 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
         at = _at(run.n, idx, bad.mask & ~beyond)
         variant = "multiplier" if bad.multiply else None
         bounds = "大于0且不大于10" if bad.multiply else f"±{MAX_POINTS:g}分以内"
-        fill = {"label": bad.label, "bounds": bounds}
+        fill: dict[str, Any] = {"label": bad.label, "bounds": bounds}
         run.row_issue(
             "adjust-out-of-range",
             at,

@@ -20,9 +20,10 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 
+from ..engine.adjust import describe_formula
 from ..engine.evaluation import Evaluation
 from ..fields import FIELDS, label
-from ..rules import EvalClass, Indicator, Tiers
+from ..rules import Adjustment, EvalClass, Indicator, Tiers
 from ..rules.display import chinese
 from ..rules.expr import Expression
 from . import styles
@@ -160,9 +161,10 @@ def _class_method(
     if zero:
         out.note(ZERO_NOTE.format(labels="、".join(zero)))
     if klass.adjust:
+        out.fact("综合得分", describe_formula(klass))
         out.table(
-            ["加减分项目", "条件", "分值"],
-            [[a.label, _formula(a.when), a.points] for a in klass.adjust],
+            ["加减分项目", "条件", "类别", "分值或系数"],
+            [_adjust_row(a) for a in klass.adjust],
         )
     if klass.tiers.rule:
         out.table(
@@ -243,6 +245,20 @@ def _tiers(tiers: Tiers) -> str:
         f"{styles.tier_text(t, tiers.names)} ≥ {m:g}分" for t, m in (tiers.minimum or {}).items()
     )
     return f"按分数线：{bounds}；其余为{styles.tier_text(str(tiers.below), tiers.names)}"
+
+
+def _adjust_row(adj: Adjustment) -> list[Any]:
+    """An adjustment in words: its label, condition, 加分/扣分/修正系数 and value or formula."""
+    when = "本类全部企业" if adj.when is None else _formula(adj.when)
+    value: float | Expression
+    if adj.multiply is not None:
+        kind, value = "修正系数（乘以综合得分中的指标得分之和）", adj.multiply
+    else:
+        assert adj.points is not None  # one of the two, checked when the rules loaded
+        value = adj.points
+        kind = "加减分" if isinstance(value, Expression) else ("扣分" if value < 0 else "加分")
+    shown = _formula(value) if isinstance(value, Expression) else value
+    return [adj.label, when, kind, shown]
 
 
 def _formula(expression: object) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -10,9 +11,11 @@ import pytest
 from conftest import YEAR, credit_code, indicator_toml, one_class_rules, one_class_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 
 from mujun import evaluate, parse_rules
 from mujun.errors import RulesError
+from mujun.export.workbooks import write_internal_workbook
 
 # 亩均税收 / 10 × 100, capped at 200: tax 50 on 10 亩 → 50 points
 TAX = indicator_toml(
@@ -29,7 +32,9 @@ def adjust_block(*items: dict[str, Any]) -> str:
             if isinstance(value, bool):
                 out.append(f"  {key} = {str(value).lower()}")
             else:
-                out.append(f'  {key} = "{value}"' if isinstance(value, str) else f"  {key} = {value}")
+                out.append(
+                    f'  {key} = "{value}"' if isinstance(value, str) else f"  {key} = {value}"
+                )
     return "\n".join(out) + "\n"
 
 
@@ -165,3 +170,24 @@ def test_total_is_items_times_multiplier_plus_points(
     got = evaluate(firms(tax_paid=[tax]), rules).results
     items = min(tax / 10.0 / 10.0 * 100.0, 200.0)  # tax / 10 亩 / benchmark 10 × 100, cap 200
     assert got["total_score"][0] == pytest.approx(items * multiply + points, abs=1e-9)
+
+
+def test_workbook_shows_the_multiplier_and_the_formula(tmp_path: Path) -> None:
+    adjust = adjust_block(
+        {"multiply": "where(tax_paid >= 60, 1.1, 1.0)", "label": "纳税修正系数"},
+        {"when": "high_tech", "points": -3, "label": "扣分项"},
+    )
+    rules = one_class_rules(TAX, adjust=adjust)
+    ev = evaluate(firms(tax_paid=[80.0, 50.0], high_tech=[False, True]), rules)
+    book = load_workbook(write_internal_workbook(ev, tmp_path / "内部.xlsx"))
+    sheet = next(ws for ws in book.worksheets if ws.title.startswith("测试类别"))
+    header = [str(c.value or "").replace("\n", "") for c in sheet[3]]
+    at = header.index("修正系数")
+    assert header[at + 1] == "加减分"  # in the order of the formula: × multipliers, + points
+    # best first: firm 0 (80 × 1.1 = 88), firm 1 (50 × 1.0 − 3 = 47)
+    assert [sheet.cell(r, at + 1).value for r in (5, 6)] == pytest.approx([1.1, 1.0])
+    assert sheet.cell(5, at + 1).number_format == "0.000"
+    words = [str(c.value) for row in book["说明"].iter_rows() for c in row if c.value is not None]
+    assert "各指标得分之和 × 各项修正系数之积 + 各项加减分之和（条件不符的项目不计）" in words
+    assert "修正系数（乘以综合得分中的指标得分之和）" in words
+    assert "扣分" in words and "本类全部企业" in words

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter, range_boundaries
 
 import mujun
+from mujun.engine.adjust import uses_multipliers
 from mujun.engine.evaluation import COUNTY, MISSING_GROUP, Evaluation
 from mujun.export import styles, xlsx
 from mujun.export.names import FILE_BYTES, FILE_LIMIT, SHEET_LIMIT, file_stems, sheet_names
@@ -398,6 +399,11 @@ def test_class_sheet_cells_under_each_header_match_results(written: Written, int
         checks = {
             ("用地面积（亩）", None): ("_land", styles.MONEY),
             **({("加减分", None): ("adjust_points", styles.SCORE)} if klass.adjust else {}),
+            **(
+                {("修正系数", None): ("multiplier", styles.COEFFICIENT)}
+                if uses_multipliers(klass)
+                else {}
+            ),
             ("综合得分", None): ("total_score", styles.SCORE),
             ("排名", None): ("rank", styles.INTEGER),
         }
@@ -429,7 +435,8 @@ def test_class_sheet_frame(written: Written, internal: Any) -> None:
         ws = internal[name]
         n = len(class_rows(ev, klass.code))
         remarks = expect_remarks(ev, klass.code)
-        n_headers = 6 + 2 * len(klass.indicators) + bool(klass.adjust) + 3 + remarks
+        columns = bool(klass.adjust) + uses_multipliers(klass)  # 加减分, 修正系数
+        n_headers = 6 + 2 * len(klass.indicators) + columns + 3 + remarks
         last = get_column_letter(n_headers)
         assert ws.max_column == n_headers
         assert _words(ws.cell(3, n_headers).value) == ("备注" if remarks else "评价类别")
