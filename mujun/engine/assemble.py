@@ -49,6 +49,8 @@ def assemble(run: _Run) -> Evaluation:
     results["adjust_points"] = run.adjust
     if any(uses_multipliers(c) for c in run.rules.classes):  # only where a class has one
         results["multiplier"] = run.multiplier
+    if run.unit is not None:  # [units] merge_by: the unit each member was evaluated in
+        results["unit"] = pd.array(run.unit, dtype="string")
     out = pd.DataFrame(results, copy=False)
     assert list(out.columns[: len(RESULT_COLUMNS)]) == RESULT_COLUMNS
     issues = concat_issues(run.issues)

@@ -3,13 +3,19 @@
 Order of decisions for every row (each row ends in exactly one status):
 1. rejected — a credit code that identifies no firm, copies of one firm-year that disagree, a
    cell the rules read that could not be read, a data year other than the rules' year;
+   `[units] merge_by`: related firms become one unit, evaluated on its lead's row from here on
+   (a unit with a member rejected here is rejected whole; units_of.py);
 2. exempt / deferred — the first matching `[[exclude]]` rule;
 3. class — the first class whose `when` holds; no class → exempt (not in scope);
-4. rejected — the class's own data checks (land missing or ≤ 0, negative values it uses);
+4. rejected — the class's own data checks (land missing or ≤ 0, negative values it uses; a
+   class with `land = "optional"` accepts missing land);
 5. deferred — a missing value of an indicator whose policy is `exclude`;
 6. rejected — every member still to be scored, when a benchmark of the class overflowed (no
-   ranking of the class means anything then), or a total score that is not a finite number;
-7. evaluated — scored, ranked and tiered within the class.
+   ranking of the class means anything then), an adjustment value that is missing or out of
+   bounds (engine/adjust.py), or a total score that is not a finite number;
+7. evaluated — scored, ranked and tiered within the class: total = Σ items × Π multipliers +
+   Σ points (the class's `[[class.adjust]]` whose `when` holds).
+Then a unit's members carry its result, and `[units] follow` gives tenants their landowner's tier.
 
 Statuses are decided from the table's row-aligned flags and the checks' masks; the issue rows are
 written once, as they are found, and never read back.
@@ -31,7 +37,7 @@ from ..rules import EvalClass, Indicator, Rules
 from ..rules.base import MAX_POINTS
 from ..rules.expr import Expression, ExpressionError, divide
 from ..table import EnterpriseTable
-from . import adjust, checks, headers, parks, scoring, tiers
+from . import adjust, checks, headers, parks, scoring, tiers, units_of
 from .assemble import assemble
 from .columns import FieldColumns, indicator_values
 from .evaluation import STATUSES, Evaluation
@@ -65,6 +71,7 @@ class _Run:
         self.rank = np.zeros(self.n, dtype=np.int64)
         self.adjust = np.full(self.n, np.nan)
         self.multiplier = np.full(self.n, np.nan)
+        self.unit: np.ndarray | None = None  # each row's unit of evaluation ([units] merge_by)
         self._values_of: dict[str, np.ndarray] = {}
         self._conditions: dict[str, np.ndarray] = {}
         self.values: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}  # (class rows, values)
@@ -83,6 +90,11 @@ class _Run:
         if e.text not in self._conditions:
             self._conditions[e.text] = e.condition(self.columns, self.n)
         return self._conditions[e.text]
+
+    def forget(self) -> None:
+        """Drop the expressions' values: the columns changed (units of evaluation merged)."""
+        self._values_of.clear()
+        self._conditions.clear()
 
     def confirmed(self, names: Iterable[str]) -> np.ndarray:
         """Rows where an approved correction set one of these fields."""
@@ -124,6 +136,7 @@ def evaluate(table: EnterpriseTable | pd.DataFrame, rules: Rules) -> Evaluation:
     run.issues.append(park_issues)
     try:
         _check_table(run)
+        merged = units_of.merge(run)  # [units] merge_by: related firms as one unit
         for exclusion in rules.exclude:
             hit = run.condition(exclusion.when) & (run.status == PENDING)
             status = EXEMPT if exclusion.status == "exempt" else DEFERRED
@@ -135,6 +148,9 @@ def evaluate(table: EnterpriseTable | pd.DataFrame, rules: Rules) -> Evaluation:
         run.decide((run.status == PENDING) & (run.klass.codes == 0), EXEMPT, OUT_OF_SCOPE)
         for klass in rules.classes:
             _evaluate_class(run, klass, run.klass.mask(klass.code))
+        units_of.carry(run, merged)
+        units_of.follow(run)  # [units] follow: tenants take their landowner's tier
+        run.unit = None if merged is None else merged.unit
     except ExpressionError as exc:  # a type the data has but the rules did not expect
         raise RulesError(str(exc), file=rules.path or None) from None
     assert not (run.status == PENDING).any(), "every row ends in a status"
