@@ -103,9 +103,11 @@ def _names(run: _Run, rows: np.ndarray) -> np.ndarray:
 
 def _issues(run: _Run, code: str, mask: np.ndarray, messages: np.ndarray, field: str) -> None:
     """One issue of `code` per masked row, each with its own message (`messages`: per row)."""
+    blanks = {f: "" for _, f, _, _ in string.Formatter().parse(CATALOG[code].template) if f}
     frame = issue_rows(
         code,
         mask,
+        **blanks,
         origin=run.table.origin_of(field),
         credit_code=run.codes,
         field=field,
@@ -122,7 +124,7 @@ def merge(run: _Run) -> Merged | None:
         return None
     own, n = run.columns, run.n
     ids, n_groups = groups_of(own[by])
-    sizes = np.bincount(ids[ids >= 0], minlength=n_groups)
+    sizes = np.bincount(ids[ids >= 0], minlength=max(n_groups, 1))
     members = (ids >= 0) & (sizes[np.maximum(ids, 0)] >= 2)
     text = pd.Series(own[by], dtype=object).astype("string").str.strip()
     unit = np.full(n, None, dtype=object)
