@@ -13,14 +13,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..issues import issue
 from ..rules import EvalClass
 from ..rules.adjust import MULTIPLIER_RANGE
 from ..rules.base import MAX_POINTS
 from ..rules.expr import Expression
+from .evaluation import STATUSES
 
+if TYPE_CHECKING:
+    from .evaluate import _Run
+
+REJECTED = STATUSES.index("rejected")
 Rows = Callable[[Expression], np.ndarray]  # an expression's value on every row of the run
 
 
@@ -82,6 +89,25 @@ def adjust(
                 points = np.where(use, points + value, points)
         total = items * multiplier + points
     return Adjusted(total, points, multiplier, beyond)
+
+
+def reject_beyond(run: _Run, idx: np.ndarray, beyond: list[Beyond]) -> np.ndarray:
+    """Reject the members at `idx` with an unusable adjustment value, one issue each (naming the
+    first such adjustment); the mask over `idx` of those rejected."""
+    out = np.zeros(len(idx), dtype=bool)
+    for bad in beyond:  # a loop over the class's adjustments
+        at = np.zeros(run.n, dtype=bool)
+        at[idx[bad.mask & ~out]] = True
+        shown = np.full(run.n, np.nan)
+        shown[idx] = bad.values
+        variant = "multiplier" if bad.multiply else None
+        low, high = MULTIPLIER_RANGE
+        bounds = f"大于{low:g}且不大于{high:g}" if bad.multiply else f"±{MAX_POINTS:g}分以内"
+        fill: dict[str, Any] = {"label": bad.label, "bounds": bounds}
+        run.row_issue("adjust-out-of-range", at, "total_score", shown, variant, **fill)
+        run.decide(at, REJECTED, issue("adjust-out-of-range", variant=variant, **fill).message)
+        out |= bad.mask
+    return out
 
 
 def uses_multipliers(klass: EvalClass) -> bool:

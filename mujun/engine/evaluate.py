@@ -34,7 +34,6 @@ from ..fields import label
 from ..issues import issue, issue_rows, issue_table
 from ..keys import usable
 from ..rules import EvalClass, Indicator, Rules
-from ..rules.base import MAX_POINTS
 from ..rules.expr import Expression, ExpressionError, divide
 from ..table import EnterpriseTable
 from . import adjust, checks, headers, parks, scoring, tiers, units_of
@@ -273,22 +272,7 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
     if overflowed:
         _not_tiered(run, klass, idx, overflowed)
         return
-    beyond = np.zeros(len(idx), dtype=bool)
-    for bad in adjusted.beyond:  # an unusable adjustment value: the firm is not scored
-        at = _at(run.n, idx, bad.mask & ~beyond)
-        variant = "multiplier" if bad.multiply else None
-        bounds = "大于0且不大于10" if bad.multiply else f"±{MAX_POINTS:g}分以内"
-        fill: dict[str, Any] = {"label": bad.label, "bounds": bounds}
-        run.row_issue(
-            "adjust-out-of-range",
-            at,
-            "total_score",
-            _spread(run.n, idx, bad.values),
-            variant,
-            **fill,
-        )
-        run.decide(at, REJECTED, issue("adjust-out-of-range", variant=variant, **fill).message)
-        beyond |= bad.mask
+    beyond = adjust.reject_beyond(run, idx, adjusted.beyond)  # unusable: not scored
     broken = ~np.isfinite(total) & ~beyond
     if broken.any():  # beyond the range of numbers: an error, never a tier
         at = _at(run.n, idx, broken)

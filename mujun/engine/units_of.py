@@ -73,7 +73,7 @@ def largest(ids: np.ndarray, eligible: np.ndarray, size: np.ndarray, n_groups: i
     rows = rows[np.lexsort((rows, -key, ids[rows]))]
     first = np.ones(len(rows), dtype=bool)
     first[1:] = ids[rows][1:] != ids[rows][:-1]
-    out = np.full(n_groups, -1, dtype=np.int64)
+    out = np.full(max(n_groups, 1), -1, dtype=np.int64)  # index 0 is safe without groups
     out[ids[rows[first]]] = rows[first]
     return out
 

@@ -23,7 +23,7 @@ from openpyxl.workbook import Workbook
 from ..engine.adjust import describe_formula
 from ..engine.evaluation import Evaluation
 from ..fields import FIELDS, label
-from ..rules import Adjustment, EvalClass, Indicator, Tiers
+from ..rules import Adjustment, EvalClass, Indicator, Rules, Tiers
 from ..rules.display import chinese
 from ..rules.expr import Expression
 from . import styles
@@ -109,6 +109,8 @@ def add_method_sheet(
             ]
         ],
     )
+    for note in units_notes(rules):
+        out.note(note)
     out.heading("三、异议复核更正")
     out.table(
         ["统一社会信用代码", "字段", "原值", "新值", "原因", "复核编号", "审批人", "处理"],
@@ -149,6 +151,8 @@ def _class_method(
     out.heading(f"{number}、{klass.label}")
     out.fact("适用条件", _formula(klass.when))
     out.fact("分档方法", _tiers(klass.tiers))
+    if klass.land == "optional":
+        out.fact("用地面积", LAND_OPTIONAL)
     bench = benchmarks[benchmarks["class"] == klass.code]
     out.table(
         ["指标", "计算公式", "单位", "权重", "评分方法", "基准值", "缺失值处理", "负值处理"],
@@ -245,6 +249,33 @@ def _tiers(tiers: Tiers) -> str:
         f"{styles.tier_text(t, tiers.names)} ≥ {m:g}分" for t, m in (tiers.minimum or {}).items()
     )
     return f"按分数线：{bounds}；其余为{styles.tier_text(str(tiers.below), tiers.names)}"
+
+
+LAND_OPTIONAL = (
+    "无用地企业参评：未填用地面积的企业不作为数据错误，其亩均类指标按该指标的缺失值处理方式计分；"
+    "填报用地面积为0或负数的仍为数据错误"
+)
+MERGE_NOTE = (
+    "评价单元：“{field}”相同的关联企业（两户及以上）合并为一个评价单元评价：各项数值和用地面积加总，"
+    "是否类情形（如安全事故）任一成员有即视为该单元有；企业名称、园区、行业等取用地面积最大的成员"
+    "（面积相同取表中在前者）。单元只归类、评分、排名、定档一次，各成员均列示单元的结果，"
+    "并注明“按关联企业合并评价”；有成员数据有误的，整个单元不予评价。"
+)
+FOLLOW_NOTE = (
+    "宗地承租企业：同一“{field}”上没有自有用地的企业为承租企业，照常评分、排名，"
+    "评价类别随该宗地自有用地面积最大的企业（权属企业，面积相同取表中在前者）确定；"
+    "宗地无权属企业或权属企业未获评价类别的，承租企业按本身结果定档。"
+)
+
+
+def units_notes(rules: Rules) -> list[str]:
+    """How `[units]` formed the units of evaluation, in words (none without `[units]`)."""
+    notes = []
+    if rules.units.merge_by:
+        notes.append(MERGE_NOTE.format(field=_field(rules.units.merge_by)))
+    if rules.units.follow:
+        notes.append(FOLLOW_NOTE.format(field=_field(rules.units.follow)))
+    return notes
 
 
 def _adjust_row(adj: Adjustment) -> list[Any]:

@@ -3,6 +3,7 @@ and classes that grade firms without land."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,9 +12,11 @@ import pytest
 from conftest import YEAR, credit_code, indicator_toml, one_class_rules, one_class_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 
 from mujun import evaluate, parse_rules
 from mujun.errors import RulesError
+from mujun.export.workbooks import write_internal_workbook
 
 # 亩均税收 / 10 × 100, capped at 200: 4 万元/亩 → 40 points
 TAX = indicator_toml(
@@ -309,3 +312,14 @@ def test_a_land_optional_class_applies_the_missing_policy() -> None:
     table = firms(land_owned_mu=[10.0, np.nan], tax_paid=[50.0, 50.0], revenue=[100.0, 100.0])
     got = evaluate(table, land_rules("optional", missing="exclude")).results
     assert strings(got["status"]) == ["evaluated", "deferred"]
+
+
+def test_the_method_sheet_states_units_and_land(tmp_path: Path) -> None:
+    text = one_class_text('land = "optional"\n' + TAX, tiers=THRESHOLD)
+    rules = parse_rules(text + '\n[units]\nmerge_by = "group_code"\nfollow = "parcel_id"\n')
+    table = firms(group_code=["G1", "G1"], land_owned_mu=[10.0, 20.0], tax_paid=[30.0, 90.0])
+    book = load_workbook(write_internal_workbook(evaluate(table, rules), tmp_path / "内部.xlsx"))
+    words = "".join(str(c.value) for row in book["说明"].iter_rows() for c in row if c.value)
+    assert "“集团/关联企业代码”相同的关联企业（两户及以上）合并为一个评价单元" in words
+    assert "同一“宗地编号”上没有自有用地的企业为承租企业" in words
+    assert "无用地企业参评" in words
