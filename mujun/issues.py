@@ -229,7 +229,7 @@ _KINDS = (
          "请核实本类数值极大的数据"),
     Kind("non-finite-score", "error", "score", "得分超出数值范围",
          "综合得分超出可计算的数值范围，未评价：请核实该企业的数据"),
-    Kind("adjust-out-of-range", "error", "score", "加减分超出允许范围",
+    Kind("adjust-out-of-range", "error", "score", "加减分或修正系数超出允许范围",
          "加减分项“{label}”的计算结果缺失或超出允许范围（{bounds}），未评价：请核实其所用数据",
          {"multiplier": ("error", "修正系数“{label}”的计算结果缺失或超出允许范围（{bounds}），"
                                   "未评价：请核实其所用数据")}),
