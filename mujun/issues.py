@@ -238,7 +238,9 @@ _KINDS = (
     Kind("parcel-without-owner", "warning", "check", "宗地无权属企业",
          "宗地“{parcel}”上没有自有用地大于0的企业，承租企业按本身评价结果定档"),
     Kind("parcel-owner-not-evaluated", "warning", "check", "宗地权属企业未参评",
-         "宗地“{parcel}”的权属企业“{owner}”未获评价等级，承租企业按本身评价结果定档"),
+         "宗地“{parcel}”的权属企业“{owner}”未获评价等级，承租企业按本身评价结果定档",
+         {"tier": ("warning", "宗地“{parcel}”的权属企业“{owner}”的评价类别不是承租企业所属类别的"
+                              "档次，承租企业按本身评价结果定档")}),
 )  # fmt: skip
 CATALOG: dict[str, Kind] = {k.code: k for k in _KINDS}
 

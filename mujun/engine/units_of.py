@@ -101,12 +101,20 @@ def _names(run: _Run, rows: np.ndarray) -> np.ndarray:
     return name.mask(name == "").fillna(code).fillna("").to_numpy(dtype=object)
 
 
-def _issues(run: _Run, code: str, mask: np.ndarray, messages: np.ndarray, field: str) -> None:
+def _issues(
+    run: _Run,
+    code: str,
+    mask: np.ndarray,
+    messages: np.ndarray,
+    field: str,
+    variant: str | None = None,
+) -> None:
     """One issue of `code` per masked row, each with its own message (`messages`: per row)."""
     blanks = {f: "" for _, f, _, _ in string.Formatter().parse(CATALOG[code].template) if f}
     frame = issue_rows(
         code,
         mask,
+        variant=variant,
         **blanks,
         origin=run.table.origin_of(field),
         credit_code=run.codes,
@@ -233,13 +241,17 @@ def follow(run: _Run) -> None:
         _issues(run, "parcel-without-owner", orphan, fill_each(template, parcel=parcel_text), by)
     placed = np.zeros(run.n, dtype=bool)
     placed[tenant & (owner >= 0)] = run.status[owner[tenant & (owner >= 0)]] == EVALUATED
-    unplaced = tenant & (owner >= 0) & ~placed
-    if unplaced.any():
-        template = CATALOG["parcel-owner-not-evaluated"].template
-        names = np.full(run.n, "", dtype=object)
-        names[unplaced] = _names(run, owner[unplaced])
-        messages = fill_each(template, parcel=parcel_text, owner=names)
-        _issues(run, "parcel-owner-not-evaluated", unplaced, messages, by)
+    fits = _tier_fits(run, owner, placed)  # the owner's tier is one the tenant's class has
+    for variant, left in ((None, tenant & (owner >= 0) & ~placed), ("tier", placed & ~fits)):
+        if left.any():
+            template = CATALOG["parcel-owner-not-evaluated"].text(
+                variant, parcel="{parcel}", owner="{owner}"
+            )[1]
+            names = np.full(run.n, "", dtype=object)
+            names[left] = _names(run, owner[left])
+            messages = fill_each(template, parcel=parcel_text, owner=names)
+            _issues(run, "parcel-owner-not-evaluated", left, messages, by, variant)
+    placed &= fits
     if not placed.any():
         return
     to = np.flatnonzero(placed)
@@ -252,3 +264,14 @@ def follow(run: _Run) -> None:
 
 
 FOLLOWS = "承租宗地“{parcel}”，随权属企业“{owner}”定档"
+
+
+def _tier_fits(run: _Run, owner: np.ndarray, placed: np.ndarray) -> np.ndarray:
+    """Where `placed`: whether the owner's tier is a tier of the tenant's own class."""
+    fits = np.zeros(run.n, dtype=bool)
+    tier_of = {t: i for i, t in enumerate(run.tier.categories)}
+    for klass in run.rules.classes:  # a loop over classes
+        allowed = [tier_of[t] for t in klass.tiers.order if t in tier_of]
+        rows = np.flatnonzero(placed & run.klass.mask(klass.code))
+        fits[rows] = np.isin(run.tier.codes[owner[rows]], allowed)
+    return fits

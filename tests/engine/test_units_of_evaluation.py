@@ -323,3 +323,38 @@ def test_the_method_sheet_states_units_and_land(tmp_path: Path) -> None:
     assert "“集团/关联企业代码”相同的关联企业（两户及以上）合并为一个评价单元" in words
     assert "同一“宗地编号”上没有自有用地的企业为承租企业" in words
     assert "无用地企业参评" in words
+
+
+def test_a_tenant_keeps_its_tier_when_its_class_has_not_the_owners() -> None:
+    second = (
+        """
+[[class]]
+code = "below_scale"
+label = "规下企业"
+when = "not above_scale"
+"""
+        + TAX
+        + """
+  [class.tiers]
+  method = "threshold"
+  minimum = { A = 80 }
+  below = "D"
+"""
+    )
+    rules = parse_rules(one_class_text(TAX, tiers=THRESHOLD) + second + FOLLOW)
+    ev = evaluate(
+        firms(
+            parcel_id=["P1", "P1", "P1"],
+            above_scale=[True, False, True],
+            land_owned_mu=[10.0, np.nan, np.nan],
+            land_leased_mu=[np.nan, 5.0, 5.0],
+            tax_paid=[50.0, 10.0, 10.0],
+        ),
+        rules,
+    )
+    got = ev.results
+    # owner: 5 → 50 → B; tenant 1 (规下, tiers A/D): 2 → 20 → D, kept; tenant 2 (规上): B
+    assert strings(got["tier"]) == ["B", "D", "B"]
+    found = ev.issues[ev.issues["code"] == "parcel-owner-not-evaluated"]
+    assert found["credit_code"].tolist() == [credit_code(1)]
+    assert "不是承租企业所属类别的档次" in found["message"].iloc[0]
