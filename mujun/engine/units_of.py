@@ -19,7 +19,8 @@ follow (e.g. parcel_id): on each parcel the owner is the firm with the largest o
 0) is a tenant: it is evaluated, scored and ranked as usual (and counts in its class's quota),
 then an evaluated tenant takes the tier of an evaluated owner, with a tier reason naming the
 owner. A firm with own land that is not the largest keeps its own tier. Tenants of a parcel
-without an owner, or whose owner got no tier, keep their own, with a warning.
+without an owner, whose owner got no tier, or whose class has not the owner's tier (规下 A/D
+against a 规上 B), keep their own, with a warning.
 """
 
 from __future__ import annotations
