@@ -191,3 +191,16 @@ def test_workbook_shows_the_multiplier_and_the_formula(tmp_path: Path) -> None:
     assert "各指标得分之和 × 各项修正系数之积 + 各项加减分之和（条件不符的项目不计）" in words
     assert "修正系数（乘以综合得分中的指标得分之和）" in words
     assert "扣分" in words and "本类全部企业" in words
+
+
+@settings(max_examples=30, deadline=None)
+@given(tax=st.lists(st.floats(0, 300), min_size=2, max_size=8), more=st.floats(0, 100))
+def test_more_tax_never_lowers_a_firms_total(tax: list[float], more: float) -> None:
+    adjust = adjust_block(
+        {"multiply": "where(tax_paid >= 60, 1.1, 1.0)", "label": "纳税修正系数"},
+        {"when": "tax_paid > 100", "points": 3, "label": "纳税大户加分"},
+    )
+    rules = one_class_rules(TAX, adjust=adjust)
+    before = evaluate(firms(tax_paid=tax), rules).results["total_score"][0]
+    after = evaluate(firms(tax_paid=[tax[0] + more, *tax[1:]]), rules).results["total_score"][0]
+    assert after >= before - 1e-9
