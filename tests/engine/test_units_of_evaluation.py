@@ -358,3 +358,21 @@ when = "not above_scale"
     found = ev.issues[ev.issues["code"] == "parcel-owner-not-evaluated"]
     assert found["credit_code"].tolist() == [credit_code(1)]
     assert "不是承租企业所属类别的档次" in found["message"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("where", "text", "key", "hint"),
+    [
+        ("top", '[units]\nmergeby = "group_code"\n', "units.mergeby", "merge_by"),
+        ("top", '[units]\nmerge_by = "group"\n', "units.merge_by", "group_code"),
+        ("class", 'lnad = "optional"\n', "class[0].lnad", "land"),
+        ("class", 'land = "opt"\n', "class[0].land", "optional"),
+    ],
+)
+def test_misspelt_keys_name_the_line_and_a_hint(where: str, text: str, key: str, hint: str) -> None:
+    rules = one_class_text(TAX) + "\n" + text if where == "top" else one_class_text(text + TAX)
+    with pytest.raises(RulesError) as info:
+        parse_rules(rules, file="r.toml")
+    assert info.value.key == key
+    assert f"'{hint}'" in str(info.value)
+    assert info.value.line == rules.splitlines().index(text.splitlines()[-1]) + 1
