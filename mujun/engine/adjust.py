@@ -108,17 +108,3 @@ def reject_beyond(run: _Run, idx: np.ndarray, beyond: list[Beyond]) -> np.ndarra
         run.decide(at, REJECTED, issue("adjust-out-of-range", variant=variant, **fill).message)
         out |= bad.mask
     return out
-
-
-def uses_multipliers(klass: EvalClass) -> bool:
-    """Whether the class has a 修正系数 (the results and workbooks then show the multiplier)."""
-    return any(a.multiply is not None for a in klass.adjust)
-
-
-def describe_formula(klass: EvalClass) -> str:
-    """The class's total-score formula in words, for the 说明 sheet."""
-    has_points = any(a.points is not None for a in klass.adjust)
-    base = "各指标得分之和"
-    if uses_multipliers(klass):
-        base += " × 各项修正系数之积"
-    return base + (" + 各项加减分之和" if has_points else "") + "（条件不符的项目不计）"

@@ -11,8 +11,8 @@ import pandas as pd
 
 from .._version import mujun_version
 from ..issues import concat_issues
+from ..rules.adjust import uses_multipliers
 from ..table import describe
-from .adjust import uses_multipliers
 from .evaluation import RESULT_COLUMNS, STATUSES, Evaluation
 
 if TYPE_CHECKING:

@@ -20,10 +20,10 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 
-from ..engine.adjust import describe_formula
 from ..engine.evaluation import Evaluation
 from ..fields import FIELDS, label
 from ..rules import Adjustment, EvalClass, Indicator, Rules, Tiers
+from ..rules.adjust import describe_formula
 from ..rules.display import chinese
 from ..rules.expr import Expression
 from . import styles

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 from openpyxl.workbook import Workbook
 
-from ..engine.adjust import uses_multipliers
 from ..engine.evaluation import Evaluation
 from ..rules import EvalClass
+from ..rules.adjust import uses_multipliers
 from . import styles, xlsx
 from .layout import Header, header_text, number_style, text_style, write_frame
 from .xlsx import (

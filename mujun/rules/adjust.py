@@ -4,11 +4,15 @@ expression evaluated per firm (whose results the engine bounds the same way)."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from . import quote
 from .base import MAX_POINTS
 from .compiled import _formula
 from .expr import Expression
+
+if TYPE_CHECKING:
+    from .models import EvalClass
 
 MULTIPLIER_RANGE = (0.0, 10.0)  # a 修正系数 lies in (0, 10]: above 0, at most 10
 
@@ -53,3 +57,17 @@ def bounded_multiplier(v: object) -> float | Expression | None:
     if not low < number <= high:
         raise ValueError(f"修正系数须大于 {low:g} 且不大于 {high:g}，实为 {number:g}")
     return number
+
+
+def uses_multipliers(klass: EvalClass) -> bool:
+    """Whether the class has a 修正系数 (the results and workbooks then show the multiplier)."""
+    return any(a.multiply is not None for a in klass.adjust)
+
+
+def describe_formula(klass: EvalClass) -> str:
+    """The class's total-score formula in words, for the 说明 sheet."""
+    has_points = any(a.points is not None for a in klass.adjust)
+    base = "各指标得分之和"
+    if uses_multipliers(klass):
+        base += " × 各项修正系数之积"
+    return base + (" + 各项加减分之和" if has_points else "") + "（条件不符的项目不计）"

@@ -29,7 +29,6 @@ from hypothesis import strategies as st
 from openpyxl.utils import get_column_letter, range_boundaries
 
 import mujun
-from mujun.engine.adjust import uses_multipliers
 from mujun.engine.evaluation import COUNTY, MISSING_GROUP, Evaluation
 from mujun.export import styles, xlsx
 from mujun.export.names import FILE_BYTES, FILE_LIMIT, SHEET_LIMIT, file_stems, sheet_names
@@ -43,6 +42,7 @@ from mujun.export.workbooks import (
     write_internal_workbook,
     write_workbooks,
 )
+from mujun.rules.adjust import uses_multipliers
 from mujun.sample.synthetic import county_frame
 
 ROOT = Path(__file__).resolve().parents[2]
