@@ -87,6 +87,10 @@ _ALL: tuple[Field, ...] = (
        department=LAND, note="出租给其他企业的用地面积（将被扣除）"),
     _f("floor_area_m2", "number", "租赁厂房面积", "平方米", "厂房面积", "租赁面积", minimum=0,
        positive=True, department=LAND, note="租赁标准厂房的建筑面积"),
+    _f("parcel_id", "text", "宗地编号", "", "地块编号", "不动产单元号", department=LAND,
+       note="企业所在宗地的编号（同一宗地上的出租方与承租企业填写相同编号）"),
+    _f("group_code", "text", "集团/关联企业代码", "", "关联企业代码", "集团代码",
+       note="同一集团或关联企业填写相同代码（按关联企业合并评价时使用）"),
     # money
     _f("tax_paid", "number", "实缴税金", "万元", "税收", "实缴税收", "税收实际贡献", "入库税收",
        "评价税收", "实际入库税收", "纳税总额", department=TAX,

@@ -239,6 +239,18 @@ _KINDS = (
          "不按比例分档（档次留空）"),
     Kind("non-finite-score", "error", "score", "得分超出数值范围",
          "综合得分超出可计算的数值范围，未评价：请核实该企业的数据"),
+    Kind("adjust-out-of-range", "error", "score", "加减分或修正系数超出允许范围",
+         "加减分项“{label}”的计算结果缺失或超出允许范围（{bounds}），未评价：请核实其所用数据",
+         {"multiplier": ("error", "修正系数“{label}”的计算结果缺失或超出允许范围（{bounds}），"
+                                  "未评价：请核实其所用数据")}),
+    Kind("unit-member-rejected", "error", "check", "关联企业成员数据有误",
+         "同一评价单元（{unit}）的成员企业“{member}”数据有误（{why}），该单元未评价"),
+    Kind("parcel-without-owner", "warning", "check", "宗地无权属企业",
+         "宗地“{parcel}”上没有自有用地大于0的企业，承租企业按本身评价结果定档"),
+    Kind("parcel-owner-not-evaluated", "warning", "check", "宗地权属企业未参评",
+         "宗地“{parcel}”的权属企业“{owner}”未获评价等级，承租企业按本身评价结果定档",
+         {"tier": ("warning", "宗地“{parcel}”的权属企业“{owner}”的评价类别不是承租企业所属类别的"
+                              "档次，承租企业按本身评价结果定档")}),
 )  # fmt: skip
 CATALOG: dict[str, Kind] = {k.code: k for k in _KINDS}
 

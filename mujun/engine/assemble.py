@@ -11,6 +11,7 @@ import pandas as pd
 
 from .._version import mujun_version
 from ..issues import concat_issues
+from ..rules.adjust import uses_multipliers
 from ..table import describe
 from .evaluation import RESULT_COLUMNS, STATUSES, Evaluation
 
@@ -46,6 +47,10 @@ def assemble(run: _Run) -> Evaluation:
             run.scores[code] if code in run.scores else np.full(run.n, np.nan)
         )
     results["adjust_points"] = run.adjust
+    if any(uses_multipliers(c) for c in run.rules.classes):  # only where a class has one
+        results["multiplier"] = run.multiplier
+    if run.unit is not None:  # [units] merge_by: the unit each member was evaluated in
+        results["unit"] = pd.array(run.unit, dtype="string")
     out = pd.DataFrame(results, copy=False)
     assert list(out.columns[: len(RESULT_COLUMNS)]) == RESULT_COLUMNS
     issues = concat_issues(run.issues)

@@ -240,7 +240,9 @@ def check_class(
     klass: EvalClass, columns: FieldColumns, members: np.ndarray, confirmed: Confirmed
 ) -> list[Finding]:
     """Errors among `members` for the fields this class's formulas read: land ≤ 0, negative
-    values, a magnitude beyond the field's plausible_max (unless a correction confirms it)."""
+    values, a magnitude beyond the field's plausible_max (unless a correction confirms it).
+    A class with `land = "optional"` accepts a firm without land (its per-mu values are missing
+    and their missing policy applies); land given as 0 or less is still an error."""
     findings: list[Finding] = []
     for name in sorted(klass.formula_fields()):
         spec = FIELDS[name]
@@ -250,6 +252,8 @@ def check_class(
         bad = None
         if spec.positive:
             bad = members & ~(values > 0)
+            if name == "land_mu" and klass.land == "optional":  # 无地企业: land ≤ 0 given only
+                bad &= ~np.isnan(values)
             code = "non-positive-land" if name in ("land_mu", "floor_area_m2") else "non-positive"
         elif spec.minimum is not None:
             bad = members & (values < spec.minimum)

@@ -5,13 +5,19 @@ Order of decisions for every row (each row ends in exactly one status):
    cell the rules read that could not be read, a data year other than the rules' year (when
    the rules read last year's data, rows of year − 1 are that data, not results: see
    `previous.py`);
+   `[units] merge_by`: related firms become one unit, evaluated on its lead's row from here on
+   (a unit with a member rejected here is rejected whole; units_of.py);
 2. exempt / deferred — the first matching `[[exclude]]` rule;
 3. class — the first class whose `when` holds; no class → exempt (not in scope);
-4. rejected — the class's own data checks (land missing or ≤ 0, negative values it uses);
+4. rejected — the class's own data checks (land missing or ≤ 0, negative values it uses; a
+   class with `land = "optional"` accepts missing land);
 5. deferred — a missing value of an indicator whose policy is `exclude`;
 6. rejected — every member still to be scored, when a benchmark of the class overflowed (no
-   ranking of the class means anything then), or a total score that is not a finite number;
-7. evaluated — scored, ranked and tiered within the class.
+   ranking of the class means anything then), an adjustment value that is missing or out of
+   bounds (engine/adjust.py), or a total score that is not a finite number;
+7. evaluated — scored, ranked and tiered within the class: total = Σ items × Π multipliers +
+   Σ points (the class's `[[class.adjust]]` whose `when` holds).
+Then a unit's members carry its result, and `[units] follow` gives tenants their landowner's tier.
 
 Statuses are decided from the table's row-aligned flags and the checks' masks; the issue rows are
 written once, as they are found, and never read back.
@@ -34,7 +40,7 @@ from ..rules.compiled import tier_name
 from ..rules.expr import Expression, ExpressionError, divide
 from ..rules.tiers import UNGRADED, UNGRADED_LABEL
 from ..table import EnterpriseTable
-from . import checks, headers, parks, placing, previous, scoring
+from . import adjust, checks, headers, parks, placing, previous, scoring, units_of
 from .assemble import assemble
 from .columns import FieldColumns, indicator_values
 from .evaluation import STATUSES, Evaluation
@@ -67,6 +73,8 @@ class _Run:
         self.total = np.full(self.n, np.nan)
         self.rank = np.zeros(self.n, dtype=np.int64)
         self.adjust = np.full(self.n, np.nan)
+        self.multiplier = np.full(self.n, np.nan)
+        self.unit: np.ndarray | None = None  # each row's unit of evaluation ([units] merge_by)
         self._values_of: dict[str, np.ndarray] = {}
         self._conditions: dict[str, np.ndarray] = {}
         self.values: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}  # (class rows, values)
@@ -86,6 +94,11 @@ class _Run:
         if e.text not in self._conditions:
             self._conditions[e.text] = e.condition(self.columns, self.n)
         return self._conditions[e.text]
+
+    def forget(self) -> None:
+        """Drop the expressions' values: the columns changed (units of evaluation merged)."""
+        self._values_of.clear()
+        self._conditions.clear()
 
     def confirmed(self, names: Iterable[str]) -> np.ndarray:
         """Rows where an approved correction set one of these fields."""
@@ -130,6 +143,7 @@ def evaluate(table: EnterpriseTable | pd.DataFrame, rules: Rules) -> Evaluation:
         run.last = previous.Panel.link(rules, last, run.columns, run.codes)
     try:
         _check_table(run)
+        merged = units_of.merge(run)  # [units] merge_by: related firms as one unit
         for exclusion in rules.exclude:
             hit = run.condition(exclusion.when) & (run.status == PENDING)
             status = EXEMPT if exclusion.status == "exempt" else DEFERRED
@@ -143,6 +157,9 @@ def evaluate(table: EnterpriseTable | pd.DataFrame, rules: Rules) -> Evaluation:
             _evaluate_class(run, klass, run.klass.mask(klass.code))
         placed = (run.klass.codes != 0) & (run.status != REJECTED)
         run.issues += previous.missing_previous(run, placed)
+        units_of.carry(run, merged)
+        units_of.follow(run)  # [units] follow: tenants take their landowner's tier
+        run.unit = None if merged is None else merged.unit
     except ExpressionError as exc:  # a type the data has but the rules did not expect
         raise RulesError(str(exc), file=rules.path or None) from None
     assert not (run.status == PENDING).any(), "every row ends in a status"
@@ -260,22 +277,26 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
             item = _score(run, klass, ind, values[ind.code], idx, ratios.get(ind.code))
             total += item.points
             overflowed += [ind] if item.beyond.any() else []
-        adjust = np.zeros(len(idx))
-        for adj in klass.adjust:
-            adjust += np.where(run.condition(adj.when)[idx], adj.points, 0.0)
-        total += adjust
+    adjusted = adjust.adjust(total, klass, idx, run.condition, run.expr)
+    total, points, multiplier = adjusted.total, adjusted.points, adjusted.multiplier
     if overflowed:
         _not_tiered(run, klass, idx, overflowed)
         return
-    broken = ~np.isfinite(total)
+    beyond = adjust.reject_beyond(run, idx, adjusted.beyond)  # unusable: not scored
+    broken = ~np.isfinite(total) & ~beyond
     if broken.any():  # beyond the range of numbers: an error, never a tier
         at = _at(run.n, idx, broken)
         run.row_issue("non-finite-score", at, "total_score")
         run.decide(at, REJECTED, issue("non-finite-score").message)
         for ind in klass.indicators:
             run.scores[ind.code][idx[broken]] = np.nan
-        idx, total, adjust = idx[~broken], total[~broken], adjust[~broken]
-    run.adjust[idx] = adjust
+    if beyond.any() or broken.any():
+        for ind in klass.indicators:
+            run.scores[ind.code][idx[beyond]] = np.nan
+        keep = ~(beyond | broken)
+        idx, total, points, multiplier = idx[keep], total[keep], points[keep], multiplier[keep]
+    run.adjust[idx] = points
+    run.multiplier[idx] = multiplier
     run.total[idx] = total
     _tier_class(run, klass, idx, total)
     run.status[idx] = EVALUATED

@@ -14,13 +14,19 @@ class Labels:
     def __init__(self, n: int) -> None:
         self.codes = np.zeros(n, dtype=np.int8)
         self.categories: list[str] = [""]
+        self._index: dict[str, int] = {"": 0}  # text → code: many texts (one per parcel) stay fast
 
     def _code(self, text: str) -> int:
-        if text not in self.categories:
+        if text not in self._index:
+            self._index[text] = len(self.categories)
             self.categories.append(text)
             if len(self.categories) > np.iinfo(self.codes.dtype).max:
                 self.codes = self.codes.astype(np.int32)
-        return self.categories.index(text)
+        return self._index[text]
+
+    def copy_rows(self, to: np.ndarray, source: np.ndarray) -> None:
+        """Rows `to` get the texts of rows `source` (a unit's members carry its result)."""
+        self.codes[to] = self.codes[source]
 
     def set(self, mask: np.ndarray, text: str) -> None:
         self.codes[mask] = self._code(text)
@@ -44,9 +50,9 @@ class Labels:
         self.codes[at] = lookup.astype(self.codes.dtype)[idx]
 
     def mask(self, text: str) -> np.ndarray:
-        if text not in self.categories:
+        if text not in self._index:
             return np.zeros(len(self.codes), dtype=bool)
-        return self.codes == self.categories.index(text)
+        return self.codes == self._index[text]
 
     def column(self) -> pd.Categorical:
         """The texts as a categorical; rows never set are missing (NA)."""

@@ -22,7 +22,8 @@ from openpyxl.workbook import Workbook
 
 from ..engine.evaluation import Evaluation
 from ..fields import FIELDS, label
-from ..rules import EvalClass, Indicator, TierRule, Tiers
+from ..rules import Adjustment, EvalClass, Indicator, Rules, TierRule, Tiers
+from ..rules.adjust import describe_formula
 from ..rules.display import chinese
 from ..rules.expr import Expression
 from . import styles
@@ -115,6 +116,8 @@ def add_method_sheet(
             ]
         ],
     )
+    for note in units_notes(rules):
+        out.note(note)
     out.heading("三、异议复核更正")
     out.table(
         ["统一社会信用代码", "字段", "原值", "新值", "原因", "复核编号", "审批人", "处理"],
@@ -157,6 +160,8 @@ def _class_method(
     out.fact("分档方法", _tiers(klass.tiers))
     for key, text in _tier_facts(klass):
         out.fact(key, text)
+    if klass.land == "optional":
+        out.fact("用地面积", LAND_OPTIONAL)
     bench = benchmarks[benchmarks["class"] == klass.code]
     out.table(
         ["指标", "计算公式", "单位", "权重", "评分方法", "基准值", "缺失值处理", "负值处理"],
@@ -169,9 +174,10 @@ def _class_method(
     if zero:
         out.note(ZERO_NOTE.format(labels="、".join(zero)))
     if klass.adjust:
+        out.fact("综合得分", describe_formula(klass))
         out.table(
-            ["加减分项目", "条件", "分值"],
-            [[a.label, _formula(a.when), a.points] for a in klass.adjust],
+            ["加减分项目", "条件", "类别", "分值或系数"],
+            [_adjust_row(a) for a in klass.adjust],
         )
     if klass.tiers.rule:
         out.table(
@@ -320,6 +326,47 @@ def _tier_formula(expression: Expression | None, klass: EvalClass) -> str:
 
     text = _PER_INDICATOR.sub(named, _formula(expression))
     return re.sub(r"\b(total_score|rank_pct|rank)\b", lambda m: _TIER_NAMES[m[1]], text)
+
+
+LAND_OPTIONAL = (
+    "无用地企业参评：未填用地面积的企业不作为数据错误，其亩均类指标按该指标的缺失值处理方式计分；"
+    "填报用地面积为0或负数的仍为数据错误"
+)
+MERGE_NOTE = (
+    "评价单元：“{field}”相同的关联企业（两户及以上）合并为一个评价单元评价：各项数值和用地面积加总，"
+    "是否类情形（如安全事故）任一成员有即视为该单元有；企业名称、园区、行业等取用地面积最大的成员"
+    "（面积相同取表中在前者）。单元只归类、评分、排名、定档一次，各成员均列示单元的结果，"
+    "并注明“按关联企业合并评价”；有成员数据有误的，整个单元不予评价。"
+)
+FOLLOW_NOTE = (
+    "宗地承租企业：同一“{field}”上没有自有用地的企业为承租企业，照常评分、排名，"
+    "评价类别随该宗地自有用地面积最大的企业（权属企业，面积相同取表中在前者）确定；"
+    "宗地无权属企业或权属企业未获评价类别的，承租企业按本身结果定档。"
+)
+
+
+def units_notes(rules: Rules) -> list[str]:
+    """How `[units]` formed the units of evaluation, in words (none without `[units]`)."""
+    notes = []
+    if rules.units.merge_by:
+        notes.append(MERGE_NOTE.format(field=_field(rules.units.merge_by)))
+    if rules.units.follow:
+        notes.append(FOLLOW_NOTE.format(field=_field(rules.units.follow)))
+    return notes
+
+
+def _adjust_row(adj: Adjustment) -> list[Any]:
+    """An adjustment in words: its label, condition, 加分/扣分/修正系数 and value or formula."""
+    when = "本类全部企业" if adj.when is None else _formula(adj.when)
+    value: float | Expression
+    if adj.multiply is not None:
+        kind, value = "修正系数（乘以综合得分中的指标得分之和）", adj.multiply
+    else:
+        assert adj.points is not None  # one of the two, checked when the rules loaded
+        value = adj.points
+        kind = "加减分" if isinstance(value, Expression) else ("扣分" if value < 0 else "加分")
+    shown = _formula(value) if isinstance(value, Expression) else value
+    return [adj.label, when, kind, shown]
 
 
 def _formula(expression: object) -> str:

@@ -15,6 +15,7 @@ from openpyxl.workbook import Workbook
 
 from ..engine.evaluation import Evaluation
 from ..rules import EvalClass
+from ..rules.adjust import uses_multipliers
 from . import styles, xlsx
 from .layout import Header, header_text, number_style, text_style, write_frame
 from .xlsx import (
@@ -34,7 +35,12 @@ OUTSIDE_SHEET = "免评与暂缓"
 STATUS_LABELS = {"exempt": "免评", "deferred": "暂缓评价", "rejected": "数据有误，未评价"}
 TIER_RULE_REASONS = ("quota", "threshold")  # the ordinary ways to a tier: no remark needed
 NAME_WIDTH, REMARK_WIDTH = 30.0, 30.0  # longer names and remarks wrap
-TAIL = {"加减分": "adjust_points", "综合得分": "total_score", "排名": "rank"}
+TAIL = {
+    "修正系数": "multiplier",
+    "加减分": "adjust_points",
+    "综合得分": "total_score",
+    "排名": "rank",
+}
 
 
 def add_class_sheet(
@@ -72,6 +78,7 @@ def add_class_sheet(
     tiers = pd.Series([styles.tier_text(t, klass.tiers.names) for t in klass.tiers.order])
     remarks = bool((text["备注"] != "").any())  # the column only when some firm has a remark
     adjust = bool(klass.adjust)
+    multiplier = uses_multipliers(klass)  # a 修正系数 column only where the class has one
     values = [  # each indicator's values and their number format
         (_floats(rows[f"value_{i.code}"]), styles.PERCENT if i.percent else styles.MONEY)
         for i in klass.indicators
@@ -92,7 +99,12 @@ def add_class_sheet(
         headers.append(Header(ind.label, f"得分（权重{ind.weight:g}）"))
         widths += [_number_width(headers[-2].sub, value, fmt)]
         widths += [_number_width(headers[-1].sub, score, styles.SCORE)]
-    tail = [*(["加减分"] if adjust else []), "综合得分", "排名"]
+    tail = [
+        *(["修正系数"] if multiplier else []),
+        *(["加减分"] if adjust else []),
+        "综合得分",
+        "排名",
+    ]
     headers += [Header(h) for h in (*tail, "评价类别", *(["备注"] if remarks else []))]
     widths += [_number_width(h, _floats(rows[TAIL[h]]), styles.SCORE) for h in tail]
     widths += [fit([*tiers, "评价类别"])]
@@ -125,6 +137,9 @@ def add_class_sheet(
     for (value, fmt), points in zip(values, scores, strict=True):
         columns.append(NumberColumn(value, number_style(ws, fmt)))
         columns.append(NumberColumn(points, score_style))
+    if multiplier:
+        coefficient = number_style(ws, styles.COEFFICIENT)
+        columns.append(NumberColumn(_floats(rows["multiplier"]), coefficient))
     if adjust:
         columns.append(NumberColumn(_floats(rows["adjust_points"]), score_style))
     columns += [

@@ -37,6 +37,7 @@ MONEY = "#,##0.00"
 SCORE = "0.00"
 PERCENT = "0.00%"
 INTEGER = "0"
+COEFFICIENT = "0.000"  # 修正系数
 INDEX = "0.0%"
 
 TIER_COLOURS = {"A": "C6EFCE", "B": "BDD7EE", "C": "FFEB9C", "D": "FFC7CE"}

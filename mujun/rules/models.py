@@ -11,11 +11,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
 
 from ..fields import FIELDS
 from ..units import DEFAULT_COEFFICIENTS
 from . import quote
+from .adjust import bounded_multiplier, bounded_points
 from .base import (
     MAX_PLAUSIBLE,
     MAX_POINTS,
@@ -93,11 +94,24 @@ class Indicator(Model):
 
 
 class Adjustment(Model):
-    """Bonus (positive) or penalty (negative) points added to the total score."""
+    """A bonus or penalty (`points`, added) or a coefficient (`multiply`, 修正系数, multiplying
+    the sum of the items) for the members where `when` holds (omitted: every member).
 
-    when: Condition
-    points: Annotated[float, Field(ge=-MAX_POINTS, le=MAX_POINTS)]
+    Each is a number or an expression evaluated per firm; exactly one of the two is given. The
+    total is Σ items × Π multipliers + Σ points (engine/adjust.py)."""
+
+    when: Condition | None = None  # omitted: every member of the class
+    points: Annotated[float | Expression | None, BeforeValidator(bounded_points)] = None
+    multiply: Annotated[float | Expression | None, BeforeValidator(bounded_multiplier)] = None
     label: Text
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Adjustment:
+        if (self.points is None) == (self.multiply is None):
+            raise ValueError(
+                "加减分项须给出 points（加减分）或 multiply（修正系数）之一，且只给一个"
+            )
+        return self
 
 
 class EvalClass(Model):
@@ -111,6 +125,7 @@ class EvalClass(Model):
     indicators: list[Indicator] = Field(alias="indicator", min_length=1)
     adjust: list[Adjustment] = []
     tiers: Tiers
+    land: Literal["required", "optional"] = "required"  # optional: firms without land graded
 
     def formula_fields(self) -> set[str]:
         """Fields this class's indicator formulas read."""
@@ -136,6 +151,29 @@ class EvalClass(Model):
                 f"须等于 total_weight = {self.total_weight:g}"
             )
         check_tier_names(self.tiers, codes)
+        return self
+
+
+class Units(Model):
+    """Units of evaluation (评价单元).
+
+    merge_by: a text field (group_code) whose value joins related firms into one unit, evaluated
+    once on the members' summed amounts and land; every member carries the unit's result.
+    follow: a text field (parcel_id) naming the parcel: the firms on it without land of their own
+    take the tier of its landowner (the firm on it with the most own land).
+    """
+
+    merge_by: FieldName | None = None
+    follow: FieldName | None = None
+
+    @model_validator(mode="after")
+    def _text_fields(self) -> Units:
+        for key in ("merge_by", "follow"):
+            name = getattr(self, key)
+            if name is not None and FIELDS[name].kind != "text":
+                raise AtKey(
+                    f"{key} 须为文本字段（如 group_code、parcel_id），实为 {quote.value(name)}", key
+                )
         return self
 
 
@@ -171,6 +209,7 @@ class Rules(Model):
     classes: list[EvalClass] = Field(alias="class", min_length=1)
     publication: Publication = Publication()
     selection: Selection = Selection()
+    units: Units = Units()
 
     @model_validator(mode="after")
     def _publishable(self) -> Rules:
@@ -205,7 +244,13 @@ class Rules(Model):
     def _expressions(self) -> list[Expression]:
         found = [e.when for e in self.exclude]
         for c in self.classes:
-            found += [c.when, *(i.formula for i in c.indicators), *(a.when for a in c.adjust)]
+            found += [c.when, *(i.formula for i in c.indicators)]
+            found += [
+                e
+                for a in c.adjust
+                for e in (a.when, a.points, a.multiply)
+                if isinstance(e, Expression)
+            ]
             found += tier_expressions(c.tiers)
         return found
 
@@ -217,6 +262,9 @@ class Rules(Model):
         }
         names |= {f for c in self.classes for f in c.tiers.tie_break if tier_name(f) is None}
         names |= {c.tiers.by for c in self.classes if c.tiers.by}
+        names |= {u for u in (self.units.merge_by, self.units.follow) if u}
+        if self.units.follow:
+            names.add("land_owned_mu")  # the parcel's owner is the firm with the most own land
         return names | {i.score.by for c in self.classes for i in c.indicators if i.score.by}
 
     def previous_fields(self) -> set[str]:

@@ -120,6 +120,10 @@ when = "above_scale"
   [class.tiers]
   method = "quota"
   shares = {{ A = 0.5, B = 0.5 }}
+
+[units]                          # the text fields units of evaluation are formed by
+merge_by = "group_code"
+follow = "parcel_id"
 """
     return mujun.parse_rules(text)
 

@@ -42,6 +42,7 @@ from mujun.export.workbooks import (
     write_internal_workbook,
     write_workbooks,
 )
+from mujun.rules.adjust import uses_multipliers
 from mujun.sample.synthetic import county_frame
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -398,6 +399,11 @@ def test_class_sheet_cells_under_each_header_match_results(written: Written, int
         checks = {
             ("用地面积（亩）", None): ("_land", styles.MONEY),
             **({("加减分", None): ("adjust_points", styles.SCORE)} if klass.adjust else {}),
+            **(
+                {("修正系数", None): ("multiplier", styles.COEFFICIENT)}
+                if uses_multipliers(klass)
+                else {}
+            ),
             ("综合得分", None): ("total_score", styles.SCORE),
             ("排名", None): ("rank", styles.INTEGER),
         }
@@ -429,7 +435,8 @@ def test_class_sheet_frame(written: Written, internal: Any) -> None:
         ws = internal[name]
         n = len(class_rows(ev, klass.code))
         remarks = expect_remarks(ev, klass.code)
-        n_headers = 6 + 2 * len(klass.indicators) + bool(klass.adjust) + 3 + remarks
+        columns = bool(klass.adjust) + uses_multipliers(klass)  # 加减分, 修正系数
+        n_headers = 6 + 2 * len(klass.indicators) + columns + 3 + remarks
         last = get_column_letter(n_headers)
         assert ws.max_column == n_headers
         assert _words(ws.cell(3, n_headers).value) == ("备注" if remarks else "评价类别")
