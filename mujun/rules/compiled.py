@@ -17,7 +17,9 @@ from ..fields import FIELDS
 from . import expr, quote, types
 from .base import sample_columns
 
-_SAMPLE = sample_columns()
+def field_labels() -> dict[str, str]:
+    """Chinese labels a formula may write for a field (those that are names), → code."""
+    return {f.label: c for c, f in FIELDS.items() if f.label.isidentifier()}
 
 
 def _compiled(text: object, check: Callable[[expr.Expression], expr.Expression]) -> expr.Expression:
@@ -25,8 +27,8 @@ def _compiled(text: object, check: Callable[[expr.Expression], expr.Expression])
     the types cannot see, such as a constant too large to compute, is found when rules load)."""
     if isinstance(text, expr.Expression):
         return check(text)
-    parsed = check(expr.parse(text, known=FIELDS))  # type: ignore[arg-type]  # parse says why
-    parsed(_SAMPLE, 2)
+    parsed = check(expr.parse(text, known=FIELDS, labels=field_labels()))  # type: ignore[arg-type]
+    parsed(sample_columns(), 2)
     return parsed
 
 
@@ -47,9 +49,14 @@ def did_you_mean(word: str, choices: list[str]) -> str:
 
 
 def _check_field(text: str) -> str:
-    if text not in FIELDS:
-        raise ValueError(f"字段 {quote.value(text)} 未知" + did_you_mean(text, list(FIELDS)))
-    return text
+    """A field code, or a field's Chinese label (→ its code)."""
+    if text in FIELDS:
+        return text
+    code = field_labels().get(text) or next((c for c, f in FIELDS.items() if f.label == text), None)
+    if code is not None:
+        return code
+    choices = [*FIELDS, *field_labels()]
+    raise ValueError(f"字段 {quote.value(text)} 未知" + did_you_mean(text, choices))
 
 
 Formula = Annotated[expr.Expression, BeforeValidator(_formula)]

@@ -12,9 +12,16 @@ import math
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pydantic import Field, ModelWrapValidatorHandler, PrivateAttr, field_validator
+from pydantic import model_validator
 
 from ..fields import FIELDS
+from ..fields import Field as FieldSpec
+from ..fields import declared as fields_declared
 from ..units import DEFAULT_COEFFICIENTS
 from . import quote
 from .base import (
@@ -31,6 +38,7 @@ from .base import (
     Weight,
 )
 from .compiled import Condition, FieldName, Formula, did_you_mean
+from .declared import DeclaredField, Derive, catalog, check_headers, validating
 from .inputs import InputRules, Parks
 from .selection import Selection
 from .tiers import Tiers
@@ -53,6 +61,11 @@ class EnergyRules(Model):
     diesel_kgce_per_kg: Coefficient = DEFAULT_COEFFICIENTS["diesel_kgce_per_kg"]
     lpg_kgce_per_kg: Coefficient = DEFAULT_COEFFICIENTS["lpg_kgce_per_kg"]
     heat_kgce_per_gj: Coefficient = DEFAULT_COEFFICIENTS["heat_kgce_per_gj"]
+    basis: Literal["当量值", "等价值"] | None = None  # the basis 综合能耗 is reported at
+
+    def coefficients(self) -> dict[str, float]:
+        """The coefficients by key (without `basis`)."""
+        return {k: v for k, v in self.model_dump().items() if k != "basis"}
 
 
 class Exclusion(Model):
@@ -241,12 +254,59 @@ class Rules(Model):
     source: str = ""
     assumptions: list[str] = []
     energy: EnergyRules = EnergyRules()
+    fields: list[DeclaredField] = Field(alias="field", default=[])
+    derive: list[Derive] = []
     input: InputRules = InputRules()
     parks: Parks | None = None
     exclude: list[Exclusion] = []
     classes: list[EvalClass] = Field(alias="class", min_length=1)
     publication: Publication = Publication()
     selection: Selection = Selection()
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _with_declared(cls, data: Any, handler: ModelWrapValidatorHandler[Rules]) -> Rules:
+        """Validate with the file's declared and derived fields known to expressions."""
+        with validating(data):
+            rules = handler(data)
+        rules._catalog = catalog(rules.fields, rules.derive)
+        return rules
+
+    @model_validator(mode="after")
+    def _declared(self) -> Rules:
+        codes = [f.code for f in self.fields] + [d.code for d in self.derive]
+        for i, code in enumerate(codes):
+            if code in codes[:i]:
+                where = ("field", i) if i < len(self.fields) else ("derive", i - len(self.fields))
+                raise AtKey(f"字段代码 {quote.value(code)} 声明了两次", *where, "code")
+        check_headers(self.fields, self.input.aliases)
+        labels = {f.label: c for c, f in FIELDS.items() if c not in codes}
+        for i, d in enumerate(self.derive):
+            if d.label in labels:
+                raise AtKey(
+                    f"名称 {quote.value(d.label)} 已是字段 {labels[d.label]} 的名称", "derive", i, "label"
+                )
+            later = {e.code for e in self.derive[i:]}
+            uses = sorted(set(d.needs()) & later)
+            if uses:
+                raise AtKey(
+                    f"派生字段 {d.code} 用到 {quote.value(uses[0])}：只能用在它之前定义的派生字段",
+                    "derive",
+                    i,
+                    "formula" if d.formula is not None else "from",
+                )
+            if d.source is not None:
+                spec = FIELDS.get(d.source)
+                if spec is None or spec.kind not in ("text", "key"):
+                    why = "不是文本字段" if spec is not None else "未知"
+                    raise AtKey(
+                        f"from 的字段 {quote.value(d.source)} {why}（按代码前缀分组须用文本字段，如"
+                        " industry_code）" + did_you_mean(d.source, [*FIELDS]),
+                        "derive",
+                        i,
+                        "from",
+                    )
+        return self
 
     @model_validator(mode="after")
     def _publishable(self) -> Rules:
@@ -267,6 +327,18 @@ class Rules(Model):
 
     _path: str = PrivateAttr(default="")
     _sha256: str = PrivateAttr(default="")
+    _catalog: dict[str, FieldSpec] = PrivateAttr(default_factory=dict)
+
+    @property
+    def catalog(self) -> dict[str, FieldSpec]:
+        """The fields these rules declare and derive, by code (`fields.declared` takes it)."""
+        return self._catalog
+
+    @contextmanager
+    def fields_in_use(self) -> Iterator[None]:
+        """Within the block, `fields.FIELDS` holds these rules' declared and derived fields."""
+        with fields_declared(self._catalog):
+            yield
 
     @property
     def path(self) -> str:
@@ -284,7 +356,8 @@ class Rules(Model):
         for c in self.classes:
             found += [c.when, *(i.formula for i in c.indicators), *(a.when for a in c.adjust)]
             found += [r.when for r in c.tiers.rule]
-        names = {n for e in found for n in e.names}
+        found += [d.formula for d in self.derive if d.formula is not None]
+        names = {n for e in found for n in e.names} | {d.source for d in self.derive if d.source}
         return names | {i.score.by for c in self.classes for i in c.indicators if i.score.by}
 
     def blank_as_zero(self) -> list[tuple[EvalClass, Indicator, list[str]]]:
@@ -292,14 +365,15 @@ class Rules(Model):
         fields concerned: the data-collection template tells clerks to leave an unknown
         value blank, never 0, so a blank there costs the firm the item."""
         found = []
-        for c in self.classes:
-            for i in c.indicators:
-                if i.missing != "zero":
-                    continue
-                # a missing land or floor area rejects the firm instead (engine checks)
-                names = sorted(n for n in i.formula.names if not FIELDS[n].positive)
-                if names:
-                    found.append((c, i, names))
+        with self.fields_in_use():
+            for c in self.classes:
+                for i in c.indicators:
+                    if i.missing != "zero":
+                        continue
+                    # a missing land or floor area rejects the firm instead (engine checks)
+                    names = sorted(n for n in i.formula.names if not FIELDS[n].positive)
+                    if names:
+                        found.append((c, i, names))
         return found
 
     def indicator_labels(self) -> dict[str, str]:
