@@ -129,6 +129,7 @@ def _read(
                 priority=method.input.priority,
                 corrections=corrections,
                 aliases=method.input.aliases,
+                fields=method.catalog,
             )
     except DataError as exc:
         raise _fail(str(exc), 1) from None

@@ -31,7 +31,7 @@ def group_of(
     with; `default` (or None) where none matches; None where the code is missing."""
     text = pd.Series(codes, dtype=object).astype("string").str.strip()
     out = np.full(len(text), default, dtype=object)
-    placed = text.isna().to_numpy(dtype=bool)  # a missing code is in no group, not the default
+    placed = text.isna().to_numpy(dtype=bool, copy=True)  # a missing code is in no group, not the default
     out[placed] = None
     for group, prefixes in groups.items():
         hit = text.str.startswith(tuple(prefixes)).fillna(False).to_numpy(dtype=bool) & ~placed

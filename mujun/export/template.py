@@ -30,7 +30,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import ExportError
-from ..fields import DEPARTMENTS, FIELDS, INPUT_FIELDS, Field, inputs_behind
+from ..fields import DEPARTMENTS, FIELDS, Field, input_fields, inputs_behind
 from ..rules import Rules
 from . import styles
 from .layout import print_setup, text_lines
@@ -61,7 +61,7 @@ def needed_fields(rules: Rules) -> tuple[str, ...]:
     used = {n for n in rules.fields_used() if n in FIELDS}
     derived = {n for n in used if FIELDS[n].derived}
     wanted = (used - derived) | inputs_behind(derived) | set(KEYS) | set(ALWAYS)
-    rest = tuple(c for c in INPUT_FIELDS if c in wanted and c not in KEYS and c != "year")
+    rest = tuple(c for c in input_fields() if c in wanted and c not in KEYS and c != "year")
     return (*KEYS, *rest)
 
 

@@ -17,6 +17,7 @@ from ..fields import FIELDS
 from . import expr, quote, types
 from .base import sample_columns
 
+
 def field_labels() -> dict[str, str]:
     """Chinese labels a formula may write for a field (those that are names), → code."""
     return {f.label: c for c, f in FIELDS.items() if f.label.isidentifier()}

@@ -17,8 +17,16 @@ from typing import Any, Literal
 from pydantic import Field as PydanticField
 from pydantic import field_validator, model_validator
 
-from ..fields import BUILTIN, BUREAU, DEPARTMENTS, Field, builtin_headers, declared
-from ..fields import normalize_header, split_unit
+from ..fields import (
+    BUILTIN,
+    BUREAU,
+    DEPARTMENTS,
+    Field,
+    builtin_headers,
+    declared,
+    normalize_header,
+    split_unit,
+)
 from ..units import UNIT_FACTORS
 from . import quote
 from .base import AtKey, Code, Model, Text

@@ -9,15 +9,12 @@ locating in `load.py`.
 from __future__ import annotations
 
 import math
-from decimal import Decimal
-from typing import Annotated, Literal
-
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ModelWrapValidatorHandler, PrivateAttr, field_validator
-from pydantic import model_validator
+from pydantic import Field, ModelWrapValidatorHandler, PrivateAttr, field_validator, model_validator
 
 from ..fields import FIELDS
 from ..fields import Field as FieldSpec
