@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from functools import cache
+from types import MappingProxyType
 from typing import Literal
 
 from .units import ENERGY_CARRIERS
@@ -195,7 +196,8 @@ ENERGY_BASES: tuple[str, ...] = ("当量值", "等价值")
 # The fields a rules file declares ([[field]]) and derives ([[derive]]), for the run, the
 # validation or the export under way: `with declared(catalog):` makes every lookup of `FIELDS`
 # see them after the built-in ones, so reading, checks and exports treat them as fields.
-_DECLARED: ContextVar[Mapping[str, Field]] = ContextVar("declared_fields", default={})
+_NONE: Mapping[str, Field] = MappingProxyType({})
+_DECLARED: ContextVar[Mapping[str, Field]] = ContextVar("declared_fields", default=_NONE)
 
 
 class _Fields(Mapping[str, Field]):
@@ -248,6 +250,8 @@ def field_order(code: str) -> int:
     """A sort key: an input field's place in `input_fields()`, others after them."""
     order = input_fields()
     return order.index(code) if code in order else len(order)
+
+
 IDENTITY: tuple[str, ...] = ("credit_code", "year", "name", "park", "industry_code")
 
 

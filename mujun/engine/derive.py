@@ -24,14 +24,14 @@ def derived(spec: Derive, columns: Mapping[str, np.ndarray], n: int) -> np.ndarr
     return group_of(columns[spec.source], spec.map, spec.default)
 
 
-def group_of(
-    codes: np.ndarray, groups: Mapping[str, list[str]], default: str | None
-) -> np.ndarray:
+def group_of(codes: np.ndarray, groups: Mapping[str, list[str]], default: str | None) -> np.ndarray:
     """Each code's group: the first group, in order, with a prefix the code (stripped) starts
     with; `default` (or None) where none matches; None where the code is missing."""
     text = pd.Series(codes, dtype=object).astype("string").str.strip()
     out = np.full(len(text), default, dtype=object)
-    placed = text.isna().to_numpy(dtype=bool, copy=True)  # a missing code is in no group, not the default
+    placed = text.isna().to_numpy(
+        dtype=bool, copy=True
+    )  # a missing code is in no group, not the default
     out[placed] = None
     for group, prefixes in groups.items():
         hit = text.str.startswith(tuple(prefixes)).fillna(False).to_numpy(dtype=bool) & ~placed

@@ -32,6 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..errors import ExportError
 from ..fields import DEPARTMENTS, FIELDS, Field, input_fields, inputs_behind
 from ..rules import Rules
+from ..rules.declared import with_rules_fields
 from . import styles
 from .layout import print_setup, text_lines
 from .names import sheet_names
@@ -56,6 +57,7 @@ _KIND_RULE = {
 }
 
 
+@with_rules_fields
 def needed_fields(rules: Rules) -> tuple[str, ...]:
     """The input fields a template for these rules asks for, keys first, in `FIELDS` order."""
     used = {n for n in rules.fields_used() if n in FIELDS}
@@ -65,6 +67,7 @@ def needed_fields(rules: Rules) -> tuple[str, ...]:
     return (*KEYS, *rest)
 
 
+@with_rules_fields
 def template_sheets(rules: Rules) -> dict[str, tuple[str, ...]]:
     """Sheet name → the field codes of its columns (keys first), one sheet per department that
     fills at least one needed field besides the keys."""
@@ -116,6 +119,7 @@ def write_template(rules: Rules, out: str | Path, *, rows: int = DATA_ROWS) -> P
     return save(build_workbook(rules, rows=rows), out, when=_fixed_time(rules))
 
 
+@with_rules_fields
 def build_workbook(rules: Rules, *, rows: int = DATA_ROWS) -> Workbook:
     """The template as an openpyxl workbook (not saved)."""
     book = Workbook()

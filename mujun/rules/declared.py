@@ -10,9 +10,10 @@ catalog pre-scanned from the raw file is in use, so expressions may name these f
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import functools
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
 from pydantic import Field as PydanticField
 from pydantic import field_validator, model_validator
@@ -22,6 +23,7 @@ from ..fields import (
     BUREAU,
     DEPARTMENTS,
     Field,
+    Kind,
     builtin_headers,
     declared,
     normalize_header,
@@ -40,6 +42,8 @@ KINDS: dict[str, Any] = {  # a declared kind → the kind of `fields.Field`
     "text": "text",
     "date": "date",
 }
+P = ParamSpec("P")
+T = TypeVar("T")
 RESERVED = frozenset({"previous", "where", "min", "max", "abs", "log", "sqrt", "isnull"})
 RESERVED |= {"coalesce", "total_score", "rank", "rank_pct", "true", "false"}
 
@@ -83,7 +87,8 @@ class DeclaredField(Model):
             units = "、".join(UNIT_FACTORS)
             raise AtKey(
                 f"数值字段的单位 {quote.value(self.unit)} 无法换算；须为 {units} 之一"
-                "（表头写 元、平方米 等时按此换算），或不写单位" + did_you_mean(self.unit, [*UNIT_FACTORS]),
+                "（表头写 元、平方米 等时按此换算），或不写单位"
+                + did_you_mean(self.unit, [*UNIT_FACTORS]),
                 "unit",
             )
         if self.kind in ("flag", "date") and self.unit:
@@ -125,7 +130,9 @@ class Derive(Model):
     @model_validator(mode="after")
     def _one_way(self) -> Derive:
         if (self.formula is None) == (self.source is None):
-            raise AtKey("派生字段须给出 formula（表达式）或 from 与 map（按代码前缀分组）之一", "code")
+            raise AtKey(
+                "派生字段须给出 formula（表达式）或 from 与 map（按代码前缀分组）之一", "code"
+            )
         if self.formula is not None:
             for key, given in (("map", bool(self.map)), ("default", self.default is not None)):
                 if given:
@@ -140,7 +147,9 @@ class Derive(Model):
             for i, prefix in enumerate(prefixes):
                 if prefix in seen:
                     where = "本组" if seen[prefix] == group else f"组 {quote.value(seen[prefix])}"
-                    raise AtKey(f"代码前缀 {quote.value(prefix)} 列了两次（已在{where}）", "map", group, i)
+                    raise AtKey(
+                        f"代码前缀 {quote.value(prefix)} 列了两次（已在{where}）", "map", group, i
+                    )
                 seen[prefix] = group
         return self
 
@@ -185,8 +194,8 @@ def prescanned(raw: object) -> dict[str, Field]:
         code = entry.get("code")
         if isinstance(code, str) and code not in BUILTIN:
             label = entry.get("label")
-            kind = "text" if "from" in entry else "number"
-            out[code] = Field(code, kind, label if isinstance(label, str) else code, derived=True)
+            made: Kind = "text" if "from" in entry else "number"
+            out[code] = Field(code, made, label if isinstance(label, str) else code, derived=True)
     return out
 
 
@@ -206,14 +215,14 @@ def check_headers(fields: list[DeclaredField], aliases: Mapping[str, list[str]])
     """A declared field's label or alias may be no built-in header, no header of another
     declared field and no `[input.aliases]` header: a header read as two things is a guess."""
     known = builtin_headers()
-    extra = {
-        split_unit(normalize_header(t))[0]: code for code, ts in aliases.items() for t in ts
-    }
+    extra = {split_unit(normalize_header(t))[0]: code for code, ts in aliases.items() for t in ts}
     taken: dict[str, str] = {}
     for i, f in enumerate(fields):
         for j, text in enumerate((f.label, *f.aliases)):
             name = split_unit(normalize_header(text))[0]
-            at: tuple[str | int, ...] = ("field", i, "label") if j == 0 else ("field", i, "aliases", j - 1)
+            at: tuple[str | int, ...] = (
+                ("field", i, "label") if j == 0 else ("field", i, "aliases", j - 1)
+            )
             other = known.get(name) or known.get(normalize_header(text)) or extra.get(name)
             if other is not None:
                 raise AtKey(
@@ -227,3 +236,16 @@ def check_headers(fields: list[DeclaredField], aliases: Mapping[str, list[str]])
                     *at,
                 )
             taken[name] = f.code
+
+
+def with_rules_fields(fn: Callable[Concatenate[Any, P], T]) -> Callable[Concatenate[Any, P], T]:
+    """Run `fn(first, …)` with the declared and derived fields of `first` in use: `first` is
+    the rules, or an object holding them as `.rules` (an Evaluation)."""
+
+    @functools.wraps(fn)
+    def wrapper(first: Any, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        rules = first if hasattr(first, "catalog") else getattr(first, "rules", None)
+        with declared(getattr(rules, "catalog", None)):
+            return fn(first, *args, **kwargs)
+
+    return wrapper

@@ -281,7 +281,10 @@ class Rules(Model):
         for i, d in enumerate(self.derive):
             if d.label in labels:
                 raise AtKey(
-                    f"名称 {quote.value(d.label)} 已是字段 {labels[d.label]} 的名称", "derive", i, "label"
+                    f"名称 {quote.value(d.label)} 已是字段 {labels[d.label]} 的名称",
+                    "derive",
+                    i,
+                    "label",
                 )
             later = {e.code for e in self.derive[i:]}
             uses = sorted(set(d.needs()) & later)

@@ -38,6 +38,7 @@ def field_types() -> dict[str, Type]:
         return FIELD_TYPES
     return {**FIELD_TYPES, **{c: KIND_TYPES[f.kind] for c, f in extra.items()}}
 
+
 WORDS: dict[Type, str] = {"number": "数值", "bool": "是/否", "text": "文本", "date": "日期"}
 NUMERIC: frozenset[Type] = frozenset({"number", "bool"})  # what arithmetic and conditions take
 _NUMBER_FUNCTIONS = ("min", "max", "abs", "log", "sqrt", "coalesce")
