@@ -36,10 +36,11 @@ class FieldColumns(Mapping[str, np.ndarray]):
         if code not in self._cache:
             if code in self._derives:
                 self._cache[code] = derived(self._derives[code], self, self.n)
-            elif code not in FIELDS:
-                raise KeyError(code)
             else:
-                self._cache[code] = self._build(code)
+                with self._rules.fields_in_use():  # also after the evaluation, for exports
+                    if code not in FIELDS:
+                        raise KeyError(code)
+                    self._cache[code] = self._build(code)
         return self._cache[code]
 
     def take(self, positions: np.ndarray, frame: pd.DataFrame) -> FieldColumns:

@@ -142,8 +142,8 @@ def add_method_sheet(
         out.heading(f"{_chinese_number(5 + len(rules.classes))}、规则文件中的假设说明")
         out.table(["序号", "说明"], [[i, a] for i, a in enumerate(rules.assumptions, 1)])
     if rules.fields or rules.derive:
-        shown = 5 + len(rules.classes) + (1 if rules.assumptions and not park else 0)
-        out.heading(f"{_chinese_number(shown)}、声明字段与派生字段")
+        number = 5 + len(rules.classes) + (1 if rules.assumptions and not park else 0)
+        out.heading(f"{_chinese_number(number)}、声明字段与派生字段")
         out.table(field_notes.HEADERS, field_notes.field_rows(rules))
 
 

@@ -192,7 +192,7 @@ def prescanned(raw: object) -> dict[str, Field]:
             out[code] = Field(code, KINDS[kind], label if isinstance(label, str) else code)
     for entry in _tables(raw.get("derive")):
         code = entry.get("code")
-        if isinstance(code, str) and code not in BUILTIN:
+        if isinstance(code, str) and code not in BUILTIN and code not in out:
             label = entry.get("label")
             made: Kind = "text" if "from" in entry else "number"
             out[code] = Field(code, made, label if isinstance(label, str) else code, derived=True)
