@@ -193,7 +193,7 @@ def test_a_code_declared_twice_is_refused() -> None:
     derive = DERIVE.replace('code = "industry_group"', 'code = "tenants_count"').replace(
         'label = "行业组"', 'label = "组"'
     )
-    err = refused(derive=derive)
+    err = refused(derive=derive, by="park")
     assert err.key == "derive[0].code"
     assert "两次" in str(err)
 
