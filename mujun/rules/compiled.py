@@ -60,6 +60,8 @@ def _check_field(text: str) -> str:
     raise ValueError(f"字段 {quote.value(text)} 未知" + did_you_mean(text, choices))
 
 
+ALWAYS = _condition("true")  # `when` omitted: every firm (for a class, every firm not yet placed)
+
 Formula = Annotated[expr.Expression, BeforeValidator(_formula)]
 Condition = Annotated[expr.Expression, BeforeValidator(_condition)]
 FieldName = Annotated[str, AfterValidator(_check_field)]

@@ -200,6 +200,7 @@ def parse(
     Chinese labels a formula may write instead (实缴税金) to their codes. A label is rewritten
     to its code in the tree (and in `names`); the text stays as written, for the 说明 sheet."""
     module = grammar.checked_tree(text, FUNCTIONS)
+    _truth_words(module)
     if labels:
         _relabel(module, labels, set(known) if known is not None else set())
     expr = replace(_wrap(module.body), text=text)  # as written, for the 说明 sheet
@@ -212,6 +213,21 @@ def parse(
             shown = quote.expression(text)
             raise ExpressionError(f"表达式{shown}中的字段 {quote.value(name)} 未知{also}")
     return expr
+
+
+def _truth_words(module: ast.Expression) -> None:
+    """`true` and `false` (as TOML writes them) are the constants 是 and 否, in place."""
+    for node in ast.walk(module):
+        for name, child in ast.iter_fields(node):
+            if isinstance(child, ast.Name) and child.id in ("true", "false"):
+                setattr(node, name, ast.Constant(child.id == "true"))
+            elif isinstance(child, list):
+                child[:] = [
+                    ast.Constant(c.id == "true")
+                    if isinstance(c, ast.Name) and c.id in ("true", "false")
+                    else c
+                    for c in child
+                ]
 
 
 def _relabel(module: ast.Expression, labels: Mapping[str, str], codes: set[str]) -> None:

@@ -34,7 +34,7 @@ from .base import (
     Text,
     Weight,
 )
-from .compiled import Condition, FieldName, Formula, did_you_mean
+from .compiled import ALWAYS, Condition, FieldName, Formula, did_you_mean
 from .declared import DeclaredField, Derive, catalog, check_headers, validating
 from .inputs import InputRules, Parks
 from .selection import Selection
@@ -182,7 +182,7 @@ class Indicator(Model):
 class Adjustment(Model):
     """Bonus (positive) or penalty (negative) points added to the total score."""
 
-    when: Condition
+    when: Condition = ALWAYS  # omitted or "true": every firm of the class
     points: Annotated[float, Field(ge=-MAX_POINTS, le=MAX_POINTS)]
     label: Text
 
@@ -192,7 +192,7 @@ class EvalClass(Model):
 
     code: Code
     label: Text
-    when: Condition
+    when: Condition = ALWAYS  # omitted or "true": every firm not yet placed in a class
     aggregate: Literal["sum"] = "sum"
     total_weight: Weight = 100.0
     indicators: list[Indicator] = Field(alias="indicator", min_length=1)

@@ -11,13 +11,13 @@ from pydantic import Field, model_validator
 
 from . import quote
 from .base import MAX_THRESHOLD, AtKey, Model, Text
-from .compiled import Condition
+from .compiled import ALWAYS, Condition
 
 
 class TierRule(Model):
     """A veto (at_most), a protection (at_least) or a forced tier, applied after ranking."""
 
-    when: Condition
+    when: Condition = ALWAYS  # omitted or "true": every firm of the class
     at_most: str | None = None
     at_least: str | None = None
     force: str | None = None

@@ -101,9 +101,7 @@ def test_derives_are_fields_of_the_evaluation() -> None:
     ev = evaluate(frame(), rules())
     assert ev.column("industry_group").tolist() == ["纺织", "纺织", "金属", "金属", "其他", None]
     # where(tenants_count > 0, 1, 0) + division / 1000: 17 → 0.017, 33 → 0.033, NaN count → 0
-    np.testing.assert_allclose(
-        ev.column("let_share"), [0.017, 1.017, 0.033, 1.033, 0.044, np.nan]
-    )
+    np.testing.assert_allclose(ev.column("let_share"), [0.017, 1.017, 0.033, 1.033, 0.044, np.nan])
     res = ev.results
     # the class takes 纺织 and 金属 only: 其他 and the firm without a code are out of scope
     # (a missing group is in no list)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import HEADER
+from conftest import HEADER, firms_frame
 
-from mujun import RulesError, parse_rules
+from mujun import RulesError, evaluate, parse_rules
 from mujun.errors import ExpressionError
 from mujun.fields import FIELDS, label
 from mujun.rules import Rules
@@ -58,9 +58,7 @@ def text(
     by: str = "industry_group",
     more: str = "",
 ) -> str:
-    return (
-        HEADER + more + fields + derive + CLASS.format(when=when, formula=formula, by=by)
-    )
+    return HEADER + more + fields + derive + CLASS.format(when=when, formula=formula, by=by)
 
 
 def rules_of(**kw: str) -> Rules:
@@ -106,7 +104,7 @@ def test_a_formula_derive_may_use_an_earlier_derive_and_labels() -> None:
     derive = (
         DERIVE
         + '\n[[derive]]\ncode = "tax_mu"\nlabel = "税收强度"\nunit = "万元/亩"\n'
-        + 'formula = "实缴税金 / 用地面积合计 + 0 * where(industry_group == \'金属\', 1, 0)"\n'
+        + "formula = \"实缴税金 / 用地面积合计 + 0 * where(industry_group == '金属', 1, 0)\"\n"
     )
     rules = rules_of(derive=derive, formula="tax_mu * land_mu / land_mu")
     assert rules.derive[1].formula is not None
@@ -154,7 +152,12 @@ def test_energy_basis_is_optional_and_one_of_two() -> None:
         ('code = "tenants_count"', 'code = "TenantsCount"', "field[0].code", "snake_case"),
         ('code = "tenants_count"', 'code = "previous"', "field[0].code", "保留名称"),
         ('unit = "个"\nkind = "count"', 'unit = "元"\nkind = "number"', "field[0].unit", "万元"),
-        ('department = "自然资源局"', 'department = "自然资源"', "field[0].department", "自然资源局"),
+        (
+            'department = "自然资源局"',
+            'department = "自然资源"',
+            "field[0].department",
+            "自然资源局",
+        ),
         ('kind = "count"', 'kind = "integer"', "field[0].kind", "kind"),
         ('label = "出租户数"', 'label = "实缴税金"', "field[0].label", "tax_paid"),
         ('"出租家数",', '"税收",', "field[0].aliases[0]", "tax_paid"),
@@ -313,3 +316,79 @@ def test_parse_with_labels_directly() -> None:
     assert e.text == "实缴税金 / 用地面积合计"
     with pytest.raises(ExpressionError, match="用地面积合计"):
         parse("实缴税金 / 用地面积合", known=FIELDS, labels=labels)
+
+
+# ---- `when` omitted or "true" -------------------------------------------------------------------
+
+TWO_CLASSES = (
+    HEADER
+    + """
+[[class]]
+code = "big"
+label = "规上"
+when = "above_scale"
+
+  [[class.indicator]]
+  code = "tax_per_mu"
+  label = "亩均税收"
+  formula = "tax_paid / land_mu"
+  weight = 100
+  score = { method = "ratio", benchmark = 10.0 }
+
+  [[class.adjust]]
+  points = 1
+  label = "人人加一分"
+
+  [class.tiers]
+  method = "threshold"
+  minimum = { A = 0 }
+  below = "B"
+
+[[class]]
+code = "rest"
+label = "其余企业"
+{when}
+  [[class.indicator]]
+  code = "tax_per_mu"
+  label = "亩均税收"
+  formula = "tax_paid / land_mu"
+  weight = 100
+  score = { method = "ratio", benchmark = 10.0 }
+
+  [class.tiers]
+  method = "threshold"
+  minimum = { A = 0 }
+  below = "B"
+
+  [[class.tiers.rule]]
+  at_most = "B"
+  reason = "其余企业至多评为B"
+"""
+)
+
+
+@pytest.mark.parametrize("when", ["", 'when = "true"'])
+def test_when_omitted_or_true_means_every_firm_not_yet_placed(when: str) -> None:
+    rules = parse_rules(TWO_CLASSES.replace("{when}", when))
+    assert rules.classes[1].when.names == frozenset()
+    firms = firms_frame(4)
+    firms["above_scale"] = [True, False, True, False]
+    firms["tax_paid"] = 10.0
+    firms["land_owned_mu"] = 1.0
+    res = evaluate(firms, rules).results
+    assert res["class"].tolist() == ["big", "rest", "big", "rest"]
+    # tax per mu 10 = the benchmark: 100 points; the adjustment without `when` adds 1 to
+    # every firm of its class; the tier rule without `when` caps every firm of its class
+    assert res["total_score"].tolist() == [101.0, 100.0, 101.0, 100.0]
+    assert res["tier"].tolist() == ["A", "B", "A", "B"]
+
+
+def test_an_exclusion_still_needs_a_when() -> None:
+    text = (
+        HEADER
+        + '\n[[exclude]]\nstatus = "exempt"\nreason = "x"\n'
+        + CLASS.format(when="true", formula="tax_paid", by="park")
+    )
+    with pytest.raises(RulesError) as info:
+        parse_rules(text)
+    assert info.value.key == "exclude[0].when"
