@@ -22,6 +22,7 @@ from ..fields import (
     BUILTIN,
     BUREAU,
     DEPARTMENTS,
+    FIELDS,
     Field,
     Kind,
     builtin_headers,
@@ -249,3 +250,40 @@ def with_rules_fields(fn: Callable[Concatenate[Any, P], T]) -> Callable[Concaten
             return fn(first, *args, **kwargs)
 
     return wrapper
+
+
+def check_declared(
+    fields: list[DeclaredField], derives: list[Derive], aliases: Mapping[str, list[str]]
+) -> None:
+    """What one field or derive cannot see: codes declared twice, headers read as two fields,
+    derive labels that name another field, a derive using a later one, a map from a field that
+    is not text."""
+    codes = [f.code for f in fields] + [d.code for d in derives]
+    for i, code in enumerate(codes):
+        if code in codes[:i]:
+            where = ("field", i) if i < len(fields) else ("derive", i - len(fields))
+            raise AtKey(f"字段代码 {quote.value(code)} 声明了两次", *where, "code")
+    check_headers(fields, aliases)
+    labels = {f.label: c for c, f in FIELDS.items() if c not in codes}
+    for i, d in enumerate(derives):
+        if d.label in labels:
+            message = f"名称 {quote.value(d.label)} 已是字段 {labels[d.label]} 的名称"
+            raise AtKey(message, "derive", i, "label")
+        uses = sorted(set(d.needs()) & {e.code for e in derives[i:]})
+        if uses:
+            raise AtKey(
+                f"派生字段 {d.code} 用到 {quote.value(uses[0])}：只能用在它之前定义的派生字段",
+                "derive",
+                i,
+                "formula" if d.formula is not None else "from",
+            )
+        spec = FIELDS.get(d.source) if d.source is not None else None
+        if d.source is not None and (spec is None or spec.kind not in ("text", "key")):
+            why = "不是文本字段" if spec is not None else "未知"
+            raise AtKey(
+                f"from 的字段 {quote.value(d.source)} {why}（按代码前缀分组须用文本字段，如"
+                " industry_code）" + ("" if spec else did_you_mean(d.source, [*FIELDS])),
+                "derive",
+                i,
+                "from",
+            )

@@ -35,7 +35,7 @@ from .base import (
     Weight,
 )
 from .compiled import ALWAYS, Condition, FieldName, Formula, did_you_mean
-from .declared import DeclaredField, Derive, catalog, check_headers, validating
+from .declared import DeclaredField, Derive, catalog, check_declared, validating
 from .inputs import InputRules, Parks
 from .selection import Selection
 from .tiers import Tiers
@@ -271,41 +271,7 @@ class Rules(Model):
 
     @model_validator(mode="after")
     def _declared(self) -> Rules:
-        codes = [f.code for f in self.fields] + [d.code for d in self.derive]
-        for i, code in enumerate(codes):
-            if code in codes[:i]:
-                where = ("field", i) if i < len(self.fields) else ("derive", i - len(self.fields))
-                raise AtKey(f"字段代码 {quote.value(code)} 声明了两次", *where, "code")
-        check_headers(self.fields, self.input.aliases)
-        labels = {f.label: c for c, f in FIELDS.items() if c not in codes}
-        for i, d in enumerate(self.derive):
-            if d.label in labels:
-                raise AtKey(
-                    f"名称 {quote.value(d.label)} 已是字段 {labels[d.label]} 的名称",
-                    "derive",
-                    i,
-                    "label",
-                )
-            later = {e.code for e in self.derive[i:]}
-            uses = sorted(set(d.needs()) & later)
-            if uses:
-                raise AtKey(
-                    f"派生字段 {d.code} 用到 {quote.value(uses[0])}：只能用在它之前定义的派生字段",
-                    "derive",
-                    i,
-                    "formula" if d.formula is not None else "from",
-                )
-            if d.source is not None:
-                spec = FIELDS.get(d.source)
-                if spec is None or spec.kind not in ("text", "key"):
-                    why = "不是文本字段" if spec is not None else "未知"
-                    raise AtKey(
-                        f"from 的字段 {quote.value(d.source)} {why}（按代码前缀分组须用文本字段，如"
-                        " industry_code）" + did_you_mean(d.source, [*FIELDS]),
-                        "derive",
-                        i,
-                        "from",
-                    )
+        check_declared(self.fields, self.derive, self.input.aliases)
         return self
 
     @model_validator(mode="after")
