@@ -392,3 +392,32 @@ def test_an_exclusion_still_needs_a_when() -> None:
     with pytest.raises(RulesError) as info:
         parse_rules(text)
     assert info.value.key == "exclude[0].when"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "hint"),
+    [
+        ('label = "出租户数"', 'lable = "出租户数"', "field[0].lable", "label"),
+        (
+            'department = "自然资源局"',
+            'departmnt = "自然资源局"',
+            "field[0].departmnt",
+            "department",
+        ),
+        ('default = "其他"', 'defualt = "其他"', "derive[0].defualt", "default"),
+        ("map = {", "maps = {", "derive[0].maps", "map"),
+    ],
+)
+def test_a_misspelt_key_names_line_key_and_a_hint(old: str, new: str, key: str, hint: str) -> None:
+    source = text().replace(old, new, 1)
+    with pytest.raises(RulesError) as info:
+        parse_rules(source, file="r.toml")
+    err = info.value
+    assert err.key == key
+    assert err.line == line_of(source, new)
+    assert f"是否应为 '{hint}'" in str(err)
+
+
+def test_a_misspelt_basis_gets_a_hint() -> None:
+    err = refused(more='\n[energy]\nbais = "等价值"\n')
+    assert err.key == "energy.bais" and "'basis'" in str(err)
