@@ -63,6 +63,8 @@ def needed_fields(rules: Rules) -> tuple[str, ...]:
     used = {n for n in rules.fields_used() if n in FIELDS}
     derived = {n for n in used if FIELDS[n].derived}
     wanted = (used - derived) | inputs_behind(derived) | set(KEYS) | set(ALWAYS)
+    if rules.energy.basis and "energy_tce" in wanted:  # the basis it is reported at, to check
+        wanted.add("energy_basis")
     rest = tuple(c for c in input_fields() if c in wanted and c not in KEYS and c != "year")
     return (*KEYS, *rest)
 

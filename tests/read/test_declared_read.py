@@ -141,3 +141,14 @@ def test_the_method_sheet_rows(rules: Rules) -> None:
     assert "自然资源局" in rows[0][4] and "“出租家数”" in rows[0][4]
     assert rows[3][0] == "派生字段"
     assert "行业代码" in rows[3][4] and "金属：33" in rows[3][4] and "“其他”" in rows[3][4]
+
+
+def test_the_template_asks_for_the_energy_basis_when_the_rules_state_one(rules: Rules) -> None:
+    def asked(r: Rules) -> set[str]:
+        return {c for codes in template_sheets(r).values() for c in codes}
+
+    assert "energy_basis" not in asked(rules)  # the rules read no 综合能耗
+    with_energy = RULES.replace("(tax_paid + rent_income)", "(tax_paid + rent_income + energy_tce)")
+    assert "energy_basis" in asked(parse_rules(with_energy))
+    without = with_energy.replace('[energy]\nbasis = "等价值"\n', "")
+    assert "energy_basis" not in asked(parse_rules(without))
