@@ -33,7 +33,7 @@ from ..fields import (
 from ..units import UNIT_FACTORS
 from . import quote
 from .base import AtKey, Code, Model, Text
-from .compiled import Formula, did_you_mean
+from .compiled import Condition, did_you_mean
 
 DeclaredKind = Literal["number", "count", "flag", "text", "date"]
 KINDS: dict[str, Any] = {  # a declared kind → the kind of `fields.Field`
@@ -118,7 +118,7 @@ class Derive(Model):
     code: Code
     label: Text
     unit: str = ""
-    formula: Formula | None = None
+    formula: Condition | None = None  # a number, or 是/否 (as 1 and 0)
     source: str | None = PydanticField(default=None, alias="from")
     map: dict[Text, list[Text]] = {}
     default: Text | None = None

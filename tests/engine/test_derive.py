@@ -150,3 +150,13 @@ def test_no_basis_in_the_rules_checks_only_the_values() -> None:
     issues = evaluate(f, rules()).issues
     assert "energy-basis-differs" not in set(issues["code"])
     assert (issues["code"] == "unknown-energy-basis").sum() == 1
+
+
+def test_a_condition_derive_is_one_or_zero() -> None:
+    text = RULES.replace(
+        'formula = "where(tenants_count > 0, 1, 0) + industry_division / 1000"',
+        'formula = "tenants_count > 0 and tax_paid >= 100"',
+    )
+    ev = evaluate(frame(), parse_rules(text))
+    # tenants 0, 2, NaN, 1, 0, 0 and tax 10, 30, 100, 300, 50, 50: only row 4 holds both
+    assert ev.column("let_share").tolist() == [0.0, 0.0, 0.0, 1.0, 0.0, 0.0]
