@@ -8,10 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 from conftest import HEADER, credit_code, read_for
 
-from mujun import evaluate, parse_rules
+from mujun import EnterpriseTable, evaluate, parse_rules, threads
 from mujun.export.field_notes import field_rows as note_rows
 from mujun.export.template import template_sheets
 from mujun.fieldlist import field_rows
@@ -152,3 +153,23 @@ def test_the_template_asks_for_the_energy_basis_when_the_rules_state_one(rules: 
     assert "energy_basis" in asked(parse_rules(with_energy))
     without = with_energy.replace('[energy]\nbasis = "等价值"\n', "")
     assert "energy_basis" not in asked(parse_rules(without))
+
+
+def test_declared_fields_are_parsed_in_threads_too(
+    monkeypatch: pytest.MonkeyPatch, rules: Rules
+) -> None:
+    # a large table parses its columns side by side: the threads see the declared fields
+    monkeypatch.setattr(threads, "PARALLEL_ROWS", 1)
+    monkeypatch.setattr(threads, "WORKERS", 2)
+    frame = pd.DataFrame(
+        {
+            "credit_code": [credit_code(1), credit_code(2)],
+            "tax_paid": ["10", "20"],
+            "tenants_count": ["2", "x"],
+            "key_firm": ["是", "否"],
+        }
+    )
+    with rules.fields_in_use():
+        table = EnterpriseTable.from_frame(frame)
+    assert table.frame["tenants_count"].tolist()[0] == 2.0
+    assert table.frame["key_firm"].tolist() == [True, False]
