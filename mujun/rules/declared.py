@@ -264,11 +264,12 @@ def check_declared(
             where = ("field", i) if i < len(fields) else ("derive", i - len(fields))
             raise AtKey(f"字段代码 {quote.value(code)} 声明了两次", *where, "code")
     check_headers(fields, aliases)
-    labels = {f.label: c for c, f in FIELDS.items() if c not in codes}
+    labels = {f.label: c for c, f in BUILTIN.items()} | {f.label: f.code for f in fields}
     for i, d in enumerate(derives):
         if d.label in labels:
             message = f"名称 {quote.value(d.label)} 已是字段 {labels[d.label]} 的名称"
             raise AtKey(message, "derive", i, "label")
+        labels[d.label] = d.code
         uses = sorted(set(d.needs()) & {e.code for e in derives[i:]})
         if uses:
             raise AtKey(

@@ -421,3 +421,11 @@ def test_a_misspelt_key_names_line_key_and_a_hint(old: str, new: str, key: str, 
 def test_a_misspelt_basis_gets_a_hint() -> None:
     err = refused(more='\n[energy]\nbais = "等价值"\n')
     assert err.key == "energy.bais" and "'basis'" in str(err)
+
+
+@pytest.mark.parametrize("taken", ["实缴税金", "出租户数", "行业组"])
+def test_a_derive_label_may_not_name_another_field(taken: str) -> None:
+    second = f'\n[[derive]]\ncode = "other_group"\nlabel = "{taken}"\nformula = "tax_paid"\n'
+    err = refused(derive=DERIVE + second)
+    assert err.key == "derive[1].label"
+    assert "已是字段" in str(err)
