@@ -189,8 +189,13 @@ def prescanned(raw: object) -> dict[str, Field]:
     for entry in _tables(raw.get("field")):
         code, kind = entry.get("code"), entry.get("kind", "number")
         if isinstance(code, str) and code not in BUILTIN and kind in KINDS:
-            label = entry.get("label")
-            out[code] = Field(code, KINDS[kind], label if isinstance(label, str) else code)
+            label, unit = entry.get("label"), entry.get("unit", "")
+            out[code] = Field(
+                code,
+                KINDS[kind],
+                label if isinstance(label, str) else code,
+                unit if isinstance(unit, str) else "",
+            )
     for entry in _tables(raw.get("derive")):
         code = entry.get("code")
         if isinstance(code, str) and code not in BUILTIN and code not in out:

@@ -429,3 +429,11 @@ def test_a_derive_label_may_not_name_another_field(taken: str) -> None:
     err = refused(derive=DERIVE + second)
     assert err.key == "derive[1].label"
     assert "已是字段" in str(err)
+
+
+def test_input_aliases_may_name_a_declared_field_and_its_unit_is_checked() -> None:
+    ok = rules_of(more='\n[input.aliases]\ntenants_count = ["承租户数(个)"]\n')
+    assert ok.input.aliases["tenants_count"] == ["承租户数(个)"]
+    err = refused(more='\n[input.aliases]\ntenants_count = ["承租户数(亩)"]\n')
+    assert err.key == "input.aliases.tenants_count[0]"
+    assert "“个”" in str(err)
