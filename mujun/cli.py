@@ -131,6 +131,7 @@ def _read(
                 priority=method.input.priority,
                 corrections=corrections,
                 aliases=method.input.aliases,
+                fields=method.catalog,
             )
     except DataError as exc:
         raise _fail(str(exc), 1) from None
@@ -377,14 +378,17 @@ def bench(
 
 @app.command(
     help="列出全部字段：代码、名称、单位、可识别的表头（内置别名，以及规则文件 input.aliases"
-    " 表中的别名），给出 --rules 时还标出评价规则需要哪些字段。"
+    " 表中的别名），给出 --rules 时还列出规则文件声明的字段（[[field]]）和派生字段（[[derive]]），"
+    "并标出评价规则需要哪些字段。"
 )
 @guarded(err_console)
 def fields(
     rules: Annotated[
         Path | None,
         typer.Option(
-            "--rules", "-r", help="规则文件（TOML）：另列其中 input.aliases 的表头和所需字段"
+            "--rules",
+            "-r",
+            help="规则文件（TOML）：另列其中 input.aliases 的表头、声明和派生的字段和所需字段",
         ),
     ] = None,
 ) -> None:

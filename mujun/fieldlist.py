@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .fields import FIELDS, INPUT_FIELDS, inputs_behind
+from .fields import FIELDS, declared, input_fields, inputs_behind
 from .rules import Rules
 
 KIND_WORDS = {
@@ -41,10 +41,15 @@ class FieldRow:
 
 def field_rows(rules: Rules | None = None) -> list[FieldRow]:
     """Every field in `fields.FIELDS` order: input fields, then the derived ones."""
+    with declared(rules.catalog if rules is not None else None):
+        return _rows(rules)
+
+
+def _rows(rules: Rules | None) -> list[FieldRow]:
     aliases = rules.input.aliases if rules is not None else {}
     used = inputs_behind(rules.fields_used()) | {"credit_code", "year"} if rules else set()
     rows = []
-    for code in (*INPUT_FIELDS, *(c for c in FIELDS if c not in INPUT_FIELDS)):
+    for code in (*input_fields(), *(c for c in FIELDS if c not in input_fields())):
         f = FIELDS[code]
         rows.append(
             FieldRow(

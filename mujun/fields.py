@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from functools import cache
+from types import MappingProxyType
 from typing import Literal
 
 from .units import ENERGY_CARRIERS
@@ -69,6 +72,8 @@ _ALL: tuple[Field, ...] = (
        "统一代码", note="18位，按文本填写，不得用科学计数法"),
     _f("year", "int", "年度", "", "年份", "数据年度", "评价年度", note="数据所属年度，如2022"),
     _f("name", "text", "企业名称", "", "单位名称", "纳税人名称", "企业（单位）名称", "公司名称"),
+    _f("county", "text", "所属县(区)", "", "所属县区", "县(市、区)", "县（市、区）", "所属县",
+       "县区", note="市级汇总评价时企业所在的县（市、区）"),
     _f("park", "text", "所属园区", "", "园区", "乡镇(街道)", "乡镇（街道）", "所属乡镇", "乡镇",
        "街道", "所在园区", note="所在园区或乡镇（街道）"),
     _f("industry_code", "text", "行业代码", "", "国民经济行业代码", "所属行业代码", "行业小类代码",
@@ -81,6 +86,10 @@ _ALL: tuple[Field, ...] = (
     _f("land_owned_mu", "number", "自有用地", "亩", "用地面积", "土地面积", "自有用地面积",
        "实际用地面积", "土地使用权面积", minimum=0, department=LAND,
        note="持有土地使用权证的用地面积"),
+    _f("parcel_id", "text", "宗地编号", "", "宗地号", "不动产单元号", "地块编号", department=LAND,
+       note="同一宗地上的企业填同一编号（出租方与承租方）"),
+    _f("group_code", "text", "集团代码", "", "关联企业代码", "集团/关联企业代码", "集团编号",
+       note="同一集团或关联企业填同一代码"),
     _f("land_leased_mu", "number", "租用用地", "亩", "租用用地面积", "租赁用地", minimum=0,
        department=LAND, note="租用他人土地或按厂房折算的用地面积"),
     _f("land_let_mu", "number", "出租用地", "亩", "出租用地面积", "出租土地", minimum=0,
@@ -95,14 +104,19 @@ _ALL: tuple[Field, ...] = (
     _f("tax_paid", "number", "实缴税金", "万元", "税收", "实缴税收", "税收实际贡献", "入库税收",
        "评价税收", "实际入库税收", "纳税总额", department=TAX,
        note="评价年度实际入库的各项税收（不含减免退税）"),
-    _f("revenue", "number", "营业收入", "万元", "主营业务收入", "销售收入", "开票销售",
-       "开票销售收入", "营业收入总额", minimum=0, department=STATS, note="评价年度营业收入"),
+    _f("revenue", "number", "营业收入", "万元", "销售收入", "开票销售", "开票销售收入",
+       "营业收入总额", minimum=0, department=STATS, fallback=("main_revenue",),
+       note="评价年度营业收入；未填营业收入的企业按其主营业务收入计"),
+    _f("main_revenue", "number", "主营业务收入", "万元", "主营收入", "主营业务收入总额",
+       minimum=0, department=STATS, note="评价年度主营业务收入（统计口径）"),
     _f("output_value", "number", "工业总产值", "万元", "总产值", minimum=0, department=STATS),
     _f("value_added", "number", "工业增加值", "万元", "增加值", department=STATS),
     _f("rd_expense", "number", "研发经费支出", "万元", "研发经费", "R&D经费支出", "R&D经费",
        "研发费用", "研究与试验发展经费支出", minimum=0, department=STATS),
     _f("tech_investment", "number", "技术改造投资", "万元", "技改投资", "技术改造投资额",
        minimum=0, department=STATS),
+    _f("new_project_investment", "number", "新建项目投资", "万元", "新建项目投资额",
+       "新建项目完成投资", minimum=0, department=STATS, note="评价年度新建项目完成投资"),
     # energy by carrier (natural units) and in total
     _f("electricity_kwh", "number", "用电量", "千瓦时", "用电", "总用电量", "全年用电量",
        "售电量", minimum=0, department=POWER, note="评价年度全年用电量"),
@@ -119,6 +133,8 @@ _ALL: tuple[Field, ...] = (
     _f("energy_tce", "number", "综合能耗", "吨标准煤", "综合能源消费量", "能源消费总量",
        minimum=0, department=STATS, note="综合能源消费量（当量值或等价值，按本地口径）",
        fallback=tuple(ENERGY_CARRIERS)),
+    _f("energy_basis", "text", "能耗口径", "", "综合能耗口径", "能耗计算口径", department=STATS,
+       note="综合能耗按“当量值”或“等价值”计算，只填这两种之一"),
     # emissions
     _f("emissions_t", "number", "主要污染物排放量", "吨", "污染物排放量", "排放量", minimum=0,
        department=ENV, fallback=EMISSION_PARTS),
@@ -175,10 +191,71 @@ _PLAUSIBLE_MAX: dict[str, float] = {
     "water_t": 1e11,
     "employees": 1e7,
 }
-FIELDS: dict[str, Field] = {
+BUILTIN: dict[str, Field] = {
     f.code: replace(f, plausible_max=_PLAUSIBLE_MAX.get(f.code)) for f in _ALL
 }
 INPUT_FIELDS: tuple[str, ...] = tuple(f.code for f in _ALL if not f.derived)
+ENERGY_BASES: tuple[str, ...] = ("当量值", "等价值")
+
+# The fields a rules file declares ([[field]]) and derives ([[derive]]), for the run, the
+# validation or the export under way: `with declared(catalog):` makes every lookup of `FIELDS`
+# see them after the built-in ones, so reading, checks and exports treat them as fields.
+_NONE: Mapping[str, Field] = MappingProxyType({})
+_DECLARED: ContextVar[Mapping[str, Field]] = ContextVar("declared_fields", default=_NONE)
+
+
+class _Fields(Mapping[str, Field]):
+    """The built-in fields, then the declared ones of the catalog in use."""
+
+    def __getitem__(self, code: str) -> Field:
+        found = BUILTIN.get(code)
+        if found is not None:
+            return found
+        return _DECLARED.get()[code]
+
+    def __contains__(self, code: object) -> bool:
+        return code in BUILTIN or code in _DECLARED.get()
+
+    def __iter__(self) -> Iterator[str]:
+        yield from BUILTIN
+        yield from (c for c in _DECLARED.get() if c not in BUILTIN)
+
+    def __len__(self) -> int:
+        extra = _DECLARED.get()
+        return len(BUILTIN) + sum(1 for c in extra if c not in BUILTIN)
+
+
+FIELDS: Mapping[str, Field] = _Fields()
+
+
+@contextmanager
+def declared(catalog: Mapping[str, Field] | None) -> Iterator[None]:
+    """Within the block, `FIELDS` also holds `catalog`'s fields (a rules file's declared and
+    derived fields, `Rules.catalog`); None or empty changes nothing."""
+    token = _DECLARED.set(dict(catalog) if catalog else {})
+    try:
+        yield
+    finally:
+        _DECLARED.reset(token)
+
+
+def declared_fields() -> Mapping[str, Field]:
+    """The declared and derived fields in use (see `declared`)."""
+    return _DECLARED.get()
+
+
+def input_fields() -> tuple[str, ...]:
+    """Input fields in field order: the built-in ones, then those declared in use."""
+    extra = tuple(c for c, f in _DECLARED.get().items() if not f.derived and c not in BUILTIN)
+    return INPUT_FIELDS + extra
+
+
+def field_order(code: str) -> int:
+    """A sort key: an input field's place in `input_fields()`, others after them."""
+    order = input_fields()
+    return order.index(code) if code in order else len(order)
+
+
 IDENTITY: tuple[str, ...] = ("credit_code", "year", "name", "park", "industry_code")
 
 
@@ -196,12 +273,12 @@ def inputs_behind(names: Iterable[str]) -> set[str]:
 
 def numeric_fields() -> tuple[str, ...]:
     """Input fields that hold numbers (floats)."""
-    return tuple(c for c in INPUT_FIELDS if FIELDS[c].kind == "number")
+    return tuple(c for c in input_fields() if FIELDS[c].kind == "number")
 
 
 def bool_fields() -> tuple[str, ...]:
     """Input fields that hold yes/no flags."""
-    return tuple(c for c in INPUT_FIELDS if FIELDS[c].kind == "bool")
+    return tuple(c for c in input_fields() if FIELDS[c].kind == "bool")
 
 
 def label(code: str) -> str:
@@ -256,14 +333,19 @@ Aliases = Mapping[str, Iterable[str]]  # field code → more headers (a rules fi
 
 
 def header_table(extra: Aliases | None = None) -> dict[str, str]:
-    """The built-in headers and `extra` ones (a rules file's aliases), normalised → field code.
+    """The built-in headers, the declared fields' in use and `extra` ones (a rules file's
+    aliases), normalised → field code.
     An extra alias is entered without the unit it states, so that its unit converts as a
     built-in header's does (`占地面积(平方米)` → 亩)."""
     table = builtin_headers()
-    if not extra:
+    own = {c: f for c, f in _DECLARED.get().items() if not f.derived and c not in BUILTIN}
+    if not extra and not own:
         return table
     table = dict(table)
-    for code, headers in extra.items():
+    for code, f in own.items():  # declared fields: their code, label and aliases
+        for name in (code, *f.aliases):
+            table.setdefault(split_unit(normalize_header(name))[0], code)
+    for code, headers in (extra or {}).items():
         for text in headers:
             table.setdefault(split_unit(normalize_header(text))[0], code)
     return table

@@ -179,6 +179,11 @@ _KINDS = (
          "行业代码被存成了数字，开头的0可能已丢失（如0610），请设为文本格式后核对"),
     Kind("unknown-industry-code", "warning", "value", "行业代码无效",
          "行业代码不是有效的GB/T 4754-2017代码"),
+    Kind("unknown-energy-basis", "warning", "value", "能耗口径无法识别",
+         "“能耗口径”应为“当量值”或“等价值”，无法识别，按未填处理"),
+    Kind("energy-basis-differs", "warning", "value", "能耗口径与规则不同",
+         "该企业的综合能耗按“{given}”填报，规则文件规定按“{basis}”（[energy] basis）评价，"
+         "未作换算：请核实或按规定口径重新填报"),
     # merging files
     Kind("conflicting-values", "warning", "merge", "不同来源取值不同",
          "“{label}”在不同来源中取值不同，已按优先来源取值"),

@@ -29,7 +29,7 @@ import pandas as pd
 
 from . import codes, threads, twins, values
 from .errors import DataError
-from .fields import FIELDS, INPUT_FIELDS, label
+from .fields import FIELDS, field_order, input_fields, label
 from .issues import SETTLED, UNUSED, concat_issues, empty_issues, issue, issue_rows, issue_table
 from .keys import KeyState, key_notes, key_states, mergeable, shared_firm_years
 
@@ -109,7 +109,7 @@ class EnterpriseTable:
         errors, or, for a field outside `used`, warnings saying the evaluation does not use it."""
         cells = self.unreadable()
         found = []
-        for name in sorted(cells.columns, key=INPUT_FIELDS.index):  # a loop over fields
+        for name in sorted(cells.columns, key=field_order):  # a loop over fields
             raw = cells[name]
             mask = raw.notna().to_numpy() & (True if rows is None else rows)
             kind = FIELDS[name].kind
@@ -203,7 +203,7 @@ class EnterpriseTable:
             for c in frame.columns
             if str(c).startswith(UNREADABLE) and str(c).removeprefix(UNREADABLE) in FIELDS
         }
-        known = {*INPUT_FIELDS, CONFLICT, *(UNREADABLE + f for f in flagged)}
+        known = {*input_fields(), CONFLICT, *(UNREADABLE + f for f in flagged)}
         notes.append(
             issue_table(
                 issue("unknown-column", file=file, sheet=sheet, field=str(c), where=f"列“{c}”")
@@ -211,7 +211,7 @@ class EnterpriseTable:
                 if c not in known
             )
         )
-        present = [f for f in INPUT_FIELDS if f in frame.columns and f != "credit_code"]
+        present = [f for f in input_fields() if f in frame.columns and f != "credit_code"]
         jobs: dict[str, Callable[[], Any]] = {
             "credit_code": partial(_firm_keys, frame["credit_code"], frame.get("year"))
         }
@@ -270,7 +270,7 @@ class EnterpriseTable:
             }
             notes.append(issue_rows("industry-code-as-number", short, **common))
             notes.append(issue_rows("unknown-industry-code", bad, **common))
-        for name in sorted(unreadable, key=INPUT_FIELDS.index):
+        for name in sorted(unreadable, key=field_order):
             table[UNREADABLE + name] = unreadable[name]
         fields = tuple(c for c in table.columns if c in FIELDS)
         return cls(

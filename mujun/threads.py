@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -22,5 +23,6 @@ def run_all(jobs: dict[str, Callable[[], T]], rows: int) -> dict[str, T]:
     if rows < PARALLEL_ROWS or len(jobs) < 2 or WORKERS < 2:
         return {name: job() for name, job in jobs.items()}
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        running = {name: pool.submit(job) for name, job in jobs.items()}
+        # each job in a copy of the caller's context: the fields a rules file declares are seen
+        running = {name: pool.submit(copy_context().run, job) for name, job in jobs.items()}
         return {name: future.result() for name, future in running.items()}

@@ -218,4 +218,5 @@ def read_for(paths: Any, rules: Rules, **kw: Any) -> mujun.EnterpriseTable:
     name more headers."""
     kw.setdefault("year", rules.year)
     kw.setdefault("aliases", rules.input.aliases)
+    kw.setdefault("fields", rules.catalog)
     return mujun.read_sources(paths, priority=rules.input.priority, **kw)

@@ -71,3 +71,25 @@ def test_fields_with_broken_rules_exits_2(tmp_path: Path) -> None:
     rc, text = invoke("fields", "--rules", rules)
     assert rc == 2
     assert "错误" in text and "Traceback" not in text
+
+
+def test_fields_lists_the_rules_declared_and_derived_fields(tmp_path: Path) -> None:
+    text = (RULES_DIR / "anhui-guzhen-2022.toml").read_text(encoding="utf-8")
+    first = text.index("[[")
+    declared = (
+        '[[field]]\ncode = "tenants_count"\nlabel = "出租户数"\nunit = "个"\nkind = "count"\n'
+        'aliases = ["出租家数"]\ndepartment = "自然资源局"\n\n'
+        '[[derive]]\ncode = "industry_group"\nlabel = "行业组"\nfrom = "industry_code"\n'
+        'map = { "金属" = ["33"] }\n\n'
+    )
+    rules = tmp_path / "r.toml"
+    rules.write_text(text[:first] + declared + text[first:], encoding="utf-8")
+    rc, out = invoke("fields", "--rules", rules)
+    assert rc == 0, out
+    head, heard = block(out, "tenants_count")
+    assert "出租户数" in head and "自然资源局" in head
+    assert "出租家数" in heard
+    head, heard = block(out, "industry_group")
+    assert "行业组" in head and "industry_code" in heard
+    rc, plain = invoke("fields")
+    assert "tenants_count" not in plain

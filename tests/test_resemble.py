@@ -18,7 +18,8 @@ SUGGESTED = [
     ("园区名称", "park"),
     ("纳税额(万元)", "tax_paid"),
     ("税收合计(元)", "tax_paid"),
-    ("主营收入(万元)", "revenue"),
+    ("主营收入(万元)", "main_revenue"),  # 主营业务收入, apart from 营业收入
+    ("营业收入合计(万元)", "revenue"),
     ("用电(万度)", "electricity_kwh"),
     ("从业人数", "employees"),
     ("年用水量(吨)", "water_t"),

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..fields import FIELDS, INPUT_FIELDS, inputs_behind, label
+from ..fields import FIELDS, field_order, input_fields, inputs_behind, label
 from ..issues import (
     CATALOG,
     CONFIRMED,
@@ -83,7 +83,7 @@ def unreadable_rows(table: EnterpriseTable, used: set[str]) -> tuple[np.ndarray,
     reason = np.full(n, None, dtype=object)
     conflict = key == KeyState.CONFLICT
     reason[conflict] = CATALOG[KEY_ISSUES[KeyState.CONFLICT]].template
-    for name in sorted(cells.columns, key=INPUT_FIELDS.index, reverse=True):  # last wins below
+    for name in sorted(cells.columns, key=field_order, reverse=True):  # last wins below
         if name not in used:
             continue
         kind = FIELDS[name].kind
@@ -133,7 +133,7 @@ def _hint(name: str, hints: Hints) -> str:
     """The hint of a field, or of an input field behind it (land_mu: the land parts), one that
     names a column like the field first."""
     parts = inputs_behind({name}) - {name}
-    behind = [name, *(n for n in INPUT_FIELDS if n in parts)]  # land_owned_mu before leased
+    behind = [name, *(n for n in input_fields() if n in parts)]  # land_owned_mu before leased
     given = sorted((not hints[n][0], i) for i, n in enumerate(behind) if n in hints)
     return hints[behind[given[0][1]]][1] if given else ""
 

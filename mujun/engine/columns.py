@@ -15,6 +15,7 @@ from .. import codes, units
 from ..fields import FIELDS
 from ..rules import Rules
 from ..rules.expr import absent_like
+from .derive import derived
 
 
 class FieldColumns(Mapping[str, np.ndarray]):
@@ -29,6 +30,7 @@ class FieldColumns(Mapping[str, np.ndarray]):
         self._frame = frame
         self._rules = rules
         self._cache: dict[str, np.ndarray] = {}
+        self._derives = {d.code: d for d in rules.derive}
         self.n = len(frame)
         self._last: tuple[FieldColumns, np.ndarray] | None = None  # see `link_previous`
 
@@ -55,9 +57,13 @@ class FieldColumns(Mapping[str, np.ndarray]):
 
     def __getitem__(self, code: str) -> np.ndarray:
         if code not in self._cache:
-            if code not in FIELDS:
-                raise KeyError(code)
-            self._cache[code] = self._build(code)
+            if code in self._derives:
+                self._cache[code] = derived(self._derives[code], self, self.n)
+            else:
+                with self._rules.fields_in_use():  # also after the evaluation, for exports
+                    if code not in FIELDS:
+                        raise KeyError(code)
+                    self._cache[code] = self._build(code)
         return self._cache[code]
 
     def take(self, positions: np.ndarray, frame: pd.DataFrame) -> FieldColumns:
@@ -70,13 +76,14 @@ class FieldColumns(Mapping[str, np.ndarray]):
         return out
 
     def __iter__(self) -> Iterator[str]:
-        return iter(FIELDS)
+        yield from FIELDS
+        yield from (c for c in self._derives if c not in FIELDS)
 
     def __len__(self) -> int:
-        return len(FIELDS)
+        return len(FIELDS) + sum(1 for c in self._derives if c not in FIELDS)
 
     def _raw(self, code: str) -> np.ndarray:
-        kind = FIELDS[code].kind
+        kind = FIELDS[code].kind if code in FIELDS else "number"
         if code not in self._frame.columns:
             if kind == "bool":
                 return np.zeros(self.n, dtype=bool)
@@ -109,8 +116,10 @@ class FieldColumns(Mapping[str, np.ndarray]):
             days /= 365.25
             return days
         if code == "energy_tce":
-            coefficients = self._rules.energy.model_dump()
+            coefficients = self._rules.energy.coefficients()
             return self._fall_back(code, lambda parts: units.energy_tce(parts, coefficients))
+        if code == "revenue":  # 营业收入, else 主营业务收入 where a firm gave only that
+            return self._fall_back(code, lambda parts: parts["main_revenue"])
         if code == "emissions_t":
             return self._fall_back(code, lambda parts: units.sum_known(list(parts.values())))
         return self._raw(code)

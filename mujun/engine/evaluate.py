@@ -42,6 +42,7 @@ from ..rules.tiers import UNGRADED, UNGRADED_LABEL
 from ..table import EnterpriseTable
 from . import adjust, checks, headers, parks, placing, previous, scoring, units_of
 from .assemble import assemble
+from .basis import energy_basis
 from .columns import FieldColumns, indicator_values
 from .evaluation import STATUSES, Evaluation
 from .labels import Labels as _Labels
@@ -132,7 +133,13 @@ class _Run:
 
 
 def evaluate(table: EnterpriseTable | pd.DataFrame, rules: Rules) -> Evaluation:
-    """Evaluate every row of `table` under `rules`; see the module docstring for the order."""
+    """Evaluate every row of `table` under `rules`; see the module docstring for the order.
+    The rules' declared and derived fields are fields throughout (`Rules.fields_in_use`)."""
+    with rules.fields_in_use():
+        return _evaluate_all(table, rules)
+
+
+def _evaluate_all(table: EnterpriseTable | pd.DataFrame, rules: Rules) -> Evaluation:
     if isinstance(table, pd.DataFrame):
         table = EnterpriseTable.from_frame(table)
     table, park_issues = parks.canonical_parks(table, rules.parks)
@@ -183,6 +190,7 @@ def _check_table(run: _Run) -> None:
     run.issues.append(checks.missing_columns(table, rules, hints))
     run.issues.append(_blank_as_zero(rules))
     run.issues.append(checks.missing_from_sources(table, rules))
+    run.issues.append(energy_basis(run.table, run.columns, run.rules, run.codes))
     year = run.columns["year"]
     if "year" in table.frame:
         blank = (run.status == PENDING) & np.isnan(year)

@@ -209,7 +209,7 @@ class Evaluation:
     def _keys(self, by: str) -> pd.Series:
         if by in self.results.columns:
             keys = self.results[by]
-        elif by in FIELDS:
+        elif by in FIELDS or by in self.rules.catalog:
             keys = pd.Series(self.column(by), index=self.results.index)
         else:
             raise KeyError(f"cannot summarise by {by!r}")

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..fields import FIELDS, INPUT_FIELDS, label
+from ..fields import FIELDS, input_fields, label
 from ..issues import issue, issue_table
 from ..resemble import resembling
 from ..table import EnterpriseTable
@@ -22,9 +22,9 @@ LISTED = 5  # unrecognised columns a missing-field issue names
 
 def absent_fields(table: EnterpriseTable, needed: set[str]) -> list[str]:
     """The input fields among `needed` (and the firm's name and park) that no file holds."""
-    wanted = (needed & set(INPUT_FIELDS)) | set(DESCRIBING)
+    wanted = (needed & set(input_fields())) | set(DESCRIBING)
     present = set(table.frame.columns)
-    return [f for f in INPUT_FIELDS if f in wanted and f not in present]
+    return [f for f in input_fields() if f in wanted and f not in present]
 
 
 Hints = dict[str, tuple[bool, str]]  # field → (names a column like it, the text)

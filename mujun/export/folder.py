@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..engine.evaluation import Evaluation
 from ..errors import ExportError
 from ..oserrors import describe_os_error
+from ..rules.declared import with_rules_fields
 from .issues_workbook import write_issues_workbook
 from .report import REPORT, park_report, report_names, write_reports
 from .runfolder import (
@@ -83,6 +84,7 @@ def write_selection_files(selection: KeyFirms, out_dir: Path) -> None:
     write_csv(selection.watch_lists, out_dir / "watch_lists.csv")
 
 
+@with_rules_fields
 def write_run(
     evaluation: Evaluation,
     out_dir: str | Path,

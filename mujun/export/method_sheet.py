@@ -26,7 +26,7 @@ from ..rules import Adjustment, EvalClass, Indicator, Rules, TierRule, Tiers
 from ..rules.adjust import describe_formula
 from ..rules.display import chinese
 from ..rules.expr import Expression
-from . import styles
+from . import field_notes, styles
 from .disclosure import BENCHMARK_NOTE, TOO_FEW
 from .grid_sheet import CELL, GRID, Lines, Percent
 from .layout import print_setup
@@ -80,6 +80,7 @@ def add_method_sheet(
         *([] if park else [("规则文件SHA-256", rules.sha256)]),
         ("软件版本", f"mujun {prov.get('mujun_version', '')}"),
         ("计量单位", UNITS),
+        *([("能耗口径", field_notes.energy_basis(rules))] if rules.energy.basis else []),
     ]
     for key, value in facts:
         out.fact(key, value)
@@ -150,6 +151,10 @@ def add_method_sheet(
     if rules.assumptions and not park:
         out.heading(f"{_chinese_number(5 + len(rules.classes))}、规则文件中的假设说明")
         out.table(["序号", "说明"], [[i, a] for i, a in enumerate(rules.assumptions, 1)])
+    if rules.fields or rules.derive:
+        number = 5 + len(rules.classes) + (1 if rules.assumptions and not park else 0)
+        out.heading(f"{_chinese_number(number)}、声明字段与派生字段")
+        out.table(field_notes.HEADERS, field_notes.field_rows(rules))
 
 
 def _class_method(

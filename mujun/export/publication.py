@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine.evaluation import Evaluation
+from ..rules.declared import with_rules_fields
 from . import styles
 from .layout import Header, number_style, write_frame
 from .names import sheet_names
@@ -39,6 +40,7 @@ def publication_title(ev: Evaluation, status: str) -> str:
     return title if status == "终评" else f"{title}（{status}）"
 
 
+@with_rules_fields
 def write_publication(ev: Evaluation, path: str | Path, *, status: str) -> Path:
     """Write the publication list workbook at `path`."""
     rules = ev.rules

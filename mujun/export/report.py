@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine.evaluation import Evaluation
+from ..rules.declared import with_rules_fields
 from . import styles
 from .disclosure import BENCHMARK_NOTE, COUNTY_NOTE, TOO_FEW, WHOLE, WITHHELD, CountyCells
 from .report_firms import firm_section, issue_section
@@ -49,6 +50,7 @@ def report_names(ev: Evaluation) -> list[str]:
     return [REPORT, *(park_report(f) for f in park_files(ev).values())]
 
 
+@with_rules_fields
 def write_reports(
     ev: Evaluation,
     out_dir: Path,

@@ -30,8 +30,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import ExportError
-from ..fields import DEPARTMENTS, FIELDS, INPUT_FIELDS, Field, inputs_behind
+from ..fields import DEPARTMENTS, FIELDS, Field, input_fields, inputs_behind
 from ..rules import Rules
+from ..rules.declared import with_rules_fields
 from . import styles
 from .layout import print_setup, text_lines
 from .names import sheet_names
@@ -56,15 +57,19 @@ _KIND_RULE = {
 }
 
 
+@with_rules_fields
 def needed_fields(rules: Rules) -> tuple[str, ...]:
     """The input fields a template for these rules asks for, keys first, in `FIELDS` order."""
     used = {n for n in rules.fields_used() if n in FIELDS}
     derived = {n for n in used if FIELDS[n].derived}
     wanted = (used - derived) | inputs_behind(derived) | set(KEYS) | set(ALWAYS)
-    rest = tuple(c for c in INPUT_FIELDS if c in wanted and c not in KEYS and c != "year")
+    if rules.energy.basis and "energy_tce" in wanted:  # the basis it is reported at, to check
+        wanted.add("energy_basis")
+    rest = tuple(c for c in input_fields() if c in wanted and c not in KEYS and c != "year")
     return (*KEYS, *rest)
 
 
+@with_rules_fields
 def template_sheets(rules: Rules) -> dict[str, tuple[str, ...]]:
     """Sheet name → the field codes of its columns (keys first), one sheet per department that
     fills at least one needed field besides the keys."""
@@ -116,6 +121,7 @@ def write_template(rules: Rules, out: str | Path, *, rows: int = DATA_ROWS) -> P
     return save(build_workbook(rules, rows=rows), out, when=_fixed_time(rules))
 
 
+@with_rules_fields
 def build_workbook(rules: Rules, *, rows: int = DATA_ROWS) -> Workbook:
     """The template as an openpyxl workbook (not saved)."""
     book = Workbook()

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..engine.evaluation import MISSING_GROUP, Evaluation
 from ..errors import ExportError
+from ..rules.declared import with_rules_fields
 from .disclosure import benchmark_shown, county_cells
 from .issues_workbook import add_issue_sheet, issue_sheet_names
 from .method_sheet import SHEET as METHOD_SHEET
@@ -64,6 +65,7 @@ def park_labels(ev: Evaluation) -> dict[str, str]:
     }
 
 
+@with_rules_fields
 def write_workbooks(
     evaluation: Evaluation,
     out_dir: str | Path,

@@ -11,7 +11,7 @@ supplied which rows and fields.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,7 +19,7 @@ import pandas as pd
 
 from .. import twins
 from ..errors import DataError
-from ..fields import Aliases, header_table
+from ..fields import Aliases, Field, declared, header_table
 from ..issues import aggregate, concat_issues, issue, issue_table
 from ..table import EnterpriseTable, SourceFile
 from .corrections import apply_corrections
@@ -39,6 +39,7 @@ def read_sources(
     priority: Sequence[str] = (),
     corrections: str | Path | pd.DataFrame | None = None,
     aliases: Aliases | None = None,
+    fields: Mapping[str, Field] | None = None,
 ) -> EnterpriseTable:
     """Read, merge and check departmental files; see the module docstring.
 
@@ -48,8 +49,20 @@ def read_sources(
     matching the earlier pattern wins, else the file given first. `corrections` (a file or a
     table) is applied on top of the merged data. `aliases` (a rules file's `[input.aliases]`:
     field code → more headers) adds headers for built-in fields; their units convert as the
-    built-in headers' do.
+    built-in headers' do. `fields` (a rules file's declared fields, `Rules.catalog`: a field
+    catalog, not the rules) are read like built-in ones, by their labels and aliases.
     """
+    with declared(fields):
+        return _read_all(paths, year, priority, corrections, aliases)
+
+
+def _read_all(
+    paths: Iterable[str | Path],
+    year: int | None,
+    priority: Sequence[str],
+    corrections: str | Path | pd.DataFrame | None,
+    aliases: Aliases | None,
+) -> EnterpriseTable:
     headers = header_table(aliases)
     parts: list[EnterpriseTable] = []
     part_files: list[int] = []

@@ -23,15 +23,19 @@ class Model(BaseModel):
     )
 
 
+_SAMPLES = {
+    "text": np.array(["x", None], dtype=object),
+    "key": np.array(["x", None], dtype=object),
+    "bool": np.array([True, False]),
+    "date": np.array(["2020-01-01", "NaT"], dtype="datetime64[ns]"),
+}
+_NUMBERS = np.array([1.0, np.nan])
+
+
 def sample_columns() -> dict[str, np.ndarray]:
-    """Two rows of every field, typed as evaluation types them (one present, one missing)."""
-    samples = {
-        "text": np.array(["x", None], dtype=object),
-        "key": np.array(["x", None], dtype=object),
-        "bool": np.array([True, False]),
-        "date": np.array(["2020-01-01", "NaT"], dtype="datetime64[ns]"),
-    }
-    return {c: samples.get(f.kind, np.array([1.0, np.nan])) for c, f in FIELDS.items()}
+    """Two rows of every field (built-in, and declared or derived in use), typed as evaluation
+    types them (one present, one missing)."""
+    return {c: _SAMPLES.get(f.kind, _NUMBERS) for c, f in FIELDS.items()}
 
 
 class AtKey(ValueError):

@@ -20,7 +20,10 @@ from ..fields import FIELDS
 from . import expr, quote, types
 from .base import sample_columns
 
-_SAMPLE = sample_columns()
+
+def field_labels() -> dict[str, str]:
+    """Chinese labels a formula may write for a field (those that are names), → code."""
+    return {f.label: c for c, f in FIELDS.items() if f.label.isidentifier()}
 
 
 def _compiled(text: object, check: Callable[[expr.Expression], expr.Expression]) -> expr.Expression:
@@ -28,8 +31,8 @@ def _compiled(text: object, check: Callable[[expr.Expression], expr.Expression])
     the types cannot see, such as a constant too large to compute, is found when rules load)."""
     if isinstance(text, expr.Expression):
         return check(text)
-    parsed = check(expr.parse(text, known=FIELDS))  # type: ignore[arg-type]  # parse says why
-    parsed(_SAMPLE, 2)
+    parsed = check(expr.parse(text, known=FIELDS, labels=field_labels()))  # type: ignore[arg-type]
+    parsed(sample_columns(), 2)
     return parsed
 
 
@@ -50,10 +53,17 @@ def did_you_mean(word: str, choices: list[str]) -> str:
 
 
 def _check_field(text: str) -> str:
-    if text not in FIELDS:
-        raise ValueError(f"字段 {quote.value(text)} 未知" + did_you_mean(text, list(FIELDS)))
-    return text
+    """A field code, or a field's Chinese label (→ its code)."""
+    if text in FIELDS:
+        return text
+    code = field_labels().get(text) or next((c for c, f in FIELDS.items() if f.label == text), None)
+    if code is not None:
+        return code
+    choices = [*FIELDS, *field_labels()]
+    raise ValueError(f"字段 {quote.value(text)} 未知" + did_you_mean(text, choices))
 
+
+ALWAYS = _condition("true")  # `when` omitted: every firm (for a class, every firm not yet placed)
 
 Formula = Annotated[expr.Expression, BeforeValidator(_formula)]
 Condition = Annotated[expr.Expression, BeforeValidator(_condition)]
@@ -81,7 +91,7 @@ def _tier_compiled(
     they name exist in the class is checked by the class."""
     if not isinstance(text, (str, expr.Expression)):
         raise ValueError("须为写在引号中的表达式")
-    parsed = text if isinstance(text, expr.Expression) else expr.parse(text)
+    parsed = text if isinstance(text, expr.Expression) else expr.parse(text, labels=field_labels())
     extra = sorted(n for n in parsed.names if n not in FIELDS and tier_name(n) is not None)
     for name in sorted(parsed.names - set(FIELDS) - set(extra)):
         choices = [*FIELDS, *TIER_NAMES]
@@ -89,9 +99,9 @@ def _tier_compiled(
         raise ExpressionError(
             f"表达式{shown}中的字段 {quote.value(name)} 未知" + did_you_mean(name, choices)
         )
-    typed: dict[str, types.Type] = {**types.FIELD_TYPES, **dict.fromkeys(extra, "number")}
+    typed: dict[str, types.Type] = {**types.field_types(), **dict.fromkeys(extra, "number")}
     check(parsed, typed)
-    sample = {**_SAMPLE, **{n: np.array([1.0, np.nan]) for n in extra}}
+    sample = {**sample_columns(), **{n: np.array([1.0, np.nan]) for n in extra}}
     parsed(sample, 2)
     return parsed
 

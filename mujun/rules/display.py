@@ -30,6 +30,8 @@ def chinese(expression: Expression | object) -> str:
     """The expression in Chinese words; any other object as its text."""
     if not isinstance(expression, Expression):
         return str(expression)
+    if isinstance(expression.tree, ast.Constant) and expression.tree.value is True:
+        return "所有企业"
     return _show(expression.tree)
 
 

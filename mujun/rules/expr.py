@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import difflib
 import operator
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -204,18 +205,51 @@ def _wrap(node: ast.expr) -> Expression:
     return Expression(ast.unparse(node), node, names, previous)
 
 
-def parse(text: str, known: Iterable[str] | None = None) -> Expression:
-    """Parse and check an expression; `known` lists the field names it may read."""
+def parse(
+    text: str, known: Iterable[str] | None = None, labels: Mapping[str, str] | None = None
+) -> Expression:
+    """Parse and check an expression; `known` lists the field names it may read, `labels` maps
+    Chinese labels a formula may write instead (实缴税金) to their codes. A label is rewritten
+    to its code in the tree (and in `names`); the text stays as written, for the 说明 sheet."""
     module = grammar.checked_tree(text, FUNCTIONS)
+    _truth_words(module)
+    if labels:
+        _relabel(module, labels, set(known) if known is not None else set())
     expr = replace(_wrap(module.body), text=text)  # as written, for the 说明 sheet
     if known is not None:
         known_set = set(known)
+        choices = sorted(known_set) + sorted(labels or {})
         for name in sorted(expr.names - known_set):
-            hint = difflib.get_close_matches(name, sorted(known_set), n=1)
+            hint = difflib.get_close_matches(name, choices, n=1)
             also = f"（是否应为 {quote.value(hint[0])}？）" if hint else ""
             shown = quote.expression(text)
             raise ExpressionError(f"表达式{shown}中的字段 {quote.value(name)} 未知{also}")
     return expr
+
+
+def _truth_words(module: ast.Expression) -> None:
+    """`true` and `false` (as TOML writes them) are the constants 是 and 否, in place."""
+    for node in ast.walk(module):
+        for name, child in ast.iter_fields(node):
+            if isinstance(child, ast.Name) and child.id in ("true", "false"):
+                setattr(node, name, ast.Constant(child.id == "true"))
+            elif isinstance(child, list):
+                child[:] = [
+                    ast.Constant(c.id == "true")
+                    if isinstance(c, ast.Name) and c.id in ("true", "false")
+                    else c
+                    for c in child
+                ]
+
+
+def _relabel(module: ast.Expression, labels: Mapping[str, str], codes: set[str]) -> None:
+    """Rewrite names that are Chinese labels to their field codes, in place (ast gives
+    identifiers NFKC-normalised, so the labels are compared so too)."""
+    table = {unicodedata.normalize("NFKC", k): v for k, v in labels.items()}
+    called = {id(n.func) for n in ast.walk(module) if isinstance(n, ast.Call)}
+    for node in ast.walk(module):
+        if isinstance(node, ast.Name) and id(node) not in called and node.id not in codes:
+            node.id = table.get(node.id, node.id)
 
 
 def _evaluate(node: ast.AST, columns: Columns) -> Any:

@@ -9,6 +9,7 @@ instead.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -98,6 +99,7 @@ def checked_tree(
     control = next((c for c in text if not c.isprintable() and c not in "\t\n\r"), None)
     if control is not None:
         raise ExpressionError(f"表达式{shown}中有控制字符 {control!r}")
+    _refuse_full_width(text, shown)
     try:
         module = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
@@ -119,6 +121,29 @@ def checked_tree(
             raise ExpressionError(f"表达式{shown}中，列表只能写在 in 之后，如 x in (44, 45)")
         _check_node(node, text, functions)
     return module
+
+
+# Characters a Chinese input method types in place of the ASCII ones the language has, and the
+# ASCII to type instead: refused with a hint rather than read as a guess.
+FULL_WIDTH: dict[str, str] = {
+    "“": '"', "”": '"', "‘": "'", "’": "'", "（": "(", "）": ")", "，": ",", "＞": ">",
+    "＜": "<", "＝": "=", "！": "!", "＋": "+", "－": "-", "＊": "*", "／": "/", "×": "*",
+    "÷": "/", "＆": "and", "｜": "or", "　": " ", "≥": ">=", "≤": "<=", "≠": "!=",
+    "【": "(", "】": ")", "；": ";", "：": ":", "．": ".", "＂": '"', "＇": "'",
+}  # fmt: skip
+_ASCII_STRING = re.compile(r""""[^"\n]*"|'[^'\n]*'""")
+
+
+def _refuse_full_width(text: str, shown: str) -> None:
+    """Refuse a full-width quote, bracket or operator outside an ASCII-quoted string, saying
+    which character to type again in half-width (English) input."""
+    bare = _ASCII_STRING.sub(lambda m: " " * len(m.group()), text)
+    for position, char in enumerate(bare):
+        if char in FULL_WIDTH:
+            raise ExpressionError(
+                f"表达式{shown}第 {position + 1} 个字符是中文输入法的全角字符“{char}”："
+                f"请切换到英文（半角）输入，改为“{FULL_WIDTH[char]}”"
+            )
 
 
 def _depth(root: ast.AST) -> int:

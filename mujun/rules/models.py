@@ -8,12 +8,22 @@ locating in `load.py`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, PrivateAttr, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    model_validator,
+)
 
 from ..fields import FIELDS
+from ..fields import Field as FieldSpec
+from ..fields import declared as fields_declared
 from ..units import DEFAULT_COEFFICIENTS
 from . import quote
 from .adjust import bounded_multiplier, bounded_points
@@ -27,7 +37,8 @@ from .base import (
     Text,
     Weight,
 )
-from .compiled import Condition, FieldName, Formula, did_you_mean, tier_name
+from .compiled import ALWAYS, Condition, FieldName, Formula, did_you_mean, tier_name
+from .declared import DeclaredField, Derive, catalog, check_declared, validating
 from .expr import Expression
 from .inputs import InputRules, Parks
 from .score import Score, check_with_indicator
@@ -50,6 +61,11 @@ class EnergyRules(Model):
     diesel_kgce_per_kg: Coefficient = DEFAULT_COEFFICIENTS["diesel_kgce_per_kg"]
     lpg_kgce_per_kg: Coefficient = DEFAULT_COEFFICIENTS["lpg_kgce_per_kg"]
     heat_kgce_per_gj: Coefficient = DEFAULT_COEFFICIENTS["heat_kgce_per_gj"]
+    basis: Literal["当量值", "等价值"] | None = None  # the basis 综合能耗 is reported at
+
+    def coefficients(self) -> dict[str, float]:
+        """The coefficients by key (without `basis`)."""
+        return {k: v for k, v in self.model_dump().items() if k != "basis"}
 
 
 class Exclusion(Model):
@@ -119,7 +135,7 @@ class EvalClass(Model):
 
     code: Code
     label: Text
-    when: Condition
+    when: Condition = ALWAYS  # omitted or "true": every firm not yet placed in a class
     aggregate: Literal["sum"] = "sum"
     total_weight: Weight = 100.0
     indicators: list[Indicator] = Field(alias="indicator", min_length=1)
@@ -203,6 +219,8 @@ class Rules(Model):
     source: str = ""
     assumptions: list[str] = []
     energy: EnergyRules = EnergyRules()
+    fields: list[DeclaredField] = Field(alias="field", default=[])
+    derive: list[Derive] = []
     input: InputRules = InputRules()
     parks: Parks | None = None
     exclude: list[Exclusion] = []
@@ -210,6 +228,20 @@ class Rules(Model):
     publication: Publication = Publication()
     selection: Selection = Selection()
     units: Units = Units()
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _with_declared(cls, data: Any, handler: ModelWrapValidatorHandler[Rules]) -> Rules:
+        """Validate with the file's declared and derived fields known to expressions."""
+        with validating(data):
+            rules = handler(data)
+        rules._catalog = catalog(rules.fields, rules.derive)
+        return rules
+
+    @model_validator(mode="after")
+    def _declared(self) -> Rules:
+        check_declared(self.fields, self.derive, self.input.aliases)
+        return self
 
     @model_validator(mode="after")
     def _publishable(self) -> Rules:
@@ -230,6 +262,18 @@ class Rules(Model):
 
     _path: str = PrivateAttr(default="")
     _sha256: str = PrivateAttr(default="")
+    _catalog: dict[str, FieldSpec] = PrivateAttr(default_factory=dict)
+
+    @property
+    def catalog(self) -> dict[str, FieldSpec]:
+        """The fields these rules declare and derive, by code (`fields.declared` takes it)."""
+        return self._catalog
+
+    @contextmanager
+    def fields_in_use(self) -> Iterator[None]:
+        """Within the block, `fields.FIELDS` holds these rules' declared and derived fields."""
+        with fields_declared(self._catalog):
+            yield
 
     @property
     def path(self) -> str:
@@ -252,6 +296,7 @@ class Rules(Model):
                 if isinstance(e, Expression)
             ]
             found += tier_expressions(c.tiers)
+        found += [d.formula for d in self.derive if d.formula is not None]
         return found
 
     def fields_used(self) -> set[str]:
@@ -265,6 +310,7 @@ class Rules(Model):
         names |= {u for u in (self.units.merge_by, self.units.follow) if u}
         if self.units.follow:
             names.add("land_owned_mu")  # the parcel's owner is the firm with the most own land
+        names |= {d.source for d in self.derive if d.source}
         return names | {i.score.by for c in self.classes for i in c.indicators if i.score.by}
 
     def previous_fields(self) -> set[str]:
@@ -283,14 +329,15 @@ class Rules(Model):
         fields concerned: the data-collection template tells clerks to leave an unknown
         value blank, never 0, so a blank there costs the firm the item."""
         found = []
-        for c in self.classes:
-            for i in c.indicators:
-                if i.missing != "zero":
-                    continue
-                # a missing land or floor area rejects the firm instead (engine checks)
-                names = sorted(n for n in i.formula.names if not FIELDS[n].positive)
-                if names:
-                    found.append((c, i, names))
+        with self.fields_in_use():
+            for c in self.classes:
+                for i in c.indicators:
+                    if i.missing != "zero":
+                        continue
+                    # a missing land or floor area rejects the firm instead (engine checks)
+                    names = sorted(n for n in i.formula.names if not FIELDS[n].positive)
+                    if names:
+                        found.append((c, i, names))
         return found
 
     def indicator_labels(self) -> dict[str, str]:

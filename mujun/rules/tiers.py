@@ -12,9 +12,9 @@ from pydantic import Field, model_validator
 from ..fields import FIELDS
 from . import quote
 from .base import MAX_THRESHOLD, AtKey, Model, Text
-from .compiled import FieldName, TierCondition, TierFormula, did_you_mean, tier_name
+from .compiled import ALWAYS, FieldName, TierCondition, TierFormula, did_you_mean, tier_name
 from .expr import Expression
-from .types import FIELD_TYPES
+from .types import field_types
 
 UNGRADED = "U"  # the tier code of a firm a rule leaves without a grade (不定等级)
 UNGRADED_LABEL = "不定等级"
@@ -25,7 +25,7 @@ class TierRule(Model):
     """A cap (at_most; a veto with `veto = true`), a protection (at_least), a forced tier or
     no grade (`ungraded = true`: scored and ranked, tier 不定等级), applied after ranking."""
 
-    when: TierCondition
+    when: TierCondition = ALWAYS  # omitted or "true": every firm of the class
     at_most: str | None = None
     at_least: str | None = None
     force: str | None = None
@@ -220,7 +220,7 @@ def check_tier_names(spec: Tiers, codes: list[str]) -> None:
     for i, name in enumerate(spec.tie_break):
         at = ("tiers", "tie_break", i)
         if name in FIELDS:
-            if FIELD_TYPES[name] != "number":
+            if field_types()[name] != "number":
                 raise AtKey(f"tie_break 须为数值字段，{quote.value(name)} 不是", *at)
         elif tier_name(name) is None:
             choices = [*FIELDS, *(f"value_{c}" for c in codes)]

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Literal
 
 from ..errors import ExpressionError
-from ..fields import FIELDS
+from ..fields import FIELDS, declared_fields
 from . import quote
 from .expr import Expression
 
@@ -29,22 +29,32 @@ KIND_TYPES: dict[str, Type] = {
     "date": "date",
 }
 FIELD_TYPES: dict[str, Type] = {code: KIND_TYPES[f.kind] for code, f in FIELDS.items()}
+
+
+def field_types() -> dict[str, Type]:
+    """The types of the built-in fields and of the declared and derived ones in use."""
+    extra = declared_fields()
+    if not extra:
+        return FIELD_TYPES
+    return {**FIELD_TYPES, **{c: KIND_TYPES[f.kind] for c, f in extra.items()}}
+
+
 WORDS: dict[Type, str] = {"number": "数值", "bool": "是/否", "text": "文本", "date": "日期"}
 NUMERIC: frozenset[Type] = frozenset({"number", "bool"})  # what arithmetic and conditions take
 _NUMBER_FUNCTIONS = ("min", "max", "abs", "log", "sqrt", "coalesce")
 
 
-def check_formula(e: Expression, types: Mapping[str, Type] = FIELD_TYPES) -> Expression:
+def check_formula(e: Expression, types: Mapping[str, Type] | None = None) -> Expression:
     """`e` if its result is a number; an ExpressionError saying what it is otherwise."""
-    found = infer(e.tree, types, e.text)
+    found = infer(e.tree, field_types() if types is None else types, e.text)
     if found != "number":
         raise ExpressionError(f"公式{quote.expression(e.text)}的结果须为数值，实为{WORDS[found]}")
     return e
 
 
-def check_condition(e: Expression, types: Mapping[str, Type] = FIELD_TYPES) -> Expression:
+def check_condition(e: Expression, types: Mapping[str, Type] | None = None) -> Expression:
     """`e` if it can stand as a condition (是/否, or a number: nonzero is true)."""
-    found = infer(e.tree, types, e.text)
+    found = infer(e.tree, field_types() if types is None else types, e.text)
     if found not in NUMERIC:
         raise ExpressionError(f"条件{quote.expression(e.text)}的结果须为是/否，实为{WORDS[found]}")
     return e
