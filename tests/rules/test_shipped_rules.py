@@ -474,6 +474,7 @@ def test_zhangzhou_sequences_scores_and_tiers() -> None:
     rows = [firm(100 + i, 2022, **f) for i, f in enumerate(seq1)]
     rows += [firm(200 + i, 2022, above_scale=i % 2 == 0, **f) for i, f in enumerate(seq2)]
     rows.append(firm(300, 2022, above_scale=False, land_owned_mu=8.0, tax_paid=5.0))
+    rows.append(firm(301, 2022, above_scale=False, land_owned_mu=4.0, tax_paid=5.0))
     res = run(rows, "fujian-zhangzhou-2022.toml")
 
     for i, f in enumerate(seq1):
@@ -506,10 +507,16 @@ def test_zhangzhou_sequences_scores_and_tiers() -> None:
     # the best of each sequence is A, the worst of 第一序列 is D, of 第二序列 C
     assert res.loc[code(109), "tier"] == "A" and res.loc[code(100), "tier"] == "D"
     assert res.loc[code(209), "tier"] == "A" and res.loc[code(200), "tier"] == "C"
-    assert res.loc[code(300), "status"] == "exempt"
+    # 第三序列 (规下 supplied with 5 亩 or more), benchmarks as 第一序列's: 5 / 8 亩 = 0.625 万元/亩,
+    # 0.625 / 15 × 60 = 2.5; no 产值 or 销售收入 reported: those items score 0
+    assert res.loc[code(300), "class"] == "third_sequence"
+    assert res.loc[code(300), "total_score"] == pytest.approx(2.5, abs=1e-9)
+    assert res.loc[code(301), "status"] == "exempt"  # 规下 with 4 亩 of its own: in no sequence
+    assert "5亩" in res.loc[code(301), "status_reason"]
     assert [c.tiers.order for c in rules("fujian-zhangzhou-2022.toml").classes] == [
         ["A", "B", "C", "D"],
         ["A", "B", "C"],
+        ["A", "B", "C", "D"],
     ]
 
 
