@@ -27,6 +27,5 @@ def pending(reason: str) -> pytest.MarkDecorator:
 def shipped(paths: list[Path]) -> list[object]:
     """pytest params of rules files, the pending ones marked as expected to fail."""
     return [
-        pytest.param(p, marks=pending(PENDING[p.name])) if p.name in PENDING else p
-        for p in paths
+        pytest.param(p, marks=pending(PENDING[p.name])) if p.name in PENDING else p for p in paths
     ]
