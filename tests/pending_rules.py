@@ -14,7 +14,7 @@ PENDING: dict[str, str] = {
     "anhui-jingkaiqu.toml": "needs [[field]], [[derive]] formula, land = optional, ungraded",
     "zhejiang-wenling-2022.toml": "needs [[field]], [[derive]] map, tiers by, points expression",
     "henan-anyang-2018.toml": "needs tiers method = stages",
-    "zhejiang-yiwu-2022.toml": "needs [units] merge_by, [[derive]] map, tiers by, land, main_revenue",
+    "zhejiang-yiwu-2022.toml": "needs [units] merge_by, [[derive]], tiers by, land, main_revenue",
     "shandong-changle-2023.toml": "needs [[field]], Chinese labels in expressions, veto",
 }
 

@@ -507,7 +507,7 @@ def test_zhangzhou_sequences_scores_and_tiers() -> None:
     # the best of each sequence is A, the worst of 第一序列 is D, of 第二序列 C
     assert res.loc[code(109), "tier"] == "A" and res.loc[code(100), "tier"] == "D"
     assert res.loc[code(209), "tier"] == "A" and res.loc[code(200), "tier"] == "C"
-    # 第三序列 (规下 supplied with 5 亩 or more), benchmarks as 第一序列's: 5 / 8 亩 = 0.625 万元/亩,
+    # 第三序列 (规下 supplied with ≥ 5 亩), benchmarks as 第一序列's: 5 / 8 亩 = 0.625 万元/亩,
     # 0.625 / 15 × 60 = 2.5; no 产值 or 销售收入 reported: those items score 0
     assert res.loc[code(300), "class"] == "third_sequence"
     assert res.loc[code(300), "total_score"] == pytest.approx(2.5, abs=1e-9)
