@@ -24,8 +24,11 @@ def pending(reason: str) -> pytest.MarkDecorator:
     return pytest.mark.xfail(reason=reason, strict=False)
 
 
-def shipped(paths: list[Path]) -> list[object]:
-    """pytest params of rules files, the pending ones marked as expected to fail."""
-    return [
-        pytest.param(p, marks=pending(PENDING[p.name])) if p.name in PENDING else p for p in paths
-    ]
+def shipped(files: list[Path] | list[str]) -> list[object]:
+    """pytest params of rules files (paths or names), the pending ones marked as expected to
+    fail."""
+    out: list[object] = []
+    for f in files:
+        name = f.name if isinstance(f, Path) else f
+        out.append(pytest.param(f, marks=pending(PENDING[name])) if name in PENDING else f)
+    return out
