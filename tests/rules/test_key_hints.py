@@ -5,7 +5,7 @@ is found by walking the location through the models, so keys added to a model ar
 from __future__ import annotations
 
 import difflib
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args, get_origin
 
 import pytest
 from conftest import RULES_TEXT
@@ -259,3 +259,34 @@ def test_shipped_root_keys_are_the_models() -> None:
     assert "class" in keys and "classes" not in keys
     assert all(isinstance(k, str) for k in keys)
     assert issubclass(Rules, BaseModel)
+
+
+def _tables(model: type[BaseModel], loc: tuple[object, ...], seen: set[type]) -> list[tuple]:
+    """Every table a rules file can hold below `model`: (location, model), lists entered at
+    item 0 and dicts at a sample key."""
+    found: list[tuple] = [(loc, model)]
+    seen = seen | {model}
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        for kind in members(info.annotation):
+            origin, args = get_origin(kind), get_args(kind)
+            step: tuple[object, ...] = (key,)
+            if origin in (list, tuple) and args:
+                kind, step = members(args[0])[0] if members(args[0]) else None, (key, 0)
+            elif origin is dict and len(args) == 2:
+                inner = members(args[1])
+                kind, step = (inner[0] if inner else None), (key, "甲")
+            if isinstance(kind, type) and issubclass(kind, BaseModel) and kind not in seen:
+                found += _tables(kind, loc + step, seen)
+    return found
+
+
+def test_every_table_of_the_rules_hints_its_own_keys() -> None:
+    """Whatever tables the rules models hold (including ones added later), the walk from the
+    top reaches each one and offers that table's keys only."""
+    tables = _tables(Rules, (), set())
+    assert len(tables) >= 10  # energy, input, parks, exclude, class, indicator, score, tiers, …
+    for loc, model in tables:
+        where = place((*loc, "zz_unknown"), {}, Rules)
+        assert where.loc == (*loc, "zz_unknown")
+        assert set(where.keys) == set(table_keys([model])), loc
