@@ -422,3 +422,41 @@ def test_jingkaiqu_below_scale_scope_and_rented_factory() -> None:
     assert res.loc[code(2), "total_score"] == pytest.approx(100 * 4 / 3)
     assert res.loc[code(3), "status"] == "exempt"
     assert res.loc[code(4), "status"] == "exempt"
+
+
+# ------------------------------------------- changed files: 漳州 修正系数, 黄岩 main revenue, 固镇
+
+
+def test_zhangzhou_tax_bracket_multiplier() -> None:
+    # 第一序列 on 20 亩, only tax reported (产值, 销售收入 missing → 0):
+    # tax 1200 → 60 万元/亩 → 60 / 15 × 60 = 240, × 1.10 (≥ 1000 万元) = 264;
+    # tax 600 → 30 → 120, × 1.05 (500–1000) = 126; tax 300 → 15 → 60, × 1.00 = 60
+    rows = [firm(i, 2022, land_owned_mu=20.0, tax_paid=t) for i, t in enumerate((1200, 600, 300))]
+    res = run(rows, ZHANGZHOU)
+    assert res.loc[code(0), "total_score"] == pytest.approx(264.0)
+    assert res.loc[code(1), "total_score"] == pytest.approx(126.0)
+    assert res.loc[code(2), "total_score"] == pytest.approx(60.0)
+
+
+def test_huangyan_rd_share_over_main_revenue_and_energy_basis() -> None:
+    rules = mujun.load_rules(RULES_DIR / "zhejiang-huangyan-2022.toml")
+    assert rules.energy.basis == "等价值"
+    # R&D 302 over 主营业务收入 10000 = 0.0302, exactly the benchmark → the full 10 points,
+    # though over 营业收入 12000 it would be 0.02517 → 8.33
+    row = firm(1, 2022, land_owned_mu=10.0, tax_paid=100.0, rd_expense=302.0)
+    row.update(revenue=12000.0, main_revenue=10000.0)
+    res = run([row], "zhejiang-huangyan-2022.toml")
+    assert res.loc[code(1), "value_rd_intensity_main"] == pytest.approx(0.0302)
+    assert res.loc[code(1), "score_rd_intensity_main"] == pytest.approx(10.0)
+
+
+def test_guzhen_new_project_investment_per_mu() -> None:
+    # two 规上 firms on 10 亩 with 新建项目投资 100 and 300: pooled 400 / 20 = 20 万元/亩;
+    # items 5 × 10 / 20 = 2.5 and 5 × 30 / 20 = 7.5 (= the cap, 1.5 × 5)
+    rows = [
+        firm(i, 2022, land_owned_mu=10.0, tax_paid=100.0, new_project_investment=npi)
+        for i, npi in enumerate((100.0, 300.0))
+    ]
+    res = run(rows, "anhui-guzhen-2022.toml")
+    assert res.loc[code(0), "score_new_project_investment_per_mu"] == pytest.approx(2.5)
+    assert res.loc[code(1), "score_new_project_investment_per_mu"] == pytest.approx(7.5)
