@@ -11,13 +11,14 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from typing import Any, get_args
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from ..errors import RulesError
 from . import quote
 from .base import AtKey
+from .keyhints import place
 from .locate import key_path, line_of
 
 MAX_LISTED = 5  # problems listed after the first; the rest are only counted
@@ -52,10 +53,6 @@ _BOUNDS = {  # pydantic's bound errors, said in Chinese: (its context key, the w
     "less_than": ("lt", "须小于 "),
     "less_than_equal": ("le", "须不大于 "),
 }
-# a union member's tag in an error location: 'float', "literal['proportional']", …
-_UNION_TAG = re.compile(
-    r"^(?:float|int|str|bool|none|[a-z][a-z0-9_-]*\[.*\]|constrained-.*)$", re.S
-)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -67,9 +64,9 @@ def rules_error(
     root: type[BaseModel],
 ) -> RulesError:
     """One RulesError for all of pydantic's errors: the first located, a few more listed."""
-    problems = _problems(exc, raw)
+    problems = _problems(exc, raw, root)
     said = [
-        (line_of(loc, lines), key_path(loc), _say(err, loc, root))
+        (line_of(loc, lines), key_path(loc), _say(err, loc))
         for loc, err in problems[: 1 + MAX_LISTED]
     ]
     first_line, first_key, message = said[0]
@@ -81,13 +78,16 @@ def rules_error(
     return RulesError(message, file=file, line=first_line, key=first_key)
 
 
-def _problems(exc: ValidationError, raw: Mapping[str, Any]) -> list[tuple[tuple[Any, ...], Any]]:
+def _problems(
+    exc: ValidationError, raw: Mapping[str, Any], root: type[BaseModel]
+) -> list[tuple[tuple[Any, ...], Any]]:
     """(location in the file, error) of every problem, a union's errors said once; a misspelt
     key first (it also makes the intended key "missing")."""
     by_union: dict[tuple[Any, ...], list[tuple[tuple[Any, ...], Any]]] = {}
     plain: list[tuple[tuple[Any, ...], Any]] = []
-    for err in exc.errors():
-        loc, union = _in_file(err, raw)
+    for found in exc.errors():
+        loc, union, keys = _in_file(found, raw, root)
+        err: dict[str, Any] = {**found, "keys": keys}  # the keys an unknown key's table takes
         if union is None:
             plain.append((loc, err))
         else:
@@ -101,35 +101,25 @@ def _problems(exc: ValidationError, raw: Mapping[str, Any]) -> list[tuple[tuple[
     return sorted(plain, key=lambda p: p[1]["type"] != "extra_forbidden")
 
 
-def _in_file(err: Any, raw: Mapping[str, Any]) -> tuple[tuple[Any, ...], tuple[Any, ...] | None]:
+def _in_file(
+    err: Any, raw: Mapping[str, Any], root: type[BaseModel]
+) -> tuple[tuple[Any, ...], tuple[Any, ...] | None, tuple[str, ...]]:
     """The error's location as keys of the file (union tags dropped, a validator's AtKey
-    appended), and the location of the union it came from, if any."""
-    node: Any = raw
-    out: list[Any] = []
-    union: tuple[Any, ...] | None = None
-    for part in err["loc"]:
-        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-        if in_list or (isinstance(node, dict) and part in node):
-            node = node[part]
-        elif isinstance(part, str) and _UNION_TAG.match(part):
-            union = union if union is not None else tuple(out)
-            continue
-        else:
-            node = None
-        out.append(part)
+    appended), the location of the union it came from, if any, and the keys accepted by the
+    table the location ends in (`keyhints.py`)."""
+    where = place(tuple(err["loc"]), raw, root)
     error = err.get("ctx", {}).get("error")
-    if isinstance(error, AtKey):
-        out.extend(error.at)
-    return tuple(out), union
+    at = error.at if isinstance(error, AtKey) else ()
+    return (*where.loc, *at), where.union, where.keys
 
 
-def _say(err: Any, loc: tuple[Any, ...], root: type[BaseModel]) -> str:
+def _say(err: Any, loc: tuple[Any, ...]) -> str:
     """What is wrong, in Chinese; ASCII words only where the file has them (keys, values)."""
     kind = err["type"]
     if kind == "union":
-        wants = dict.fromkeys(_want(e, loc, root) for _, e in err["members"])
+        wants = dict.fromkeys(_want(e, loc) for _, e in err["members"])
         return "，或".join(wants) + _got(err)
-    message = _want(err, loc, root)
+    message = _want(err, loc)
     if kind in ("extra_forbidden", "missing", "value_error", "assertion_error"):
         return message
     return message + _got(err)
@@ -139,11 +129,11 @@ def _got(err: Any) -> str:
     return f"（实为 {quote.value(err['input'])}）" if "input" in err else ""
 
 
-def _want(err: Any, loc: tuple[Any, ...], root: type[BaseModel]) -> str:
+def _want(err: Any, loc: tuple[Any, ...]) -> str:
     kind, ctx = err["type"], err.get("ctx", {})
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        return f"未知的键 {quote.value(key)}" + _hint(key, _keys_at(loc, root))
+        return f"未知的键 {quote.value(key)}" + _hint(key, list(err["keys"]))
     if kind == "missing":
         return f"缺少必填的键 {quote.value(str(loc[-1]))}"
     if kind in _BOUNDS and _BOUNDS[kind][0] in ctx:
@@ -176,27 +166,3 @@ def _want(err: Any, loc: tuple[Any, ...], root: type[BaseModel]) -> str:
 def _hint(word: str, choices: list[str]) -> str:
     match = difflib.get_close_matches(word, [c for c in choices if c != word], n=1)
     return f"（是否应为 {quote.value(match[0])}？）" if match else ""
-
-
-def _model_in(kind: Any) -> type[BaseModel] | None:
-    """The model a field's annotation holds (itself, or inside list[…], … | None, Annotated)."""
-    if isinstance(kind, type) and issubclass(kind, BaseModel):
-        return kind
-    for arg in get_args(kind):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _keys_at(loc: tuple[Any, ...], root: type[BaseModel]) -> list[str]:
-    """The keys the table at loc[:-1] accepts (for a did-you-mean hint)."""
-    model: type[BaseModel] | None = root
-    for part in loc[:-1]:
-        if isinstance(part, int) or model is None:
-            continue
-        fields = {info.alias or name: info for name, info in model.model_fields.items()}
-        model = _model_in(fields[part].annotation) if part in fields else None
-    if model is None:
-        return []
-    return [info.alias or name for name, info in model.model_fields.items()]

@@ -22,7 +22,7 @@ from mujun.sample.demo import DEMO_RULES, demo_files, write_readme
 from mujun.sample.departments import FAULT_KINDS, planted_faults, write_department_files
 
 YEAR = 2022
-RULES = Path(__file__).resolve().parents[2] / "rules" / "anhui-guzhen-2022.toml"
+RULES = DEMO_RULES  # the demo county is read and scored with the demo's own rules
 FILES = [
     "税务局_2022年度企业税收.xlsx",
     "统计局_2022年规上工业企业主要指标.xlsx",

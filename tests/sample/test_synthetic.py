@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,9 +9,10 @@ import pytest
 import mujun
 from mujun.codes import CREDIT_ALPHABET, check_credit_codes, industry_division
 from mujun.fields import FIELDS, INPUT_FIELDS
+from mujun.sample.demo import DEMO_RULES
 from mujun.sample.synthetic import ARCHETYPES, DEFAULT_PARKS, county_frame, generate_county
 
-RULES = Path(__file__).resolve().parents[2] / "rules" / "anhui-guzhen-2022.toml"
+RULES = DEMO_RULES  # the synthetic county is scored with the demo's own rules
 YEARS = (2019, 2020, 2021, 2022)
 TEXT = ("credit_code", "name", "park", "industry_code")
 FLAGS = (
