@@ -1,6 +1,5 @@
 """Known answers of the shipped methods written for issue 14 (DOMAIN §2, §8): a small table per
-rules file whose scores and tier counts are computed by hand in the comments. Tests marked
-`pending` need keys of the rules language that are built alongside these files."""
+rules file whose scores and tier counts are computed by hand in the comments."""
 
 from __future__ import annotations
 
@@ -8,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from pending_rules import PENDING, pending
 
 import mujun
 from mujun.codes import credit_check_char
@@ -46,11 +44,6 @@ def run(rows: list[dict[str, object]], name: str) -> pd.DataFrame:
 def counts(res: pd.DataFrame, klass: str, tiers: str = "ABCD") -> dict[str, int]:
     done = res[(res["class"] == klass) & (res["status"] == "evaluated")]["tier"]
     return {t: int((done == t).sum()) for t in tiers}
-
-
-def test_pending_files_are_shipped() -> None:
-    for name in PENDING:
-        assert (RULES_DIR / name).is_file(), name
 
 
 # ---------------------------------------------------------------- 临海 2014 (fixed benchmarks)
@@ -187,7 +180,6 @@ def changle_rows() -> list[dict[str, object]]:
     ]
 
 
-@pending(PENDING[CHANGLE])
 def test_changle_scores_and_plain_counts() -> None:
     res = run(changle_rows(), CHANGLE)
     assert res.loc[code(1), "total_score"] == pytest.approx(45 + 55 * 105 / 152.5)  # 82.869
@@ -196,7 +188,6 @@ def test_changle_scores_and_plain_counts() -> None:
     assert counts(res, "above_scale") == {"A": 4, "B": 11, "C": 4, "D": 1}
 
 
-@pending(PENDING[CHANGLE])
 def test_changle_declared_veto_and_protection() -> None:
     # by quota: A ranks 1–4 (i = 20..17), B ranks 5–15, C ranks 16–19, D rank 20 (i = 1)
     rows = changle_rows()
@@ -238,7 +229,6 @@ def wenling_rows() -> list[dict[str, object]]:
     return rows
 
 
-@pending(PENDING[WENLING])
 def test_wenling_quotas_within_industry_groups() -> None:
     res = run(wenling_rows(), WENLING)
     assert res.loc[code(0), "total_score"] == pytest.approx(70 + 30 / 5.5)
@@ -255,7 +245,6 @@ def test_wenling_quotas_within_industry_groups() -> None:
     assert counts(res, "above_scale") == {"A": 4, "B": 12, "C": 4, "D": 0}
 
 
-@pending(PENDING[WENLING])
 def test_wenling_letting_deduction() -> None:
     rows = wenling_rows()
     rows[0]["tenants_count"] = 3  # 规上 letting to 3: (3 − 1) × 5 = 10 points off
@@ -284,7 +273,6 @@ def test_wenling_letting_deduction() -> None:
 ANYANG = "henan-anyang-2018.toml"
 
 
-@pending(PENDING[ANYANG])
 def test_anyang_below_scale_two_stages_39_firms() -> None:
     # 39 规下 firms on 10 亩, tax 10.5, 11.0, …, 29.5 (mean 20): 亩均税收 pooled = 2 →
     # item 50 × (tax / 10) / 2 = 2.5 tax; 实缴税收 mean 20 → item 50 × tax / 20 = 2.5 tax;
@@ -303,7 +291,6 @@ def test_anyang_below_scale_two_stages_39_firms() -> None:
     assert by_rank == ["A"] * 6 + ["B"] * 29 + ["C"] * 4
 
 
-@pending(PENDING[ANYANG])
 def test_anyang_stage_ordering_is_not_the_total() -> None:
     # 10 规上 firms, tax 100 on 10 亩 each (亩均税收 item 25 for all), revenue 1000, energy 100.
     # R&D 10 but firms 3, 4: 12 and firm 5: 16; output 1600, 1550, 1500, 1300, 1250 (firms 0–4),
@@ -348,7 +335,6 @@ def test_anyang_stage_ordering_is_not_the_total() -> None:
 YIWU = "zhejiang-yiwu-2022.toml"
 
 
-@pending(PENDING[YIWU])
 def test_yiwu_related_firms_are_one_unit_and_firms_without_land_are_graded() -> None:
     same = dict(value_added=500.0, energy_tce=100.0, rd_expense=10.0, main_revenue=1000.0)
     same.update(employees=50.0, industry_code="1711")
@@ -374,7 +360,6 @@ def test_yiwu_related_firms_are_one_unit_and_firms_without_land_are_graded() -> 
     assert no_land["score_tax_per_mu"] == 0 and no_land["score_value_added_per_mu"] == 0
 
 
-@pending(PENDING[YIWU])
 def test_yiwu_tiers_within_four_industries() -> None:
     # one firm in each industry (1711 纺织服装, 2411 日用品, 3441 机械电子, 2614 其他):
     # each is alone in its group, so each is ranked 1
@@ -391,7 +376,6 @@ def test_yiwu_tiers_within_four_industries() -> None:
 JINGKAIQU = "anhui-jingkaiqu.toml"
 
 
-@pending(PENDING[JINGKAIQU])
 def test_jingkaiqu_ungraded_outside_the_quota_base() -> None:
     # 5 规上 firms, tax 10·i on 10 亩; the best one is public-interest: scored and ranked,
     # 不定等级, out of the base. The other 4 under A 25 % B 45 % C 25 % D 5 %: round(1) = 1,
@@ -405,7 +389,6 @@ def test_jingkaiqu_ungraded_outside_the_quota_base() -> None:
     assert counts(res, "above_scale") == {"A": 1, "B": 2, "C": 1, "D": 0}
 
 
-@pending(PENDING[JINGKAIQU])
 def test_jingkaiqu_below_scale_scope_and_rented_factory() -> None:
     rows = [
         # rented factory of 4000 m², no land: 4000 × 15 / 10000 = 6 亩; 12 / 6 = 2 万元/亩
