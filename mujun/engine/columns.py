@@ -15,7 +15,7 @@ from .. import codes, units
 from ..fields import FIELDS
 from ..rules import Rules
 from ..rules.expr import absent_like
-from .derive import derived
+from .derive import group_index, names_of
 
 
 class FieldColumns(Mapping[str, np.ndarray]):
@@ -31,6 +31,7 @@ class FieldColumns(Mapping[str, np.ndarray]):
         self._rules = rules
         self._cache: dict[str, np.ndarray] = {}
         self._derives = {d.code: d for d in rules.derive}
+        self._groups: dict[str, tuple[np.ndarray, list[str]]] = {}  # see `groups`
         self.n = len(frame)
         self._last: tuple[FieldColumns, np.ndarray] | None = None  # see `link_previous`
 
@@ -57,8 +58,19 @@ class FieldColumns(Mapping[str, np.ndarray]):
 
     def __getitem__(self, code: str) -> np.ndarray:
         if code not in self._cache:
-            if code in self._derives:
-                self._cache[code] = derived(self._derives[code], self, self.n)
+            spec = self._derives.get(code)
+            if spec is not None and spec.formula is None:  # a map: keep the group numbers too
+                assert spec.source is not None
+                source = spec.source
+                plain = source in self._frame.columns and source not in self._cache
+                # a text column as read is factorized as it is (no object array made first)
+                raw = self._frame[source] if plain and source not in self._derives else self[source]
+                found = group_index(raw, spec.map, spec.default)
+                self._groups[code] = found
+                self._cache[code] = names_of(*found)
+            elif spec is not None and spec.formula is not None:
+                values = np.asarray(spec.formula(self, self.n), dtype=float)
+                self._cache[code] = np.where(np.isinf(values), np.nan, values)
             else:
                 with self._rules.fields_in_use():  # also after the evaluation, for exports
                     if code not in FIELDS:
@@ -66,11 +78,20 @@ class FieldColumns(Mapping[str, np.ndarray]):
                     self._cache[code] = self._build(code)
         return self._cache[code]
 
+    def groups(self, code: str) -> tuple[np.ndarray, list[str]] | None:
+        """A map derive's group number per row (-1: none) and the group names, without
+        hashing its text again (tiers `by` it); None for any other field."""
+        if code in self._derives and self._derives[code].formula is None:
+            self[code]
+            return self._groups[code]
+        return None
+
     def take(self, positions: np.ndarray, frame: pd.DataFrame) -> FieldColumns:
         """The columns of the rows at `positions` (whose frame is `frame`): what was computed
         already is sliced, not computed again."""
         out = FieldColumns(frame, self._rules)
         out._cache = {code: column[positions] for code, column in self._cache.items()}
+        out._groups = {c: (index[positions], names) for c, (index, names) in self._groups.items()}
         if self._last is not None:
             out._last = (self._last[0], self._last[1][positions])
         return out

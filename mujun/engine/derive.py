@@ -12,29 +12,40 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..rules.declared import Derive
+
+def group_index(
+    codes: np.ndarray | pd.Series, groups: Mapping[str, list[str]], default: str | None
+) -> tuple[np.ndarray, list[str]]:
+    """Each code's group as a number into the returned names (-1: no group): the first group,
+    in order, with a prefix the code (stripped) starts with; `default` where none matches; no
+    group where the code is missing or nothing matches without a default. The distinct codes
+    (a few hundred industry codes) are matched, then spread to the rows by their number."""
+    column = codes if isinstance(codes, pd.Series) else pd.Series(codes, dtype=object)
+    number, distinct = pd.factorize(column, use_na_sentinel=True)
+    number = np.asarray(number)
+    text = pd.Series(distinct, dtype=object).astype("string").str.strip()
+    names = [*groups, *([default] if default is not None else [])]
+    of_distinct = np.full(len(text), len(groups) if default is not None else -1, dtype=np.int64)
+    placed = text.isna().to_numpy(dtype=bool, copy=True)  # a missing code is in no group
+    of_distinct[placed] = -1
+    for i, prefixes in enumerate(groups.values()):
+        hit = text.str.startswith(tuple(prefixes)).fillna(False).to_numpy(dtype=bool) & ~placed
+        of_distinct[hit] = i
+        placed |= hit
+    index = (
+        np.where(number >= 0, of_distinct[np.maximum(number, 0)], -1)
+        if len(text)
+        else (np.full(len(number), -1, dtype=np.int64))
+    )
+    return index.astype(np.int64), names
 
 
-def derived(spec: Derive, columns: Mapping[str, np.ndarray], n: int) -> np.ndarray:
-    """The derive's column over `n` rows (`columns`: the fields it reads)."""
-    if spec.formula is not None:
-        values = np.asarray(spec.formula(columns, n), dtype=float)
-        return np.where(np.isinf(values), np.nan, values)
-    assert spec.source is not None
-    return group_of(columns[spec.source], spec.map, spec.default)
+def names_of(index: np.ndarray, names: list[str]) -> np.ndarray:
+    """The group names of `group_index` as an object column (None: no group)."""
+    table = np.array([*names, None], dtype=object)
+    return table[np.where(index >= 0, index, len(names))]
 
 
 def group_of(codes: np.ndarray, groups: Mapping[str, list[str]], default: str | None) -> np.ndarray:
-    """Each code's group: the first group, in order, with a prefix the code (stripped) starts
-    with; `default` (or None) where none matches; None where the code is missing."""
-    text = pd.Series(codes, dtype=object).astype("string").str.strip()
-    out = np.full(len(text), default, dtype=object)
-    placed = text.isna().to_numpy(
-        dtype=bool, copy=True
-    )  # a missing code is in no group, not the default
-    out[placed] = None
-    for group, prefixes in groups.items():
-        hit = text.str.startswith(tuple(prefixes)).fillna(False).to_numpy(dtype=bool) & ~placed
-        out[hit] = group
-        placed |= hit
-    return out
+    """Each code's group name (see `group_index`); None where it has none."""
+    return names_of(*group_index(codes, groups, default))

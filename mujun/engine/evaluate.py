@@ -402,7 +402,10 @@ def _tier_class(run: _Run, klass: EvalClass, idx: np.ndarray, total: np.ndarray)
     def field(name: str) -> np.ndarray:
         return np.asarray(run.columns[name])[idx]
 
-    by = field(spec.by) if spec.by else None
+    by: np.ndarray | tuple[np.ndarray, list[str]] | None = None
+    if spec.by:
+        numbered = run.columns.groups(spec.by)  # a map derive's groups: no text hashed again
+        by = field(spec.by) if numbered is None else (numbered[0][idx], numbered[1])
     ties = [
         np.asarray(indicator(*name.split("_", 1)) if tier_name(name) else field(name), dtype=float)
         for name in spec.tie_break

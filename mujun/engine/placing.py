@@ -28,11 +28,18 @@ class Ranking:
     grouped: bool  # whether the class is tiered `by` a field
 
 
-def rank_class(total: np.ndarray, by: np.ndarray | None, ties: list[np.ndarray]) -> Ranking:
-    """Rank by total (and tie-breaks) within each group of `by`."""
+def rank_class(
+    total: np.ndarray,
+    by: np.ndarray | tuple[np.ndarray, list[str]] | None,
+    ties: list[np.ndarray],
+) -> Ranking:
+    """Rank by total (and tie-breaks) within each group of `by`: its values, or group
+    numbers and names already known (-1: no group)."""
     n = len(total)
     if by is None:
         group, names = np.zeros(n, dtype=np.int64), [""]
+    elif isinstance(by, tuple):
+        group, names = tiers.numbered_groups(*by)
     else:
         group, names = tiers.group_codes(by)
     rank = tiers.rank_in_groups(total, group if by is not None else None, ties)

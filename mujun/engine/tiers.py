@@ -132,6 +132,21 @@ def group_codes(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
     return codes.astype(np.int64), names
 
 
+def numbered_groups(index: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]:
+    """As `group_codes`, from group numbers already known (a map derive's; -1: no group):
+    only the groups present are kept, numbered in the order of `names`."""
+    present = np.bincount(index + 1, minlength=len(names) + 1) > 0
+    kept = np.flatnonzero(present[1:])
+    renumber = np.full(len(names) + 1, -1, dtype=np.int64)
+    renumber[kept + 1] = np.arange(len(kept))
+    out_names = [str(names[k]) for k in kept]
+    codes = renumber[index + 1]
+    if present[0]:
+        codes = np.where(codes < 0, len(out_names), codes)
+        out_names.append(NO_GROUP)
+    return codes, out_names
+
+
 def _group_name(value: object) -> str:
     """A group's name: a whole number without its '.0' (industry_division 29, not 29.0)."""
     if isinstance(value, float) and value.is_integer():

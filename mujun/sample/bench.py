@@ -43,7 +43,7 @@ from ..export.folder import write_run
 from ..export.tables import write_csv, write_parquet
 from ..export.workbooks import write_internal_workbook
 from ..read import read_sources
-from ..rules import Rules, Tiers, load_rules
+from ..rules import Rules, load_rules
 from ..selection import select_key_firms
 from ..selection.clusters import cluster_profiles
 from ..selection.growth import growth_features
@@ -169,16 +169,24 @@ def run_bench(
     return out
 
 
-VARIANT_BY = "industry_division"  # the groups of the variant's quotas and stages
+VARIANT_BY = "industry_group"  # the groups of the variant's quotas and stages: a derived field
+VARIANT_GROUPS = {  # 温岭's five industry groups, as code prefixes (the fifth: the default)
+    "纺织鞋帽橡塑": ["17", "18", "19", "29"],
+    "金属及金属制品": ["31", "32", "33"],
+    "泵阀门动力机械通用设备": ["34"],
+    "电子电气仪器仪表": ["38", "39", "40"],
+}
 
 
 def tiers_variant(rules: Rules) -> Rules:
-    """The rules with each class's tiers replaced: the first class by quotas within
-    VARIANT_BY groups, ties broken by tax then revenue; the others by two stages within
-    those groups (A: the top half's best by its first two items, C: the bottom half's lowest
-    by its first item), the rest B. The tier rules stay."""
-    classes = []
-    for i, klass in enumerate(rules.classes):
+    """The rules with a derived industry group (a code-prefix map) and each class's tiers
+    replaced: the first class by quotas within those groups, ties broken by tax then revenue;
+    the others by two stages within the groups (A: the top half's best by its first two items,
+    C: the bottom half's lowest by its first item), the rest B. The tier rules stay."""
+    raw = rules.model_dump(by_alias=True, exclude_defaults=True)
+    derive = {"code": VARIANT_BY, "label": "行业组", "from": "industry_code"}
+    raw["derive"] = [*raw.get("derive", []), {**derive, "map": VARIANT_GROUPS, "default": "其他"}]
+    for i, (klass, spec_in) in enumerate(zip(rules.classes, raw["class"], strict=True)):
         old = klass.tiers
         first = [f"score_{ind.code}" for ind in klass.indicators[:2]]
         spec: dict[str, Any] = {"method": "quota", "by": VARIANT_BY, "shares": old.shares}
@@ -188,15 +196,12 @@ def tiers_variant(rules: Rules) -> Rules:
             low = {"tier": "C", "among": "rank_pct > 0.5", "order": first[0], "pick": "lowest"}
             stages = [{**top, "share": 0.15}, {**low, "share": 0.10}]
             spec = {"method": "stages", "by": VARIANT_BY, "rest": "B", "stage": stages}
-        tiers = Tiers.model_validate(
-            {
-                **spec,
-                "names": {t: n for t, n in old.names.items() if t in "ABC" or not i},
-                "rule": [r.model_dump(exclude_defaults=True) for r in old.rule],
-            }
-        )
-        classes.append(klass.model_copy(update={"tiers": tiers}))
-    return rules.model_copy(update={"classes": classes})
+        spec_in["tiers"] = {
+            **spec,
+            "names": {t: n for t, n in old.names.items() if t in "ABC" or not i},
+            "rule": [r.model_dump(exclude_defaults=True) for r in old.rule],
+        }
+    return Rules.model_validate(raw)
 
 
 def same_as_reference(ev: Evaluation, table: EnterpriseTable) -> None:

@@ -56,6 +56,7 @@ def test_the_tiers_variant_uses_groups_and_stages() -> None:
 
     rules = load_rules(DEMO_RULES)
     variant = tiers_variant(rules)
+    assert [d.code for d in variant.derive] == [VARIANT_BY]  # the groups are a derived field
     above, below = variant.classes[:2]
     assert above.tiers.method == "quota" and above.tiers.by == VARIANT_BY
     assert above.tiers.tie_break == ["tax_paid", "revenue"]
@@ -65,6 +66,7 @@ def test_the_tiers_variant_uses_groups_and_stages() -> None:
     assert done["tier"].notna().all()
     assert set(done.loc[done["class"] == "below_scale", "tier"]) <= {"A", "B", "C"}
     assert "stage" in set(done["tier_reason"])
+    assert done["rank"].max() < len(done)  # ranked within the industry groups, not the class
 
 
 def test_the_reference_is_checked_against_evaluate() -> None:
