@@ -34,17 +34,38 @@ class FieldColumns(Mapping[str, np.ndarray]):
         self._groups: dict[str, tuple[np.ndarray, list[str]]] = {}  # see `groups`
         self.n = len(frame)
         self._last: tuple[FieldColumns, np.ndarray] | None = None  # see `link_previous`
+        self._units: tuple[np.ndarray, ...] | None = None  # see `link_units`
 
     def link_previous(self, last: FieldColumns, at: np.ndarray) -> None:
         """Last year's columns, and each row's position among them (-1: none), for
         previous(field)."""
         self._last = (last, at)
 
+    def link_units(
+        self, members: np.ndarray, unit: np.ndarray, leads: np.ndarray, of_lead: np.ndarray
+    ) -> None:
+        """`[units] merge_by`: previous(field) of a unit's lead row is the unit's value last
+        year — numbers summed over its members' rows of last year (missing when none gave
+        one), flags true when any member's was. `members`: rows in a unit; `unit`: their unit
+        numbers; `leads`: the lead rows; `of_lead`: each lead's unit number."""
+        if self._last is not None:
+            self._units = (members, unit, leads, of_lead)
+
     def has_previous(self) -> np.ndarray:
         """Rows whose firm has a row last year."""
         if self._last is None:
             return np.zeros(self.n, dtype=bool)
-        return self._last[1] >= 0
+        found = self._last[1] >= 0
+        if self._units is not None:  # a unit has last year's data when a member has
+            members, unit, leads, of_lead = self._units
+            k = int(unit.max()) + 1 if len(unit) else 1
+            found = found.copy()
+            found[leads] = np.bincount(unit, found[members].astype(float), k)[of_lead] > 0
+        return found
+
+    def previous_link(self) -> tuple[FieldColumns, np.ndarray] | None:
+        """Last year's columns and each row's position among them (see `link_previous`)."""
+        return self._last
 
     def previous_of(self, code: str) -> np.ndarray:
         """Each row's value of `code` in its firm's row of last year (missing where none)."""
@@ -54,6 +75,16 @@ class FieldColumns(Mapping[str, np.ndarray]):
         last, at = self._last
         found = at >= 0
         out[found] = last[code][at[found]]
+        if self._units is not None and out.dtype.kind in "fb":
+            members, unit, leads, of_lead = self._units
+            k = int(unit.max()) + 1 if len(unit) else 1
+            if out.dtype.kind == "b":
+                out[leads] = np.bincount(unit, out[members].astype(float), k)[of_lead] > 0
+            else:
+                known = ~np.isnan(out)
+                total = np.bincount(unit, np.where(known, out, 0.0)[members], k)
+                given = np.bincount(unit, known[members].astype(float), k)
+                out[leads] = np.where(given[of_lead] > 0, total[of_lead], np.nan)
         return out
 
     def __getitem__(self, code: str) -> np.ndarray:

@@ -17,25 +17,26 @@ def group_index(
     codes: np.ndarray | pd.Series, groups: Mapping[str, list[str]], default: str | None
 ) -> tuple[np.ndarray, list[str]]:
     """Each code's group as a number into the returned names (-1: no group): the first group,
-    in order, with a prefix the code (stripped) starts with; `default` where none matches; no
-    group where the code is missing or nothing matches without a default. The distinct codes
-    (a few hundred industry codes) are matched, then spread to the rows by their number."""
+    in order, with a prefix the code (stripped) starts with; `default` where none matches (a
+    missing code matches none); no group where nothing matches and there is no default. The
+    distinct codes (a few hundred industry codes) are matched, then spread to the rows by
+    their number."""
     column = codes if isinstance(codes, pd.Series) else pd.Series(codes, dtype=object)
     number, distinct = pd.factorize(column, use_na_sentinel=True)
     number = np.asarray(number)
     text = pd.Series(distinct, dtype=object).astype("string").str.strip()
     names = [*groups, *([default] if default is not None else [])]
     of_distinct = np.full(len(text), len(groups) if default is not None else -1, dtype=np.int64)
-    placed = text.isna().to_numpy(dtype=bool, copy=True)  # a missing code is in no group
-    of_distinct[placed] = -1
+    placed = text.isna().to_numpy(dtype=bool, copy=True)  # a missing code matches nothing
     for i, prefixes in enumerate(groups.values()):
         hit = text.str.startswith(tuple(prefixes)).fillna(False).to_numpy(dtype=bool) & ~placed
         of_distinct[hit] = i
         placed |= hit
+    fallback = len(groups) if default is not None else -1  # no code at all: as no match
     index = (
-        np.where(number >= 0, of_distinct[np.maximum(number, 0)], -1)
+        np.where(number >= 0, of_distinct[np.maximum(number, 0)], fallback)
         if len(text)
-        else (np.full(len(number), -1, dtype=np.int64))
+        else np.full(len(number), fallback, dtype=np.int64)
     )
     return index.astype(np.int64), names
 

@@ -165,6 +165,10 @@ def merge(run: _Run) -> Merged | None:
             new[leads] = np.bincount(g, flags[healthy].astype(float), n_groups)[at] > 0
             frame[code] = new
     run.columns = FieldColumns(frame, run.rules)
+    link = own.previous_link()
+    if link is not None:  # previous() of a unit: its members' last year, merged alike
+        run.columns.link_previous(*link)
+        run.columns.link_units(healthy, g, leads, at)
     run.forget()
     run.status[followers] = FOLLOWER
     return Merged(own, lead, followers, healthy, unit)

@@ -170,6 +170,7 @@ def county_summary(ev: Evaluation) -> SummaryData:
     )
 
 
+@with_rules_fields
 def write_internal_workbook(
     ev: Evaluation, path: str | Path, *, status: str = "试评价", selection: KeyFirms | None = None
 ) -> Path:
@@ -184,6 +185,7 @@ def write_internal_workbook(
     )
 
 
+@with_rules_fields
 def write_result_workbook(
     ev: Evaluation,
     path: Path,

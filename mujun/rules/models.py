@@ -342,11 +342,14 @@ class Rules(Model):
 
     def indicator_labels(self) -> dict[str, str]:
         """Each indicator's Chinese label by code (an issue about an indicator names it in
-        its `field`), first label of a code over the classes."""
+        its `field`), first label of a code over the classes; then the declared and derived
+        fields' labels (an issue's field may name one outside an evaluation too)."""
         labels: dict[str, str] = {}
         for c in self.classes:
             for i in c.indicators:
                 labels.setdefault(i.code, i.label)
+        for f in [*self.fields, *self.derive]:  # declared and derived fields, named as well
+            labels.setdefault(f.code, f.label)
         return labels
 
     def indicator_codes(self) -> list[str]:

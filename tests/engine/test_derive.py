@@ -20,13 +20,13 @@ def test_the_first_matching_prefix_wins_in_the_order_written() -> None:
     codes = np.array(["1711", "3311", "3100", "2612", "4411", None, " 1810", ""], dtype=object)
     out = group_of(codes, GROUPS, "其他")
     # 3311 starts with "3" (金属) before "33" is tried; 3100 with "31"; a blank code is no
-    # match (→ 其他), a missing code is in no group (→ None), spaces are stripped
-    assert out.tolist() == ["纺织", "金属", "金属", "化工", "其他", None, "纺织", "其他"]
+    # match (→ 其他), so is a missing code (温岭: 行业代码缺失的归“其他”), spaces are stripped
+    assert out.tolist() == ["纺织", "金属", "金属", "化工", "其他", "其他", "纺织", "其他"]
 
 
 def test_no_default_leaves_unmatched_codes_missing() -> None:
-    out = group_of(np.array(["1711", "9999"], dtype=object), GROUPS, None)
-    assert out.tolist() == ["纺织", None]
+    out = group_of(np.array(["1711", "9999", None], dtype=object), GROUPS, None)
+    assert out.tolist() == ["纺织", None, None]
 
 
 @settings(max_examples=60, deadline=None)
@@ -99,12 +99,12 @@ def rules() -> Rules:
 
 def test_derives_are_fields_of_the_evaluation() -> None:
     ev = evaluate(frame(), rules())
-    assert ev.column("industry_group").tolist() == ["纺织", "纺织", "金属", "金属", "其他", None]
+    # a firm without an industry code takes the default too (it matches no prefix)
+    assert ev.column("industry_group").tolist() == ["纺织", "纺织", "金属", "金属", "其他", "其他"]
     # where(tenants_count > 0, 1, 0) + division / 1000: 17 → 0.017, 33 → 0.033, NaN count → 0
     np.testing.assert_allclose(ev.column("let_share"), [0.017, 1.017, 0.033, 1.033, 0.044, np.nan])
     res = ev.results
-    # the class takes 纺织 and 金属 only: 其他 and the firm without a code are out of scope
-    # (a missing group is in no list)
+    # the class takes 纺织 and 金属 only: 其他 (the firm without a code too) is out of scope
     assert res["status"].tolist() == ["evaluated"] * 4 + ["exempt", "exempt"]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import YEAR, credit_code, indicator_toml, one_class_rules
+from conftest import YEAR, credit_code, indicator_toml, one_class_rules, one_class_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -292,3 +292,24 @@ def test_a_pooled_benchmark_of_last_year() -> None:
     ev = mujun.evaluate(panel_frame(), one_class_rules(ind))
     got = this_year(ev).loc[[credit_code(i) for i in range(3)], "score_tax_per_mu"]
     np.testing.assert_allclose(got, [100, 45, 25])
+
+
+def test_previous_of_a_merged_unit_is_its_members_last_year() -> None:
+    """[units] merge_by: firms 0 and 1 (group G) are one unit; previous(tax_paid) of the unit is
+    the members' last-year taxes summed, 100 + 100 = 200, against this year's 200 + 90 = 290:
+    growth 1.45 → goalposts (1.45 − 0.5) / (1.5 − 0.5) × 40 = 38. Firm 2 (alone, no row last
+    year) has no previous value."""
+    fixed = indicator_toml(
+        "tax_per_mu", "tax_paid / land_mu", 60, 'method = "ratio", benchmark = 10.0'
+    )
+    text = one_class_text(fixed + GROWTH).replace(
+        "[[class]]", '[units]\nmerge_by = "group_code"\n\n[[class]]', 1
+    )
+    frame = panel_frame()
+    frame["group_code"] = ["G", "G", None, "G", "G", None, None]
+    ev = mujun.evaluate(frame, mujun.parse_rules(text))
+    res = this_year(ev)
+    unit = res.loc[[credit_code(0), credit_code(1)]]
+    assert unit["score_growth"].tolist() == pytest.approx([38.0, 38.0])
+    missing = ev.issues[ev.issues["code"] == "previous-missing"]
+    assert set(missing["credit_code"]) == {credit_code(2)}
