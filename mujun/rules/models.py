@@ -348,8 +348,11 @@ class Rules(Model):
         for c in self.classes:
             for i in c.indicators:
                 labels.setdefault(i.code, i.label)
-        for f in [*self.fields, *self.derive]:  # declared and derived fields, named as well
-            labels.setdefault(f.code, f.label)
+        for code, text in [
+            *((f.code, f.label) for f in self.fields),
+            *((d.code, d.label) for d in self.derive),
+        ]:  # declared and derived fields, named as well
+            labels.setdefault(code, text)
         return labels
 
     def indicator_codes(self) -> list[str]:
