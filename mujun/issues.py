@@ -236,6 +236,9 @@ _KINDS = (
          "“{indicator}”无法计算（缺少或无效数据），{policy}"),
     Kind("benchmark-unusable", "warning", "score", "基准值无法计算",
          "指标“{indicator}”的基准值无法计算（无有效数据或合计不为正），该项得分按0计"),
+    Kind("benchmark-group-fallback", "warning", "score", "分组无可用基准，按全体企业的基准计分",
+         "类别“{klass}”的指标“{indicator}”：“{group}”组没有可用的{year}基准，"
+         "按全体企业的{year}基准计分"),
     Kind("benchmark-overflow", "error", "score", "基准值超出数值范围",
          "{indicators}的基准值无法计算（本类数据的合计超出可计算的数值范围），本类企业均未评价："
          "请核实本类数值极大的数据"),

@@ -386,6 +386,21 @@ def _score(
         run.issues.append(
             issue_table([issue("benchmark-unusable", field=ind.code, indicator=ind.label)])
         )
+    if item.fallback:  # one per group: a loop over groups, not firms
+        year = "上年" if spec.year == "previous" else ""
+        notes = [
+            issue(
+                "benchmark-group-fallback",
+                field=ind.code,
+                value=g,
+                klass=klass.label,
+                indicator=ind.label,
+                group=g,
+                year=year,
+            )
+            for g in item.fallback
+        ]
+        run.issues.append(issue_table(notes))
     return item
 
 
