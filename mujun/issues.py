@@ -239,6 +239,9 @@ _KINDS = (
     Kind("benchmark-group-fallback", "warning", "score", "分组无可用基准，按全体企业的基准计分",
          "类别“{klass}”的指标“{indicator}”：“{group}”组没有可用的{year}基准，"
          "按全体企业的{year}基准计分"),
+    Kind("shares-by-unmatched", "warning", "rules", "shares_by 的分组没有企业",
+         "类别“{klass}”的 [class.tiers] shares_by 中的“{group}”不是本类企业的任何一个{by}"
+         "（本类有：{groups}），其比例未使用{hint}"),
     Kind("benchmark-overflow", "error", "score", "基准值超出数值范围",
          "{indicators}的基准值无法计算（本类数据的合计超出可计算的数值范围），本类企业均未评价："
          "请核实本类数值极大的数据"),

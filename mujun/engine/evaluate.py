@@ -448,6 +448,7 @@ def _tier_class(run: _Run, klass: EvalClass, idx: np.ndarray, total: np.ndarray)
         issue("class-too-small", group=where.format(g), firms=f, **fill) for g, f in done.small
     )
     run.issues.append(issue_table(small))
+    run.issues.append(placing.unmatched_shares(run.rules, klass, ranking.names))
     veto = np.full(n, -1)  # each veto decided here, once: the first veto rule that holds
     for i, (rule, mask) in enumerate(zip(spec.rule, masks, strict=True)):
         if rule.veto:
