@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..fields import label
+from ..issues import issue, issue_table
 from ..rules import Indicator, Score
 
 WHOLE = "（全体）"  # the group label of a class-wide benchmark
@@ -190,6 +191,25 @@ def ratio_benchmark(spec: Score, m: Members) -> Benchmark:
     fell = present & ~(np.isfinite(group) & (group > 0))
     fallback = tuple(str(m.labels[g]) for g in np.flatnonzero(fell))  # a loop over groups
     return np.where(usable, per_member, overall), table, ~usable & overflowed, fallback
+
+
+def fallback_issues(klass: str, ind: Indicator, groups: tuple[str, ...]) -> pd.DataFrame:
+    """A warning per `by` group of the class scored against the class-wide benchmark (a loop
+    over groups, not firms): the fallback must be visible, not silent."""
+    year = "上年" if ind.score.year == "previous" else ""
+    notes = [
+        issue(
+            "benchmark-group-fallback",
+            field=ind.code,
+            value=g,
+            klass=klass,
+            indicator=ind.label,
+            group=g,
+            year=year,
+        )
+        for g in groups
+    ]
+    return issue_table(notes)
 
 
 def _no_members(m: Members) -> Members:

@@ -43,6 +43,7 @@ from ..table import EnterpriseTable
 from . import adjust, checks, headers, parks, placing, previous, scoring, units_of
 from .assemble import assemble
 from .basis import energy_basis
+from .benchmarks import fallback_issues
 from .columns import FieldColumns, indicator_values
 from .evaluation import STATUSES, Evaluation
 from .labels import Labels as _Labels
@@ -386,21 +387,7 @@ def _score(
         run.issues.append(
             issue_table([issue("benchmark-unusable", field=ind.code, indicator=ind.label)])
         )
-    if item.fallback:  # one per group: a loop over groups, not firms
-        year = "上年" if spec.year == "previous" else ""
-        notes = [
-            issue(
-                "benchmark-group-fallback",
-                field=ind.code,
-                value=g,
-                klass=klass.label,
-                indicator=ind.label,
-                group=g,
-                year=year,
-            )
-            for g in item.fallback
-        ]
-        run.issues.append(issue_table(notes))
+    run.issues.append(fallback_issues(klass.label, ind, item.fallback))
     return item
 
 
