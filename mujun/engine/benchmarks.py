@@ -185,10 +185,11 @@ def ratio_benchmark(spec: Score, m: Members) -> Benchmark:
     group, count, _ = _benchmark_stat(spec, src.x, ok, src.codes, k, src.numerator, src.denominator)
     per_member = lookup(group, m.codes)
     usable = np.isfinite(per_member) & (per_member > 0)
-    table = bench_table([*m.labels, WHOLE], [*group, overall], [*count, *overall_count])
     scored = ~m.missing & (m.codes >= 0)
     present = np.bincount(m.codes[scored], minlength=k) > 0
     fell = present & ~(np.isfinite(group) & (group > 0))
+    table = bench_table([*m.labels, WHOLE], [*group, overall], [*count, *overall_count])
+    table["fallback"] = [*fell, False]  # the group's members scored against （全体）
     fallback = tuple(str(m.labels[g]) for g in np.flatnonzero(fell))  # a loop over groups
     return np.where(usable, per_member, overall), table, ~usable & overflowed, fallback
 

@@ -34,7 +34,6 @@ from .layout import print_setup
 SHEET = "说明"
 UNITS = "金额：万元；用地：亩；能耗：吨标准煤；职工：人；得分：分；排名：名"
 ALL_FIRMS = "（全体）"
-RATIO_METHODS = ("ratio", "inverse_ratio")  # the methods whose `by` groups fall back
 FELL_BACK = "无可用基准，按全体计分"
 _MISSING = {"zero": "数据空白的按0分计", "mean_score": "按本类该项平均得分", "exclude": "暂缓评价"}
 _NEGATIVE = {"zero": "负值计0分", "keep": "负值照常计分", "missing": "负值按缺失处理"}
@@ -194,7 +193,7 @@ def _class_method(
                 for r in klass.tiers.rule
             ],
         )
-    groups = _group_benchmarks(bench, klass)
+    groups = _group_benchmarks(bench)
     if len(groups):
         labels = {i.code: i.label for i in klass.indicators}
         percent = {i.code: i.percent for i in klass.indicators}
@@ -214,13 +213,11 @@ def _class_method(
         )
 
 
-def _group_benchmarks(bench: pd.DataFrame, klass: EvalClass) -> pd.DataFrame:
+def _group_benchmarks(bench: pd.DataFrame) -> pd.DataFrame:
     """The per-group benchmark rows of a class; where a ratio's group had no usable benchmark
-    of its own (its members scored against the class-wide one), that group reads so and the
-    class-wide row follows, naming the groups that used it."""
-    fallback = {i.code for i in klass.indicators if i.score.method in RATIO_METHODS}
-    value = pd.to_numeric(bench["benchmark"], errors="coerce")
-    fell = bench["indicator"].isin(fallback) & ~(value > 0) & (bench["group"] != ALL_FIRMS)
+    of its own (`fallback`: its members scored against the class-wide one), that group reads
+    so and the class-wide row follows, naming the groups that used it."""
+    fell = bench["fallback"].eq(True) if "fallback" in bench else pd.Series(False, bench.index)
     rows = bench[(bench["group"] != ALL_FIRMS) | bench["indicator"].isin(bench["indicator"][fell])]
     rows = rows.astype({"benchmark": object})
     rows.loc[fell[rows.index], "benchmark"] = FELL_BACK

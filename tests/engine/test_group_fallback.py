@@ -4,13 +4,17 @@ with the groups that used it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 from conftest import YEAR, credit_code, indicator_toml, one_class_rules
 
 import mujun
 from mujun.export.method_sheet import ALL_FIRMS, FELL_BACK, _group_benchmarks
+from mujun.export.workbooks import write_internal_workbook
 
 LAST_YEAR_BY_COUNTY = indicator_toml(
     "tax_per_mu",
@@ -98,7 +102,7 @@ def test_the_method_table_shows_the_class_wide_row_and_who_used_it() -> None:
     ev = mujun.evaluate(panel(), one_class_rules(LAST_YEAR_BY_COUNTY))
     klass = ev.rules.classes[0]
     bench = ev.benchmarks.assign(visible=True)
-    rows = _group_benchmarks(bench[bench["class"] == klass.code], klass)
+    rows = _group_benchmarks(bench[bench["class"] == klass.code])
     shown = dict(zip(rows["group"], rows["benchmark"], strict=True))
     assert shown["新设区"] == FELL_BACK
     assert shown["清江浦区"] == pytest.approx(20)
@@ -109,7 +113,26 @@ def test_without_a_fallback_the_method_table_has_no_class_wide_row() -> None:
     frame = panel()
     frame.loc[frame["credit_code"] == credit_code(3), "county"] = "新设区"
     ev = mujun.evaluate(frame, one_class_rules(LAST_YEAR_BY_COUNTY))
-    klass = ev.rules.classes[0]
-    rows = _group_benchmarks(ev.benchmarks.assign(visible=True), klass)
+    rows = _group_benchmarks(ev.benchmarks.assign(visible=True))
     assert sorted(rows["group"]) == sorted(["清江浦区", "新设区"])
     assert np.isfinite(rows["benchmark"].astype(float)).all()
+
+
+def test_a_group_whose_firms_all_lack_the_value_does_not_fall_back() -> None:
+    # 新设区's one firm has no tax: it is not scored against any benchmark (missing policy)
+    frame = panel()
+    frame.loc[frame["credit_code"] == credit_code(2), "tax_paid"] = np.nan
+    ev = mujun.evaluate(frame, one_class_rules(LAST_YEAR_BY_COUNTY))
+    assert not (ev.issues["code"] == "benchmark-group-fallback").any()
+    assert not ev.benchmarks["fallback"].eq(True).any()
+
+
+def test_the_internal_workbooks_method_sheet_names_the_fallback(tmp_path: Path) -> None:
+    ev = mujun.evaluate(panel(), one_class_rules(LAST_YEAR_BY_COUNTY))
+    path = write_internal_workbook(ev, tmp_path / "内部版.xlsx")
+    sheet = openpyxl.load_workbook(path)["说明"]
+    rows = [[c for c in r if c is not None] for r in sheet.iter_rows(values_only=True)]
+    fell = next(r for r in rows if "新设区" in r)
+    whole = next(r for r in rows if f"{ALL_FIRMS}（用于：新设区）" in r)
+    assert FELL_BACK in fell
+    assert 20 in whole, whole  # last year 清江浦区 mean 20
