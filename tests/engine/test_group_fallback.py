@@ -11,6 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 from conftest import YEAR, credit_code, indicator_toml, one_class_rules
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mujun
 from mujun.export.method_sheet import ALL_FIRMS, FELL_BACK, _group_benchmarks
@@ -136,3 +138,21 @@ def test_the_internal_workbooks_method_sheet_names_the_fallback(tmp_path: Path) 
     whole = next(r for r in rows if f"{ALL_FIRMS}（用于：新设区）" in r)
     assert FELL_BACK in fell
     assert 20 in whole, whole  # last year 清江浦区 mean 20
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.permutations(range(6)))
+def test_the_fallback_does_not_depend_on_row_order(order: list[int]) -> None:
+    rules = one_class_rules(LAST_YEAR_BY_COUNTY)
+    plain = mujun.evaluate(panel(), rules)
+    shuffled = mujun.evaluate(panel().iloc[order].reset_index(drop=True), rules)
+    codes = [credit_code(i) for i in range(3)]
+    pd.testing.assert_series_equal(
+        this_year(plain).loc[codes, "score_tax_per_mu"],
+        this_year(shuffled).loc[codes, "score_tax_per_mu"],
+    )
+    fell = "code == 'benchmark-group-fallback'"
+    assert (
+        shuffled.issues.query(fell)["message"].tolist()
+        == plain.issues.query(fell)["message"].tolist()
+    )
