@@ -149,7 +149,8 @@ def unmatched_shares(rules: Rules, klass: EvalClass, groups: list[str]) -> pd.Da
     were not used. A `by` of a `[[derive]]` map is checked when the rules load instead (its
     groups are known then; one may well have no firm this year)."""
     spec = klass.tiers
-    if not spec.shares_by or any(d.code == spec.by and d.source for d in rules.derive):
+    map_derive = any(d.code == spec.by and d.source for d in rules.derive)
+    if not spec.shares_by or not groups or map_derive:  # no firm ranked: nothing to match
         return empty_issues()
     found = [str(g) for g in groups]
     notes = [
