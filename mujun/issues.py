@@ -217,6 +217,9 @@ _KINDS = (
     Kind("park-spellings", "warning", "rules", "同一园区有多种写法",
          "所属园区的写法{spellings}很可能是同一园区，现按不同园区统计：请统一写法，或在规则文件中"
          "列出园区 [parks] names = [{name}]，aliases = {{ {aliases} }}"),
+    Kind("shares-by-unmatched", "warning", "rules", "shares_by 的分组没有企业",
+         "类别“{klass}”的 [class.tiers] shares_by 中的“{group}”不是本类企业的任何一个{by}"
+         "（本类有：{groups}），其比例未使用{hint}"),
     # checks of a class's data
     Kind("non-positive-land", "error", "check", "用地面积缺失或不大于0",
          "“{label}”缺失或不大于0，无法计算亩均指标"),
@@ -236,6 +239,9 @@ _KINDS = (
          "“{indicator}”无法计算（缺少或无效数据），{policy}"),
     Kind("benchmark-unusable", "warning", "score", "基准值无法计算",
          "指标“{indicator}”的基准值无法计算（无有效数据或合计不为正），该项得分按0计"),
+    Kind("benchmark-group-fallback", "warning", "score", "分组无可用基准，按全体企业的基准计分",
+         "类别“{klass}”的指标“{indicator}”：“{group}”组没有可用的{year}基准，"
+         "按全体企业的{year}基准计分"),
     Kind("benchmark-overflow", "error", "score", "基准值超出数值范围",
          "{indicators}的基准值无法计算（本类数据的合计超出可计算的数值范围），本类企业均未评价："
          "请核实本类数值极大的数据"),

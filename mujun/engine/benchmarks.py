@@ -17,9 +17,11 @@ import numpy as np
 import pandas as pd
 
 from ..fields import label
+from ..issues import issue, issue_table
 from ..rules import Indicator, Score
 
 WHOLE = "（全体）"  # the group label of a class-wide benchmark
+Benchmark = tuple[np.ndarray | float, pd.DataFrame, np.ndarray, tuple[str, ...]]
 _REDUCERS: dict[str, Callable[[np.ndarray], Any]] = {
     "sum": np.sum,
     "mean": np.mean,
@@ -57,12 +59,15 @@ class Members:
 class Raw:
     """What a scoring method gives for the members of one class: raw item points, the
     benchmark table, whether a benchmark that is not positive scored some member 0, and the
-    members whose benchmark or scale lies beyond the range of numbers (None: none)."""
+    members whose benchmark or scale lies beyond the range of numbers (None: none), and the
+    `by` groups whose own benchmark was unusable, so that their members were scored against
+    the class-wide one (`fallback`)."""
 
     points: np.ndarray
     benchmarks: pd.DataFrame
     unusable: bool = False
     beyond: np.ndarray | None = None
+    fallback: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,26 +165,52 @@ def _benchmark_stat(
     return np.where(beyond, np.nan, stat), count, beyond
 
 
-def ratio_benchmark(spec: Score, m: Members) -> tuple[np.ndarray | float, pd.DataFrame, np.ndarray]:
+def ratio_benchmark(spec: Score, m: Members) -> Benchmark:
     """Benchmark per member (group value, falling back to the class-wide one; one number when
-    every member has the same), its table, and the members left with an overflowed one.
-    With `year = "previous"` the statistic is last year's (no last year: no members, NaN)."""
+    every member has the same), its table, the members left with an overflowed one, and the
+    groups with members that fell back (no usable benchmark of their own: no member with data,
+    or no such group last year). With `year = "previous"` the statistic is last year's (no
+    last year: no members, NaN)."""
     none = np.zeros(len(m.x), dtype=bool)
     if not isinstance(spec.benchmark, str):
         value = float(spec.benchmark or 0.0)
-        return value, bench_table([WHOLE], [value], [float((~m.missing).sum())]), none
+        return value, bench_table([WHOLE], [value], [float((~m.missing).sum())]), none, ()
     src = m if spec.year != "previous" else (m.previous or _no_members(m))
     ok = ~src.missing
     whole = _benchmark_stat(spec, src.x, ok, None, 1, src.numerator, src.denominator)
     overall, overall_count, overflowed = float(whole[0][0]), whole[1], bool(whole[2][0])
     if spec.by is None or m.codes is None or src.codes is None:
-        return overall, bench_table([WHOLE], [overall], overall_count), none | overflowed
+        return overall, bench_table([WHOLE], [overall], overall_count), none | overflowed, ()
     k = len(m.labels)
     group, count, _ = _benchmark_stat(spec, src.x, ok, src.codes, k, src.numerator, src.denominator)
     per_member = lookup(group, m.codes)
     usable = np.isfinite(per_member) & (per_member > 0)
+    scored = ~m.missing & (m.codes >= 0)
+    present = np.bincount(m.codes[scored], minlength=k) > 0
+    fell = present & ~(np.isfinite(group) & (group > 0))
     table = bench_table([*m.labels, WHOLE], [*group, overall], [*count, *overall_count])
-    return np.where(usable, per_member, overall), table, ~usable & overflowed
+    table["fallback"] = [*fell, False]  # the group's members scored against （全体）
+    fallback = tuple(str(m.labels[g]) for g in np.flatnonzero(fell))  # a loop over groups
+    return np.where(usable, per_member, overall), table, ~usable & overflowed, fallback
+
+
+def fallback_issues(klass: str, ind: Indicator, groups: tuple[str, ...]) -> pd.DataFrame:
+    """A warning per `by` group of the class scored against the class-wide benchmark (a loop
+    over groups, not firms): the fallback must be visible, not silent."""
+    year = "上年" if ind.score.year == "previous" else ""
+    notes = [
+        issue(
+            "benchmark-group-fallback",
+            field=ind.code,
+            value=g,
+            klass=klass,
+            indicator=ind.label,
+            group=g,
+            year=year,
+        )
+        for g in groups
+    ]
+    return issue_table(notes)
 
 
 def _no_members(m: Members) -> Members:

@@ -43,6 +43,7 @@ from ..table import EnterpriseTable
 from . import adjust, checks, headers, parks, placing, previous, scoring, units_of
 from .assemble import assemble
 from .basis import energy_basis
+from .benchmarks import fallback_issues
 from .columns import FieldColumns, indicator_values
 from .evaluation import STATUSES, Evaluation
 from .labels import Labels as _Labels
@@ -386,6 +387,7 @@ def _score(
         run.issues.append(
             issue_table([issue("benchmark-unusable", field=ind.code, indicator=ind.label)])
         )
+    run.issues.append(fallback_issues(klass.label, ind, item.fallback))
     return item
 
 
@@ -433,6 +435,7 @@ def _tier_class(run: _Run, klass: EvalClass, idx: np.ndarray, total: np.ndarray)
         issue("class-too-small", group=where.format(g), firms=f, **fill) for g, f in done.small
     )
     run.issues.append(issue_table(small))
+    run.issues.append(placing.unmatched_shares(run.rules, klass, ranking.names))
     veto = np.full(n, -1)  # each veto decided here, once: the first veto rule that holds
     for i, (rule, mask) in enumerate(zip(spec.rule, masks, strict=True)):
         if rule.veto:

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..rules import Tiers
-from ..rules.compiled import tier_name
+from ..fields import label
+from ..issues import empty_issues, issue, issue_table
+from ..rules import EvalClass, Rules, Tiers
+from ..rules.compiled import did_you_mean, tier_name
 from . import stages, tiers
 
 MOVED_NONE, TOO_SMALL = -1, -2  # reasons besides a rule's index
@@ -140,3 +142,29 @@ def tier_class(
             tier[mask], reason[mask] = k, i
     too_small = [(ranking.names[g], int(sizes[g])) for g in np.flatnonzero(small) if sizes[g]]
     return Tiered(tier, reason, too_small)
+
+
+def unmatched_shares(rules: Rules, klass: EvalClass, groups: list[str]) -> pd.DataFrame:
+    """A warning per `shares_by` key that matched no group of the class's firms: its shares
+    were not used. A `by` of a `[[derive]]` map is checked when the rules load instead (its
+    groups are known then; one may well have no firm this year)."""
+    spec = klass.tiers
+    map_derive = any(d.code == spec.by and d.source for d in rules.derive)
+    if not spec.shares_by or not groups or map_derive:  # no firm ranked: nothing to match
+        return empty_issues()
+    found = [str(g) for g in groups]
+    notes = [
+        issue(
+            "shares-by-unmatched",
+            field=str(spec.by),
+            value=key,
+            klass=klass.label,
+            group=key,
+            by=label(str(spec.by)),
+            groups="、".join(found) or "无",
+            hint=did_you_mean(key, found),
+        )
+        for key in spec.shares_by  # a loop over the rules' keys, not firms
+        if key not in found
+    ]
+    return issue_table(notes)

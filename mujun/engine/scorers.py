@@ -38,7 +38,7 @@ def _ratio(ind: Indicator, m: Members) -> Raw:
     clipped to [floor × weight, cap × weight]; a benchmark that is not positive scores 0, one
     that overflowed scores no one (`beyond`)."""
     spec = ind.score
-    bench, table, beyond = _benchmark(spec, m)
+    bench, table, beyond, fallback = _benchmark(spec, m)
     with np.errstate(invalid="ignore", divide="ignore"):
         if ind.direction == "higher":
             share = m.x / np.where(bench > 0, bench, np.nan)
@@ -48,7 +48,7 @@ def _ratio(ind: Indicator, m: Members) -> Raw:
     hi = np.inf if spec.cap is None else spec.cap
     raw = np.clip(share, lo, hi) * ind.weight
     points, unusable = _benchmarked(Members(m.x, m.missing | beyond, m.codes, m.labels), raw, bench)
-    return Raw(points, table, unusable, beyond if beyond.any() else None)
+    return Raw(points, table, unusable, beyond if beyond.any() else None, fallback)
 
 
 def _ratio_text(ind: Indicator) -> str:
@@ -67,13 +67,13 @@ def _inverse_ratio(ind: Indicator, m: Members) -> Raw:
     benchmark earns the weight, 0 earns 2 × weight, 2 × benchmark or more earns 0 (a value
     below 0, kept by `negative = "keep"`, earns 2 × weight too)."""
     spec = ind.score
-    bench, table, beyond = _benchmark(spec, m)
+    bench, table, beyond, fallback = _benchmark(spec, m)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = 2.0 - m.x / np.where(bench > 0, bench, np.nan)
     top = 2.0 if spec.cap is None else spec.cap
     raw = np.clip(share, 0.0, top) * ind.weight
     points, unusable = _benchmarked(Members(m.x, m.missing | beyond, m.codes, m.labels), raw, bench)
-    return Raw(points, table, unusable, beyond if beyond.any() else None)
+    return Raw(points, table, unusable, beyond if beyond.any() else None, fallback)
 
 
 def _inverse_ratio_text(ind: Indicator) -> str:

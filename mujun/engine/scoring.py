@@ -53,6 +53,7 @@ class ItemScores:
     benchmarks: pd.DataFrame  # group, benchmark (or minimum/maximum), members used
     beyond: np.ndarray  # members with a value whose benchmark or span overflowed: unscorable
     unusable: bool = False  # the benchmark was not positive for some member: it scored 0
+    fallback: tuple[str, ...] = ()  # `by` groups scored against the class-wide benchmark
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def score_indicator(
         raw = SCORERS[indicator.score.method].points(indicator, members)
         points = _fill_missing(raw.points, missing, indicator)
     beyond = np.zeros(len(x), dtype=bool) if raw.beyond is None else raw.beyond & ~missing
-    return ItemScores(points, missing, raw.benchmarks, beyond, raw.unusable)
+    return ItemScores(points, missing, raw.benchmarks, beyond, raw.unusable, raw.fallback)
 
 
 def _last_year(

@@ -34,6 +34,7 @@ from .layout import print_setup
 SHEET = "说明"
 UNITS = "金额：万元；用地：亩；能耗：吨标准煤；职工：人；得分：分；排名：名"
 ALL_FIRMS = "（全体）"
+FELL_BACK = "无可用基准，按全体计分"
 _MISSING = {"zero": "数据空白的按0分计", "mean_score": "按本类该项平均得分", "exclude": "暂缓评价"}
 _NEGATIVE = {"zero": "负值计0分", "keep": "负值照常计分", "missing": "负值按缺失处理"}
 _ROUNDING = {
@@ -192,7 +193,7 @@ def _class_method(
                 for r in klass.tiers.rule
             ],
         )
-    groups = bench[bench["group"] != ALL_FIRMS]
+    groups = _group_benchmarks(bench)
     if len(groups):
         labels = {i.code: i.label for i in klass.indicators}
         percent = {i.code: i.percent for i in klass.indicators}
@@ -210,6 +211,20 @@ def _class_method(
                 for r in groups.itertuples(index=False)
             ],
         )
+
+
+def _group_benchmarks(bench: pd.DataFrame) -> pd.DataFrame:
+    """The per-group benchmark rows of a class; where a ratio's group had no usable benchmark
+    of its own (`fallback`: its members scored against the class-wide one), that group reads
+    so and the class-wide row follows, naming the groups that used it."""
+    fell = bench["fallback"].eq(True) if "fallback" in bench else pd.Series(False, bench.index)
+    rows = bench[(bench["group"] != ALL_FIRMS) | bench["indicator"].isin(bench["indicator"][fell])]
+    rows = rows.astype({"benchmark": object})
+    rows.loc[fell[rows.index], "benchmark"] = FELL_BACK
+    for code, used in bench[fell].groupby("indicator", sort=False)["group"]:  # per indicator
+        whole = (rows["indicator"] == code) & (rows["group"] == ALL_FIRMS)
+        rows.loc[whole, "group"] = f"{ALL_FIRMS}（用于：{'、'.join(used)}）"
+    return rows
 
 
 def _indicator_row(ind: Indicator, bench: pd.DataFrame, scoring: str) -> list[Any]:

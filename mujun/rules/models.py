@@ -244,6 +244,31 @@ class Rules(Model):
         return self
 
     @model_validator(mode="after")
+    def _shares_by_groups(self) -> Rules:
+        """`shares_by` keys must name groups when `by` is a `[[derive]]` map: its groups (the
+        map's keys and `default`) are known now, so a misspelt key is an error, not a share
+        silently unused."""
+        maps = {d.code: d for d in self.derive if d.source is not None}
+        for i, klass in enumerate(self.classes):
+            spec = klass.tiers
+            derive = maps.get(spec.by or "")
+            if derive is None:
+                continue
+            groups = [*derive.map, *([derive.default] if derive.default is not None else [])]
+            for key in spec.shares_by:
+                if key not in groups:
+                    raise AtKey(
+                        f"shares_by 中的 {quote.value(key)} 不是 {derive.code} 的分组"
+                        f"（{'、'.join(groups)}）" + did_you_mean(key, groups),
+                        "class",
+                        i,
+                        "tiers",
+                        "shares_by",
+                        key,
+                    )
+        return self
+
+    @model_validator(mode="after")
     def _publishable(self) -> Rules:
         allowed = ["total_score", "rank", *self.indicator_codes()]
         show = self.publication.show
