@@ -16,6 +16,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from ..rules import Tiers
+from ..rules.tiers import UNGRADED, UNGRADED_LABEL
 from . import styles, xlsx
 from .xlsx import (
     Body,
@@ -71,12 +72,14 @@ class Frame:
         return NumberColumn(np.arange(1, self.n_rows + 1, dtype=float), style, integer=True)
 
     def tiers(self, tiers: pd.Series, rules: Tiers) -> TextColumn:
-        """Tier cells: 'A（优先发展类）' on the tier's colour."""
+        """Tier cells: 'A（优先发展类）' on the tier's colour; 'U（不定等级）' grey."""
+        shown = [*rules.order, UNGRADED]
+        names = {**rules.names, UNGRADED: UNGRADED_LABEL}
         ids = {
             t: text_style(self.ws, fill=styles.tier_fill(t, rules.order), alignment=styles.CENTER)
-            for t in rules.order
+            for t in shown
         }
-        text = clean(tiers.map({t: styles.tier_text(t, rules.names) for t in rules.order}))
+        text = clean(tiers.map({t: styles.tier_text(t, names) for t in shown}))
         return TextColumn(text, tiers.map(ids).fillna(self.centre).to_numpy("int64"))
 
 
