@@ -79,6 +79,7 @@ class Frame:
             t: text_style(self.ws, fill=styles.tier_fill(t, rules.order), alignment=styles.CENTER)
             for t in shown
         }
+        tiers = tiers.astype(object)  # a categorical would keep a category per style id
         text = clean(tiers.map({t: styles.tier_text(t, names) for t in shown}))
         return TextColumn(text, tiers.map(ids).fillna(self.centre).to_numpy("int64"))
 
