@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from ..engine.evaluation import UNTIERED
 from ..rules import Tiers
 from ..rules.tiers import UNGRADED, UNGRADED_LABEL
 from . import styles, xlsx
@@ -72,7 +73,8 @@ class Frame:
         return NumberColumn(np.arange(1, self.n_rows + 1, dtype=float), style, integer=True)
 
     def tiers(self, tiers: pd.Series, rules: Tiers) -> TextColumn:
-        """Tier cells: 'A（优先发展类）' on the tier's colour; 'U（不定等级）' grey."""
+        """Tier cells of evaluated firms: 'A（优先发展类）' on the tier's colour, 'U（不定等级）'
+        grey, 未分档 for a firm without a tier (a class too small)."""
         shown = [*rules.order, UNGRADED]
         names = {**rules.names, UNGRADED: UNGRADED_LABEL}
         ids = {
@@ -80,7 +82,7 @@ class Frame:
             for t in shown
         }
         tiers = tiers.astype(object)  # a categorical would keep a category per style id
-        text = clean(tiers.map({t: styles.tier_text(t, names) for t in shown}))
+        text = clean(tiers.map({t: styles.tier_text(t, names) for t in shown}).fillna(UNTIERED))
         return TextColumn(text, tiers.map(ids).fillna(self.centre).to_numpy("int64"))
 
 

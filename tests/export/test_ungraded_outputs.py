@@ -109,7 +109,11 @@ def run(ev: Evaluation, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def rows(ws: Any) -> list[list[Any]]:
-    return [list(r) for r in ws.iter_rows(values_only=True)]
+    """The sheet's values, headers unwrapped ('A\n（优先发展类）' → 'A（优先发展类）')."""
+    return [
+        [v.replace("\n", "") if isinstance(v, str) else v for v in r]
+        for r in ws.iter_rows(values_only=True)
+    ]
 
 
 def table_after(ws: Any, heading: str) -> tuple[list[Any], list[list[Any]]]:
@@ -123,10 +127,6 @@ def table_after(ws: Any, heading: str) -> tuple[list[Any], list[list[Any]]]:
             break
         body.append(r)
     return header, body
-
-
-def find_book(run: Path, part: str) -> Path:
-    return next(p for p in run.rglob("*.xlsx") if part in p.name and "问题清单" not in p.name)
 
 
 def test_the_evaluation_counts_every_evaluated_firm(ev: Evaluation) -> None:
@@ -152,52 +152,79 @@ def test_the_evaluation_counts_every_evaluated_firm(ev: Evaluation) -> None:
     assert by_park[(by_park["class"] == "big") & (by_park["tier"] == "U")]["firms"].sum() == 1
 
 
+A_TEXT, B_TEXT = "A（优先发展类）", "B（鼓励提升类）"
+
+
 def test_summary_sheet_has_the_columns_and_adds_up(run: Path) -> None:
-    ws = openpyxl.load_workbook(find_book(run, "内部"))["汇总"]
+    ws = openpyxl.load_workbook(run / "亩均效益评价结果_测试县_2022.xlsx")["汇总"]
     header, body = table_after(ws, "一、各评价类别分档结果（家）")
-    assert header[:6] == ["评价类别", "A（优先发展类）", "B（鼓励提升类）", U_TEXT, UNTIERED, "合计"]
+    assert header[:6] == ["评价类别", A_TEXT, B_TEXT, U_TEXT, UNTIERED, "合计"]
     by_label = {r[0]: r for r in body}
-    assert by_label["大企业"][1:6] == [2, 3, 1, None, 6]
+    assert by_label["大企业"][1:6] == [2, 3, 1, None, 6]  # 2 + 3 + 1 = 6
     assert by_label["小企业"][1:6] == [0, 0, None, 2, 2]
     header, body = table_after(ws, "二、各园区评价结果（家，各类别合计）")
     evaluated = header.index("参评")
-    first = header.index("A（优先发展类）")
-    assert header[first : first + 4] == ["A（优先发展类）", "B（鼓励提升类）", U_TEXT, UNTIERED]
-    for r in body:  # every park and the county: the tiers add up to the evaluated firms
-        assert r[evaluated] == sum(r[first : first + 4]), r
-    assert body[-1][evaluated] == 8
-    header, body = table_after(ws, "三、各园区分类别分档结果（家）")
-    sub = rows(ws)[[r[0] for r in rows(ws)].index("三、各园区分类别分档结果（家）") + 2]
-    assert sub[1:8] == ["A", "B", "不定等级", "A", "B", UNTIERED, None][: len(sub[1:8])]
-
-
-def test_result_sheet_and_publication_label_ungraded(run: Path) -> None:
-    for book in (find_book(run, "内部"), find_book(run, "公示")):
-        wb = openpyxl.load_workbook(book)
-        found = []
-        for ws in wb.worksheets:
-            for r in ws.iter_rows():
-                names = [c.value for c in r]
-                if UNGRADED_NAME in names:
-                    texts = [c for c in r if c.value == U_TEXT]
-                    found += texts
-        assert found, book.name
-        assert all(c.fill.fgColor.rgb.endswith(OFF_ORDER_COLOUR) for c in found)
-
-
-def test_report_shows_both_columns(run: Path) -> None:
-    page = read_tables(run / "报告.html")
-    heads = [" ".join(h for row in t["head"] for h in row) for t in page.tables.values()]
-    tier_table = next(
-        (k, t) for k, t in page.tables.items() if t["head"] and t["head"][0][0] == "评价类别"
-    )[1]
-    assert tier_table["head"][0][1:6] == [
-        "A（优先发展类）",
-        "B（鼓励提升类）",
-        U_TEXT,
-        UNTIERED,
-        "合计",
+    first = header.index(A_TEXT)
+    assert header[first : first + 4] == [A_TEXT, B_TEXT, U_TEXT, UNTIERED]
+    # 东区: 企业0 A, 企业2 B, 企业4 B, 企业6 未分档; 西区: 企业1 A, 企业3 B, 企业5 U, 企业7 未分档
+    assert [r[evaluated : first + 4] for r in body] == [
+        [4, 0, 0, 0, 1, 2, 0, 1],
+        [4, 0, 0, 0, 1, 1, 1, 1],
+        [8, 0, 0, 0, 2, 3, 1, 2],  # the county: 2 + 3 + 1 + 2 = 8
     ]
-    big = next(r for r in tier_table["rows"] if r[0] == "大企业")
-    assert big[1:6] == ["2", "3", "1", "", "6"] or big[1:4] == ["2", "3", "1"]
-    assert any(UNTIERED in h and U_TEXT in h and "园区" in h for h in heads)
+    header, body = table_after(ws, "三、各园区分类别分档结果（家）")
+    assert [header[1], header[4]] == ["大企业", "小企业"]
+    assert body[0][1:7] == ["A", "B", "不定等级", "A", "B", UNTIERED]
+    assert [r[:7] for r in body[1:]] == [["东区", 1, 2, 0, 0, 0, 1], ["西区", 1, 1, 1, 0, 0, 1]]
+
+
+def tier_cells(book: Path) -> dict[str, Any]:
+    """The 评价类别 cell of each firm, by firm name, over the class sheets of a workbook."""
+    out = {}
+    for ws in openpyxl.load_workbook(book).worksheets:
+        at = None
+        for r in ws.iter_rows():
+            values = [c.value for c in r]
+            if "企业名称" in values and "评价类别" in values:
+                at = (values.index("企业名称"), values.index("评价类别"))
+            elif at and isinstance(values[at[0]], str) and values[at[0]].startswith("企业"):
+                out[values[at[0]]] = r[at[1]]
+    return out
+
+
+@pytest.mark.parametrize("book", ["亩均效益评价结果_测试县_2022.xlsx", "公示名单_测试县_2022.xlsx"])
+def test_result_sheets_and_publication_label_both(run: Path, book: str) -> None:
+    cells = tier_cells(run / book)
+    assert {n: c.value for n, c in cells.items()} == {
+        "企业0": A_TEXT,
+        "企业1": A_TEXT,
+        "企业2": B_TEXT,
+        "企业3": B_TEXT,
+        "企业4": B_TEXT,
+        UNGRADED_NAME: U_TEXT,
+        "企业6": UNTIERED,
+        "企业7": UNTIERED,
+    }
+    assert cells[UNGRADED_NAME].fill.fgColor.rgb.endswith(OFF_ORDER_COLOUR)
+
+
+def test_report_shows_both(run: Path) -> None:
+    page = read_tables(run / "报告.html")
+    tables = [t for t in page.tables.values() if t["head"]]
+    tiers = next(t for t in tables if t["head"][0][0] == "评价类别" and U_TEXT in t["head"][0])
+    assert tiers["head"][0] == ["评价类别", A_TEXT, B_TEXT, U_TEXT, UNTIERED, "合计"]
+    assert tiers["rows"] == [
+        ["大企业", "2", "3", "1", "—", "6"],
+        ["小企业", "0", "0", "—", "2", "2"],
+    ]
+    parks = next(t for t in tables if t["head"][0][:2] == ["园区", "企业数"])
+    assert parks["head"][0][-4:] == [A_TEXT, B_TEXT, U_TEXT, UNTIERED]
+    assert [r[-4:] for r in parks["rows"]] == [
+        ["1", "2", "0", "1"],
+        ["1", "1", "1", "1"],
+        ["2", "3", "1", "2"],
+    ]
+    by_class = next(t for t in tables if len(t["head"]) == 2 and t["head"][0][0] == "")
+    assert by_class["head"][1] == ["园区", "A", "B", "不定等级", "A", "B", UNTIERED]
+    firms = {r[1]: r[9] for r in page.tables["firm-table"]["rows"]}
+    assert [firms[UNGRADED_NAME], firms["企业6"], firms["企业0"]] == [U_TEXT, UNTIERED, A_TEXT]
