@@ -75,7 +75,8 @@ class Frame:
     def tiers(self, tiers: pd.Series, rules: Tiers) -> TextColumn:
         """Tier cells of evaluated firms: 'A（优先发展类）' on the tier's colour, 'U（不定等级）'
         grey, 未分档 for a firm without a tier (a class too small)."""
-        shown = [*rules.order, UNGRADED]
+        present = set(tiers.dropna())
+        shown = [*rules.order, *([UNGRADED] if UNGRADED in present else [])]  # no unused style
         names = {**rules.names, UNGRADED: UNGRADED_LABEL}
         ids = {
             t: text_style(self.ws, fill=styles.tier_fill(t, rules.order), alignment=styles.CENTER)
