@@ -14,7 +14,8 @@ import pandas as pd
 
 from ..codes import division_label
 from ..fields import FIELDS
-from ..rules import Indicator, Rules
+from ..rules import EvalClass, Indicator, Rules
+from ..rules.tiers import UNGRADED, UNGRADED_LABEL
 from ..table import EnterpriseTable
 from . import scoring
 from .columns import FieldColumns
@@ -40,6 +41,14 @@ STATUSES = ("evaluated", "exempt", "deferred", "rejected")
 SUMMARY_FIGURES = ("land_mu", "tax_paid", "revenue", "value_added")
 COUNTY = "合计"
 MISSING_GROUP = "（未填）"
+UNTIERED = "未分档"  # the tier column of evaluated firms left without a tier (a class too small)
+EXTRA_TIERS = (UNGRADED, UNTIERED)  # shown after the classes' own tiers, only when some firm has it
+
+
+def tier_names(rules: Rules) -> dict[str, str]:
+    """Every tier's name in these rules, 不定等级 for the tier code "U" included."""
+    names = {t: n for c in rules.classes for t, n in c.tiers.names.items()}
+    return {**names, UNGRADED: UNGRADED_LABEL}
 
 
 @dataclass(frozen=True)
@@ -72,19 +81,39 @@ class Evaluation:
         """The evaluated rows only."""
         return self.results[self.results["status"] == "evaluated"]
 
+    def tier_key(self) -> pd.Series:
+        """Each evaluated row's tier, UNTIERED when it has none (NA for the other rows): what the
+        tier counts go by, so that they add up to the evaluated firms."""
+        done = self.results["status"] == "evaluated"
+        tier = self.results["tier"].astype(object)
+        return tier.where(tier.notna() | ~done, UNTIERED).where(done)
+
+    def shown_tiers(self, klass: EvalClass | None = None) -> list[str]:
+        """The tiers a table shows: the class's order (all classes', best first) and after it
+        不定等级 (U) and 未分档 when some evaluated firm of the class has them."""
+        classes = [klass] if klass is not None else self.rules.classes
+        order = list(dict.fromkeys(t for c in classes for t in c.tiers.order))
+        mine = self.results["class"].isin([c.code for c in classes])
+        present = set(self.tier_key()[mine].dropna())
+        return order + [t for t in EXTRA_TIERS if t in present]
+
     def tier_counts(self, by: str | None = None) -> pd.DataFrame:
-        """Firms per tier per class, in each class's tier order; with `by` (e.g. "park"), per
-        class, group and tier, groups sorted, a missing group shown as '（未填）'."""
+        """Firms per tier per class, in each class's tier order (then 不定等级 and 未分档 when
+        some firm of the class has them); with `by` (e.g. "park"), per class, group and tier,
+        groups sorted, a missing group shown as '（未填）'."""
         groups = self._keys(by) if by else pd.Series("", index=self.results.index)
+        key = self.tier_key()
         rows = []
         for klass in self.rules.classes:
             done = (self.results["class"] == klass.code) & (self.results["status"] == "evaluated")
-            counts = pd.crosstab(groups[done], self.results.loc[done, "tier"])
+            counts = pd.crosstab(groups[done], key[done])
             keys = sorted(groups.unique()) if by else [""]
-            for key in keys:
-                for tier in klass.tiers.order:
-                    n = counts.at[key, tier] if key in counts.index and tier in counts else 0
-                    rows.append({"class": klass.code, "group": key, "tier": tier, "firms": int(n)})
+            for group in keys:
+                for tier in self.shown_tiers(klass):
+                    n = counts.at[group, tier] if group in counts.index and tier in counts else 0
+                    rows.append(
+                        {"class": klass.code, "group": group, "tier": tier, "firms": int(n)}
+                    )
         frame = pd.DataFrame(rows, columns=["class", "group", "tier", "firms"])
         return frame.rename(columns={"group": by}) if by else frame.drop(columns="group")
 
@@ -92,7 +121,7 @@ class Evaluation:
         """Firms per tier (columns, best first over all classes) per class (rows, by code), with
         the class's evaluated firms in column 'total'."""
         counts = self.tier_counts()
-        tiers = list(dict.fromkeys(counts["tier"]))
+        tiers = self.shown_tiers()
         table = counts.pivot_table(
             index="class", columns="tier", values="firms", aggfunc="sum", sort=False
         ).reindex(columns=tiers)
@@ -225,15 +254,14 @@ class Evaluation:
         reported the figure, never a mean of ratios) and each as a share of the county's
         (`tax_per_mu_index`, …)."""
         keys = self._keys(by)
-        tiers = list(dict.fromkeys(t for c in self.rules.classes for t in c.tiers.order))
-        evaluated = (self.results["status"] == "evaluated").to_numpy()
+        tiers = self.shown_tiers()
+        key = self.tier_key()
         frame = pd.DataFrame({"key": keys.to_numpy(dtype=object), "firms": 1})
         for status in STATUSES:
             frame[status] = (self.results["status"] == status).to_numpy().astype(int)
         for tier in tiers:
-            frame[f"tier_{tier}"] = ((self.results["tier"] == tier).to_numpy() & evaluated).astype(
-                int
-            )
+            frame[f"tier_{tier}"] = (key == tier).to_numpy(dtype=bool).astype(int)
+        evaluated = (self.results["status"] == "evaluated").to_numpy()
         land = np.asarray(self.column("land_mu"), dtype=float)
         has_land = evaluated & (land > 0)  # firms scored per m² of rented floor hold no land
         frame["land_mu"] = np.where(has_land, land, 0.0)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
+from ..engine.evaluation import UNTIERED, tier_names
 from . import styles
 from .layout import header_cell, text_lines
 from .xlsx import display_width, number_cell, text_cell
@@ -87,12 +88,12 @@ class Lines:
         cells = [(text_cell(self.ws, "评价类别底色", font=styles.BOLD_FONT), KEY_SPAN)]
         seen: dict[str, None] = {}
         for klass in ev.rules.classes:
-            for tier in klass.tiers.order:
-                if tier in seen:
+            for tier in ev.shown_tiers(klass):
+                if tier in seen or tier == UNTIERED:  # 未分档 has no cell colour
                     continue
                 seen[tier] = None
                 colour = styles.colour_name(tier, klass.tiers.order)
-                text = f"{styles.tier_text(tier, klass.tiers.names)}：{colour}"
+                text = f"{styles.tier_text(tier, tier_names(ev.rules))}：{colour}"
                 cell = text_cell(
                     self.ws,
                     text,

@@ -15,7 +15,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from ..engine.evaluation import UNTIERED
 from ..rules import Tiers
+from ..rules.tiers import UNGRADED, UNGRADED_LABEL
 from . import styles, xlsx
 from .xlsx import (
     Body,
@@ -71,12 +73,17 @@ class Frame:
         return NumberColumn(np.arange(1, self.n_rows + 1, dtype=float), style, integer=True)
 
     def tiers(self, tiers: pd.Series, rules: Tiers) -> TextColumn:
-        """Tier cells: 'A（优先发展类）' on the tier's colour."""
+        """Tier cells of evaluated firms: 'A（优先发展类）' on the tier's colour, 'U（不定等级）'
+        grey, 未分档 for a firm without a tier (a class too small)."""
+        present = set(tiers.dropna())
+        shown = [*rules.order, *([UNGRADED] if UNGRADED in present else [])]  # no unused style
+        names = {**rules.names, UNGRADED: UNGRADED_LABEL}
         ids = {
             t: text_style(self.ws, fill=styles.tier_fill(t, rules.order), alignment=styles.CENTER)
-            for t in rules.order
+            for t in shown
         }
-        text = clean(tiers.map({t: styles.tier_text(t, rules.names) for t in rules.order}))
+        tiers = tiers.astype(object)  # a categorical would keep a category per style id
+        text = clean(tiers.map({t: styles.tier_text(t, names) for t in shown}).fillna(UNTIERED))
         return TextColumn(text, tiers.map(ids).fillna(self.centre).to_numpy("int64"))
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..engine.evaluation import Evaluation
+from ..engine.evaluation import Evaluation, tier_names
 from ..rules.declared import with_rules_fields
 from . import styles
 from .layout import Header, number_style, write_frame
@@ -53,7 +53,8 @@ def write_publication(ev: Evaluation, path: str | Path, *, status: str) -> Path:
         rows = res[((res["class"] == klass.code) & (res["status"] == "evaluated")).to_numpy()]
         codes = {i.code: i for i in klass.indicators}
         extra = [c for c in rules.publication.show if c in SHOWN or c in codes]
-        tier_place = rows["tier"].map({t: i for i, t in enumerate(klass.tiers.order)})
+        shown = ev.shown_tiers(klass)  # the class's tiers, then 不定等级 when some firm has it
+        tier_place = rows["tier"].map({t: i for i, t in enumerate(shown)})
         if "rank" in extra or "total_score" in extra:
             keys: tuple[np.ndarray, ...] = (
                 sort_key(rows["credit_code"]),
@@ -73,9 +74,7 @@ def write_publication(ev: Evaluation, path: str | Path, *, status: str) -> Path:
             "统一社会信用代码": clean(rows["credit_code"]),
             "园区": clean(rows["park"]),
             # only for the width: the tier column is built by frame.tiers
-            "评价类别": pd.Series(
-                [styles.tier_text(t, klass.tiers.names) for t in klass.tiers.order]
-            ),
+            "评价类别": pd.Series([styles.tier_text(t, tier_names(rules)) for t in shown]),
         }
         headers = [Header("序号"), *(Header(h) for h in text)]
         for c in extra:

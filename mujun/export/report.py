@@ -17,14 +17,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..engine.evaluation import Evaluation
+from ..engine.evaluation import EXTRA_TIERS, Evaluation, tier_names
 from ..rules.declared import with_rules_fields
+from ..rules.tiers import UNGRADED, UNGRADED_LABEL
 from . import styles
 from .disclosure import BENCHMARK_NOTE, COUNTY_NOTE, TOO_FEW, WHOLE, WITHHELD, CountyCells
 from .report_firms import firm_section, issue_section
 from .report_page import Withheld, cell, facts, note, page, section, table
 from .report_svg import histogram, stacked_bars
-from .summary_sheet import COUNTY_LABEL, PER_MU, STATUS_HEADERS, SummaryData
+from .summary_sheet import COUNTY_LABEL, PER_MU, STATUS_HEADERS, SummaryData, shown_tiers
 from .workbooks import INTERNAL, ParkEdition, county_summary, park_editions, park_files
 
 REPORT = "报告.html"
@@ -168,8 +169,9 @@ def _overview(ev: Evaluation, record: dict[str, Any], park: str | None) -> str:
 
 def _tiers(ev: Evaluation, summary: SummaryData, lines: pd.DataFrame, park: str | None) -> str:
     rules = ev.rules
-    order = list(dict.fromkeys(t for c in rules.classes for t in c.tiers.order))
-    names = {t: n for c in rules.classes for t, n in c.tiers.names.items()}
+    order = shown_tiers(summary)  # with 不定等级 and 未分档 when some firm has them
+    ranked = list(dict.fromkeys(t for c in rules.classes for t in c.tiers.order))
+    names = tier_names(rules)
     labels = {c.code: c.label for c in rules.classes}
     counts = summary.tiers
     rows = [
@@ -186,13 +188,13 @@ def _tiers(ev: Evaluation, summary: SummaryData, lines: pd.DataFrame, park: str 
     line_rows = []
     for klass in rules.classes:
         row = [cell(klass.label)]
-        for t in order:
+        for t in ranked:  # only ranking gives a line
             v, n = lines_by.get((klass.code, t), (None, 0))
             text = None if v is None or pd.isna(v) else f"{v:.2f} 分（{n} 家）"
             row.append(cell(text, cls="c"))
         line_rows.append(row)
     out += f"<h3>{whose}各档最低综合得分（分数线）与按排名评入的企业数</h3>"
-    out += table(["评价类别", *(styles.tier_text(t, names) for t in order)], line_rows)
+    out += table(["评价类别", *(styles.tier_text(t, names) for t in ranked)], line_rows)
     out += note(
         f"分数线为{whose}按排名评入该档的企业中的最低综合得分；一票否决、保护等规则调档的企业不计入。"
     )
@@ -226,8 +228,8 @@ def _colour(tier: str, order: list[str]) -> str:
 
 def _parks(ev: Evaluation, summary: SummaryData) -> str:
     rules = ev.rules
-    order = list(dict.fromkeys(t for c in rules.classes for t in c.tiers.order))
-    names = {t: n for c in rules.classes for t, n in c.tiers.names.items()}
+    order = shown_tiers(summary)
+    names = tier_names(rules)
     parks = summary.parks
     last = len(parks) - 1
     rows = []
@@ -250,7 +252,7 @@ def _parks(ev: Evaluation, summary: SummaryData) -> str:
     out = table(header, rows, totals=[i == last for i in range(len(rows))])
     own = parks.iloc[:last]
     counts = own[[f"tier_{t}" for t in order]].to_numpy(dtype=int)
-    colours = [_colour(t, order) for t in order]
+    colours = [_colour(t, [x for x in order if x not in EXTRA_TIERS]) for t in order]
     svg = stacked_bars(
         own.iloc[:, 0].astype(str).tolist(),
         counts,
@@ -262,12 +264,19 @@ def _parks(ev: Evaluation, summary: SummaryData) -> str:
     pivot = summary.park_tiers.pivot_table(
         index="park", columns=["class", "tier"], values="firms", aggfunc="sum", sort=True
     )
-    heads = ["园区"] + [t for c in rules.classes for t in c.tiers.order]
-    top = [("", 1)] + [(c.label, len(c.tiers.order)) for c in rules.classes]
+    counts = summary.park_tiers
+    shown = {  # each class's tiers as its counts give them (不定等级, 未分档 after, if any)
+        c.code: list(dict.fromkeys(counts.loc[counts["class"] == c.code, "tier"])) or c.tiers.order
+        for c in rules.classes
+    }
+    heads = ["园区"] + [
+        UNGRADED_LABEL if t == UNGRADED else t for c in rules.classes for t in shown[c.code]
+    ]
+    top = [("", 1)] + [(c.label, len(shown[c.code])) for c in rules.classes]
     body = [
         [
             cell(str(p)),
-            *(cell(r.get((c.code, t)), "{:,.0f}") for c in rules.classes for t in c.tiers.order),
+            *(cell(r.get((c.code, t)), "{:,.0f}") for c in rules.classes for t in shown[c.code]),
         ]
         for p, r in pivot.iterrows()
     ]

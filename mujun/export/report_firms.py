@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..engine.evaluation import Evaluation
+from ..engine.evaluation import UNTIERED, Evaluation, tier_names
 from . import styles
 from .issues_workbook import shown_issues
 from .report_page import Column, big_table, escaped, formatted, note
@@ -43,10 +43,11 @@ def firm_section(ev: Evaluation, park: str | None) -> str:
     rows = rows.astype({c: "string" for c in rows.columns if rows[c].dtype == "category"})
     land = np.asarray(ev.column("land_mu"), dtype=float)[order]
     labels = {c.code: c.label for c in rules.classes}
-    tier_names = {
-        f"{c.code}\x1f{t}": styles.tier_text(t, c.tiers.names)
+    names = tier_names(rules)
+    shown = {  # 不定等级 too
+        f"{c.code}\x1f{t}": styles.tier_text(t, names)
         for c in rules.classes
-        for t in c.tiers.order
+        for t in ev.shown_tiers(c)
     }
     colours = {
         f"{c.code}\x1f{t}": TIER_CLASSES.get(styles.tier_colour(t, c.tiers.order), "")
@@ -58,6 +59,7 @@ def firm_section(ev: Evaluation, park: str | None) -> str:
     remark = rows["tier_reason"].where(~rows["tier_reason"].isin(TIER_RULE_REASONS))
     remark = remark.where(evaluated, rows["status_reason"])
     status = rows["status"].map({"evaluated": "参评", **STATUS_LABELS}).fillna(rows["status"])
+    tiers = pairs.map(shown).astype(object).where(rows["tier"].notna(), UNTIERED)
     tier_cls = ("c " + pairs.map(colours).fillna("")).where(evaluated, "c").astype(object)
     columns = [
         Column("统一社会信用代码", escaped(rows["credit_code"]), "c", width=13),
@@ -69,7 +71,7 @@ def firm_section(ev: Evaluation, park: str | None) -> str:
         Column("用地面积（亩）", formatted(land, 2), "n", number=True, width=7),
         Column("综合得分", formatted(_floats(rows["total_score"]), 2), "n", number=True, width=6),
         Column("排名", formatted(_floats(rows["rank"]), 0), "n", number=True, width=5),
-        Column("评价档次", escaped(pairs.map(tier_names).where(evaluated)), tier_cls, width=9),
+        Column("评价档次", escaped(tiers.where(evaluated)), tier_cls, width=9),
         Column("备注", escaped(remark, missing=""), width=20),
     ]
     whose = f"{park}的" if park else ""

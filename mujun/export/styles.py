@@ -44,16 +44,26 @@ TIER_COLOURS = {"A": "C6EFCE", "B": "BDD7EE", "C": "FFEB9C", "D": "FFC7CE"}
 ERROR_FILL = _fill(TIER_COLOURS["D"])  # 问题清单: errors red, warnings amber
 WARNING_FILL = _fill(TIER_COLOURS["C"])
 """Tier cell fills: A green, B blue, C amber, D red."""
-CHART_COLOURS = {"C6EFCE": "70AD47", "BDD7EE": "4472C4", "FFEB9C": "FFC000", "FFC7CE": "C00000"}
+OFF_ORDER_COLOUR = "D9D9D9"
+"""Grey: 不定等级 and 未分档, which stand outside a class's tiers."""
+CHART_COLOURS = {
+    "C6EFCE": "70AD47",
+    "BDD7EE": "4472C4",
+    "FFEB9C": "FFC000",
+    "FFC7CE": "C00000",
+    OFF_ORDER_COLOUR: "A5A5A5",
+}
 """The stronger shade of each tier colour, for chart bars."""
 TIER_COLOUR_NAMES = {"A": "绿色", "B": "蓝色", "C": "黄色", "D": "红色"}
 
 
 def tier_colour(tier: str, order: list[str]) -> str:
     """The fill colour of a tier: A–D by letter; other labels by place (best green, worst red,
-    second blue, the rest amber)."""
+    second blue, the rest amber); a tier outside `order` (不定等级, 未分档) grey."""
     if tier in TIER_COLOURS:
         return TIER_COLOURS[tier]
+    if tier not in order:
+        return OFF_ORDER_COLOUR
     place = order.index(tier)
     if place == 0:
         return TIER_COLOURS["A"]
@@ -69,7 +79,7 @@ def tier_fill(tier: str, order: list[str]) -> PatternFill:
 def colour_name(tier: str, order: list[str]) -> str:
     """绿色 / 蓝色 / 黄色 / 红色, for the legend."""
     rgb = tier_colour(tier, order)
-    return next(TIER_COLOUR_NAMES[k] for k, v in TIER_COLOURS.items() if v == rgb)
+    return next((TIER_COLOUR_NAMES[k] for k, v in TIER_COLOURS.items() if v == rgb), "灰色")
 
 
 def tier_text(tier: str, names: dict[str, str]) -> str:

@@ -19,8 +19,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.pagebreak import Break
 
-from ..engine.evaluation import STATUSES
+from ..engine.evaluation import EXTRA_TIERS, STATUSES, tier_names
 from ..rules import Rules
+from ..rules.tiers import UNGRADED, UNGRADED_LABEL
 from . import styles
 from .disclosure import COUNTY_NOTE, WITHHELD, CountyCells
 from .layout import header_cell, header_text, print_setup, text_lines
@@ -96,8 +97,8 @@ def add_summary_sheet(
     """The 汇总 sheet with its tables and charts."""
     ws = wb.create_sheet(SHEET)
     sheet = _Sheet(ws)
-    tiers = list(dict.fromkeys(t for c in rules.classes for t in c.tiers.order))
-    names = {t: n for c in rules.classes for t, n in c.tiers.names.items()}
+    tiers = shown_tiers(data)
+    names = tier_names(rules)
     labels = {c.code: c.label for c in rules.classes}
     n_cols = max(len(STATUS_HEADERS) + len(tiers) + 2, 9)
     first = max(
@@ -127,6 +128,17 @@ def add_summary_sheet(
     bands = _distribution(sheet, data.distribution, labels)
     ws.row_breaks.append(Break(id=sheet.row))  # the charts print on a page of their own
     _charts(ws, chart_rows, tiers, bands, sheet.row + 2)
+
+
+def shown_tiers(data: SummaryData) -> list[str]:
+    """The tier columns of the summary tables: the classes' tiers, then 不定等级 and 未分档 when
+    some firm has them (a park's edition: those of its own firms or of the county's row)."""
+    own = [str(t) for t in data.tiers.columns if t != "total"]
+    county = [
+        str(c).removeprefix("tier_") for c in data.parks.columns if str(c).startswith("tier_")
+    ]
+    order = list(dict.fromkeys([*county, *own]))
+    return [t for t in order if t not in EXTRA_TIERS] + [t for t in EXTRA_TIERS if t in order]
 
 
 def _class_tiers(
@@ -180,15 +192,19 @@ def _park_class_tiers(
     sheet: _Sheet, counts: pd.DataFrame, rules: Rules, labels: dict[str, str]
 ) -> None:
     sheet.heading("三、各园区分类别分档结果（家）")
+    shown = {  # each class's tiers as its counts give them (不定等级, 未分档 after, if any)
+        k.code: list(dict.fromkeys(counts.loc[counts["class"] == k.code, "tier"])) or k.tiers.order
+        for k in rules.classes
+    }
     top = ["园区"]
     sub = [""]
     for klass in rules.classes:
-        top += [klass.label] + [""] * (len(klass.tiers.order) - 1)
-        sub += klass.tiers.order
+        top += [klass.label] + [""] * (len(shown[klass.code]) - 1)
+        sub += [UNGRADED_LABEL if t == UNGRADED else t for t in shown[klass.code]]
     r = sheet.header(top)
     col = 2
     for klass in rules.classes:
-        span = len(klass.tiers.order)
+        span = len(shown[klass.code])
         if span > 1:
             sheet.ws.merged_cells.add(
                 f"{get_column_letter(col)}{r}:{get_column_letter(col + span - 1)}{r}"
@@ -203,7 +219,7 @@ def _park_class_tiers(
         cells = [sheet.text(str(park))]
         for klass in rules.classes:
             cells += [
-                sheet.number(row.get((klass.code, t)), styles.INTEGER) for t in klass.tiers.order
+                sheet.number(row.get((klass.code, t)), styles.INTEGER) for t in shown[klass.code]
             ]
         sheet.append(cells)
 
@@ -336,7 +352,8 @@ def _charts(
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
         for series, tier in zip(chart.series, tiers, strict=True):
-            colour = styles.CHART_COLOURS[styles.tier_colour(tier, tiers)]
+            ranked = [t for t in tiers if t not in EXTRA_TIERS]  # 不定等级, 未分档: grey
+            colour = styles.CHART_COLOURS[styles.tier_colour(tier, ranked)]
             series.graphicalProperties.solidFill = colour
             series.graphicalProperties.line.solidFill = colour
         _axes(chart, "企业数（家）", None)

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..engine.evaluation import MISSING_GROUP, Evaluation
+from ..engine.evaluation import MISSING_GROUP, UNTIERED, Evaluation
 from ..errors import ExportError
 from ..rules.declared import with_rules_fields
+from ..rules.tiers import UNGRADED, UNGRADED_LABEL
 from .disclosure import benchmark_shown, county_cells
 from .issues_workbook import add_issue_sheet, issue_sheet_names
 from .method_sheet import SHEET as METHOD_SHEET
@@ -206,7 +207,10 @@ def write_result_workbook(
     wb = new_workbook(title)
     legend = "、".join(
         dict.fromkeys(
-            f"{t} {colour_name(t, c.tiers.order)}" for c in rules.classes for t in c.tiers.order
+            f"{UNGRADED_LABEL if t == UNGRADED else t} {colour_name(t, c.tiers.order)}"
+            for c in rules.classes
+            for t in ev.shown_tiers(c)
+            if t != UNTIERED  # no tier, no colour
         )
     )
     units = "单位：用地 亩，金额 万元，亩均 万元/亩，得分 分"
