@@ -7,32 +7,23 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import shipped_firms
 
 import mujun
-from mujun.codes import credit_check_char
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+REGION = "913301"  # the first digits of these tests' credit codes
 
 
 def code(i: int) -> str:
     """A valid 统一社会信用代码 for firm number i."""
-    first17 = f"91330100{i:09d}"
-    return first17 + credit_check_char(first17)
+    return shipped_firms.code(i, REGION)
 
 
 def firm(i: int, year: int, **fields: object) -> dict[str, object]:
-    """One input row: identity and defaults (manufacturing, long established, 规上)."""
-    row: dict[str, object] = {
-        "credit_code": code(i),
-        "year": year,
-        "name": f"测试企业{i}",
-        "park": "工业园区",
-        "industry_code": "3311",
-        "above_scale": True,
-        "established": "2005-01-01",
-    }
-    row.update(fields)
-    return row
+    """One input row (see `shipped_firms.firm`), in a 工业园区 established 2005."""
+    defaults: dict[str, object] = {"park": "工业园区", "established": "2005-01-01"}
+    return shipped_firms.firm(i, year, region=REGION, **{**defaults, **fields})
 
 
 def run(rows: list[dict[str, object]], name: str) -> pd.DataFrame:

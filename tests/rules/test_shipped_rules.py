@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from shipped_firms import code, firm
 
 import mujun
-from mujun.codes import credit_check_char
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 RULES_FILES = sorted(RULES_DIR.glob("*.toml"))
@@ -52,27 +52,6 @@ MACHINE_PATH = re.compile(r"(?:^|[\s\"'=])/[A-Za-z0-9_.-]+/|\b[A-Za-z]:\\")
 
 def rules(name: str) -> mujun.Rules:
     return mujun.load_rules(RULES_DIR / name)
-
-
-def code(i: int) -> str:
-    """A valid 统一社会信用代码 for firm number i."""
-    first17 = f"91340300{i:09d}"
-    return first17 + credit_check_char(first17)
-
-
-def firm(i: int, year: int, **fields: object) -> dict[str, object]:
-    """One input row: identity and defaults (manufacturing, long established, 规上)."""
-    row: dict[str, object] = {
-        "credit_code": code(i),
-        "year": year,
-        "name": f"测试企业{i}",
-        "park": "经济开发区",
-        "industry_code": "3311",
-        "above_scale": True,
-        "established": "2010-01-01",
-    }
-    row.update(fields)
-    return row
 
 
 def run(rows: list[dict[str, object]], rules_file: str) -> pd.DataFrame:
