@@ -20,6 +20,14 @@ _COMPARE = {
     ast.In: " 属于 ",
     ast.NotIn: " 不属于 ",
 }
+_FUNCTIONS = {  # the functions of the language in words (where, isnull, previous: see _show)
+    "min": "较小值",
+    "max": "较大值",
+    "abs": "绝对值",
+    "log": "自然对数",
+    "sqrt": "平方根",
+    "coalesce": "首个有值者",
+}
 _ARITHMETIC = {ast.Add: " + ", ast.Sub: " − ", ast.Mult: " × ", ast.Div: " ÷ ", ast.Pow: " ^ "}
 # how tightly each kind of node binds: a looser one inside a tighter one is bracketed
 _PLACE = {ast.Or: 1, ast.And: 2, ast.Not: 3, ast.Compare: 4, ast.Add: 5, ast.Sub: 5}
@@ -83,5 +91,12 @@ def _show(node: ast.expr) -> str:
         return "（" + "、".join(_show(e) for e in node.elts) + "）"
     if isinstance(node, ast.Call):
         name = node.func.id if isinstance(node.func, ast.Name) else "?"
-        return f"{name}（{'，'.join(_show(a) for a in node.args)}）"
+        args = [_show(a) for a in node.args]
+        if name == "where" and len(args) == 3:
+            return f"（{args[0]}时取{args[1]}，否则取{args[2]}）"
+        if name == "isnull" and len(args) == 1:
+            return f"{_inner(node.args[0], 9)}缺失"
+        if name == "previous" and len(args) == 1:
+            return f"上年{args[0]}"
+        return f"{_FUNCTIONS.get(name, name)}（{'，'.join(args)}）"
     return ast.unparse(node)
