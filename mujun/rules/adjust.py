@@ -32,27 +32,26 @@ def _number(v: object) -> float | None:
     return number
 
 
-def _constant(expression: Expression) -> float | None:
-    """The value of a formula that reads no field (`"-5 * 2"`), to bound as a number is; None
-    for one that reads a field (bounded per firm by the engine)."""
-    if expression.names:
-        return None
-    value = float(expression({}, 1)[0])
+def _value(v: object) -> float | Expression:
+    """A number as a float, a formula reading a field as its compiled expression, and a formula
+    that reads none (`"-5 * 2"`) as the number it gives (bounded as a number is)."""
+    number = _number(v)
+    if number is not None:
+        return number
+    formula = _formula(v)
+    if formula.names:  # bounded per firm by the engine
+        return formula
+    value = float(formula({}, 1)[0])
     if not math.isfinite(value):
-        raise ValueError(f"表达式{quote.expression(expression.text)}的值不是有限数值")
+        raise ValueError(f"表达式{quote.expression(formula.text)}的值不是有限数值")
     return value
 
 
 def bounded_points(v: object) -> float | Expression | None:
     """`points`: a number in [−MAX_POINTS, MAX_POINTS], or a formula."""
-    if v is None:
-        return None
-    number = _number(v)
-    if number is None:
-        formula = _formula(v)
-        number = _constant(formula)
-        if number is None:
-            return formula
+    number = None if v is None else _value(v)
+    if not isinstance(number, float):
+        return number
     if number > MAX_POINTS:
         raise ValueError(f"须不大于 {MAX_POINTS:g}")
     if number < -MAX_POINTS:
@@ -62,14 +61,9 @@ def bounded_points(v: object) -> float | Expression | None:
 
 def bounded_multiplier(v: object) -> float | Expression | None:
     """`multiply`: a number in (0, 10], or a formula."""
-    if v is None:
-        return None
-    number = _number(v)
-    if number is None:
-        formula = _formula(v)
-        number = _constant(formula)
-        if number is None:
-            return formula
+    number = None if v is None else _value(v)
+    if not isinstance(number, float):
+        return number
     low, high = MULTIPLIER_RANGE
     if not low < number <= high:
         raise ValueError(f"修正系数须大于 {low:g} 且不大于 {high:g}，实为 {number:g}")
