@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from . import quote
 from .base import MAX_POINTS
-from .compiled import _formula
+from .compiled import formula as compile_formula
 from .expr import Expression
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def _value(v: object) -> float | Expression:
     number = _number(v)
     if number is not None:
         return number
-    formula = _formula(v)
+    formula = compile_formula(v)
     if formula.names:  # bounded per firm by the engine
         return formula
     value = float(formula({}, 1)[0])

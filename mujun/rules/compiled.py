@@ -36,7 +36,7 @@ def _compiled(text: object, check: Callable[[expr.Expression], expr.Expression])
     return parsed
 
 
-def _formula(text: object) -> expr.Expression:
+def formula(text: object) -> expr.Expression:
     """A compiled expression whose result is a number."""
     return _compiled(text, types.check_formula)
 
@@ -65,7 +65,7 @@ def _check_field(text: str) -> str:
 
 ALWAYS = _condition("true")  # `when` omitted: every firm (for a class, every firm not yet placed)
 
-Formula = Annotated[expr.Expression, BeforeValidator(_formula)]
+Formula = Annotated[expr.Expression, BeforeValidator(formula)]
 Condition = Annotated[expr.Expression, BeforeValidator(_condition)]
 FieldName = Annotated[str, AfterValidator(_check_field)]
 
