@@ -4,6 +4,8 @@ The files are six departments' exports of a synthetic county (`synthetic.generat
 written by `demo.write_department_files` with faults planted, the bureau's table of the three
 years before (历年主要指标, for growth profiles) and a table of 25 invented chief service
 commissioners (首席服务专员); `mujun demo` reads them with the demo rules.
+Its 2020 and 2021 are shipped as the bureau kept them (历年评价数据_<year>年.xlsx, every figure the
+rules read): `evaluate_demo_year(year)` grades them with the demo rules of that year.
 `python -m mujun.sample.demo` rebuilds the shipped folder (package data) byte for byte.
 """
 
@@ -14,7 +16,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import openpyxl
@@ -22,6 +24,11 @@ import pandas as pd
 
 from ..fields import BUREAU, ENV, LAND, POWER, STATS, TAX
 from .departments import save_workbook, write_department_files
+from .years import write_year_data, year_file
+
+if TYPE_CHECKING:
+    from ..engine.evaluation import Evaluation
+    from ..rules import Rules
 
 DATA = Path(__file__).resolve().parent / "data"  # package data: shipped in the wheel too
 DEMO_RULES = DATA / "anhui-guzhen-2022.toml"
@@ -31,6 +38,7 @@ DEMO_YEAR, DEMO_FIRMS, DEMO_COUNTY = 2022, 530, "固镇县（示例）"  # ≈ 1
 DEMO_YEARS = (2019, 2020, 2021, DEMO_YEAR)
 HISTORY_FILE = f"历年主要指标_{DEMO_YEARS[0]}-{DEMO_YEARS[-2]}年.xlsx"
 COMMISSIONERS_FILE = "首席服务专员名单.xlsx"
+EARLIER_YEARS = DEMO_YEARS[1:-1]  # 2020 and 2021: evaluable with the demo rules, year replaced
 COMMISSIONERS = 25
 # invented names: surname and given name drawn apart, so no real person is meant
 _SURNAMES = tuple("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐")
@@ -52,6 +60,9 @@ _ABOUT = {
     "带年度列，用于成长画像",
     "首席服务专员名单.xlsx": "25名虚构的首席服务专员：姓名、所属园区（或全县）、"
     "熟悉行业（大类代码）",
+    "历年评价数据": "该年度评价所用的基础数据（经信局留存的汇总表，已核实，无错误）："
+    "用地（亩）、税收、营业收入、增加值、研发、技改（万元）、能耗、用电、职工人数与各项标志，"
+    "带年度列；用示例规则（年度改为该年）即可重评该年",
 }
 
 
@@ -235,6 +246,64 @@ def write_commissioners(
     return path
 
 
+def build_year_files(
+    out_dir: str | Path,
+    years: Sequence[int] = EARLIER_YEARS,
+    *,
+    n_firms: int = DEMO_FIRMS,
+    seed: int = DEMO_YEAR,
+) -> list[Path]:
+    """Write the demo county's evaluation data of each earlier year (`历年评价数据_<year>年.xlsx`)
+    into out_dir: the same panel as the departmental files and the history workbook."""
+    from .synthetic import generate_county
+
+    panel = generate_county(n_firms, years=DEMO_YEARS, seed=seed)
+    out = Path(out_dir)
+    return [write_year_data(panel, y, out / year_file(y), DEMO_COUNTY) for y in years]
+
+
+@contextmanager
+def demo_year_files(
+    year: int, n_firms: int = DEMO_FIRMS, seed: int = DEMO_YEAR
+) -> Iterator[list[Path]]:
+    """The files of one earlier demo year (2020 or 2021), as a list like `demo_files` gives: the
+    shipped workbook when it is there, else the same one generated into a temporary folder."""
+    if int(year) not in EARLIER_YEARS:
+        years = "、".join(str(y) for y in EARLIER_YEARS)
+        raise ValueError(f"示例县只有{years}年的往年评价数据，没有{year}年的")
+    shipped = DEMO_DATASET / year_file(year)
+    if shipped.is_file() and n_firms == DEMO_FIRMS and seed == DEMO_YEAR:
+        yield [shipped]
+        return
+    with tempfile.TemporaryDirectory(prefix="mujun-demo-") as tmp:
+        yield build_year_files(tmp, [int(year)], n_firms=n_firms, seed=seed)
+
+
+def demo_rules_of(year: int) -> Rules:
+    """The demo rules with their year (and the year in their name) replaced by `year`."""
+    from ..rules import load_rules
+
+    rules = load_rules(DEMO_RULES)
+    name = rules.name.replace(str(DEMO_YEAR), str(int(year)))
+    return rules.model_copy(update={"year": int(year), "name": name})
+
+
+def evaluate_demo_year(
+    year: int, n_firms: int = DEMO_FIRMS, seed: int = DEMO_YEAR
+) -> Evaluation:
+    """Evaluate one earlier demo year (2020 or 2021) from its files with the demo rules of
+    that year: what the bureau published then, had it used this year's method."""
+    from ..engine.evaluate import evaluate
+    from ..read import read_sources
+
+    rules = demo_rules_of(year)
+    with demo_year_files(year, n_firms=n_firms, seed=seed) as files:
+        table = read_sources(
+            files, year=int(year), aliases=rules.input.aliases, fields=rules.catalog
+        )
+        return evaluate(table, rules)
+
+
 def rebuild(folder: Path = DEMO_DATASET) -> list[Path]:
     """Regenerate the shipped demo folder: its departmental files, history, commissioners and
     README (deterministic: the same mujun version writes byte-identical files)."""
@@ -244,7 +313,7 @@ def rebuild(folder: Path = DEMO_DATASET) -> list[Path]:
     for old in folder.glob("*"):
         if old.suffix in (".xlsx", ".csv"):
             old.unlink()
-    files = [*build_demo(folder), *build_selection_files(folder)]
+    files = [*build_demo(folder), *build_selection_files(folder), *build_year_files(folder)]
     panel = generate_county(DEMO_FIRMS, years=DEMO_YEARS, seed=DEMO_YEAR)
     faults = planted_faults(panel, DEMO_YEAR, seed=DEMO_YEAR, county=DEMO_COUNTY)
     write_readme(folder, faults, REBUILD, files)
