@@ -53,7 +53,7 @@ YEAR_COLUMNS = (
     "new_to_scale",
     "major_project",
     "public_interest",
-)
+)  # a field the panel lacks is left out, as the year's departmental files leave it out
 _DECIMALS = {"万元": 2, "亩": 2, "吨标准煤": 2, "吨": 3}  # as the bureau's table rounds
 
 
@@ -68,20 +68,20 @@ def _header(code: str) -> str:
 
 
 def _cells(frame: pd.DataFrame, code: str) -> list[Any]:
-    """One column as written: 是/否 for flags (a flag the panel lacks is 否), dates as dates,
-    numbers rounded to the unit's precision, blanks for missing values."""
+    """One column as written: 是/否 for flags, dates as dates, numbers rounded to the unit's
+    precision, blanks for missing values."""
     f = FIELDS[code]
-    if code not in frame:
-        return ["否" if f.kind == "bool" else None] * len(frame)
     values = frame[code]
     if f.kind == "bool":
         return ["是" if v else "否" for v in values.fillna(False).astype(bool)]
     if f.kind == "date":
         return [None if pd.isna(v) else pd.Timestamp(v).date() for v in values]
     if f.kind in ("number", "int"):
-        digits = _DECIMALS.get(f.unit, 0)
-        out = values.astype(float).round(digits)
-        return [None if pd.isna(v) else (int(v) if digits == 0 else float(v)) for v in out]
+        digits = _DECIMALS.get(f.unit, 0)  # Python's round, as the history workbook rounds
+        return [
+            None if pd.isna(v) else (round(float(v)) if digits == 0 else round(float(v), digits))
+            for v in values
+        ]
     return [None if pd.isna(v) else str(v) for v in values]
 
 
@@ -89,17 +89,18 @@ def write_year_data(panel: pd.DataFrame, year: int, path: str | Path, county: st
     """The bureau's evaluation table of `year` (the panel's rows of that year) at `path`: a
     title row, a header of Chinese labels with units, one row per firm sorted by credit code."""
     rows = panel[panel["year"] == int(year)].sort_values("credit_code", kind="stable")
-    columns = [_cells(rows, code) for code in YEAR_COLUMNS]
+    codes = [code for code in YEAR_COLUMNS if code in rows]
+    columns = [_cells(rows, code) for code in codes]
     book = openpyxl.Workbook()
     ws = book.active
     assert ws is not None
     ws.title = YEAR_SHEET
     ws.append([f"{county}{year}年度工业企业亩均效益评价基础数据"])
-    ws.append([_header(code) for code in YEAR_COLUMNS])
+    ws.append([_header(code) for code in codes])
     for row in zip(*columns, strict=True):  # one row per firm of a small demo county
         ws.append(list(row))
-    ws.merge_cells(f"A1:{get_column_letter(len(YEAR_COLUMNS))}1")
-    for i, code in enumerate(YEAR_COLUMNS, 1):
+    ws.merge_cells(f"A1:{get_column_letter(len(codes))}1")
+    for i, code in enumerate(codes, 1):
         width = {"credit_code": 22, "name": 30, "park": 20}.get(code, 12)
         ws.column_dimensions[get_column_letter(i)].width = width
     out = Path(path)
