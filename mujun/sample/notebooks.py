@@ -85,6 +85,7 @@ def strip(nb: Any) -> Any:
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line: execute into a folder, or strip in place."""
     import nbformat
+    from nbclient.exceptions import CellExecutionError
 
     parser = argparse.ArgumentParser(
         prog="python -m mujun.sample.notebooks",
@@ -106,7 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        nb = execute(path.resolve(), out.resolve(), args.timeout, INLINE)
+        try:
+            nb = execute(path.resolve(), out.resolve(), args.timeout, INLINE)
+        except CellExecutionError as exc:  # the notebook's own error, cell and message
+            print(f"{path} 执行失败：\n{exc}", file=sys.stderr)
+            return 1
         nbformat.write(nb, out / path.name)
         print(f"已执行：{out / path.name}")
     return 0
