@@ -288,9 +288,7 @@ def demo_rules_of(year: int) -> Rules:
     return rules.model_copy(update={"year": int(year), "name": name})
 
 
-def evaluate_demo_year(
-    year: int, n_firms: int = DEMO_FIRMS, seed: int = DEMO_YEAR
-) -> Evaluation:
+def evaluate_demo_year(year: int, n_firms: int = DEMO_FIRMS, seed: int = DEMO_YEAR) -> Evaluation:
     """Evaluate one earlier demo year (2020 or 2021) from its files with the demo rules of
     that year: what the bureau published then, had it used this year's method."""
     from ..engine.evaluate import evaluate

@@ -110,7 +110,13 @@ def test_the_year_data_agree_with_the_history_workbook(year: int) -> None:
     history = history[history["年度"] == year].set_index("统一社会信用代码").sort_index()
     data = _sheet(DEMO_DATASET / year_file(year)).set_index("统一社会信用代码").sort_index()
     assert list(data.index) == list(history.index)  # the same firms
-    for column in ("营业收入（万元）", "实缴税金（万元）", "工业增加值（万元）", "是否规上", "企业名称"):
+    for column in (
+        "营业收入（万元）",
+        "实缴税金（万元）",
+        "工业增加值（万元）",
+        "是否规上",
+        "企业名称",
+    ):
         assert data[column].tolist() == history[column].tolist(), column
 
 
