@@ -4,11 +4,14 @@ of their year, every row accounted for, rebuilt byte for byte."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import mujun
 from mujun.engine.evaluation import STATUSES
@@ -25,7 +28,7 @@ from mujun.sample.demo import (
     evaluate_demo_year,
 )
 from mujun.sample.synthetic import generate_county
-from mujun.sample.years import YEAR_COLUMNS, year_file
+from mujun.sample.years import YEAR_COLUMNS, write_year_data, year_file
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +156,15 @@ def test_a_smaller_generated_county_evaluates_its_earlier_year_too() -> None:
     firms = generate_county(60, years=DEMO_YEARS, seed=7)
     assert len(ev.results) == int((firms["year"] == 2021).sum())
     assert ev.results["status"].isin(STATUSES).all()
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(order=st.randoms(use_true_random=False))
+def test_the_year_table_does_not_depend_on_the_panel_order(tmp_path: Path, order: Any) -> None:
+    small = generate_county(25, years=DEMO_YEARS, seed=3)
+    shuffled = small.iloc[order.sample(range(len(small)), len(small))]
+    a = write_year_data(small, 2021, tmp_path / "a.xlsx", "示例县")
+    b = write_year_data(shuffled, 2021, tmp_path / "b.xlsx", "示例县")
+    assert a.read_bytes() == b.read_bytes()  # one row per firm, in credit-code order
