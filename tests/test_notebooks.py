@@ -99,8 +99,9 @@ def test_the_kernel_draws_without_a_display_and_imports_this_mujun() -> None:
 
     env = kernel_env(AGG)
     assert env["MPLBACKEND"] == "Agg"
-    root = str(Path(mujun.__file__).resolve().parents[1])
-    assert env["PYTHONPATH"].split(os.pathsep)[0] == root  # a checkout runs its own source
+    root = Path(mujun.__file__).resolve().parents[1]
+    if (root / "pyproject.toml").is_file():  # a checkout runs its own source, not another
+        assert env["PYTHONPATH"].split(os.pathsep)[0] == str(root)
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])  # ≈ 10 s each
