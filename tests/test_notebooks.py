@@ -104,7 +104,8 @@ def test_the_kernel_draws_without_a_display_and_imports_this_mujun() -> None:
         assert env["PYTHONPATH"].split(os.pathsep)[0] == str(root)
 
 
-@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])  # ≈ 10 s each
+@pytest.mark.slow  # 10–30 s each: a kernel, the demo county evaluated two or three times
+@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
 def test_each_notebook_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
     nb = execute(path, tmp_path, timeout=CELL_TIMEOUT)  # a failing cell raises here
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
