@@ -295,3 +295,11 @@ class Evaluation:
         count_cols = ["firms", *STATUSES, *(f"tier_{t}" for t in tiers)]
         out[count_cols] = out[count_cols].astype(int)
         return out.reset_index()
+
+    def history(self, archive: Any) -> Any:
+        """Tier migration, firms new or gone and consecutive years in a tier across the years
+        of `archive` (a mujun.history.Archive), this Evaluation standing for its own year:
+        a mujun.history.History."""
+        from ..history.years import evaluation_history  # history builds on the engine
+
+        return evaluation_history(self, archive)
