@@ -26,6 +26,7 @@ credit_code = _root.credit_code
 firms_frame = _root.firms_frame
 indicator_toml = _root.indicator_toml
 one_class_rules = _root.one_class_rules
+one_class_text = _root.one_class_text
 
 
 def _tool(name: str) -> str | None:
