@@ -203,7 +203,9 @@ def _read_results(path: Path) -> pd.DataFrame:
     if (path / "results.parquet").is_file():
         return pd.read_parquet(path / "results.parquet")
     if not (path / "results.csv").is_file():
-        raise ArchiveError(f"“{path}” 中没有 results.parquet 或 results.csv：这不是完整的结果文件夹")
+        raise ArchiveError(
+            f"“{path}” 中没有 results.parquet 或 results.csv：这不是完整的结果文件夹"
+        )
     frame = pd.read_csv(
         path / "results.csv",
         dtype=str,

@@ -55,7 +55,7 @@ def _filled(frame: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
         if name in out.columns:
             continue
         dtype = other[name].dtype
-        if dtype == bool:
+        if dtype.kind == "b":
             out[name] = np.zeros(len(out), dtype=bool)
         elif dtype.kind in "iu":
             out[name] = pd.array([pd.NA] * len(out), dtype="Int64")

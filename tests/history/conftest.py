@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 # The suite's shared helpers (tests/conftest.py), which this folder's conftest would shadow.
-_spec = importlib.util.spec_from_file_location("history_root", Path(__file__).parents[1] / "conftest.py")
+_spec = importlib.util.spec_from_file_location(
+    "history_root", Path(__file__).parents[1] / "conftest.py"
+)
 assert _spec is not None and _spec.loader is not None
 _root = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_root)

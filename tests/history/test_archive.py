@@ -121,7 +121,7 @@ def test_add_folder_reads_csv_when_no_parquet(tmp_path: Path) -> None:
 
 def test_not_a_run_folder_is_said_in_chinese(tmp_path: Path) -> None:
     archive = Archive(tmp_path / "a.db")
-    with pytest.raises(ArchiveError, match="没有 manifest.json"):
+    with pytest.raises(ArchiveError, match=r"没有 manifest\.json"):
         archive.add_folder(tmp_path)
     (tmp_path / "manifest.json").write_text(json.dumps({"x": 1}), encoding="utf-8")
     with pytest.raises(ArchiveError, match="不是 mujun 的运行记录"):

@@ -64,9 +64,7 @@ def test_json_shape() -> None:
 def test_untiered_and_other_statuses() -> None:
     frame = tiers_frame({"a": "AB", "b": "CD"})
     frame.loc[3, "tier"] = None  # b evaluated in 2021 without a tier
-    frame = pd.concat(
-        [frame, tiers_frame({"c": "AA"}).assign(status="exempt")], ignore_index=True
-    )
+    frame = pd.concat([frame, tiers_frame({"c": "AA"}).assign(status="exempt")], ignore_index=True)
     h = history(frame)
     m = h.matrix("k", 2020)
     assert m.loc["C", "未分档"] == 1 and int(m.to_numpy().sum()) == 2  # c is not evaluated
