@@ -50,7 +50,9 @@ def archive_history(archive: Archive, region: str | None) -> History:
 
 
 def print_history_json(console: Console, found: History) -> None:
-    console.print_json(json.dumps(found.to_json(), ensure_ascii=False))
+    """One JSON object on one line, for other programs."""
+    text = json.dumps(found.to_json(), ensure_ascii=False)
+    console.print(text, soft_wrap=True, highlight=False, markup=False, emoji=False)
 
 
 def print_history(console: Console, found: History) -> None:
