@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,14 +56,32 @@ def archive_url(url: str | Path) -> str:
     return f"sqlite:///{Path(text).expanduser().absolute()}"
 
 
+def shown_url(url: str) -> str:
+    """The URL as a message may show it: any password replaced by ***."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return re.sub(r"(//[^/:@]*:)[^@/]*@", r"\1***@", url)
+
+
 class Archive:
     """Runs, results, issues, corrections, appeals and input fields of every archived run."""
 
     def __init__(self, url: str | Path) -> None:
         self.url = archive_url(url)
+        url = shown_url(self.url)  # never a password in a message
         try:
             self.engine: Engine = sa.create_engine(self.url)
-        except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
+        except ImportError as exc:  # the URL's driver is not installed
+            hint = (
+                '；PostgreSQL 须先安装：pip install "mujun[postgres]"'
+                if "psycopg" in str(exc)
+                else ""
+            )
+            raise ArchiveError(
+                f"档案库地址 {url!s} 无法使用：缺少数据库驱动（{exc}）{hint}"
+            ) from None
+        except (ArgumentError, NoSuchModuleError, ValueError) as exc:
             raise ArchiveError(f"档案库地址 {url!s} 无法使用：{_reason(exc)}") from None
         self._ready = False
 
@@ -105,10 +124,10 @@ class Archive:
     ) -> int:
         """Record an Evaluation under `status`; returns the run id (the existing one when this
         very run is already archived). `written` defaults to now (UTC)."""
-        inputs = ev.table.frame.reindex(columns=[c for c in ev.table.frame.columns])
-        record = build_record(
-            ev.provenance, status, ev.results, ev.issues, inputs, written or _now()
-        )
+        with ev.rules.fields_in_use():  # the rules' own [[field]]s are input fields too
+            record = build_record(
+                ev.provenance, status, ev.results, ev.issues, ev.table.frame, written or _now()
+            )
         return self._store(record)
 
     def add_folder(self, folder: str | Path) -> int:

@@ -43,7 +43,8 @@ def with_archived_year(table: EnterpriseTable, archive: Archive, rules: Rules) -
         return table
     frame = frame.assign(year=last_year)
     sheet = f"{last_year}年度（档案库运行 {run_id}）"
-    last = EnterpriseTable.from_frame(frame, file=ARCHIVE_FILE, sheet=sheet)
+    with rules.fields_in_use():  # the rules' own [[field]]s are read as in a panel
+        last = EnterpriseTable.from_frame(frame, file=ARCHIVE_FILE, sheet=sheet)
     return stack(table, replace(last, notes=empty_issues()))
 
 

@@ -16,6 +16,7 @@ from conftest import RULES_TEXT, YEAR, firms_frame
 import mujun
 from mujun.errors import ArchiveError
 from mujun.history import Archive, archive_url
+from mujun.history.migration import history
 from mujun.history.schema import FIXED_COLUMNS
 
 REGION = "测试县"
@@ -154,17 +155,34 @@ def test_appeals_and_corrections_are_kept(tmp_path: Path) -> None:
     assert archive.add(ev, "终评") != run_id  # other appeals: another run
 
 
+def evaluation_of(year: int, n: int = 12, seed: int = 0) -> mujun.Evaluation:
+    """The test rules of another year on firms of that year."""
+    rules = mujun.parse_rules(RULES_TEXT.replace(f"year = {YEAR}\n", f"year = {year}\n", 1))
+    return mujun.evaluate(firms_frame(n, seed=seed).assign(year=year), rules)
+
+
 def test_sqlite_and_postgres_hold_the_same(tmp_path: Path, postgres_url: str) -> None:
     lite, pg = Archive(tmp_path / "a.db"), Archive(postgres_url)
-    for seed, year_shift in ((0, 0), (1, 0)):
-        ev = evaluation(seed=seed)
+    runs = [
+        (evaluation_of(YEAR - 2, 10, 5), "终评", 1),
+        (evaluation_of(YEAR - 1, 12, 6), "终评", 2),
+        (evaluation(seed=0), "初评", 3),
+        (evaluation(seed=1), "初评", 4),  # the later 初评 of YEAR: current
+    ]
+    for ev, status, hour in runs:
         for archive in (lite, pg):
-            archive.add(ev, "初评", written=at(9 + seed + year_shift))
+            archive.add(ev, status, written=at(hour))
     cols = [c for c in lite.runs().columns if c not in ("written", "id")]
     pd.testing.assert_frame_equal(lite.runs()[cols], pg.runs()[cols])
-    pd.testing.assert_frame_equal(lite.results(REGION, YEAR), pg.results(REGION, YEAR))
+    for year in (YEAR - 2, YEAR - 1, YEAR):
+        pd.testing.assert_frame_equal(lite.results(REGION, year), pg.results(REGION, year))
+        pd.testing.assert_frame_equal(lite.panel(REGION, year), pg.panel(REGION, year))
     pd.testing.assert_frame_equal(lite.tiers(REGION), pg.tiers(REGION))
-    pd.testing.assert_frame_equal(lite.panel(REGION, YEAR), pg.panel(REGION, YEAR))
+    a, b = history(lite.tiers(REGION)), history(pg.tiers(REGION))
+    assert a.pairs() == [(YEAR - 2, YEAR - 1), (YEAR - 1, YEAR)]
+    for name in ("migration", "flows", "consecutive"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    assert a.to_json() == b.to_json()
     pg.close()
 
 
