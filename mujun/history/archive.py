@@ -45,6 +45,7 @@ RUN_COLUMNS = (
     "firms",
 )
 IDENTITY = ("region", "year", "status", "rules_sha256", "inputs_digest", "results_digest")
+FORMS = "SQLite 档案库直接给文件路径；PostgreSQL 写作 postgresql+psycopg://用户@主机/数据库"
 CHUNK = 20_000  # rows per executemany: bounded statements, bounded memory
 
 
@@ -81,8 +82,12 @@ class Archive:
             raise ArchiveError(
                 f"档案库地址 {url!s} 无法使用：缺少数据库驱动（{exc}）{hint}"
             ) from None
-        except (ArgumentError, NoSuchModuleError, ValueError) as exc:
-            raise ArchiveError(f"档案库地址 {url!s} 无法使用：{_reason(exc)}") from None
+        except NoSuchModuleError:
+            raise ArchiveError(
+                f"档案库地址 {url!s} 无法使用：不认识的数据库类型。{FORMS}"
+            ) from None
+        except (ArgumentError, ValueError):
+            raise ArchiveError(f"档案库地址 {url!s} 无法使用：地址格式不对。{FORMS}") from None
         self._ready = False
 
     def __repr__(self) -> str:
