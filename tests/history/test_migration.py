@@ -175,3 +175,27 @@ def test_ev_history_puts_the_evaluation_in_its_year(tmp_path: Path) -> None:
     latest = h.consecutive.set_index("credit_code")
     tiers = now.results.set_index("credit_code")["tier"].astype(str)
     assert (latest.loc[tiers.index, "tier"] == tiers).all()
+
+
+def test_shipped_previous_year_benchmarks_from_the_archive(tmp_path: Path) -> None:
+    """淮安 2024 scores against last year's county means: a synthetic two-year panel and this
+    year alone with last year archived give the same results."""
+    from mujun.history.years import with_archived_year
+    from mujun.sample.synthetic import generate_county
+
+    path = Path(__file__).parents[2] / "rules" / "jiangsu-huaian-2024.toml"
+    rules = mujun.load_rules(path)
+    assert rules.reads_previous_year()
+    panel = generate_county(300, (rules.year - 1, rules.year), 1).drop(columns="archetype")
+    whole = mujun.evaluate(panel, rules)
+    text = path.read_text(encoding="utf-8")
+    last_rules = mujun.parse_rules(
+        text.replace(f"year = {rules.year}", f"year = {rules.year - 1}", 1)
+    )
+    last = mujun.evaluate(panel[panel["year"] == rules.year - 1], last_rules)
+    archive = Archive(tmp_path / "a.db")
+    archive.add(last, "终评")
+    table = mujun.EnterpriseTable.from_frame(panel[panel["year"] == rules.year])
+    alone = mujun.evaluate(with_archived_year(table, archive, rules), rules)
+    pd.testing.assert_frame_equal(alone.results, whole.results)
+    assert (alone.results["status"] == "evaluated").sum() > 100
