@@ -54,8 +54,17 @@ def test_run_archive_history_and_add(tmp_path: Path) -> None:
     exit_code, output = invoke("history", "--archive", db)
     assert exit_code == 0 and "类别迁移" in output and "连续" in output
     book = next(runs[2022].glob("亩均效益评价结果_*.xlsx"))
-    sheets = openpyxl.load_workbook(book, read_only=True).sheetnames
-    assert "历年类别" in sheets and "类别迁移" in sheets
+    wb = openpyxl.load_workbook(book, read_only=True)
+    assert "历年类别" in wb.sheetnames and "类别迁移" in wb.sheetnames
+    rows = [[c for c in r if c is not None] for r in wb["历年类别"].iter_rows(values_only=True)]
+    firm0 = next(r for r in rows if code(0) in r)
+    assert firm0[-4:] == ["A", "A", "A", 2]  # 2021, 2022, latest tier, years in a row
+    firm4 = next(r for r in rows if code(4) in r)
+    assert firm4[-4] == "—"  # not evaluated (not archived) in 2021
+    matrix = [
+        r for r in wb["类别迁移"].iter_rows(values_only=True) if len(r) > 1 and r[1] == "2021→2022"
+    ]
+    assert sum(r[-1] for r in matrix) == 4  # 合计: the firms evaluated in both years
     exit_code, output = invoke("archive", "add", runs[2021], runs[2022], "--archive", db)
     assert exit_code == 0 and output.count("未重复加入") == 2
     assert len(Archive(db).runs()) == 2
