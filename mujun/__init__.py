@@ -5,6 +5,7 @@ from .engine.evaluate import evaluate
 from .engine.evaluation import Evaluation
 from .errors import DataError, ExportError, MujunError, RulesError
 from .export import write_run, write_workbooks
+from .history import Archive
 from .issues import Issue
 from .read import apply_corrections, read_sources
 from .read.commissioners import read_commissioners
@@ -13,6 +14,7 @@ from .selection import KeyFirms, select_key_firms
 from .table import EnterpriseTable
 
 __all__ = [
+    "Archive",
     "DataError",
     "EnterpriseTable",
     "Evaluation",

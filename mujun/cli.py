@@ -18,6 +18,13 @@ import typer
 
 from ._version import mujun_version
 from .clihelp import ChineseGroup, ChineseTyper
+from .clihistory import (
+    add_folders,
+    archive_history,
+    open_archive,
+    print_history,
+    print_history_json,
+)
 from .clisteps import check_inputs as _check_inputs
 from .clisteps import check_out_file as _check_out_file
 from .clisteps import data_to_read as _data_to_read
@@ -30,10 +37,12 @@ from .datafiles import DataFiles, expand
 from .engine.evaluate import evaluate
 from .engine.evaluation import Evaluation
 from .engine.previous import evaluated_years
-from .errors import DataError, ExportError, RulesError
+from .errors import ArchiveError, DataError, ExportError, RulesError
 from .export import write_issues_workbook, write_run
 from .export.template import write_template
 from .guard import guarded, stage, write_error_log
+from .history.migration import History
+from .history.years import with_archived_year
 from .oserrors import describe_os_error
 from .printing import (
     issue_counts_line,
@@ -152,7 +161,13 @@ def _load(
     return _evaluate(table, method)
 
 
-def _write(ev: Evaluation, out: Path, status: str, selection: KeyFirms | None = None) -> Path:
+def _write(
+    ev: Evaluation,
+    out: Path,
+    status: str,
+    selection: KeyFirms | None = None,
+    history: History | None = None,
+) -> Path:
     """write_run with a spinner naming each workbook as it is written (terminal only); a run
     folder that cannot be written or replaced exits with code 1."""
     try:
@@ -164,6 +179,7 @@ def _write(ev: Evaluation, out: Path, status: str, selection: KeyFirms | None = 
                 selection=selection,
                 progress=lambda name: spinner.update(f"已写出 {name}"),
                 notify=_note,
+                history=history,
             )
     except ExportError as exc:
         raise _fail(str(exc), 1) from None
@@ -206,13 +222,25 @@ def run(
     status: StatusOpt = "试评价",
     corrections: CorrectionsOpt = None,
     year: YearOpt = None,
+    archive: Annotated[
+        str | None,
+        typer.Option(
+            "--archive",
+            metavar="档案库",
+            help="写出后把这次运行记入档案库（SQLite 文件路径或数据库地址），并加写历年类别；"
+            "规则读取上年数据而数据中没有上年时，从档案库取上年",
+        ),
+    ] = None,
 ) -> None:
     """Evaluate and write the whole run folder."""
     given = expand(data)
     _check_inputs(rules=rules, data=given, corrections=corrections)
     _prepare(out, status)
-    ev = _load(rules, given, corrections, year)
-    folder = _write(ev, out, status)
+    if archive is None:
+        ev = _load(rules, given, corrections, year)
+        folder = _write(ev, out, status)
+    else:
+        ev, folder = _run_archived(archive, rules, given, out, status, corrections, year)
     print_statuses(out_console, ev)
     _finish(ev, folder)
 
@@ -411,6 +439,89 @@ def fields(
 def version() -> None:
     """Print the mujun version."""
     out_console.print(mujun_version())
+
+
+def _run_archived(
+    url: str,
+    rules: Path,
+    given: DataFiles,
+    out: Path,
+    status: str,
+    corrections: Path | None,
+    year: int | None,
+) -> tuple[Evaluation, Path]:
+    """`run --archive`: last year from the archive when the rules read it and the data lack
+    it, the run folder with 历年类别, then the run recorded."""
+    store = open_archive(url)
+    method, table = _read(rules, given, corrections, year)
+    try:
+        table = with_archived_year(table, store, method)
+        ev = _evaluate(table, method)
+        found = ev.history(store)
+    except ArchiveError as exc:
+        raise _fail(str(exc), 1) from None
+    folder = _write(ev, out, status, history=found)
+    try:
+        run_id = store.add(ev, status)
+    except ArchiveError as exc:
+        raise _fail(f"结果已写出，但未能记入档案库：{exc}", 1) from None
+    out_console.print(f"已记入档案库（运行编号 {run_id}）", highlight=False)
+    store.close()
+    return ev, folder
+
+
+archive_app = ChineseTyper(
+    cls=ChineseGroup,
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="历年评价档案库：把运行结果文件夹加入档案库。",
+)
+app.add_typer(archive_app, name="archive")
+ArchiveUrlOpt = Annotated[
+    str,
+    typer.Option("--archive", metavar="档案库", help="档案库：SQLite 文件路径或数据库地址"),
+]
+
+
+@archive_app.command(
+    "add", help="把 mujun run 写出的结果文件夹加入档案库；同一次运行重复加入不会多出一份。"
+)
+@guarded(err_console)
+def archive_add(
+    folders: Annotated[list[Path], typer.Argument(metavar="文件夹…", help="运行结果文件夹")],
+    archive: ArchiveUrlOpt,
+) -> None:
+    """Import run folders into the archive."""
+    store = open_archive(archive)
+    failed = add_folders(store, folders, out_console)
+    store.close()
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command(
+    "history",
+    help="档案库中的历年情况：各类别相邻年度的档次迁移矩阵、新参评与未再参评的企业、"
+    "各企业连续处于同一档次的年数。",
+)
+@guarded(err_console)
+def history_command(
+    archive: ArchiveUrlOpt,
+    region: Annotated[
+        str | None, typer.Option(metavar="地区", help="地区（档案库中有多个地区时须给出）")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="输出一个 JSON 对象，便于其他程序读取")
+    ] = False,
+) -> None:
+    """Print the archive's history."""
+    store = open_archive(archive)
+    found = archive_history(store, region)
+    store.close()
+    if as_json:
+        print_history_json(out_console, found)
+    else:
+        print_history(out_console, found)
 
 
 def main() -> None:

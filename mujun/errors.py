@@ -40,3 +40,7 @@ class DataError(MujunError):
 
 class ExportError(MujunError):
     """Results that cannot be written."""
+
+
+class ArchiveError(MujunError):
+    """An archive that cannot be opened, read or written (a bad URL, an unreachable server)."""

@@ -7,7 +7,7 @@ looked up (`column`) and a part of it taken whole (`subset`: one park's workbook
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,10 @@ from ..table import EnterpriseTable
 from . import scoring
 from .columns import FieldColumns
 from .tiers import group_codes
+
+if TYPE_CHECKING:  # the types only: history builds on the engine
+    from ..history.archive import Archive
+    from ..history.migration import History
 
 RESULT_COLUMNS = [
     "credit_code",
@@ -295,3 +299,11 @@ class Evaluation:
         count_cols = ["firms", *STATUSES, *(f"tier_{t}" for t in tiers)]
         out[count_cols] = out[count_cols].astype(int)
         return out.reset_index()
+
+    def history(self, archive: Archive) -> History:
+        """Tier migration, firms new or gone and consecutive years in a tier across the years
+        of `archive` (a mujun.history.Archive), this Evaluation standing for its own year:
+        a mujun.history.History."""
+        from ..history.years import evaluation_history  # history builds on the engine
+
+        return evaluation_history(self, archive)

@@ -33,6 +33,7 @@ from .tables import write_csv, write_issues_csv, write_json, write_parquet
 from .workbooks import RUN_STATUSES, editions, park_labels, write_workbooks
 
 if TYPE_CHECKING:  # the type only: export reads what KeyFirms holds
+    from ..history.migration import History
     from ..selection import KeyFirms
 
 ISSUES_WORKBOOK = "问题清单.xlsx"
@@ -94,13 +95,15 @@ def write_run(
     progress: Callable[[str], None] | None = None,
     selection: KeyFirms | None = None,
     notify: Callable[[str], None] | None = None,
+    history: History | None = None,
 ) -> Path:
     """Write results.csv, results.parquet, issues.csv, 问题清单.xlsx, the result workbooks
     (internal, publication list, parks/), 报告.html with parks/<park>.html, and manifest.json
     into out_dir, atomically. A
     `selection` adds growth.csv, key_firms.csv, watch_lists.csv and, in the internal workbook,
     the sheets 包保名单 and 培育库. `progress` hears the name of each file once it is written;
-    `notify` hears what was repaired from an interrupted earlier run."""
+    `notify` hears what was repaired from an interrupted earlier run. A `history` (of the
+    archive, this run included) adds 历年类别 and 类别迁移 to the internal workbook."""
     if status not in RUN_STATUSES:
         raise ExportError(f"评价状态须为 {'、'.join(RUN_STATUSES)} 之一，而不是 {status!r}")
     out = prepare_out(out_dir, notify)
@@ -139,6 +142,7 @@ def write_run(
                 progress=progress,
                 selection=selection,
                 prepared=prepared,
+                history=history,
             )
             if workbooks
             else []

@@ -21,6 +21,7 @@ from ..errors import ExportError
 from ..rules.declared import with_rules_fields
 from ..rules.tiers import UNGRADED, UNGRADED_LABEL
 from .disclosure import benchmark_shown, county_cells
+from .history_sheet import HISTORY_SHEET, MIGRATION_SHEET, add_history_sheets
 from .issues_workbook import add_issue_sheet, issue_sheet_names
 from .method_sheet import SHEET as METHOD_SHEET
 from .method_sheet import add_method_sheet
@@ -34,6 +35,7 @@ from .summary_sheet import SummaryData, add_summary_sheet
 from .xlsx import new_workbook, save
 
 if TYPE_CHECKING:  # the type only: export reads what KeyFirms holds
+    from ..history.migration import History
     from ..selection import KeyFirms
 
 RUN_STATUSES = ("试评价", "初评", "终评")
@@ -77,6 +79,7 @@ def write_workbooks(
     progress: Callable[[str], None] | None = None,
     selection: KeyFirms | None = None,
     prepared: tuple[SummaryData, Sequence[ParkEdition]] | None = None,
+    history: History | None = None,
 ) -> list[Path]:
     """Write the internal workbook, the publication list and parks/<park>.xlsx into out_dir;
     return their paths. Each file is written under a temporary name and renamed. With a
@@ -97,6 +100,7 @@ def write_workbooks(
             edition=INTERNAL,
             summary=summary,
             selection=selection,
+            history=history,
         )
     ]
     _tell(progress, internal)
@@ -173,9 +177,15 @@ def county_summary(ev: Evaluation) -> SummaryData:
 
 @with_rules_fields
 def write_internal_workbook(
-    ev: Evaluation, path: str | Path, *, status: str = "试评价", selection: KeyFirms | None = None
+    ev: Evaluation,
+    path: str | Path,
+    *,
+    status: str = "试评价",
+    selection: KeyFirms | None = None,
+    history: History | None = None,
 ) -> Path:
-    """The internal workbook (内部版) alone at `path`; a selection adds 包保名单 and 培育库."""
+    """The internal workbook (内部版) alone at `path`; a selection adds 包保名单 and 培育库,
+    a history 历年类别 and 类别迁移."""
     return write_result_workbook(
         ev,
         Path(path),
@@ -183,6 +193,7 @@ def write_internal_workbook(
         edition=INTERNAL,
         summary=county_summary(ev),
         selection=selection,
+        history=history,
     )
 
 
@@ -197,6 +208,7 @@ def write_result_workbook(
     park: str | None = None,
     selection: KeyFirms | None = None,
     benchmarks: np.ndarray | None = None,
+    history: History | None = None,
 ) -> Path:
     """One result workbook: 说明, 汇总, a sheet per class, 包保名单 and 培育库 (given a
     selection), 免评与暂缓 and 问题清单. `benchmarks` (a park's workbook): which rows of
@@ -221,6 +233,7 @@ def write_result_workbook(
     )
     issue_sheets = issue_sheet_names(len(ev.issues), ISSUE_SHEET)
     fixed = [METHOD_SHEET, SUMMARY_SHEET, KEY_SHEET, WATCH_SHEET, OUTSIDE_SHEET, *issue_sheets]
+    fixed += [HISTORY_SHEET, MIGRATION_SHEET]
     names = sheet_names((c.label for c in rules.classes), taken=fixed)
     paper = rules.publication.paper
     bodies = [
@@ -240,6 +253,8 @@ def write_result_workbook(
             add_key_firm_sheet(wb, selection, title=f"{where}{rules.year}年度重点企业包保名单")
         )
         bodies.append(add_watch_sheet(wb, selection, title=f"{where}{rules.year}年度企业培育库"))
+    if history is not None:
+        bodies.extend(add_history_sheets(wb, ev, history, where=where))
     bodies.append(
         add_outside_sheet(
             wb,

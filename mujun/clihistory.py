@@ -1,0 +1,113 @@
+"""The command line's archive and history steps: open an archive, record a run, print a
+History as Chinese tables or as the JSON of DESIGN §7. The commands themselves are in cli.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from .clisteps import fail
+from .errors import ArchiveError
+from .history import Archive
+from .history.migration import ARROW, History, history
+
+MAX_FIRMS = 30  # the consecutive-tier table shows this many firms, longest runs first
+
+
+def open_archive(url: str) -> Archive:
+    """The archive at `url`, reachable and readable; exit 2 (a bad URL) or 1 (unreachable)
+    with the reason otherwise."""
+    try:
+        archive = Archive(url)
+    except ArchiveError as exc:
+        raise fail(str(exc), 2) from None
+    try:
+        archive.runs()
+    except ArchiveError as exc:
+        raise fail(str(exc), 1) from None
+    return archive
+
+
+def archive_history(archive: Archive, region: str | None) -> History:
+    """The history of `region`, or of the archive's only region; exit 2 when it holds several
+    regions and none was named, 1 when it holds none."""
+    try:
+        regions = sorted(set(archive.runs()["region"]))
+        if region is None:
+            if not regions:
+                raise fail("档案库中还没有任何评价记录", 1)
+            if len(regions) > 1:
+                raise fail(f"档案库中有多个地区（{'、'.join(regions)}），请用 --region 指定", 2)
+            region = regions[0]
+        elif region not in regions:
+            raise fail(f"档案库中没有地区“{region}”的评价记录（有：{'、'.join(regions)}）", 1)
+        return history(archive.tiers(region))
+    except ArchiveError as exc:
+        raise fail(str(exc), 1) from None
+
+
+def print_history_json(console: Console, found: History) -> None:
+    """One JSON object on one line, for other programs."""
+    text = json.dumps(found.to_json(), ensure_ascii=False)
+    console.print(text, soft_wrap=True, highlight=False, markup=False, emoji=False)
+
+
+def print_history(console: Console, found: History) -> None:
+    """Each class's migration matrices (counts, and each row's share), firms new and gone,
+    then the firms longest in their tier."""
+    if not found.years:
+        console.print("档案库中没有已参评的企业")
+        return
+    console.print(f"档案库年度：{'、'.join(map(str, found.years))}", highlight=False)
+    for klass in found.classes():
+        for year_a, year_b in found.pairs():
+            counts = found.matrix(klass, year_a)
+            if counts.empty:
+                continue
+            shares = found.matrix(klass, year_a, shares=True)
+            table = Table(title=f"{klass}：{year_a}{ARROW}{year_b} 类别迁移（家数，行内占比）")
+            table.add_column(f"{year_a}年 ＼ {year_b}年")
+            for tier in counts.columns:
+                table.add_column(str(tier), justify="right")
+            table.add_column("合计", justify="right")
+            for tier in counts.index:  # a loop over tiers
+                cells = [
+                    f"{int(counts.at[tier, t])}（{shares.at[tier, t]:.0%}）" for t in counts.columns
+                ]
+                table.add_row(str(tier), *cells, str(int(counts.loc[tier].sum())))
+            console.print(table)
+            flow = found.flows[
+                (found.flows["class"] == klass) & (found.flows["year_a"] == year_a)
+            ].iloc[0]
+            console.print(
+                f"两年均参评 {flow['both']} 家；{year_b}年新参评 {flow['new']} 家，"
+                f"{year_a}年参评而{year_b}年未参评 {flow['gone']} 家",
+                highlight=False,
+            )
+    cons = found.consecutive.sort_values(["years", "credit_code"], ascending=[False, True])
+    table = Table(title=f"连续处于同一档次的年数（最长的 {min(MAX_FIRMS, len(cons))} 家）")
+    for header in ("统一社会信用代码", "类别", "最近参评年度", "档次", "连续年数"):
+        table.add_column(header)
+    for row in cons.head(MAX_FIRMS).itertuples(index=False):  # at most MAX_FIRMS rows
+        table.add_row(row.credit_code, str(row[1]), str(row.year), row.tier, str(row.years))
+    console.print(table)
+
+
+def add_folders(archive: Archive, folders: list[Path], console: Console) -> int:
+    """Add each run folder, one line each; the number that could not be added."""
+    failed = 0
+    for folder in folders:  # a loop over folders
+        try:
+            before = len(archive.runs())
+            run_id = archive.add_folder(folder)
+            new = len(archive.runs()) > before
+        except ArchiveError as exc:
+            console.print(f"错误：{exc}", highlight=False)
+            failed += 1
+            continue
+        what = "已加入档案库" if new else "档案库中已有这次运行，未重复加入"
+        console.print(f"{folder}：{what}（运行编号 {run_id}）", highlight=False)
+    return failed
