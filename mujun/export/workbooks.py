@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..engine.compare import Comparison
 from ..engine.evaluation import MISSING_GROUP, UNTIERED, Evaluation
 from ..errors import ExportError
 from ..rules.declared import with_rules_fields
 from ..rules.tiers import UNGRADED, UNGRADED_LABEL
 from .disclosure import benchmark_shown, county_cells
+from .compare_sheet import add_compare_sheet
 from .issues_workbook import add_issue_sheet, issue_sheet_names
 from .method_sheet import SHEET as METHOD_SHEET
 from .method_sheet import add_method_sheet
@@ -77,6 +79,7 @@ def write_workbooks(
     progress: Callable[[str], None] | None = None,
     selection: KeyFirms | None = None,
     prepared: tuple[SummaryData, Sequence[ParkEdition]] | None = None,
+    comparison: Comparison | None = None,
 ) -> list[Path]:
     """Write the internal workbook, the publication list and parks/<park>.xlsx into out_dir;
     return their paths. Each file is written under a temporary name and renamed. With a
@@ -97,6 +100,7 @@ def write_workbooks(
             edition=INTERNAL,
             summary=summary,
             selection=selection,
+            comparison=comparison,
         )
     ]
     _tell(progress, internal)
@@ -173,9 +177,15 @@ def county_summary(ev: Evaluation) -> SummaryData:
 
 @with_rules_fields
 def write_internal_workbook(
-    ev: Evaluation, path: str | Path, *, status: str = "试评价", selection: KeyFirms | None = None
+    ev: Evaluation,
+    path: str | Path,
+    *,
+    status: str = "试评价",
+    selection: KeyFirms | None = None,
+    comparison: Comparison | None = None,
 ) -> Path:
-    """The internal workbook (内部版) alone at `path`; a selection adds 包保名单 and 培育库."""
+    """The internal workbook (内部版) alone at `path`; a selection adds 包保名单 and 培育库,
+    a comparison 变动对比."""
     return write_result_workbook(
         ev,
         Path(path),
@@ -183,6 +193,7 @@ def write_internal_workbook(
         edition=INTERNAL,
         summary=county_summary(ev),
         selection=selection,
+        comparison=comparison,
     )
 
 
@@ -197,6 +208,7 @@ def write_result_workbook(
     park: str | None = None,
     selection: KeyFirms | None = None,
     benchmarks: np.ndarray | None = None,
+    comparison: Comparison | None = None,
 ) -> Path:
     """One result workbook: 说明, 汇总, a sheet per class, 包保名单 and 培育库 (given a
     selection), 免评与暂缓 and 问题清单. `benchmarks` (a park's workbook): which rows of
@@ -240,6 +252,10 @@ def write_result_workbook(
             add_key_firm_sheet(wb, selection, title=f"{where}{rules.year}年度重点企业包保名单")
         )
         bodies.append(add_watch_sheet(wb, selection, title=f"{where}{rules.year}年度企业培育库"))
+    if comparison is not None:  # the internal workbook only: it names firms of every park
+        bodies.append(
+            add_compare_sheet(wb, comparison, title=f"{where}{rules.year}年度异议复核变动对比")
+        )
     bodies.append(
         add_outside_sheet(
             wb,

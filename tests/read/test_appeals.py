@@ -43,9 +43,8 @@ def row(
     appeal: object, credit: object, field: object, claimed: object, state: object, note: str = ""
 ) -> list[object]:
     """One register row in HEADERS' order."""
-    return [appeal, credit, 2022, "", field, claimed, "完税证明", "窗口", "2023-03-01", state]+[
-        "张三", "2023-03-20", note
-    ]  # fmt: skip
+    head = [appeal, credit, 2022, "", field, claimed, "完税证明", "窗口", "2023-03-01"]
+    return [*head, state, "张三", "2023-03-20", note]
 
 
 def register(tmp_path: Path, rows: list[list[object]], name: str = "异议登记.xlsx") -> Path:
