@@ -27,6 +27,7 @@ from .clisteps import note as _note
 from .clisteps import prepare as _prepare
 from .console import plain_fallback
 from .datafiles import DataFiles, expand
+from .engine.compare import Comparison
 from .engine.evaluate import evaluate
 from .engine.evaluation import Evaluation
 from .engine.previous import evaluated_years
@@ -69,6 +70,14 @@ DataOpt = Annotated[
         "--data 税务.xlsx 统计.xlsx、--data 数据、--data 数据/*.xlsx",
     ),
 ]
+AppealsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--appeals",
+        metavar="文件",
+        help="异议复核登记表（mujun template --appeals 生成）：只有“采纳”的异议作为更正套用",
+    ),
+]
 CorrectionsOpt = Annotated[
     Path | None,
     typer.Option("--corrections", metavar="文件", help="经批准的异议复核更正记录，在数据之上套用"),
@@ -109,6 +118,7 @@ def _read(
     corrections: Path | None = None,
     year: int | None = None,
     panel: bool = False,
+    appeals: Path | None = None,
 ) -> tuple[Rules, EnterpriseTable]:
     """Rules, then the data; files of other years only are skipped unless `panel`."""
     try:
@@ -124,7 +134,8 @@ def _read(
     else:
         data = given
     try:
-        with stage("读取数据文件", [*data, *([corrections] if corrections else [])]):
+        extra = [p for p in (corrections, appeals) if p is not None]
+        with stage("读取数据文件", [*data, *extra]):
             return method, read_sources(
                 data,
                 year=method.year if year is None else year,
@@ -132,6 +143,7 @@ def _read(
                 corrections=corrections,
                 aliases=method.input.aliases,
                 fields=method.catalog,
+                appeals=appeals,
             )
     except DataError as exc:
         raise _fail(str(exc), 1) from None
@@ -146,13 +158,23 @@ def _evaluate(table: EnterpriseTable, method: Rules) -> Evaluation:
 
 
 def _load(
-    rules: Path, data: DataFiles, corrections: Path | None = None, year: int | None = None
+    rules: Path,
+    data: DataFiles,
+    corrections: Path | None = None,
+    year: int | None = None,
+    appeals: Path | None = None,
 ) -> Evaluation:
-    method, table = _read(rules, data, corrections, year)
+    method, table = _read(rules, data, corrections, year, appeals=appeals)
     return _evaluate(table, method)
 
 
-def _write(ev: Evaluation, out: Path, status: str, selection: KeyFirms | None = None) -> Path:
+def _write(
+    ev: Evaluation,
+    out: Path,
+    status: str,
+    selection: KeyFirms | None = None,
+    comparison: Comparison | None = None,
+) -> Path:
     """write_run with a spinner naming each workbook as it is written (terminal only); a run
     folder that cannot be written or replaced exits with code 1."""
     try:
@@ -164,6 +186,7 @@ def _write(ev: Evaluation, out: Path, status: str, selection: KeyFirms | None = 
                 selection=selection,
                 progress=lambda name: spinner.update(f"已写出 {name}"),
                 notify=_note,
+                comparison=comparison,
             )
     except ExportError as exc:
         raise _fail(str(exc), 1) from None
@@ -206,13 +229,16 @@ def run(
     status: StatusOpt = "试评价",
     corrections: CorrectionsOpt = None,
     year: YearOpt = None,
+    appeals: AppealsOpt = None,
 ) -> None:
     """Evaluate and write the whole run folder."""
     given = expand(data)
-    _check_inputs(rules=rules, data=given, corrections=corrections)
+    _check_inputs(rules=rules, data=given, corrections=corrections, appeals=appeals)
     _prepare(out, status)
-    ev = _load(rules, given, corrections, year)
-    folder = _write(ev, out, status)
+    ev = _load(rules, given, corrections, year, appeals)
+    changed = corrections is not None or appeals is not None
+    comparison = _against_raw(rules, given, year, ev) if changed else None
+    folder = _write(ev, out, status, comparison=comparison)
     print_statuses(out_console, ev)
     _finish(ev, folder)
 
@@ -288,15 +314,29 @@ def check(
     raise typer.Exit(1 if _has_errors(ev) else 0)
 
 
-@app.command(help="按规则文件需要的字段写出一份空白的数据采集表（.xlsx）。")
+@app.command(
+    help="按规则文件需要的字段写出一份空白的数据采集表（.xlsx）；"
+    "给出 --appeals 时写出空白的异议复核登记表（不需要规则文件）。"
+)
 @guarded(err_console)
 def template(
-    rules: RulesOpt,
     out: Annotated[
         Path, typer.Option("--out", "-o", metavar="文件", help="要写出的工作簿（.xlsx）")
     ],
+    rules: Annotated[
+        Path | None,
+        typer.Option("--rules", "-r", metavar="文件", help="评价办法规则文件（.toml）"),
+    ] = None,
+    appeals: Annotated[
+        bool, typer.Option("--appeals", help="写出空白的异议复核登记表，而不是数据采集表")
+    ] = False,
 ) -> None:
     """Write a blank data-collection workbook for the fields the rules need."""
+    if appeals:
+        _appeals_template(out)
+        return
+    if rules is None:
+        raise _fail("缺少 --rules（数据采集表按规则文件生成；空白异议登记表用 --appeals）", 2)
     _check_inputs(rules=rules)
     _check_out_file(out)
     try:
@@ -411,6 +451,76 @@ def fields(
 def version() -> None:
     """Print the mujun version."""
     out_console.print(mujun_version())
+
+
+def _against_raw(rules: Path, given: DataFiles, year: int | None, ev: Evaluation) -> Comparison:
+    """The run compared with the same data evaluated without its corrections and appeals."""
+    from .engine.compare import compare
+
+    method, raw = _read(rules, given, None, year)
+    base = _evaluate(raw, method)
+    with stage("对比更正前后"):
+        return compare(base, ev)
+
+
+def _appeals_template(out: Path) -> None:
+    from .export.appeals_template import write_appeals_template
+
+    _check_out_file(out)
+    try:
+        with stage("写出异议复核登记表", [out]):
+            written = write_appeals_template(out)
+    except OSError as exc:
+        raise _fail(f"无法写入 {out}：{describe_os_error(exc)}", 2) from None
+    except ExportError as exc:
+        raise _fail(str(exc), 2) from None
+    out_console.print(f"异议复核登记表已写入 {written}", highlight=False)
+
+
+@app.command(
+    help="对比两次运行的结果文件夹（mujun run 的 --out）：列出得分、排名、档次或评价状态变动的"
+    "企业，标明是本企业的更正（及异议编号）还是连带变动；--json 输出一个 JSON 对象。"
+)
+@guarded(err_console)
+def compare(
+    before: Annotated[Path, typer.Argument(metavar="文件夹A", help="调整前的结果文件夹")],
+    after: Annotated[Path, typer.Argument(metavar="文件夹B", help="调整后的结果文件夹")],
+    as_json: Annotated[bool, typer.Option("--json", help="输出一个 JSON 对象")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", metavar="文件", help="另写出变动对比工作簿（.xlsx）"),
+    ] = None,
+) -> None:
+    """What changed between two run folders."""
+    import json
+
+    from .engine.compare import compare as compare_runs
+    from .export.compare_sheet import write_compare_workbook
+    from .printcompare import print_comparison
+
+    if out is not None:
+        if out.suffix.lower() != ".xlsx":
+            raise _fail(f"{out}：变动对比工作簿须为 .xlsx，请给出以 .xlsx 结尾的文件名", 2)
+        _check_out_file(out)
+    try:
+        with stage("读取结果文件夹", [before, after]):
+            result = compare_runs(before, after)
+    except DataError as exc:
+        raise _fail(str(exc), 2) from None
+    if out is not None:
+        try:
+            with stage("写出变动对比工作簿", [out]):
+                write_compare_workbook(result, out, title=f"变动对比：{before.name} → {after.name}")
+        except OSError as exc:
+            raise _fail(f"无法写入 {out}：{describe_os_error(exc)}", 1) from None
+        except ExportError as exc:
+            raise _fail(str(exc), 1) from None
+    if as_json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+        return
+    print_comparison(out_console, result)
+    if out is not None:
+        out_console.print(f"变动对比工作簿已写入 {out}", highlight=False)
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ SIDE = ("status", "tier", "rank", "total_score")
 _IDENTITY = ("name", "park", "class")
 OWN, KNOCK_ON = "own", "knock-on"
 LAST_TIERS = ("U", "未分档")
+_SEP = "\x1f"  # between the appeal ids of one firm while they are grouped
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class Run:
 class Comparison:
     """`firms`: every matched firm that moved or has an own correction, before/after values
     (`<column>_before`, `<column>_after`), `moved`, `direction` (up/down/same/status),
-    `cause`, `appeals`. `added`/`removed`: firms in one side only. `counts`: moved firms per
+    `cause`, `appeals` (a list of ids). `added`/`removed`: firms in one side only. `counts`: moved firms per
     class and park, by direction. `unmatched`: rows of each side without a credit code."""
 
     firms: pd.DataFrame
@@ -108,7 +109,8 @@ def compare(
     out["direction"] = _direction(out, order)
     own = _own(a.corrections, b.corrections)
     key = matched["_key"]
-    out["appeals"] = key.map(own).apply(lambda v: v if isinstance(v, tuple) else ())
+    joined = key.map(own).astype(object).fillna("")
+    out["appeals"] = joined.astype(str).str.findall(f"[^{_SEP}]+")  # lists, [] for none
     out["cause"] = np.where(key.isin(own.index).to_numpy(), OWN, KNOCK_ON)
     firms = out[out["moved"] | (out["cause"] == OWN)].reset_index(drop=True)
     return Comparison(
@@ -230,12 +232,9 @@ def _own(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> pd.Series
     new = b.merge(a[same].drop_duplicates(), on=same, how="left", indicator=True)
     new = new[new["_merge"] == "left_only"]
     key = _key(new["credit_code"], new["year"])
-    ids = new["appeal_id"].where(new["appeal_id"] != "")
-    return (
-        ids.groupby(key).agg(lambda s: tuple(sorted(set(s.dropna()))))
-        if len(new)
-        else (pd.Series(dtype=object))
-    )
+    pairs = pd.DataFrame({"key": key, "id": new["appeal_id"].astype(str)}).drop_duplicates()
+    pairs = pairs.sort_values(["key", "id"])
+    return pairs.groupby("key")["id"].agg(lambda ids: _SEP.join(i for i in ids if i))
 
 
 def _applied(records: list[dict[str, Any]], cols: list[str]) -> pd.DataFrame:

@@ -53,7 +53,7 @@ def add_compare_sheet(
     ]
     headers = [Header("序号"), *(Header(h) for h in text)]
     widths = [6.0, *(min(max(fit([h]), fit(c)), 30.0) for h, c in text.items())]
-    for side, word in _SIDES:
+    for _side, word in _SIDES:
         headers += [Header(word, s) for s in ("状态", "档次", "排名", "得分")]
         widths += [10.0, 6.0, 7.0, 9.0]
     headers.append(Header("变动"))

@@ -21,8 +21,8 @@ from ..engine.evaluation import MISSING_GROUP, UNTIERED, Evaluation
 from ..errors import ExportError
 from ..rules.declared import with_rules_fields
 from ..rules.tiers import UNGRADED, UNGRADED_LABEL
-from .disclosure import benchmark_shown, county_cells
 from .compare_sheet import add_compare_sheet
+from .disclosure import benchmark_shown, county_cells
 from .issues_workbook import add_issue_sheet, issue_sheet_names
 from .method_sheet import SHEET as METHOD_SHEET
 from .method_sheet import add_method_sheet
