@@ -12,7 +12,7 @@ rows without a credit code cannot be matched and are only counted.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,20 +39,23 @@ class Run:
     corrections: list[dict[str, Any]]
     tier_order: dict[str, list[str]]
     label: str = ""
+    class_labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Comparison:
     """`firms`: every matched firm that moved or has an own correction, before/after values
     (`<column>_before`, `<column>_after`), `moved`, `direction` (up/down/same/status),
-    `cause`, `appeals` (a list of ids). `added`/`removed`: firms in one side only. `counts`: moved firms per
-    class and park, by direction. `unmatched`: rows of each side without a credit code."""
+    `cause`, `appeals` (a list of ids). `added`/`removed`: firms in one side only. `counts`:
+    moved firms per class and park, by direction. `unmatched`: rows of each side without a
+    credit code."""
 
     firms: pd.DataFrame
     added: pd.DataFrame
     removed: pd.DataFrame
     counts: pd.DataFrame
     unmatched: dict[str, int]
+    class_labels: dict[str, str] = field(default_factory=dict)  # class code → its name
 
     @property
     def moved(self) -> pd.DataFrame:
@@ -122,6 +125,7 @@ def compare(
             "before": int(a.results["credit_code"].isna().sum()),
             "after": int(b.results["credit_code"].isna().sum()),
         },
+        class_labels={**a.class_labels, **b.class_labels},
     )
 
 
@@ -131,7 +135,9 @@ def as_run(source: Evaluation | Run | str | Path) -> Run:
         return source
     if isinstance(source, Evaluation):
         order = {c.code: list(c.tiers.order) for c in source.rules.classes}
-        return Run(source.results, list(source.provenance.get("corrections", [])), order)
+        labels = {c.code: c.label for c in source.rules.classes}
+        corrections = list(source.provenance.get("corrections", []))
+        return Run(source.results, corrections, order, class_labels=labels)
     return load_run(Path(source))
 
 
@@ -155,7 +161,31 @@ def load_run(folder: Path) -> Run:
     if missing:
         raise DataError(f"{folder}：结果文件缺少列 {'、'.join(missing)}")
     corrections = record.get("corrections", [])
-    return Run(results, corrections if isinstance(corrections, list) else [], {}, str(folder))
+    order, labels = _rules_of(record)
+    listed = corrections if isinstance(corrections, list) else []
+    return Run(results, listed, order, str(folder), labels)
+
+
+def _rules_of(record: dict[str, Any]) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Each class's tier order and name from the run's rules file, when it is still where the
+    manifest says and unchanged (same sha256); else none (tiers then go alphabetically)."""
+    from ..errors import RulesError
+    from ..rules import load_rules
+
+    rules = record.get("rules")
+    path = rules.get("path") if isinstance(rules, dict) else None
+    if not isinstance(path, str) or not path or not Path(path).is_file():
+        return {}, {}
+    try:
+        method = load_rules(Path(path))
+    except (RulesError, OSError):
+        return {}, {}
+    if method.sha256 != rules.get("sha256"):
+        return {}, {}
+    return (
+        {c.code: list(c.tiers.order) for c in method.classes},
+        {c.code: c.label for c in method.classes},
+    )
 
 
 def _read_results(folder: Path) -> pd.DataFrame:

@@ -21,7 +21,7 @@ from .xlsx import width as fit
 
 SHEET = "变动对比"
 CAUSES = {OWN: "本企业更正", "knock-on": "连带变动"}
-DIRECTIONS = {"up": "上升", "down": "下降", "same": "档次不变", "status": "评价状态变化"}
+DIRECTIONS = {"up": "上升", "down": "下降", "same": "档次不变", "status": "状态变化"}
 STATUS_WORDS = {"evaluated": "参评", "exempt": "免评", "deferred": "暂缓", "rejected": "数据有误"}
 _SIDES = (("before", "调整前"), ("after", "调整后"))
 
@@ -41,7 +41,7 @@ def add_compare_sheet(
         "统一社会信用代码": clean(firms["credit_code"]),
         "企业名称": clean(firms["name"]),
         "园区": clean(firms["park"]),
-        "类别": clean(firms["class"]),
+        "类别": clean(firms["class"].map(comparison.class_labels).fillna(firms["class"])),
         "原因": clean(firms["cause"].map(CAUSES)),
         "异议编号": clean(firms["appeals"].map("、".join)),
     }
@@ -52,12 +52,13 @@ def add_compare_sheet(
         *notes,
     ]
     headers = [Header("序号"), *(Header(h) for h in text)]
-    widths = [6.0, *(min(max(fit([h]), fit(c)), 30.0) for h, c in text.items())]
+    widest = {"企业名称": 20.0, "园区": 11.0, "类别": 12.0, "原因": 11.0, "异议编号": 10.0}
+    widths = [6.0, *(min(max(fit([h]), fit(c)), widest.get(h, 20.0)) for h, c in text.items())]
     for _side, word in _SIDES:
         headers += [Header(word, s) for s in ("状态", "档次", "排名", "得分")]
-        widths += [10.0, 6.0, 7.0, 9.0]
+        widths += [7.0, 5.0, 6.0, 8.0]
     headers.append(Header("变动"))
-    widths.append(12.0)
+    widths.append(8.0)
     ws = wb.create_sheet(SHEET)
     frame = write_frame(
         ws,
@@ -67,6 +68,7 @@ def add_compare_sheet(
         widths=widths,
         n_rows=len(firms),
         freeze_cols=3,
+        groups=[1, 1, 1, 1, 4, 4, 1],  # a side's four columns print on one page width
     )
     wrap = text_style(ws, alignment=styles.WRAP_MIDDLE)
     score = number_style(ws, "0.00")
@@ -74,7 +76,7 @@ def add_compare_sheet(
     columns: list[Column] = [frame.serial()]
     wrapped = []
     for k, (h, column) in enumerate(text.items(), start=1):
-        wide = h in ("企业名称", "园区", "异议编号")
+        wide = h in ("企业名称", "园区", "类别", "异议编号")
         columns.append(TextColumn(column, wrap if wide else frame.text))
         wrapped += [(column, widths[k])] if wide else []
     for side, _word in _SIDES:
