@@ -180,7 +180,7 @@ def _rules_of(record: dict[str, Any]) -> tuple[dict[str, list[str]], dict[str, s
         method = load_rules(Path(path))
     except (RulesError, OSError):
         return {}, {}
-    if method.sha256 != rules.get("sha256"):
+    if not isinstance(rules, dict) or method.sha256 != rules.get("sha256"):
         return {}, {}
     return (
         {c.code: list(c.tiers.order) for c in method.classes},

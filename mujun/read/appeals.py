@@ -205,7 +205,7 @@ def apply_appeals(
 
 def _field_code(text: object) -> object:
     """A field as its code where the header is known, else as written."""
-    if text is None or pd.isna(text):  # type: ignore[call-overload]
+    if text is None or pd.isna(text):
         return None
     column = resolve(normalize(text))
     return column.field if column.field and not column.problem else text
