@@ -24,6 +24,7 @@ CAUSES = {OWN: "本企业更正", "knock-on": "连带变动"}
 DIRECTIONS = {"up": "上升", "down": "下降", "same": "档次不变", "status": "状态变化"}
 STATUS_WORDS = {"evaluated": "参评", "exempt": "免评", "deferred": "暂缓", "rejected": "数据有误"}
 _SIDES = (("before", "调整前"), ("after", "调整后"))
+COMPARED = "调整前：同一数据未套用异议复核更正的评价结果；调整后：本次评价结果"
 
 
 def add_compare_sheet(

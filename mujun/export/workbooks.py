@@ -21,7 +21,7 @@ from ..engine.evaluation import MISSING_GROUP, UNTIERED, Evaluation
 from ..errors import ExportError
 from ..rules.declared import with_rules_fields
 from ..rules.tiers import UNGRADED, UNGRADED_LABEL
-from .compare_sheet import add_compare_sheet
+from .compare_sheet import COMPARED, add_compare_sheet
 from .disclosure import benchmark_shown, county_cells
 from .issues_workbook import add_issue_sheet, issue_sheet_names
 from .method_sheet import SHEET as METHOD_SHEET
@@ -254,7 +254,12 @@ def write_result_workbook(
         bodies.append(add_watch_sheet(wb, selection, title=f"{where}{rules.year}年度企业培育库"))
     if comparison is not None:  # the internal workbook only: it names firms of every park
         bodies.append(
-            add_compare_sheet(wb, comparison, title=f"{where}{rules.year}年度异议复核变动对比")
+            add_compare_sheet(
+                wb,
+                comparison,
+                title=f"{where}{rules.year}年度异议复核变动对比",
+                notes=[COMPARED],
+            )
         )
     bodies.append(
         add_outside_sheet(

@@ -57,10 +57,36 @@ def after(demo: Demo, before: mujun.Evaluation) -> mujun.Evaluation:
     tax = float(before.column("tax_paid")[firm.name])
     register = pd.DataFrame(
         [
-            ["YY-1", firm["credit_code"], 2022, "", "tax_paid", tax * 3, "", "", "", "采纳"]
-            + ["张三", "", "补缴入库"],
-            ["YY-2", firm["credit_code"], 2022, "", "revenue", 1, "", "", "", "不采纳"]
-            + ["张三", "", ""],
+            [
+                "YY-1",
+                firm["credit_code"],
+                2022,
+                "",
+                "tax_paid",
+                tax * 3,
+                "",
+                "",
+                "",
+                "采纳",
+                "张三",
+                "",
+                "补缴入库",
+            ],
+            [
+                "YY-2",
+                firm["credit_code"],
+                2022,
+                "",
+                "revenue",
+                1,
+                "",
+                "",
+                "",
+                "不采纳",
+                "张三",
+                "",
+                "",
+            ],
         ],
         columns=HEADERS,
     )
