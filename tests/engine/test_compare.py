@@ -237,3 +237,20 @@ def test_row_order_does_not_matter(seed: int) -> None:
         expected["moved"], key=lambda m: m["credit_code"]
     )
     assert got["counts"] == expected["counts"]
+
+
+def test_the_compare_workbook_prints_on_one_a4_landscape_width(
+    before: mujun.Evaluation, after: mujun.Evaluation, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    from mujun.export.compare_sheet import write_compare_workbook
+
+    out = write_compare_workbook(compare(before, after), tmp_path / "对比.xlsx", title="变动对比")
+    sheet = openpyxl.load_workbook(out)["变动对比"]
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+    assert not sheet.col_breaks.brk  # one page width
+    assert (sheet.page_setup.scale or 100) >= 80  # body text at 8 pt or more
+    assert sheet.print_title_rows  # the header repeats on every page
+    first = [c.value for c in sheet[5]]
+    assert first[6] == "YY-1" and first[5] == "本企业更正"  # own corrections come first

@@ -212,3 +212,13 @@ def test_dataframe_register(tmp_path: Path) -> None:
     frame = pd.DataFrame([row("YY-1", B, "tax_paid", 250, "采纳")], columns=HEADERS)
     table = read_for([tax_file(tmp_path)], rules(), appeals=frame)
     assert table.frame["tax_paid"].iloc[1] == pytest.approx(250.0)
+
+
+def test_a_part_of_the_run_lists_only_its_own_firms_appeals(tmp_path: Path) -> None:
+    appeals = register(
+        tmp_path, [row("YY-1", A, "tax_paid", 150, "采纳"), row("YY-2", B, "tax_paid", 1, "不采纳")]
+    )
+    ev = mujun.evaluate(read_for([tax_file(tmp_path)], rules(), appeals=appeals), rules())
+    part = ev.subset(ev.results["credit_code"] != A)  # e.g. a park's workbook without 甲
+    assert [a["appeal_id"] for a in part.provenance["appeals"]] == ["YY-2"]
+    assert part.provenance["corrections"] == []
