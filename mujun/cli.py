@@ -333,7 +333,9 @@ def template(
 ) -> None:
     """Write a blank data-collection workbook for the fields the rules need."""
     if appeals:
-        _appeals_template(out)
+        from .clicompare import appeals_template
+
+        appeals_template(out)
         return
     if rules is None:
         raise _fail("缺少 --rules（数据采集表按规则文件生成；空白异议登记表用 --appeals）", 2)
@@ -463,20 +465,6 @@ def _against_raw(rules: Path, given: DataFiles, year: int | None, ev: Evaluation
         return compare(base, ev)
 
 
-def _appeals_template(out: Path) -> None:
-    from .export.appeals_template import write_appeals_template
-
-    _check_out_file(out)
-    try:
-        with stage("写出异议复核登记表", [out]):
-            written = write_appeals_template(out)
-    except OSError as exc:
-        raise _fail(f"无法写入 {out}：{describe_os_error(exc)}", 2) from None
-    except ExportError as exc:
-        raise _fail(str(exc), 2) from None
-    out_console.print(f"异议复核登记表已写入 {written}", highlight=False)
-
-
 @app.command(
     help="对比两次运行的结果文件夹（mujun run 的 --out）：列出得分、排名、档次或评价状态变动的"
     "企业，标明是本企业的更正（及异议编号）还是连带变动；--json 输出一个 JSON 对象。"
@@ -492,35 +480,9 @@ def compare(
     ] = None,
 ) -> None:
     """What changed between two run folders."""
-    import json
+    from .clicompare import compare_folders
 
-    from .engine.compare import compare as compare_runs
-    from .export.compare_sheet import write_compare_workbook
-    from .printcompare import print_comparison
-
-    if out is not None:
-        if out.suffix.lower() != ".xlsx":
-            raise _fail(f"{out}：变动对比工作簿须为 .xlsx，请给出以 .xlsx 结尾的文件名", 2)
-        _check_out_file(out)
-    try:
-        with stage("读取结果文件夹", [before, after]):
-            result = compare_runs(before, after)
-    except DataError as exc:
-        raise _fail(str(exc), 2) from None
-    if out is not None:
-        try:
-            with stage("写出变动对比工作簿", [out]):
-                write_compare_workbook(result, out, title=f"变动对比：{before.name} → {after.name}")
-        except OSError as exc:
-            raise _fail(f"无法写入 {out}：{describe_os_error(exc)}", 1) from None
-        except ExportError as exc:
-            raise _fail(str(exc), 1) from None
-    if as_json:
-        print(json.dumps(result.to_json(), ensure_ascii=False))
-        return
-    print_comparison(out_console, result)
-    if out is not None:
-        out_console.print(f"变动对比工作簿已写入 {out}", highlight=False)
+    compare_folders(before, after, as_json=as_json, out=out)
 
 
 def main() -> None:
