@@ -288,12 +288,13 @@ def check(
     ] = Path(ISSUE_WORKBOOK),
     corrections: CorrectionsOpt = None,
     year: YearOpt = None,
+    appeals: AppealsOpt = None,
 ) -> None:
     """Read and check only; the issue workbook is the one file written."""
     given = expand(data)
-    _check_inputs(rules=rules, data=given, corrections=corrections)
+    _check_inputs(rules=rules, data=given, corrections=corrections, appeals=appeals)
     _check_out_file(report)
-    ev = _load(rules, given, corrections, year)
+    ev = _load(rules, given, corrections, year, appeals)
     print_statuses(out_console, ev)
     print_issues(out_console, ev.issues, report, ev.rules.indicator_labels())
     try:

@@ -194,3 +194,15 @@ def test_a_register_missing_columns_exits_1(files: dict[str, Path], tmp_path: Pa
         "--appeals", tmp_path / "无此文件.csv",
     )  # fmt: skip
     assert rc == 2 and "--appeals" in text
+
+
+def test_check_reports_a_registers_problems(files: dict[str, Path], tmp_path: Path) -> None:
+    bad = tmp_path / "登记.csv"
+    rows = [HEADERS, ["YY-1", code(3), 2022, "", "tax_paid", 100, "", "", "", "同意"]]
+    pd.DataFrame(rows[1:], columns=HEADERS[:10]).to_csv(bad, index=False)
+    report = tmp_path / "问题清单.xlsx"
+    rc, text = invoke(
+        "check", "--rules", files["rules"], "--data", files["data"], "--appeals", bad,
+        "--report", report,
+    )  # fmt: skip
+    assert rc == 1 and "异议登记表的状态无法识别" in text

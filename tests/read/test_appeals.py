@@ -3,12 +3,15 @@ with its state and what it changed; rows that cannot be decided are errors at th
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from conftest import indicator_toml, read_for
 from departments import A, B, C, D, code, make_rules, write_csv, write_xlsx
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mujun
 from mujun import DataError
@@ -222,3 +225,27 @@ def test_a_part_of_the_run_lists_only_its_own_firms_appeals(tmp_path: Path) -> N
     part = ev.subset(ev.results["credit_code"] != A)  # e.g. a park's workbook without 甲
     assert [a["appeal_id"] for a in part.provenance["appeals"]] == ["YY-2"]
     assert part.provenance["corrections"] == []
+
+
+@settings(max_examples=15, deadline=None)
+@given(order=st.permutations(range(5)))
+def test_the_registers_row_order_does_not_matter(order: list[int]) -> None:
+    rows = [
+        row("YY-1", A, "tax_paid", 150, "采纳"),
+        row("YY-2", B, "tax_paid", 1, "不采纳"),
+        row("YY-3", C, "实缴税金(元)", 600_000, "采纳"),
+        row("YY-4", D, "tax_paid", 1, "受理"),
+        row("YY-5", D, "revenue", 9, "采纳"),
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        table = read_for([tax_file(tmp)], rules(), appeals=register(tmp, rows))
+        shuffled = read_for(
+            [tax_file(tmp)], rules(), appeals=register(tmp, [rows[i] for i in order], "乱序.xlsx")
+        )
+    # A 150, C 60 (600 000 元), D's revenue 9: the same whatever the order
+    pd.testing.assert_frame_equal(table.frame, shuffled.frame)
+    assert table.appeals is not None and shuffled.appeals is not None
+    by_id = table.appeals.set_index("appeal_id")[["status", "changed"]]
+    again = shuffled.appeals.set_index("appeal_id")[["status", "changed"]].loc[by_id.index]
+    pd.testing.assert_frame_equal(by_id, again)
