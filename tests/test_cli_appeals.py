@@ -206,3 +206,14 @@ def test_check_reports_a_registers_problems(files: dict[str, Path], tmp_path: Pa
         "--report", report,
     )  # fmt: skip
     assert rc == 1 and "异议登记表的状态无法识别" in text
+
+
+def test_the_report_counts_the_appeals(files: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    rc, text = invoke(
+        "run", "--rules", files["rules"], "--data", files["data"], "--out", out,
+        "--appeals", files["appeals"],
+    )  # fmt: skip
+    assert rc == 0, text
+    page = (out / "报告.html").read_text(encoding="utf-8")
+    assert "登记 3 条，采纳并更正 1 条" in page  # YY-1 only
