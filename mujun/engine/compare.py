@@ -216,15 +216,15 @@ def _key(codes: pd.Series, years: pd.Series) -> pd.Series:
 
 
 def _differs(a: pd.Series, b: pd.Series, column: str) -> np.ndarray:
-    """Values that differ, a missing one differing from a present one only."""
-    if column == "total_score":
-        x = pd.to_numeric(a, errors="coerce").to_numpy(dtype=float)
-        y = pd.to_numeric(b, errors="coerce").to_numpy(dtype=float)
+    """Values that differ, a missing one differing from a present one only; numbers compared
+    as numbers (a rank read back from a CSV as 107.0 is 107), scores beyond the tolerance."""
+    if column in ("total_score", "rank"):
+        x = pd.to_numeric(a, errors="coerce").astype("Float64").to_numpy(float, na_value=np.nan)
+        y = pd.to_numeric(b, errors="coerce").astype("Float64").to_numpy(float, na_value=np.nan)
         gone = np.isnan(x) != np.isnan(y)
+        tolerance = SCORE_TOLERANCE if column == "total_score" else 0.0
         with np.errstate(invalid="ignore"):
-            return gone | (np.abs(x - y) > SCORE_TOLERANCE)
-    if column == "rank":
-        a, b = pd.to_numeric(a, errors="coerce"), pd.to_numeric(b, errors="coerce")
+            return gone | (np.abs(x - y) > tolerance)
     left, right = a.astype("string"), b.astype("string")
     return ((left != right).fillna(True) & ~(left.isna() & right.isna())).to_numpy(dtype=bool)
 
