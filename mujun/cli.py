@@ -11,6 +11,7 @@ interrupted by Ctrl+C. No command prints a traceback; help and usage errors are 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -34,6 +35,7 @@ from .clisteps import note as _note
 from .clisteps import prepare as _prepare
 from .console import plain_fallback
 from .datafiles import DataFiles, expand
+from .engine.compare import Comparison
 from .engine.evaluate import evaluate
 from .engine.evaluation import Evaluation
 from .engine.previous import evaluated_years
@@ -78,6 +80,14 @@ DataOpt = Annotated[
         "--data 税务.xlsx 统计.xlsx、--data 数据、--data 数据/*.xlsx",
     ),
 ]
+AppealsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--appeals",
+        metavar="文件",
+        help="异议复核登记表（mujun template --appeals 生成）：只有“采纳”的异议作为更正套用",
+    ),
+]
 CorrectionsOpt = Annotated[
     Path | None,
     typer.Option("--corrections", metavar="文件", help="经批准的异议复核更正记录，在数据之上套用"),
@@ -118,6 +128,7 @@ def _read(
     corrections: Path | None = None,
     year: int | None = None,
     panel: bool = False,
+    appeals: Path | None = None,
 ) -> tuple[Rules, EnterpriseTable]:
     """Rules, then the data; files of other years only are skipped unless `panel`."""
     try:
@@ -133,7 +144,8 @@ def _read(
     else:
         data = given
     try:
-        with stage("读取数据文件", [*data, *([corrections] if corrections else [])]):
+        extra = [p for p in (corrections, appeals) if p is not None]
+        with stage("读取数据文件", [*data, *extra]):
             return method, read_sources(
                 data,
                 year=method.year if year is None else year,
@@ -141,6 +153,7 @@ def _read(
                 corrections=corrections,
                 aliases=method.input.aliases,
                 fields=method.catalog,
+                appeals=appeals,
             )
     except DataError as exc:
         raise _fail(str(exc), 1) from None
@@ -155,9 +168,13 @@ def _evaluate(table: EnterpriseTable, method: Rules) -> Evaluation:
 
 
 def _load(
-    rules: Path, data: DataFiles, corrections: Path | None = None, year: int | None = None
+    rules: Path,
+    data: DataFiles,
+    corrections: Path | None = None,
+    year: int | None = None,
+    appeals: Path | None = None,
 ) -> Evaluation:
-    method, table = _read(rules, data, corrections, year)
+    method, table = _read(rules, data, corrections, year, appeals=appeals)
     return _evaluate(table, method)
 
 
@@ -167,6 +184,7 @@ def _write(
     status: str,
     selection: KeyFirms | None = None,
     history: History | None = None,
+    comparison: Comparison | None = None,
 ) -> Path:
     """write_run with a spinner naming each workbook as it is written (terminal only); a run
     folder that cannot be written or replaced exits with code 1."""
@@ -180,6 +198,7 @@ def _write(
                 progress=lambda name: spinner.update(f"已写出 {name}"),
                 notify=_note,
                 history=history,
+                comparison=comparison,
             )
     except ExportError as exc:
         raise _fail(str(exc), 1) from None
@@ -231,16 +250,19 @@ def run(
             "规则读取上年数据而数据中没有上年时，从档案库取上年",
         ),
     ] = None,
+    appeals: AppealsOpt = None,
 ) -> None:
     """Evaluate and write the whole run folder."""
     given = expand(data)
-    _check_inputs(rules=rules, data=given, corrections=corrections)
+    _check_inputs(rules=rules, data=given, corrections=corrections, appeals=appeals)
     _prepare(out, status)
+    changed = corrections is not None or appeals is not None
     if archive is None:
-        ev = _load(rules, given, corrections, year)
-        folder = _write(ev, out, status)
+        ev = _load(rules, given, corrections, year, appeals)
+        comparison = _against_raw(rules, given, year, ev) if changed else None
+        folder = _write(ev, out, status, comparison=comparison)
     else:
-        ev, folder = _run_archived(archive, rules, given, out, status, corrections, year)
+        ev, folder = _run_archived(archive, rules, given, out, status, corrections, year, appeals)
     print_statuses(out_console, ev)
     _finish(ev, folder)
 
@@ -290,12 +312,13 @@ def check(
     ] = Path(ISSUE_WORKBOOK),
     corrections: CorrectionsOpt = None,
     year: YearOpt = None,
+    appeals: AppealsOpt = None,
 ) -> None:
     """Read and check only; the issue workbook is the one file written."""
     given = expand(data)
-    _check_inputs(rules=rules, data=given, corrections=corrections)
+    _check_inputs(rules=rules, data=given, corrections=corrections, appeals=appeals)
     _check_out_file(report)
-    ev = _load(rules, given, corrections, year)
+    ev = _load(rules, given, corrections, year, appeals)
     print_statuses(out_console, ev)
     print_issues(out_console, ev.issues, report, ev.rules.indicator_labels())
     try:
@@ -316,15 +339,31 @@ def check(
     raise typer.Exit(1 if _has_errors(ev) else 0)
 
 
-@app.command(help="按规则文件需要的字段写出一份空白的数据采集表（.xlsx）。")
+@app.command(
+    help="按规则文件需要的字段写出一份空白的数据采集表（.xlsx）；"
+    "给出 --appeals 时写出空白的异议复核登记表（不需要规则文件）。"
+)
 @guarded(err_console)
 def template(
-    rules: RulesOpt,
     out: Annotated[
         Path, typer.Option("--out", "-o", metavar="文件", help="要写出的工作簿（.xlsx）")
     ],
+    rules: Annotated[
+        Path | None,
+        typer.Option("--rules", "-r", metavar="文件", help="评价办法规则文件（.toml）"),
+    ] = None,
+    appeals: Annotated[
+        bool, typer.Option("--appeals", help="写出空白的异议复核登记表，而不是数据采集表")
+    ] = False,
 ) -> None:
     """Write a blank data-collection workbook for the fields the rules need."""
+    if appeals:
+        from .clicompare import appeals_template
+
+        appeals_template(out)
+        return
+    if rules is None:
+        raise _fail("缺少 --rules（数据采集表按规则文件生成；空白异议登记表用 --appeals）", 2)
     _check_inputs(rules=rules)
     _check_out_file(out)
     try:
@@ -449,18 +488,29 @@ def _run_archived(
     status: str,
     corrections: Path | None,
     year: int | None,
+    appeals: Path | None = None,
 ) -> tuple[Evaluation, Path]:
     """`run --archive`: last year from the archive when the rules read it and the data lack
-    it, the run folder with 历年类别, then the run recorded."""
+    it, the run folder with 历年类别 (and 变动对比 given corrections or appeals), then the run
+    recorded."""
     store = open_archive(url)
-    method, table = _read(rules, given, corrections, year)
+    method, table = _read(rules, given, corrections, year, appeals=appeals)
     try:
         table = with_archived_year(table, store, method)
         ev = _evaluate(table, method)
         found = ev.history(store)
     except ArchiveError as exc:
         raise _fail(str(exc), 1) from None
-    folder = _write(ev, out, status, history=found)
+    changed = corrections is not None or appeals is not None
+    comparison = None
+    if changed:
+        try:
+            comparison = _against_raw(
+                rules, given, year, ev, lambda raw: with_archived_year(raw, store, method)
+            )
+        except ArchiveError as exc:
+            raise _fail(str(exc), 1) from None
+    folder = _write(ev, out, status, history=found, comparison=comparison)
     try:
         run_id = store.add(ev, status)
     except ArchiveError as exc:
@@ -522,6 +572,43 @@ def history_command(
         print_history_json(out_console, found)
     else:
         print_history(out_console, found)
+
+
+def _against_raw(
+    rules: Path,
+    given: DataFiles,
+    year: int | None,
+    ev: Evaluation,
+    prepare: Callable[[EnterpriseTable], EnterpriseTable] | None = None,
+) -> Comparison:
+    """The run compared with the same data evaluated without its corrections and appeals
+    (`prepare`d as the run's table was: last year's rows from the archive)."""
+    from .engine.compare import compare
+
+    method, raw = _read(rules, given, None, year)
+    base = _evaluate(raw if prepare is None else prepare(raw), method)
+    with stage("对比更正前后"):
+        return compare(base, ev)
+
+
+@app.command(
+    help="对比两次运行的结果文件夹（mujun run 的 --out）：列出得分、排名、档次或评价状态变动的"
+    "企业，标明是本企业的更正（及异议编号）还是连带变动；--json 输出一个 JSON 对象。"
+)
+@guarded(err_console)
+def compare(
+    before: Annotated[Path, typer.Argument(metavar="文件夹A", help="调整前的结果文件夹")],
+    after: Annotated[Path, typer.Argument(metavar="文件夹B", help="调整后的结果文件夹")],
+    as_json: Annotated[bool, typer.Option("--json", help="输出一个 JSON 对象")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", metavar="文件", help="另写出变动对比工作簿（.xlsx）"),
+    ] = None,
+) -> None:
+    """What changed between two run folders."""
+    from .clicompare import compare_folders
+
+    compare_folders(before, after, as_json=as_json, out=out)
 
 
 def main() -> None:

@@ -202,6 +202,12 @@ _KINDS = (
                              "不能清除数据")}),
     Kind("correction-conflict", "error", "correction", "同一数据有多条取值不同的更正",
          "同一企业同一年度的同一字段有多条取值不同的更正，均未采用，请核实后只保留一条"),
+    Kind("appeal-bad-state", "error", "correction", "异议登记表的状态无法识别",
+         "异议登记表的状态无法识别（应为受理、核实中、采纳或不采纳），该条异议未作任何更改"),
+    Kind("appeal-no-id", "error", "correction", "异议登记表缺少异议编号",
+         "异议登记表的这一行没有异议编号，未作任何更改：请补填编号"),
+    Kind("appeal-duplicate-id", "error", "correction", "异议编号重复",
+         "异议登记表中有多行使用同一异议编号，均未作任何更改：请核实后每条异议只保留一行"),
     # what the rules need
     Kind("missing-column", "error", "rules", "评价规则所需的列缺失",
          "评价规则的指标需要“{label}”（{key}），但所有文件都没有这一列{hint}",

@@ -75,6 +75,7 @@ class EnterpriseTable:
       booleans) which part supplied which row. field_origin: for merged tables, where each
       field's value was taken from, where not the row's origin. corrections: every correction
       applied on top, and what became of it. unique_keys: no two rows are of one firm-year.
+      appeals: every appeal of the register given (read/appeals.py) and what it changed.
     """
 
     frame: pd.DataFrame
@@ -87,6 +88,7 @@ class EnterpriseTable:
     field_origin: dict[str, pd.DataFrame] = field(default_factory=dict)
     corrections: pd.DataFrame | None = None
     unique_keys: bool = False  # no two rows share a firm-year (a merged table: by making)
+    appeals: pd.DataFrame | None = None  # the appeals register's rows and their outcome
 
     def __len__(self) -> int:
         return len(self.frame)

@@ -102,4 +102,5 @@ def _provenance(run: _Run, results: pd.DataFrame) -> dict[str, Any]:
         ],
         "rows": {"input": run.n, **{s: int(counts[i]) for i, s in enumerate(STATUSES)}},
         "corrections": ([] if run.table.corrections is None else describe(run.table.corrections)),
+        "appeals": ([] if run.table.appeals is None else describe(run.table.appeals)),
     }

@@ -211,6 +211,9 @@ class Evaluation:
         provenance["corrections"] = [
             c for c in self.provenance.get("corrections", []) if c.get("credit_code") in codes
         ]
+        provenance["appeals"] = [
+            a for a in self.provenance.get("appeals", []) if a.get("credit_code") in codes
+        ]
         counts = self.results["status"].iloc[positions].value_counts()
         provenance["rows"] = {
             "input": len(positions),

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..engine.compare import Comparison
 from ..engine.evaluation import Evaluation
 from ..errors import ExportError
 from ..oserrors import describe_os_error
@@ -96,6 +97,7 @@ def write_run(
     selection: KeyFirms | None = None,
     notify: Callable[[str], None] | None = None,
     history: History | None = None,
+    comparison: Comparison | None = None,
 ) -> Path:
     """Write results.csv, results.parquet, issues.csv, 问题清单.xlsx, the result workbooks
     (internal, publication list, parks/), 报告.html with parks/<park>.html, and manifest.json
@@ -103,7 +105,8 @@ def write_run(
     `selection` adds growth.csv, key_firms.csv, watch_lists.csv and, in the internal workbook,
     the sheets 包保名单 and 培育库. `progress` hears the name of each file once it is written;
     `notify` hears what was repaired from an interrupted earlier run. A `history` (of the
-    archive, this run included) adds 历年类别 and 类别迁移 to the internal workbook."""
+    archive, this run included) adds 历年类别 and 类别迁移 to the internal workbook, a
+    `comparison` (the run against the same data without its corrections and appeals) 变动对比."""
     if status not in RUN_STATUSES:
         raise ExportError(f"评价状态须为 {'、'.join(RUN_STATUSES)} 之一，而不是 {status!r}")
     out = prepare_out(out_dir, notify)
@@ -143,6 +146,7 @@ def write_run(
                 selection=selection,
                 prepared=prepared,
                 history=history,
+                comparison=comparison,
             )
             if workbooks
             else []

@@ -26,7 +26,7 @@ from ..rules import Adjustment, EvalClass, Indicator, Rules, TierRule, Tiers
 from ..rules.adjust import describe_formula
 from ..rules.display import chinese
 from ..rules.expr import Expression
-from . import field_notes, styles
+from . import appeal_rows, field_notes, styles
 from .disclosure import BENCHMARK_NOTE, TOO_FEW
 from .grid_sheet import CELL, GRID, Lines, Percent
 from .layout import print_setup
@@ -138,6 +138,9 @@ def add_method_sheet(
         ],
         empty="（无）",
     )
+    if prov.get("appeals"):  # a run given an appeals register lists every appeal
+        out.note(appeal_rows.NOTE)
+        out.table(appeal_rows.HEADER, appeal_rows.appeal_rows(prov["appeals"], _field))
     out.heading("四、免评与暂缓规则（按顺序，先符合者适用）")
     out.table(
         ["条件", "处理", "理由"],

@@ -144,6 +144,9 @@ def _overview(ev: Evaluation, record: dict[str, Any], park: str | None) -> str:
     )
     pairs.append(("企业", f"共 {int(rows.get('input', len(ev.results)))} 家：{counts}"))
     pairs.append(("已采纳的更正", f"{len(prov.get('corrections', []))} 条"))
+    if prov.get("appeals"):  # a run given an appeals register
+        taken = sum(a.get("status") == "applied" for a in prov["appeals"])
+        pairs.append(("异议复核", f"登记 {len(prov['appeals'])} 条，采纳并更正 {taken} 条"))
     inputs = [
         [
             cell(Path(str(f.get("file", ""))).name),

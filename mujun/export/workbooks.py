@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..engine.compare import Comparison
 from ..engine.evaluation import MISSING_GROUP, UNTIERED, Evaluation
 from ..errors import ExportError
 from ..rules.declared import with_rules_fields
 from ..rules.tiers import UNGRADED, UNGRADED_LABEL
+from .compare_sheet import COMPARED, add_compare_sheet
 from .disclosure import benchmark_shown, county_cells
 from .history_sheet import HISTORY_SHEET, MIGRATION_SHEET, add_history_sheets
 from .issues_workbook import add_issue_sheet, issue_sheet_names
@@ -80,6 +82,7 @@ def write_workbooks(
     selection: KeyFirms | None = None,
     prepared: tuple[SummaryData, Sequence[ParkEdition]] | None = None,
     history: History | None = None,
+    comparison: Comparison | None = None,
 ) -> list[Path]:
     """Write the internal workbook, the publication list and parks/<park>.xlsx into out_dir;
     return their paths. Each file is written under a temporary name and renamed. With a
@@ -101,6 +104,7 @@ def write_workbooks(
             summary=summary,
             selection=selection,
             history=history,
+            comparison=comparison,
         )
     ]
     _tell(progress, internal)
@@ -183,9 +187,10 @@ def write_internal_workbook(
     status: str = "试评价",
     selection: KeyFirms | None = None,
     history: History | None = None,
+    comparison: Comparison | None = None,
 ) -> Path:
     """The internal workbook (内部版) alone at `path`; a selection adds 包保名单 and 培育库,
-    a history 历年类别 and 类别迁移."""
+    a history 历年类别 and 类别迁移, a comparison 变动对比."""
     return write_result_workbook(
         ev,
         Path(path),
@@ -194,6 +199,7 @@ def write_internal_workbook(
         summary=county_summary(ev),
         selection=selection,
         history=history,
+        comparison=comparison,
     )
 
 
@@ -209,6 +215,7 @@ def write_result_workbook(
     selection: KeyFirms | None = None,
     benchmarks: np.ndarray | None = None,
     history: History | None = None,
+    comparison: Comparison | None = None,
 ) -> Path:
     """One result workbook: 说明, 汇总, a sheet per class, 包保名单 and 培育库 (given a
     selection), 免评与暂缓 and 问题清单. `benchmarks` (a park's workbook): which rows of
@@ -255,6 +262,15 @@ def write_result_workbook(
         bodies.append(add_watch_sheet(wb, selection, title=f"{where}{rules.year}年度企业培育库"))
     if history is not None:
         bodies.extend(add_history_sheets(wb, ev, history, where=where))
+    if comparison is not None:  # the internal workbook only: it names firms of every park
+        bodies.append(
+            add_compare_sheet(
+                wb,
+                comparison,
+                title=f"{where}{rules.year}年度异议复核变动对比",
+                notes=[COMPARED],
+            )
+        )
     bodies.append(
         add_outside_sheet(
             wb,

@@ -22,6 +22,7 @@ from ..errors import DataError
 from ..fields import Aliases, Field, declared, header_table
 from ..issues import aggregate, concat_issues, issue, issue_table
 from ..table import EnterpriseTable, SourceFile
+from .appeals import apply_appeals
 from .corrections import apply_corrections
 from .files import Opened, open_file
 from .merge import merge
@@ -40,6 +41,7 @@ def read_sources(
     corrections: str | Path | pd.DataFrame | None = None,
     aliases: Aliases | None = None,
     fields: Mapping[str, Field] | None = None,
+    appeals: str | Path | pd.DataFrame | None = None,
 ) -> EnterpriseTable:
     """Read, merge and check departmental files; see the module docstring.
 
@@ -51,9 +53,15 @@ def read_sources(
     field code → more headers) adds headers for built-in fields; their units convert as the
     built-in headers' do. `fields` (a rules file's declared fields, `Rules.catalog`: a field
     catalog, not the rules) are read like built-in ones, by their labels and aliases.
+    `appeals` (an appeals register) adds its 采纳 appeals to the corrections (read/appeals.py).
     """
     with declared(fields):
-        return _read_all(paths, year, priority, corrections, aliases)
+        table = _read_all(
+            paths, year, priority, None if appeals is not None else corrections, aliases
+        )
+        if appeals is not None:
+            table = apply_appeals(table, appeals, corrections)
+        return table
 
 
 def _read_all(

@@ -92,7 +92,12 @@ def read_corrections(source: str | Path | pd.DataFrame) -> pd.DataFrame:
 
 def apply_corrections(table: EnterpriseTable, source: str | Path | pd.DataFrame) -> EnterpriseTable:
     """The table with each approved correction applied, and a record of every correction."""
-    corr = read_corrections(source)
+    return apply_correction_rows(table, read_corrections(source))
+
+
+def apply_correction_rows(table: EnterpriseTable, corr: pd.DataFrame) -> EnterpriseTable:
+    """`apply_corrections` of corrections already read (`read_corrections`' columns, each row
+    with its file and row): the appeals register adds its accepted appeals to them."""
     frame = table.frame.copy()
     code = values.credit_codes(corr["credit_code"]).values
     years = values.integers(corr["year"]).values
