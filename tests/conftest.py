@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from pgcluster import db_url, postgres_url  # noqa: F401  (fixtures: SQLite and PostgreSQL archives)
 
 import mujun
 from mujun.codes import credit_check_char

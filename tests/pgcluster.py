@@ -5,7 +5,6 @@ end); the PostgreSQL cases are skipped with the reason otherwise."""
 from __future__ import annotations
 
 import glob
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -14,21 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-# The suite's shared helpers (tests/conftest.py), which this folder's conftest would shadow.
-_spec = importlib.util.spec_from_file_location(
-    "history_root", Path(__file__).parents[1] / "conftest.py"
-)
-assert _spec is not None and _spec.loader is not None
-_root = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_root)
-RULES_TEXT: str = _root.RULES_TEXT
-YEAR: int = _root.YEAR
-credit_code = _root.credit_code
-firms_frame = _root.firms_frame
-indicator_toml = _root.indicator_toml
-one_class_rules = _root.one_class_rules
-one_class_text = _root.one_class_text
 
 
 def _tool(name: str) -> str | None:
