@@ -1,0 +1,194 @@
+"""The smallest change of one input field that lifts a firm one tier, found by evaluating again.
+
+Benchmarks (pooled county figures) and quotas are relative: a firm that pays more tax raises the
+class's benchmark and moves the other firms' ranks, so the value it needs is no formula inverted
+but the value at which a re-evaluation of the whole county gives it the next tier. The search
+brackets the value by doubling the step from the current value (at most `STEPS` times; no value
+in that range: not reachable by this field alone), then bisects the bracket until it is narrower
+than the stated precision: 0.1 % of the change, or 0.0001 of the field's unit, whichever larger.
+`needed` is the end of the bracket that reaches the tier, rounded in the direction that still
+reaches it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..fields import FIELDS, LAND_PARTS
+from ..table import EnterpriseTable
+from .rerun import evaluate_again, given_table
+
+if TYPE_CHECKING:
+    from .evaluation import Evaluation
+
+STEPS = 12  # doubling steps: up to 4096 × the first step (the field's current value)
+RELATIVE = 0.001  # precision: 0.1 % of the change …
+ABSOLUTE = 0.0001  # … or 0.0001 of the field's unit, whichever larger
+PRECISION_WORDS = "变动量的0.1%或0.0001（字段单位），取较大者"
+# fields a firm cannot change by its own effort, or that are not amounts
+_NOT_CHANGEABLE = {"year", "industry_division", "years_operating", "established"}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field's answer: the value that reaches `next_tier`, all else held."""
+
+    field: str
+    label: str
+    unit: str
+    current: float | None
+    needed: float | None
+    change: float | None
+    reachable: bool
+    larger_is_better: bool
+    precision: str = PRECISION_WORDS
+
+
+def changeable_fields(ev: Evaluation, klass_code: str) -> list[tuple[str, bool]]:
+    """The numeric input fields the class's indicator formulas read, each with whether a larger
+    value helps the firm (a field that divides more often than it multiplies hurts: land,
+    energy, employees)."""
+    klass = next(c for c in ev.rules.classes if c.code == klass_code)
+    out: list[tuple[str, bool]] = []
+    for name in sorted(klass.formula_fields()):
+        spec = FIELDS.get(name)
+        if spec is None or spec.kind not in ("number", "int") or name in _NOT_CHANGEABLE:
+            continue
+        above = below = 0
+        for ind in klass.indicators:
+            ratio = ind.formula.as_ratio()
+            if ratio is None:
+                above += name in ind.formula.names
+                continue
+            above += name in ratio[0].names
+            below += name in ratio[1].names
+        out.append((name, above >= below))
+    return out
+
+
+def _set_value(table: EnterpriseTable, row: int, name: str, value: float) -> EnterpriseTable:
+    """The table with one row's field set (land_mu through its parts: the owned land takes
+    the difference, else the leased)."""
+    frame = table.frame.copy(deep=False)
+    if name == "land_mu":
+        parts = {p: _number(frame, row, p) for p in LAND_PARTS}
+        now = parts["land_owned_mu"] + parts["land_leased_mu"] - parts["land_let_mu"]
+        delta = value - now
+        part = "land_owned_mu" if parts["land_owned_mu"] + delta >= 0 else "land_leased_mu"
+        name, value = part, max(parts[part] + delta, 0.0)
+    column = (
+        frame[name].to_numpy(dtype=float, na_value=np.nan, copy=True)
+        if name in frame
+        else np.full(len(frame), np.nan)
+    )
+    column[row] = value
+    frame[name] = column
+    return dataclasses.replace(table, frame=frame)
+
+
+def _number(frame: pd.DataFrame, row: int, name: str) -> float:
+    if name not in frame:
+        return 0.0
+    value = pd.to_numeric(frame[name].iloc[row], errors="coerce")
+    return 0.0 if pd.isna(value) else float(value)
+
+
+class _Probe:
+    """Re-evaluations of one firm with one field set to a candidate value."""
+
+    def __init__(self, ev: Evaluation, row: int, result_row: int, target: str) -> None:
+        self.ev, self.row, self.result_row = ev, row, result_row
+        self.table = given_table(ev)
+        klass = ev.results["class"].iloc[result_row]
+        order = next(c for c in ev.rules.classes if c.code == klass).tiers.order
+        self.goal = order.index(target)
+        self.evaluations = 0
+
+    def reaches(self, name: str, value: float) -> bool:
+        """Whether the firm, with `name` = `value` and all else held, has the target tier (or
+        a better one)."""
+        self.evaluations += 1
+        again = evaluate_again(self.ev, _set_value(self.table, self.row, name, value))
+        res = again.results.iloc[self.result_row]
+        if res["status"] != "evaluated" or pd.isna(res["tier"]):
+            return False
+        order = next(c for c in again.rules.classes if c.code == res["class"]).tiers.order
+        return res["tier"] in order and order.index(res["tier"]) <= self.goal
+
+
+def find_change(
+    ev: Evaluation, row: int, result_row: int, target: str, name: str, larger: bool
+) -> Change:
+    """The value of field `name` of the firm at table row `row` that reaches `target`."""
+    spec = FIELDS[name]
+    raw = np.asarray(ev.column(name), dtype=float)[result_row]
+    current = None if np.isnan(raw) else float(raw)
+    start = 0.0 if current is None else current
+    probe = _Probe(ev, row, result_row, target)
+    unit = spec.unit or ""
+
+    def answer(needed: float | None) -> Change:
+        change = None if needed is None else needed - start
+        return Change(
+            name, spec.label, unit, current, needed, change, needed is not None, larger
+        )
+
+    if larger:
+        first = max(abs(start), _typical(ev, name, result_row), ABSOLUTE * 100)
+        lo, hi = start, None
+        for k in range(STEPS):
+            candidate = start + first * 2.0**k
+            if probe.reaches(name, candidate):
+                hi = candidate
+                break
+            lo = candidate
+        if hi is None:
+            return answer(None)
+    else:
+        if start <= 0:
+            return answer(None)
+        hi, lo = start, None  # hi: does not reach; lo: reaches (a smaller value)
+        for k in range(1, STEPS + 1):
+            candidate = start * 2.0**-k
+            if probe.reaches(name, candidate):
+                lo = candidate
+                break
+            hi = candidate
+        if lo is None:
+            return answer(None)
+    # bisect: `good` reaches, `bad` does not
+    good, bad = (hi, lo) if larger else (lo, hi)
+    while abs(good - bad) > max(RELATIVE * abs(good - start), ABSOLUTE):
+        mid = (good + bad) / 2
+        if probe.reaches(name, mid):
+            good = mid
+        else:
+            bad = mid
+    return answer(_rounded(good, bad))
+
+
+def _rounded(good: float, bad: float) -> float:
+    """A short number between `bad` (excluded) and `good` (included), toward `good`: the
+    value rounded in the direction that still reaches the tier."""
+    width = abs(good - bad)
+    if width == 0:
+        return good
+    q = 10.0 ** math.floor(math.log10(width))
+    shorter = math.ceil(good / q) * q if good > bad else math.floor(good / q) * q
+    return shorter if (shorter - bad) * (good - bad) > 0 and abs(shorter - good) <= width else good
+
+
+def _typical(ev: Evaluation, name: str, result_row: int) -> float:
+    """A tenth of the field's median over the firm's class: the first step for a firm whose own
+    value is 0 or missing."""
+    res = ev.results
+    mine = (res["class"] == res["class"].iloc[result_row]).to_numpy(dtype=bool, na_value=False)
+    values = np.asarray(ev.column(name), dtype=float)[mine]
+    values = values[np.isfinite(values) & (values > 0)]
+    return float(np.median(values)) / 10 if len(values) else 0.0
