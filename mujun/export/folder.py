@@ -29,6 +29,7 @@ from .runfolder import (
     swap_into_place,
     temporary_name,
 )
+from .evaluated import EVALUATED_FILES, write_evaluated
 from .tables import write_csv, write_issues_csv, write_json, write_parquet
 from .workbooks import RUN_STATUSES, editions, park_labels, write_workbooks
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:  # the type only: export reads what KeyFirms holds
     from ..selection import KeyFirms
 
 ISSUES_WORKBOOK = "问题清单.xlsx"
-RUN_FILES = ("results.csv", "results.parquet", "issues.csv", ISSUES_WORKBOOK)
+RUN_FILES = ("results.csv", "results.parquet", "issues.csv", ISSUES_WORKBOOK, *EVALUATED_FILES)
 SELECTION_FILES = ("growth.csv", "key_firms.csv", "watch_lists.csv")
 
 
@@ -118,6 +119,8 @@ def write_run(
         tell("results.parquet")
         write_issues_csv(evaluation.issues, tmp / "issues.csv")
         tell("issues.csv")
+        write_evaluated(evaluation, tmp)  # what `mujun explain DIR` evaluates again
+        tell(", ".join(EVALUATED_FILES))
         rules = evaluation.rules
         write_issues_workbook(
             evaluation.issues,
