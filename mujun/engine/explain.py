@@ -181,6 +181,9 @@ def explain(ev: Evaluation, code: str, *, changes: bool = True) -> Explanation:
     hit = lines[(lines["class"] == klass.code) & (lines["group"] == group)]
     hit = hit[hit["tier"] == target]
     line = float(hit["line"].iloc[0]) if len(hit) and pd.notna(hit["line"].iloc[0]) else None
+    minimum = getattr(klass.tiers, "minimum", None) or {}
+    if klass.tiers.method == "threshold" and target in minimum:
+        line = float(minimum[target])  # the stated minimum, not the lowest score that passed
     found: list[Change] = []
     if changes:
         row = _table_row(ev, at)

@@ -3,8 +3,9 @@
 Benchmarks (pooled county figures) and quotas are relative: a firm that pays more tax raises the
 class's benchmark and moves the other firms' ranks, so the value it needs is no formula inverted
 but the value at which a re-evaluation of the whole county gives it the next tier. The search
-brackets the value by doubling the step from the current value (at most `STEPS` times; no value
-in that range: not reachable by this field alone), then bisects the bracket until it is narrower
+brackets the value by doubling the step from the current value (at most `STEPS` times; a
+field that hurts when larger: by larger and larger reductions down to 1/256 of it; no value in
+that range: not reachable by this field alone), then bisects the bracket until it is narrower
 than the stated precision: 0.1 % of the change, or 0.0001 of the field's unit, whichever larger.
 `needed` is the end of the bracket that reaches the tier, rounded in the direction that still
 reaches it.
@@ -27,7 +28,9 @@ from .rerun import evaluate_again, given_table
 if TYPE_CHECKING:
     from .evaluation import Evaluation
 
-STEPS = 12  # doubling steps: up to 4096 × the first step (the field's current value)
+STEPS = 16  # doubling steps: up to 65536 × the first step (an eighth of the current value)
+# a field that hurts when larger: the current value less these shares of it, tried in turn
+_REDUCTIONS = (1 / 256, 1 / 64, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 3 / 4, 15 / 16, 255 / 256)
 RELATIVE = 0.001  # precision: 0.1 % of the change …
 ABSOLUTE = 0.0001  # … or 0.0001 of the field's unit, whichever larger
 PRECISION_WORDS = "变动量的0.1%或0.0001（字段单位），取较大者"
@@ -140,7 +143,7 @@ def find_change(
         )
 
     if larger:
-        first = max(abs(start), _typical(ev, name, result_row), ABSOLUTE * 100)
+        first = max(abs(start) / 8, _typical(ev, name, result_row), ABSOLUTE * 100)
         lo, hi = start, None
         for k in range(STEPS):
             candidate = start + first * 2.0**k
@@ -153,9 +156,11 @@ def find_change(
     else:
         if start <= 0:
             return answer(None)
+        # reductions from small to large: lower is not better all the way down (a firm
+        # below a class's land threshold leaves the class), so the first that reaches counts
         hi, lo = start, None  # hi: does not reach; lo: reaches (a smaller value)
-        for k in range(1, STEPS + 1):
-            candidate = start * 2.0**-k
+        for share in _REDUCTIONS:
+            candidate = start * (1 - share)
             if probe.reaches(name, candidate):
                 lo = candidate
                 break

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..engine.evaluation import Evaluation
     from ..engine.explain import Explanation
 
-_WIDTHS = (18, 10, 13, 13, 10, 13)  # A..F: fits A4 portrait with the margins below
+_WIDTHS = (18, 16, 13, 13, 12, 14)  # A..F: fits A4 portrait with the margins below
 _COLUMNS = len(_WIDTHS)
 
 
