@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 import mujun
 from mujun.cli import app
-
 from tests.engine.test_explain import _county
 
 

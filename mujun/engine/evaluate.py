@@ -26,7 +26,6 @@ written once, as they are found, and never read back.
 from __future__ import annotations
 
 import dataclasses
-
 from collections.abc import Iterable
 from typing import Any
 

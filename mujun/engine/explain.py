@@ -145,7 +145,7 @@ def explain(ev: Evaluation, code: str, *, changes: bool = True) -> Explanation:
     klass = next((c for c in ev.rules.classes if c.code == klass_code), None)
     status = str(res["status"])
     tier = None if pd.isna(res["tier"]) else str(res["tier"])
-    base = {
+    base: dict[str, Any] = {
         "credit_code": str(res["credit_code"]),
         "name": "" if pd.isna(res["name"]) else str(res["name"]),
         "klass": klass_code,
@@ -265,7 +265,9 @@ def _indicators(ev: Evaluation, klass: EvalClass | None, at: int) -> pd.DataFram
                 "unit": ind.unit,
                 "value": float(mine),
                 "benchmark": _benchmark(ev, klass, ind.code, ind.score.by, at),
-                "points": float(res[f"score_{ind.code}"].to_numpy(dtype=float, na_value=np.nan)[at]),
+                "points": float(
+                    res[f"score_{ind.code}"].to_numpy(dtype=float, na_value=np.nan)[at]
+                ),
                 "weight": float(ind.weight),
                 "class_median": float(np.median(theirs)) if len(theirs) else np.nan,
                 "percentile": percentile,
@@ -320,6 +322,8 @@ def _adjustments(ev: Evaluation, klass: EvalClass, at: int) -> list[dict[str, An
             value = getattr(adj, kind)
             if value is None:
                 continue
-            number = value if isinstance(value, float) else float(np.asarray(value(ev.columns, n))[at])
+            number = (
+                value if isinstance(value, float) else float(np.asarray(value(ev.columns, n))[at])
+            )
             out.append({"label": adj.label, kind: number})
     return out

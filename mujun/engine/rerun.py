@@ -7,7 +7,7 @@ calls `evaluate` for a rerun, so that a keyword the engine gains is passed on he
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -24,7 +24,9 @@ def given_table(ev: Evaluation) -> EnterpriseTable:
     return ev.source if ev.source is not None else ev.table
 
 
-def evaluate_again(ev: Evaluation, table: EnterpriseTable, rules: Rules | None = None) -> Evaluation:
+def evaluate_again(
+    ev: Evaluation, table: EnterpriseTable, rules: Rules | None = None
+) -> Evaluation:
     """`table` evaluated as `ev` was (its rules unless `rules` are given)."""
     from .evaluate import evaluate
 

@@ -138,9 +138,7 @@ def find_change(
 
     def answer(needed: float | None) -> Change:
         change = None if needed is None else needed - start
-        return Change(
-            name, spec.label, unit, current, needed, change, needed is not None, larger
-        )
+        return Change(name, spec.label, unit, current, needed, change, needed is not None, larger)
 
     if larger:
         first = max(abs(start) / 8, _typical(ev, name, result_row), ABSOLUTE * 100)
@@ -168,7 +166,9 @@ def find_change(
         if lo is None:
             return answer(None)
     # bisect: `good` reaches, `bad` does not
-    good, bad = (hi, lo) if larger else (lo, hi)
+    pair = (hi, lo) if larger else (lo, hi)
+    assert pair[0] is not None and pair[1] is not None  # both ends found above
+    good, bad = float(pair[0]), float(pair[1])
     while abs(good - bad) > max(RELATIVE * abs(good - start), ABSOLUTE):
         mid = (good + bad) / 2
         if probe.reaches(name, mid):

@@ -17,6 +17,7 @@ from ..engine.evaluation import Evaluation
 from ..errors import ExportError
 from ..oserrors import describe_os_error
 from ..rules.declared import with_rules_fields
+from .evaluated import EVALUATED_FILES, write_evaluated
 from .issues_workbook import write_issues_workbook
 from .report import REPORT, park_report, report_names, write_reports
 from .runfolder import (
@@ -29,7 +30,6 @@ from .runfolder import (
     swap_into_place,
     temporary_name,
 )
-from .evaluated import EVALUATED_FILES, write_evaluated
 from .tables import write_csv, write_issues_csv, write_json, write_parquet
 from .workbooks import RUN_STATUSES, editions, park_labels, write_workbooks
 

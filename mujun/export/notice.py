@@ -29,7 +29,7 @@ def write_notices(ev: Evaluation, explanations: Sequence[Explanation], path: str
     """One 告知书 sheet per explanation into the workbook at `path`."""
     out = Path(path)
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb.remove(wb.active)
     wb.properties.creator = "mujun"
     wb.properties.lastModifiedBy = None
     wb.properties.title = f"{ev.rules.region}{ev.rules.year}年度亩均效益评价告知书"
@@ -108,8 +108,8 @@ def _fill_sheet(ws: Worksheet, ev: Evaluation, ex: Explanation) -> None:
             for col, value in enumerate(values, start=1):
                 _cell(ws, row, col, value, styles.BODY_FONT, None, styles.WRAP_MIDDLE)
             row += 1
-        row = _merged(ws, row, f"精度：{PRECISION_WORDS}；由重新评价全县求得（基准值与名额随之变动）。",
-                      styles.SUBTITLE_FONT, styles.WRAP, 28)  # fmt: skip
+        how = f"精度：{PRECISION_WORDS}；由重新评价全县求得（基准值与名额随之变动）。"
+        row = _merged(ws, row, how, styles.SUBTITLE_FONT, styles.WRAP, 28)
     _page(ws, row)
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from decimal import Decimal
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -95,7 +95,8 @@ def _per_indicator(
         for code in flat if flat else list(given):
             if code not in known:
                 raise RulesError(
-                    f"没有代码为 {quote.value(code)} 的指标" + did_you_mean(str(code), sorted(known)),
+                    f"没有代码为 {quote.value(code)} 的指标"
+                    + did_you_mean(str(code), sorted(known)),
                     file=file,
                 )
     for klass in classes:
@@ -139,7 +140,9 @@ def _rescale(classes: list[dict[str, Any]], rules: Rules, weights: Any) -> None:
         left = Decimal(str(model.total_weight)) - fixed
         if not rest or old <= 0 or left <= 0:
             continue  # the validation says what is wrong
-        scaled = [(Decimal(str(i["weight"])) * left / old).quantize(Decimal("0.0001")) for i in rest]
+        scaled = [
+            (Decimal(str(i["weight"])) * left / old).quantize(Decimal("0.0001")) for i in rest
+        ]
         scaled[-1] = left - sum(scaled[:-1])
         for i, w in zip(rest, scaled, strict=True):
             i["weight"] = float(w)

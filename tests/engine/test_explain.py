@@ -13,9 +13,7 @@ import mujun
 from mujun.engine.explain import UnknownFirm, lowest_tier_codes
 from mujun.engine.whatif import find_change
 from mujun.sample.demo import DEMO_DATASET, DEMO_RULES
-
 from tests.sample.test_demo_outputs import DEPARTMENTS
-
 
 
 @cache
