@@ -117,9 +117,71 @@ def _num(x: Any) -> float | None:
     return value if np.isfinite(value) else None
 
 
-def locate(ev: Evaluation, code: str) -> int:
+class Shared:
+    """What every explanation of one evaluation reads, computed once for a batch: the tier
+    lines, each credit code's row, and per class and indicator the evaluated firms' values
+    sorted (medians and percentiles by lookup, not by a pass over the class per firm)."""
+
+    def __init__(self, ev: Evaluation) -> None:
+        self.ev = ev
+        self._lines: dict[tuple[str, str, str], float] | None = None
+        res = ev.results
+        done = (res["status"] == "evaluated").to_numpy(dtype=bool)
+        # evaluated rows first, so that a code's first row is its evaluated one
+        order = np.argsort(~done, kind="stable")
+        codes = res["credit_code"].astype("string").to_numpy(dtype=object, na_value=None)[order]
+        keep = pd.Series(codes).notna() & ~pd.Series(codes).duplicated()
+        self.rows = dict(zip(codes[keep], order[keep.to_numpy()].tolist(), strict=True))
+        self._sorted: dict[tuple[str, str], np.ndarray] = {}
+        self._exprs: dict[str, np.ndarray] = {}
+        self._benchmarks: dict[tuple[str, str], dict[str, float]] | None = None
+
+    def expr(self, e: Any, condition: bool = False) -> np.ndarray:
+        """An adjustment's condition or value on every row, computed once per batch."""
+        key = f"{condition}:{e.text}"
+        if key not in self._exprs:
+            n = len(self.ev.results)
+            cols = self.ev.columns
+            self._exprs[key] = np.asarray(e.condition(cols, n) if condition else e(cols, n))
+        return self._exprs[key]
+
+    def benchmarks(self) -> dict[tuple[str, str], dict[str, float]]:
+        """Per class and indicator, the benchmark of each group ('（全体）' without `by`)."""
+        if self._benchmarks is None:
+            b = self.ev.benchmarks
+            self._benchmarks = {}
+            if "benchmark" in b:
+                keys = zip(b["class"], b["indicator"], b["group"].astype(str), b["benchmark"])
+                for klass, ind, group, value in keys:  # a loop over benchmark rows, not firms
+                    self._benchmarks.setdefault((klass, ind), {})[group] = float(value)
+        return self._benchmarks
+
+    def line(self, klass: str, group: str, tier: str) -> float | None:
+        """The tier line of `tier` in the class's `by` group (None: no line)."""
+        if self._lines is None:
+            lines = self.ev.tier_lines(groups=True)
+            keys = zip(lines["class"], lines["group"], lines["tier"], lines["line"], strict=True)
+            self._lines = {(c, g, t): float(v) for c, g, t, v in keys if pd.notna(v)}
+        return self._lines.get((klass, group, tier))
+
+    def sorted_values(self, klass: str, indicator: str) -> np.ndarray:
+        """The class's evaluated firms' finite values of the indicator, sorted."""
+        key = (klass, indicator)
+        if key not in self._sorted:
+            res = self.ev.results
+            peers = ((res["class"] == klass) & (res["status"] == "evaluated")).to_numpy(
+                dtype=bool, na_value=False
+            )
+            values = res[f"value_{indicator}"].to_numpy(dtype=float, na_value=np.nan)[peers]
+            self._sorted[key] = np.sort(values[np.isfinite(values)])
+        return self._sorted[key]
+
+
+def locate(ev: Evaluation, code: str, shared: Shared | None = None) -> int:
     """The result row of the firm with credit code `code` (its evaluated row when it has
     several); UnknownFirm, with the codes or names it may be, when none."""
+    if shared is not None and code.strip().upper() in shared.rows:
+        return int(shared.rows[code.strip().upper()])
     codes = ev.results["credit_code"].astype("string")
     hits = np.flatnonzero((codes == code.strip().upper()).to_numpy(dtype=bool, na_value=False))
     if len(hits):
@@ -136,10 +198,13 @@ def locate(ev: Evaluation, code: str) -> int:
     raise UnknownFirm(f"本次评价中没有统一社会信用代码（或名称）为“{code}”的企业{hint}")
 
 
-def explain(ev: Evaluation, code: str, *, changes: bool = True) -> Explanation:
+def explain(
+    ev: Evaluation, code: str, *, changes: bool = True, shared: Shared | None = None
+) -> Explanation:
     """Explain the firm of `code` (a credit code, or its name); `changes=False` leaves out the
-    search for the changes that lift it (the re-evaluations)."""
-    at = locate(ev, code)
+    search for the changes that lift it (the re-evaluations); `shared`: of a batch."""
+    shared = shared or Shared(ev)
+    at = locate(ev, code, shared)
     res = ev.results.iloc[at]
     klass_code = None if pd.isna(res["class"]) else str(res["class"])
     klass = next((c for c in ev.rules.classes if c.code == klass_code), None)
@@ -155,14 +220,14 @@ def explain(ev: Evaluation, code: str, *, changes: bool = True) -> Explanation:
         "rank": None if pd.isna(res["rank"]) else int(res["rank"]),
         "tier_label": None if pd.isna(res["tier_label"]) else str(res["tier_label"]),
     }
-    indicators = _indicators(ev, klass, at)
+    indicators = _indicators(shared, klass, at)
     if klass is None or status != "evaluated" or tier is None:
         reason = "" if pd.isna(res["status_reason"]) else str(res["status_reason"])
         note = f"未参与分档：{reason}" if reason else "未参与分档"
         return Explanation(**base, next_tier=None, line=None, indicators=indicators, note=note)
     order = list(klass.tiers.order)
     rules_hit = _tier_rules(res, klass)
-    adjustments = _adjustments(ev, klass, at)
+    adjustments = _adjustments(shared, klass, at)
     group = _group(ev, klass, at)
     if tier not in order or order.index(tier) == 0:
         note = "已是最高档，没有更高的档次" if tier in order else "本档不在本类档次之中"
@@ -177,10 +242,7 @@ def explain(ev: Evaluation, code: str, *, changes: bool = True) -> Explanation:
             group=group,
         )
     target = order[order.index(tier) - 1]
-    lines = ev.tier_lines(groups=True)
-    hit = lines[(lines["class"] == klass.code) & (lines["group"] == group)]
-    hit = hit[hit["tier"] == target]
-    line = float(hit["line"].iloc[0]) if len(hit) and pd.notna(hit["line"].iloc[0]) else None
+    line = shared.line(klass.code, group, target)
     minimum = getattr(klass.tiers, "minimum", None) or {}
     if klass.tiers.method == "threshold" and target in minimum:
         line = float(minimum[target])  # the stated minimum, not the lowest score that passed
@@ -213,7 +275,8 @@ def explain_many(
     """`explain` of each code; None: every evaluated firm in the lowest tier of its class."""
     if codes is None:
         codes = lowest_tier_codes(ev)
-    return [explain(ev, c, changes=changes) for c in codes]
+    shared = Shared(ev)
+    return [explain(ev, c, changes=changes, shared=shared) for c in codes]
 
 
 def lowest_tier_codes(ev: Evaluation) -> list[str]:
@@ -240,53 +303,41 @@ def _table_row(ev: Evaluation, at: int) -> int:
     return int(np.flatnonzero(same)[0])
 
 
-def _indicators(ev: Evaluation, klass: EvalClass | None, at: int) -> pd.DataFrame:
+def _indicators(shared: Shared, klass: EvalClass | None, at: int) -> pd.DataFrame:
     """The class's indicators for the firm at `at`, with the class median of each value and
     the firm's percentile among the class's evaluated firms (0–100: share at or below it)."""
     if klass is None:
         return pd.DataFrame(columns=INDICATOR_COLUMNS)
+    ev = shared.ev
     res = ev.results
-    peers = ((res["class"] == klass.code) & (res["status"] == "evaluated")).to_numpy(
-        dtype=bool, na_value=False
-    )
     rows = []
     for ind in klass.indicators:
-        values = res[f"value_{ind.code}"].to_numpy(dtype=float, na_value=np.nan)
-        mine = values[at]
-        theirs = values[peers]
-        theirs = theirs[np.isfinite(theirs)]
-        percentile = (
-            float((theirs <= mine).mean() * 100) if len(theirs) and np.isfinite(mine) else np.nan
-        )
+        mine = float(res[f"value_{ind.code}"].iloc[at])
+        theirs = shared.sorted_values(klass.code, ind.code)
+        at_or_below = np.searchsorted(theirs, mine, side="right")
+        known = len(theirs) and np.isfinite(mine)
         rows.append(
             {
                 "code": ind.code,
                 "label": ind.label,
                 "unit": ind.unit,
-                "value": float(mine),
-                "benchmark": _benchmark(ev, klass, ind.code, ind.score.by, at),
-                "points": float(
-                    res[f"score_{ind.code}"].to_numpy(dtype=float, na_value=np.nan)[at]
-                ),
+                "value": mine,
+                "benchmark": _benchmark(shared, klass, ind.code, ind.score.by, at),
+                "points": float(res[f"score_{ind.code}"].iloc[at]),
                 "weight": float(ind.weight),
                 "class_median": float(np.median(theirs)) if len(theirs) else np.nan,
-                "percentile": percentile,
+                "percentile": float(at_or_below / len(theirs) * 100) if known else np.nan,
             }
         )
     return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
 
 
-def _benchmark(ev: Evaluation, klass: EvalClass, code: str, by: str | None, at: int) -> float:
+def _benchmark(shared: Shared, klass: EvalClass, code: str, by: str | None, at: int) -> float:
     """The benchmark the firm's item was scored against (its `by` group's when it has one)."""
-    b = ev.benchmarks
-    if "benchmark" not in b:
-        return np.nan
-    mine = b[(b["class"] == klass.code) & (b["indicator"] == code)]
+    mine = shared.benchmarks().get((klass.code, code), {})
     if by and len(mine) > 1:
-        value = ev.column(by)[at]
-        grouped = mine[mine["group"].astype(str) == str(value)]
-        mine = grouped if len(grouped) else mine.iloc[:0]
-    return float(mine["benchmark"].iloc[0]) if len(mine) else np.nan
+        return mine.get(str(shared.ev.column(by)[at]), np.nan)
+    return next(iter(mine.values()), np.nan)
 
 
 def _group(ev: Evaluation, klass: EvalClass, at: int) -> str:
@@ -311,19 +362,16 @@ def _tier_rules(res: pd.Series, klass: EvalClass) -> list[str]:
     return out
 
 
-def _adjustments(ev: Evaluation, klass: EvalClass, at: int) -> list[dict[str, Any]]:
+def _adjustments(shared: Shared, klass: EvalClass, at: int) -> list[dict[str, Any]]:
     """The class's adjustments that held for the firm: label and points or multiplier."""
-    n = len(ev.results)
     out: list[dict[str, Any]] = []
     for adj in klass.adjust:
-        if adj.when is not None and not bool(adj.when.condition(ev.columns, n)[at]):
+        if adj.when is not None and not bool(shared.expr(adj.when, condition=True)[at]):
             continue
         for kind in ("points", "multiply"):
             value = getattr(adj, kind)
             if value is None:
                 continue
-            number = (
-                value if isinstance(value, float) else float(np.asarray(value(ev.columns, n))[at])
-            )
+            number = value if isinstance(value, float) else float(shared.expr(value)[at])
             out.append({"label": adj.label, kind: number})
     return out
