@@ -24,7 +24,11 @@ def explain_figures(rules: Rules, firms: int = EXPLAIN_FIRMS) -> dict[str, float
     codes = lowest_tier_codes(ev)
     start = time.perf_counter()
     explain_many(ev, codes, changes=False)
-    out = {"explain_d_s": time.perf_counter() - start, "explain_d_firms": float(len(codes))}
+    out = {
+        "explain_d_s": time.perf_counter() - start,
+        "explain_d_firms": float(len(codes)),
+        "explain_firms": float(firms),
+    }
     if codes:
         at = locate(ev, codes[0])
         klass = str(ev.results["class"].iloc[at])
