@@ -151,9 +151,10 @@ class Shared:
             b = self.ev.benchmarks
             self._benchmarks = {}
             if "benchmark" in b:
-                keys = zip(b["class"], b["indicator"], b["group"].astype(str), b["benchmark"])
-                for klass, ind, group, value in keys:  # a loop over benchmark rows, not firms
-                    self._benchmarks.setdefault((klass, ind), {})[group] = float(value)
+                group = b["group"].astype(str)
+                keys = zip(b["class"], b["indicator"], group, b["benchmark"], strict=True)
+                for klass, ind, name, value in keys:  # a loop over benchmark rows, not firms
+                    self._benchmarks.setdefault((klass, ind), {})[name] = float(value)
         return self._benchmarks
 
     def line(self, klass: str, group: str, tier: str) -> float | None:
