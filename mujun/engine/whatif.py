@@ -103,15 +103,18 @@ def _number(frame: pd.DataFrame, row: int, name: str) -> float:
 
 
 class _Probe:
-    """Re-evaluations of one firm with one field set to a candidate value."""
+    """Re-evaluations of one firm with one field set to a candidate value; each also records
+    the firm's gap to the target tier's line among the other firms (its total less the lowest
+    total the ranking placed in the target tier or above), which guides the next candidate."""
 
     def __init__(self, ev: Evaluation, row: int, result_row: int, target: str) -> None:
         self.ev, self.row, self.result_row = ev, row, result_row
         self.table = given_table(ev)
         klass = ev.results["class"].iloc[result_row]
-        order = next(c for c in ev.rules.classes if c.code == klass).tiers.order
-        self.goal = order.index(target)
+        self.klass = next(c for c in ev.rules.classes if c.code == klass)
+        self.goal = self.klass.tiers.order.index(target)
         self.evaluations = 0
+        self.gaps: dict[float, float] = {}
 
     def reaches(self, name: str, value: float) -> bool:
         """Whether the firm, with `name` = `value` and all else held, has the target tier (or
@@ -119,10 +122,57 @@ class _Probe:
         self.evaluations += 1
         again = evaluate_again(self.ev, _set_value(self.table, self.row, name, value))
         res = again.results.iloc[self.result_row]
-        if res["status"] != "evaluated" or pd.isna(res["tier"]):
-            return False
-        order = next(c for c in again.rules.classes if c.code == res["class"]).tiers.order
-        return res["tier"] in order and order.index(res["tier"]) <= self.goal
+        reached = False
+        if res["status"] == "evaluated" and pd.notna(res["tier"]):
+            order = next(c for c in again.rules.classes if c.code == res["class"]).tiers.order
+            reached = res["tier"] in order and order.index(res["tier"]) <= self.goal
+        self.gaps[value] = self.gap(again, reached)
+        return reached
+
+    def gap(self, ev: Evaluation, reached: bool) -> float:
+        """The firm's total less the target tier's line among the others (NaN: none): not
+        reached, the lowest other total ranked in the target tier or above; reached, the
+        highest other total ranked below it (the firm it displaced)."""
+        res, spec = ev.results, self.klass.tiers
+        if res["class"].iloc[self.result_row] != self.klass.code:
+            return np.nan
+        ranked = (
+            (res["class"] == self.klass.code)
+            & (res["status"] == "evaluated")
+            & (res["tier_reason"] == spec.reason)
+            & (res["tier"].isin(spec.order[: self.goal + 1]) != reached)
+        ).to_numpy(dtype=bool, na_value=False, copy=True)
+        if spec.by:
+            group = np.asarray(ev.column(spec.by), dtype=object)
+            ranked &= group == group[self.result_row]
+        ranked[self.result_row] = False
+        total = res["total_score"].to_numpy(dtype=float, na_value=np.nan)
+        if not ranked.any() or not np.isfinite(total[self.result_row]):
+            return np.nan
+        line = np.nanmax(total[ranked]) if reached else np.nanmin(total[ranked])
+        return float(total[self.result_row] - line)
+
+    def crossing(self, a: float, b: float) -> float:
+        """Where the line through the gaps at `a` and `b` crosses 0 (NaN: the gaps do not
+        rise from a to b)."""
+        g_a, g_b = self.gaps.get(a, np.nan), self.gaps.get(b, np.nan)
+        if not (np.isfinite(g_a) and np.isfinite(g_b)) or g_b <= g_a or b == a:
+            return np.nan
+        return b + (b - a) * (-g_b) / (g_b - g_a)
+
+    def guess(self, good: float, bad: float, tol: float, turn: int) -> float:
+        """The next value to try between `bad` and `good`: where the line of the gaps at the
+        two ends crosses 0, moved half the precision toward `bad` or `good` in turn (so that
+        two tries can close the bracket), or the midpoint when the gaps say nothing."""
+        mid = (good + bad) / 2
+        g_good, g_bad = self.gaps.get(good, np.nan), self.gaps.get(bad, np.nan)
+        if not (np.isfinite(g_good) and np.isfinite(g_bad)) or g_good <= g_bad:
+            return mid
+        cross = bad + (good - bad) * (-g_bad) / (g_good - g_bad)
+        side = 1.0 if (turn % 2 == 0) == (good > bad) else -1.0
+        candidate = cross + side * tol * 0.45  # two tries leave a bracket narrower than tol
+        inside = min(good, bad) < candidate < max(good, bad)
+        return candidate if inside and turn < 8 else mid
 
 
 def find_change(
@@ -143,12 +193,17 @@ def find_change(
     if larger:
         first = max(abs(start) / 8, _typical(ev, name, result_row), ABSOLUTE * 100)
         lo, hi = start, None
+        probe.gaps.setdefault(start, probe.gap(ev, False))
+        candidate = start + first
         for k in range(STEPS):
-            candidate = start + first * 2.0**k
             if probe.reaches(name, candidate):
                 hi = candidate
                 break
-            lo = candidate
+            previous, lo = lo, candidate
+            # the next step doubles, or goes to just past where the gaps cross 0 if nearer
+            ahead = start + first * 2.0 ** (k + 1)
+            cross = probe.crossing(previous, lo)
+            candidate = min(ahead, cross + 0.01 * (cross - start)) if cross > lo else ahead
         if hi is None:
             return answer(None)
     else:
@@ -169,12 +224,15 @@ def find_change(
     pair = (hi, lo) if larger else (lo, hi)
     assert pair[0] is not None and pair[1] is not None  # both ends found above
     good, bad = float(pair[0]), float(pair[1])
-    while abs(good - bad) > max(RELATIVE * abs(good - start), ABSOLUTE):
-        mid = (good + bad) / 2
-        if probe.reaches(name, mid):
-            good = mid
+    probe.gaps.setdefault(start, probe.gap(ev, False))
+    turn = 0
+    while abs(good - bad) > (tol := max(RELATIVE * abs(good - start), ABSOLUTE)):
+        candidate = probe.guess(good, bad, tol, turn)
+        turn += 1
+        if probe.reaches(name, candidate):
+            good = candidate
         else:
-            bad = mid
+            bad = candidate
     return answer(_rounded(good, bad))
 
 
