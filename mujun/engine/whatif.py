@@ -212,12 +212,18 @@ def find_change(
         # reductions from small to large: lower is not better all the way down (a firm
         # below a class's land threshold leaves the class), so the first that reaches counts
         hi, lo = start, None  # hi: does not reach; lo: reaches (a smaller value)
-        for share in _REDUCTIONS:
-            candidate = start * (1 - share)
+        probe.gaps.setdefault(start, probe.gap(ev, False))
+        shares, tries = list(_REDUCTIONS), 2 * len(_REDUCTIONS)  # jumps added: bounded
+        while shares and (tries := tries - 1) >= 0:
+            candidate = start * (1 - shares.pop(0))
             if probe.reaches(name, candidate):
                 lo = candidate
                 break
-            hi = candidate
+            previous, hi = hi, candidate
+            cross = probe.crossing(previous, hi)  # just past it, if before the next reduction
+            beyond = cross - 0.01 * (start - cross)
+            if shares and cross < hi and beyond > start * (1 - shares[0]):
+                shares.insert(0, 1 - beyond / start)
         if lo is None:
             return answer(None)
     # bisect: `good` reaches, `bad` does not
