@@ -2,13 +2,18 @@
 
 Benchmarks (pooled county figures) and quotas are relative: a firm that pays more tax raises the
 class's benchmark and moves the other firms' ranks, so the value it needs is no formula inverted
-but the value at which a re-evaluation of the whole county gives it the next tier. The search
-brackets the value by doubling the step from the current value (at most `STEPS` times; a
-field that hurts when larger: by larger and larger reductions down to 1/256 of it; no value in
-that range: not reachable by this field alone), then bisects the bracket until it is narrower
-than the stated precision: 0.1 % of the change, or 0.0001 of the field's unit, whichever larger.
-`needed` is the end of the bracket that reaches the tier, rounded in the direction that still
-reaches it.
+but the value at which a re-evaluation of the whole county gives it the next tier.
+
+The search brackets the value, then narrows the bracket until it is narrower than the stated
+precision — 0.1 % of the change, or 0.0001 of the field's unit, whichever larger. Only
+re-evaluations decide which end of the bracket a value belongs to; each also gives the firm's gap
+to the line among the other firms, and the next value tried is where the gaps' secant crosses 0
+(half the precision to either side in turn, so that two tries close the bracket), or the
+midpoint when the gaps say nothing. Bracketing doubles the step from the current value (at most
+`STEPS` times), or for a field that hurts when larger tries reductions of 1/256 … 255/256 of it,
+each time jumping to just past the gaps' crossing when that is nearer; no value in that range
+reaches the tier: not reachable by this field alone. `needed` is the end of the bracket that
+reaches the tier, rounded in the direction that still reaches it.
 """
 
 from __future__ import annotations

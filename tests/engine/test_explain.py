@@ -7,7 +7,9 @@ from functools import cache
 
 import pandas as pd
 import pytest
-from conftest import RULES_TEXT, YEAR, credit_code
+from conftest import RULES_TEXT, YEAR, credit_code, firms_frame
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 import mujun
 from mujun.engine.explain import UnknownFirm, lowest_tier_codes
@@ -184,3 +186,35 @@ def test_replace_shares_cap_benchmark_and_year() -> None:
 def test_a_bad_replacement_is_a_rules_error_in_chinese(change: dict, words: str) -> None:
     with pytest.raises(mujun.RulesError, match=words):
         mujun.parse_rules(RULES_TEXT).replace(**change)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    taxes=st.lists(st.integers(5, 400), min_size=6, max_size=9),
+    seed=st.integers(0, 1000),
+)
+def test_needed_tax_reaches_and_ninety_percent_does_not_on_random_counties(
+    taxes: list[int], seed: int
+) -> None:
+    """Quota tiers of RULES_TEXT's above_scale class (pooled revenue benchmark, a veto): the
+    lowest-tier firm's needed tax, applied, lifts it; 90 % of the change does not."""
+    n = len(taxes)
+    frame = firms_frame(n, seed=seed).assign(tax_paid=[float(t) for t in taxes])
+    rules = mujun.parse_rules(RULES_TEXT)
+    ev = mujun.evaluate(frame, rules)
+    res = ev.results
+    lowest = res.index[(res["tier"] == "D").to_numpy(dtype=bool, na_value=False)]
+    assume(len(lowest))
+    at = int(lowest[0])
+    change = find_change(ev, at, at, "C", "tax_paid", True)
+    assume(change.reachable)
+    assert change.needed is not None and change.current is not None
+    code = str(res["credit_code"].iloc[at])
+
+    def tier_with(tax: float) -> str:
+        again = mujun.evaluate(frame.assign(tax_paid=frame["tax_paid"].where(
+            frame["credit_code"] != code, tax)), rules)  # fmt: skip
+        return str(again.results["tier"].iloc[at])
+
+    assert tier_with(change.needed) in ("A", "B", "C")
+    assert tier_with(change.current + 0.9 * (change.needed - change.current)) == "D"
