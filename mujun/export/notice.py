@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..engine.whatif import PRECISION_WORDS
 from . import styles
-from .xlsx import FIXED_TIME, clean_text, save
+from .xlsx import FIXED_TIME, clean_text, display_width, save
 
 if TYPE_CHECKING:
     from ..engine.evaluation import Evaluation
@@ -84,6 +84,10 @@ def _fill_sheet(ws: Worksheet, ev: Evaluation, ex: Explanation) -> None:
                   _num(r.points, 2))  # fmt: skip
         for col, value in enumerate(values, start=1):
             _cell(ws, row, col, value, styles.BODY_FONT, None, styles.WRAP_MIDDLE)
+        lines = max(
+            -(-display_width(str(t)) // w) for t, w in zip(values[:2], (17, 15), strict=True)
+        )
+        ws.row_dimensions[row].height = 14.0 * max(lines, 1)  # a long unit wraps: room for it
         row += 1
     for adj in ex.adjustments:
         what = f"{adj['points']:+g} 分" if "points" in adj else f"×{adj['multiply']:g}"
