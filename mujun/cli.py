@@ -611,6 +611,53 @@ def compare(
     compare_folders(before, after, as_json=as_json, out=out)
 
 
+@app.command(
+    help="说明一家企业的评价：各项指标的值、基准值、得分、本类中位数和百分位，"
+    "加减分与分档规则，未达到的分数线，以及每项数据单独变动到多少可升一档（重新评价求得）。"
+    "DIR 为 mujun run 写出的结果文件夹，CODE 为统一社会信用代码（或企业名称）。"
+)
+@guarded(err_console)
+def explain(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="mujun run 写出的结果文件夹")],
+    code: Annotated[str, typer.Argument(metavar="CODE", help="统一社会信用代码或企业名称")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="输出一个 JSON 对象（供其他程序读取）")
+    ] = False,
+    notice: Annotated[
+        Path | None, typer.Option("--notice", metavar="文件", help="另写出该企业的告知书（.xlsx）")
+    ] = None,
+) -> None:
+    """Explain one firm of a run folder."""
+    from .engine.explain import UnknownFirm
+    from .explaining import print_explanation, print_json, write_notice_file
+    from .export.evaluated import read_evaluated
+
+    try:
+        with stage("读取结果文件夹", [folder]):
+            ev = read_evaluated(folder)
+    except DataError as exc:
+        raise _fail(str(exc), 2) from None
+    except RulesError as exc:
+        raise _fail(str(exc), 2) from None
+    try:
+        with stage("计算升档所需变动"), err_console.status("正在重新评价…"):
+            ex = ev.explain(code)
+    except UnknownFirm as exc:
+        raise _fail(str(exc), 2) from None
+    if notice is not None:
+        _check_out_file(notice)
+        try:
+            write_notice_file(ev, ex, notice)
+        except OSError as exc:
+            raise _fail(f"无法写入 {notice}：{describe_os_error(exc)}", 1) from None
+    if as_json:
+        print_json(out_console, ex)
+    else:
+        print_explanation(out_console, ev, ex)
+        if notice is not None:
+            out_console.print(f"告知书已写入 {notice}", highlight=False)
+
+
 def main() -> None:
     """Console-script entry point. The commands guard themselves; this catches what escapes
     the command line's own machinery, so that even then one line is all a user sees."""

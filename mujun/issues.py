@@ -310,11 +310,14 @@ def empty_issues() -> pd.DataFrame:
 
 
 def issue_table(records: Iterable[Issue]) -> pd.DataFrame:
-    """Issue records as a table."""
+    """Issue records as a table (none: a copy of the empty table, which is cheap; most calls of
+    a run have no issue to report)."""
     rows = [
         [i.code, i.message, i.file, i.sheet, i.row, i.credit_code, i.field, i.value, i.severity]
         for i in records
     ]
+    if not rows:
+        return empty_issues()
     return _typed(pd.DataFrame(rows, columns=ISSUE_COLUMNS))
 
 
@@ -407,7 +410,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-_EMPTY = issue_table([])
+_EMPTY = _typed(pd.DataFrame([], columns=ISSUE_COLUMNS))
 
 
 def catalog_table() -> str:

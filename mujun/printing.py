@@ -193,6 +193,8 @@ BENCH_STEPS = {
     "large_rss": "独立进程内存峰值 / 数据大小",
     "large": "独立进程评价 / 评价",
     "large_reference": "独立进程评价 / 参照",
+    "explain_d": "说明全部最低档企业（不含升档测算）",
+    "explain_tax_one": "一家最低档企业的升档税收测算（逐次重新评价全县）",
 }
 
 
@@ -211,6 +213,10 @@ def print_bench(console: Console, figures: dict[str, float], n: int, repeat: int
             step = _bench_step(key.removesuffix("_s"))
             if key == "write_workbook_s":
                 step += f"（{figures['workbook_firms']:,.0f} 家）"
+            if key in ("explain_d_s", "explain_tax_one_s"):
+                step += f"（{figures['explain_firms']:,.0f} 家企业的县）"
+                if key == "explain_d_s":
+                    step += f"，{figures['explain_d_firms']:,.0f} 家"
             if key in ("growth_s", "clusters_s", "select_s"):
                 step += f"（{figures['select_firms']:,.0f} 家 × 5 年）"
             table.add_row(step, f"{value:.3f} 秒")

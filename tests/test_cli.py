@@ -25,6 +25,8 @@ def test_run_writes_the_whole_folder_and_exits_0(files: dict[str, Path], tmp_pat
             "manifest.json",
             "results.csv",
             "results.parquet",
+            "rules.json",  # with table.parquet: what `mujun explain DIR` evaluates again
+            "table.parquet",
             "问题清单.xlsx",
             "亩均效益评价结果_测试县_2022.xlsx",
             "公示名单_测试县_2022.xlsx",

@@ -25,6 +25,7 @@ written once, as they are found, and never read back.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
@@ -143,6 +144,7 @@ def evaluate(table: EnterpriseTable | pd.DataFrame, rules: Rules) -> Evaluation:
 def _evaluate_all(table: EnterpriseTable | pd.DataFrame, rules: Rules) -> Evaluation:
     if isinstance(table, pd.DataFrame):
         table = EnterpriseTable.from_frame(table)
+    given = table  # kept whole (last year's rows too): what a rerun evaluates again
     table, park_issues = parks.canonical_parks(table, rules.parks)
     table, last, last_rows = previous.split_panel(table, rules)
     run = _Run(table, rules)
@@ -171,7 +173,7 @@ def _evaluate_all(table: EnterpriseTable | pd.DataFrame, rules: Rules) -> Evalua
     except ExpressionError as exc:  # a type the data has but the rules did not expect
         raise RulesError(str(exc), file=rules.path or None) from None
     assert not (run.status == PENDING).any(), "every row ends in a status"
-    return assemble(run)
+    return dataclasses.replace(assemble(run), source=given)
 
 
 def _check_table(run: _Run) -> None:

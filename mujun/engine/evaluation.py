@@ -68,6 +68,8 @@ class Evaluation:
     benchmarks: pd.DataFrame
     table: EnterpriseTable = field(repr=False)
     columns: FieldColumns = field(repr=False)
+    source: EnterpriseTable | None = field(default=None, repr=False, compare=False)
+    """The table as given to evaluate (last year's panel rows too); `rerun` evaluates it again."""
 
     def scoring(self, indicator: Indicator) -> str:
         """How an indicator of these rules is scored, in words (for the 说明 sheet)."""
@@ -310,3 +312,22 @@ class Evaluation:
         from ..history.years import evaluation_history  # history builds on the engine
 
         return evaluation_history(self, archive)
+
+    def rerun(self, rules: Rules | None = None, corrections: Any = None) -> Evaluation:
+        """The same table evaluated again under `rules` (None: these rules), with `corrections`
+        (a file or a frame in the corrections format) applied on top: a what-if."""
+        from .rerun import rerun
+
+        return rerun(self, rules, corrections)
+
+    def explain(self, code: str) -> Any:
+        """Why this firm has its tier and what would lift it one tier (`explain.Explanation`)."""
+        from .explain import explain
+
+        return explain(self, code)
+
+    def explain_many(self, codes: Any = None) -> list[Any]:
+        """`explain` of each firm of `codes` (None: every firm of the lowest tier of its class)."""
+        from .explain import explain_many
+
+        return explain_many(self, codes)

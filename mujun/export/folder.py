@@ -18,6 +18,7 @@ from ..engine.evaluation import Evaluation
 from ..errors import ExportError
 from ..oserrors import describe_os_error
 from ..rules.declared import with_rules_fields
+from .evaluated import EVALUATED_FILES, write_evaluated
 from .issues_workbook import write_issues_workbook
 from .report import REPORT, park_report, report_names, write_reports
 from .runfolder import (
@@ -38,7 +39,7 @@ if TYPE_CHECKING:  # the type only: export reads what KeyFirms holds
     from ..selection import KeyFirms
 
 ISSUES_WORKBOOK = "问题清单.xlsx"
-RUN_FILES = ("results.csv", "results.parquet", "issues.csv", ISSUES_WORKBOOK)
+RUN_FILES = ("results.csv", "results.parquet", "issues.csv", ISSUES_WORKBOOK, *EVALUATED_FILES)
 SELECTION_FILES = ("growth.csv", "key_firms.csv", "watch_lists.csv")
 
 
@@ -124,6 +125,8 @@ def write_run(
         tell("results.parquet")
         write_issues_csv(evaluation.issues, tmp / "issues.csv")
         tell("issues.csv")
+        write_evaluated(evaluation, tmp)  # what `mujun explain DIR` evaluates again
+        tell(", ".join(EVALUATED_FILES))
         rules = evaluation.rules
         write_issues_workbook(
             evaluation.issues,

@@ -387,3 +387,11 @@ class Rules(Model):
             for i in c.indicators:
                 seen.setdefault(i.code, None)
         return list(seen)
+
+    def replace(self, **changes: Any) -> Rules:
+        """These rules with weights, tier shares, benchmark, cap or year changed and validated
+        again (see `rules.replace.replace_rules`); a change that makes them invalid is a
+        RulesError in Chinese."""
+        from .replace import replace_rules
+
+        return replace_rules(self, **changes)

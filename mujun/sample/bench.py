@@ -48,6 +48,7 @@ from ..selection import select_key_firms
 from ..selection.clusters import cluster_profiles
 from ..selection.growth import growth_features
 from ..table import EnterpriseTable
+from .bench_explain import EXPLAIN_FIRMS, explain_figures
 from .demo import DEMO_RULES
 from .reference import grade
 from .synthetic import county_frame, generate_county
@@ -165,6 +166,8 @@ def run_bench(
     if large:
         say(f"evaluate at {large:,} firms")
         out.update(large_figures(large, out["evaluate_s"], min(repeat, 3)))
+    say("explain")  # on a county of at most EXPLAIN_FIRMS firms
+    out.update(explain_figures(rules, min(n, EXPLAIN_FIRMS)))
     out["peak_rss_mb"] = peak_rss_mb()
     return out
 
