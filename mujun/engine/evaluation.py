@@ -64,6 +64,7 @@ class Evaluation:
     benchmarks: pd.DataFrame
     table: EnterpriseTable = field(repr=False)
     columns: FieldColumns = field(repr=False)
+    past_tiers: pd.DataFrame | None = field(default=None, repr=False)  # earlier years' tiers
 
     def scoring(self, indicator: Indicator) -> str:
         """How an indicator of these rules is scored, in words (for the 说明 sheet)."""
@@ -247,6 +248,12 @@ class Evaluation:
             labels = np.array([*(division_label(d) for d in uniques), division_label(np.nan)])
             return pd.Series(labels[at], index=keys.index, dtype=object)  # -1 → the last
         return keys.astype("string").fillna(MISSING_GROUP).astype(object)
+
+    def policy_sums(self, by: str = "park") -> pd.DataFrame:
+        """Per policy and group (e.g. park), then the county: firms it applies to, amount (元)."""
+        from .policies import policy_sums
+
+        return policy_sums(self, by)
 
     def summary(self, by: str = "park") -> pd.DataFrame:
         """Per group, and last the whole county ('合计'): firms per status and tier, pooled
