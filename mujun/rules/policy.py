@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import numpy as np
 from pydantic import BeforeValidator, Field, model_validator
 
+from ..errors import ExpressionError
 from ..fields import FIELDS
 from . import expr, quote, types
 from .base import AtKey, Code, Model, Text, sample_columns
@@ -31,6 +32,7 @@ MAX_YEARS = 50  # `consecutive`: the most consecutive years a policy may wait fo
 RESULT_NAMES: dict[str, types.Type] = {"tier": "text", "class_": "text", "tier_years": "number"}
 _STRING = re.compile(r""""[^"\n]*"|'[^'\n]*'""")
 _CLASS_WORD = re.compile(r"(?<![\w.])class(?!\w)")
+_CLASS_INSIDE = re.compile(r"(?<![\w.])class_(?!\w)")
 
 
 def _class_word(text: str) -> str:
@@ -49,16 +51,19 @@ def _compile_when(text: object) -> expr.Expression:
     if not isinstance(text, str):
         raise ValueError("须为写在引号中的表达式")
     known = [*FIELDS, *RESULT_NAMES]
-    parsed = expr.parse(_class_word(text), known=known, labels=field_labels())
-    typed = {**types.field_types(), **RESULT_NAMES}
-    types.check_condition(parsed, typed)
-    sample = sample_columns()
-    sample.update(
-        tier=np.array(["D", None], dtype=object),
-        class_=np.array(["x", None], dtype=object),
-        tier_years=np.array([1.0, np.nan]),
-    )
-    parsed.condition(sample, 2)
+    try:
+        parsed = expr.parse(_class_word(text), known=known, labels=field_labels())
+        typed = {**types.field_types(), **RESULT_NAMES}
+        types.check_condition(parsed, typed)
+        sample = sample_columns()
+        sample.update(
+            tier=np.array(["D", None], dtype=object),
+            class_=np.array(["x", None], dtype=object),
+            tier_years=np.array([1.0, np.nan]),
+        )
+        parsed.condition(sample, 2)
+    except ExpressionError as exc:  # in the words the file wrote: `class`, not `class_`
+        raise ExpressionError(_CLASS_INSIDE.sub("class", str(exc))) from None
     return replace(parsed, text=text)
 
 
@@ -162,7 +167,7 @@ def check_policies(rules: Rules) -> None:
             if tier not in tiers:
                 raise AtKey(
                     f"档次 {quote.value(tier)} 不是任何类别的档次（{'、'.join(tiers)}）"
-                    + did_you_mean(tier, tiers),
+                    + (did_you_mean(tier, tiers) or did_you_mean(tier.upper(), tiers)),
                     "policy",
                     i,
                     "tier",

@@ -1,0 +1,273 @@
+"""Policies (结果应用): consecutive years in the tier from past tiers, the rate by that count,
+amounts, labels, `consecutive`, missing figures and the sums per park."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import YEAR, credit_code, indicator_toml, one_class_text
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mujun import evaluate, parse_rules
+from mujun.engine.policies import tier_years
+from mujun.errors import RulesError
+
+# 亩均税收 / 10 × 100 (cap 2): on 10 亩 the score is the tax itself
+TAX = indicator_toml(
+    "tax_per_mu", "tax_paid / land_mu", 100, 'method = "ratio", benchmark = 10.0, cap = 2.0'
+)
+THRESHOLD = """
+  [class.tiers]
+  method = "threshold"
+  minimum = { A = 150, B = 100, C = 50 }
+  below = "D"
+"""
+SURCHARGE = """
+[[policy]]
+code = "power_surcharge"
+label = "差别化电价加价"
+tier = "D"
+field = "electricity_kwh"
+rates = [0.05, 0.10, 0.15]
+source = "本地自定（测试）"
+account = "power_account"
+body = "供电公司"
+"""
+
+
+def rules_with(*policies: str) -> Any:
+    return parse_rules(one_class_text(TAX, tiers=THRESHOLD) + "".join(policies))
+
+
+# tax → tier on 10 亩: ≥150 A, ≥100 B, ≥50 C, else D
+COUNTY = [
+    # tax, kWh, park
+    (10.0, 100_000.0, "东园"),  # 0: D; D in 2022, 2021, 2020 → 4 years → 0.15
+    (20.0, 200_000.0, "东园"),  # 1: D; D in 2022, C in 2021 → 2 years → 0.10
+    (30.0, 300_000.0, "西园"),  # 2: D; no row in 2022 (the run breaks), D in 2021 → 1 → 0.05
+    (40.0, 400_000.0, "西园"),  # 3: D; never before → 1 → 0.05
+    (45.0, 50_000.0, "西园"),  # 4: D; D in 2022 and 2021 → 3 → 0.15
+    (60.0, 1_000.0, "东园"),  # 5: C (D in 2022: another tier) → 1, no surcharge
+    (160.0, 1_000.0, "东园"),  # 6: A
+    (25.0, np.nan, "东园"),  # 7: D without kWh → NaN and a warning
+]
+PAST = [  # (firm, year, tier)
+    (0, YEAR - 1, "D"),
+    (0, YEAR - 2, "D"),
+    (0, YEAR - 3, "D"),
+    (1, YEAR - 1, "D"),
+    (1, YEAR - 2, "C"),
+    (1, YEAR - 3, "D"),
+    (2, YEAR - 2, "D"),
+    (4, YEAR - 1, "D"),
+    (4, YEAR - 2, "D"),
+    (5, YEAR - 1, "D"),
+]
+
+
+def county(**extra: list[Any]) -> pd.DataFrame:
+    n = len(COUNTY)
+    frame = pd.DataFrame(
+        {
+            "credit_code": [credit_code(i) for i in range(n)],
+            "year": [YEAR] * n,
+            "name": [f"企业{i}" for i in range(n)],
+            "park": [p for _, _, p in COUNTY],
+            "above_scale": [True] * n,
+            "land_owned_mu": [10.0] * n,
+            "tax_paid": [t for t, _, _ in COUNTY],
+            "electricity_kwh": [k for _, k, _ in COUNTY],
+            "power_account": [f"37{i:08d}" for i in range(n)],
+        }
+    )
+    for key, values in extra.items():
+        frame[key] = values
+    return frame
+
+
+def past_tiers() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "credit_code": [credit_code(i) for i, _, _ in PAST],
+            "year": [y for _, y, _ in PAST],
+            "class": "above_scale",
+            "tier": [t for _, _, t in PAST],
+        }
+    )
+
+
+def test_surcharge_is_rate_by_consecutive_d_years_times_kwh() -> None:
+    ev = evaluate(county(), rules_with(SURCHARGE), past_tiers=past_tiers())
+    res = ev.results
+    assert list(res["tier"]) == ["D", "D", "D", "D", "D", "C", "A", "D"]
+    assert list(res["tier_years"]) == [4, 2, 1, 1, 3, 1, 1, 1]
+    expected = [
+        0.15 * 100_000,  # 4 years: the third-and-later rate = 15000
+        0.10 * 200_000,  # 2 years = 20000
+        0.05 * 300_000,  # 1 year (2022 missing breaks the run) = 15000
+        0.05 * 400_000,  # 1 year = 20000
+        0.15 * 50_000,  # 3 years = 7500
+        np.nan,  # C
+        np.nan,  # A
+        np.nan,  # D without kWh
+    ]
+    np.testing.assert_allclose(res["policy_power_surcharge"], expected)
+    missing = ev.issues[ev.issues["code"] == "policy-missing-value"]
+    assert list(missing["credit_code"]) == [credit_code(7)]
+    assert missing["severity"].iloc[0] == "warning"
+    assert "用电量" in missing["message"].iloc[0] and "差别化电价加价" in missing["message"].iloc[0]
+    assert ev.past_tiers is not None and len(ev.past_tiers) == len(PAST)
+
+
+def test_without_past_tiers_every_firm_is_in_its_first_year() -> None:
+    ev = evaluate(county(), rules_with(SURCHARGE))
+    assert list(ev.results["tier_years"]) == [1] * len(COUNTY)
+    got = ev.results["policy_power_surcharge"].to_numpy()
+    np.testing.assert_allclose(got[:5], [5000.0, 10000.0, 15000.0, 20000.0, 2500.0])  # 0.05 × kWh
+
+
+def test_rules_without_policies_add_no_columns() -> None:
+    ev = evaluate(county(), parse_rules(one_class_text(TAX, tiers=THRESHOLD)))
+    assert "tier_years" not in ev.results
+    assert not any(c.startswith("policy_") for c in ev.results.columns)
+
+
+def test_not_evaluated_rows_have_no_tier_years_and_no_policy() -> None:
+    frame = county(above_scale=[True] * 7 + [False])  # the last firm falls in no class
+    ev = evaluate(frame, rules_with(SURCHARGE), past_tiers=past_tiers())
+    last = ev.results.iloc[-1]
+    assert last["status"] == "exempt"
+    assert pd.isna(last["tier_years"]) and np.isnan(last["policy_power_surcharge"])
+
+
+def test_conflicting_past_rows_break_the_run() -> None:
+    past = pd.concat([past_tiers(), past_tiers().iloc[[0]].assign(tier="B")])  # 0 in 2022: D and B
+    ev = evaluate(county(), rules_with(SURCHARGE), past_tiers=past)
+    assert ev.results["tier_years"].iloc[0] == 1
+
+
+def test_label_policy_and_when_reading_tier() -> None:
+    label = """
+[[policy]]
+code = "a_treatment"
+label = "参照享受A类政策"
+when = "major_project and tier != 'A'"
+source = "本地自定（测试）"
+"""
+    major = [True, False, False, False, False, True, True, False]
+    ev = evaluate(county(major_project=major), rules_with(label))
+    col = ev.results["policy_a_treatment"]
+    # firm 0 (D) and 5 (C) are major projects not in A; firm 6 is A
+    assert list(col.fillna("—")) == ["参照享受A类政策", *["—"] * 4, "参照享受A类政策", "—", "—"]
+
+
+def test_consecutive_policy_applies_from_the_nth_year() -> None:
+    second = """
+[[policy]]
+code = "land_tax"
+label = "城镇土地使用税不予减免"
+tier = "D"
+consecutive = 2
+source = "本地自定（测试）"
+"""
+    ev = evaluate(county(), rules_with(second), past_tiers=past_tiers())
+    # a label policy: D firms in their 2nd or later consecutive year: 0 (4), 1 (2), 4 (3)
+    assert list(ev.results["policy_land_tax"].notna()) == [
+        True, True, False, False, True, False, False, False,
+    ]  # fmt: skip
+
+
+def test_amount_policy_and_when_reading_class_and_years() -> None:
+    reward = """
+[[policy]]
+code = "reward"
+label = "A、B类企业奖励"
+tier = ["A", "B"]
+amount = 50000
+source = "本地自定（测试）"
+
+[[policy]]
+code = "warning_letter"
+label = "连续三年D类约谈"
+when = "class == 'above_scale' and tier == 'D' and tier_years >= 3"
+source = "本地自定（测试）"
+"""
+    ev = evaluate(county(), rules_with(reward), past_tiers=past_tiers())
+    reward_col = ev.results["policy_reward"].to_numpy()
+    assert reward_col[6] == 50000 and np.isnan(np.delete(reward_col, 6)).all()
+    letter = ev.results["policy_warning_letter"].notna()
+    assert list(np.flatnonzero(letter)) == [0, 4]  # 4 and 3 consecutive D years
+
+
+def test_policy_sums_per_park() -> None:
+    ev = evaluate(county(), rules_with(SURCHARGE), past_tiers=past_tiers())
+    sums = ev.policy_sums("park").set_index("park")
+    # 东园: firms 0, 1, 7 (7 applies, its amount unknown) = 15000 + 20000
+    assert sums.loc["东园", "firms"] == 3
+    assert sums.loc["东园", "amount"] == pytest.approx(35_000.0)
+    # 西园: firms 2, 3, 4 = 15000 + 20000 + 7500
+    assert sums.loc["西园", "firms"] == 3
+    assert sums.loc["西园", "amount"] == pytest.approx(42_500.0)
+    assert sums.loc["合计", "firms"] == 6
+    assert sums.loc["合计", "amount"] == pytest.approx(77_500.0)
+
+
+def test_tier_years_of_a_frame() -> None:
+    results = pd.DataFrame(
+        {
+            "credit_code": ["a", "b", "c"],
+            "status": ["evaluated", "evaluated", "deferred"],
+            "tier": pd.array(["D", "B", None], dtype="string"),
+        }
+    )
+    past = pd.DataFrame(
+        {"credit_code": ["a", "a", "b"], "year": [2021, 2020, 2020], "tier": ["D", "D", "B"]}
+    )
+    got = tier_years(results, 2022, past)
+    assert list(got.fillna(-1)) == [3, 1, -1]  # b: 2021 missing breaks the run
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.permutations(range(len(COUNTY))))
+def test_row_order_does_not_matter(order: list[int]) -> None:
+    rules = rules_with(SURCHARGE)
+    base = evaluate(county(), rules, past_tiers=past_tiers()).results
+    moved = evaluate(county().iloc[order].reset_index(drop=True), rules, past_tiers=past_tiers())
+    got = moved.results.set_index("credit_code").loc[base["credit_code"]]
+    np.testing.assert_array_equal(got["tier_years"], base["tier_years"].to_numpy())
+    np.testing.assert_allclose(got["policy_power_surcharge"], base["policy_power_surcharge"])
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (('tier = "D"', 'tier = "E"'), "档次 'E' 不是任何类别的档次"),
+        (("electricity_kwh", "power_account"), "数值字段"),
+        (("rates = [0.05, 0.10, 0.15]", "rates = []"), "rates 不能为空"),
+        (("rates = [0.05, 0.10, 0.15]", "rates = [0.05]\nrate = 0.1"), "只能给出其一"),
+        (("rates = [0.05, 0.10, 0.15]", "rates = [0.05]\namount = 100"), "只能给出其一"),
+        (('source = "本地自定（测试）"\n', ""), "source"),
+        (('field = "electricity_kwh"\n', ""), "须给出 field"),
+        (('tier = "D"\n', ""), "tier"),
+        (("source =", "sourse ="), "source"),
+    ],
+)
+def test_policy_mistakes_are_refused_in_chinese(change: tuple[str, str], words: str) -> None:
+    text = one_class_text(TAX, tiers=THRESHOLD) + SURCHARGE.replace(*change)
+    with pytest.raises(RulesError) as info:
+        parse_rules(text, file="r.toml")
+    message = str(info.value)
+    assert words in message, message
+    assert "r.toml" in message
+
+
+def test_unknown_tier_names_its_line() -> None:
+    text = one_class_text(TAX, tiers=THRESHOLD) + SURCHARGE.replace('tier = "D"', 'tier = "d"')
+    with pytest.raises(RulesError) as info:
+        parse_rules(text, file="r.toml")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t == 'tier = "d"')
+    assert f"第 {line} 行" in str(info.value) or f":{line}" in str(info.value), str(info.value)
