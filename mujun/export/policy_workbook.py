@@ -15,6 +15,7 @@ import pandas as pd
 from ..engine.evaluation import COUNTY, Evaluation, tier_names
 from ..engine.policies import applied, rates
 from ..fields import FIELDS
+from ..rules import Rules
 from ..rules.declared import with_rules_fields
 from ..rules.policy import Policy
 from . import styles
@@ -177,3 +178,20 @@ def _policy_sheet(ev: Evaluation, policy: Policy, ws: object, title: str) -> Bod
         integer = fmt == styles.INTEGER
         columns.append(NumberColumn(values, number_style(ws, fmt), integer=integer))
     return frame.body(columns)
+
+
+NOTE_HEADERS = ["政策", "适用对象", "标准", "执行单位", "依据"]
+
+
+def policy_notes(rules: Rules) -> list[list[str]]:
+    """The 说明 sheet's rows of the rules' policies: who, the rates, who applies it, the source."""
+    return [
+        [
+            f"{p.label}（结果列 {p.column()}）",
+            who_words(p),
+            rate_words(p) + (f"；金额 = 费率 × {FIELDS[p.field].label}" if p.field else ""),
+            p.body or "（未指定）",
+            p.source,
+        ]
+        for p in rules.policies
+    ]
