@@ -132,7 +132,9 @@ def apply_policies(
     for policy in rules.policies:  # a loop over policies, not firms
         hit = applies(policy, results, names, years)
         if policy.kind == "label":
-            out[policy.column()] = pd.array(np.where(hit, policy.label, None), dtype="string")
+            labels = np.full(len(results), None, dtype=object)
+            labels[hit] = policy.label
+            out[policy.column()] = pd.array(labels, dtype="string")
             continue
         if policy.kind == "amount":
             out[policy.column()] = np.where(hit, float(policy.amount or 0.0), np.nan)
