@@ -21,7 +21,17 @@ from ..rules.policy import Policy
 from . import styles
 from .layout import Header, number_style, text_style, write_frame
 from .names import file_stems, sheet_names
-from .xlsx import Body, Column, NumberColumn, TextColumn, clean, new_workbook, save, sort_key
+from .xlsx import (
+    Body,
+    Column,
+    NumberColumn,
+    TextColumn,
+    clean,
+    line_heights,
+    new_workbook,
+    save,
+    sort_key,
+)
 from .xlsx import number_width as number_fit
 from .xlsx import width as fit
 
@@ -125,24 +135,30 @@ def _summary_sheet(ev: Evaluation, ws: object, title: str) -> Body:
     return frame.body(columns)
 
 
+# widest text columns of a policy sheet (characters): with the figures the sheet prints one A4
+# page wide at no less than 80 %; a longer name wraps
+_CAPS = {"企业名称": 28.0, "所属园区": 16.0}
+
+
 def _policy_sheet(ev: Evaluation, policy: Policy, ws: object, title: str) -> Body:
     res = ev.results
     hit = applied(ev, policy)
     rows = res[hit]
     rows = rows.iloc[np.lexsort((sort_key(rows["credit_code"]), sort_key(rows["park"])))]
     at = rows.index.to_numpy()
-    names = tier_names(ev.rules)
     text = {
         "企业名称": clean(rows["name"]),
         "统一社会信用代码": clean(rows["credit_code"]),
         "所属园区": clean(rows["park"].fillna("（未填）")),
-        "评价档次": clean(rows["tier"].astype(object).map(lambda t: styles.tier_text(t, names))),
+        "档次": clean(rows["tier"].astype(object)),
     }
     if policy.account is not None:
         account = pd.Series(np.asarray(ev.column(policy.account), dtype=object)[at])
         text[FIELDS[policy.account].label] = clean(account.where(account.notna(), ""))
+    if policy.kind == "label":
+        text["政策"] = clean(rows[policy.column()].astype(object).fillna(""))
     years = rows["tier_years"].to_numpy(dtype=float, na_value=np.nan)
-    numbers: list[tuple[str, np.ndarray, str]] = [("连续年数（年）", years, styles.INTEGER)]
+    numbers: list[tuple[str, np.ndarray, str]] = [("连续年数", years, styles.INTEGER)]
     if policy.kind == "rate":
         assert policy.field is not None
         spec = FIELDS[policy.field]
@@ -155,17 +171,19 @@ def _policy_sheet(ev: Evaluation, policy: Policy, ws: object, title: str) -> Bod
     if policy.kind != "label":
         amount = rows[policy.column()].to_numpy(dtype=float)
         numbers.append((f"金额（{policy.unit}）", amount, styles.MONEY))
-    else:
-        text["政策"] = clean(rows[policy.column()].astype(object).fillna(""))
     headers = [Header("序号"), *(Header(h) for h in text), *(Header(h) for h, _, _ in numbers)]
     widths = [fit(["序号", str(len(rows))])]
-    widths += [min(max(fit([h]), fit(c)), 40.0) for h, c in text.items()]
-    widths += [max(fit([h]), number_fit(v, f) + 2) for h, v, f in numbers]
+    widths += [min(max(fit([h]), fit(c)), _CAPS.get(h, 40.0)) for h, c in text.items()]
+    widths += [max(12.0, number_fit(v, f) + 2) for _, v, f in numbers]  # headers wrap
+    names = tier_names(ev.rules)
     notes = [
         f"依据：{policy.source}",
         f"适用对象：{who_words(policy)}；执行单位：{policy.body or '（未指定）'}",
         f"标准：{rate_words(policy)}"
         + (f"；金额 = 费率 × {FIELDS[policy.field].label}" if policy.field else ""),
+        "档次："
+        + "、".join(styles.tier_text(t, names) for t in dict.fromkeys(rows["tier"].dropna()))
+        + "；连续年数：连续在该档次的年数（含本年度）",
     ]
     if policy.kind == "rate" and not np.isfinite(rows[policy.column()].to_numpy(float)).all():
         notes.append("金额为空的企业缺少计费数据，请补充后核算（未按0计）。")
@@ -173,11 +191,16 @@ def _policy_sheet(ev: Evaluation, policy: Policy, ws: object, title: str) -> Bod
         ws, title=f"{policy.label}清单", notes=[title, *notes], headers=headers, widths=widths,
         n_rows=len(rows), freeze_cols=2, paper=ev.rules.publication.paper,
     )  # fmt: skip
-    columns: list[Column] = [frame.serial(), *(TextColumn(c, frame.text) for c in text.values())]
+    wrap = text_style(ws, alignment=styles.WRAP_MIDDLE)
+    centre = text_style(ws, alignment=styles.CENTER)
+    styles_of = {"企业名称": wrap, "档次": centre}
+    columns: list[Column] = [frame.serial()]
+    columns += [TextColumn(c, styles_of.get(h, frame.text)) for h, c in text.items()]
     for _, values, fmt in numbers:
         integer = fmt == styles.INTEGER
         columns.append(NumberColumn(values, number_style(ws, fmt), integer=integer))
-    return frame.body(columns)
+    heights = line_heights(text["企业名称"], widths[1])
+    return frame.body(columns, heights)
 
 
 NOTE_HEADERS = ["政策", "适用对象", "标准", "执行单位", "依据"]

@@ -35,9 +35,10 @@ def sheets(path: Path) -> dict[str, list[tuple[object, ...]]]:
 
 
 def table(rows: list[tuple[object, ...]]) -> pd.DataFrame:
-    """The sheet's table below its header row (the row starting 序号)."""
+    """The sheet's table below its header row (the row starting 序号; a header broken over
+    lines read as one)."""
     at = next(i for i, r in enumerate(rows) if r[0] == "序号")
-    return pd.DataFrame(rows[at + 1 :], columns=rows[at])
+    return pd.DataFrame(rows[at + 1 :], columns=[str(h).replace("\n", "") for h in rows[at]])
 
 
 def evaluation() -> mujun.Evaluation:
@@ -51,8 +52,8 @@ def test_power_company_list_holds_no_tax_and_its_sums_match(tmp_path: Path) -> N
     assert list(got) == ["汇总", "差别化电价加价", "参照享受A类政策"]
     power = table(got["差别化电价加价"])
     assert list(power.columns) == [
-        "序号", "企业名称", "统一社会信用代码", "所属园区", "评价档次", "用电户号",
-        "连续年数（年）", "用电量（千瓦时）", "费率（元/千瓦时）", "金额（元）",
+        "序号", "企业名称", "统一社会信用代码", "所属园区", "档次", "用电户号", "连续年数",
+        "用电量（千瓦时）", "费率（元/千瓦时）", "金额（元）",
     ]  # fmt: skip
     for name, rows in got.items():
         text = " ".join(str(v) for r in rows for v in r if v is not None)
@@ -141,7 +142,7 @@ def test_demo_surcharge_is_rate_times_kwh_by_consecutive_d_years(tmp_path: Path)
     for _, row in got.iterrows():
         code = row["统一社会信用代码"]
         rate = {1: 0.05, 2: 0.10, 3: 0.15}[years[code]]
-        assert row["连续年数（年）"] == years[code]
+        assert row["连续年数"] == years[code]
         assert row["费率（元/千瓦时）"] == pytest.approx(rate)
         if np.isfinite(kwh[at[code]]):
             assert row["金额（元）"] == pytest.approx(rate * kwh[at[code]])
