@@ -148,3 +148,12 @@ def test_demo_surcharge_is_rate_times_kwh_by_consecutive_d_years(tmp_path: Path)
             assert row["金额（元）"] == pytest.approx(rate * kwh[at[code]])
         else:
             assert pd.isna(row["金额（元）"])  # missing kWh: blank, never 0
+
+
+def test_template_asks_the_power_company_for_what_its_policy_needs() -> None:
+    from mujun.export.template import template_sheets
+
+    power = template_sheets(rules_with(SURCHARGE))["供电公司"]
+    assert "power_account" in power and "electricity_kwh" in power
+    without = template_sheets(mujun.parse_rules(one_class_text(TAX, tiers=THRESHOLD)))
+    assert "供电公司" not in without  # the surcharge's fields only where a policy reads them
