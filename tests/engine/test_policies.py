@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import credit_code, one_class_text
+from conftest import YEAR, credit_code, one_class_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from policy_county import COUNTY, PAST, SURCHARGE, TAX, THRESHOLD, county, past_tiers, rules_with
@@ -187,3 +187,35 @@ def test_unknown_tier_names_its_line() -> None:
         parse_rules(text, file="r.toml")
     line = next(i for i, t in enumerate(text.splitlines(), 1) if t == 'tier = "d"')
     assert f"第 {line} 行" in str(info.value) or f":{line}" in str(info.value), str(info.value)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.floats(0, 200), min_size=len(COUNTY), max_size=len(COUNTY)),
+    st.lists(st.sampled_from(["A", "B", "C", "D", None]), min_size=24, max_size=24),
+)
+def test_every_row_accounted_and_amounts_follow_the_count(
+    taxes: list[float], past: list[str | None]
+) -> None:
+    """tier_years is set exactly on the tiered evaluated rows, never above 1 + the past years;
+    the surcharge is on D firms only and is one of the three rates × kWh."""
+    history = pd.DataFrame(
+        [
+            (credit_code(i % len(COUNTY)), YEAR - 1 - i // len(COUNTY), "above_scale", t)
+            for i, t in enumerate(past)
+            if t is not None
+        ],
+        columns=["credit_code", "year", "class", "tier"],
+    )
+    frame = county(tax_paid=taxes, above_scale=[True] * 7 + [False])
+    res = evaluate(frame, rules_with(SURCHARGE), past_tiers=history).results
+    tiered = (res["status"] == "evaluated") & res["tier"].notna()
+    assert (res["tier_years"].notna() == tiered).all()
+    assert res["tier_years"].dropna().between(1, 4).all()  # three past years at most
+    amount = res["policy_power_surcharge"].to_numpy(dtype=float)
+    d = (res["tier"] == "D").to_numpy(dtype=bool, na_value=False)
+    assert np.isnan(amount[~d]).all()
+    kwh = frame["electricity_kwh"].to_numpy()
+    years = res["tier_years"].to_numpy(dtype=float, na_value=np.nan)
+    rate = np.array([0.05, 0.10, 0.15])[np.clip(np.nan_to_num(years, nan=1), 1, 3).astype(int) - 1]
+    np.testing.assert_allclose(amount[d], (rate * kwh)[d])
