@@ -17,7 +17,7 @@ from ..engine.policies import applied, rates
 from ..fields import FIELDS
 from ..rules import Rules
 from ..rules.declared import with_rules_fields
-from ..rules.policy import Policy
+from ..rules.policy import Policy, condition_words
 from . import styles
 from .layout import Header, number_style, text_style, write_frame
 from .names import file_stems, sheet_names
@@ -74,7 +74,7 @@ def who_words(policy: Policy) -> str:
     if policy.tier:
         parts.append(f"评价为{'、'.join(policy.tier)}类的企业")
     if policy.when is not None:
-        parts.append(f"符合条件“{policy.when.text}”的企业")
+        parts.append(f"符合条件“{condition_words(policy.when)}”的企业")
     if policy.consecutive is not None:
         parts.append(f"连续{policy.consecutive}年及以上在该档次的企业")
     return "，且".join(parts) if parts else "全部参评企业"

@@ -19,6 +19,7 @@ from ..fields import FIELDS
 from . import expr, quote, types
 from .base import AtKey, Code, Model, Text, sample_columns
 from .compiled import FieldName, did_you_mean, field_labels
+from .display import chinese
 
 if TYPE_CHECKING:
     from .models import Rules
@@ -65,6 +66,16 @@ def _compile_when(text: object) -> expr.Expression:
     except ExpressionError as exc:  # in the words the file wrote: `class`, not `class_`
         raise ExpressionError(_CLASS_INSIDE.sub("class", str(exc))) from None
     return replace(parsed, text=text)
+
+
+_WORDS = {"tier_years": "连续年数", "class_": "评价类别", "tier": "档次"}
+_RESULT_WORD = re.compile(r"(?<![\w“])(tier_years|class_|tier)(?![\w”])")
+
+
+def condition_words(e: expr.Expression) -> str:
+    """A policy's `when` as the 说明 sheet reads it: 且 / 或 / 非, fields as their labels, the
+    firm's result as 档次, 评价类别 and 连续年数."""
+    return _RESULT_WORD.sub(lambda m: _WORDS[m.group(1)], chinese(e))
 
 
 PolicyCondition = Annotated[expr.Expression, BeforeValidator(_compile_when)]
