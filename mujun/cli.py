@@ -32,6 +32,7 @@ from .engine.evaluation import Evaluation
 from .engine.previous import evaluated_years
 from .errors import DataError, ExportError, RulesError
 from .export import write_issues_workbook, write_run
+from .export.policy_workbook import summary_lines as policy_summary_lines
 from .export.template import write_template
 from .guard import guarded, stage, write_error_log
 from .oserrors import describe_os_error
@@ -187,6 +188,8 @@ def _has_errors(ev: Evaluation) -> bool:
 def _finish(ev: Evaluation, folder: Path) -> None:
     """The data-problem line and where the run is; exit 1 when the data had errors."""
     out_console.print(issue_counts_line(ev.issues, folder / ISSUE_WORKBOOK), highlight=False)
+    for line in policy_summary_lines(ev):  # [[policy]]: firms and amounts of each
+        out_console.print(line, highlight=False)
     out_console.print(f"结果已写入 {folder}", highlight=False)
     raise typer.Exit(1 if _has_errors(ev) else 0)
 
@@ -335,6 +338,8 @@ def demo(
     print_parks(out_console, ev)
     out_console.print(issue_counts_line(ev.issues, folder / ISSUE_WORKBOOK), highlight=False)
     print_selection(out_console, kf)
+    for line in policy_summary_lines(ev):  # [[policy]]: firms and amounts of each
+        out_console.print(line, highlight=False)
     out_console.print(
         f"输入文件：{', '.join(Path(f).name for f in [*files, history])}；"
         f"专员名单：{Path(people).name}",

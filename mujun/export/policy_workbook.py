@@ -218,3 +218,17 @@ def policy_notes(rules: Rules) -> list[list[str]]:
         ]
         for p in rules.policies
     ]
+
+
+def summary_lines(ev: Evaluation) -> list[str]:
+    """One line per policy for the terminal: the firms it applies to and their amount."""
+    if not ev.rules.policies:
+        return []
+    sums = ev.policy_sums("park")
+    county = sums[sums["park"] == COUNTY].set_index("policy")
+    lines = []
+    for p in ev.rules.policies:
+        firms = int(county.at[p.code, "firms"])
+        amount = "" if p.kind == "label" else f"，合计 {county.at[p.code, 'amount']:,.2f} {p.unit}"
+        lines.append(f"{p.label}：{firms} 家{amount}")
+    return [f"差别化政策（{policy_workbook_name(ev)}）：" + "；".join(lines)]
