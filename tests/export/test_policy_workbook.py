@@ -157,3 +157,19 @@ def test_template_asks_the_power_company_for_what_its_policy_needs() -> None:
     assert "power_account" in power and "electricity_kwh" in power
     without = template_sheets(mujun.parse_rules(one_class_text(TAX, tiers=THRESHOLD)))
     assert "供电公司" not in without  # the surcharge's fields only where a policy reads them
+
+
+def test_mujun_run_prints_each_policy_and_writes_its_list(tmp_path: Path) -> None:
+    from cli_setup import invoke, make_files
+
+    files = make_files(tmp_path)
+    award = '\n[[policy]]\ncode = "award"\nlabel = "A类企业奖励"\ntier = "A"\namount = 20000\n'
+    rules = files["rules"]
+    rules.write_text(rules.read_text(encoding="utf-8") + award + 'source = "本地自定"\n', "utf-8")
+    out = tmp_path / "out"
+    rc, text = invoke("run", "--rules", rules, "--data", files["data"], "--out", out)
+    assert rc == 0, text
+    # scores: 甲 100/10 亩 → 100, 乙 100/20 → 50, 丙 50/10 → 50, 丁 10/5 → 20; quota A 50 %
+    # takes 2, and 乙 and 丙, tied, share the better tier: 3 A firms → 3 × 20000
+    assert "A类企业奖励：3 家，合计 60,000.00 元" in text.replace("\n", " ")
+    assert (out / "差别化政策清单_测试县_2022.xlsx").is_file()
