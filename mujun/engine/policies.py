@@ -22,6 +22,9 @@ from ..rules.policy import Policy
 PAST_COLUMNS = ("credit_code", "year", "class", "tier")
 
 
+_SPAN = 1 << 12  # the most years back a run is counted
+
+
 def tier_years(results: pd.DataFrame, year: int, past: pd.DataFrame | None) -> pd.Series:
     """Per result row, the consecutive years in its current tier (Int64; NA where the row has
     no tier)."""
@@ -32,32 +35,45 @@ def tier_years(results: pd.DataFrame, year: int, past: pd.DataFrame | None) -> p
         missing = [c for c in PAST_COLUMNS if c not in past.columns and c != "class"]
         if missing:
             raise ValueError(f"past_tiers lacks the columns {missing}")
-        known = past.dropna(subset=["credit_code", "year", "tier"])
-        codes = known["credit_code"].astype(str).to_numpy()
-        years = pd.to_numeric(known["year"], errors="coerce").to_numpy(dtype=float)
-        tiers = known["tier"].astype(str).to_numpy()
-        # a firm-year given twice with different tiers has no known tier: it breaks the run
-        frame = pd.DataFrame({"c": codes, "y": years, "t": tiers}).drop_duplicates()
-        doubtful = frame.duplicated(["c", "y"], keep=False)
-        frame = frame[~doubtful]
-        index = pd.MultiIndex.from_arrays([frame["c"], frame["y"]])
-        lookup = frame["t"].to_numpy(dtype=object)
-        code = results["credit_code"].astype("string").fillna("").to_numpy(dtype=object)
-        current = tier.fillna("").to_numpy(dtype=object)
-        alive = has.copy()
-        oldest = np.nanmin(years) if len(years) else year
-        back = 1
-        while alive.any() and year - back >= oldest:  # a loop over past years, not firms
-            at = index.get_indexer(
-                pd.MultiIndex.from_arrays([code, np.full(len(code), year - back, dtype=float)])
-            )
-            same = np.zeros(len(code), dtype=bool)
-            found = at >= 0
-            same[found] = lookup[at[found]] == current[found]
-            alive &= same
-            count += alive
-            back += 1
+        count += _run(results["credit_code"], tier, has, year, past)
     return pd.Series(pd.arrays.IntegerArray(count, ~has), index=results.index)
+
+
+def _run(codes: pd.Series, tier: pd.Series, has: np.ndarray, year: int, past: pd.DataFrame) -> Any:
+    """The unbroken run of years just before `year` with each row's tier, over `past`: codes
+    and tiers numbered once, each (firm, years back) a single integer key."""
+    known = past.dropna(subset=["credit_code", "year", "tier"])
+    back = year - pd.to_numeric(known["year"], errors="coerce").to_numpy(dtype=float)
+    keep = (back >= 1) & (back < _SPAN)
+    known, back = known[keep], back[keep].astype(np.int64)
+    n = len(codes)
+    firm, _ = pd.factorize(
+        np.concatenate([codes.astype("string").fillna("").to_numpy(object), known["credit_code"]
+                        .astype(str).to_numpy(object)])
+    )  # fmt: skip
+    level, _ = pd.factorize(
+        np.concatenate(
+            [tier.fillna("").to_numpy(object), known["tier"].astype(str).to_numpy(object)]
+        )
+    )
+    keys = pd.DataFrame({"key": firm[n:].astype(np.int64) * _SPAN + back, "tier": level[n:]})
+    keys = keys.drop_duplicates()
+    # a firm-year given twice with different tiers has no known tier: it breaks the run
+    keys = keys[~keys["key"].duplicated(keep=False)]
+    index = pd.Index(keys["key"].to_numpy())
+    lookup = keys["tier"].to_numpy()
+    mine, current = firm[:n].astype(np.int64) * _SPAN, level[:n]
+    alive = has.copy()
+    run = np.zeros(n, dtype=np.int64)
+    step = 1
+    last = int(back.max()) if len(back) else 0
+    while alive.any() and step <= last:  # a loop over past years, not firms
+        at = index.get_indexer(mine + step)
+        found = at >= 0
+        alive &= found & (lookup[np.where(found, at, 0)] == current)
+        run += alive
+        step += 1
+    return run
 
 
 class _Names(Mapping[str, np.ndarray]):
