@@ -66,7 +66,7 @@ def _run(codes: pd.Series, tier: pd.Series, has: np.ndarray, year: int, past: pd
     alive = has.copy()
     run = np.zeros(n, dtype=np.int64)
     step = 1
-    last = int(back.max()) if len(back) else 0
+    last = int(back.max()) if len(keys) else 0  # nothing known: every run is 1
     while alive.any() and step <= last:  # a loop over past years, not firms
         at = index.get_indexer(mine + step)
         found = at >= 0

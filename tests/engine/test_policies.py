@@ -219,3 +219,18 @@ def test_every_row_accounted_and_amounts_follow_the_count(
     years = res["tier_years"].to_numpy(dtype=float, na_value=np.nan)
     rate = np.array([0.05, 0.10, 0.15])[np.clip(np.nan_to_num(years, nan=1), 1, 3).astype(int) - 1]
     np.testing.assert_allclose(amount[d], (rate * kwh)[d])
+
+
+def test_past_tiers_of_no_use_leave_every_firm_in_its_first_year() -> None:
+    """Past rows that say nothing (only a conflict, only later years, no tier) break nothing."""
+    code = credit_code(0)
+    past = pd.DataFrame(
+        {
+            "credit_code": [code, code, code, code],
+            "year": [YEAR - 1, YEAR - 1, YEAR + 1, YEAR - 2],
+            "class": "above_scale",
+            "tier": ["D", "C", "D", None],
+        }
+    )
+    ev = evaluate(county(), rules_with(SURCHARGE), past_tiers=past)
+    assert list(ev.results["tier_years"]) == [1] * len(COUNTY)
