@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import ExpressionError, RulesError
 from ..fields import label
 from ..issues import issue_rows
 from ..rules import Rules
@@ -146,7 +147,12 @@ def apply_policies(
     out: dict[str, Any] = {"tier_years": years.array}
     found: list[pd.DataFrame] = []
     for policy in rules.policies:  # a loop over policies, not firms
-        hit = applies(policy, results, names, years)
+        try:
+            hit = applies(policy, results, names, years)
+        except ExpressionError as exc:  # a type the data has but the rules did not expect
+            raise RulesError(
+                f"政策“{policy.label}”的适用条件：{exc}", file=rules.path or None
+            ) from None
         if policy.kind == "label":
             labels = np.full(len(results), None, dtype=object)
             labels[hit] = policy.label
