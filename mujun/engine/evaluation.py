@@ -15,9 +15,10 @@ import pandas as pd
 from ..codes import division_label
 from ..fields import FIELDS
 from ..rules import EvalClass, Indicator, Rules
+from ..rules.policy import Policy
 from ..rules.tiers import UNGRADED, UNGRADED_LABEL
 from ..table import EnterpriseTable
-from . import scoring
+from . import policies, scoring
 from .columns import FieldColumns
 from .tiers import group_codes
 
@@ -251,9 +252,11 @@ class Evaluation:
 
     def policy_sums(self, by: str = "park") -> pd.DataFrame:
         """Per policy and group (e.g. park), then the county: firms it applies to, amount (元)."""
-        from .policies import policy_sums
+        return policies.policy_sums(self, by, COUNTY)
 
-        return policy_sums(self, by)
+    def policy_applies(self, policy: Policy) -> np.ndarray:
+        """Where a policy applies (a rate policy also where its figure is missing)."""
+        return policies.applied(self, policy)
 
     def summary(self, by: str = "park") -> pd.DataFrame:
         """Per group, and last the whole county ('合计'): firms per status and tier, pooled

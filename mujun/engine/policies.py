@@ -119,15 +119,8 @@ def applies(
 
 
 def rates(policy: Policy, years: pd.Series) -> np.ndarray:
-    """The rate per row for a rate policy: rates[min(years, len(rates)) − 1] (NaN without a
-    tier)."""
-    table = np.asarray(policy.rate_list(), dtype=float)
-    if not len(table):
-        return np.full(len(years), np.nan)
-    y = years.to_numpy(dtype=float, na_value=np.nan)
-    ok = np.isfinite(y) & (y >= 1)
-    at = np.clip(np.where(ok, y, 1), 1, len(table)).astype(np.int64) - 1
-    return np.where(ok, table[at], np.nan)
+    """The rate per row for a rate policy (see `Policy.rates_for`)."""
+    return policy.rates_for(years.to_numpy(dtype=float, na_value=np.nan))
 
 
 def apply_policies(
@@ -188,11 +181,9 @@ def applied(ev: Any, policy: Policy) -> np.ndarray:
     return applies(policy, ev.results, _Names(ev.columns, ev.results, years), years)
 
 
-def policy_sums(ev: Any, by: str = "park") -> pd.DataFrame:
-    """Per policy and group (`by`, e.g. park), then the county ('合计'): the firms it applies to
-    and their amount in 元 (NaN for a label policy)."""
-    from .evaluation import COUNTY
-
+def policy_sums(ev: Any, by: str, county: str) -> pd.DataFrame:
+    """Per policy and group (`by`, e.g. park), then the county (labelled `county`): the firms
+    it applies to and their amount in 元 (NaN for a label policy)."""
     res = ev.results
     keys = ev._keys(by)
     rows = []
@@ -206,7 +197,7 @@ def policy_sums(ev: Any, by: str = "park") -> pd.DataFrame:
         )
         frame = pd.DataFrame({"key": keys.to_numpy(dtype=object), "firms": hit, "amount": amount})
         grouped = frame.groupby("key", sort=True)[["firms", "amount"]].sum()
-        grouped.loc[COUNTY] = frame[["firms", "amount"]].sum()
+        grouped.loc[county] = frame[["firms", "amount"]].sum()
         for group, row in grouped.iterrows():
             rows.append(
                 {

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from ..engine.evaluation import COUNTY, Evaluation, tier_names
-from ..engine.policies import applied, rates
 from ..fields import FIELDS
 from ..rules import Rules
 from ..rules.declared import with_rules_fields
@@ -142,7 +141,7 @@ _CAPS = {"企业名称": 28.0, "所属园区": 16.0}
 
 def _policy_sheet(ev: Evaluation, policy: Policy, ws: object, title: str) -> Body:
     res = ev.results
-    hit = applied(ev, policy)
+    hit = ev.policy_applies(policy)
     rows = res[hit]
     rows = rows.iloc[np.lexsort((sort_key(rows["credit_code"]), sort_key(rows["park"])))]
     at = rows.index.to_numpy()
@@ -166,7 +165,11 @@ def _policy_sheet(ev: Evaluation, policy: Policy, ws: object, title: str) -> Bod
         unit = spec.unit or "单位"
         numbers += [
             (f"{spec.label}（{unit}）", value, QUANTITY),
-            (f"费率（{policy.unit}/{unit}）", rates(policy, rows["tier_years"]), RATE),
+            (
+                f"费率（{policy.unit}/{unit}）",
+                policy.rates_for(rows["tier_years"].to_numpy(dtype=float, na_value=np.nan)),
+                RATE,
+            ),
         ]
     if policy.kind != "label":
         amount = rows[policy.column()].to_numpy(dtype=float)

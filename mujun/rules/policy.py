@@ -149,6 +149,17 @@ class Policy(Model):
             return list(self.rates)
         return [self.rate] if self.rate is not None else []
 
+    def rates_for(self, years: np.ndarray) -> np.ndarray:
+        """The rate of each firm by its consecutive years in the tier: rates[min(years,
+        len(rates)) − 1]; NaN without a count or a rate."""
+        table = np.asarray(self.rate_list(), dtype=float)
+        y = np.asarray(years, dtype=float)
+        if not len(table):
+            return np.full(len(y), np.nan)
+        ok = np.isfinite(y) & (y >= 1)
+        at = np.clip(np.where(ok, y, 1), 1, len(table)).astype(np.int64) - 1
+        return np.where(ok, table[at], np.nan)
+
     def column(self) -> str:
         """Its results column."""
         return f"policy_{self.code}"
