@@ -11,7 +11,6 @@ interrupted by Ctrl+C. No command prints a traceback; help and usage errors are 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -26,39 +25,41 @@ from .clihistory import (
     print_history,
     print_history_json,
 )
+from .clirun import (
+    ISSUE_WORKBOOK,
+    against_raw,
+    evaluate_step,
+    explain_folder,
+    finish,
+    has_errors,
+    load_step,
+    read_inputs,
+    run_archived,
+    run_demo,
+    select_step,
+    write_step,
+)
 from .clisteps import check_inputs as _check_inputs
 from .clisteps import check_out_file as _check_out_file
-from .clisteps import data_to_read as _data_to_read
 from .clisteps import err_console, expand_multi_values, out_console
 from .clisteps import fail as _fail
-from .clisteps import note as _note
 from .clisteps import prepare as _prepare
 from .console import plain_fallback
-from .datafiles import DataFiles, expand
-from .engine.compare import Comparison
-from .engine.evaluate import evaluate
-from .engine.evaluation import Evaluation
+from .datafiles import expand
 from .engine.previous import evaluated_years
-from .errors import ArchiveError, DataError, ExportError, RulesError
-from .export import write_issues_workbook, write_run
+from .errors import ExportError, RulesError
+from .export import write_issues_workbook
 from .export.template import write_template
 from .guard import guarded, stage, write_error_log
-from .history.migration import History
-from .history.years import with_archived_year
 from .oserrors import describe_os_error
 from .printing import (
     issue_counts_line,
     print_bench,
     print_issues,
-    print_parks,
     print_selection,
     print_statuses,
 )
-from .read import read_sources
-from .read.commissioners import read_commissioners
-from .rules import Rules, load_rules
-from .selection import KeyFirms, select_key_firms
-from .table import EnterpriseTable
+from .rules import load_rules
 
 app = ChineseTyper(
     cls=ChineseGroup,
@@ -122,113 +123,6 @@ def _root(
     """The root of the command line: only --version (the commands do the work)."""
 
 
-def _read(
-    rules: Path,
-    given: list[Path] | DataFiles,
-    corrections: Path | None = None,
-    year: int | None = None,
-    panel: bool = False,
-    appeals: Path | None = None,
-) -> tuple[Rules, EnterpriseTable]:
-    """Rules, then the data; files of other years only are skipped unless `panel`."""
-    try:
-        with stage("读取规则文件", [rules]):
-            method = load_rules(rules)
-    except RulesError as exc:
-        raise _fail(str(exc), 2) from None
-    if isinstance(given, DataFiles):
-        year_of = None if panel else method.year
-        data = _data_to_read(given, year_of, previous=method.reads_previous_year())
-        if not data:
-            raise _fail("--data 给出的文件都已跳过（见上），没有可读取的部门数据文件", 2)
-    else:
-        data = given
-    try:
-        extra = [p for p in (corrections, appeals) if p is not None]
-        with stage("读取数据文件", [*data, *extra]):
-            return method, read_sources(
-                data,
-                year=method.year if year is None else year,
-                priority=method.input.priority,
-                corrections=corrections,
-                aliases=method.input.aliases,
-                fields=method.catalog,
-                appeals=appeals,
-            )
-    except DataError as exc:
-        raise _fail(str(exc), 1) from None
-
-
-def _evaluate(table: EnterpriseTable, method: Rules) -> Evaluation:
-    try:
-        with stage("评价"):
-            return evaluate(table, method)
-    except RulesError as exc:
-        raise _fail(str(exc), 2) from None
-
-
-def _load(
-    rules: Path,
-    data: DataFiles,
-    corrections: Path | None = None,
-    year: int | None = None,
-    appeals: Path | None = None,
-) -> Evaluation:
-    method, table = _read(rules, data, corrections, year, appeals=appeals)
-    return _evaluate(table, method)
-
-
-def _write(
-    ev: Evaluation,
-    out: Path,
-    status: str,
-    selection: KeyFirms | None = None,
-    history: History | None = None,
-    comparison: Comparison | None = None,
-) -> Path:
-    """write_run with a spinner naming each workbook as it is written (terminal only); a run
-    folder that cannot be written or replaced exits with code 1."""
-    try:
-        with stage("写出结果", [out]), err_console.status("正在写出结果和工作簿…") as spinner:
-            return write_run(
-                ev,
-                out,
-                status=status,
-                selection=selection,
-                progress=lambda name: spinner.update(f"已写出 {name}"),
-                notify=_note,
-                history=history,
-                comparison=comparison,
-            )
-    except ExportError as exc:
-        raise _fail(str(exc), 1) from None
-
-
-def _select(table: EnterpriseTable, ev: Evaluation, commissioners: Path | None) -> KeyFirms:
-    """select_key_firms with a spinner; a selection that cannot be made exits with code 1."""
-    try:
-        with stage("计算重点企业", [commissioners] if commissioners else []):
-            people = None if commissioners is None else read_commissioners(commissioners)
-            with err_console.status("正在计算成长画像、重点企业名单与培育库…"):
-                return select_key_firms(table, ev, people)
-    except DataError as exc:
-        raise _fail(str(exc), 1) from None
-
-
-def _has_errors(ev: Evaluation) -> bool:
-    return bool((ev.issues["severity"] == "error").any())
-
-
-def _finish(ev: Evaluation, folder: Path) -> None:
-    """The data-problem line and where the run is; exit 1 when the data had errors."""
-    out_console.print(issue_counts_line(ev.issues, folder / ISSUE_WORKBOOK), highlight=False)
-    out_console.print(f"结果已写入 {folder}", highlight=False)
-    raise typer.Exit(1 if _has_errors(ev) else 0)
-
-
-ISSUE_WORKBOOK = "问题清单.xlsx"
-
-
 @app.command(
     help="评价并写出全部结果：results.csv、results.parquet、issues.csv、问题清单.xlsx、"
     "结果工作簿（内部版、公示名单、各园区 parks/）、报告.html（各园区另有一份）和 manifest.json。"
@@ -258,13 +152,13 @@ def run(
     _prepare(out, status)
     changed = corrections is not None or appeals is not None
     if archive is None:
-        ev = _load(rules, given, corrections, year, appeals)
-        comparison = _against_raw(rules, given, year, ev) if changed else None
-        folder = _write(ev, out, status, comparison=comparison)
+        ev = load_step(rules, given, corrections, year, appeals)
+        comparison = against_raw(rules, given, year, ev) if changed else None
+        folder = write_step(ev, out, status, comparison=comparison)
     else:
-        ev, folder = _run_archived(archive, rules, given, out, status, corrections, year, appeals)
+        ev, folder = run_archived(archive, rules, given, out, status, corrections, year, appeals)
     print_statuses(out_console, ev)
-    _finish(ev, folder)
+    finish(ev, folder)
 
 
 @app.command(
@@ -290,13 +184,13 @@ def select(
     given = expand(data)
     _check_inputs(rules=rules, data=given, corrections=corrections, commissioners=commissioners)
     _prepare(out, status)
-    method, table = _read(rules, given, corrections, year, panel=True)
-    ev = _evaluate(evaluated_years(table, method), method)
-    kf = _select(table, ev, commissioners)
-    folder = _write(ev, out, status, kf)
+    method, table = read_inputs(rules, given, corrections, year, panel=True)
+    ev = evaluate_step(evaluated_years(table, method), method)
+    kf = select_step(table, ev, commissioners)
+    folder = write_step(ev, out, status, kf)
     print_statuses(out_console, ev)
     print_selection(out_console, kf)
-    _finish(ev, folder)
+    finish(ev, folder)
 
 
 @app.command(
@@ -318,7 +212,7 @@ def check(
     given = expand(data)
     _check_inputs(rules=rules, data=given, corrections=corrections, appeals=appeals)
     _check_out_file(report)
-    ev = _load(rules, given, corrections, year, appeals)
+    ev = load_step(rules, given, corrections, year, appeals)
     print_statuses(out_console, ev)
     print_issues(out_console, ev.issues, report, ev.rules.indicator_labels())
     try:
@@ -336,7 +230,7 @@ def check(
         raise _fail(str(exc), 2) from None
     out_console.print(issue_counts_line(ev.issues, report), highlight=False)
     out_console.print(f"问题清单已写入 {report}", highlight=False)
-    raise typer.Exit(1 if _has_errors(ev) else 0)
+    raise typer.Exit(1 if has_errors(ev) else 0)
 
 
 @app.command(
@@ -381,8 +275,9 @@ def template(
 
 
 @app.command(
-    help="运行自带的示例县（固镇，2022年度）：评价全部企业，从前三年数据中选出重点企业，"
-    "写出全部结果。"
+    help="运行自带的示例县（固镇，2022年度）：先评价2020、2021年度并记入档案库（输出文件夹旁的"
+    "“<文件夹>-档案库.sqlite”），再评价2022年度全部企业（连续D类年数决定差别化电价），"
+    "从前三年数据中选出重点企业，写出全部结果，并显示类别迁移。"
 )
 @guarded(err_console, run_folder="out")
 def demo(
@@ -390,27 +285,9 @@ def demo(
         "mujun-demo"
     ),
 ) -> None:
-    """Evaluate the shipped demo county end to end and select its key firms."""
-    from .sample.demo import DEMO_DATASET, DEMO_RULES, demo_files, demo_selection_files
-
+    """Evaluate the shipped demo county end to end: its earlier years archived, key firms."""
     _prepare(out, "试评价")
-    with demo_files() as files, demo_selection_files() as (history, people):
-        method, panel = _read(DEMO_RULES, [*files, history])
-        ev = _evaluate(evaluated_years(panel, method), method)
-        kf = _select(panel, ev, people)
-        folder = _write(ev, out, "试评价", kf)
-    print_parks(out_console, ev)
-    out_console.print(issue_counts_line(ev.issues, folder / ISSUE_WORKBOOK), highlight=False)
-    print_selection(out_console, kf)
-    out_console.print(
-        f"输入文件：{', '.join(Path(f).name for f in [*files, history])}；"
-        f"专员名单：{Path(people).name}",
-        highlight=False,
-    )
-    out_console.print(
-        f"示例数据中故意设置了若干错误，逐条说明见 {DEMO_DATASET / 'README.md'}", highlight=False
-    )
-    out_console.print(f"结果已写入 {folder}", highlight=False)
+    run_demo(out)
 
 
 @app.command(
@@ -480,46 +357,6 @@ def version() -> None:
     out_console.print(mujun_version())
 
 
-def _run_archived(
-    url: str,
-    rules: Path,
-    given: DataFiles,
-    out: Path,
-    status: str,
-    corrections: Path | None,
-    year: int | None,
-    appeals: Path | None = None,
-) -> tuple[Evaluation, Path]:
-    """`run --archive`: last year from the archive when the rules read it and the data lack
-    it, the run folder with 历年类别 (and 变动对比 given corrections or appeals), then the run
-    recorded."""
-    store = open_archive(url)
-    method, table = _read(rules, given, corrections, year, appeals=appeals)
-    try:
-        table = with_archived_year(table, store, method)
-        ev = _evaluate(table, method)
-        found = ev.history(store)
-    except ArchiveError as exc:
-        raise _fail(str(exc), 1) from None
-    changed = corrections is not None or appeals is not None
-    comparison = None
-    if changed:
-        try:
-            comparison = _against_raw(
-                rules, given, year, ev, lambda raw: with_archived_year(raw, store, method)
-            )
-        except ArchiveError as exc:
-            raise _fail(str(exc), 1) from None
-    folder = _write(ev, out, status, history=found, comparison=comparison)
-    try:
-        run_id = store.add(ev, status)
-    except ArchiveError as exc:
-        raise _fail(f"结果已写出，但未能记入档案库：{exc}", 1) from None
-    out_console.print(f"已记入档案库（运行编号 {run_id}）", highlight=False)
-    store.close()
-    return ev, folder
-
-
 archive_app = ChineseTyper(
     cls=ChineseGroup,
     add_completion=False,
@@ -574,23 +411,6 @@ def history_command(
         print_history(out_console, found)
 
 
-def _against_raw(
-    rules: Path,
-    given: DataFiles,
-    year: int | None,
-    ev: Evaluation,
-    prepare: Callable[[EnterpriseTable], EnterpriseTable] | None = None,
-) -> Comparison:
-    """The run compared with the same data evaluated without its corrections and appeals
-    (`prepare`d as the run's table was: last year's rows from the archive)."""
-    from .engine.compare import compare
-
-    method, raw = _read(rules, given, None, year)
-    base = _evaluate(raw if prepare is None else prepare(raw), method)
-    with stage("对比更正前后"):
-        return compare(base, ev)
-
-
 @app.command(
     help="对比两次运行的结果文件夹（mujun run 的 --out）：列出得分、排名、档次或评价状态变动的"
     "企业，标明是本企业的更正（及异议编号）还是连带变动；--json 输出一个 JSON 对象。"
@@ -628,34 +448,7 @@ def explain(
     ] = None,
 ) -> None:
     """Explain one firm of a run folder."""
-    from .engine.explain import UnknownFirm
-    from .explaining import print_explanation, print_json, write_notice_file
-    from .export.evaluated import read_evaluated
-
-    try:
-        with stage("读取结果文件夹", [folder]):
-            ev = read_evaluated(folder)
-    except DataError as exc:
-        raise _fail(str(exc), 2) from None
-    except RulesError as exc:
-        raise _fail(str(exc), 2) from None
-    try:
-        with stage("计算升档所需变动"), err_console.status("正在重新评价…"):
-            ex = ev.explain(code)
-    except UnknownFirm as exc:
-        raise _fail(str(exc), 2) from None
-    if notice is not None:
-        _check_out_file(notice)
-        try:
-            write_notice_file(ev, ex, notice)
-        except OSError as exc:
-            raise _fail(f"无法写入 {notice}：{describe_os_error(exc)}", 1) from None
-    if as_json:
-        print_json(out_console, ex)
-    else:
-        print_explanation(out_console, ev, ex)
-        if notice is not None:
-            out_console.print(f"告知书已写入 {notice}", highlight=False)
+    explain_folder(folder, code, as_json=as_json, notice=notice)
 
 
 def main() -> None:

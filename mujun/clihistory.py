@@ -63,30 +63,8 @@ def print_history(console: Console, found: History) -> None:
         return
     console.print(f"档案库年度：{'、'.join(map(str, found.years))}", highlight=False)
     for klass in found.classes():
-        for year_a, year_b in found.pairs():
-            counts = found.matrix(klass, year_a)
-            if counts.empty:
-                continue
-            shares = found.matrix(klass, year_a, shares=True)
-            table = Table(title=f"{klass}：{year_a}{ARROW}{year_b} 类别迁移（家数，行内占比）")
-            table.add_column(f"{year_a}年 ＼ {year_b}年")
-            for tier in counts.columns:
-                table.add_column(str(tier), justify="right")
-            table.add_column("合计", justify="right")
-            for tier in counts.index:  # a loop over tiers
-                cells = [
-                    f"{int(counts.at[tier, t])}（{shares.at[tier, t]:.0%}）" for t in counts.columns
-                ]
-                table.add_row(str(tier), *cells, str(int(counts.loc[tier].sum())))
-            console.print(table)
-            flow = found.flows[
-                (found.flows["class"] == klass) & (found.flows["year_a"] == year_a)
-            ].iloc[0]
-            console.print(
-                f"两年均参评 {flow['both']} 家；{year_b}年新参评 {flow['new']} 家，"
-                f"{year_a}年参评而{year_b}年未参评 {flow['gone']} 家",
-                highlight=False,
-            )
+        for year_a, _ in found.pairs():
+            print_migration(console, found, klass, year_a)
     cons = found.consecutive.sort_values(["years", "credit_code"], ascending=[False, True])
     table = Table(title=f"连续处于同一档次的年数（最长的 {min(MAX_FIRMS, len(cons))} 家）")
     for header in ("统一社会信用代码", "类别", "最近参评年度", "档次", "连续年数"):
@@ -94,6 +72,54 @@ def print_history(console: Console, found: History) -> None:
     for row in cons.head(MAX_FIRMS).itertuples(index=False):  # at most MAX_FIRMS rows
         table.add_row(row.credit_code, str(row[1]), str(row.year), row.tier, str(row.years))
     console.print(table)
+
+
+def print_migration(
+    console: Console, found: History, klass: str, year_a: int, label: str | None = None
+) -> None:
+    """One class's migration matrix from `year_a` to the next year (counts, each row's share)
+    and how many firms were in both years, new and gone; nothing when none was in both."""
+    year_b = year_a + 1
+    counts = found.matrix(klass, year_a)
+    if counts.empty:
+        return
+    shares = found.matrix(klass, year_a, shares=True)
+    title = f"{label or klass}：{year_a}{ARROW}{year_b} 类别迁移（家数，行内占比）"
+    table = Table(title=title)
+    table.add_column(f"{year_a}年 ＼ {year_b}年")
+    for tier in counts.columns:
+        table.add_column(str(tier), justify="right")
+    table.add_column("合计", justify="right")
+    for tier in counts.index:  # a loop over tiers
+        cells = [f"{int(counts.at[tier, t])}（{shares.at[tier, t]:.0%}）" for t in counts.columns]
+        table.add_row(str(tier), *cells, str(int(counts.loc[tier].sum())))
+    console.print(table)
+    flow = found.flows[(found.flows["class"] == klass) & (found.flows["year_a"] == year_a)].iloc[0]
+    console.print(
+        f"两年均参评 {flow['both']} 家；{year_b}年新参评 {flow['new']} 家，"
+        f"{year_a}年参评而{year_b}年未参评 {flow['gone']} 家",
+        highlight=False,
+    )
+
+
+def print_repeat_tier(
+    console: Console,
+    found: History,
+    year: int,
+    tier: str,
+    label: str,
+    class_labels: dict[str, str] | None = None,
+) -> None:
+    """How many firms of `year` have been in `tier` for two or more years running, per class."""
+    cons = found.consecutive
+    hit = cons[(cons["year"] == year) & (cons["tier"] == tier) & (cons["years"] >= 2)]
+    per = hit.groupby("class").size()
+    names = class_labels or {}
+    parts = "，".join(f"{names.get(str(k), k)} {n} 家" for k, n in per.items())
+    console.print(
+        f"{year}年连续两年及以上为{label}的企业：{len(hit)} 家" + (f"（{parts}）" if parts else ""),
+        highlight=False,
+    )
 
 
 def add_folders(archive: Archive, folders: list[Path], console: Console) -> int:

@@ -116,6 +116,8 @@ _ALL: tuple[Field, ...] = (
     # energy by carrier (natural units) and in total
     _f("electricity_kwh", "number", "用电量", "千瓦时", "用电", "总用电量", "全年用电量",
        "售电量", minimum=0, department=POWER, note="评价年度全年用电量"),
+    _f("power_account", "text", "用电户号", "", "电力户号", "户号", "供电户号", department=POWER,
+       note="供电公司的用电客户编号（差别化电价清单用）"),
     _f("gas_m3", "number", "天然气消费量", "立方米", "天然气", "用气量", minimum=0,
        department=STATS),
     _f("coal_t", "number", "原煤消费量", "吨", "原煤", minimum=0, department=STATS),

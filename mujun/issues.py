@@ -44,6 +44,7 @@ CATEGORIES = {
     "rules": "评价规则所需数据",
     "check": "评价数据检查",
     "score": "评分",
+    "policy": "结果应用",
 }
 
 
@@ -268,6 +269,9 @@ _KINDS = (
          "宗地“{parcel}”的权属企业“{owner}”未获评价等级，承租企业按本身评价结果定档",
          {"tier": ("warning", "宗地“{parcel}”的权属企业“{owner}”的评价类别不是承租企业所属类别的"
                               "档次，承租企业按本身评价结果定档")}),
+    # policies (结果应用)
+    Kind("policy-missing-value", "warning", "policy", "适用政策的企业缺少计费数据",
+         "政策“{policy}”适用于该企业，但“{label}”缺失，金额无法计算（留空，未按0计）：请补充数据"),
 )  # fmt: skip
 CATALOG: dict[str, Kind] = {k.code: k for k in _KINDS}
 

@@ -14,6 +14,7 @@ from ..issues import concat_issues
 from ..rules.adjust import uses_multipliers
 from ..table import describe
 from .evaluation import RESULT_COLUMNS, STATUSES, Evaluation
+from .policies import apply_policies
 
 if TYPE_CHECKING:
     from .evaluate import _Run
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 EVALUATED = STATUSES.index("evaluated")
 
 
-def assemble(run: _Run) -> Evaluation:
+def assemble(run: _Run, past_tiers: pd.DataFrame | None = None) -> Evaluation:
     """The Evaluation of a finished run: results, issues, benchmarks and provenance."""
     frame = run.table.frame
     evaluated = run.status == EVALUATED
@@ -53,10 +54,22 @@ def assemble(run: _Run) -> Evaluation:
         results["unit"] = pd.array(run.unit, dtype="string")
     out = pd.DataFrame(results, copy=False)
     assert list(out.columns[: len(RESULT_COLUMNS)]) == RESULT_COLUMNS
-    issues = concat_issues(run.issues)
+    policy, policy_issues = apply_policies(
+        run.rules, out, run.columns, past_tiers, run.table.origin_of
+    )
+    if policy:  # [[policy]]: tier_years and policy_<code>, after the other columns
+        out = pd.concat([out, pd.DataFrame(policy, index=out.index)], axis=1)
+    issues = concat_issues([*run.issues, *policy_issues])
     benchmarks = _benchmark_table(run.benchmarks)
     return Evaluation(
-        out, issues, _provenance(run, out), run.rules, benchmarks, run.table, run.columns
+        out,
+        issues,
+        _provenance(run, out),
+        run.rules,
+        benchmarks,
+        run.table,
+        run.columns,
+        past_tiers=past_tiers,
     )
 
 

@@ -134,14 +134,20 @@ class _Run:
         )
 
 
-def evaluate(table: EnterpriseTable | pd.DataFrame, rules: Rules) -> Evaluation:
+def evaluate(
+    table: EnterpriseTable | pd.DataFrame, rules: Rules, *, past_tiers: pd.DataFrame | None = None
+) -> Evaluation:
     """Evaluate every row of `table` under `rules`; see the module docstring for the order.
-    The rules' declared and derived fields are fields throughout (`Rules.fields_in_use`)."""
+    The rules' declared and derived fields are fields throughout (`Rules.fields_in_use`).
+    `past_tiers` (credit_code, year, class, tier of earlier years) counts the consecutive years
+    in a tier that the rules' `[[policy]]` rates go by."""
     with rules.fields_in_use():
-        return _evaluate_all(table, rules)
+        return _evaluate_all(table, rules, past_tiers)
 
 
-def _evaluate_all(table: EnterpriseTable | pd.DataFrame, rules: Rules) -> Evaluation:
+def _evaluate_all(
+    table: EnterpriseTable | pd.DataFrame, rules: Rules, past_tiers: pd.DataFrame | None = None
+) -> Evaluation:
     if isinstance(table, pd.DataFrame):
         table = EnterpriseTable.from_frame(table)
     given = table  # kept whole (last year's rows too): what a rerun evaluates again
@@ -173,7 +179,7 @@ def _evaluate_all(table: EnterpriseTable | pd.DataFrame, rules: Rules) -> Evalua
     except ExpressionError as exc:  # a type the data has but the rules did not expect
         raise RulesError(str(exc), file=rules.path or None) from None
     assert not (run.status == PENDING).any(), "every row ends in a status"
-    return dataclasses.replace(assemble(run), source=given)
+    return dataclasses.replace(assemble(run, past_tiers=past_tiers), source=given)
 
 
 def _check_table(run: _Run) -> None:

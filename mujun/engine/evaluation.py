@@ -15,9 +15,10 @@ import pandas as pd
 from ..codes import division_label
 from ..fields import FIELDS
 from ..rules import EvalClass, Indicator, Rules
+from ..rules.policy import Policy
 from ..rules.tiers import UNGRADED, UNGRADED_LABEL
 from ..table import EnterpriseTable
-from . import scoring
+from . import policies, scoring
 from .columns import FieldColumns
 from .tiers import group_codes
 
@@ -68,6 +69,7 @@ class Evaluation:
     benchmarks: pd.DataFrame
     table: EnterpriseTable = field(repr=False)
     columns: FieldColumns = field(repr=False)
+    past_tiers: pd.DataFrame | None = field(default=None, repr=False)  # earlier years' tiers
     source: EnterpriseTable | None = field(default=None, repr=False, compare=False)
     """The table as given to evaluate (last year's panel rows too); `rerun` evaluates it again."""
 
@@ -256,6 +258,14 @@ class Evaluation:
             labels = np.array([*(division_label(d) for d in uniques), division_label(np.nan)])
             return pd.Series(labels[at], index=keys.index, dtype=object)  # -1 → the last
         return keys.astype("string").fillna(MISSING_GROUP).astype(object)
+
+    def policy_sums(self, by: str = "park") -> pd.DataFrame:
+        """Per policy and group (e.g. park), then the county: firms it applies to, amount (元)."""
+        return policies.policy_sums(self, by, COUNTY)
+
+    def policy_applies(self, policy: Policy) -> np.ndarray:
+        """Where a policy applies (a rate policy also where its figure is missing)."""
+        return policies.applied(self, policy)
 
     def summary(self, by: str = "park") -> pd.DataFrame:
         """Per group, and last the whole county ('合计'): firms per status and tier, pooled

@@ -27,10 +27,11 @@ def given_table(ev: Evaluation) -> EnterpriseTable:
 def evaluate_again(
     ev: Evaluation, table: EnterpriseTable, rules: Rules | None = None
 ) -> Evaluation:
-    """`table` evaluated as `ev` was (its rules unless `rules` are given)."""
+    """`table` evaluated as `ev` was (its rules unless `rules` are given, its earlier years'
+    tiers for the policies' consecutive years)."""
     from .evaluate import evaluate
 
-    return evaluate(table, ev.rules if rules is None else rules)
+    return evaluate(table, ev.rules if rules is None else rules, past_tiers=ev.past_tiers)
 
 
 def rerun(

@@ -20,6 +20,7 @@ from ..oserrors import describe_os_error
 from ..rules.declared import with_rules_fields
 from .evaluated import EVALUATED_FILES, write_evaluated
 from .issues_workbook import write_issues_workbook
+from .policy_workbook import policy_workbook_name, write_policy_workbook
 from .report import REPORT, park_report, report_names, write_reports
 from .runfolder import (
     MANIFEST,
@@ -154,6 +155,10 @@ def write_run(
             if workbooks
             else []
         )
+        if workbooks and rules.policies:  # [[policy]]: 差别化政策清单
+            policy_book = tmp / policy_workbook_name(evaluation)
+            books.append(write_policy_workbook(evaluation, policy_book, status=status))
+            tell(policy_book.name)
         names = [p.relative_to(tmp).as_posix() for p in books] + report_names(evaluation)
         record = manifest(evaluation, status, names, selection)
         write_reports(evaluation, tmp, record, prepared=prepared)

@@ -26,7 +26,7 @@ from ..rules import Adjustment, EvalClass, Indicator, Rules, TierRule, Tiers
 from ..rules.adjust import describe_formula
 from ..rules.display import chinese
 from ..rules.expr import Expression
-from . import appeal_rows, field_notes, styles
+from . import appeal_rows, field_notes, policy_workbook, styles
 from .disclosure import BENCHMARK_NOTE, TOO_FEW
 from .grid_sheet import CELL, GRID, Lines, Percent
 from .layout import print_setup
@@ -159,6 +159,11 @@ def add_method_sheet(
         number = 5 + len(rules.classes) + (1 if rules.assumptions and not park else 0)
         out.heading(f"{_chinese_number(number)}、声明字段与派生字段")
         out.table(field_notes.HEADERS, field_notes.field_rows(rules))
+    if rules.policies:  # [[policy]]: 结果应用
+        number = 5 + len(rules.classes) + (1 if rules.assumptions and not park else 0)
+        number += 1 if rules.fields or rules.derive else 0
+        out.heading(f"{_chinese_number(number)}、结果应用（差别化政策）")
+        out.table(policy_workbook.NOTE_HEADERS, policy_workbook.policy_notes(rules))
 
 
 def _class_method(

@@ -61,6 +61,7 @@ _KIND_RULE = {
 def needed_fields(rules: Rules) -> tuple[str, ...]:
     """The input fields a template for these rules asks for, keys first, in `FIELDS` order."""
     used = {n for n in rules.fields_used() if n in FIELDS}
+    used |= {n for p in rules.policies for n in p.fields_used() if n in FIELDS}  # 用电户号, …
     derived = {n for n in used if FIELDS[n].derived}
     wanted = (used - derived) | inputs_behind(derived) | set(KEYS) | set(ALWAYS)
     if rules.energy.basis and "energy_tce" in wanted:  # the basis it is reported at, to check

@@ -41,6 +41,7 @@ from .compiled import ALWAYS, Condition, FieldName, Formula, did_you_mean, tier_
 from .declared import DeclaredField, Derive, catalog, check_declared, validating
 from .expr import Expression
 from .inputs import InputRules, Parks
+from .policy import Policy, check_policies
 from .score import Score, check_with_indicator
 from .selection import Selection
 from .tiers import Tiers, check_tier_names, tier_expressions
@@ -228,6 +229,7 @@ class Rules(Model):
     publication: Publication = Publication()
     selection: Selection = Selection()
     units: Units = Units()
+    policies: list[Policy] = Field(alias="policy", default=[])
 
     @model_validator(mode="wrap")
     @classmethod
@@ -283,6 +285,11 @@ class Rules(Model):
                 )
             if column in show[:i]:
                 raise AtKey(f"{quote.value(column)} 列了两次", "publication", "show", i)
+        return self
+
+    @model_validator(mode="after")
+    def _policies(self) -> Rules:
+        check_policies(self)
         return self
 
     _path: str = PrivateAttr(default="")

@@ -283,14 +283,20 @@ def demo_rules_of(year: int) -> Rules:
     """The demo rules with their year (and the year in their name) replaced by `year`."""
     from ..rules import load_rules
 
-    rules = load_rules(DEMO_RULES)
+    rules = load_rules(DEMO_RULES).replace(year=int(year))
     name = rules.name.replace(str(DEMO_YEAR), str(int(year)))
-    return rules.model_copy(update={"year": int(year), "name": name})
+    return rules.model_copy(update={"name": name})  # a name is text: nothing to validate
 
 
-def evaluate_demo_year(year: int, n_firms: int = DEMO_FIRMS, seed: int = DEMO_YEAR) -> Evaluation:
+def evaluate_demo_year(
+    year: int,
+    n_firms: int = DEMO_FIRMS,
+    seed: int = DEMO_YEAR,
+    past_tiers: pd.DataFrame | None = None,
+) -> Evaluation:
     """Evaluate one earlier demo year (2020 or 2021) from its files with the demo rules of
-    that year: what the bureau published then, had it used this year's method."""
+    that year: what the bureau published then, had it used this year's method (`past_tiers`:
+    the years before, for the policies' consecutive years)."""
     from ..engine.evaluate import evaluate
     from ..read import read_sources
 
@@ -299,7 +305,7 @@ def evaluate_demo_year(year: int, n_firms: int = DEMO_FIRMS, seed: int = DEMO_YE
         table = read_sources(
             files, year=int(year), aliases=rules.input.aliases, fields=rules.catalog
         )
-        return evaluate(table, rules)
+        return evaluate(table, rules, past_tiers=past_tiers)
 
 
 def rebuild(folder: Path = DEMO_DATASET) -> list[Path]:

@@ -99,7 +99,8 @@ year = 2023
 
 [[exclude]]
 when = "park == '东区' and industry_division == 16 and years_operating < 2 and year > 2000 \
-and county == '甲县' and parcel_id == 'A1' and group_code == 'G1' and energy_basis == '当量值'"
+and county == '甲县' and parcel_id == 'A1' and group_code == 'G1' and energy_basis == '当量值' \
+and power_account == '1'"
 status = "exempt"
 reason = "测试"
 

@@ -405,7 +405,7 @@ def small(tmp_path: Path, codes: list[str]) -> dict[str, Path]:
     a, b, c, d, e = codes
     history = tmp_path / "历年营业收入.csv"
     history.write_text(
-        "年度,统一社会信用代码,企业名称,营业收入(万元),实缴税金(万元),户号\n"
+        "年度,统一社会信用代码,企业名称,营业收入(万元),实缴税金(万元),档案号\n"
         f"2020,{a},甲,100,10,1\n2020,{b},乙,abc,20,2\n2021,{a},甲,120,12,3\n"
         f"2021,{b},乙,220,22,4\n2021,{e},戊,50,5,5\n",
         encoding="utf-8",
