@@ -434,12 +434,12 @@ def compare(
 @app.command(
     help="说明一家企业的评价：各项指标的值、基准值、得分、本类中位数和百分位，"
     "加减分与分档规则，未达到的分数线，以及每项数据单独变动到多少可升一档（重新评价求得）。"
-    "DIR 为 mujun run 写出的结果文件夹，CODE 为统一社会信用代码（或企业名称）。"
+    "文件夹为 mujun run 写出的结果文件夹，企业为统一社会信用代码（或企业名称）。"
 )
 @guarded(err_console)
 def explain(
-    folder: Annotated[Path, typer.Argument(metavar="DIR", help="mujun run 写出的结果文件夹")],
-    code: Annotated[str, typer.Argument(metavar="CODE", help="统一社会信用代码或企业名称")],
+    folder: Annotated[Path, typer.Argument(metavar="文件夹", help="mujun run 写出的结果文件夹")],
+    code: Annotated[str, typer.Argument(metavar="企业", help="统一社会信用代码或企业名称")],
     as_json: Annotated[
         bool, typer.Option("--json", help="输出一个 JSON 对象（供其他程序读取）")
     ] = False,

@@ -125,7 +125,7 @@ def _default(param: Any) -> str:
 def _option_rows(command: Any, ctx: Any) -> list[tuple[str, str, str]]:
     rows = []
     for param in command.get_params(ctx):
-        if getattr(param, "hidden", False) or not param.opts:
+        if getattr(param, "hidden", False) or not param.opts or _is_argument(param):
             continue
         text = getattr(param, "help", None) or ""
         extra = []
@@ -139,9 +139,18 @@ def _option_rows(command: Any, ctx: Any) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _is_argument(param: Any) -> bool:
+    return getattr(param, "param_type_name", "") == "argument"
+
+
+def _arguments(command: Any, ctx: Any) -> list[Any]:
+    return [p for p in command.get_params(ctx) if _is_argument(p) and not p.hidden]
+
+
 def _usage(command: Any, ctx: Any) -> str:
     tail = "[选项] 命令 [参数]…" if isinstance(command, TyperGroup) else "[选项]"
-    return f"用法：{ctx.command_path} {tail}"
+    names = [f"<{_metavar(p)}>" for p in _arguments(command, ctx)]
+    return " ".join([f"用法：{ctx.command_path} {tail}", *names])
 
 
 def help_page(command: Any, ctx: Any) -> str:
@@ -150,6 +159,9 @@ def help_page(command: Any, ctx: Any) -> str:
     lines = [_usage(command, ctx), ""]
     if command.help:
         lines += [*wrap(command.help, width), ""]
+    arguments = [(_metavar(p), getattr(p, "help", None) or "") for p in _arguments(command, ctx)]
+    if arguments:
+        lines += ["参数：", *_columns(arguments, width), ""]
     lines += ["选项：", *_columns(_option_rows(command, ctx), width)]
     if isinstance(command, TyperGroup):
         rows = []
@@ -293,6 +305,8 @@ def usage_message(exc: Any) -> str:
     """What Click's usage error says, in Chinese."""
     message = str(getattr(exc, "message", "") or "")
     if isinstance(exc, click_errors.MissingParameter):
+        if exc.param is not None and _is_argument(exc.param):
+            return f"缺少参数 {_metavar(exc.param)}"
         return f"缺少必填选项 {_hint(exc.param)}"
     if isinstance(exc, click_errors.BadParameter):
         return _bad_value(exc)

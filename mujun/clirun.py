@@ -217,7 +217,7 @@ def explain_folder(folder: Path, code: str, *, as_json: bool, notice: Path | Non
     """`mujun explain`: one firm of a run folder explained, printed (and its 告知书 written)."""
     from .engine.explain import UnknownFirm
     from .explaining import print_explanation, print_json, write_notice_file
-    from .export.evaluated import read_evaluated
+    from .reopen import read_evaluated
 
     try:
         with stage("读取结果文件夹", [folder]):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from cli_setup import code, invoke, make_files
 
-from mujun.read.appeals import HEADERS, STATES
+from mujun.appeal_form import HEADERS, STATES
 
 
 @pytest.fixture

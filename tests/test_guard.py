@@ -15,6 +15,7 @@ import pytest
 from cli_setup import invoke, make_files
 
 import mujun.cli as cli
+import mujun.clirun as clirun
 import mujun.guard as guard
 import mujun.read as read
 from mujun.export.runfolder import ERROR_LOG_HEADER, ERROR_LOG_PREFIX
@@ -45,7 +46,7 @@ def one_line(text: str) -> str:
 def test_an_unexpected_error_in_the_engine_is_one_line_and_a_log_in_the_run_folder(
     files: Files, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "evaluate", boom)
+    monkeypatch.setattr(clirun, "evaluate", boom)
     out = tmp_path / "out"
     rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)
     assert rc == 1
@@ -89,7 +90,7 @@ def test_the_file_being_read_is_named(
 def test_the_rules_file_is_named(
     files: Files, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "load_rules", boom)
+    monkeypatch.setattr(clirun, "load_rules", boom)
     rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", tmp_path / "o")
     assert rc == 1
     assert str(files["rules"]) in one_line(text)
@@ -101,7 +102,7 @@ def test_without_a_run_folder_the_log_is_a_private_temporary_file(
     temp = tmp_path / "temp"
     temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
-    monkeypatch.setattr(cli, "evaluate", boom)
+    monkeypatch.setattr(clirun, "evaluate", boom)
     rc, text = invoke("check", "-r", files["rules"], "-d", files["data"])
     assert rc == 1
     (log,) = logs(temp)
@@ -122,7 +123,7 @@ def test_a_run_folder_that_cannot_take_the_log_sends_it_to_the_temporary_folder(
         out.write_text("now a file")  # the run folder's place is taken meanwhile
         raise RuntimeError("late")
 
-    monkeypatch.setattr(cli, "evaluate", fail_late)
+    monkeypatch.setattr(clirun, "evaluate", fail_late)
     rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)
     assert rc == 1
     (log,) = logs(temp)
@@ -133,10 +134,10 @@ def test_a_run_folder_that_cannot_take_the_log_sends_it_to_the_temporary_folder(
 def test_keyboard_interrupt_is_one_line_and_exit_130(
     files: Files, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def interrupt(*_args: object) -> None:
+    def interrupt(*_args: object, **_kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "evaluate", interrupt)
+    monkeypatch.setattr(clirun, "evaluate", interrupt)
     out = tmp_path / "out"
     rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)
     assert rc == 130
@@ -174,7 +175,7 @@ def test_memory_error_says_the_input_is_too_large(
     [
         ("check", "mujun.cli.write_issues_workbook"),
         ("template", "mujun.cli.write_template"),
-        ("select", "mujun.cli.select_key_firms"),
+        ("select", "mujun.clirun.select_key_firms"),
         ("version", "mujun.cli.mujun_version"),
     ],
 )
@@ -246,7 +247,7 @@ def overflowing(real: Any) -> Any:
 def test_library_warnings_go_to_the_run_folders_log_not_to_the_console(
     files: Files, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "evaluate", overflowing(cli.evaluate))
+    monkeypatch.setattr(clirun, "evaluate", overflowing(clirun.evaluate))
     out = tmp_path / "out"
     rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)
     assert rc == 0, text
@@ -270,7 +271,7 @@ def test_library_warnings_without_a_run_folder_go_to_a_private_temporary_log(
     temp = tmp_path / "temp"
     temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
-    monkeypatch.setattr(cli, "evaluate", overflowing(cli.evaluate))
+    monkeypatch.setattr(clirun, "evaluate", overflowing(clirun.evaluate))
     rc, text = invoke("check", "-r", files["rules"], "-d", files["data"])
     assert rc == 0, text
     assert "RuntimeWarning" not in text and "overflow" not in text
@@ -284,14 +285,14 @@ def test_library_warnings_without_a_run_folder_go_to_a_private_temporary_log(
 def test_warnings_logged_are_bounded(
     files: Files, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = cli.evaluate
+    real = clirun.evaluate
 
     def noisy(*args: Any, **kwargs: Any) -> Any:
         for i in range(guard.WARNINGS_LOGGED + 50):  # distinct messages: none is deduplicated
             warnings.warn(f"warning {i}", UserWarning, stacklevel=1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(cli, "evaluate", noisy)
+    monkeypatch.setattr(clirun, "evaluate", noisy)
     out = tmp_path / "out"
     rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)
     assert rc == 0 and "UserWarning" not in text

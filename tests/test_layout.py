@@ -30,8 +30,9 @@ def _is_type_checking(node: ast.If) -> bool:
     )
 
 
-def _imports(path: Path) -> set[str]:
-    """The mujun modules `path` imports when it runs (imports only for type checkers skipped)."""
+def _imports(path: Path, inside_functions: bool = True) -> set[str]:
+    """The mujun modules `path` imports when it runs (imports only for type checkers skipped;
+    with `inside_functions` False, only those made when the module is imported)."""
     name = _module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
@@ -55,6 +56,8 @@ def _imports(path: Path) -> set[str]:
                 # `from . import scoring` imports a module, not a name of the package
                 named = {f"{module}.{a.name}" for a in node.names}
                 found.update((named & MODULES) or {module})
+            if not inside_functions and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.stmt):
                     visit([child])
@@ -69,6 +72,9 @@ def _imports(path: Path) -> set[str]:
 FILES = sorted(PACKAGE.rglob("*.py"))
 MODULES = {_module_name(p) for p in FILES}
 GRAPH = {_module_name(p): _imports(p) for p in FILES}
+# imported when each module is imported: a result object's method may import, when called, the
+# stage that computes what it offers (Evaluation.rerun, Rules.replace) without a ring at import
+AT_IMPORT = {_module_name(p): _imports(p, inside_functions=False) for p in FILES}
 
 
 def test_the_graph_is_read() -> None:
@@ -103,7 +109,7 @@ def test_only_the_command_line_reaches_the_sample_tooling() -> None:
         for m, imported in GRAPH.items()
         if not _in(m, "mujun.sample") and any(_in(i, "mujun.sample") for i in imported)
     }
-    assert users <= {"mujun.cli"}, sorted(users)
+    assert users <= {"mujun.cli", "mujun.clirun"}, sorted(users)
 
 
 def test_the_engine_imports_no_later_stage() -> None:
@@ -120,7 +126,7 @@ def test_the_engine_imports_no_later_stage() -> None:
 
 def test_no_modules_import_each_other_in_a_ring() -> None:
     # a package's __init__ re-exports its modules; an edge into a package means its __init__
-    edges = {m: {i for i in imported if i in GRAPH} for m, imported in GRAPH.items()}
+    edges = {m: {i for i in imported if i in AT_IMPORT} for m, imported in AT_IMPORT.items()}
     state: dict[str, int] = {}
     path: list[str] = []
 

@@ -326,7 +326,7 @@ class Evaluation:
     def rerun(self, rules: Rules | None = None, corrections: Any = None) -> Evaluation:
         """The same table evaluated again under `rules` (None: these rules), with `corrections`
         (a file or a frame in the corrections format) applied on top: a what-if."""
-        from .rerun import rerun
+        from ..rerun import rerun  # corrections are read: a stage above the engine
 
         return rerun(self, rules, corrections)
 

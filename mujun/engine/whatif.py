@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..fields import FIELDS, LAND_PARTS
 from ..table import EnterpriseTable
-from .rerun import evaluate_again, given_table
+from .again import evaluate_again, given_table
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation

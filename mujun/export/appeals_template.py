@@ -16,8 +16,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..appeal_form import HEADERS, STATES
 from ..errors import ExportError
-from ..read.appeals import HEADERS, STATES
 from . import styles
 from .layout import print_setup
 from .xlsx import TEXT_FORMAT, no_formulas, save

@@ -7,19 +7,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from openpyxl.workbook import Workbook
 
-from ..engine.compare import OWN, Comparison
 from . import styles
 from .layout import Header, number_style, text_style, write_frame
 from .result_sheets import row_heights
 from .xlsx import Body, Column, NumberColumn, TextColumn, clean, new_workbook, save, sort_key
 from .xlsx import width as fit
 
+if TYPE_CHECKING:  # the type only: the sheet writes what a Comparison holds
+    from ..engine.compare import Comparison
+
 SHEET = "变动对比"
+OWN = "own"  # a firm's cause when its own correction moved it (else "knock-on")
 CAUSES = {OWN: "本企业更正", "knock-on": "连带变动"}
 DIRECTIONS = {"up": "上升", "down": "下降", "same": "档次不变", "status": "状态变化"}
 STATUS_WORDS = {"evaluated": "参评", "exempt": "免评", "deferred": "暂缓", "rejected": "数据有误"}

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..engine.compare import Comparison
 from ..engine.evaluation import Evaluation
 from ..errors import ExportError
 from ..oserrors import describe_os_error
@@ -35,7 +34,8 @@ from .runfolder import (
 from .tables import write_csv, write_issues_csv, write_json, write_parquet
 from .workbooks import RUN_STATUSES, editions, park_labels, write_workbooks
 
-if TYPE_CHECKING:  # the type only: export reads what KeyFirms holds
+if TYPE_CHECKING:  # the types only: export reads what KeyFirms and Comparison hold
+    from ..engine.compare import Comparison
     from ..history.migration import History
     from ..selection import KeyFirms
 

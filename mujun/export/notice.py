@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..engine.whatif import PRECISION_WORDS
 from . import styles
 from .xlsx import FIXED_TIME, clean_text, display_width, save
 
@@ -112,7 +111,8 @@ def _fill_sheet(ws: Worksheet, ev: Evaluation, ex: Explanation) -> None:
             for col, value in enumerate(values, start=1):
                 _cell(ws, row, col, value, styles.BODY_FONT, None, styles.WRAP_MIDDLE)
             row += 1
-        how = f"精度：{PRECISION_WORDS}；由重新评价全县求得（基准值与名额随之变动）。"
+        precision = ex.changes[0].precision if ex.changes else ""
+        how = f"精度：{precision}；由重新评价全县求得（基准值与名额随之变动）。"
         row = _merged(ws, row, how, styles.SUBTITLE_FONT, styles.WRAP, 28)
     _page(ws, row)
 

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..engine.compare import Comparison
 from ..engine.evaluation import MISSING_GROUP, UNTIERED, Evaluation
 from ..errors import ExportError
 from ..rules.declared import with_rules_fields
@@ -36,7 +35,8 @@ from .summary_sheet import SHEET as SUMMARY_SHEET
 from .summary_sheet import SummaryData, add_summary_sheet
 from .xlsx import new_workbook, save
 
-if TYPE_CHECKING:  # the type only: export reads what KeyFirms holds
+if TYPE_CHECKING:  # the types only: export reads what KeyFirms and Comparison hold
+    from ..engine.compare import Comparison
     from ..history.migration import History
     from ..selection import KeyFirms
 

@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mujun
+from mujun.appeal_form import HEADERS
 from mujun.engine.compare import KNOCK_ON, OWN, SCORE_TOLERANCE, Run, compare
 from mujun.export import write_run
-from mujun.read.appeals import HEADERS
 from mujun.sample.demo import DEMO_RULES, demo_files
 
 Demo = tuple[mujun.Rules, list[Path]]

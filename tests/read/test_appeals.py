@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 import mujun
 from mujun import DataError
-from mujun.read.appeals import HEADERS, RECORD_COLUMNS
+from mujun.appeal_form import HEADERS
+from mujun.read.appeals import RECORD_COLUMNS
 
 TAX_PER_MU = indicator_toml(
     "tax_per_mu", "tax_paid / land_mu", 100, "method = 'ratio', benchmark = 10.0"

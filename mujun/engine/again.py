@@ -1,4 +1,4 @@
-"""An Evaluation run again: the same table, other rules or corrections on top (DESIGN §5).
+"""An Evaluation's table evaluated again, as the Evaluation was (DESIGN §5).
 
 Every re-evaluation of explain and what-if goes through `evaluate_again`, the one place that
 calls `evaluate` for a rerun, so that a keyword the engine gains is passed on here once.
@@ -6,12 +6,8 @@ calls `evaluate` for a rerun, so that a keyword the engine gains is passed on he
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from ..read.corrections import apply_corrections
 from ..rules import Rules
 from ..table import EnterpriseTable
 
@@ -32,16 +28,3 @@ def evaluate_again(
     from .evaluate import evaluate
 
     return evaluate(table, ev.rules if rules is None else rules, past_tiers=ev.past_tiers)
-
-
-def rerun(
-    ev: Evaluation,
-    rules: Rules | None = None,
-    corrections: str | Path | pd.DataFrame | None = None,
-) -> Evaluation:
-    """`ev`'s table, with `corrections` applied on top of the corrections it already had,
-    evaluated under `rules` (None: `ev`'s)."""
-    table = given_table(ev)
-    if corrections is not None:
-        table = apply_corrections(table, corrections)
-    return evaluate_again(ev, table, rules)
