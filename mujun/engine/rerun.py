@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..issues import quiet_issues
 from ..read.corrections import apply_corrections
 from ..rules import Rules
 from ..table import EnterpriseTable
@@ -25,12 +26,16 @@ def given_table(ev: Evaluation) -> EnterpriseTable:
 
 
 def evaluate_again(
-    ev: Evaluation, table: EnterpriseTable, rules: Rules | None = None
+    ev: Evaluation, table: EnterpriseTable, rules: Rules | None = None, *, quiet: bool = False
 ) -> Evaluation:
-    """`table` evaluated as `ev` was (its rules unless `rules` are given)."""
+    """`table` evaluated as `ev` was (its rules unless `rules` are given); `quiet`: without
+    issue rows (what-if reads back statuses and tiers only; the rows are most of the time)."""
     from .evaluate import evaluate
 
-    return evaluate(table, ev.rules if rules is None else rules)
+    if not quiet:
+        return evaluate(table, ev.rules if rules is None else rules)
+    with quiet_issues():
+        return evaluate(table, ev.rules if rules is None else rules)
 
 
 def rerun(
