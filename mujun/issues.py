@@ -320,6 +320,11 @@ def quiet_issues() -> Iterator[None]:
         _QUIET.reset(token)
 
 
+def quiet() -> bool:
+    """Whether issue rows are being left out (`quiet_issues`)."""
+    return _QUIET.get()
+
+
 def empty_issues() -> pd.DataFrame:
     """An issue table with no rows."""
     return _EMPTY.copy()
@@ -329,7 +334,7 @@ def issue_table(records: Iterable[Issue]) -> pd.DataFrame:
     """Issue records as a table (none: a copy of the empty table, which is cheap; most calls of
     a run have no issue to report)."""
     if _QUIET.get():
-        return empty_issues()
+        return _EMPTY
     rows = [
         [i.code, i.message, i.file, i.sheet, i.row, i.credit_code, i.field, i.value, i.severity]
         for i in records
@@ -353,7 +358,9 @@ def issue_rows(
     """Vectorised: one issue of `code` per row where `mask` holds, located by `origin` (file,
     sheet and spreadsheet row of each row)."""
     pos = np.flatnonzero(mask)
-    if not len(pos) or _QUIET.get():
+    if _QUIET.get():
+        return _EMPTY
+    if not len(pos):
         return empty_issues()
     severity, message = CATALOG[code].text(variant, **fill)
     shown: Any = "" if values is None else pd.Series(_take(values, pos)).astype(str).to_numpy()
