@@ -125,9 +125,7 @@ class _Probe:
         """Whether the firm, with `name` = `value` and all else held, has the target tier (or
         a better one)."""
         self.evaluations += 1
-        again = evaluate_again(
-            self.ev, _set_value(self.table, self.row, name, value), quiet=True
-        )
+        again = evaluate_again(self.ev, _set_value(self.table, self.row, name, value), quiet=True)
         res = again.results.iloc[self.result_row]
         reached = False
         if res["status"] == "evaluated" and pd.notna(res["tier"]):

@@ -50,9 +50,9 @@ def test_quiet_results_equal_full_results_on_random_counties(
     """Blanks, rejected codes and wrong years included: every status and reason the same."""
     frame = firms_frame(n, seed=seed)
     if blank:
-        frame.loc[frame.index[:: 2], blank] = None
+        frame.loc[frame.index[::2], blank] = None
     if bad:
-        frame.loc[frame.index[: bad], "credit_code"] = "不是代码"
+        frame.loc[frame.index[:bad], "credit_code"] = "不是代码"
         frame.loc[frame.index[-1:], "year"] = 1999
     loud, hushed = _both(frame, mujun.parse_rules(RULES_TEXT))
     pd.testing.assert_frame_equal(loud.results, hushed.results)
