@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import RULES_TEXT, firms_frame
@@ -67,3 +68,26 @@ def test_evaluate_again_quiet_only_when_asked() -> None:
     pd.testing.assert_frame_equal(again.results, hushed.results)
     assert len(again.issues) == len(ev.issues) > len(ev.table.notes)
     assert len(hushed.issues) == len(ev.table.notes)  # the table's own notes only: none written
+
+
+def test_quiet_units_with_per_row_messages_equal_full_results() -> None:
+    """`[units]` issues carry a message per row (written onto the rows' table): quiet, there is
+    no table to write onto, and the results stay the same (a rejected member, a parcel without
+    its owner, a tenant whose owner is not evaluated)."""
+    from conftest import YEAR, one_class_text
+    from test_units_of_evaluation import FOLLOW, MERGE, TAX, THRESHOLD, firms
+
+    rules = mujun.parse_rules(one_class_text(TAX, tiers=THRESHOLD) + MERGE + FOLLOW[8:])
+    table = firms(
+        group_code=["G1", "G1", None, None, None, None],
+        parcel_id=[None, None, "P1", "P2", "P3", "P3"],
+        above_scale=[True, True, True, True, False, True],
+        land_owned_mu=[10.0, 20.0, 10.0, 0.0, 10.0, np.nan],
+        land_leased_mu=[np.nan, np.nan, np.nan, 5.0, np.nan, 5.0],
+        tax_paid=[30.0, 90.0, 50.0, 50.0, 100.0, 10.0],
+    )
+    table.loc[0, "year"] = YEAR - 1  # member 0 of unit G1: another year's data
+    loud, hushed = _both(table, rules)
+    assert {"unit-member-rejected", "parcel-without-owner"} <= set(loud.issues["code"])
+    pd.testing.assert_frame_equal(loud.results, hushed.results)
+    assert len(hushed.issues) == 0
