@@ -14,6 +14,10 @@ midpoint when the gaps say nothing. Bracketing doubles the step from the current
 each time jumping to just past the gaps' crossing when that is nearer; no value in that range
 reaches the tier: not reachable by this field alone. `needed` is the end of the bracket that
 reaches the tier, rounded in the direction that still reaches it.
+
+Each value is tried by a quiet re-evaluation (`quiet_issues`: no issue rows, no benchmark
+tables; the same statuses, totals, ranks and tiers). `search` is the search as steps, so that a
+caller can drive many searches side by side and try one round's values together.
 """
 
 from __future__ import annotations
