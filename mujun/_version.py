@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 
 
+@cache
 def mujun_version() -> str:
     """The installed mujun version ('0+unknown' when run from a source tree never installed)."""
     try:

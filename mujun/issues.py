@@ -12,7 +12,9 @@ file, sheet and spreadsheet row it is about, never a position in some table.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -308,6 +310,25 @@ def issue(
     return Issue(code, message, severity, file, sheet, row, credit_code, field, value)
 
 
+_QUIET: ContextVar[bool] = ContextVar("quiet_issues", default=False)
+
+
+@contextmanager
+def quiet_issues() -> Iterator[None]:
+    """Within it no issue rows are written (each table of them is empty): a re-evaluation of
+    what-if reads back only statuses and tiers, and writing the rows is most of its time."""
+    token = _QUIET.set(True)
+    try:
+        yield
+    finally:
+        _QUIET.reset(token)
+
+
+def quiet() -> bool:
+    """Whether issue rows are being left out (`quiet_issues`)."""
+    return _QUIET.get()
+
+
 def empty_issues() -> pd.DataFrame:
     """An issue table with no rows."""
     return _EMPTY.copy()
@@ -316,6 +337,8 @@ def empty_issues() -> pd.DataFrame:
 def issue_table(records: Iterable[Issue]) -> pd.DataFrame:
     """Issue records as a table (none: a copy of the empty table, which is cheap; most calls of
     a run have no issue to report)."""
+    if _QUIET.get():
+        return _EMPTY
     rows = [
         [i.code, i.message, i.file, i.sheet, i.row, i.credit_code, i.field, i.value, i.severity]
         for i in records
@@ -339,6 +362,8 @@ def issue_rows(
     """Vectorised: one issue of `code` per row where `mask` holds, located by `origin` (file,
     sheet and spreadsheet row of each row)."""
     pos = np.flatnonzero(mask)
+    if _QUIET.get():
+        return _EMPTY
     if not len(pos):
         return empty_issues()
     severity, message = CATALOG[code].text(variant, **fill)

@@ -195,6 +195,7 @@ BENCH_STEPS = {
     "large_reference": "独立进程评价 / 参照",
     "explain_d": "说明全部最低档企业（不含升档测算）",
     "explain_tax_one": "一家最低档企业的升档税收测算（逐次重新评价全县）",
+    "explain_d_demo": "说明示例县全部最低档企业（含每项数据的升档测算）",
 }
 
 
@@ -217,6 +218,8 @@ def print_bench(console: Console, figures: dict[str, float], n: int, repeat: int
                 step += f"（{figures['explain_firms']:,.0f} 家企业的县）"
                 if key == "explain_d_s":
                     step += f"，{figures['explain_d_firms']:,.0f} 家"
+            if key == "explain_d_demo_s":
+                step += f"（{figures['explain_d_demo_firms']:,.0f} 家）"
             if key in ("growth_s", "clusters_s", "select_s"):
                 step += f"（{figures['select_firms']:,.0f} 家 × 5 年）"
             table.add_row(step, f"{value:.3f} 秒")

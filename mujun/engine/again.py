@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..issues import quiet_issues
 from ..rules import Rules
 from ..table import EnterpriseTable
 
@@ -21,10 +22,15 @@ def given_table(ev: Evaluation) -> EnterpriseTable:
 
 
 def evaluate_again(
-    ev: Evaluation, table: EnterpriseTable, rules: Rules | None = None
+    ev: Evaluation, table: EnterpriseTable, rules: Rules | None = None, *, quiet: bool = False
 ) -> Evaluation:
     """`table` evaluated as `ev` was (its rules unless `rules` are given, its earlier years'
-    tiers for the policies' consecutive years)."""
+    tiers for the policies' consecutive years); `quiet`: without issue rows (what-if reads back
+    statuses and tiers only; the rows are most of the time)."""
     from .evaluate import evaluate
 
-    return evaluate(table, ev.rules if rules is None else rules, past_tiers=ev.past_tiers)
+    method = ev.rules if rules is None else rules
+    if not quiet:
+        return evaluate(table, method, past_tiers=ev.past_tiers)
+    with quiet_issues():
+        return evaluate(table, method, past_tiers=ev.past_tiers)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._version import mujun_version
-from ..issues import concat_issues
+from ..issues import concat_issues, quiet
 from ..rules.adjust import uses_multipliers
 from ..table import describe
 from .evaluation import RESULT_COLUMNS, STATUSES, Evaluation
@@ -75,7 +75,7 @@ def assemble(run: _Run, past_tiers: pd.DataFrame | None = None) -> Evaluation:
 
 def _benchmark_table(found: list[tuple[str, str, pd.DataFrame]]) -> pd.DataFrame:
     """Every benchmark used: class, indicator, then the scorer's columns (group, benchmark, …)."""
-    if not found:
+    if not found or quiet():  # none kept within `quiet_issues`
         return pd.DataFrame(columns=["class", "indicator", "group", "benchmark"])
     table = pd.concat([t for _, _, t in found], ignore_index=True)
     sizes = [len(t) for _, _, t in found]

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..fields import label
-from ..issues import issue, issue_table
+from ..issues import issue, issue_table, quiet
 from ..rules import Indicator, Score
 
 WHOLE = "（全体）"  # the group label of a class-wide benchmark
@@ -245,7 +245,9 @@ def bench_table(
     maximum: list[float] | None = None,
 ) -> pd.DataFrame:
     """The benchmark table of one indicator in one class: group, benchmark, minimum, maximum,
-    members used."""
+    members used (none within `quiet_issues`: a what-if re-evaluation reads no benchmark)."""
+    if quiet():
+        return _NO_BENCHMARKS
     n = len(groups)
     return pd.DataFrame(
         {
@@ -256,3 +258,6 @@ def bench_table(
             "members": np.asarray(counts, dtype=float).astype(int),
         }
     )
+
+
+_NO_BENCHMARKS = bench_table([], [], [])

@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..errors import RulesError
 from ..fields import label
-from ..issues import issue, issue_rows, issue_table
+from ..issues import issue, issue_rows, issue_table, quiet
 from ..keys import usable
 from ..rules import EvalClass, Indicator, Rules
 from ..rules.compiled import tier_name
@@ -187,19 +187,22 @@ def _check_table(run: _Run) -> None:
     and the data year of every row."""
     table, rules = run.table, run.rules
     used = checks.used_fields(rules)
-    replaced, similar, hints = headers.header_hints(table, used)
-    if replaced.any():  # an unknown column said better: like a field the rules need
-        run.issues[0] = table.notes[~replaced]
-        run.issues.append(similar)
+    loud = not quiet()  # the checks below that only write issue rows are left out when quiet
+    if loud:
+        replaced, similar, hints = headers.header_hints(table, used)
+        if replaced.any():  # an unknown column said better: like a field the rules need
+            run.issues[0] = table.notes[~replaced]
+            run.issues.append(similar)
     rejected, reasons = checks.unreadable_rows(table, used)
     if reasons is not None:
         run.status[rejected] = REJECTED
         run.reason.set_each(rejected, reasons)
-    run.issues.append(table.unreadable_issues(used))
-    run.issues.append(checks.missing_columns(table, rules, hints))
-    run.issues.append(_blank_as_zero(rules))
-    run.issues.append(checks.missing_from_sources(table, rules))
-    run.issues.append(energy_basis(run.table, run.columns, run.rules, run.codes))
+    if loud:
+        run.issues.append(table.unreadable_issues(used))
+        run.issues.append(checks.missing_columns(table, rules, hints))
+        run.issues.append(_blank_as_zero(rules))
+        run.issues.append(checks.missing_from_sources(table, rules))
+        run.issues.append(energy_basis(run.table, run.columns, run.rules, run.codes))
     year = run.columns["year"]
     if "year" in table.frame:
         blank = (run.status == PENDING) & np.isnan(year)

@@ -122,7 +122,8 @@ def _issues(
         field=field,
         values=run.columns[field] if field in FIELDS else None,
     )
-    frame["message"] = messages[np.flatnonzero(mask)]
+    if len(frame):  # none written within `quiet_issues`
+        frame["message"] = messages[np.flatnonzero(mask)]
     run.issues.append(frame)
 
 

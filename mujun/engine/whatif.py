@@ -14,12 +14,17 @@ midpoint when the gaps say nothing. Bracketing doubles the step from the current
 each time jumping to just past the gaps' crossing when that is nearer; no value in that range
 reaches the tier: not reachable by this field alone. `needed` is the end of the bracket that
 reaches the tier, rounded in the direction that still reaches it.
+
+Each value is tried by a quiet re-evaluation (`quiet_issues`: no issue rows, no benchmark
+tables; the same statuses, totals, ranks and tiers). `search` is the search as steps, so that a
+caller can drive many searches side by side and try one round's values together.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -121,18 +126,21 @@ class _Probe:
         self.evaluations = 0
         self.gaps: dict[float, float] = {}
 
-    def reaches(self, name: str, value: float) -> bool:
-        """Whether the firm, with `name` = `value` and all else held, has the target tier (or
-        a better one)."""
+    def outcome(self, again: Evaluation) -> tuple[bool, float]:
+        """Whether the firm has the target tier (or a better one) in `again` (the county
+        re-evaluated with one of its values set), and its gap there."""
         self.evaluations += 1
-        again = evaluate_again(self.ev, _set_value(self.table, self.row, name, value))
         res = again.results.iloc[self.result_row]
         reached = False
         if res["status"] == "evaluated" and pd.notna(res["tier"]):
             order = next(c for c in again.rules.classes if c.code == res["class"]).tiers.order
             reached = res["tier"] in order and order.index(res["tier"]) <= self.goal
-        self.gaps[value] = self.gap(again, reached)
-        return reached
+        return reached, self.gap(again, reached)
+
+    def trial(self, name: str, value: float) -> tuple[bool, float]:
+        """The outcome with `name` = `value` and all else held, by one re-evaluation."""
+        table = _set_value(self.table, self.row, name, value)
+        return self.outcome(evaluate_again(self.ev, table, quiet=True))
 
     def gap(self, ev: Evaluation, reached: bool) -> float:
         """The firm's total less the target tier's line among the others (NaN: none): not
@@ -183,13 +191,36 @@ class _Probe:
 def find_change(
     ev: Evaluation, row: int, result_row: int, target: str, name: str, larger: bool
 ) -> Change:
-    """The value of field `name` of the firm at table row `row` that reaches `target`."""
+    """The value of field `name` of the firm at table row `row` that reaches `target`, each
+    value tried by one re-evaluation of the county."""
+    probe = _Probe(ev, row, result_row, target)
+    steps = search(probe, name, larger)
+    try:
+        value = next(steps)
+        while True:
+            value = steps.send(probe.trial(name, value))
+    except StopIteration as done:
+        return done.value
+
+
+Search = Generator[float, tuple[bool, float], Change]
+
+
+def search(probe: _Probe, name: str, larger: bool) -> Search:
+    """The search of `find_change` as steps: it yields each value to try and is sent back the
+    outcome (reached, gap); it returns the Change. Searches of many firms and fields can so
+    go on side by side, their values of one round tried together (`batch.explain_changes`)."""
+    ev, result_row = probe.ev, probe.result_row
     spec = FIELDS[name]
     raw = np.asarray(ev.column(name), dtype=float)[result_row]
     current = None if np.isnan(raw) else float(raw)
     start = 0.0 if current is None else current
-    probe = _Probe(ev, row, result_row, target)
     unit = spec.unit or ""
+
+    def reaches(value: float) -> Generator[float, tuple[bool, float], bool]:
+        reached, gap = yield value
+        probe.gaps[value] = gap
+        return reached
 
     def answer(needed: float | None) -> Change:
         change = None if needed is None else needed - start
@@ -201,7 +232,7 @@ def find_change(
         probe.gaps.setdefault(start, probe.gap(ev, False))
         candidate = start + first
         for k in range(STEPS):
-            if probe.reaches(name, candidate):
+            if (yield from reaches(candidate)):
                 hi = candidate
                 break
             previous, lo = lo, candidate
@@ -221,7 +252,7 @@ def find_change(
         shares, tries = list(_REDUCTIONS), 2 * len(_REDUCTIONS)  # jumps added: bounded
         while shares and (tries := tries - 1) >= 0:
             candidate = start * (1 - shares.pop(0))
-            if probe.reaches(name, candidate):
+            if (yield from reaches(candidate)):
                 lo = candidate
                 break
             previous, hi = hi, candidate
@@ -240,7 +271,7 @@ def find_change(
     while abs(good - bad) > (tol := max(RELATIVE * abs(good - start), ABSOLUTE)):
         candidate = probe.guess(good, bad, tol, turn)
         turn += 1
-        if probe.reaches(name, candidate):
+        if (yield from reaches(candidate)):
             good = candidate
         else:
             bad = candidate

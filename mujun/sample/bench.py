@@ -48,7 +48,7 @@ from ..selection import select_key_firms
 from ..selection.clusters import cluster_profiles
 from ..selection.growth import growth_features
 from ..table import EnterpriseTable
-from .bench_explain import EXPLAIN_FIRMS, explain_figures
+from .bench_explain import EXPLAIN_FIRMS, demo_explain_figures, explain_figures
 from .demo import DEMO_RULES
 from .reference import grade
 from .synthetic import county_frame, generate_county
@@ -168,6 +168,8 @@ def run_bench(
         out.update(large_figures(large, out["evaluate_s"], min(repeat, 3)))
     say("explain")  # on a county of at most EXPLAIN_FIRMS firms
     out.update(explain_figures(rules, min(n, EXPLAIN_FIRMS)))
+    say("explain the demo's lowest tier")  # with the search for every field
+    out.update(demo_explain_figures())
     out["peak_rss_mb"] = peak_rss_mb()
     return out
 

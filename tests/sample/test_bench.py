@@ -28,6 +28,7 @@ STAGES = {
     "clusters_s",
     "select_s",
     "tiers_variant_s",
+    "explain_d_demo_s",
 }
 RATIOS = {"read_csv_ratio", "read_parquet_ratio", "evaluate_ratio", "tiers_variant_ratio"}
 
