@@ -254,17 +254,28 @@ def _tier_position(tiers: pd.Series, classes: pd.Series, order: dict[str, list[s
 
 
 def _own(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> pd.Series:
-    """Per firm key, the ids of the corrections `after` applied that `before` did not (or
-    applied with another value): the firms moved by their own correction."""
+    """Per firm key, the ids of the corrections one side applied that the other did not (or
+    applied with another value): the firms moved by their own correction — one added in
+    `after`, or one `before` had that `after` withdrew."""
     cols = ["credit_code", "year", "field", "new_value", "appeal_id"]
     a, b = _applied(before, cols), _applied(after, cols)
     same = ["credit_code", "year", "field", "new_value"]
-    new = b.merge(a[same].drop_duplicates(), on=same, how="left", indicator=True)
-    new = new[new["_merge"] == "left_only"]
-    key = _key(new["credit_code"], new["year"])
-    pairs = pd.DataFrame({"key": key, "id": new["appeal_id"].astype(str)}).drop_duplicates()
+    added, gone = _only(b, a, same), _only(a, b, same)
+    added_keys, gone_keys = (_key(f["credit_code"], f["year"]) for f in (added, gone))
+    # a correction changed to another value names the later one; a withdrawn one its own id
+    withdrawn = ~gone_keys.isin(added_keys).to_numpy(dtype=bool)
+    gone, gone_keys = gone[withdrawn], gone_keys[withdrawn]
+    key = pd.concat([added_keys, gone_keys], ignore_index=True)
+    ids = pd.concat([added["appeal_id"], gone["appeal_id"]], ignore_index=True).astype(str)
+    pairs = pd.DataFrame({"key": key, "id": ids}).drop_duplicates()
     pairs = pairs.sort_values(["key", "id"])
     return pairs.groupby("key")["id"].agg(lambda ids: _SEP.join(i for i in ids if i))
+
+
+def _only(mine: pd.DataFrame, other: pd.DataFrame, same: list[str]) -> pd.DataFrame:
+    """The corrections of `mine` that `other` does not have with the same value."""
+    found = mine.merge(other[same].drop_duplicates(), on=same, how="left", indicator=True)
+    return found[found["_merge"] == "left_only"].drop(columns="_merge")
 
 
 def _applied(records: list[dict[str, Any]], cols: list[str]) -> pd.DataFrame:

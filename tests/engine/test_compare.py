@@ -132,6 +132,18 @@ def test_one_correction_marks_its_firm_own_and_every_other_move_knock_on(
     assert result.added.empty and result.removed.empty
 
 
+def test_a_withdrawn_correction_marks_its_firm_own(
+    before: mujun.Evaluation, after: mujun.Evaluation
+) -> None:
+    # the other way round (终评 taken back to the data as read): YY-1 is gone in the later run,
+    # so its firm moved by its own correction being withdrawn, not as a knock-on
+    firm = a_c_firm(before)
+    moved = compare(after, before).moved.set_index("credit_code")
+    assert moved.loc[firm["credit_code"], "cause"] == OWN
+    assert moved.loc[firm["credit_code"], "appeals"] == ["YY-1"]
+    assert set(moved.drop(index=firm["credit_code"])["cause"]) == {KNOCK_ON}
+
+
 def test_counts_add_up_to_the_moved_firms(
     before: mujun.Evaluation, after: mujun.Evaluation
 ) -> None:
