@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -12,6 +13,7 @@ from rich.table import Table
 from .engine.evaluation import Evaluation
 from .engine.explain import Explanation
 from .engine.whatif import PRECISION_WORDS
+from .fields import label
 
 
 def _fmt(x: float | None, digits: int = 4) -> str:
@@ -58,11 +60,21 @@ def print_explanation(console: Console, ev: Evaluation, ex: Explanation) -> None
             table.add_row(
                 c.label, c.unit, _fmt(c.current), _fmt(c.needed) if c.reachable else "—",
                 _fmt(c.change) if c.reachable else "—",
-                "能" if c.reachable else "单靠此项不能升档",
+                _outcome(c),
             )  # fmt: skip
         console.print(table)
     if ex.note:
         console.print(ex.note, highlight=False)
+
+
+def _outcome(c: Any) -> str:
+    """Whether the field alone lifts the firm, and what a correction of it would give when the
+    field is not read as such (the total land: one of its parts)."""
+    if not c.reachable:
+        return "单靠此项不能升档"
+    if c.correct_field and c.correct_field != c.field:
+        return f"能（更正时填{label(c.correct_field)} {_fmt(c.correct_value)}）"
+    return "能"
 
 
 def print_json(console: Console, ex: Explanation) -> None:

@@ -91,6 +91,8 @@ class Explanation:
                     "unit": c.unit,
                     "change": _num(c.change),
                     "precision": c.precision,
+                    "correct_field": c.correct_field or c.field,
+                    "correct_value": _num(c.correct_value),
                 }
                 for c in self.changes
             ],

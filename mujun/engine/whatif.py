@@ -61,6 +61,10 @@ class Change:
     reachable: bool
     larger_is_better: bool
     precision: str = PRECISION_WORDS
+    # the field and value a correction or an appeal gives to make this change: the field
+    # itself, or for the total land the part the search changed (land_mu is not read as such)
+    correct_field: str = ""
+    correct_value: float | None = None
 
 
 def changeable_fields(ev: Evaluation, klass_code: str) -> list[tuple[str, bool]]:
@@ -86,15 +90,9 @@ def changeable_fields(ev: Evaluation, klass_code: str) -> list[tuple[str, bool]]
 
 
 def _set_value(table: EnterpriseTable, row: int, name: str, value: float) -> EnterpriseTable:
-    """The table with one row's field set (land_mu through its parts: the owned land takes
-    the difference, else the leased)."""
+    """The table with one row's field set (land_mu through its parts: see `_as_read`)."""
     frame = table.frame.copy(deep=False)
-    if name == "land_mu":
-        parts = {p: _number(frame, row, p) for p in LAND_PARTS}
-        now = parts["land_owned_mu"] + parts["land_leased_mu"] - parts["land_let_mu"]
-        delta = value - now
-        part = "land_owned_mu" if parts["land_owned_mu"] + delta >= 0 else "land_leased_mu"
-        name, value = part, max(parts[part] + delta, 0.0)
+    name, value = _as_read(frame, row, name, value)
     column = (
         frame[name].to_numpy(dtype=float, na_value=np.nan, copy=True)
         if name in frame
@@ -103,6 +101,19 @@ def _set_value(table: EnterpriseTable, row: int, name: str, value: float) -> Ent
     column[row] = value
     frame[name] = column
     return dataclasses.replace(table, frame=frame)
+
+
+def _as_read(frame: pd.DataFrame, row: int, name: str, value: float) -> tuple[str, float]:
+    """The field as read, and its value, that gives `name` the value `value`: the total land
+    through its parts (the owned land takes the difference, else the leased), any other field
+    itself."""
+    if name != "land_mu":
+        return name, value
+    parts = {p: _number(frame, row, p) for p in LAND_PARTS}
+    now = parts["land_owned_mu"] + parts["land_leased_mu"] - parts["land_let_mu"]
+    delta = value - now
+    part = "land_owned_mu" if parts["land_owned_mu"] + delta >= 0 else "land_leased_mu"
+    return part, max(parts[part] + delta, 0.0)
 
 
 def _number(frame: pd.DataFrame, row: int, name: str) -> float:
@@ -224,7 +235,13 @@ def search(probe: _Probe, name: str, larger: bool) -> Search:
 
     def answer(needed: float | None) -> Change:
         change = None if needed is None else needed - start
-        return Change(name, spec.label, unit, current, needed, change, needed is not None, larger)
+        field, value = name, needed
+        if needed is not None:
+            field, value = _as_read(probe.table.frame, probe.row, name, needed)
+        return Change(
+            name, spec.label, unit, current, needed, change, needed is not None, larger,
+            correct_field=field, correct_value=value,
+        )  # fmt: skip
 
     if larger:
         first = max(abs(start) / 8, _typical(ev, name, result_row), ABSOLUTE * 100)

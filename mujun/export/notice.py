@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..fields import label as field_label
 from . import styles
 from .xlsx import FIXED_TIME, clean_text, display_width, save
 
@@ -107,7 +108,7 @@ def _fill_sheet(ws: Worksheet, ev: Evaluation, ex: Explanation) -> None:
         for c in ex.changes:
             values = (c.label, c.unit, _num(c.current), _num(c.needed) if c.reachable else "—",
                       _num(c.change) if c.reachable else "—",
-                      "可升档" if c.reachable else "单靠此项不能升档")  # fmt: skip
+                      _outcome(c))  # fmt: skip
             for col, value in enumerate(values, start=1):
                 _cell(ws, row, col, value, styles.BODY_FONT, None, styles.WRAP_MIDDLE)
             row += 1
@@ -115,6 +116,15 @@ def _fill_sheet(ws: Worksheet, ev: Evaluation, ex: Explanation) -> None:
         how = f"精度：{precision}；由重新评价全县求得（基准值与名额随之变动）。"
         row = _merged(ws, row, how, styles.SUBTITLE_FONT, styles.WRAP, 28)
     _page(ws, row)
+
+
+def _outcome(c: Any) -> str:
+    """Whether the field alone lifts the firm (and, for the total land, the part to correct)."""
+    if not c.reachable:
+        return "单靠此项不能升档"
+    if c.correct_field and c.correct_field != c.field:
+        return f"可升档（更正{field_label(c.correct_field)}为 {_num(c.correct_value)}）"
+    return "可升档"
 
 
 def _num(x: Any, digits: int = 4) -> str:

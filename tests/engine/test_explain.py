@@ -70,6 +70,20 @@ def test_needed_tax_lifts_every_d_firm_and_ninety_percent_does_not() -> None:
     assert checked >= len(codes) // 2
 
 
+def test_land_is_named_as_the_part_a_correction_takes() -> None:
+    # land_mu is a sum, not a field any file or correction holds: the change names the part
+    # (owned land) and its value, and that correction, applied, lifts the firm
+    ev = demo()
+    code = lowest_tier_codes(ev)[0]
+    at = int((ev.results["credit_code"] == code).to_numpy().nonzero()[0][0])
+    change = find_change(ev, at, at, "C", "land_mu", False)
+    assert change.reachable and change.correct_field in ("land_owned_mu", "land_leased_mu")
+    assert change.correct_value is not None
+    fix = _tax_correction(code, change.correct_value).assign(field=change.correct_field)
+    assert _tier_of(ev.rerun(corrections=fix), code) in ("A", "B", "C")
+    assert ev.explain(code).to_json()["changes"][0].keys() >= {"correct_field", "correct_value"}
+
+
 def _county() -> pd.DataFrame:
     """Five below-scale firms of 5 亩 (RULES_TEXT's below_scale class: 亩均税收 / 5.0 × 100,
     capped at 2 × 100; A ≥ 150, B ≥ 100, else C)."""
