@@ -96,8 +96,8 @@ def print_migration(
     console.print(table)
     flow = found.flows[(found.flows["class"] == klass) & (found.flows["year_a"] == year_a)].iloc[0]
     console.print(
-        f"两年均参评 {flow['both']} 家；{year_b}年新参评 {flow['new']} 家，"
-        f"{year_a}年参评而{year_b}年未参评 {flow['gone']} 家",
+        f"两年均在本类别参评 {flow['both']} 家；{year_b}年新进入本类别 {flow['new']} 家，"
+        f"{year_a}年在本类别而{year_b}年不在（未参评或转入其他类别）{flow['gone']} 家",
         highlight=False,
     )
 

@@ -106,7 +106,7 @@ def _migration_sheet(wb: Workbook, ev: Evaluation, found: History, where: str) -
     widths = [fit([h, *text[h]]) for h in text] + [8.0] * len(tiers) + [10.0]
     notes = [
         "每行：上年处于该档次、两年均在同一类别参评的企业，当年各档次的家数；合计为两年均参评的家数",
-        "新参评、未再参评的企业不在矩阵中（见命令 mujun history）",
+        "新进入或离开本类别（含未参评、转入其他类别）的企业不在矩阵中（见命令 mujun history）",
     ]
     frame = write_frame(
         ws,

@@ -31,6 +31,15 @@ from .disclosure import BENCHMARK_NOTE, TOO_FEW
 from .grid_sheet import CELL, GRID, Lines, Percent
 from .layout import print_setup
 
+# what became of each correction (corrections.py's status codes), as the 说明 sheet says it
+CORRECTION_OUTCOMES = {
+    "applied": "已更正",
+    "unmatched": "未找到该企业，未更正",
+    "unknown-field": "字段无法识别，未更正",
+    "invalid-value": "新值无法读取，未更正",
+    "empty-value": "新值为空，未更正",
+    "conflict": "与其他更正冲突，未更正",
+}
 SHEET = "说明"
 UNITS = "金额：万元；用地：亩；能耗：吨标准煤；职工：人；得分：分；排名：名"
 ALL_FIRMS = "（全体）"
@@ -132,7 +141,7 @@ def add_method_sheet(
                 c.get("reason", ""),
                 c.get("appeal_id", ""),
                 c.get("approved_by", ""),
-                c.get("status", ""),
+                CORRECTION_OUTCOMES.get(c.get("status", ""), c.get("status", "")),
             ]
             for c in prov.get("corrections", [])
         ],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -134,7 +134,12 @@ def _rescale(classes: list[dict[str, Any]], rules: Rules, weights: Any) -> None:
         if not given & {i["code"] for i in inds}:
             continue
         # in decimals to 4 places, the last taking the remainder: the weights must add up exactly
-        fixed = sum(Decimal(str(i["weight"])) for i in inds if i["code"] in given)
+        try:
+            fixed = sum(Decimal(str(i["weight"])) for i in inds if i["code"] in given)
+        except InvalidOperation:
+            continue  # a weight that is no number: the validation says which
+        if not fixed.is_finite():
+            continue
         rest = [i for i in inds if i["code"] not in given]
         old = sum(Decimal(str(i["weight"])) for i in rest)
         left = Decimal(str(model.total_weight)) - fixed

@@ -195,6 +195,8 @@ def test_replace_shares_cap_benchmark_and_year() -> None:
         ({"weights": {"tax_per_m": 10}}, "没有代码为 'tax_per_m' 的指标"),
         ({"shares": {"nope": {"A": 1.0}}}, "没有代码为 'nope' 的类别"),
         ({"weights": {"above_scale": {"tax_per_mu": 50}}}, "权重之和"),
+        ({"weights": {"tax_per_mu": "abc"}, "rescale": True}, "须为数值"),
+        ({"weights": {"tax_per_mu": float("nan")}, "rescale": True}, "有限数值"),
     ],
 )
 def test_a_bad_replacement_is_a_rules_error_in_chinese(change: dict, words: str) -> None:
