@@ -51,7 +51,7 @@ def print_comparison(console: Console, comparison: Comparison) -> None:
         )
         for r in comparison.counts.to_dict("records"):
             table.add_row(
-                str(r["class"]),
+                comparison.class_labels.get(str(r["class"]), str(r["class"])),
                 str(r["park"]),
                 *(str(r[k]) for k in ("up", "down", "same", "status", "moved")),
             )

@@ -162,6 +162,8 @@ def load_run(folder: Path) -> Run:
         raise DataError(f"{folder}：结果文件缺少列 {'、'.join(missing)}")
     corrections = record.get("corrections", [])
     order, labels = _rules_of(record)
+    if not labels:
+        order, labels = _saved_rules(folder)
     listed = corrections if isinstance(corrections, list) else []
     return Run(results, listed, order, str(folder), labels)
 
@@ -186,6 +188,22 @@ def _rules_of(record: dict[str, Any]) -> tuple[dict[str, list[str]], dict[str, s
         {c.code: list(c.tiers.order) for c in method.classes},
         {c.code: c.label for c in method.classes},
     )
+
+
+def _saved_rules(folder: Path) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Each class's tier order and name from the rules the run folder keeps (rules.json),
+    when it has them and they read; else none."""
+    saved = folder / "rules.json"
+    if not saved.is_file() or saved.stat().st_size > MANIFEST_LIMIT:
+        return {}, {}
+    try:
+        text = json.loads(saved.read_text(encoding="utf-8"))
+        classes = text["rules"]["class"]
+        order = {str(c["code"]): list(c.get("tiers", {}).get("shares", {})) for c in classes}
+        labels = {str(c["code"]): str(c.get("label", c["code"])) for c in classes}
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
+        return {}, {}
+    return {k: v for k, v in order.items() if v}, labels
 
 
 def _read_results(folder: Path) -> pd.DataFrame:

@@ -135,7 +135,7 @@ def _rescale(classes: list[dict[str, Any]], rules: Rules, weights: Any) -> None:
             continue
         # in decimals to 4 places, the last taking the remainder: the weights must add up exactly
         try:
-            fixed = sum(Decimal(str(i["weight"])) for i in inds if i["code"] in given)
+            fixed = sum((Decimal(str(i["weight"])) for i in inds if i["code"] in given), Decimal(0))
         except InvalidOperation:
             continue  # a weight that is no number: the validation says which
         if not fixed.is_finite():
