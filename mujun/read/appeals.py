@@ -29,8 +29,8 @@ from ..errors import DataError
 from ..issues import concat_issues, issue_rows
 from ..table import EnterpriseTable
 from .corrections import apply_correction_rows, read_corrections
-from .files import open_file
 from .headers import normalize, resolve
+from .registers import read_register
 
 NEEDED = ("appeal_id", "credit_code", "field", "claimed_value", "state")
 _NEEDS = "、".join(COLUMNS[k][0] for k in NEEDED)
@@ -87,35 +87,14 @@ _PROBLEMS = {"bad-state": "appeal-bad-state", "no-id": "appeal-no-id"}
 def read_appeals(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     """The register as text columns (COLUMNS' keys), plus the file and row of each appeal;
     blank rows are left out."""
-    if isinstance(source, pd.DataFrame):
-        raw, file, first = source.astype(object), "", 2
-        header = [normalize(c) for c in raw.columns]
-    else:
-        sheet = open_file(Path(source)).sheets[0]
-        file, cells = sheet.file, sheet.cells
-        wanted = {normalize(a) for a in COLUMNS["state"]} | {
-            normalize(a) for a in COLUMNS["appeal_id"]
-        }
-        at = next(
-            (
-                r
-                for r in range(min(10, len(cells)))
-                if wanted & {normalize(v) for v in cells.iloc[r]}
-            ),
-            None,
-        )
-        if at is None:
-            raise DataError(f"{source}：前10行中没有“异议编号”或“状态”列（异议登记表需要{_NEEDS}）")
-        header = [normalize(v) for v in cells.iloc[at]]
-        raw, first = cells.iloc[at + 1 :].reset_index(drop=True), at + 2
-        raw.columns = range(raw.shape[1])
-    out = pd.DataFrame(index=range(len(raw)))
-    absent = []
-    for key, names in COLUMNS.items():
-        known = {normalize(n) for n in names}
-        hit = next((i for i, h in enumerate(header) if h in known), None)
-        out[key] = raw.iloc[:, hit].to_numpy(dtype=object) if hit is not None else None
-        absent += [names[0]] if hit is None and key in NEEDED else []
+    reg = read_register(
+        source,
+        COLUMNS,
+        markers=("state", "appeal_id"),
+        needed=NEEDED,
+        missing_header=f"前10行中没有“异议编号”或“状态”列（异议登记表需要{_NEEDS}）",
+    )
+    out, file, first, absent = reg.columns, reg.file, reg.first, reg.absent
     if absent:
         where = file or "异议登记表"
         raise DataError(f"{where}：缺少列{'、'.join(absent)}（异议登记表需要{_NEEDS}）")

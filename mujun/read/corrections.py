@@ -22,9 +22,9 @@ from ..errors import DataError
 from ..fields import FIELDS
 from ..issues import concat_issues, issue_rows
 from ..table import UNREADABLE, EnterpriseTable, parse_field, settled_issue
-from .files import open_file
 from .headers import normalize, resolve
 from .merge import RELATIVE_TOLERANCE
+from .registers import read_register
 
 COLUMNS = {
     "credit_code": ("统一社会信用代码", "社会信用代码", "信用代码", "credit_code"),
@@ -54,34 +54,14 @@ RECORD_COLUMNS = [
 
 def read_corrections(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     """The corrections as text columns (COLUMNS' keys) plus the file and row of each."""
-    if isinstance(source, pd.DataFrame):
-        raw, file, first = source.astype(object), "", 2
-        header = [normalize(c) for c in raw.columns]
-    else:
-        sheet = open_file(Path(source)).sheets[0]
-        file = sheet.file
-        cells = sheet.cells
-        field_names = {normalize(a) for a in COLUMNS["field"]}
-        at = next(
-            (
-                r
-                for r in range(min(10, len(cells)))
-                if field_names & {normalize(v) for v in cells.iloc[r]}
-            ),
-            None,
-        )
-        if at is None:
-            raise DataError(f"{source}：前10行中没有“字段”列（更正表需要{_NEEDS}）")
-        header = [normalize(v) for v in cells.iloc[at]]
-        raw, first = cells.iloc[at + 1 :].reset_index(drop=True), at + 2
-        raw.columns = range(raw.shape[1])
-    out = pd.DataFrame(index=range(len(raw)))
-    absent = []
-    for key, names in COLUMNS.items():
-        wanted = {normalize(n) for n in names}
-        hit = next((i for i, h in enumerate(header) if h in wanted), None)
-        out[key] = raw.iloc[:, hit].to_numpy(dtype=object) if hit is not None else None
-        absent += [names[0]] if hit is None and key in _NEEDED else []
+    reg = read_register(
+        source,
+        COLUMNS,
+        markers=("field",),
+        needed=_NEEDED,
+        missing_header=f"前10行中没有“字段”列（更正表需要{_NEEDS}）",
+    )
+    out, file, first, absent = reg.columns, reg.file, reg.first, reg.absent
     if absent and len(out):  # a column present, however blank, is read (and reported)
         where = file or "异议复核更正表"
         raise DataError(f"{where}：缺少列{'、'.join(absent)}（更正表需要{_NEEDS}）")
