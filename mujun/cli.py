@@ -402,7 +402,7 @@ def history_command(
     ] = False,
 ) -> None:
     """Print the archive's history."""
-    store = open_archive(archive)
+    store = open_archive(archive, create=False)
     found = archive_history(store, region)
     store.close()
     if as_json:

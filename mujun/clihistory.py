@@ -12,22 +12,28 @@ from rich.table import Table
 from .clisteps import fail
 from .errors import ArchiveError
 from .history import Archive
+from .history.archive import NOT_A_DATABASE
 from .history.migration import ARROW, History, history
 
 MAX_FIRMS = 30  # the consecutive-tier table shows this many firms, longest runs first
 
 
-def open_archive(url: str) -> Archive:
-    """The archive at `url`, reachable and readable; exit 2 (a bad URL) or 1 (unreachable)
-    with the reason otherwise."""
+def open_archive(url: str, create: bool = True) -> Archive:
+    """The archive at `url`, reachable and readable; exit 2 (a bad URL, a file that is no
+    database, or — unless `create` — a SQLite file that does not exist) or 1 (unreachable)
+    with the reason otherwise. A command that only reads passes `create=False`."""
     try:
         archive = Archive(url)
     except ArchiveError as exc:
         raise fail(str(exc), 2) from None
+    if not create and archive.url.startswith("sqlite:///"):
+        path = Path(archive.url.removeprefix("sqlite:///"))
+        if not path.is_file():
+            raise fail(f"档案库文件不存在：{path}", 2)
     try:
         archive.runs()
     except ArchiveError as exc:
-        raise fail(str(exc), 1) from None
+        raise fail(str(exc), 2 if NOT_A_DATABASE in str(exc) else 1) from None
     return archive
 
 

@@ -104,7 +104,7 @@ class Archive:
                 self._prepare()
             return self.engine.begin() if write else self.engine.connect()
         except SQLAlchemyError as exc:
-            raise ArchiveError(f"无法连接档案库 {self!r}：{_reason(exc)}") from None
+            raise ArchiveError(f"无法使用档案库 {shown_url(self.url)}：{_reason(exc)}") from None
 
     def _prepare(self) -> None:
         if self.url.startswith("sqlite:///"):
@@ -348,7 +348,25 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# what a driver's message means, in words a bureau reads (the first that matches)
+_REASONS = (
+    ("file is not a database", "该文件不是 SQLite 数据库文件"),
+    ("file is encrypted", "该文件不是 SQLite 数据库文件"),
+    ("unable to open database file", "无法打开数据库文件（文件夹不可写或路径有误）"),
+    ("readonly database", "数据库文件只读，无法写入"),
+    ("database is locked", "数据库正被其他程序占用，请稍后再试"),
+    ("password authentication failed", "用户名或密码不对"),
+    ("does not exist", "数据库或用户不存在"),
+    ("connection refused", "无法连接数据库服务器（连接被拒绝：地址、端口或服务未启动）"),
+    ("could not translate host name", "无法连接数据库服务器（主机名无法解析）"),
+    ("timeout", "无法连接数据库服务器（连接超时）"),
+    ("no such table", "档案库结构不完整"),
+)
+NOT_A_DATABASE = _REASONS[0][1]
+
+
 def _reason(exc: BaseException) -> str:
-    """The first line of a driver's message, without SQLAlchemy's links and statements."""
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    """What went wrong, in Chinese: a known cause said in words, else that the database
+    refused (its own message is not shown: it is the driver's English)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return next((words for key, words in _REASONS if key in text), "数据库拒绝了这次操作")

@@ -76,8 +76,19 @@ def test_archive_errors_exit_without_traceback(tmp_path: Path) -> None:
     exit_code, output = invoke(
         "history", "--archive", "postgresql+psycopg://u@127.0.0.1:1/x?connect_timeout=2"
     )
-    assert exit_code == 1 and "无法连接档案库" in output and "Traceback" not in output
+    assert exit_code == 1 and "无法连接数据库服务器" in output and "Traceback" not in output
+    assert english_sentences(output) == [], output  # no driver English
+    # a read-only command creates nothing: a missing file is an error, and stays missing
     exit_code, output = invoke("history", "--archive", tmp_path / "empty.db")
+    assert exit_code == 2 and "档案库文件不存在" in output
+    assert not (tmp_path / "empty.db").exists()
+    text = tmp_path / "notes.sqlite"
+    text.write_text("这不是数据库", encoding="utf-8")
+    exit_code, output = invoke("history", "--archive", text)
+    assert exit_code == 2 and "不是 SQLite 数据库文件" in output
+    assert english_sentences(output) == [], output
+    Archive(tmp_path / "fresh.db").runs()  # made by a command that writes
+    exit_code, output = invoke("history", "--archive", tmp_path / "fresh.db")
     assert exit_code == 1 and "还没有任何评价记录" in output
     exit_code, output = invoke("archive", "add", tmp_path, "--archive", tmp_path / "a.db")
     assert exit_code == 1 and "manifest.json" in output
