@@ -232,18 +232,11 @@ def explain(
     rules_hit = _tier_rules(res, klass)
     adjustments = _adjustments(shared, klass, at)
     group = _group(ev, klass, at)
+    base |= {"indicators": indicators, "adjustments": adjustments, "tier_rules": rules_hit}
+    base["group"] = group
     if tier not in order or order.index(tier) == 0:
         note = "已是最高档，没有更高的档次" if tier in order else "本档不在本类档次之中"
-        return Explanation(
-            **base,
-            next_tier=None,
-            line=None,
-            indicators=indicators,
-            adjustments=adjustments,
-            tier_rules=rules_hit,
-            note=note,
-            group=group,
-        )
+        return Explanation(**base, next_tier=None, line=None, note=note)
     target = order[order.index(tier) - 1]
     line = shared.line(klass.code, group, target)
     minimum = getattr(klass.tiers, "minimum", None) or {}
@@ -259,17 +252,7 @@ def explain(
     note = ""
     if found and not any(c.reachable for c in found):
         note = "单靠任何一项数据的变动都不能升档" + ("（受分档规则限制）" if rules_hit else "")
-    return Explanation(
-        **base,
-        next_tier=target,
-        line=line,
-        indicators=indicators,
-        adjustments=adjustments,
-        tier_rules=rules_hit,
-        changes=found,
-        note=note,
-        group=group,
-    )
+    return Explanation(**base, next_tier=target, line=line, changes=found, note=note)
 
 
 def explain_many(

@@ -109,21 +109,16 @@ issues = sa.Table(
     sa.Column("row", sa.Integer),
 )
 
-corrections = sa.Table(
-    "corrections",
-    metadata,
-    _run_id(),
-    _position(),
-    sa.Column("record", sa.Text, nullable=False),
-)
 
-appeals = sa.Table(
-    "appeals",
-    metadata,
-    _run_id(),
-    _position(),
-    sa.Column("record", sa.Text, nullable=False),
-)
+def _records(name: str) -> sa.Table:
+    """A table of a run's records, each kept whole as JSON text (corrections, appeals)."""
+    return sa.Table(
+        name, metadata, _run_id(), _position(), sa.Column("record", sa.Text, nullable=False)
+    )
+
+
+corrections = _records("corrections")
+appeals = _records("appeals")
 
 inputs = sa.Table(
     "inputs",
