@@ -192,9 +192,9 @@ def aggregate_tree(
     weights: dict[str, float | np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Every group's score and the class total ("" key), bottom up from the leaves' scores
-    ((n,) each). `nodes` lists leaves and groups; a `weights` entry (a number, or (S,) per
-    sample) overrides that node's weight, and then results carry the sample axis (S, n).
-    A group without children with data: NaN."""
+    ((n,) each, or (S, n) when they differ per sample). `nodes` lists leaves and groups; a
+    `weights` entry (a number, or (S,) per sample) overrides that node's weight, and then
+    results carry the sample axis (S, n). A group without children with data: NaN."""
     missing = [c for c in leaves if c not in {n.code for n in nodes}]
     if missing:
         raise ValueError(f"指标不在层级中：{'、'.join(missing)}")

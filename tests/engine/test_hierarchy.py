@@ -213,3 +213,15 @@ def test_tree_errors() -> None:
     with pytest.raises(NonPositiveError, match="sust") as err:
         aggregate_tree(zero, NODES, "mean")
     assert err.value.node == "sust" and err.value.rows.tolist() == [True, False, False]
+
+
+def test_tree_with_sampled_leaf_scores_equals_separate_runs() -> None:
+    # leaves may carry the sample axis too (scores that differ per sample): sample s of the
+    # result is the tree of sample s's scores
+    rng = np.random.default_rng(7)
+    sampled = {k: v + rng.uniform(0, 5, (4, 3)) for k, v in LEAVES.items()}
+    got = aggregate_tree(sampled, NODES, "harmonic")
+    for s in range(4):
+        one = aggregate_tree({k: v[s] for k, v in sampled.items()}, NODES, "harmonic")
+        for key, value in one.items():
+            np.testing.assert_allclose(got[key][s], value, rtol=1e-12)
