@@ -38,15 +38,16 @@ def skew_kurtosis(x: np.ndarray) -> tuple[float, float]:
     n = v.size
     if n < 3:
         return np.nan, np.nan
-    d = v - v.mean()
-    m2 = float(np.sum(d * d))
-    if m2 == 0.0:
-        return np.nan, np.nan
-    d2 = d * d
-    skew = np.sqrt(n) * float(np.sum(d2 * d)) / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
-    if n < 4:
-        return float(skew), np.nan
-    r = n * float(np.sum(d2 * d2)) / m2**2
+    with np.errstate(over="ignore", invalid="ignore"):  # values near 1e300: NaN, no warning
+        d = v - v.mean()
+        d2 = d * d
+        m2 = float(np.sum(d2))
+        if m2 == 0.0 or not np.isfinite(m2):
+            return np.nan, np.nan
+        skew = np.sqrt(n) * float(np.sum(d2 * d)) / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
+        if n < 4:
+            return float(skew), np.nan
+        r = n * float(np.sum(d2 * d2)) / m2**2
     kurt = ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
     return float(skew), float(kurt)
 
