@@ -12,9 +12,12 @@ COINr refuses a geometric mean over a zero or negative value and a harmonic mean
 (it stops the whole aggregation with an error; a negative value passes a_hmean). Ours raises
 `NonPositiveError` (a ValueError) in the same cases, naming the units, so the caller can say
 which units and why; normalise onto a scale above 0 (minmax lo = 1) for these means.
+COINr aggregates level by level (iMeta's Level); ours node by node, children before parents,
+which is the same for a tree. COINr's dat_thresh (a minimum share of children with data) is
+not offered: any child with data gives a score.
 
 Weights may carry a sample axis (the uncertainty analysis): weights (S, k) give results
-(S, n), each sample's row equal to the call with that row's weights alone.
+(S, n), each sample's row equal (to rounding) to the call with that row's weights alone.
 """
 
 from __future__ import annotations
