@@ -1,0 +1,52 @@
+"""Units other than firms: `[input] key`, `key_label`, `key_check`.
+
+A rules file may evaluate countries (uCode) or regions instead of firms. The column it names as
+`key` is read as the table's `credit_code` field — internally and in the results the key column
+keeps that name whatever the unit is — by making it a header of credit_code: reading knows no
+rules beyond the aliases it is given, and every caller that passes `[input.aliases]` reads the
+key too. `key_check = "none"` is applied by the evaluation (engine/unit_keys.py), never by
+reading, so that a table read without rules and one read with them are judged alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..fields import FIELDS, builtin_headers, normalize_header, split_unit
+from . import quote
+from .base import AtKey
+
+KEY_LABEL = "统一社会信用代码"  # how the key column is named when it is the credit code
+
+
+def is_credit_header(text: str) -> bool:
+    """Whether a header already means the credit code (统一社会信用代码, 信用代码, credit_code…)."""
+    return builtin_headers().get(normalize_header(text)) == "credit_code"
+
+
+def key_as_alias(data: Any) -> Any:
+    """The raw `[input]` table with its `key` column added to the headers of credit_code, and
+    `key_label` defaulting to that column's header. A key that is already a header of another
+    field is an error (a column read as two things would be a guess)."""
+    if not isinstance(data, dict):
+        return data
+    key = data.get("key")
+    if not isinstance(key, str) or not key.strip() or is_credit_header(key):
+        return data
+    name = split_unit(normalize_header(key))[0]
+    other = builtin_headers().get(name)
+    if other is not None:
+        raise AtKey(
+            f"key = {quote.value(key)} 已是字段 {other}（{FIELDS[other].label}）的表头，"
+            "不能再作为标识评价单位的列",
+            "key",
+        )
+    out = dict(data)
+    aliases = out.get("aliases", {})
+    if isinstance(aliases, dict):
+        given = aliases.get("credit_code", [])
+        if isinstance(given, list):
+            headers = given if key in given else [key, *given]
+            out["aliases"] = {**aliases, "credit_code": headers}
+    out.setdefault("key_label", key)
+    return out
