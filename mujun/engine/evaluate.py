@@ -41,8 +41,7 @@ from ..rules.compiled import tier_name
 from ..rules.expr import Expression, ExpressionError, divide
 from ..rules.tiers import UNGRADED, UNGRADED_LABEL
 from ..table import EnterpriseTable
-from . import adjust, checks, headers, parks, placing, previous, scoring, units_of
-from . import unit_keys
+from . import adjust, checks, headers, parks, placing, previous, scoring, unit_keys, units_of
 from .assemble import assemble
 from .basis import energy_basis
 from .benchmarks import fallback_issues

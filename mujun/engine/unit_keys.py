@@ -71,9 +71,7 @@ def relabel_issues(issues: pd.DataFrame, inputs: InputRules) -> pd.DataFrame:
     if inputs.key_label == KEY_LABEL or issues.empty:
         return issues
     out = issues.copy()
-    out["message"] = said(out["message"].astype("string"), inputs).astype(
-        issues["message"].dtype
-    )
+    out["message"] = said(out["message"].astype("string"), inputs).astype(issues["message"].dtype)
     return out
 
 

@@ -10,6 +10,9 @@ reading, so that a table read without rules and one read with them are judged al
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from ..fields import FIELDS, builtin_headers, normalize_header, split_unit
@@ -17,6 +20,7 @@ from . import quote
 from .base import AtKey
 
 KEY_LABEL = "统一社会信用代码"  # how the key column is named when it is the credit code
+_SHOWN: ContextVar[str] = ContextVar("key_label", default=KEY_LABEL)
 
 
 def is_credit_header(text: str) -> bool:
@@ -50,3 +54,26 @@ def key_as_alias(data: Any) -> Any:
             out["aliases"] = {**aliases, "credit_code": headers}
     out.setdefault("key_label", key)
     return out
+
+
+@contextmanager
+def key_labelled(rules: Any) -> Iterator[None]:
+    """Within the block, `key_label()` is the `[input] key_label` of `rules` (any object with
+    `.input`; None or another object: the credit code's name). Workbooks and the report are
+    written inside it (`rules.declared.with_rules_fields`), as they are with the declared fields."""
+    inputs = getattr(rules, "input", None)
+    token = _SHOWN.set(getattr(inputs, "key_label", KEY_LABEL))
+    try:
+        yield
+    finally:
+        _SHOWN.reset(token)
+
+
+def key_label() -> str:
+    """How the key column is named in what is being written (see `key_labelled`)."""
+    return _SHOWN.get()
+
+
+def shown_header(header: str) -> str:
+    """A column header as written: the credit code's header becomes the rules' key label."""
+    return key_label() if header == KEY_LABEL else header
