@@ -71,8 +71,18 @@ def relabel_issues(issues: pd.DataFrame, inputs: InputRules) -> pd.DataFrame:
     if inputs.key_label == KEY_LABEL or issues.empty:
         return issues
     out = issues.copy()
-    out["message"] = said(out["message"].astype("string"), inputs).astype(issues["message"].dtype)
+    out["message"] = _said_column(out["message"], inputs)
     return out
+
+
+def _said_column(column: pd.Series, inputs: InputRules) -> pd.Series:
+    """`said` on a column of any dtype, keeping it (a categorical: its categories renamed)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        renamed = said(pd.Series(column.cat.categories, dtype="string"), inputs)
+        if renamed.is_unique:
+            return column.cat.rename_categories(renamed.tolist())
+        return said(column.astype("string"), inputs).astype("category")
+    return said(column.astype("string"), inputs).astype(column.dtype)
 
 
 def relabel(ev: Evaluation) -> Evaluation:
@@ -82,6 +92,5 @@ def relabel(ev: Evaluation) -> Evaluation:
     if inputs.key_label == KEY_LABEL:
         return ev
     results = ev.results.copy()
-    reason = results["status_reason"]
-    results["status_reason"] = said(reason.astype("string"), inputs).astype(reason.dtype)
+    results["status_reason"] = _said_column(results["status_reason"], inputs)
     return replace(ev, results=results, issues=relabel_issues(ev.issues, inputs))
