@@ -10,7 +10,6 @@ of reading are dropped then. `key_label` names the key column in every message a
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 import numpy as np
@@ -19,7 +18,7 @@ import pandas as pd
 from ..issues import concat_issues, issue_rows
 from ..keys import KeyState, firm_years
 from ..rules.inputs import InputRules
-from ..rules.unit_key import KEY_LABEL
+from ..rules.unit_key import KEY_LABEL, said_key
 from ..table import EnterpriseTable
 from .evaluation import Evaluation
 
@@ -30,7 +29,6 @@ CREDIT_CODE_NOTES = (
     "credit-code-as-number",
     "credit-code-twin",
 )
-_CREDIT_WORDS = re.compile("(?:统一社会)?信用代码")
 
 
 def rekey(table: EnterpriseTable, inputs: InputRules) -> EnterpriseTable:
@@ -61,9 +59,7 @@ def rekey(table: EnterpriseTable, inputs: InputRules) -> EnterpriseTable:
 
 def said(text: pd.Series, inputs: InputRules) -> pd.Series:
     """Messages with the credit code's name replaced by `key_label` (unchanged by default)."""
-    if inputs.key_label == KEY_LABEL:
-        return text
-    return text.str.replace(_CREDIT_WORDS, inputs.key_label, regex=True)
+    return said_key(text, inputs.key_label)
 
 
 def relabel_issues(issues: pd.DataFrame, inputs: InputRules) -> pd.DataFrame:

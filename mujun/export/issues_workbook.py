@@ -23,7 +23,7 @@ from openpyxl.workbook import Workbook
 from ..errors import ExportError
 from ..fields import label
 from ..issues import CATALOG, ISSUE_COLUMNS, SEVERITY_LABELS
-from ..rules.unit_key import key_labelled, shown_header
+from ..rules.unit_key import key_labelled, said_key, shown_header
 from . import styles, xlsx
 from .layout import header_cell, number_style, print_setup, squeeze, text_lines, text_style
 from .xlsx import (
@@ -192,7 +192,7 @@ def field_label(code: str, labels: Mapping[str, str] | None = None) -> str:
     """A field's Chinese label, or an indicator's from `labels`; "" for none."""
     if not code:
         return ""
-    return (labels or {}).get(code) or label(code)
+    return (labels or {}).get(code) or shown_header(label(code))  # the key: its label
 
 
 def _names(issues: pd.DataFrame, names: pd.DataFrame | None) -> pd.Series:
@@ -216,7 +216,8 @@ def _summary(shown: pd.DataFrame) -> pd.DataFrame:
         _rank=("_rank", "first"), 问题说明=("问题说明", "first"), 数量=("问题代码", "size")
     ).reset_index()
     titles = summary["问题代码"].map({code: kind.title for code, kind in CATALOG.items()})
-    summary["问题说明"] = clean(titles.fillna(summary["问题说明"]))  # a code of another tool
+    titles = said_key(titles.fillna(summary["问题说明"]))  # a code of another tool: its message
+    summary["问题说明"] = clean(titles)
     summary = summary.sort_values(
         ["_rank", "数量", "问题代码", "文件"], ascending=[True, False, True, True], kind="stable"
     )

@@ -10,10 +10,13 @@ reading, so that a table read without rules and one read with them are judged al
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
+
+import pandas as pd
 
 from ..fields import FIELDS, builtin_headers, normalize_header, split_unit
 from . import quote
@@ -21,6 +24,7 @@ from .base import AtKey
 
 KEY_LABEL = "统一社会信用代码"  # how the key column is named when it is the credit code
 _SHOWN: ContextVar[str] = ContextVar("key_label", default=KEY_LABEL)
+CREDIT_WORDS = re.compile("(?:统一社会)?信用代码")  # how messages name the credit code
 
 
 def is_credit_header(text: str) -> bool:
@@ -77,3 +81,12 @@ def key_label() -> str:
 def shown_header(header: str) -> str:
     """A column header as written: the credit code's header becomes the rules' key label."""
     return key_label() if header == KEY_LABEL else header
+
+
+def said_key(text: pd.Series, label: str | None = None) -> pd.Series:
+    """Texts (messages, issue titles) naming the credit code with it named `label` instead
+    (default: `key_label()`); unchanged when that is the credit code's own name."""
+    label = key_label() if label is None else label
+    if label == KEY_LABEL:
+        return text
+    return text.astype("string").str.replace(CREDIT_WORDS, label, regex=True)
