@@ -205,3 +205,25 @@ def test_row_order_does_not_matter(
     expected = {"AUT": 100 / 3, "BEL": 100.0, "BGR": 0.0, "CYP": 100 * 2 / 15, "CZE": 100 * 10 / 15}
     assert scored.to_dict() == pytest.approx(expected)
     assert np.isnan(keyed["total_score"].iloc[0])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    keys=st.lists(
+        st.text(alphabet="ABCXYZ0123456789区县乡", min_size=1, max_size=10),
+        min_size=2,
+        max_size=8,
+        unique=True,
+    )
+)
+def test_any_non_blank_text_is_a_key(
+    tmp_path_factory: pytest.TempPathFactory, keys: list[str]
+) -> None:
+    """Under key_check none every distinct key of a CSV is evaluated, as written."""
+    rules = country_rules()
+    rows = [HEADER, *([k, f"单位{i}", YEAR, 10 + i] for i, k in enumerate(keys))]
+    path = write_csv(tmp_path_factory.mktemp("keys") / "iData.csv", rows)
+    ev = evaluate(read_countries([path], rules), rules)
+    assert ev.results["credit_code"].tolist() == keys
+    assert (ev.results["status"] == "evaluated").all()
+    assert not set(ev.issues["code"]) & CREDIT_CODE_NOTES
