@@ -468,11 +468,15 @@ def import_coinr_command(
         typer.Option("--data", metavar="iData.csv", help="COINr 的数据表：核对列并取年度"),
     ] = None,
     name: Annotated[str | None, typer.Option(metavar="名称", help="规则文件的名称")] = None,
-    region: Annotated[str | None, typer.Option(metavar="地区", help="地区（默认：指数名称）")] = None,
+    region: Annotated[
+        str | None, typer.Option(metavar="地区", help="地区（默认：指数名称）")
+    ] = None,
     year: Annotated[int | None, typer.Option(metavar="年度", help="评价年度")] = None,
     impute_by: Annotated[
         str | None,
-        typer.Option("--impute-by", metavar="列", help="缺失值按这一分组列（Type = Group）的均值填补"),
+        typer.Option(
+            "--impute-by", metavar="列", help="缺失值按这一分组列（Type = Group）的均值填补"
+        ),
     ] = None,
     treat: Annotated[
         bool, typer.Option("--treat/--no-treat", help="是否按 COINr 默认做法处理离群值")

@@ -68,7 +68,9 @@ def read_csv(path: Path, *, max_bytes: int, max_rows: int, what: str) -> list[di
             )
         raw = path.read_bytes()
     except OSError as exc:
-        raise RulesError(f"无法读取{what}（{exc.strerror or '读取失败'}）", file=str(path)) from None
+        raise RulesError(
+            f"无法读取{what}（{exc.strerror or '读取失败'}）", file=str(path)
+        ) from None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)

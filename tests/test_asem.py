@@ -34,8 +34,9 @@ def coinr_treat(x: np.ndarray, winmax: int = 5) -> tuple[np.ndarray, int, bool]:
     points; tied extremes go together), else log_CT of the *original* values."""
     t, n = x.astype(float).copy(), 0
     while not _passes(t) and n < winmax:
-        side = t == (t.max() if skew(t, bias=False) >= 0 else t.min())
-        t[side] = (t[~side].max() if skew(t, bias=False) >= 0 else t[~side].min())
+        high = skew(t, bias=False) >= 0  # the side the skew points to
+        side = t == (t.max() if high else t.min())
+        t[side] = t[~side].max() if high else t[~side].min()
         n = int(side.sum())  # the tied points now include every point winsorised so far
     if _passes(t):
         return t, n, False
