@@ -223,6 +223,7 @@ def check(
                 title=f"{ev.rules.region}{ev.rules.year}年度数据问题清单",
                 names=ev.results,
                 labels=ev.rules.indicator_labels(),
+                rules=ev.rules,
             )
     except OSError as exc:
         raise _fail(f"无法写入 {report}：{describe_os_error(exc)}", 2) from None

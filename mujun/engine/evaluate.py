@@ -41,7 +41,7 @@ from ..rules.compiled import tier_name
 from ..rules.expr import Expression, ExpressionError, divide
 from ..rules.tiers import UNGRADED, UNGRADED_LABEL
 from ..table import EnterpriseTable
-from . import adjust, checks, headers, parks, placing, previous, scoring, units_of
+from . import adjust, checks, headers, parks, placing, previous, scoring, unit_keys, units_of
 from .assemble import assemble
 from .basis import energy_basis
 from .benchmarks import fallback_issues
@@ -151,6 +151,7 @@ def _evaluate_all(
     if isinstance(table, pd.DataFrame):
         table = EnterpriseTable.from_frame(table)
     given = table  # kept whole (last year's rows too): what a rerun evaluates again
+    table = unit_keys.rekey(table, rules.input)  # [input] key_check: what a key must be
     table, park_issues = parks.canonical_parks(table, rules.parks)
     table, last, last_rows = previous.split_panel(table, rules)
     run = _Run(table, rules)
@@ -179,7 +180,8 @@ def _evaluate_all(
     except ExpressionError as exc:  # a type the data has but the rules did not expect
         raise RulesError(str(exc), file=rules.path or None) from None
     assert not (run.status == PENDING).any(), "every row ends in a status"
-    return dataclasses.replace(assemble(run, past_tiers=past_tiers), source=given)
+    done = unit_keys.relabel(assemble(run, past_tiers=past_tiers))  # [input] key_label
+    return dataclasses.replace(done, source=given)
 
 
 def _check_table(run: _Run) -> None:

@@ -198,7 +198,8 @@ def locate(ev: Evaluation, code: str, shared: Shared | None = None) -> int:
     hint = did_you_mean(code.strip().upper(), known) or did_you_mean(
         code.strip(), [str(n) for n in names.dropna()]
     )
-    raise UnknownFirm(f"本次评价中没有统一社会信用代码（或名称）为“{code}”的企业{hint}")
+    key = ev.rules.input.key_label  # [input] key_label: 统一社会信用代码 unless told
+    raise UnknownFirm(f"本次评价中没有{key}（或名称）为“{code}”的企业{hint}")
 
 
 def explain(

@@ -10,6 +10,7 @@ the internal result workbook. Cells are text cells and the file is reproducible 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from openpyxl.workbook import Workbook
 from ..errors import ExportError
 from ..fields import label
 from ..issues import CATALOG, ISSUE_COLUMNS, SEVERITY_LABELS
+from ..rules.unit_key import key_labelled, said_key, shown_header
 from . import styles, xlsx
 from .layout import header_cell, number_style, print_setup, squeeze, text_lines, text_style
 from .xlsx import (
@@ -82,16 +84,19 @@ def write_issues_workbook(
     title: str = "数据问题清单",
     names: pd.DataFrame | None = None,
     labels: Mapping[str, str] | None = None,
+    rules: Any = None,
 ) -> Path:
     """Write the issue table (errors.ISSUE_COLUMNS) as a workbook at `path`; return the path.
     `names` (results: credit_code, name) gives the 企业名称 beside a credit code when the
     issue table has no `name` column of its own; `labels` names the indicators an issue's
-    `field` may hold (Rules.indicator_labels)."""
-    wb = new_workbook(title)
-    bodies = add_issue_sheet(wb, issues, title, names=names, labels=labels)
-    shown = shown_issues(issues, names, labels)
-    _write_summary_sheet(wb.create_sheet(SUMMARY_SHEET), _summary(shown))
-    return save(wb, Path(path), bodies)
+    `field` may hold (Rules.indicator_labels); `rules` (when given) names the key column by
+    its `[input] key_label` (else as the workbook being written names it)."""
+    with key_labelled(rules) if rules is not None else nullcontext():
+        wb = new_workbook(title)
+        bodies = add_issue_sheet(wb, issues, title, names=names, labels=labels)
+        shown = shown_issues(issues, names, labels)
+        _write_summary_sheet(wb.create_sheet(SUMMARY_SHEET), _summary(shown))
+        return save(wb, Path(path), bodies)
 
 
 def rows_per_sheet() -> int:
@@ -187,7 +192,7 @@ def field_label(code: str, labels: Mapping[str, str] | None = None) -> str:
     """A field's Chinese label, or an indicator's from `labels`; "" for none."""
     if not code:
         return ""
-    return (labels or {}).get(code) or label(code)
+    return (labels or {}).get(code) or shown_header(label(code))  # the key: its label
 
 
 def _names(issues: pd.DataFrame, names: pd.DataFrame | None) -> pd.Series:
@@ -211,7 +216,8 @@ def _summary(shown: pd.DataFrame) -> pd.DataFrame:
         _rank=("_rank", "first"), 问题说明=("问题说明", "first"), 数量=("问题代码", "size")
     ).reset_index()
     titles = summary["问题代码"].map({code: kind.title for code, kind in CATALOG.items()})
-    summary["问题说明"] = clean(titles.fillna(summary["问题说明"]))  # a code of another tool
+    titles = said_key(titles.fillna(summary["问题说明"]))  # a code of another tool: its message
+    summary["问题说明"] = clean(titles)
     summary = summary.sort_values(
         ["_rank", "数量", "问题代码", "文件"], ascending=[True, False, True, True], kind="stable"
     )
@@ -258,7 +264,7 @@ def _write_issue_frame(ws: Any, shown: pd.DataFrame, title: str) -> tuple[_Style
     ws.append([text_cell(ws, title, font=styles.TITLE_FONT, alignment=styles.CENTER)])
     lines = max(text_lines(h, w) for h, w in zip(HEADERS, widths, strict=True))
     ws.row_dimensions[2].height = 13.5 * lines + 6
-    ws.append([header_cell(ws, h) for h in HEADERS])
+    ws.append([header_cell(ws, shown_header(h)) for h in HEADERS])
     if not n:
         ws.merged_cells.add(f"A{FIRST_ROW}:{last}{FIRST_ROW}")
         ws.append([text_cell(ws, NO_ISSUES, font=styles.BODY_FONT)])

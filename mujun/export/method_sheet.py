@@ -26,6 +26,7 @@ from ..rules import Adjustment, EvalClass, Indicator, Rules, TierRule, Tiers
 from ..rules.adjust import describe_formula
 from ..rules.display import chinese
 from ..rules.expr import Expression
+from ..rules.unit_key import key_label
 from . import appeal_rows, field_notes, policy_workbook, styles
 from .disclosure import BENCHMARK_NOTE, TOO_FEW
 from .grid_sheet import CELL, GRID, Lines, Percent
@@ -131,7 +132,7 @@ def add_method_sheet(
         out.note(note)
     out.heading("三、异议复核更正")
     out.table(
-        ["统一社会信用代码", "字段", "原值", "新值", "原因", "复核编号", "审批人", "处理"],
+        [key_label(), "字段", "原值", "新值", "原因", "复核编号", "审批人", "处理"],
         [
             [
                 c.get("credit_code", ""),

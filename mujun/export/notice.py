@@ -14,6 +14,8 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..fields import label as field_label
+from ..rules.declared import with_rules_fields
+from ..rules.unit_key import key_label
 from . import styles
 from .xlsx import FIXED_TIME, clean_text, display_width, save
 
@@ -25,6 +27,7 @@ _WIDTHS = (18, 16, 13, 13, 12, 14)  # A..F: fits A4 portrait with the margins be
 _COLUMNS = len(_WIDTHS)
 
 
+@with_rules_fields
 def write_notices(ev: Evaluation, explanations: Sequence[Explanation], path: str | Path) -> Path:
     """One 告知书 sheet per explanation into the workbook at `path`."""
     out = Path(path)
@@ -61,7 +64,7 @@ def _fill_sheet(ws: Worksheet, ev: Evaluation, ex: Explanation) -> None:
     row = 1
     row = _merged(ws, row, f"{rules.region}{rules.year}年度工业企业亩均效益评价告知书",
                   styles.TITLE_FONT, styles.CENTER, 30)  # fmt: skip
-    row = _merged(ws, row, f"{ex.name}（统一社会信用代码：{ex.credit_code}）",
+    row = _merged(ws, row, f"{ex.name}（{key_label()}：{ex.credit_code}）",
                   styles.HEADING_FONT, styles.LEFT, 20)  # fmt: skip
     facts = [
         ("评价类别", klass.label if klass else "—"),

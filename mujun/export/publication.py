@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..engine.evaluation import Evaluation, tier_names
 from ..rules.declared import with_rules_fields
+from ..rules.unit_key import shown_header
 from . import styles
 from .layout import Header, number_style, write_frame
 from .names import sheet_names
@@ -76,7 +77,7 @@ def write_publication(ev: Evaluation, path: str | Path, *, status: str) -> Path:
             # only for the width: the tier column is built by frame.tiers
             "评价类别": pd.Series([styles.tier_text(t, tier_names(rules)) for t in shown]),
         }
-        headers = [Header("序号"), *(Header(h) for h in text)]
+        headers = [Header("序号"), *(Header(shown_header(h)) for h in text)]
         for c in extra:
             ind = codes.get(c)
             unit = "" if ind is None else ("%" if ind.percent else ind.unit)

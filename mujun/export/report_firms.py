@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine.evaluation import UNTIERED, Evaluation, tier_names
+from ..rules.unit_key import shown_header
 from . import styles
 from .issues_workbook import shown_issues
 from .report_page import Column, big_table, escaped, formatted, note
@@ -62,7 +63,7 @@ def firm_section(ev: Evaluation, park: str | None) -> str:
     tiers = pairs.map(shown).astype(object).where(rows["tier"].notna(), UNTIERED)
     tier_cls = ("c " + pairs.map(colours).fillna("")).where(evaluated, "c").astype(object)
     columns = [
-        Column("统一社会信用代码", escaped(rows["credit_code"]), "c", width=13),
+        Column(shown_header("统一社会信用代码"), escaped(rows["credit_code"]), "c", width=13),
         Column("企业名称", escaped(rows["name"]), width=16),
         Column("园区", escaped(rows["park"]), width=11),
         Column("行业代码", escaped(rows["industry_code"]), "c", width=5),
@@ -110,7 +111,7 @@ def issue_section(
         Column("文件", escaped(part["文件"]), width=14),
         Column("工作表", escaped(part["工作表"]), width=7),
         Column("行号", formatted(_floats(part["行号"]), 0), "n", number=True, width=4),
-        Column("统一社会信用代码", escaped(part["统一社会信用代码"]), "c", width=13),
+        Column(shown_header("统一社会信用代码"), escaped(part["统一社会信用代码"]), "c", width=13),
         Column("字段", escaped(part["字段"]), width=8),
         Column("值", escaped(part["值"]), width=12),
     ]

@@ -16,6 +16,7 @@ from openpyxl.workbook import Workbook
 from ..engine.evaluation import Evaluation
 from ..rules import EvalClass
 from ..rules.adjust import uses_multipliers
+from ..rules.unit_key import shown_header
 from . import styles, xlsx
 from .layout import Header, header_text, number_style, text_style, write_frame
 from .xlsx import (
@@ -84,7 +85,11 @@ def add_class_sheet(
         for i in klass.indicators
     ]
     scores = [_floats(rows[f"score_{i.code}"]) for i in klass.indicators]
-    headers = [Header("序号"), *(Header(h) for h in list(text)[:4]), Header("用地面积（亩）")]
+    headers = [
+        Header("序号"),
+        *(Header(shown_header(h)) for h in list(text)[:4]),
+        Header("用地面积（亩）"),
+    ]
     widths = [
         fit(["序号", str(len(rows))]),
         _fit("统一社会信用代码", text["统一社会信用代码"]) + 1,  # capitals print wide
@@ -170,9 +175,9 @@ def add_outside_sheet(wb: Workbook, ev: Evaluation, *, title: str, notes: Sequen
         "状态": clean(outside["status"].map(STATUS_LABELS).fillna(outside["status"])),
         "原因": clean(outside["status_reason"]),
     }
-    headers = [Header("序号"), *(Header(h) for h in text)]
+    headers = [Header("序号"), *(Header(shown_header(h)) for h in text)]
     widths = [_width(Header("序号"), pd.Series([str(len(outside))]))]
-    widths += [_width(Header(h), column) for h, column in text.items()]
+    widths += [_width(Header(shown_header(h)), column) for h, column in text.items()]
     frame = write_frame(
         ws,
         title=title,

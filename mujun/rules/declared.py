@@ -34,6 +34,7 @@ from ..units import UNIT_FACTORS
 from . import quote
 from .base import AtKey, Code, Model, Text
 from .compiled import Condition, did_you_mean
+from .unit_key import key_labelled
 
 DeclaredKind = Literal["number", "count", "flag", "text", "date"]
 KINDS: dict[str, Any] = {  # a declared kind → the kind of `fields.Field`
@@ -246,12 +247,13 @@ def check_headers(fields: list[DeclaredField], aliases: Mapping[str, list[str]])
 
 def with_rules_fields(fn: Callable[Concatenate[Any, P], T]) -> Callable[Concatenate[Any, P], T]:
     """Run `fn(first, …)` with the declared and derived fields of `first` in use: `first` is
-    the rules, or an object holding them as `.rules` (an Evaluation)."""
+    the rules, or an object holding them as `.rules` (an Evaluation); the key column is named
+    by the rules' `[input] key_label` meanwhile (rules/unit_key.py)."""
 
     @functools.wraps(fn)
     def wrapper(first: Any, /, *args: P.args, **kwargs: P.kwargs) -> T:
         rules = first if hasattr(first, "catalog") else getattr(first, "rules", None)
-        with declared(getattr(rules, "catalog", None)):
+        with declared(getattr(rules, "catalog", None)), key_labelled(rules):
             return fn(first, *args, **kwargs)
 
     return wrapper

@@ -9,6 +9,8 @@ things would be a guess.
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from pydantic import Field, model_validator
 
 from ..fields import FIELDS, builtin_headers, normalize_header, split_unit
@@ -16,6 +18,7 @@ from ..units import unit_factor
 from . import quote
 from .base import AtKey, Model, Text
 from .compiled import did_you_mean
+from .unit_key import KEY_LABEL, key_as_alias
 
 
 class InputRules(Model):
@@ -24,10 +27,24 @@ class InputRules(Model):
     priority: file-name patterns (fnmatch) in priority order; when two files give different
     values for one field, the earlier pattern's file wins.
     aliases: field code → more headers read as that field.
+    key: the column that identifies a unit (default the credit code); read as the table's
+      `credit_code` field, so results keep that column name whatever the unit is.
+    key_label: how workbooks and messages name that column.
+    key_check: "credit_code" (the GB 32100 checks) or "none" (any non-blank text is a key).
     """
 
     priority: list[str] = []
     aliases: dict[str, list[Text]] = {}
+    key: Text = KEY_LABEL
+    key_label: Text = KEY_LABEL
+    key_check: Literal["credit_code", "none"] = "credit_code"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _key_as_alias(cls, data: Any) -> Any:
+        """`key` names the column read as the key: it becomes a header of credit_code (see
+        rules/unit_key.py), so that whoever reads with `aliases` reads the key too."""
+        return key_as_alias(data)
 
     @model_validator(mode="after")
     def _aliases(self) -> InputRules:
