@@ -105,6 +105,12 @@ def is_composite(klass: EvalClass) -> bool:
     )
 
 
+def group_codes(classes: list[EvalClass]) -> list[str]:
+    """Every group code over the classes, in order of first appearance (a `score_<code>`
+    column each in the results, after the indicators')."""
+    return list(dict.fromkeys(g.code for c in classes for g in c.groups))
+
+
 def treatment(klass: EvalClass, ind: Indicator | None) -> Treat | None:
     """The treatment that applies to an indicator (its own, else the class's; None: none)."""
     chosen = klass.treat if ind is None or ind.treat is None else ind.treat

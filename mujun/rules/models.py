@@ -38,7 +38,7 @@ from .base import (
     Weight,
 )
 from .compiled import ALWAYS, Condition, FieldName, Formula, did_you_mean, tier_name
-from .composite import Aggregate, Group, Impute, Treat, check_hierarchy
+from .composite import Aggregate, Group, Impute, Treat, check_hierarchy, is_composite
 from .declared import DeclaredField, Derive, catalog, check_declared, validating
 from .expr import Expression
 from .inputs import InputRules, Parks
@@ -157,6 +157,11 @@ class EvalClass(Model):
     land: Literal["required", "optional"] = "required"  # optional: firms without land graded
     groups: list[Group] = Field(alias="group", default=[])  # the hierarchy's nodes
     treat: Treat | None = None  # every indicator's treatment unless it gives its own
+
+    @property
+    def composite(self) -> bool:
+        """Whether the class uses a composite step (its stage tables are then kept)."""
+        return is_composite(self)
 
     def formula_fields(self) -> set[str]:
         """Fields this class's indicator formulas read."""
@@ -380,6 +385,11 @@ class Rules(Model):
         `year = "previous"`): rows of the year before are then last year's data, not rows of
         the wrong year."""
         last = any(i.score.year == "previous" for c in self.classes for i in c.indicators)
+        last |= any(
+            i.impute is not None and i.impute.stat == "previous"
+            for c in self.classes
+            for i in c.indicators
+        )
         return last or bool(self.previous_fields())
 
     def blank_as_zero(self) -> list[tuple[EvalClass, Indicator, list[str]]]:
