@@ -188,7 +188,7 @@ def _indicator(r: Row, codes: dict[str, str], o: Options) -> list[str]:
         lines += [f"  denominator = {_s(codes[r.denominator])}"]
     lines += [f"  parent = {_s(codes[r.parent])}", f"  weight = {_num(r.weight)}"]
     lines += [f'  direction = "{"lower" if r.direction < 0 else "higher"}"']
-    lines += ['  score = { method = "minmax" }', '  missing = "impute"']
+    lines += ['  score = { method = "minmax" }', '  missing = "impute"', '  negative = "keep"']
     by = f", by = {_s(codes[o.impute_by])}" if o.impute_by else ""
     lines += [f'  impute = {{ stat = "mean"{by} }}']
     return lines
@@ -199,6 +199,7 @@ def _assumptions(o: Options) -> list[str]:
         "score：各指标按 min–max 归一到 0–100（COINr n_minmax），方向为 -1 的指标先取反",
         "aggregate：逐层加权算术平均（COINr a_amean），权重只在有数据的下级中重新归一",
         _missing_note(o),
+        "negative：负值照常计分（COINr 不把负值当作缺失或0）",
         _treat_note(o),
         "tiers：按指数四分位分为 Q1–Q4 各25%（本文件的选择，COINr 不分档）",
     ]
