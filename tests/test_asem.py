@@ -122,3 +122,91 @@ EXPECTED_WINSORISED = {
     "Tariff": 3, "StMob": 2, "CultServ": 3, "Forest": 2, "Poverty": 3, "NGOs": 3, "FemLab": 1,
     "PubDebt": 1,
 }  # fmt: skip
+
+
+# ---- mujun on rules/examples/asem.toml ----
+
+GROUPS = ["Conn", "Sust", "Physical", "ConEcFin", "Political", "Instit", "P2P", "Environ",
+          "Social", "SusEcFin"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """`mujun run` on the shipped rules and data; its results.parquet, by uCode."""
+    from cli_setup import invoke
+
+    out = tmp_path_factory.mktemp("asem") / "run"
+    code, output = invoke("run", "--rules", RULES, "--data", DATA / "ASEM_iData.csv", "--out", out)
+    assert code == 0, output
+    return pd.read_parquet(out / "results.parquet").set_index("credit_code")
+
+
+@pytest.fixture(scope="module")
+def evaluation():  # type: ignore[no-untyped-def]
+    """The same evaluation through the API, for its stage tables."""
+    from mujun import evaluate, load_rules, read_sources
+
+    rules = load_rules(RULES)
+    table = read_sources(
+        [DATA / "ASEM_iData.csv"],
+        year=rules.year,
+        aliases=rules.input.aliases,
+        fields=rules.catalog,
+    )
+    return evaluate(table, rules)
+
+
+def test_mujun_evaluates_all_51_countries_keyed_by_ucode(run: pd.DataFrame) -> None:
+    assert len(run) == 51 and run.index.is_unique
+    assert (run.status == "evaluated").all()
+    assert run.loc["CHN", "name"] == "China"
+
+
+def test_mujuns_index_and_every_aggregate_equal_the_recomputation(run, pipeline) -> None:
+    scores, _ = pipeline
+    assert np.abs(run.total_score - scores.Index.reindex(run.index)).max() < 1e-9
+    for group in GROUPS:
+        column = "score_" + snake_code(group)
+        assert np.abs(run[column] - scores[group].reindex(run.index)).max() < 1e-9, group
+
+
+def test_mujun_ranks_the_countries_as_coinr_publishes(run: pd.DataFrame) -> None:
+    assert run["rank"].astype(int).to_dict() == REFERENCE["index_ranks"]["ranks"]
+    ordered = run.sort_values("rank").index
+    assert list(ordered[:5]) == REFERENCE["index_ranks"]["top5"]
+    assert list(ordered[-5:]) == REFERENCE["index_ranks"]["bottom5"]
+    for row in REFERENCE["index_top"]["rows"]:
+        assert round(run.loc[row["uCode"], "total_score"], 2) == pytest.approx(row["Index"])
+    assert (
+        round(run.loc["IND", "total_score"], 2) == REFERENCE["unit_summary_IND"]["scores"]["Index"]
+    )
+
+
+def test_mujun_winsorises_the_indicators_coinr_does(evaluation, pipeline) -> None:  # type: ignore[no-untyped-def]
+    _, treated = pipeline
+    table = evaluation.stages.treatment.set_index("indicator")
+    counts = (table.winsorised_low + table.winsorised_high).astype(int)
+    expected = {snake_code(c): n for c, (n, _) in treated.items() if n}
+    assert {c: n for c, n in counts.items() if n} == expected
+    assert not table["log"].astype(bool).any()
+    points = evaluation.stages.winsorised
+    assert len(points) == sum(expected.values()) == 35
+
+
+def test_mujuns_treatment_table_matches_coinrs_skew_and_kurtosis(evaluation) -> None:  # type: ignore[no-untyped-def]
+    """The denominated, imputed data: mujun's skewness and kurtosis before treatment equal
+    scipy's type-2 estimators (COINr's) on the re-computed imputed values."""
+    imputed = evaluation.stages.table("imputed").set_index("credit_code")
+    table = evaluation.stages.treatment.set_index("indicator")
+    for code in ["flights", "gas", "services", "gdp_grow"]:
+        x = imputed[code].to_numpy(float)
+        assert table.loc[code, "skew_before"] == pytest.approx(skew(x, bias=False), abs=1e-12)
+        assert table.loc[code, "kurtosis_before"] == pytest.approx(
+            kurtosis(x, bias=False), abs=1e-12
+        )
+
+
+def snake_code(icode: str) -> str:
+    from mujun.coinr_meta import snake
+
+    return snake(icode)
