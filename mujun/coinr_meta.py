@@ -178,8 +178,13 @@ def _row(r: dict[str, str], line: int, where: str) -> Row:
         raise RulesError("iCode 为空", file=where, line=line, key="iCode")
     tree = kind in ("Indicator", "Aggregate")
     weight = _number(r.get("Weight", ""), "Weight", where, line, default=1.0 if tree else 0.0)
-    if tree and weight < 0:
-        raise RulesError(f"权重须不小于0，实为 {weight:g}", file=where, line=line, key="Weight")
+    if tree and weight <= 0:  # COINr lets 0 switch a node off; mujun's weights are positive
+        raise RulesError(
+            f"权重须大于0，实为 {weight:g}（不用的指标或汇总请从 iMeta 中删去）",
+            file=where,
+            line=line,
+            key="Weight",
+        )
     direction = _number(r.get("Direction", ""), "Direction", where, line, default=1.0)
     if tree and direction not in (1.0, -1.0):
         raise RulesError(

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from cli_setup import invoke
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mujun.coinr_meta import MAX_META_BYTES, snake
 
@@ -115,6 +117,7 @@ GOOD = (
         (HEADER + GOOD.replace(",,P,Indicator", ",,Q,Indicator", 1), "不在 iMeta 表中"),
         (HEADER + GOOD.replace("1,1,,,,Idx", "1,heavy,,,,Idx"), "Weight 须为数值"),
         (HEADER + GOOD.replace("-1,1", "2,1"), "Direction 须为 1 或 -1"),
+        (HEADER + GOOD.replace("-1,1", "-1,0"), "权重须大于0"),
         (HEADER + GOOD.replace("Idx,Aggregate", "Q,Aggregate") + "2,Q,Q,1,1,,,,P,Aggregate\n",
          "循环"),
         (HEADER + GOOD + "3,Idx2,Index2,1,1,,,,,Aggregate\n", "恰好有一个"),
@@ -159,3 +162,48 @@ def test_idata_without_an_indicator_column_or_a_year(tmp_path: Path) -> None:
 def test_impute_by_must_name_a_group_column(tmp_path: Path) -> None:
     code, output, _ = convert(tmp_path, META, "--year", "2018", "--impute-by", "Continent")
     assert code == 2 and "EurAsia_group" in output
+
+
+@st.composite
+def trees(draw: st.DrawFn) -> str:
+    """An iMeta table: an index, 1–3 sub-indices, 1–3 pillars each, 1–4 indicators each, random
+    weights and directions, an optional denominator."""
+    rows = ["4,Idx,The index,1,1,,,,,Aggregate"]
+    n = 0
+    for s in range(draw(st.integers(1, 3))):
+        rows.append(f"3,S{s},Sub {s},1,{draw(st.integers(1, 5))},,,,Idx,Aggregate")
+        for p in range(draw(st.integers(1, 3))):
+            rows.append(f"2,P{s}x{p},Pillar {s}.{p},1,{draw(st.integers(1, 3))},,,,S{s},Aggregate")
+            for _ in range(draw(st.integers(1, 4))):
+                direction = draw(st.sampled_from([1, -1]))
+                weight = draw(st.floats(0.1, 10, allow_nan=False).map(lambda w: round(w, 3)))
+                den = draw(st.sampled_from(["", "Pop"]))
+                rows.append(
+                    f"1,Ind{n},Indicator {n},{direction},{weight},,,{den},P{s}x{p},Indicator"
+                )
+                n += 1
+    rows += [",Grp,Group,,,,,,,Group", ",Pop,Population,,,,,,,Denominator"]
+    return HEADER + "\n".join(draw(st.permutations(rows))) + "\n"
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=trees())
+def test_every_imeta_tree_becomes_a_rules_file_that_loads(tmp_path: Path, body: str) -> None:
+    """Whatever the tree and the row order, the rules load and keep every node and weight."""
+    from mujun.rules import load_rules
+
+    meta = _meta(tmp_path, body)
+    code, output, out = convert(tmp_path, meta, "--year", "2020", "--impute-by", "Grp")
+    assert code == 0, output
+    rules = load_rules(out)
+    (klass,) = rules.classes
+    lines = [line.split(",") for line in body.splitlines()[1:]]
+    indicators = {r[1]: r for r in lines if r[-1] == "Indicator"}
+    assert len(klass.indicators) == len(indicators)
+    assert len(klass.groups) == sum(r[-1] == "Aggregate" for r in lines) - 1
+    for i in klass.indicators:
+        row = indicators[f"Ind{i.code.removeprefix('ind')}"]
+        assert i.weight == float(row[4])
+        assert i.direction == ("lower" if row[3] == "-1" else "higher")
