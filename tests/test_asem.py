@@ -210,3 +210,17 @@ def snake_code(icode: str) -> str:
     from mujun.coinr_meta import snake
 
     return snake(icode)
+
+
+def test_the_order_of_the_countries_in_the_file_does_not_matter(evaluation, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from mujun import evaluate, load_rules, read_sources
+
+    rules = load_rules(RULES)
+    shuffled = pd.read_csv(DATA / "ASEM_iData.csv").sample(frac=1.0, random_state=16)
+    path = tmp_path / "ASEM_iData.csv"
+    shuffled.to_csv(path, index=False)
+    table = read_sources([path], year=rules.year, aliases=rules.input.aliases, fields=rules.catalog)
+    again = evaluate(table, rules).results.set_index("credit_code")
+    first = evaluation.results.set_index("credit_code").loc[again.index]
+    assert np.abs(again.total_score - first.total_score).max() < 1e-12
+    assert (again["rank"] == first["rank"]).all() and (again.tier == first.tier).all()
