@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
@@ -33,6 +34,7 @@ from ..errors import ExportError
 from ..fields import DEPARTMENTS, FIELDS, Field, input_fields, inputs_behind
 from ..rules import Rules
 from ..rules.declared import with_rules_fields
+from ..rules.unit_key import is_credit_header, said_key
 from . import styles
 from .layout import print_setup, text_lines
 from .names import sheet_names
@@ -161,15 +163,18 @@ def _data_sheet(
     for col, code in enumerate(codes, start=1):
         f = FIELDS[code]
         letter = get_column_letter(col)
-        cell = ws.cell(row=2, column=col, value=header(code))
+        text = key_header(rules) if code == "credit_code" else header(code)
+        cell = ws.cell(row=2, column=col, value=text)
         styles.as_header(cell)
-        ws.column_dimensions[letter].width = _width(f, header(code))
+        ws.column_dimensions[letter].width = _width(f, text)
         fmt = _number_format(f)
         if fmt:
             ws.column_dimensions[letter].number_format = fmt  # for rows beyond the formatted ones
             for row in range(FIRST_DATA_ROW, last_row + 1):
                 ws.cell(row=row, column=col).number_format = fmt
         spec = _validation(f, rules.year) if code != "park" else _park_validation(f, rules)
+        if code == "credit_code" and rules.input.key_check != "credit_code":
+            spec = None  # [input] key_check = "none": any text is a key
         if spec is not None:
             key = tuple(sorted((k, str(v)) for k, v in spec.items()))
             if key not in validations:
@@ -379,6 +384,8 @@ def _guide_sheet(
             _requirement(f),
             "是",
         )
+        if code == "credit_code" and not is_credit_header(rules.input.key):  # [input] key
+            values = (n, key_header(rules), "", values[3], rules.input.key_label, "文本", "是")
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row=row, column=col, value=value)
             cell.font = styles.BODY_FONT
@@ -400,7 +407,7 @@ def _requirement(f: Field) -> str:
 
 
 def _general_notes(rules: Rules, sheets: Iterable[str]) -> list[str]:
-    return [
+    notes = [
         f"本表用于采集{rules.region}{rules.year}年度（{rules.year}年1月1日至12月31日）"
         f"工业企业亩均效益评价数据，字段按评价办法《{rules.name}》确定。",
         f"每个工作表对应一个填报部门（{'、'.join(sheets)}），各部门只填本部门的工作表。",
@@ -412,6 +419,24 @@ def _general_notes(rules: Rules, sheets: Iterable[str]) -> list[str]:
         "不得合并单元格，不得增删、修改或调换第1、2行的标题和表头，不得插入空行或合计行。",
         "是/否类字段填“是”或“否”（可下拉选择）；日期按“2018-05-01”格式填写。",
     ]
+    return key_notes(rules, notes)
+
+
+def key_header(rules: Rules) -> str:
+    """The key column's header: the column the rules read as the key (`[input] key`)."""
+    return header("credit_code") if is_credit_header(rules.input.key) else rules.input.key
+
+
+def key_notes(rules: Rules, notes: list[str]) -> list[str]:
+    """The general notes for the rules' key: as written for the credit code; for another key
+    (`[input] key`) named by its header, and without the credit code's 18 characters when
+    the rules do not check them."""
+    if is_credit_header(rules.input.key) and rules.input.key_check == "credit_code":
+        return notes
+    shown = said_key(pd.Series(notes, dtype="string"), f"“{key_header(rules)}”").tolist()
+    if rules.input.key_check != "credit_code":
+        shown = [n for n, raw in zip(shown, notes, strict=True) if "18位" not in raw]
+    return [str(n) for n in shown]
 
 
 def _width(f: Field, text: str) -> float:

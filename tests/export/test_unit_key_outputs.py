@@ -9,13 +9,15 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import RULES_TEXT
 from countries import YEAR, country_csv, country_rules, read_countries
 
-from mujun import evaluate
+from mujun import evaluate, parse_rules
 from mujun.engine.evaluation import Evaluation
 from mujun.export import write_issues_workbook
 from mujun.export.folder import write_run
 from mujun.export.notice import write_notices
+from mujun.export.template import GUIDE_SHEET, build_workbook, write_template
 from mujun.export.workbooks import workbook_names
 
 KEY = "国家代码"
@@ -90,3 +92,34 @@ def test_a_notice_names_the_key_by_its_label(ev: Evaluation, tmp_path: Path) -> 
     path = write_notices(ev, [ev.explain("BEL")], tmp_path / "告知书.xlsx")
     cells = {c for cells in header_cells(path).values() for c in cells}
     assert any(f"（{KEY}：BEL）" in c for c in cells)
+
+
+def test_the_template_asks_for_the_key_column_and_reads_back(tmp_path: Path) -> None:
+    """The 数据采集表 of rules with `key = "uCode"` heads its key column uCode (the header the
+    rules read), checks no 18 characters under key_check none, and its filled copy is read."""
+    rules = country_rules()
+    path = write_template(rules, tmp_path / "采集表.xlsx", rows=10)
+    wb = openpyxl.load_workbook(path)
+    data = wb.worksheets[0]
+    assert data["A2"].value == "uCode"
+    assert not any("A3" in str(v.sqref) for v in data.data_validations.dataValidation)
+    guide = " ".join(
+        str(c) for row in wb[GUIDE_SHEET].iter_rows(values_only=True) for c in row if c
+    )
+    assert "18位" not in guide and CREDIT not in guide
+    headers = [c.value for c in data[2]]
+    for r, (code, name, flights) in enumerate([("AUT", "Austria", 10), ("BEL", "Belgium", 20)]):
+        for c, value in enumerate(headers, start=1):
+            cell = {"uCode": code, "企业名称": name, "国际航班座位数": flights}.get(str(value))
+            data.cell(row=3 + r, column=c, value=cell)
+    wb.save(path)
+    table = read_countries([path], rules)
+    assert table.frame["credit_code"].tolist() == ["AUT", "BEL"]
+    assert table.frame["flights"].tolist() == [10, 20]
+
+
+def test_the_template_of_firms_asks_for_the_credit_code() -> None:
+    wb = build_workbook(parse_rules(RULES_TEXT))
+    data = wb.worksheets[0]
+    assert data["A2"].value == CREDIT
+    assert any("A3" in str(v.sqref) for v in data.data_validations.dataValidation)
