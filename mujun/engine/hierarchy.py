@@ -132,7 +132,7 @@ def _order(nodes: list[Node], leaves: dict[str, np.ndarray]) -> list[str]:
     codes = {n.code for n in nodes}
     unknown = [n.parent for n in nodes if n.parent is not None and n.parent not in codes]
     if unknown:
-        raise ValueError(f"上级节点不存在：{'、'.join(sorted(set(unknown)))}")
+        raise ValueError(f"上级节点不存在：{'、'.join(sorted({str(p) for p in unknown}))}")
     parent = {n.code: n.parent for n in nodes}
     depth: dict[str, int] = {}
     for code in parent:
