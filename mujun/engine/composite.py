@@ -12,6 +12,7 @@ pure ones of `treat`, `impute` and `hierarchy`; no loop here runs over units.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ import pandas as pd
 
 from ..rules import EvalClass, Indicator
 from ..rules.composite import group_method, is_composite, treatment
+from . import hierarchy, impute, treat
 from .stages_table import STAGES
 
 if TYPE_CHECKING:
@@ -80,8 +82,6 @@ class Chain:
     def impute(self, values: dict[str, np.ndarray], live: np.ndarray) -> dict[str, np.ndarray]:
         """The values with each `missing = "impute"` indicator's missing cells filled over the
         members still to be scored (`live`), one info issue per filled cell."""
-        from . import impute  # the step functions, imported where they are used
-
         out = dict(values)
         run = self.run
         for ind in self.klass.indicators:
@@ -122,9 +122,9 @@ class Chain:
             return np.full(len(self.rows), np.nan)
         last = _PreviousColumns(columns)
         with np.errstate(all="ignore"):
-            value = np.asarray(ind.formula(last, self.run.n), dtype=float)
+            value = np.asarray(ind.formula(last, self.run.n), dtype=np.float64)
             if ind.denominator is not None:
-                den = np.asarray(ind.denominator(last, self.run.n), dtype=float)
+                den = np.asarray(ind.denominator(last, self.run.n), dtype=np.float64)
                 value = np.where(den != 0, value / np.where(den != 0, den, 1.0), np.nan)
         value = np.where(np.isfinite(value), value, np.nan)
         return value[self.rows]
@@ -132,8 +132,6 @@ class Chain:
     def treated(self, values: dict[str, np.ndarray], idx: np.ndarray) -> dict[str, np.ndarray]:
         """The scored members' values (`idx`) after each indicator's outlier treatment; the
         treatment table and the winsorised points are kept."""
-        from . import treat
-
         out = dict(values)
         for ind in self.klass.indicators:
             spec = treatment(self.klass, ind)
@@ -239,8 +237,6 @@ class Chain:
         """The hierarchy's scores of the members where `keep` holds (NaN elsewhere); a
         member whose scores a geometric (harmonic) mean cannot take (0 or below) is reported
         and left without a total: it is rejected, never tiered on a guess."""
-        from . import hierarchy
-
         klass = self.klass
         flat = klass.aggregate == "sum"  # a sum class adds points: weights are in them already
         nodes = [
@@ -271,7 +267,7 @@ class Chain:
         return out
 
 
-class _PreviousColumns:
+class _PreviousColumns(Mapping[str, np.ndarray]):
     """Columns whose every field is its value one year earlier (for an indicator's formula
     over last year's data, aligned to this year's rows)."""
 
@@ -281,8 +277,11 @@ class _PreviousColumns:
     def __getitem__(self, name: str) -> np.ndarray:
         return np.asarray(self._columns.previous_of(name))
 
-    def __contains__(self, name: str) -> bool:
-        return name in self._columns
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
 
 
 def _label(code: str | None) -> str:

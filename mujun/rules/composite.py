@@ -125,16 +125,17 @@ def check_hierarchy(klass: EvalClass) -> None:
     for k, code in enumerate(groups):
         if code in groups[:k] or code in indicators:
             raise AtKey(f"分组代码 {quote.value(code)} 与另一分组或指标重复", "group", k, "code")
-    for key, nodes in (("group", klass.groups), ("indicator", klass.indicators)):
-        for k, node in enumerate(nodes):
-            if node.parent is not None and node.parent not in groups:
-                raise AtKey(
-                    f"parent {quote.value(node.parent)} 不是本类的分组（[[class.group]]）"
-                    + did_you_mean(node.parent, groups),
-                    key,
-                    k,
-                    "parent",
-                )
+    parents = [("group", k, g.parent) for k, g in enumerate(klass.groups)]
+    parents += [("indicator", k, i.parent) for k, i in enumerate(klass.indicators)]
+    for key, k, up in parents:
+        if up is not None and up not in groups:
+            raise AtKey(
+                f"parent {quote.value(up)} 不是本类的分组（[[class.group]]）"
+                + did_you_mean(up, groups),
+                key,
+                k,
+                "parent",
+            )
     parent = {g.code: g.parent for g in klass.groups}
     for k, code in enumerate(groups):
         seen = [code]

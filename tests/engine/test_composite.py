@@ -229,13 +229,15 @@ def test_hierarchy_errors_at_the_key() -> None:
     assert "成环" in rules_error(cycle)
     empty = INDEX.replace(
         '  [[class.indicator]]\n  code = "tax"',
-        '  [[class.group]]\n  code = "empty"\n  label = "空"\n\n  [[class.indicator]]\n  code = "tax"',
+        '  [[class.group]]\n  code = "empty"\n  label = "空"\n\n'
+        '  [[class.indicator]]\n  code = "tax"',
         1,
     )
     assert "没有下级" in rules_error(empty)
     stray = INDEX.replace(
         '  score = { method = "minmax" }\n\n  [[class.indicator]]\n  code = "rev"',
-        '  score = { method = "minmax" }\n  impute = { stat = "mean" }\n\n  [[class.indicator]]\n  code = "rev"',
+        '  score = { method = "minmax" }\n  impute = { stat = "mean" }\n\n'
+        '  [[class.indicator]]\n  code = "rev"',
         1,
     )
     assert "impute" in rules_error(stray)
