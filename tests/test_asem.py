@@ -206,6 +206,27 @@ def test_mujuns_treatment_table_matches_coinrs_skew_and_kurtosis(evaluation) -> 
         )
 
 
+def test_mujuns_treatment_gives_coinrs_published_table_on_the_raw_data() -> None:
+    """mujun's own winsorise (the step the engine runs) on the raw columns: COINr's published
+    skewness and kurtosis before and after, the points it winsorised and the rows they are."""
+    from mujun.engine.treat import winsorise
+
+    raw = pd.read_csv(DATA / "ASEM_iData.csv")
+    published = REFERENCE["treatment_raw"]
+    for code, row in published["rows"].items():
+        result = winsorise(raw[code].to_numpy(float))
+        assert result.skew_before == pytest.approx(row["skew_before"], abs=1e-6)
+        assert result.kurtosis_before == pytest.approx(row["kurt_before"], abs=1e-6)
+        assert (int(result.low.sum() + result.high.sum()) or None) == row["nwin"]
+        assert not result.log and result.passed
+        if row["nwin"]:
+            assert result.skew_after == pytest.approx(row["skew_after"], abs=1e-6)
+            assert result.kurtosis_after == pytest.approx(row["kurt_after"], abs=1e-6)
+    for code in ("Flights", "Goods"):
+        result = winsorise(raw[code].to_numpy(float))
+        assert sorted(np.flatnonzero(result.high) + 1) == published["points"][code]
+
+
 def snake_code(icode: str) -> str:
     from mujun.coinr_meta import snake
 
