@@ -17,6 +17,7 @@ from pathlib import Path
 from .coinr_meta import Meta, Row, data_columns_and_years, read_meta, snake
 from .errors import RulesError
 from .fields import FIELDS
+from .oserrors import describe_os_error
 from .rules import quote
 
 RESERVED = frozenset({"previous", "where", "min", "max", "abs", "log", "sqrt", "isnull"})
@@ -47,7 +48,7 @@ def import_coinr(meta_path: Path, out: Path, *, data: Path | None, options: Opti
         out.write_text(text, encoding="utf-8", newline="\n")
     except OSError as exc:
         raise RulesError(
-            f"无法写入规则文件（{exc.strerror or '写入失败'}）", file=str(out)
+            f"无法写入规则文件：{describe_os_error(exc, path=False)}", file=str(out)
         ) from None
     return out
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import RulesError
+from .oserrors import describe_os_error
 from .rules import quote
 
 MAX_META_BYTES = 2_000_000  # an iMeta of thousands of indicators is still far below this
@@ -69,7 +70,7 @@ def read_csv(path: Path, *, max_bytes: int, max_rows: int, what: str) -> list[di
         raw = path.read_bytes()
     except OSError as exc:
         raise RulesError(
-            f"无法读取{what}（{exc.strerror or '读取失败'}）", file=str(path)
+            f"无法读取{what}：{describe_os_error(exc, path=False)}", file=str(path)
         ) from None
     for encoding in ("utf-8-sig", "gb18030"):
         try:

@@ -207,3 +207,11 @@ def test_every_imeta_tree_becomes_a_rules_file_that_loads(tmp_path: Path, body: 
         row = indicators[f"Ind{i.code.removeprefix('ind')}"]
         assert i.weight == float(row[4])
         assert i.direction == ("lower" if row[3] == "-1" else "higher")
+
+
+def test_a_missing_file_and_an_unwritable_output_are_said_in_chinese(tmp_path: Path) -> None:
+    code, output, _ = convert(tmp_path, tmp_path / "none.csv", "--year", "2020")
+    assert code == 2 and "无法读取iMeta 表" in output and "No such" not in output
+    out = tmp_path / "no-folder" / "r.toml"
+    code, output = invoke("import-coinr", META, "--year", "2018", "--out", out)
+    assert code == 2 and "无法写入规则文件" in output and "No such" not in output
