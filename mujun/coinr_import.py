@@ -182,8 +182,9 @@ def _field(r: Row, code: str, kind: str) -> list[str]:
 def _indicator(r: Row, codes: dict[str, str], o: Options) -> list[str]:
     lines = ["", "  [[class.indicator]]", f"  code = {_s(codes[r.icode])}  # iCode {r.icode}"]
     lines += [f"  label = {_s(r.name)}"]
-    if r.unit:
-        lines += [f"  unit = {_s(r.unit)}"]
+    unit = f"{r.unit} / {r.denominator}" if r.unit and r.denominator else r.unit
+    if unit:  # a denominated indicator's value is per unit of its denominator
+        lines += [f"  unit = {_s(unit)}"]
     lines += [f"  formula = {_s(codes[r.icode])}"]
     if r.denominator:
         lines += [f"  denominator = {_s(codes[r.denominator])}"]
