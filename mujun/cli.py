@@ -214,7 +214,9 @@ def check(
     _check_out_file(report)
     ev = load_step(rules, given, corrections, year, appeals)
     print_statuses(out_console, ev)
-    print_issues(out_console, ev.issues, report, ev.rules.indicator_labels())
+    print_issues(
+        out_console, ev.issues, report, ev.rules.indicator_labels(), ev.rules.input.key_label
+    )
     try:
         with stage("写出问题清单", [report]):
             write_issues_workbook(

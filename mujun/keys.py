@@ -49,6 +49,22 @@ def mergeable(key: np.ndarray) -> np.ndarray:
     return (key != KeyState.MISSING) & (key != KeyState.AS_NUMBER)
 
 
+EXACT_NUMBER = r"\d{1,15}"  # a whole number a workbook stores exactly (a float holds 15 digits)
+
+
+def joinable(key: np.ndarray, code: pd.Series) -> np.ndarray:
+    """`mergeable` rows, and rows whose code is a whole number of at most 15 digits stored as
+    a number: no credit code (those have 18 characters: Excel cut them short), but a region
+    code or any other numeric key, kept exactly, so its copies are one unit's (the credit-code
+    check still rejects them, once)."""
+    out = mergeable(key)
+    number = key == KeyState.AS_NUMBER
+    if number.any():
+        text = code[number].astype("string").str.fullmatch(EXACT_NUMBER)
+        out[np.flatnonzero(number)] = text.fillna(False).to_numpy(dtype=bool)
+    return out
+
+
 def key_states(
     code: pd.Series, as_number: np.ndarray, found: codes.CreditCodes | None = None
 ) -> np.ndarray:
@@ -72,7 +88,8 @@ def firm_years(
 ) -> np.ndarray:
     """A number per row, equal exactly for the rows of one firm-year (one credit code, one
     year; a missing year is a year of its own) and numbered in reading order. A row whose code
-    identifies no firm (missing, or a number Excel made of it) has a number of its own."""
+    identifies no firm (missing, or a number Excel cut short) has a number of its own; a whole
+    number kept exactly joins its copies by its text (`joinable`)."""
     return _groups(*_firm_year_keys(code, year, key, found))
 
 
@@ -106,14 +123,14 @@ def _firm_year_keys(
             break
         read = np.ndarray((len(rows),), dtype=kind, buffer=flat, offset=start, strides=(18,))
         part[rows] = read.astype(np.uint64).view(np.int64)  # the bytes' bits, unchanged
-    joinable = mergeable(key)
+    joins = joinable(key, code)
     long = np.zeros(n, dtype=bool)
     long[rows] = True
-    by_text = joinable & ~long  # any other code still joins its copies: by its text
+    by_text = joins & ~long  # any other code still joins its copies: by its text
     if by_text.any():
         ids, _ = pd.factorize(code[by_text].astype("string").to_numpy(dtype=object))
         head[by_text] = -1 - ids
-    alone = np.flatnonzero(~joinable)
+    alone = np.flatnonzero(~joins)
     head[alone] = -1 - int(by_text.sum()) - np.arange(len(alone))
     if year is None:
         years = np.zeros(n, dtype=np.int64)

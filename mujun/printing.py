@@ -20,6 +20,7 @@ from .export.summary_sheet import STATUS_HEADERS
 from .fieldlist import FieldRow
 from .fields import label
 from .issues import CATALOG, SEVERITIES, SEVERITY_LABELS
+from .rules.unit_key import KEY_LABEL, said_key
 from .selection import KeyFirms
 
 MAX_SHOWN = 30
@@ -63,9 +64,11 @@ def print_issues(
     issues: pd.DataFrame,
     where: str | Path,
     labels: Mapping[str, str] | None = None,
+    key_label: str = KEY_LABEL,
 ) -> None:
     """The issues per severity and kind, then the first MAX_SHOWN in detail; `where` names
-    the file that lists them all, `labels` the indicators an issue's field may hold."""
+    the file that lists them all, `labels` the indicators an issue's field may hold,
+    `key_label` the key column (the rules' `[input] key_label`)."""
     if not len(issues):
         console.print("未发现数据问题。")
         return
@@ -80,6 +83,8 @@ def print_issues(
     for _, severity, code, n in by_code.to_numpy():  # one row per kind of issue
         kind = CATALOG.get(str(code))
         title = kind.title if kind else str(code)
+        if key_label != KEY_LABEL:
+            title = str(said_key(pd.Series([title]), key_label).iloc[0])
         summary.add_row(
             SEVERITY_LABELS.get(str(severity), str(severity)),
             title,
@@ -97,7 +102,8 @@ def print_issues(
     detail.add_column("问题", ratio=5 if wide else 3, overflow="fold", min_width=16)
     detail.add_column("级别", no_wrap=True)
     detail.add_column("位置", ratio=2, overflow="fold")
-    detail.add_column("信用代码", no_wrap=not wide, overflow="fold")
+    key = "信用代码" if key_label == KEY_LABEL else key_label
+    detail.add_column(key, no_wrap=not wide, overflow="fold")
     if wide:
         detail.add_column("字段", overflow="fold", max_width=16)  # a long label wraps
         detail.add_column("代码", overflow="fold")
@@ -115,7 +121,8 @@ def print_issues(
         ]
         if wide:
             field = "" if pd.isna(r["field"]) else str(r["field"])
-            cells += [(labels or {}).get(field) or label(field), str(r["code"])]
+            shown = key_label if field == "credit_code" else label(field)
+            cells += [(labels or {}).get(field) or shown, str(r["code"])]
         detail.add_row(*cells)
     console.print(detail)
 

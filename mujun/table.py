@@ -31,7 +31,7 @@ from . import codes, threads, twins, values
 from .errors import DataError
 from .fields import FIELDS, field_order, input_fields, label
 from .issues import SETTLED, UNUSED, concat_issues, empty_issues, issue, issue_rows, issue_table
-from .keys import KeyState, key_notes, key_states, mergeable, shared_firm_years
+from .keys import KeyState, joinable, key_notes, key_states, shared_firm_years
 
 UNREADABLE = "unreadable:"  # prefix of the frame columns holding cells that could not be read
 CONFLICT = "conflicting_copies"  # frame column: copies of the row's firm-year that disagreed
@@ -251,7 +251,7 @@ class EnterpriseTable:
         conflicted, dup_notes = _duplicates(table, key, origin, firms.groups)
         if CONFLICT in frame.columns:  # a merged row of copies that disagreed
             copies = pd.to_numeric(frame[CONFLICT], errors="coerce")
-            marked = copies.notna().to_numpy() & mergeable(key)
+            marked = copies.notna().to_numpy() & joinable(key, code)
             merged_copies = issue_rows(
                 "duplicate-firm", marked, origin=origin, credit_code=code, field="credit_code"
             )

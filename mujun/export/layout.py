@@ -18,6 +18,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from ..engine.evaluation import UNTIERED
 from ..rules import Tiers
 from ..rules.tiers import UNGRADED, UNGRADED_LABEL
+from ..rules.unit_key import shown_header
 from . import styles, xlsx
 from .xlsx import (
     Body,
@@ -214,8 +215,9 @@ def _header_rows(
 
 
 def header_cell(ws: Any, text: str) -> WriteOnlyCell:
-    """A header cell of a write-only sheet (text, styled by `styles.as_header`)."""
-    return styles.as_header(text_cell(ws, text))
+    """A header cell of a write-only sheet (text, styled by `styles.as_header`); the credit
+    code's header is the rules' `[input] key_label` (rules/unit_key.py)."""
+    return styles.as_header(text_cell(ws, shown_header(text)))
 
 
 def _style(ws: Any, alignment: Any) -> int:

@@ -102,8 +102,9 @@ def _read_all(
         sources.append(SourceFile(str(path), opened.sha256, read, used, skipped))
     if not parts:
         names = "、".join(str(p) for p in files)
+        keys = "”或“".join(["统一社会信用代码", *(aliases or {}).get("credit_code", ())])
         raise DataError(
-            f"{names}：没有读到企业行（没有一个工作表带有“统一社会信用代码”表头且其下有数据行）"
+            f"{names}：没有读到企业行（没有一个工作表带有“{keys}”表头且其下有数据行）"
             + _why_nothing(concat_issues(file_notes))
         )
     table = merge(parts, _priority(files, part_files, priority))

@@ -3,10 +3,11 @@
 For each field the value comes from the first source that has one, in priority order (the rules'
 `[input] priority`, else file order). Two sources giving different values for the same field are
 a conflict, reported with every source's value. Rows without a usable key (no credit code, or one
-Excel turned into a number) are never merged with anything: each stays a row of its own (and is
-rejected later, with its reason). Flags merge with their rows: a cell that could not be read in
-any source stays unreadable, and copies that disagreed mark the merged row. Sheets of one file
-with the same fields are one source.
+Excel turned into a number and cut short) are never merged with anything: each stays a row of its
+own (and is rejected later, with its reason); a short whole number is joined by its text
+(`keys.joinable`: a region code, say, which rules with `[input] key_check = "none"` evaluate).
+Flags merge with their rows: a cell that could not be read in any source stays unreadable, and
+copies that disagreed mark the merged row. Sheets of one file with the same fields are one source.
 """
 
 from __future__ import annotations

@@ -124,26 +124,57 @@ def test_a_country_in_two_files_is_one_unit(tmp_path: Path) -> None:
 
 def test_numbers_as_keys_read_as_their_text(tmp_path: Path) -> None:
     """A region code a workbook stores as a number (1.0) is the key "1"; under the credit
-    code's check it would be a code Excel turned into a number. Two rows of the number 3 in
-    one year are duplicates, though reading keeps such rows apart (a credit code Excel cut
-    short may not be joined)."""
+    code's check it is a code Excel turned into a number. Two different rows of the number 3
+    in one year are duplicates, as two rows of one text key are."""
     rules = country_rules()
     rows = [HEADER, [1.0, "一区", YEAR, 10], [2, "二区", YEAR, 20], [3, "三区", YEAR, 5]]
     rows.append([3, "三区", YEAR, 6])
-    ev = evaluate(read_countries([write_xlsx(tmp_path / "regions.xlsx", rows)], rules), rules)
+    path = write_xlsx(tmp_path / "regions.xlsx", rows)
+    ev = evaluate(read_countries([path], rules), rules)
     res = ev.results
-    assert res["credit_code"].tolist() == ["1", "2", "3", "3"]
-    assert res["status"].tolist() == ["evaluated", "evaluated", "rejected", "rejected"]
+    assert res["credit_code"].tolist() == ["1", "2", "3"]  # the two records of 3: one row
+    assert res["status"].tolist() == ["evaluated", "evaluated", "rejected"]
     # two left: 1 → 0, 2 → 100 (minmax over 10 and 20)
     assert res["total_score"].iloc[:2].tolist() == pytest.approx([0.0, 100.0])
     assert "credit-code-as-number" not in set(ev.issues["code"])
     dup = ev.issues[ev.issues["code"] == "duplicate-firm"]
     assert dup["credit_code"].tolist() == ["3", "3"]
-    under_codes = evaluate(
-        read_countries([tmp_path / "regions.xlsx"], country_rules(None)), country_rules(None)
-    )
+    firms = country_rules(None)
+    under_codes = evaluate(read_countries([path], firms), firms)
     assert set(under_codes.results["status"]) == {"rejected"}
     assert "credit-code-as-number" in set(under_codes.issues["code"])
+
+
+def test_a_numeric_key_merges_with_its_text_in_another_file(tmp_path: Path) -> None:
+    """Region codes a workbook holds as numbers and a CSV holds as text are one unit each."""
+    rules = country_rules()
+    names = write_xlsx(
+        tmp_path / "names.xlsx", [["uCode", "uName"], [340321, "甲县"], [340322.0, "乙县"]]
+    )
+    figures = write_csv(
+        tmp_path / "figures.csv",
+        [["uCode", "Time", "Flights"], ["340321", YEAR, 5], ["340322", YEAR, 9]],
+    )
+    ev = evaluate(read_countries([names, figures], rules), rules)
+    res = ev.results
+    assert res["credit_code"].tolist() == ["340321", "340322"]
+    assert res["name"].tolist() == ["甲县", "乙县"]
+    assert res["status"].tolist() == ["evaluated", "evaluated"]
+    assert res["total_score"].tolist() == pytest.approx([0.0, 100.0])  # minmax over 5 and 9
+
+
+def test_a_number_excel_cut_short_is_never_joined(tmp_path: Path) -> None:
+    """An 18-digit number (a credit code Excel stored as a number) may have lost its last
+    digits: reading keeps its rows apart, and under key_check none the evaluation rejects the
+    rows that share such a key-year as duplicates rather than merge them."""
+    rules = country_rules()
+    rows = [HEADER, [913403000000000000, "甲", YEAR, 1], [913403000000000000, "乙", YEAR, 2]]
+    rows.append(["AUT", "Austria", YEAR, 3])
+    table = read_countries([write_xlsx(tmp_path / "cut.xlsx", rows)], rules)
+    assert len(table) == 3
+    ev = evaluate(table, rules)
+    assert ev.results["status"].tolist() == ["rejected", "rejected", "evaluated"]
+    assert ev.issues["code"].tolist().count("duplicate-firm") == 2
 
 
 def test_rekey_judges_states_and_drops_only_credit_code_notes(tmp_path: Path) -> None:
@@ -205,3 +236,25 @@ def test_row_order_does_not_matter(
     expected = {"AUT": 100 / 3, "BEL": 100.0, "BGR": 0.0, "CYP": 100 * 2 / 15, "CZE": 100 * 10 / 15}
     assert scored.to_dict() == pytest.approx(expected)
     assert np.isnan(keyed["total_score"].iloc[0])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    keys=st.lists(
+        st.text(alphabet="ABCXYZ0123456789区县乡", min_size=1, max_size=10),
+        min_size=2,
+        max_size=8,
+        unique=True,
+    )
+)
+def test_any_non_blank_text_is_a_key(
+    tmp_path_factory: pytest.TempPathFactory, keys: list[str]
+) -> None:
+    """Under key_check none every distinct key of a CSV is evaluated, as written."""
+    rules = country_rules()
+    rows = [HEADER, *([k, f"单位{i}", YEAR, 10 + i] for i, k in enumerate(keys))]
+    path = write_csv(tmp_path_factory.mktemp("keys") / "iData.csv", rows)
+    ev = evaluate(read_countries([path], rules), rules)
+    assert ev.results["credit_code"].tolist() == keys
+    assert (ev.results["status"] == "evaluated").all()
+    assert not set(ev.issues["code"]) & CREDIT_CODE_NOTES
