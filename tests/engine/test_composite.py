@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from composite_index import FIVE, INDEX, units
-from conftest import HEADER, credit_code
+from conftest import HEADER, YEAR, credit_code
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -253,3 +253,19 @@ def test_raising_a_higher_indicator_never_lowers_the_total(
     before = evaluate(_frame(rows), rules).results["total_score"][i]
     after = evaluate(_frame(better), rules).results["total_score"][i]
     assert after >= before - 1e-9
+
+
+def test_impute_previous_from_the_panel() -> None:
+    rules = parse_rules(
+        INDEX.replace('impute = { stat = "mean", by = "park" }', 'impute = { stat = "previous" }')
+    )
+    this = FIVE.assign(year=YEAR)
+    last = FIVE.assign(year=YEAR - 1, revenue=[18.0, 24.0, 50.0, 70.0, 30.0])
+    ev = evaluate(pd.concat([this, last], ignore_index=True), rules)
+    # U1's revenue is missing this year; last year it was 24 → 24 ÷ 2 亩 = 12 per mu
+    imputed = ev.stages.table("imputed")
+    assert imputed["rev"].tolist()[:5] == pytest.approx([10.0, 12.0, 30.0, 40.0, 20.0])
+    # U4's energy is missing both years: it stays missing
+    assert np.isnan(imputed["energy"][4])
+    assert len(ev.results) == 5  # last year's rows are data, not results
+    assert (ev.results["status"] == "evaluated").all()
