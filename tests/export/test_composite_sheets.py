@@ -32,6 +32,8 @@ def test_method_and_treatment_sheets(tmp_path: Path) -> None:
     assert "插补：取所属园区相同的单位的平均值" in method
     assert "逐点缩尾" in method
     assert "÷" in method  # the denominated formula
+    index = _texts(wb["综合指数"])  # the class sheet: each group's score after the indicators'
+    assert index.index("经济") > index.index("亩均能耗") and "绿色" in index
     sheet = _texts(wb["数据处理"])
     assert "单位4" in sheet and "高端（调低）" in sheet and "100" in sheet
     for path in paths:
