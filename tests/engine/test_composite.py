@@ -269,3 +269,52 @@ def test_impute_previous_from_the_panel() -> None:
     assert np.isnan(imputed["energy"][4])
     assert len(ev.results) == 5  # last year's rows are data, not results
     assert (ev.results["status"] == "evaluated").all()
+
+
+def test_penalty_refused_in_a_mean_class() -> None:
+    text = INDEX.replace(
+        'missing = "impute"\n  impute = { stat = "mean", by = "park" }',
+        'missing = "penalty"\n  missing_points = 5',
+        1,
+    )
+    assert "penalty" in rules_error(text)
+
+
+def test_sum_class_with_groups_keeps_its_total() -> None:
+    # a sum class with two groups: the total is Σ item points as ever, each group the sum of
+    # its items' points; tax 5 万元/亩 ÷ 10 × 60 = 30, revenue 50 ÷ 100 × 40 = 20
+    text = (
+        HEADER
+        + """
+[[class]]
+code = "c"
+label = "规上"
+
+  [[class.group]]
+  code = "money"
+  label = "效益"
+
+  [[class.indicator]]
+  code = "tax"
+  label = "亩均税收"
+  formula = "tax_paid / land_mu"
+  parent = "money"
+  weight = 60
+  score = { method = "ratio", benchmark = 10.0, cap = 2.0 }
+
+  [[class.indicator]]
+  code = "rev"
+  label = "亩均营收"
+  formula = "revenue / land_mu"
+  weight = 40
+  score = { method = "ratio", benchmark = 100.0, cap = 2.0 }
+
+  [class.tiers]
+  method = "quota"
+  shares = { A = 0.5, B = 0.5 }
+"""
+    )
+    ev = evaluate(units(tax_paid=[10.0], revenue=[100.0]), parse_rules(text))
+    assert ev.results["total_score"][0] == pytest.approx(50.0)
+    assert ev.results["score_money"][0] == pytest.approx(30.0)
+    assert ev.stages.names  # a group is a composite step: its stages are kept
