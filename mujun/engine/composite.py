@@ -27,7 +27,7 @@ from .stages_table import STAGES
 if TYPE_CHECKING:
     from .evaluate import _Run
 
-__all__ = ["STAGES", "Chain", "ClassStages", "Record", "is_composite"]
+__all__ = ["STAGES", "Chain", "ClassStages", "Record", "class_nodes", "is_composite"]
 
 SCALE = 100.0  # an indicator's normalised score in a mean/geometric/harmonic class: 0–100
 _STAT_WORDS = {"mean": "平均值", "median": "中位数"}
@@ -243,15 +243,7 @@ class Chain:
         member whose scores a geometric (harmonic) mean cannot take (0 or below) is reported
         and left without a total: it is rejected, never tiered on a guess."""
         klass = self.klass
-        flat = klass.aggregate == "sum"  # a sum class adds points: weights are in them already
-        nodes = [
-            hierarchy.Node(g.code, g.parent, 1.0 if flat else g.weight, group_method(klass, g))
-            for g in klass.groups
-        ]
-        nodes += [
-            hierarchy.Node(i.code, i.parent, 1.0 if flat else i.weight, "")
-            for i in klass.indicators
-        ]
+        nodes = class_nodes(klass)
         kept = {k: v[keep] for k, v in leaves.items()}
         try:
             part = hierarchy.aggregate_tree(kept, nodes, klass.aggregate)
@@ -270,6 +262,20 @@ class Chain:
             full[keep] = part[code]
             out[code] = full
         return out
+
+
+def class_nodes(klass: EvalClass) -> list[hierarchy.Node]:
+    """The class's hierarchy as `hierarchy.aggregate_tree` takes it: its groups, then its
+    indicators (leaves). In a sum class every weight is 1: the points carry the weights."""
+    flat = klass.aggregate == "sum"
+    nodes = [
+        hierarchy.Node(g.code, g.parent, 1.0 if flat else g.weight, group_method(klass, g))
+        for g in klass.groups
+    ]
+    nodes += [
+        hierarchy.Node(i.code, i.parent, 1.0 if flat else i.weight, "") for i in klass.indicators
+    ]
+    return nodes
 
 
 class _PreviousColumns(Mapping[str, np.ndarray]):
