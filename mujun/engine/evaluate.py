@@ -421,6 +421,8 @@ def _tier_class(run: _Run, klass: EvalClass, idx: np.ndarray, total: np.ndarray)
     spec = klass.tiers
 
     def indicator(kind: str, code: str) -> np.ndarray:  # score_<code> / value_<code>
+        if code in run.composite.groups:  # a group (pillar): its value is its score
+            return run.composite.groups[code][idx]
         if kind == "score":
             return run.scores[code][idx]
         rows, values = run.values[code][-1]  # this class's, appended last

@@ -318,3 +318,17 @@ label = "规上"
     assert ev.results["total_score"][0] == pytest.approx(50.0)
     assert ev.results["score_money"][0] == pytest.approx(30.0)
     assert ev.stages.names  # a group is a composite step: its stages are kept
+
+
+def test_tier_rule_reads_a_group_score() -> None:
+    # totals 50, 41.7, 33.3, 66.7, 66.7 (see test_index_by_hand); A = the best three (U3, U4,
+    # U0 at 50), but U0's econ score is 0: a rule on score_econ caps it at B
+    capped = INDEX.replace(
+        "  shares = { A = 0.2, B = 0.8 }",
+        '  shares = { A = 0.6, B = 0.4 }\n\n  [[class.tiers.rule]]\n  when = "score_econ < 10"\n'
+        '  at_most = "B"\n  reason = "经济得分过低"',
+    )
+    # A = the best three (U3, U4, U0 at 50) but U0's econ is 0: capped at B
+    ev = evaluate(FIVE, parse_rules(capped))
+    assert ev.results["tier"].tolist()[0] == "B"
+    assert ev.results["tier_reason"].tolist()[0] == "经济得分过低"
