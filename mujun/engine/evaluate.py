@@ -314,6 +314,8 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
         _not_tiered(run, klass, idx, overflowed)
         return
     beyond = adjust.reject_beyond(run, idx, adjusted.beyond)  # unusable: not scored
+    if chain is not None:  # no total: no child with data, or a geometric mean over a 0
+        beyond |= chain.reject_unscored(idx, beyond)
     broken = ~np.isfinite(total) & ~beyond
     if broken.any():  # beyond the range of numbers: an error, never a tier
         at = _at(run.n, idx, broken)
