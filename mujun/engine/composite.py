@@ -19,15 +19,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..issues import issue
 from ..rules import EvalClass, Indicator
 from ..rules.composite import group_method, is_composite, treatment
 from . import hierarchy, impute, treat
+from .evaluation import STATUSES
 from .stages_table import STAGES
 
 if TYPE_CHECKING:
     from .evaluate import _Run
 
-__all__ = ["STAGES", "Chain", "ClassStages", "Record", "is_composite"]
+__all__ = ["STAGES", "Chain", "ClassStages", "Record", "class_nodes", "is_composite"]
 
 SCALE = 100.0  # an indicator's normalised score in a mean/geometric/harmonic class: 0–100
 _STAT_WORDS = {"mean": "平均值", "median": "中位数"}
@@ -72,6 +74,7 @@ class Chain:
     ) -> None:
         self.run, self.klass, self.rows = run, klass, rows
         self.stages = ClassStages(klass.code, rows, {s: {} for s in STAGES})
+        self._unscored = self._not_positive = np.zeros(0, dtype=bool)  # set by `aggregate`
         run.composite.classes.append(self.stages)
         for ind in klass.indicators:
             den = ind.denominator is not None
@@ -234,7 +237,25 @@ class Chain:
             self._keep("aggregated", g.code, idx, scores[g.code])
         total = np.asarray(scores[""], dtype=float)
         self._keep("aggregated", "total_score", idx, total)
+        self._unscored = np.isnan(total)
         return total
+
+    def reject_unscored(self, idx: np.ndarray, done: np.ndarray) -> np.ndarray:
+        """Reject the members at `idx` left without a total by the aggregation (and not
+        rejected already, `done`), with the reason; the mask over `idx` of those."""
+        unscored = self._unscored & ~done
+        if not unscored.any():
+            return unscored
+        run, rejected = self.run, STATUSES.index("rejected")
+        empty = np.zeros(run.n, dtype=bool)
+        empty[idx[unscored & ~self._not_positive]] = True  # no child with data at all
+        run.row_issue("no-scored-data", empty, "total_score", klass=self.klass.label)
+        run.decide(empty, rejected, issue("no-scored-data", klass=self.klass.label).message)
+        zero = np.zeros(run.n, dtype=bool)  # a geometric mean over a 0: its issue is written
+        zero[idx[unscored & self._not_positive]] = True
+        reason = issue("aggregate-not-positive", node=self.klass.label, why="见问题清单")
+        run.decide(zero, rejected, reason.message)
+        return unscored
 
     def _tree(
         self, leaves: dict[str, np.ndarray], keep: np.ndarray, idx: np.ndarray
@@ -243,15 +264,8 @@ class Chain:
         member whose scores a geometric (harmonic) mean cannot take (0 or below) is reported
         and left without a total: it is rejected, never tiered on a guess."""
         klass = self.klass
-        flat = klass.aggregate == "sum"  # a sum class adds points: weights are in them already
-        nodes = [
-            hierarchy.Node(g.code, g.parent, 1.0 if flat else g.weight, group_method(klass, g))
-            for g in klass.groups
-        ]
-        nodes += [
-            hierarchy.Node(i.code, i.parent, 1.0 if flat else i.weight, "")
-            for i in klass.indicators
-        ]
+        nodes = class_nodes(klass)
+        self._not_positive = ~keep
         kept = {k: v[keep] for k, v in leaves.items()}
         try:
             part = hierarchy.aggregate_tree(kept, nodes, klass.aggregate)
@@ -270,6 +284,20 @@ class Chain:
             full[keep] = part[code]
             out[code] = full
         return out
+
+
+def class_nodes(klass: EvalClass) -> list[hierarchy.Node]:
+    """The class's hierarchy as `hierarchy.aggregate_tree` takes it: its groups, then its
+    indicators (leaves). In a sum class every weight is 1: the points carry the weights."""
+    flat = klass.aggregate == "sum"
+    nodes = [
+        hierarchy.Node(g.code, g.parent, 1.0 if flat else g.weight, group_method(klass, g))
+        for g in klass.groups
+    ]
+    nodes += [
+        hierarchy.Node(i.code, i.parent, 1.0 if flat else i.weight, "") for i in klass.indicators
+    ]
+    return nodes
 
 
 class _PreviousColumns(Mapping[str, np.ndarray]):

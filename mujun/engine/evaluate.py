@@ -327,6 +327,8 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
         _not_tiered(run, klass, idx, overflowed)
         return
     beyond = adjust.reject_beyond(run, idx, adjusted.beyond)  # unusable: not scored
+    if chain is not None:  # no total: no child with data, or a geometric mean over a 0
+        beyond |= chain.reject_unscored(idx, beyond)
     broken = ~np.isfinite(total) & ~beyond
     if broken.any():  # beyond the range of numbers: an error, never a tier
         at = _at(run.n, idx, broken)
@@ -434,6 +436,8 @@ def _tier_class(run: _Run, klass: EvalClass, idx: np.ndarray, total: np.ndarray)
     spec = klass.tiers
 
     def indicator(kind: str, code: str) -> np.ndarray:  # score_<code> / value_<code>
+        if code in run.composite.groups:  # a group (pillar): its value is its score
+            return run.composite.groups[code][idx]
         if kind == "score":
             return run.scores[code][idx]
         rows, values = run.values[code][-1]  # this class's, appended last

@@ -194,7 +194,7 @@ class EvalClass(Model):
                 f"类别 {quote.value(self.code)} 的指标权重之和为 {total}，"
                 f"须等于 total_weight = {self.total_weight:g}"
             )
-        check_tier_names(self.tiers, codes)
+        check_tier_names(self.tiers, [*codes, *(g.code for g in self.groups)])
         return self
 
 

@@ -318,3 +318,42 @@ label = "规上"
     assert ev.results["total_score"][0] == pytest.approx(50.0)
     assert ev.results["score_money"][0] == pytest.approx(30.0)
     assert ev.stages.names  # a group is a composite step: its stages are kept
+
+
+def test_tier_rule_reads_a_group_score() -> None:
+    # totals 50, 41.7, 33.3, 66.7, 66.7 (see test_index_by_hand); A = the best three (U3, U4,
+    # U0 at 50), but U0's econ score is 0: a rule on score_econ caps it at B
+    capped = INDEX.replace(
+        "  shares = { A = 0.2, B = 0.8 }",
+        '  shares = { A = 0.6, B = 0.4 }\n\n  [[class.tiers.rule]]\n  when = "score_econ < 10"\n'
+        '  at_most = "B"\n  reason = "经济得分过低"',
+    )
+    # A = the best three (U3, U4, U0 at 50) but U0's econ is 0: capped at B
+    ev = evaluate(FIVE, parse_rules(capped))
+    assert ev.results["tier"].tolist()[0] == "B"
+    assert ev.results["tier_reason"].tolist()[0] == "经济得分过低"
+
+
+def test_units_without_a_total_are_rejected_with_the_reason() -> None:
+    # geometric over a ratio: a tax of 0 scores 0, and a geometric mean over 0 is refused
+    text = GEOMETRIC.replace(
+        'score = { method = "minmax", floor = 1 }', 'score = { method = "fraction_of_max" }', 1
+    )
+    ev = evaluate(units(tax_paid=[0.0, 2.0, 3.0], revenue=[3.0, 2.0, 1.0]), parse_rules(text))
+    assert ev.results["status"].tolist() == ["rejected", "evaluated", "evaluated"]
+    assert "几何" in ev.results["status_reason"][0]
+    assert ev.issues["code"].tolist().count("aggregate-not-positive") == 1
+    assert "non-finite-score" not in ev.issues["code"].tolist()
+    # a mean class whose unit has no value for any indicator, none imputable (its park alone)
+    five = FIVE.assign(tax_paid=[2.0, 4.0, 6.0, 8.0, None], revenue=[20.0, None, 60.0, 80.0, None])
+    tax_imputed = INDEX.replace(
+        '  score = { method = "minmax" }\n\n  [[class.indicator]]\n  code = "rev"',
+        '  score = { method = "minmax" }\n  missing = "impute"\n'
+        '  impute = { stat = "mean", by = "park" }\n\n  [[class.indicator]]\n  code = "rev"',
+        1,
+    )
+    ev = evaluate(five, parse_rules(tax_imputed))
+    assert ev.results["status"].tolist()[4] == "rejected"
+    assert "均无数据" in ev.results["status_reason"][4]
+    assert "no-scored-data" in ev.issues["code"].tolist()
+    assert (ev.results["status"][:4] == "evaluated").all()
