@@ -454,6 +454,52 @@ def explain(
     explain_folder(folder, code, as_json=as_json, notice=notice)
 
 
+@app.command(
+    name="import-coinr",
+    help="把 COINr 的指标元数据表（iMeta.csv）转换为 mujun 规则文件：每个指标一个字段和一项指标，"
+    "每个汇总一个分组，最高层汇总为评价类别（算术平均、min–max 0–100、分组均值填补、COINr 默认的"
+    "离群值处理、四分位分档）。给出 --data 时核对 iData 的列并取其年度。",
+)
+@guarded(err_console)
+def import_coinr_command(
+    meta: Annotated[Path, typer.Argument(metavar="iMeta.csv", help="COINr 的指标元数据表")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="文件", help="要写出的规则文件（.toml）")
+    ],
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", metavar="iData.csv", help="COINr 的数据表：核对列并取年度"),
+    ] = None,
+    name: Annotated[str | None, typer.Option(metavar="名称", help="规则文件的名称")] = None,
+    region: Annotated[
+        str | None, typer.Option(metavar="地区", help="地区（默认：指数名称）")
+    ] = None,
+    year: Annotated[int | None, typer.Option(metavar="年度", help="评价年度")] = None,
+    impute_by: Annotated[
+        str | None,
+        typer.Option(
+            "--impute-by", metavar="列", help="缺失值按这一分组列（Type = Group）的均值填补"
+        ),
+    ] = None,
+    treat: Annotated[
+        bool, typer.Option("--treat/--no-treat", help="是否按 COINr 默认做法处理离群值")
+    ] = True,
+    key_label: Annotated[
+        str, typer.Option("--key-label", metavar="名称", help="单位代码列（uCode）的名称")
+    ] = "单位代码",
+) -> None:
+    """Convert a COINr iMeta table into a rules file."""
+    from .coinr_import import Options, command_line, import_coinr
+
+    options = Options(name, region, year, impute_by, treat, key_label)
+    options = command_line(options, meta, out, data)
+    try:
+        written = import_coinr(meta, out, data=data, options=options)
+    except RulesError as exc:
+        raise _fail(str(exc), 2) from None
+    out_console.print(f"规则文件已写入 {written}", highlight=False)
+
+
 def main() -> None:
     """Console-script entry point. The commands guard themselves; this catches what escapes
     the command line's own machinery, so that even then one line is all a user sees."""
