@@ -252,7 +252,7 @@ def uncertainty(
         "benchmark": list(options.benchmark),
         "jobs": jobs,
         "chunk": got.chunk,
-        "scheduler": None if scheduler is None else str(getattr(scheduler, "scheduler", scheduler)),
+        "scheduler": _address(scheduler),
         "path": got.path,
     }
     return stability(ev, got.layout, got.tier, got.rank, got.draws, options, settings)
@@ -309,3 +309,11 @@ def _run(
 
         return list(Parallel(n_jobs=jobs)(delayed(fn)(*args) for fn, args in tasks))
     return [fn(*args) for fn, args in tasks]
+
+
+def _address(scheduler: Any) -> str | None:
+    """The cluster's address, for provenance (None: computed here)."""
+    if scheduler is None:
+        return None
+    inner = getattr(scheduler, "scheduler", None)
+    return str(getattr(inner, "address", None) or scheduler)

@@ -61,9 +61,10 @@ def test_probabilities_sum_to_one_and_firms_are_the_tiered() -> None:
     assert 0.5 < st_.firms["stable"].mean() < 1.0
     classes = st_.classes.set_index("class")
     assert classes["firms"].sum() == len(st_.firms)
-    assert classes.loc["above_scale", "stable"] == st_.firms.loc[
-        st_.firms["class"] == "above_scale", "stable"
-    ].sum()
+    assert (
+        classes.loc["above_scale", "stable"]
+        == st_.firms.loc[st_.firms["class"] == "above_scale", "stable"].sum()
+    )
 
 
 def test_zero_noise_every_firm_is_stable_in_its_own_tier() -> None:
@@ -250,3 +251,31 @@ def test_row_order_does_not_matter(seed: int, order: object) -> None:
     left = a.firms.set_index("credit_code").sort_index()
     right = b.firms.set_index("credit_code").sort_index()
     pd.testing.assert_frame_equal(left, right)
+
+
+# ---- scale: processes and a Dask cluster give the same samples ----
+
+
+@pytest.mark.slow
+def test_two_jobs_give_the_result_of_one() -> None:
+    ev = demo(ALL_CHOICES)
+    one = sampled_tiers(ev, samples=24, chunk=5)
+    two = sampled_tiers(ev, samples=24, chunk=5, jobs=2)
+    assert np.array_equal(one.tier, two.tier) and np.array_equal(one.rank, two.rank)
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_the_local_result() -> None:
+    distributed = pytest.importorskip("distributed")
+    ev = demo(ALL_CHOICES)
+    local = ev.uncertainty(samples=24, chunk=6)
+    with (
+        distributed.LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        remote = ev.uncertainty(samples=24, chunk=6, scheduler=client)
+        by_address = ev.uncertainty(samples=24, chunk=6, scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(local.firms, remote.firms)
+    pd.testing.assert_frame_equal(local.sensitivity, remote.sensitivity)
+    pd.testing.assert_frame_equal(local.firms, by_address.firms)
+    assert remote.settings["scheduler"]
