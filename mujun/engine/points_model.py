@@ -2,9 +2,10 @@
 per variant, every ranked member's item points at weight 1 and 2 give a + b × weight.
 
 `build` returns None where the fast path would not be exact — a variant whose statuses or
-classes differ from the evaluation as written, points not affine in the weight, or the
-as-written choices not giving the evaluation's own tiers and ranks — and the caller evaluates
-every sample in full instead.
+classes differ from the evaluation as written, points not affine in the weight, tier
+expressions that read fields of merged units (the lead was tiered on the unit's summed
+figures, which the Evaluation does not keep), or the as-written choices not giving the
+evaluation's own tiers and ranks — and the caller evaluates every sample in full instead.
 """
 
 from __future__ import annotations
@@ -164,7 +165,10 @@ def build(
             numbered = ev.columns.groups(spec.by)
             field = np.asarray(ev.column(spec.by))
             by = field[rows] if numbered is None else (numbered[0][rows], numbered[1])
-        fields = {name: np.asarray(ev.column(name))[rows] for name in read_names(spec)}
+        read = read_names(spec)
+        if read and follower.any():
+            return None  # a unit's lead was tiered on the unit's figures, not its own
+        fields = {name: np.asarray(ev.column(name))[rows] for name in read}
         values = {code: res[f"value_{code}"].to_numpy(dtype=float)[rows] for code in codes}
         tier_of = np.array(
             [*(lay.tiers.index(t) for t in spec.order), len(lay.tiers) - 2, len(lay.tiers) - 1],
