@@ -27,7 +27,14 @@ VETO = """
   at_most = "B"
   reason = "发生安全事故：不得评为A类"
 """
-CHOICES = '\n[uncertainty]\nsamples = 30\nseed = 2\ncap = true\nshares = 0.1\nbenchmark = ["mean", "median"]\n'
+CHOICES = """
+[uncertainty]
+samples = 30
+seed = 2
+cap = true
+shares = 0.1
+benchmark = ["mean", "median"]
+"""
 
 
 def frame(n: int = 40, seed: int = 0, **columns: Any) -> pd.DataFrame:
