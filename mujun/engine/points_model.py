@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..rules import Rules
+from ..rules import EvalClass, Rules
+from ..rules.composite import group_method
 from ..rules.tiers import UNGRADED
+from . import hierarchy
 from .again import evaluate_again, given_table
 from .evaluation import STATUSES
 from .sampled import Carry, Linear, Model, read_names, tier_chunk
@@ -170,6 +172,11 @@ def build(
             return None  # a unit's lead was tiered on the unit's figures, not its own
         fields = {name: np.asarray(ev.column(name))[rows] for name in read}
         values = {code: res[f"value_{code}"].to_numpy(dtype=float)[rows] for code in codes}
+        tree = None
+        if c.aggregate != "sum":  # the weights act in the aggregation: scores must not move
+            if np.any(b != 0):
+                return None
+            tree = (_nodes(c), c.aggregate)
         tier_of = np.array(
             [*(lay.tiers.index(t) for t in spec.order), len(lay.tiers) - 2, len(lay.tiers) - 1],
             dtype=np.int16,
@@ -188,6 +195,7 @@ def build(
                 by,
                 fields,
                 values,
+                tree,
             )
         )
     model = Model(
@@ -198,6 +206,12 @@ def build(
         len(lay.tiers),
     )
     return (model, lay) if _reproduces(ev, model, lay) else None
+
+
+def _nodes(c: EvalClass) -> list[hierarchy.Node]:
+    """The class's hierarchy as `composite.Chain` builds it (groups, then indicators)."""
+    nodes = [hierarchy.Node(g.code, g.parent, g.weight, group_method(c, g)) for g in c.groups]
+    return nodes + [hierarchy.Node(i.code, i.parent, i.weight, "") for i in c.indicators]
 
 
 def _reproduces(ev: Evaluation, model: Model, lay: Layout) -> bool:
