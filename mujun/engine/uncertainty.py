@@ -36,6 +36,7 @@ import numpy as np
 from ..errors import RulesError
 from ..rules import Rules
 from .again import evaluate_again, given_table
+from .chunks import Progress, run_chunks
 from .draws import Draws, Options, draw
 from .outcome import stability
 from .points_model import Layout, build, layout
@@ -204,6 +205,7 @@ def sampled_tiers(
     scheduler: Any = None,
     chunk: int | None = None,
     exact: bool = False,
+    progress: Progress | None = None,
 ) -> Samples:
     """The tiers and ranks of every sample (`exact`: every sample evaluated in full, the
     yardstick the fast path is held to)."""
@@ -224,7 +226,8 @@ def sampled_tiers(
         tasks = [(_fast, (model, *_slice(draws, options, variant, part))) for part in parts]
     else:
         tasks = [(_exact, (ev, draws, part, lay)) for part in parts]
-    chunks = _run(tasks, jobs, scheduler)
+    sizes = [len(p) for p in parts]
+    chunks = run_chunks(tasks, sizes, jobs=jobs, scheduler=scheduler, progress=progress)
     f = len(lay.rows)
     tier = np.concatenate([c.tier for c in chunks]) if chunks else np.zeros((0, f), np.int16)
     rank = np.concatenate([c.rank for c in chunks]) if chunks else np.zeros((0, f), np.int32)
@@ -240,11 +243,20 @@ def uncertainty(
     jobs: int | None = None,
     scheduler: Any = None,
     chunk: int | None = None,
+    progress: Progress | None = None,
 ) -> Stability:
     """The stability of `ev`'s tiers over `samples` samples of the rules' uncertain choices
-    (the rules' `[uncertainty]`, these options on top); see the module docstring."""
+    (the rules' `[uncertainty]`, these options on top); see the module docstring.
+    `progress(done, total)` is called as chunks of samples finish."""
     got = sampled_tiers(
-        ev, samples, weight_noise, seed, jobs=jobs, scheduler=scheduler, chunk=chunk
+        ev,
+        samples,
+        weight_noise,
+        seed,
+        jobs=jobs,
+        scheduler=scheduler,
+        chunk=chunk,
+        progress=progress,
     )
     options = got.options
     settings = {
@@ -288,27 +300,6 @@ def _exact(ev: Evaluation, draws: Draws, part: np.ndarray, lay: Layout) -> Chunk
         tier[j] = [index.get(t, none) if isinstance(t, str) else none for t in got]
         rank[j] = res["rank"].to_numpy(dtype=np.int64, na_value=0)[lay.rows]
     return Chunk(tier, rank)
-
-
-def _run(
-    tasks: list[tuple[Callable[..., Chunk], tuple[Any, ...]]], jobs: int | None, scheduler: Any
-) -> list[Chunk]:
-    """The chunks computed here, over `jobs` processes (joblib) or on a Dask cluster."""
-    if scheduler is not None:
-        from distributed import Client
-
-        client = scheduler if isinstance(scheduler, Client) else Client(str(scheduler))
-        try:
-            futures = [client.submit(fn, *args, pure=False) for fn, args in tasks]
-            return list(client.gather(futures))
-        finally:
-            if client is not scheduler:
-                client.close()
-    if jobs is not None and jobs != 1 and len(tasks) > 1:
-        from joblib import Parallel, delayed
-
-        return list(Parallel(n_jobs=jobs)(delayed(fn)(*args) for fn, args in tasks))
-    return [fn(*args) for fn, args in tasks]
 
 
 def _address(scheduler: Any) -> str | None:

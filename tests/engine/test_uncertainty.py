@@ -119,6 +119,9 @@ def test_chunk_sizes_do_not_change_the_result() -> None:
         part = sampled_tiers(ev, samples=25, seed=4, chunk=chunk)
         assert np.array_equal(part.tier, whole.tier) and np.array_equal(part.rank, whole.rank)
     assert whole.chunk >= 25  # one chunk for the demo county by default
+    ticks: list[tuple[int, int]] = []
+    sampled_tiers(ev, samples=25, seed=4, chunk=10, progress=lambda d, t: ticks.append((d, t)))
+    assert ticks == [(0, 25), (10, 25), (20, 25), (25, 25)]
 
 
 def test_parity_five_samples_evaluated_with_their_choices_as_rules() -> None:
