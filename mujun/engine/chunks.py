@@ -1,4 +1,4 @@
-"""Chunks of samples computed here, over processes (joblib) or on a Dask cluster, in order.
+"""Chunks of samples computed here, over processes (joblib) or on a Dask cluster.
 
 Each task is a function and its arguments; the first argument (the model, or the Evaluation
 on the exact path) is the same object for every chunk: on a cluster it is sent to the workers
@@ -18,36 +18,44 @@ Progress = Callable[[int, int], None]
 def run_chunks(
     tasks: list[Task],
     sizes: list[int],
+    each: Callable[[int, Any], None],
     *,
     jobs: int | None = None,
     scheduler: Any = None,
     progress: Progress | None = None,
-) -> list[Any]:
-    """The tasks' results in the tasks' order (`sizes`: the samples of each, for `progress`)."""
+) -> None:
+    """Each task's result given to `each(task index, result)` as it finishes, then dropped
+    (`sizes`: the samples of each task, for `progress`)."""
     total = sum(sizes)
     tick = progress if progress is not None else (lambda done, total: None)
     tick(0, total)
     if scheduler is not None:
-        return _on_cluster(tasks, sizes, scheduler, tick)
-    out: list[Any] = []
+        _on_cluster(tasks, sizes, each, scheduler, tick)
+        return
     done = 0
     if jobs is not None and jobs != 1 and len(tasks) > 1:
         from joblib import Parallel, delayed
 
         parallel = Parallel(n_jobs=jobs, return_as="generator")
-        for size, result in zip(sizes, parallel(delayed(f)(*a) for f, a in tasks), strict=True):
-            out.append(result)
+        results = parallel(delayed(f)(*a) for f, a in tasks)
+        for i, (size, result) in enumerate(zip(sizes, results, strict=True)):
+            each(i, result)
             done += size
             tick(done, total)
-        return out
-    for size, (fn, args) in zip(sizes, tasks, strict=True):
-        out.append(fn(*args))
+        return
+    for i, (size, (fn, args)) in enumerate(zip(sizes, tasks, strict=True)):
+        each(i, fn(*args))
         done += size
         tick(done, total)
-    return out
 
 
-def _on_cluster(tasks: list[Task], sizes: list[int], scheduler: Any, tick: Progress) -> list[Any]:
+def _on_cluster(
+    tasks: list[Task],
+    sizes: list[int],
+    each: Callable[[int, Any], None],
+    scheduler: Any,
+    tick: Progress,
+) -> None:
     from distributed import Client, as_completed
 
     client = scheduler if isinstance(scheduler, Client) else Client(str(scheduler))
@@ -60,14 +68,13 @@ def _on_cluster(tasks: list[Task], sizes: list[int], scheduler: Any, tick: Progr
             client.submit(fn, shared[id(args[0])], *args[1:], pure=False) for fn, args in tasks
         ]
         index = {f.key: i for i, f in enumerate(futures)}
-        out: list[Any] = [None] * len(futures)
         done, total = 0, sum(sizes)
         for future in as_completed(futures):
             i = index[future.key]
-            out[i] = future.result()
+            each(i, future.result())
+            future.release()
             done += sizes[i]
             tick(done, total)
-        return out
     finally:
         if client is not scheduler:
             client.close()

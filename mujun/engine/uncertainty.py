@@ -27,7 +27,6 @@ of the tenant's class (as `evaluate` does).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -36,9 +35,9 @@ import numpy as np
 from ..errors import RulesError
 from ..rules import Rules
 from .again import evaluate_again, given_table
-from .chunks import Progress, run_chunks
+from .chunks import Progress, Task, run_chunks
 from .draws import Draws, Options, draw
-from .outcome import stability
+from .outcome import Tally, stability
 from .points_model import Layout, build, layout
 from .sampled import Chunk, Model, tier_chunk
 
@@ -195,6 +194,35 @@ class Samples:
         return names[self.tier[s]]
 
 
+def _prepare(
+    ev: Evaluation,
+    samples: int | None,
+    weight_noise: float | None,
+    seed: int | None,
+    chunk: int | None,
+    exact: bool,
+) -> tuple[Options, Draws, Layout, list[Task], list[np.ndarray], str, int]:
+    """The draws, the firms analysed, and one task per chunk of samples."""
+    options = options_for(ev.rules, samples, weight_noise, seed)
+    draws = draw(ev.rules, options)
+    found = [(None, True), *(v for v in variants(ev.rules, options) if v != (None, True))]
+    rules_of = {v: ev.rules if v == (None, True) else variant_rules(ev.rules, *v) for v in found}
+    built = None if exact else build(ev, found, rules_of)
+    variant = variant_of(draws, found)
+    lay = built[1] if built is not None else layout(ev)
+    size = chunk if chunk is not None else max(1, MAX_CELLS // max(len(lay.rows), 1))
+    if size < 1:
+        raise RulesError(f"每批抽样次数须为正整数，实为 {size}")
+    parts = [np.arange(i, min(i + size, draws.samples)) for i in range(0, draws.samples, size)]
+    tasks: list[Task]
+    if built is not None:
+        model = built[0]
+        tasks = [(_fast, (model, *_slice(draws, options, variant, part))) for part in parts]
+    else:
+        tasks = [(_exact, (ev, draws, part, lay)) for part in parts]
+    return options, draws, lay, tasks, parts, "fast" if built else "exact", size
+
+
 def sampled_tiers(
     ev: Evaluation,
     samples: int | None = None,
@@ -207,31 +235,19 @@ def sampled_tiers(
     exact: bool = False,
     progress: Progress | None = None,
 ) -> Samples:
-    """The tiers and ranks of every sample (`exact`: every sample evaluated in full, the
-    yardstick the fast path is held to)."""
-    options = options_for(ev.rules, samples, weight_noise, seed)
-    draws = draw(ev.rules, options)
-    found = [(None, True), *(v for v in variants(ev.rules, options) if v != (None, True))]
-    rules_of = {v: ev.rules if v == (None, True) else variant_rules(ev.rules, *v) for v in found}
-    built = None if exact else build(ev, found, rules_of)
-    variant = variant_of(draws, found)
-    lay = built[1] if built is not None else layout(ev)
-    size = chunk if chunk is not None else max(1, MAX_CELLS // max(len(lay.rows), 1))
-    if size < 1:
-        raise RulesError(f"每批抽样次数须为正整数，实为 {size}")
-    parts = [np.arange(i, min(i + size, draws.samples)) for i in range(0, draws.samples, size)]
-    tasks: list[tuple[Callable[..., Chunk], tuple[Any, ...]]]
-    if built is not None:
-        model = built[0]
-        tasks = [(_fast, (model, *_slice(draws, options, variant, part))) for part in parts]
-    else:
-        tasks = [(_exact, (ev, draws, part, lay)) for part in parts]
+    """The tiers and ranks of every sample, kept whole (`exact`: every sample evaluated in
+    full, the yardstick the fast path is held to)."""
+    options, draws, lay, tasks, parts, path, size = _prepare(
+        ev, samples, weight_noise, seed, chunk, exact
+    )
+    chunks: dict[int, Chunk] = {}
     sizes = [len(p) for p in parts]
-    chunks = run_chunks(tasks, sizes, jobs=jobs, scheduler=scheduler, progress=progress)
+    run_chunks(tasks, sizes, chunks.__setitem__, jobs=jobs, scheduler=scheduler, progress=progress)
     f = len(lay.rows)
-    tier = np.concatenate([c.tier for c in chunks]) if chunks else np.zeros((0, f), np.int16)
-    rank = np.concatenate([c.rank for c in chunks]) if chunks else np.zeros((0, f), np.int32)
-    return Samples(lay, draws, options, tier, rank, "fast" if built else "exact", size)
+    got = [chunks[i] for i in range(len(parts))]
+    tier = np.concatenate([c.tier for c in got]) if got else np.zeros((0, f), np.int16)
+    rank = np.concatenate([c.rank for c in got]) if got else np.zeros((0, f), np.int32)
+    return Samples(lay, draws, options, tier, rank, path, size)
 
 
 def uncertainty(
@@ -247,27 +263,29 @@ def uncertainty(
 ) -> Stability:
     """The stability of `ev`'s tiers over `samples` samples of the rules' uncertain choices
     (the rules' `[uncertainty]`, these options on top); see the module docstring.
-    `progress(done, total)` is called as chunks of samples finish."""
-    got = sampled_tiers(
-        ev,
-        samples,
-        weight_noise,
-        seed,
-        jobs=jobs,
-        scheduler=scheduler,
-        chunk=chunk,
-        progress=progress,
+    `progress(done, total)` is called as chunks of samples finish. Each chunk is counted as it
+    arrives and dropped (memory bounded by the chunk, not the samples)."""
+    options, draws, lay, tasks, parts, path, size = _prepare(
+        ev, samples, weight_noise, seed, chunk, False
     )
-    options = got.options
+    tally = Tally(lay, draws.samples)
+    starts = [int(p[0]) if len(p) else 0 for p in parts]
+
+    def count(i: int, got: Chunk) -> None:
+        tally.add(starts[i], got)
+
+    sizes = [len(p) for p in parts]
+    run_chunks(tasks, sizes, count, jobs=jobs, scheduler=scheduler, progress=progress)
     settings = {
         **options.__dict__,
         "benchmark": list(options.benchmark),
         "jobs": jobs,
-        "chunk": got.chunk,
+        "chunk": size,
         "scheduler": _address(scheduler),
-        "path": got.path,
+        "path": path,
+        "rank_samples": tally.kept,
     }
-    return stability(ev, got.layout, got.tier, got.rank, got.draws, options, settings)
+    return stability(ev, lay, tally, draws, options, settings)
 
 
 def _slice(

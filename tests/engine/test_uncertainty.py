@@ -282,3 +282,17 @@ def test_a_dask_cluster_gives_the_local_result() -> None:
     pd.testing.assert_frame_equal(local.sensitivity, remote.sensitivity)
     pd.testing.assert_frame_equal(local.firms, by_address.firms)
     assert remote.settings["scheduler"]
+
+
+def test_counted_chunk_by_chunk_the_probabilities_are_those_of_all_samples(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ev = demo()
+    whole = sampled_tiers(ev, samples=210, seed=8)
+    monkeypatch.setattr("mujun.engine.outcome.MAX_RANK_CELLS", 1)  # ranks of 200 samples kept
+    st_ = ev.uncertainty(samples=210, seed=8, chunk=50)
+    assert st_.settings["rank_samples"] == 200
+    a_tier = whole.layout.tiers.index("A")
+    assert np.array_equal(st_.firms["p_A"].to_numpy(), (whole.tier == a_tier).mean(axis=0))
+    low = np.quantile(whole.rank[:200], 0.05, axis=0, method="inverted_cdf")
+    assert np.array_equal(st_.firms["rank_p05"].to_numpy(), low.astype(np.int64))
