@@ -7,10 +7,11 @@ and class placement do not depend on the sampled choices. Per discrete variant (
 statistic × caps kept or dropped) the table is evaluated twice, quietly, with every weight 1
 and 2 (a copy of the rules, not validated: the weights need not add up), which gives each
 member's item points as a + b × weight — exact for every scorer, since each scales its item by
-the weight and only a penalty for a missing value does not (a, b = 0). A third evaluation at
-weight 3 checks that this holds. Then per sample the totals are products over indicators and
-members, the class's adjustments applied, and each sample is ranked and tiered by the engine's
-own functions (`sampled.py`). The fast path is checked against the evaluation as written (the
+the weight and only a penalty for a missing value does not (it is a, with b = 0). A third
+evaluation at weight 3 checks that this holds. Then per sample the totals are products over
+indicators and members (in a mean/geometric/harmonic class the aggregation with the sampled
+weights), the class's adjustments applied, and each sample is ranked and tiered by the
+engine's own functions (`sampled.py`). The fast path is checked against the evaluation as written (the
 as-written choices must give its tiers and ranks); where it is not exact (units merged on
 figures the tiers read, a class whose statuses change with the variant) every sample is
 evaluated in full instead (`exact`), with the same draws.
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from ..errors import RulesError
 from ..rules import Rules
@@ -307,15 +309,15 @@ def _fast(
 
 def _exact(ev: Evaluation, draws: Draws, part: np.ndarray, lay: Layout) -> Chunk:
     """Each sample of `part` evaluated in full (quietly) under its choices as rules."""
-    index = {t: i for i, t in enumerate(lay.tiers)}
+    index = pd.Index(lay.tiers[:-1])  # the last: no tier
     none = len(lay.tiers) - 1
     tier = np.full((len(part), len(lay.rows)), none, dtype=np.int16)
     rank = np.zeros((len(part), len(lay.rows)), dtype=np.int32)
     table = given_table(ev)
     for j, s in enumerate(part):  # a loop over samples: the slow path
         res = evaluate_again(ev, table, sample_rules(ev.rules, draws, int(s)), quiet=True).results
-        got = res["tier"].astype(object).to_numpy()[lay.rows]
-        tier[j] = [index.get(t, none) if isinstance(t, str) else none for t in got]
+        at = index.get_indexer(res["tier"].astype(object).to_numpy()[lay.rows])
+        tier[j] = np.where(at >= 0, at, none)
         rank[j] = res["rank"].to_numpy(dtype=np.int64, na_value=0)[lay.rows]
     return Chunk(tier, rank)
 
