@@ -296,3 +296,57 @@ def test_counted_chunk_by_chunk_the_probabilities_are_those_of_all_samples(
     assert np.array_equal(st_.firms["p_A"].to_numpy(), (whole.tier == a_tier).mean(axis=0))
     low = np.quantile(whole.rank[:200], 0.05, axis=0, method="inverted_cdf")
     assert np.array_equal(st_.firms["rank_p05"].to_numpy(), low.astype(np.int64))
+
+
+def test_by_groups_tie_breaks_and_stages_mean_what_they_mean_in_evaluate() -> None:
+    """The bench's tiers variant of the demo rules (quotas within derived industry groups with
+    a tie-break on tax and revenue; two stages within groups reading score_<code> and
+    rank_pct, the rest B) with the veto and protection rules kept: every sample of the fast
+    path equals the full evaluation of its choices."""
+    from mujun.sample.bench import tiers_variant
+
+    ev0 = demo()
+    ev = mujun.evaluate(ev0.source, tiers_variant(ev0.rules))
+    fast = sampled_tiers(ev, samples=16, weight_noise=0.3, seed=6)
+    assert fast.path == "fast"
+    exact = sampled_tiers(ev, samples=16, weight_noise=0.3, seed=6, exact=True)
+    assert np.array_equal(fast.tier, exact.tier) and np.array_equal(fast.rank, exact.rank)
+    assert (fast.tier != fast.layout.tier[None, :]).any()  # the samples moved some firm
+
+
+def test_threshold_tiers_and_an_empty_class() -> None:
+    text = SMALL.replace(
+        """  [class.tiers]
+  method = "quota"
+  shares = { A = 0.3, B = 0.4, C = 0.3 }""",
+        """  [class.tiers]
+  method = "threshold"
+  minimum = { A = 80, B = 50 }
+  below = "C"
+
+[[class]]
+code = "nobody"
+label = "无企业的类别"
+when = "revenue < 0"
+
+  [[class.indicator]]
+  code = "tax_per_mu"
+  label = "亩均税收"
+  formula = "tax_paid / land_mu"
+  weight = 100
+  score = { method = "ratio", benchmark = 10.0 }
+
+  [class.tiers]
+  method = "quota"
+  shares = { A = 0.5, B = 0.5 }""",
+    )
+    text = text.replace('[[class]]\ncode = "all"', '[[class]]\ncode = "all"\nwhen = "revenue >= 0"')
+    rules = mujun.parse_rules(text, file="small.toml")
+    ev = mujun.evaluate(firms_frame(20, seed=4), rules)
+    fast = sampled_tiers(ev, samples=20, weight_noise=0.5, seed=1)
+    exact = sampled_tiers(ev, samples=20, weight_noise=0.5, seed=1, exact=True)
+    assert fast.path == "fast"
+    assert np.array_equal(fast.tier, exact.tier) and np.array_equal(fast.rank, exact.rank)
+    st_ = ev.uncertainty(samples=20, weight_noise=0.5, seed=1)
+    assert st_.classes.set_index("class").at["nobody", "firms"] == 0
+    assert np.isnan(st_.classes.set_index("class").at["nobody", "share_stable"])
