@@ -11,10 +11,10 @@ the weight and only a penalty for a missing value does not (it is a, with b = 0)
 evaluation at weight 3 checks that this holds. Then per sample the totals are products over
 indicators and members (in a mean/geometric/harmonic class the aggregation with the sampled
 weights), the class's adjustments applied, and each sample is ranked and tiered by the
-engine's own functions (`sampled.py`). The fast path is checked against the evaluation as written (the
-as-written choices must give its tiers and ranks); where it is not exact (units merged on
-figures the tiers read, a class whose statuses change with the variant) every sample is
-evaluated in full instead (`exact`), with the same draws.
+engine's own functions (`sampled.py`). The fast path is checked against the evaluation as
+written (the as-written choices must give its tiers and ranks); where it is not exact (units
+merged on figures the tiers read, a class whose statuses change with the variant) every
+sample is evaluated in full instead (`exact`), with the same draws.
 
 Samples run in chunks of `chunk` (memory bounded), chunks in parallel over `jobs` processes
 (joblib) or on a Dask cluster (`scheduler`: an address or a `distributed.Client`); each sample's
@@ -38,7 +38,7 @@ from ..errors import RulesError
 from ..rules import Rules
 from .again import evaluate_again, given_table
 from .chunks import Progress, Task, run_chunks
-from .draws import Draws, Options, draw
+from .draws import Draws, Options, capped, draw, statistic_indicators
 from .outcome import Tally, stability
 from .points_model import Layout, build, layout
 from .sampled import Chunk, Model, tier_chunk
@@ -94,44 +94,12 @@ def _check(changes: dict[str, Any]) -> None:
 # ---- the variants: benchmark statistic × caps ----
 
 
-def _statistic_indicators(rules: Rules, stat: str) -> dict[str, dict[str, str]]:
-    """{class: {indicator: stat}} for the indicators whose benchmark is a sampled statistic
-    (mean, median or pooled); pooled only where the formula is a ratio."""
-    out = {}
-    for c in rules.classes:
-        mine = {
-            i.code: stat
-            for i in c.indicators
-            if i.score.benchmark in ("mean", "median", "pooled")
-            and (stat != "pooled" or i.formula.as_ratio() is not None)
-        }
-        if mine:
-            out[c.code] = mine
-    return out
-
-
-def _capped(rules: Rules) -> dict[str, dict[str, None]]:
-    """{class: {indicator: None}}: the caps a sample may drop (a ratio of direction "lower"
-    keeps its cap: without one a value of 0 would score without limit)."""
-    out = {}
-    for c in rules.classes:
-        mine = {
-            i.code: None
-            for i in c.indicators
-            if i.score.cap is not None
-            and not (i.score.method == "ratio" and i.direction == "lower")
-        }
-        if mine:
-            out[c.code] = mine
-    return out
-
-
 def variants(rules: Rules, options: Options) -> list[tuple[str | None, bool]]:
     """The discrete variants the samples fall in: (statistic or None as written, caps kept)."""
     stats: list[str | None] = [None]
-    if options.benchmark and any(_statistic_indicators(rules, s) for s in options.benchmark):
+    if options.benchmark and any(statistic_indicators(rules, s) for s in options.benchmark):
         stats = list(options.benchmark)
-    caps = [True, False] if options.cap and _capped(rules) else [True]
+    caps = [True, False] if options.cap and capped(rules) else [True]
     return [(s, c) for s in stats for c in caps]
 
 
@@ -149,8 +117,8 @@ def variant_of(draws: Draws, found: list[tuple[str | None, bool]]) -> np.ndarray
 
 def variant_rules(rules: Rules, stat: str | None, cap: bool) -> Rules:
     """The rules with the benchmark statistic `stat` (None: as written) and without caps."""
-    bench = _statistic_indicators(rules, stat) if stat is not None else {}
-    caps = _capped(rules) if not cap else {}
+    bench = statistic_indicators(rules, stat) if stat is not None else {}
+    caps = capped(rules) if not cap else {}
     if not bench and not caps:
         return rules
     return rules.replace(benchmark=bench or None, cap=caps or None)
@@ -170,8 +138,8 @@ def sample_rules(rules: Rules, draws: Draws, s: int) -> Rules:
         if c.code in draws.shares
     }
     stat = draws.statistics[draws.statistic[s]] if draws.statistic[s] >= 0 else None
-    bench = _statistic_indicators(rules, stat) if stat is not None else {}
-    caps = _capped(rules) if not draws.cap[s] else {}
+    bench = statistic_indicators(rules, stat) if stat is not None else {}
+    caps = capped(rules) if not draws.cap[s] else {}
     return rules.replace(
         weights=weights, shares=shares or None, benchmark=bench or None, cap=caps or None
     )

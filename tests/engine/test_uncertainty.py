@@ -350,3 +350,14 @@ when = "revenue < 0"
     st_ = ev.uncertainty(samples=20, weight_noise=0.5, seed=1)
     assert st_.classes.set_index("class").at["nobody", "firms"] == 0
     assert np.isnan(st_.classes.set_index("class").at["nobody", "share_stable"])
+
+
+def test_a_choice_the_rules_do_not_have_is_not_a_factor() -> None:
+    # SMALL's benchmarks: "mean" (tax) and none (minmax); no indicator has a statistic after a
+    # fixed benchmark, and with caps removed there is no cap to drop
+    text = SMALL.replace('benchmark = "mean", cap = 2.0', "benchmark = 10.0")
+    text += '\n[uncertainty]\nsamples = 20\nbenchmark = ["mean", "median"]\ncap = true\n'
+    ev = mujun.evaluate(firms_frame(12, seed=1), mujun.parse_rules(text, file="small.toml"))
+    st_ = ev.uncertainty()
+    assert not {"benchmark", "cap"} & set(st_.sensitivity["factor"])
+    assert len(st_.sensitivity) == 2  # the two weights
