@@ -353,8 +353,8 @@ when = "revenue < 0"
 
 
 def test_a_choice_the_rules_do_not_have_is_not_a_factor() -> None:
-    # SMALL's benchmarks: "mean" (tax) and none (minmax); no indicator has a statistic after a
-    # fixed benchmark, and with caps removed there is no cap to drop
+    # tax's benchmark fixed at 10 (and minmax has none): no benchmark is a statistic to
+    # sample; its cap removed: no cap to drop
     text = SMALL.replace('benchmark = "mean", cap = 2.0', "benchmark = 10.0")
     text += '\n[uncertainty]\nsamples = 20\nbenchmark = ["mean", "median"]\ncap = true\n'
     ev = mujun.evaluate(firms_frame(12, seed=1), mujun.parse_rules(text, file="small.toml"))
