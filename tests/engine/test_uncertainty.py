@@ -361,3 +361,30 @@ def test_a_choice_the_rules_do_not_have_is_not_a_factor() -> None:
     st_ = ev.uncertainty()
     assert not {"benchmark", "cap"} & set(st_.sensitivity["factor"])
     assert len(st_.sensitivity) == 2  # the two weights
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 1000),
+    firm=st.integers(0, 13),
+    factor=st.floats(1.01, 5.0),
+)
+def test_improving_a_firm_never_lowers_its_chance_of_a_better_tier(
+    seed: int, firm: int, factor: float
+) -> None:
+    # more tax raises the firm's tax item (x / mean rises with x) and lowers everyone else's
+    # (the mean rises), the other item unchanged: in every sample (the same draws: the same
+    # rules and seed) its total rises against the others', so its rank and its quota tier can
+    # only improve: P(tier A), P(A or B) never fall
+    frame = firms_frame(14, seed=seed)
+    rules = mujun.parse_rules(SMALL, file="small.toml")
+    before = mujun.evaluate(frame, rules).uncertainty(samples=15, weight_noise=0.4, seed=seed)
+    better = frame.copy()
+    better.loc[firm, "tax_paid"] *= factor
+    after = mujun.evaluate(better, rules).uncertainty(samples=15, weight_noise=0.4, seed=seed)
+    code = frame.at[firm, "credit_code"]
+    a = before.firms.set_index("credit_code").loc[code]
+    b = after.firms.set_index("credit_code").loc[code]
+    assert b["p_A"] >= a["p_A"] - 1e-12
+    assert b["p_A"] + b["p_B"] >= a["p_A"] + a["p_B"] - 1e-12
+    assert b["rank_p95"] <= a["rank_p95"]
