@@ -388,3 +388,30 @@ def test_improving_a_firm_never_lowers_its_chance_of_a_better_tier(
     assert b["p_A"] >= a["p_A"] - 1e-12
     assert b["p_A"] + b["p_B"] >= a["p_A"] + a["p_B"] - 1e-12
     assert b["rank_p95"] <= a["rank_p95"]
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        'weights = "dirichlet"\nconcentration = 20',
+        'weights = "none"\nshares = 0.1',
+    ],
+)
+def test_dirichlet_weights_and_shares_alone(table: str) -> None:
+    text = SMALL + f"\n[uncertainty]\nsamples = 25\nseed = 4\n{table}\n"
+    rules = mujun.parse_rules(text, file="small.toml")
+    ev = mujun.evaluate(firms_frame(30, seed=3), rules)
+    fast = sampled_tiers(ev)
+    exact = sampled_tiers(ev, exact=True)
+    assert np.array_equal(fast.tier, exact.tier) and np.array_equal(fast.rank, exact.rank)
+    w = fast.draws.weights["all"]
+    assert np.allclose(w.sum(axis=1), 100.0) and (w > 0).all()
+    factors = set(ev.uncertainty().sensitivity["factor"])
+    if "dirichlet" in table:
+        assert np.ptp(w[:, 0]) > 5  # concentration 20: weights move by several points
+        assert factors == {"weight:all:tax_per_mu", "weight:all:revenue_per_mu"}
+    else:
+        assert (w == 50.0).all()
+        assert factors == {"share:all:A", "share:all:B", "share:all:C"}
+        shares = fast.draws.shares["all"]
+        assert np.allclose(shares.sum(axis=1), 1.0) and (shares >= 0).all()
