@@ -190,6 +190,15 @@ def test_bad_options_are_errors_in_chinese() -> None:
         ev.uncertainty(samples=3, weight_noise=1.5)
     with pytest.raises(RulesError, match="抽样次数"):
         ev.uncertainty(samples=0)
+    with pytest.raises(RulesError, match="每批抽样次数"):
+        ev.uncertainty(samples=3, chunk=0)
+
+
+def test_the_package_function_is_the_method() -> None:
+    ev = demo()
+    pd.testing.assert_frame_equal(
+        mujun.uncertainty(ev, samples=6, seed=2).firms, ev.uncertainty(6, None, 2).firms
+    )
 
 
 # ---- scale: processes and a Dask cluster give the same samples ----
