@@ -122,7 +122,7 @@ def render(
             "issues", "七、数据问题", issue_section(ev.issues, park, ev.rules.indicator_labels())
         ),
     ]
-    nav = NAV
+    nav: tuple[tuple[str, str], ...] = NAV
     if stability is not None:  # the uncertainty analysis (report_stability.py)
         sections.append(section(ANCHOR, STABILITY_HEADING, stability_section(stability)))
         nav = (*NAV, NAV_ITEM)
