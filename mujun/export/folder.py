@@ -31,7 +31,7 @@ from .runfolder import (
     swap_into_place,
     temporary_name,
 )
-from .stability_folder import STABILITY_CSV, stability_record
+from .stability_record import STABILITY_CSV, stability_record
 from .tables import write_csv, write_issues_csv, write_json, write_parquet
 from .workbooks import RUN_STATUSES, editions, park_labels, write_workbooks
 

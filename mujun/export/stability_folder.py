@@ -17,47 +17,16 @@ from .folder import prepare_out
 from .names import file_stems
 from .report import REPORT, render
 from .runfolder import MANIFEST, sha256_file, snapshot, swap_into_place, temporary_name
+from .stability_record import STABILITY_CSV, stability_record
 from .stability_sheet import write_stability_workbook
 from .tables import write_json
 from .workbooks import county_summary
-
-STABILITY_CSV = "stability.csv"
 
 
 def stability_workbook_name(ev: Evaluation) -> str:
     """稳定性分析_<region>_<year>.xlsx (a safe file name)."""
     (stem,) = file_stems([f"稳定性分析_{ev.rules.region}_{ev.rules.year}"])
     return f"{stem}.xlsx"
-
-
-def stability_record(stability: Stability) -> dict[str, Any]:
-    """What the manifest says of the analysis: its settings and per class the stable share."""
-    return {
-        "samples": int(stability.samples),
-        "seed": int(stability.seed),
-        "threshold": float(stability.threshold),
-        "settings": {k: _plain(v) for k, v in stability.settings.items()},
-        "classes": {
-            str(c): {"firms": int(n), "stable": int(s)}
-            for c, n, s in zip(
-                stability.classes["class"],
-                stability.classes["firms"],
-                stability.classes["stable"],
-                strict=True,
-            )
-        },
-    }
-
-
-def _plain(value: Any) -> Any:
-    """A setting as JSON holds it (numbers, text, lists; anything else as its text)."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    return str(value)
 
 
 def write_stability_folder(
