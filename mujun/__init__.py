@@ -4,6 +4,7 @@ from ._version import __version__
 from .engine.compare import Comparison, compare
 from .engine.evaluate import evaluate
 from .engine.evaluation import Evaluation
+from .engine.uncertainty import uncertainty
 from .errors import DataError, ExportError, MujunError, RulesError
 from .export import write_run, write_workbooks
 from .history import Archive
@@ -38,6 +39,7 @@ __all__ = [
     "read_commissioners",
     "read_sources",
     "select_key_firms",
+    "uncertainty",
     "write_run",
     "write_workbooks",
 ]

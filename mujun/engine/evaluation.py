@@ -341,3 +341,21 @@ class Evaluation:
         from .explain import explain_many
 
         return explain_many(self, codes)
+
+    def uncertainty(
+        self,
+        samples: int | None = None,
+        weight_noise: float | None = None,
+        seed: int | None = None,
+        *,
+        jobs: int | None = None,
+        scheduler: Any = None,
+        chunk: int | None = None,
+    ) -> Any:
+        """How stable each firm's tier is over samples of the rules' uncertain choices (weights,
+        benchmark statistic, cap, tier shares): a `stability.Stability`."""
+        from .uncertainty import uncertainty
+
+        return uncertainty(
+            self, samples, weight_noise, seed, jobs=jobs, scheduler=scheduler, chunk=chunk
+        )

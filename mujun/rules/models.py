@@ -45,6 +45,7 @@ from .policy import Policy, check_policies
 from .score import Score, check_with_indicator
 from .selection import Selection
 from .tiers import Tiers, check_tier_names, tier_expressions
+from .uncertainty import Uncertainty
 
 RULES_FORMAT = 1
 
@@ -230,6 +231,7 @@ class Rules(Model):
     selection: Selection = Selection()
     units: Units = Units()
     policies: list[Policy] = Field(alias="policy", default=[])
+    uncertainty: Uncertainty | None = None  # [uncertainty]: what the stability analysis samples
 
     @model_validator(mode="wrap")
     @classmethod

@@ -1,0 +1,119 @@
+"""The sampled choices of an uncertainty analysis: per sample, every class's weights, the
+benchmark statistic, whether caps hold, and every quota class's tier shares.
+
+All samples come from one `np.random.SeedSequence(seed)`: sample s draws from its own child
+sequence, so a sample's choices do not depend on how the samples are split into chunks or
+across processes. Weights are rounded to 4 decimals and tier shares to 4 decimals, the last
+taking the remainder, so that a sample's choices are valid rules as written
+(`Rules.replace`: weights add up to total_weight, shares to 1, exactly).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..rules import EvalClass, Rules
+
+DECIMALS = 4
+MIN_WEIGHT = 10.0**-DECIMALS
+
+
+@dataclass(frozen=True)
+class Options:
+    """What is sampled (the `[uncertainty]` table with the command line's options on top)."""
+
+    samples: int = 200
+    seed: int = 1
+    threshold: float = 0.9
+    weights: str = "uniform"  # uniform | dirichlet | none
+    weight_noise: float = 0.2
+    concentration: float = 200.0
+    benchmark: tuple[str, ...] = ()
+    cap: bool = False
+    shares: float = 0.0
+
+
+@dataclass(frozen=True)
+class Draws:
+    """The choices of `samples` samples: weights[class] (S, k) in the class's indicator order,
+    statistic (S,) index into `statistics` (−1: as written), cap (S,) whether caps hold, and
+    shares[class] (S, tiers) for quota classes."""
+
+    weights: dict[str, np.ndarray]
+    statistic: np.ndarray
+    cap: np.ndarray
+    shares: dict[str, np.ndarray]
+    statistics: tuple[str, ...]
+
+    @property
+    def samples(self) -> int:
+        return len(self.cap)
+
+
+def _exact(values: np.ndarray, total: float, floor: float = 0.0) -> np.ndarray:
+    """Rows of `values` rounded to DECIMALS, the largest of each row taking the remainder, so
+    that each row adds up to `total` in decimals (as the rules' validation adds them)."""
+    out = np.maximum(np.round(values, DECIMALS), floor)
+    big = np.argmax(out, axis=1)
+    rows = np.arange(len(out))
+    out[rows, big] = 0.0
+    out[rows, big] = np.round(total - out.sum(axis=1), DECIMALS)
+    return out
+
+
+def class_weights(klass: EvalClass, factors: np.ndarray) -> np.ndarray:
+    """The class's weights × `factors` (S, k), rescaled to its total_weight and made exact."""
+    w = np.array([i.weight for i in klass.indicators], dtype=float)
+    raw = w[None, :] * factors
+    scaled = raw * (klass.total_weight / raw.sum(axis=1, keepdims=True))
+    out = _exact(scaled, klass.total_weight, MIN_WEIGHT)
+    written = (factors == 1.0).all(axis=1)  # not moved: the weights exactly as written
+    out[written] = w
+    return out
+
+
+def draw(rules: Rules, options: Options) -> Draws:
+    """Every sample's choices (a loop over samples: each its own random generator)."""
+    n = options.samples
+    children = np.random.SeedSequence(options.seed).spawn(n)
+    classes = rules.classes
+    quota = [c for c in classes if c.tiers.method == "quota" and c.tiers.shares]
+    factors = {c.code: np.ones((n, len(c.indicators))) for c in classes}
+    share_draws = {c.code: np.zeros((n, len(c.tiers.shares or {}))) for c in quota}
+    statistic = np.full(n, -1, dtype=np.int64)
+    cap = np.ones(n, dtype=bool)
+    stats = options.benchmark
+    for s, child in enumerate(children):
+        rng = np.random.default_rng(child)
+        for c in classes:  # the same draws in the same order for every sample
+            k = len(c.indicators)
+            if options.weights == "uniform":
+                noise = options.weight_noise
+                factors[c.code][s] = rng.uniform(1 - noise, 1 + noise, k)
+            elif options.weights == "dirichlet":
+                w = np.array([i.weight for i in c.indicators], dtype=float)
+                factors[c.code][s] = rng.dirichlet(options.concentration * w / w.sum()) / (
+                    w / w.sum()
+                )
+        if len(stats) > 1:
+            statistic[s] = rng.integers(len(stats))
+        elif len(stats) == 1:
+            statistic[s] = 0
+        if options.cap:
+            cap[s] = bool(rng.integers(2))
+        for c in quota:
+            k = len(c.tiers.shares or {})
+            share_draws[c.code][s] = rng.uniform(-options.shares, options.shares, k)
+    weights = {c.code: class_weights(c, factors[c.code]) for c in classes}
+    shares = {}
+    for c in quota:
+        given = np.array(list((c.tiers.shares or {}).values()), dtype=float)
+        moved = np.clip(given[None, :] + share_draws[c.code], 0.0, None)
+        sums = moved.sum(axis=1, keepdims=True)
+        moved = np.where(sums > 0, moved / np.where(sums > 0, sums, 1.0), given[None, :])
+        out = _exact(moved * given.sum(), float(round(given.sum(), DECIMALS)))
+        out[(share_draws[c.code] == 0.0).all(axis=1)] = given  # not moved: as written
+        shares[c.code] = out
+    return Draws(weights, statistic, cap, shares, tuple(stats))
