@@ -184,5 +184,9 @@ def uncertainty_command(
     except ExportError as exc:
         raise _fail(str(exc), 1) from None
     print_stability(stability)
+    if has_errors(ev):
+        out_console.print(
+            "数据中有错误，有误的企业未参与分析（mujun check 列出全部数据问题）", highlight=False
+        )
     out_console.print(f"稳定性分析已写入 {folder}", highlight=False)
     raise typer.Exit(1 if has_errors(ev) else 0)

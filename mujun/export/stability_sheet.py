@@ -156,6 +156,7 @@ def add_stability_sheet(
         ["类别", "有档次的企业", "稳定", "稳定占比"],
         class_rows(stability),
         [None, styles.INTEGER, styles.INTEGER, styles.INDEX],
+        [2, 1, 1, 2],
     )
     sheet.blank()
     sheet.heading("敏感性指数（一阶，按档次变动从大到小）")
@@ -163,7 +164,7 @@ def add_stability_sheet(
         ["抽样内容", "类别", "档次变动", "排名变动"],
         found or [["（无）", "", None, None]],
         [None, None, styles.COEFFICIENT, styles.COEFFICIENT],
-        span=2,
+        [2, 2, 2, 2],
     )
     sheet.blank()
     sheet.heading("各企业档次的稳定性")
@@ -258,31 +259,35 @@ class _Top:
         headers: Sequence[str],
         rows: Sequence[Sequence[Any]],
         formats: Sequence[str | None],
-        span: int = 1,
+        spans: Sequence[int],
     ) -> None:
-        """A small table at the left; its first column merged over `span` sheet columns."""
-        pad = [None] * (span - 1)
-        self._append([header_cell(self.ws, headers[0]), *pad, *map(self._header, headers[1:])])
+        """A small table at the left; column k merged over `spans[k]` sheet columns."""
+        self._append(self._spread([header_cell(self.ws, h) for h in headers], spans, True))
         for values in rows:
-            cells = []
-            for k, (value, fmt) in enumerate(zip(values, formats, strict=True)):
-                if fmt is None:
-                    cell = text_cell(
-                        self.ws, str(value), font=styles.BODY_FONT, border=styles.BORDER
-                    )
-                else:
-                    cell = number_cell(
-                        self.ws, value, fmt, font=styles.BODY_FONT, border=styles.BORDER
-                    )
-                cells += [cell, *pad] if k == 0 else [cell]
-            self._append(cells)
-        if span > 1:
-            end = get_column_letter(span)
-            for r in range(self.row - len(rows), self.row + 1):
-                self.ws.merged_cells.add(f"A{r}:{end}{r}")
+            cells = [
+                text_cell(self.ws, str(v), font=styles.BODY_FONT, border=styles.BORDER)
+                if fmt is None
+                else number_cell(self.ws, v, fmt, font=styles.BODY_FONT, border=styles.BORDER)
+                for v, fmt in zip(values, formats, strict=True)
+            ]
+            self._append(self._spread(cells, spans, False))
+        at = 1
+        for span in spans:
+            if span > 1:
+                start, end = get_column_letter(at), get_column_letter(at + span - 1)
+                for r in range(self.row - len(rows), self.row + 1):
+                    self.ws.merged_cells.add(f"{start}{r}:{end}{r}")
+            at += span
 
-    def _header(self, text: str) -> Any:
-        return header_cell(self.ws, text)
+    def _spread(self, cells: list[Any], spans: Sequence[int], header: bool) -> list[Any]:
+        """Cells laid over their spans: the covered cells bordered (shaded for a header)."""
+        out: list[Any] = []
+        for cell, span in zip(cells, spans, strict=True):
+            out.append(cell)
+            for _ in range(span - 1):
+                filler = text_cell(self.ws, "", border=styles.BORDER)
+                out.append(styles.as_header(filler) if header else filler)
+        return out
 
     def _append(self, cells: list[Any]) -> None:
         self.row += 1
