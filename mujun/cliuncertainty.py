@@ -98,11 +98,17 @@ def analyse_step(
     except (OSError, TimeoutError) as exc:
         if scheduler:
             raise _fail(
-                f"无法连接 Dask 调度器 {scheduler}：{type(exc).__name__}；"
+                f"无法连接 Dask 调度器 {scheduler}：{_why(exc)}；"
                 "请检查地址、端口和网络，或不给 --scheduler 在本机计算",
                 1,
             ) from None
         raise
+
+
+def _why(exc: OSError | TimeoutError) -> str:
+    if isinstance(exc, TimeoutError) or "timed out" in str(exc).lower():
+        return "连接超时"
+    return "连接被拒绝或地址不可达"
 
 
 class _bar:
