@@ -160,7 +160,7 @@ def run(
     if uncertainty is not None:
         from .cliuncertainty import check_options
 
-        check_options(uncertainty, None, None, None)
+        check_options(uncertainty, None, None, None, samples_option="--uncertainty")
     given = expand(data)
     _check_inputs(rules=rules, data=given, corrections=corrections, appeals=appeals)
     _prepare(out, status)

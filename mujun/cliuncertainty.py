@@ -34,11 +34,12 @@ def option_problems(
     jobs: int | None,
     scheduler: str | None,
     chunk: int | None = None,
+    samples_option: str = "--samples",
 ) -> list[str]:
     """What is wrong with the command line's uncertainty options, in Chinese (empty: nothing)."""
     problems = []
     if samples is not None and not 1 <= samples <= MAX_SAMPLES:
-        problems.append(f"--samples 须为 1 至 {MAX_SAMPLES:,} 之间的整数，而不是 {samples}")
+        problems.append(f"{samples_option} 须为 1 至 {MAX_SAMPLES:,} 之间的整数，而不是 {samples}")
     if weight_noise is not None and not 0 <= weight_noise < 1:
         problems.append(
             f"--weight-noise 须不小于 0 且小于 1（如 0.2 即 ±20%），而不是 {weight_noise}"
@@ -60,9 +61,10 @@ def check_options(
     jobs: int | None,
     scheduler: str | None,
     chunk: int | None = None,
+    samples_option: str = "--samples",
 ) -> None:
     """Bad options exit 2 before anything is read."""
-    problems = option_problems(samples, weight_noise, jobs, scheduler, chunk)
+    problems = option_problems(samples, weight_noise, jobs, scheduler, chunk, samples_option)
     if problems:
         raise _fail("；".join(problems), 2)
 
