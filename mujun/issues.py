@@ -263,6 +263,14 @@ _KINDS = (
          "加减分项“{label}”的计算结果缺失或超出允许范围（{bounds}），未评价：请核实其所用数据",
          {"multiplier": ("error", "修正系数“{label}”的计算结果缺失或超出允许范围（{bounds}），"
                                   "未评价：请核实其所用数据")}),
+    Kind("imputed-value", "info", "score", "缺失值已插补",
+         "“{indicator}”缺失，按规则插补（{how}），插补的值见“值”栏"),
+    Kind("aggregate-not-positive", "error", "score", "得分不能几何（调和）平均",
+         "“{node}”按几何（调和）平均汇总，而该单位有得分为 0 或负数的下级项（{why}），未评价："
+         "请核实其数据，或在规则中为标准化方法给出大于 0 的下限（如 minmax 的 floor）"),
+    Kind("winsorised-value", "info", "score", "离群值已缩尾",
+         "“{indicator}”的值在本类中离群（偏度与峰度超限），计分时按缩尾后的值计"
+         "（见内部工作簿的“数据处理”表）"),
     Kind("unit-member-rejected", "error", "check", "关联企业成员数据有误",
          "同一评价单元（{unit}）的成员企业“{member}”数据有误（{why}），该单元未评价"),
     Kind("parcel-without-owner", "warning", "check", "宗地无权属企业",

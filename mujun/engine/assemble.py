@@ -12,9 +12,11 @@ import pandas as pd
 from .._version import mujun_version
 from ..issues import concat_issues, quiet
 from ..rules.adjust import uses_multipliers
+from ..rules.composite import group_codes
 from ..table import describe
 from .evaluation import RESULT_COLUMNS, STATUSES, Evaluation
 from .policies import apply_policies
+from .stages_table import Stages
 
 if TYPE_CHECKING:
     from .evaluate import _Run
@@ -47,6 +49,8 @@ def assemble(run: _Run, past_tiers: pd.DataFrame | None = None) -> Evaluation:
         results[f"score_{code}"] = (
             run.scores[code] if code in run.scores else np.full(run.n, np.nan)
         )
+    for code in group_codes(run.rules.classes):  # pillars, sub-indices: after the indicators
+        results[f"score_{code}"] = run.composite.groups.get(code, np.full(run.n, np.nan))
     results["adjust_points"] = run.adjust
     if any(uses_multipliers(c) for c in run.rules.classes):  # only where a class has one
         results["multiplier"] = run.multiplier
@@ -70,6 +74,7 @@ def assemble(run: _Run, past_tiers: pd.DataFrame | None = None) -> Evaluation:
         run.table,
         run.columns,
         past_tiers=past_tiers,
+        stages=Stages.of(run.composite, run.codes),
     )
 
 

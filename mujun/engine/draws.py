@@ -64,11 +64,14 @@ def _exact(values: np.ndarray, total: float, floor: float = 0.0) -> np.ndarray:
 
 
 def class_weights(klass: EvalClass, factors: np.ndarray) -> np.ndarray:
-    """The class's weights × `factors` (S, k), rescaled to its total_weight and made exact."""
+    """The class's weights × `factors` (S, k), rescaled to their stated total and made exact."""
     w = np.array([i.weight for i in klass.indicators], dtype=float)
     raw = w[None, :] * factors
-    scaled = raw * (klass.total_weight / raw.sum(axis=1, keepdims=True))
-    out = _exact(scaled, klass.total_weight, MIN_WEIGHT)
+    # a sum class's weights add up to its total_weight; in a mean/geometric/harmonic class
+    # they are relative: kept at their stated sum
+    total = klass.total_weight if klass.aggregate == "sum" else round(float(w.sum()), DECIMALS)
+    scaled = raw * (total / raw.sum(axis=1, keepdims=True))
+    out = _exact(scaled, total, MIN_WEIGHT)
     written = (factors == 1.0).all(axis=1)  # not moved: the weights exactly as written
     out[written] = w
     return out

@@ -41,7 +41,7 @@ from ..rules.compiled import tier_name
 from ..rules.expr import Expression, ExpressionError, divide
 from ..rules.tiers import UNGRADED, UNGRADED_LABEL
 from ..table import EnterpriseTable
-from . import adjust, checks, headers, parks, placing, previous, scoring, units_of
+from . import adjust, checks, composite, headers, parks, placing, previous, scoring, units_of
 from .assemble import assemble
 from .basis import energy_basis
 from .benchmarks import fallback_issues
@@ -59,6 +59,7 @@ MISSING_POLICY = {
     "mean_score": "该项取本类企业平均得分",
     "penalty": "该项按规则扣分",
     "exclude": "暂缓评价",
+    "impute": "按规则插补不成（用于插补的数据也缺失），该项无数据",
 }
 
 
@@ -85,6 +86,7 @@ class _Run:
         self.issues: list[pd.DataFrame] = [table.notes]
         self.benchmarks: list[tuple[str, str, pd.DataFrame]] = []  # class, indicator, table
         self.last: previous.Panel | None = None  # last year's rows, when the rules read them
+        self.composite = composite.Record()  # group scores and stage tables (composite steps)
 
     def expr(self, e: Expression) -> np.ndarray:
         """An expression's value on every row, computed once per run (classes share formulas)."""
@@ -261,6 +263,7 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
         values[ind.code] = _values(run, ind, rows, ratios)
         run.values.setdefault(ind.code, []).append((rows, values[ind.code]))
     denominators = {code: den for code, (_, den) in ratios.items()}
+    chain = composite.Chain(run, klass, rows, values, ratios) if klass.composite else None
 
     def confirmed(names: Iterable[str]) -> np.ndarray:  # over the class's rows
         return run.confirmed(names)[rows]
@@ -272,6 +275,8 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
         if finding.rejects:  # left out of the benchmark too: scored below are the live only
             run.decide(at, REJECTED, finding.message)
             live &= ~finding.mask
+    if chain is not None:  # missing = "impute": filled before the missing-value policy
+        values = chain.impute(values, live)
     # members without a value to score: the missing-value policy, or deferred ("exclude")
     deferred = np.zeros(len(rows), dtype=bool)
     for ind in klass.indicators:
@@ -292,11 +297,17 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
         ratios = {code: (a[scored], b[scored]) for code, (a, b) in ratios.items()}
     total = np.zeros(len(idx))
     overflowed: list[Indicator] = []
+    if chain is not None:  # outlier treatment over the members to score
+        values = chain.treated(values, idx)
     with np.errstate(over="ignore", invalid="ignore"):  # a total beyond the range: see below
         for ind in klass.indicators:
-            item = _score(run, klass, ind, values[ind.code], idx, ratios.get(ind.code))
+            x = values[ind.code]
+            scored = ind if chain is None else chain.scorer(ind, x, idx)
+            item = _score(run, klass, scored, x, idx, ratios.get(ind.code))
             total += item.points
             overflowed += [ind] if item.beyond.any() else []
+        if chain is not None:  # the hierarchy: group scores and the class total
+            total = chain.aggregate(idx)
     adjusted = adjust.adjust(total, klass, idx, run.condition, run.expr)
     total, points, multiplier = adjusted.total, adjusted.points, adjusted.multiplier
     if overflowed:
@@ -357,6 +368,8 @@ def _values(
     """The indicator's value on the class's `rows`; for a ratio its numerator and denominator
     there too (the pooled benchmark and the zero-denominator check use them)."""
     ratio = ind.formula.as_ratio()
+    if ind.denominator is not None:  # value = formula ÷ denominator ("denominated")
+        ratio = (ind.formula, ind.denominator)
     if ratio is None:
         return indicator_values(run.expr(ind.formula)[rows], fresh=True)
     num, den = (np.asarray(run.expr(part), dtype=float)[rows] for part in ratio)

@@ -20,6 +20,7 @@ from ..rules.tiers import UNGRADED, UNGRADED_LABEL
 from ..table import EnterpriseTable
 from . import policies, scoring
 from .columns import FieldColumns
+from .stages_table import Stages
 from .tiers import group_codes
 
 if TYPE_CHECKING:  # the types only: history builds on the engine
@@ -72,6 +73,8 @@ class Evaluation:
     past_tiers: pd.DataFrame | None = field(default=None, repr=False)  # earlier years' tiers
     source: EnterpriseTable | None = field(default=None, repr=False, compare=False)
     """The table as given to evaluate (last year's panel rows too); `rerun` evaluates it again."""
+    stages: Stages = field(default_factory=lambda: Stages(), repr=False, compare=False)
+    """The composite steps' stage tables (raw … aggregated), treatment and winsorised points."""
 
     def scoring(self, indicator: Indicator) -> str:
         """How an indicator of these rules is scored, in words (for the 说明 sheet)."""
@@ -230,6 +233,7 @@ class Evaluation:
             provenance=provenance,
             table=table,
             columns=self.columns.take(positions, table.frame),
+            stages=self.stages.subset(codes),
         )
 
     def _belongs(self, issues: pd.DataFrame, positions: np.ndarray, codes: set[str]) -> np.ndarray:

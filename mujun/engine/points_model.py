@@ -2,9 +2,10 @@
 per variant, every ranked member's item points at weight 1 and 2 give a + b × weight.
 
 `build` returns None where the fast path would not be exact — a variant whose statuses or
-classes differ from the evaluation as written, points not affine in the weight, or the
-as-written choices not giving the evaluation's own tiers and ranks — and the caller evaluates
-every sample in full instead.
+classes differ from the evaluation as written, points not affine in the weight, tier
+expressions that read fields of merged units (the lead was tiered on the unit's summed
+figures, which the Evaluation does not keep), or the as-written choices not giving the
+evaluation's own tiers and ranks — and the caller evaluates every sample in full instead.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..rules import Rules
+from ..rules import EvalClass, Rules
+from ..rules.composite import group_method
 from ..rules.tiers import UNGRADED
+from . import hierarchy
 from .again import evaluate_again, given_table
 from .evaluation import STATUSES
 from .sampled import Carry, Linear, Model, read_names, tier_chunk
@@ -164,8 +167,16 @@ def build(
             numbered = ev.columns.groups(spec.by)
             field = np.asarray(ev.column(spec.by))
             by = field[rows] if numbered is None else (numbered[0][rows], numbered[1])
-        fields = {name: np.asarray(ev.column(name))[rows] for name in read_names(spec)}
+        read = read_names(spec)
+        if read and follower.any():
+            return None  # a unit's lead was tiered on the unit's figures, not its own
+        fields = {name: np.asarray(ev.column(name))[rows] for name in read}
         values = {code: res[f"value_{code}"].to_numpy(dtype=float)[rows] for code in codes}
+        tree = None
+        if c.aggregate != "sum":  # the weights act in the aggregation: scores must not move
+            if np.any(b != 0):
+                return None
+            tree = (_nodes(c), c.aggregate)
         tier_of = np.array(
             [*(lay.tiers.index(t) for t in spec.order), len(lay.tiers) - 2, len(lay.tiers) - 1],
             dtype=np.int16,
@@ -184,6 +195,7 @@ def build(
                 by,
                 fields,
                 values,
+                tree,
             )
         )
     model = Model(
@@ -194,6 +206,12 @@ def build(
         len(lay.tiers),
     )
     return (model, lay) if _reproduces(ev, model, lay) else None
+
+
+def _nodes(c: EvalClass) -> list[hierarchy.Node]:
+    """The class's hierarchy as `composite.Chain` builds it (groups, then indicators)."""
+    nodes = [hierarchy.Node(g.code, g.parent, g.weight, group_method(c, g)) for g in c.groups]
+    return nodes + [hierarchy.Node(i.code, i.parent, i.weight, "") for i in c.indicators]
 
 
 def _reproduces(ev: Evaluation, model: Model, lay: Layout) -> bool:

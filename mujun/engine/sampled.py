@@ -7,6 +7,8 @@ a chunk of samples: totals are one vectorised product per variant and indicator 
 members), then each sample is ranked and tiered with the engine's own `placing.rank_class` and
 `placing.tier_class` — a loop over samples, never over firms — so that ties, tie-breaks, `by`
 groups, tier rules, stages and too-small classes mean exactly what they mean in `evaluate`.
+In a mean/geometric/harmonic class an indicator's score (0–100) does not depend on its weight:
+the sampled weights act in `hierarchy.aggregate_tree` instead, one row per sample.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 
 from ..rules import Rules, Tiers
 from ..rules.compiled import tier_name
-from . import placing
+from . import hierarchy, placing
 
 OWN_NAMES = frozenset({"total_score", "rank", "rank_pct"})
 
@@ -39,10 +41,18 @@ class Linear:
     by: np.ndarray | tuple[np.ndarray, list[str]] | None = None
     fields: dict[str, np.ndarray] = field(default_factory=dict)  # what tier expressions read
     values: dict[str, np.ndarray] = field(default_factory=dict)  # value_<code>
+    tree: tuple[list[hierarchy.Node], str] | None = None  # a mean/geometric/harmonic class
 
     def totals(self, variant: int, weights: np.ndarray) -> np.ndarray:
         """(s, m) totals of `s` samples of one variant, summed in indicator order as
         `evaluate` sums them (so that equal totals stay equal)."""
+        if self.tree is not None:  # scores on 0–100, weights in the aggregation only
+            nodes, top = self.tree
+            leaves = {code: self.a[variant, i] for i, code in enumerate(self.indicators)}
+            sampled = {code: weights[:, i] for i, code in enumerate(self.indicators)}
+            aggregated = hierarchy.aggregate_tree(leaves, nodes, top, dict(sampled))[""]
+            total = np.asarray(aggregated, dtype=float).reshape(len(weights), -1)
+            return total * self.multiplier[None, :] + self.points[None, :]
         total = np.zeros((len(weights), self.a.shape[2]))
         for i in range(len(self.indicators)):  # a loop over indicators
             total += self.a[variant, i][None, :] + self.b[variant, i][None, :] * weights[:, i, None]

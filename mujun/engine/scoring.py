@@ -29,7 +29,7 @@ import pandas as pd
 
 from ..rules import Indicator
 from ..rules.score import METHODS
-from . import scales, scorers
+from . import distances, scales, scorers
 from .benchmarks import WHOLE, Members, Scorer, group_codes
 
 __all__ = [
@@ -67,7 +67,7 @@ class LastYear:
     denominator: np.ndarray | None = None
 
 
-_ALL = {**scorers.SCORERS, **scales.SCORERS}
+_ALL = {**scorers.SCORERS, **scales.SCORERS, **distances.SCORERS}
 SCORERS: dict[str, Scorer] = {method: _ALL[method] for method in METHODS}
 """Every scoring method a rules file may name (`score.method`)."""
 

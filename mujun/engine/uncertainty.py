@@ -28,10 +28,12 @@ of the tenant's class (as `evaluate` does).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..errors import RulesError
 from ..rules import Rules
 from .again import evaluate_again, given_table
 from .draws import Draws, Options, draw
@@ -77,8 +79,6 @@ def options_for(
 
 
 def _check(changes: dict[str, Any]) -> None:
-    from ..errors import RulesError
-
     samples, noise = changes.get("samples"), changes.get("weight_noise")
     if samples is not None and not 1 <= int(samples) <= 100_000:
         raise RulesError(f"抽样次数须在 1 至 100000 之间，实为 {samples}")
@@ -175,6 +175,62 @@ def sample_rules(rules: Rules, draws: Draws, s: int) -> Rules:
     )
 
 
+@dataclass(frozen=True)
+class Samples:
+    """Every sample's tier index and rank (samples × the firms of `layout`), its choices, and
+    whether they came from the fast path or from full evaluations ("fast" | "exact")."""
+
+    layout: Layout
+    draws: Draws
+    options: Options
+    tier: np.ndarray
+    rank: np.ndarray
+    path: str
+    chunk: int
+
+    def tiers_of(self, s: int) -> np.ndarray:
+        """Sample `s`'s tier per firm, as tier codes (None: no tier)."""
+        names = np.array([*self.layout.tiers[:-1], None], dtype=object)
+        return names[self.tier[s]]
+
+
+def sampled_tiers(
+    ev: Evaluation,
+    samples: int | None = None,
+    weight_noise: float | None = None,
+    seed: int | None = None,
+    *,
+    jobs: int | None = None,
+    scheduler: Any = None,
+    chunk: int | None = None,
+    exact: bool = False,
+) -> Samples:
+    """The tiers and ranks of every sample (`exact`: every sample evaluated in full, the
+    yardstick the fast path is held to)."""
+    options = options_for(ev.rules, samples, weight_noise, seed)
+    draws = draw(ev.rules, options)
+    found = [(None, True), *(v for v in variants(ev.rules, options) if v != (None, True))]
+    rules_of = {v: ev.rules if v == (None, True) else variant_rules(ev.rules, *v) for v in found}
+    built = None if exact else build(ev, found, rules_of)
+    variant = variant_of(draws, found)
+    lay = built[1] if built is not None else layout(ev)
+    size = chunk if chunk is not None else max(1, MAX_CELLS // max(len(lay.rows), 1))
+    if size < 1:
+        raise RulesError(f"每批抽样次数须为正整数，实为 {size}")
+    parts = [np.arange(i, min(i + size, draws.samples)) for i in range(0, draws.samples, size)]
+    tasks: list[tuple[Callable[..., Chunk], tuple[Any, ...]]]
+    if built is not None:
+        model = built[0]
+        tasks = [(_fast, (model, *_slice(draws, options, variant, part))) for part in parts]
+    else:
+        tasks = [(_exact, (ev, draws, part, lay)) for part in parts]
+    chunks = _run(tasks, jobs, scheduler)
+    f = len(lay.rows)
+    tier = np.concatenate([c.tier for c in chunks]) if chunks else np.zeros((0, f), np.int16)
+    rank = np.concatenate([c.rank for c in chunks]) if chunks else np.zeros((0, f), np.int32)
+    return Samples(lay, draws, options, tier, rank, "fast" if built else "exact", size)
+
+
 def uncertainty(
     ev: Evaluation,
     samples: int | None = None,
@@ -187,35 +243,19 @@ def uncertainty(
 ) -> Stability:
     """The stability of `ev`'s tiers over `samples` samples of the rules' uncertain choices
     (the rules' `[uncertainty]`, these options on top); see the module docstring."""
-    options = options_for(ev.rules, samples, weight_noise, seed)
-    draws = draw(ev.rules, options)
-    found = [(None, True), *(v for v in variants(ev.rules, options) if v != (None, True))]
-    rules_of = {v: ev.rules if v == (None, True) else variant_rules(ev.rules, *v) for v in found}
-    built = build(ev, found, rules_of)
-    variant = variant_of(draws, found)
-    lay = built[1] if built is not None else layout(ev)
-    size = chunk if chunk is not None else max(1, MAX_CELLS // max(len(lay.rows), 1))
-    parts = [np.arange(i, min(i + size, draws.samples)) for i in range(0, draws.samples, size)]
-    tasks: list[tuple[Callable[..., Chunk], tuple[Any, ...]]]
-    if built is not None:
-        model = built[0]
-        tasks = [(_fast, (model, *_slice(draws, options, variant, part))) for part in parts]
-        path = "fast"
-    else:
-        tasks = [(_exact, (ev, draws, part, lay)) for part in parts]
-        path = "exact"
-    chunks = _run(tasks, jobs, scheduler)
-    tier = np.concatenate([c.tier for c in chunks]) if chunks else np.zeros((0, len(lay.rows)))
-    rank = np.concatenate([c.rank for c in chunks]) if chunks else np.zeros((0, len(lay.rows)))
+    got = sampled_tiers(
+        ev, samples, weight_noise, seed, jobs=jobs, scheduler=scheduler, chunk=chunk
+    )
+    options = got.options
     settings = {
         **options.__dict__,
         "benchmark": list(options.benchmark),
         "jobs": jobs,
-        "chunk": size,
-        "scheduler": None if scheduler is None else str(getattr(scheduler, "scheduler", scheduler)),
-        "path": path,
+        "chunk": got.chunk,
+        "scheduler": _address(scheduler),
+        "path": got.path,
     }
-    return stability(ev, lay, tier, rank, draws, options, settings)
+    return stability(ev, got.layout, got.tier, got.rank, got.draws, options, settings)
 
 
 def _slice(
@@ -269,3 +309,11 @@ def _run(
 
         return list(Parallel(n_jobs=jobs)(delayed(fn)(*args) for fn, args in tasks))
     return [fn(*args) for fn, args in tasks]
+
+
+def _address(scheduler: Any) -> str | None:
+    """The cluster's address, for provenance (None: computed here)."""
+    if scheduler is None:
+        return None
+    inner = getattr(scheduler, "scheduler", None)
+    return str(getattr(inner, "address", None) or scheduler)

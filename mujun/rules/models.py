@@ -38,6 +38,7 @@ from .base import (
     Weight,
 )
 from .compiled import ALWAYS, Condition, FieldName, Formula, did_you_mean, tier_name
+from .composite import Aggregate, Group, Impute, Treat, check_hierarchy, is_composite
 from .declared import DeclaredField, Derive, catalog, check_declared, validating
 from .expr import Expression
 from .inputs import InputRules, Parks
@@ -88,13 +89,17 @@ class Indicator(Model):
     weight: Weight
     direction: Literal["higher", "lower"] = "higher"
     score: Score
-    missing: Literal["zero", "mean_score", "penalty", "exclude"] = "zero"
+    missing: Literal["zero", "mean_score", "penalty", "exclude", "impute"] = "zero"
     missing_points: Annotated[float, Field(ge=0, le=MAX_POINTS)] | None = None
     negative: Literal["zero", "keep", "missing"] = "zero"
     plausible_max: Annotated[float, Field(gt=0, le=MAX_PLAUSIBLE)] | None = (
         None  # a value above it is reported as implausible
     )
     percent: bool = False  # the value is a share (0.031): workbooks show it as 3.10%
+    parent: Code | None = None  # a [[class.group]] code: the node this indicator belongs to
+    denominator: Formula | None = None  # value = formula ÷ denominator ("denominated")
+    treat: Treat | None = None  # outlier treatment; omitted: the class's `treat`
+    impute: Impute | None = None  # how a missing value is filled (missing = "impute")
 
     @model_validator(mode="after")
     def _consistent(self) -> Indicator:
@@ -102,7 +107,14 @@ class Indicator(Model):
             raise AtKey("缺失值按 'penalty' 扣分时须给出 missing_points（扣多少分）", "missing")
         if self.missing != "penalty" and self.missing_points is not None:
             raise AtKey("只有缺失值按 'penalty' 扣分时才给出 missing_points", "missing_points")
-        if self.score.benchmark == "pooled" and self.formula.as_ratio() is None:
+        if self.missing == "impute" and self.impute is None:
+            raise AtKey(
+                "缺失值按 'impute' 插补时须给出 impute（如 { stat = \"mean\" }）", "missing"
+            )
+        if self.missing != "impute" and self.impute is not None:
+            raise AtKey("只有缺失值按 'impute' 插补时才给出 impute", "impute")
+        ratio = self.formula.as_ratio() is not None or self.denominator is not None
+        if self.score.benchmark == "pooled" and not ratio:
             raise AtKey(
                 f"pooled 基准要求公式形如“分子 / 分母”，实为{quote.expression(self.formula.text)}",
                 "formula",
@@ -138,16 +150,24 @@ class EvalClass(Model):
     code: Code
     label: Text
     when: Condition = ALWAYS  # omitted or "true": every firm not yet placed in a class
-    aggregate: Literal["sum"] = "sum"
-    total_weight: Weight = 100.0
+    aggregate: Aggregate = "sum"
+    total_weight: Weight = 100.0  # sum classes only: the indicators' weights add up to it
     indicators: list[Indicator] = Field(alias="indicator", min_length=1)
     adjust: list[Adjustment] = []
     tiers: Tiers
     land: Literal["required", "optional"] = "required"  # optional: firms without land graded
+    groups: list[Group] = Field(alias="group", default=[])  # the hierarchy's nodes
+    treat: Treat | None = None  # every indicator's treatment unless it gives its own
+
+    @property
+    def composite(self) -> bool:
+        """Whether the class uses a composite step (its stage tables are then kept)."""
+        return is_composite(self)
 
     def formula_fields(self) -> set[str]:
         """Fields this class's indicator formulas read."""
-        return {n for i in self.indicators for n in i.formula.names}
+        names = {n for i in self.indicators for n in i.formula.names}
+        return names | {n for i in self.indicators if i.denominator for n in i.denominator.names}
 
     @model_validator(mode="after")
     def _consistent(self) -> EvalClass:
@@ -162,8 +182,15 @@ class EvalClass(Model):
                     i,
                     "code",
                 )
+        check_hierarchy(self)
         total = sum(Decimal(str(i.weight)) for i in self.indicators)
-        if total != Decimal(str(self.total_weight)):
+        if self.aggregate != "sum":
+            if "total_weight" in self.model_fields_set:
+                raise AtKey(
+                    "total_weight 只用于 aggregate = 'sum' 的类别（平均汇总的权重是相对的）",
+                    "total_weight",
+                )
+        elif total != Decimal(str(self.total_weight)):
             raise ValueError(
                 f"类别 {quote.value(self.code)} 的指标权重之和为 {total}，"
                 f"须等于 total_weight = {self.total_weight:g}"
@@ -323,6 +350,7 @@ class Rules(Model):
         found = [e.when for e in self.exclude]
         for c in self.classes:
             found += [c.when, *(i.formula for i in c.indicators)]
+            found += [i.denominator for i in c.indicators if i.denominator is not None]
             found += [
                 e
                 for a in c.adjust
@@ -345,6 +373,9 @@ class Rules(Model):
         if self.units.follow:
             names.add("land_owned_mu")  # the parcel's owner is the firm with the most own land
         names |= {d.source for d in self.derive if d.source}
+        names |= {
+            i.impute.by for c in self.classes for i in c.indicators if i.impute and i.impute.by
+        }
         return names | {i.score.by for c in self.classes for i in c.indicators if i.score.by}
 
     def previous_fields(self) -> set[str]:
@@ -356,6 +387,11 @@ class Rules(Model):
         `year = "previous"`): rows of the year before are then last year's data, not rows of
         the wrong year."""
         last = any(i.score.year == "previous" for c in self.classes for i in c.indicators)
+        last |= any(
+            i.impute is not None and i.impute.stat == "previous"
+            for c in self.classes
+            for i in c.indicators
+        )
         return last or bool(self.previous_fields())
 
     def blank_as_zero(self) -> list[tuple[EvalClass, Indicator, list[str]]]:

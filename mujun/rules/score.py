@@ -29,6 +29,9 @@ METHODS = (
     "goalposts",
     "rank",
     "piecewise",
+    "distance_to_max",
+    "distance_to_reference",
+    "fraction_of_max",
 )
 BENCHMARKED = ("ratio", "inverse_ratio")  # the scorers that divide by a benchmark
 GROUPED = ("minmax", "efficacy", "zscore", "rank")  # scaled within the class or `by` group
@@ -45,6 +48,9 @@ _KEYS: dict[str, frozenset[str]] = {
     "goalposts": frozenset({"lo", "hi"}),
     "rank": frozenset({"by"}),
     "piecewise": frozenset({"breakpoints", "points"}),
+    "distance_to_max": frozenset(),
+    "distance_to_reference": frozenset({"reference"}),
+    "fraction_of_max": frozenset(),
 }
 
 
@@ -63,6 +69,10 @@ class Score(Model):
                    population standard deviation of the class (or `by` group).
     goalposts:     w × clip((x − lo) / (hi − lo), 0, 1) (direction "lower": (hi − x) / …).
     rank:          percentile rank within the class (or `by` group) × w.
+    distance_to_max: w × (1 − (max − x) / (max − min)) over the class (COINr n_dist2max).
+    distance_to_reference: w × (1 − (ref − x) / (ref − min)), at most w; `reference` is a
+                   unit's key (its value is the reference) or a number (COINr n_dist2ref).
+    fraction_of_max: w × x / max over the class (COINr n_fracmax).
     piecewise:     `breakpoints` b1 < b2 < … cut the values into bands, `points` (one more
                    than the breakpoints) give each band's points; a value at a breakpoint
                    belongs to the better band.
@@ -72,7 +82,17 @@ class Score(Model):
     """
 
     method: Literal[
-        "ratio", "inverse_ratio", "minmax", "efficacy", "zscore", "goalposts", "rank", "piecewise"
+        "ratio",
+        "inverse_ratio",
+        "minmax",
+        "efficacy",
+        "zscore",
+        "goalposts",
+        "rank",
+        "piecewise",
+        "distance_to_max",
+        "distance_to_reference",
+        "fraction_of_max",
     ]
     benchmark: float | str | None = None
     q: Annotated[float, Field(gt=0, lt=1)] | None = None
@@ -90,6 +110,7 @@ class Score(Model):
     hi: Bound | None = None
     breakpoints: list[Bound] | None = None
     points: list[Annotated[float, Field(ge=0)]] | None = None
+    reference: Bound | Annotated[str, Field(min_length=1)] | None = None  # distance_to_reference
 
     @field_validator("benchmark", "good", "bad", mode="before")
     @classmethod
@@ -139,6 +160,11 @@ class Score(Model):
                 raise AtKey(f"lo（{self.lo:g}）须小于 hi（{self.hi:g}）", "lo")
         elif self.method == "piecewise":
             self._piecewise()
+        elif self.method == "distance_to_reference" and self.reference is None:
+            raise AtKey(
+                "method = 'distance_to_reference' 须给出 reference（参照单位的代码或一个数值）",
+                "method",
+            )
         return self
 
     def _keys(self) -> None:

@@ -1,0 +1,330 @@
+"""The composite-indicator steps through `evaluate`: a 2-pillar index of 5 units computed by
+hand (denominated, imputed by group mean, one point winsorised, minmax, arithmetic and
+geometric means, weights re-normalised over a missing child), the stage tables, and the
+invariants (row order; raising a "higher" indicator never lowers a mean class's total)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import HEADER, YEAR, credit_code
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mujun import evaluate, parse_rules
+from mujun.errors import RulesError
+
+INDEX = (
+    HEADER
+    + """
+[[class]]
+code = "index"
+label = "综合指数"
+aggregate = "mean"
+treat = { method = "winsorise" }
+
+  [[class.group]]
+  code = "econ"
+  label = "经济"
+  weight = 1
+
+  [[class.group]]
+  code = "green"
+  label = "绿色"
+  weight = 1
+
+  [[class.indicator]]
+  code = "tax"
+  label = "亩均税收"
+  formula = "tax_paid"
+  denominator = "land_mu"
+  parent = "econ"
+  weight = 1
+  score = { method = "minmax" }
+
+  [[class.indicator]]
+  code = "rev"
+  label = "亩均营收"
+  formula = "revenue"
+  denominator = "land_mu"
+  parent = "econ"
+  weight = 1
+  score = { method = "minmax" }
+  missing = "impute"
+  impute = { stat = "mean", by = "park" }
+
+  [[class.indicator]]
+  code = "energy"
+  label = "亩均能耗"
+  formula = "energy_tce"
+  denominator = "land_mu"
+  parent = "green"
+  weight = 1
+  direction = "lower"
+  score = { method = "minmax" }
+  missing = "impute"
+  impute = { stat = "mean", by = "park" }
+
+  [class.tiers]
+  method = "quota"
+  shares = { A = 0.2, B = 0.8 }
+"""
+)
+
+
+def units(**columns: list[object]) -> pd.DataFrame:
+    n = len(next(iter(columns.values())))
+    base: dict[str, list[object]] = {
+        "credit_code": [credit_code(i) for i in range(n)],
+        "year": [YEAR] * n,
+        "land_owned_mu": [2.0] * n,
+    }
+    base.update(columns)
+    return pd.DataFrame(base)
+
+
+FIVE = units(
+    park=["P", "P", "Q", "Q", "R"],
+    tax_paid=[2.0, 4.0, 6.0, 8.0, 200.0],  # ÷ 2 亩: 1, 2, 3, 4, 100
+    revenue=[20.0, None, 60.0, 80.0, 40.0],  # ÷ 2: 10, –, 30, 40, 20
+    energy_tce=[2.0, 4.0, 8.0, 6.0, None],  # ÷ 2: 1, 2, 4, 3, – (park R has no value)
+)
+
+
+def test_index_by_hand() -> None:
+    ev = evaluate(FIVE, parse_rules(INDEX))
+    res = ev.results
+    assert (res["status"] == "evaluated").all()
+    # tax per mu 1, 2, 3, 4, 100: skewed (one far point) → 100 winsorised to the next value 4;
+    # minmax over 1…4: (x − 1) / 3 × 100 → 0, 33.33, 66.67, 100, 100
+    tax = [0.0, 100 / 3, 200 / 3, 100.0, 100.0]
+    # rev per mu 10, –, 30, 40, 20; U1 imputed by park P's mean (10) → minmax over 10…40
+    rev = [0.0, 0.0, 200 / 3, 100.0, 100 / 3]
+    # energy per mu 1, 2, 4, 3, – (lower is better; park R has no value: stays missing)
+    # → (4 − x) / 3 × 100 → 100, 66.67, 0, 33.33, NaN
+    energy = [100.0, 200 / 3, 0.0, 100 / 3, np.nan]
+    assert res["score_tax"].tolist() == pytest.approx(tax)
+    assert res["score_rev"].tolist() == pytest.approx(rev)
+    assert res["score_energy"].tolist() == pytest.approx(energy, nan_ok=True)
+    # pillars: econ = (tax + rev) / 2; green = energy
+    econ = [0.0, 50 / 3, 200 / 3, 100.0, 200 / 3]
+    assert res["score_econ"].tolist() == pytest.approx(econ)
+    assert res["score_green"].tolist() == pytest.approx(energy, nan_ok=True)
+    # index = (econ + green) / 2; U4 has no green: its weight re-normalised → econ alone
+    total = [50.0, (50 / 3 + 200 / 3) / 2, 100 / 3, (100 + 100 / 3) / 2, 200 / 3]
+    assert res["total_score"].tolist() == pytest.approx(total)
+    # group scores come after the indicators' columns
+    columns = list(res.columns)
+    assert columns.index("score_econ") > columns.index("score_energy")
+    # the value shown is the denominated one, as reported (not imputed)
+    assert np.isnan(res["value_rev"][1]) and res["value_tax"][4] == pytest.approx(100.0)
+
+
+def test_stage_tables() -> None:
+    ev = evaluate(FIVE, parse_rules(INDEX))
+    stages = ev.stages
+    assert stages.names == ["raw", "denominated", "imputed", "treated", "normalised", "aggregated"]
+    raw = stages.table("raw")
+    assert raw["credit_code"].tolist() == [credit_code(i) for i in range(5)]
+    assert raw["tax"].tolist() == [2.0, 4.0, 6.0, 8.0, 200.0]
+    assert stages.table("denominated")["tax"].tolist() == [1.0, 2.0, 3.0, 4.0, 100.0]
+    imputed = stages.table("imputed")
+    assert imputed["rev"].tolist() == [10.0, 10.0, 30.0, 40.0, 20.0]
+    assert np.isnan(imputed["energy"][4])
+    assert stages.table("treated")["tax"].tolist() == [1.0, 2.0, 3.0, 4.0, 4.0]
+    aggregated = stages.table("aggregated")
+    assert list(aggregated.columns) == ["credit_code", "class", "econ", "green", "total_score"]
+    assert aggregated["total_score"].tolist() == pytest.approx(ev.results["total_score"].tolist())
+    treatment = stages.treatment.set_index("indicator")
+    assert treatment.loc["tax", "winsorised_high"] == 1
+    assert treatment.loc["tax", "winsorised_low"] == 0
+    assert not treatment.loc["tax", "log"] and treatment.loc["tax", "passed"]
+    assert treatment.loc["rev", "winsorised_high"] == 0
+    points = stages.winsorised
+    assert points[["indicator", "credit_code", "side"]].values.tolist() == [
+        ["tax", credit_code(4), "high"]
+    ]
+    assert points["raw"].tolist() == [100.0] and points["treated"].tolist() == [4.0]
+    # nothing silent: one issue per imputed cell and per winsorised point
+    codes = ev.issues.set_index("code")
+    assert codes.loc[["imputed-value"], "credit_code"].tolist() == [credit_code(1)]
+    assert codes.loc[["winsorised-value"], "credit_code"].tolist() == [credit_code(4)]
+    # energy for U4 could not be imputed (park R has no value): a missing-indicator warning
+    missing = ev.issues[ev.issues["code"] == "missing-indicator"]
+    assert missing["credit_code"].tolist() == [credit_code(4)]
+
+
+GEOMETRIC = (
+    HEADER
+    + """
+[[class]]
+code = "index"
+label = "综合指数"
+aggregate = "geometric"
+
+  [[class.indicator]]
+  code = "a"
+  label = "甲"
+  formula = "tax_paid"
+  weight = 1
+  score = { method = "minmax", floor = 1 }
+
+  [[class.indicator]]
+  code = "b"
+  label = "乙"
+  formula = "revenue"
+  weight = 3
+  score = { method = "minmax", floor = 1 }
+
+  [class.tiers]
+  method = "quota"
+  shares = { A = 0.5, B = 0.5 }
+"""
+)
+
+
+def test_geometric_by_hand() -> None:
+    ev = evaluate(units(tax_paid=[1.0, 2.0, 3.0], revenue=[3.0, 2.0, 1.0]), parse_rules(GEOMETRIC))
+    # minmax with floor 1: 1 + 99 t → a: 1, 50.5, 100; b: 100, 50.5, 1
+    # weighted geometric mean, weights 1 : 3 → a^(1/4) × b^(3/4)
+    # U0: 100^0.75 = 31.623; U1: 50.5; U2: 100^0.25 = 3.1623
+    assert ev.results["total_score"].tolist() == pytest.approx([100**0.75, 50.5, 100**0.25])
+
+
+def test_no_stages_on_the_county_path() -> None:
+    from conftest import RULES_TEXT, firms_frame
+
+    ev = evaluate(firms_frame(), parse_rules(RULES_TEXT))
+    assert not ev.stages and ev.stages.names == []
+    assert ev.stages.table("raw").empty
+    assert not [c for c in ev.results.columns if c.startswith("score_") and "per_mu" not in c]
+
+
+def test_geometric_over_a_zero_refused() -> None:
+    text = GEOMETRIC.replace(
+        'score = { method = "minmax", floor = 1 }', 'score = { method = "minmax" }', 1
+    )
+    with pytest.raises(RulesError, match="floor"):
+        parse_rules(text)
+
+
+def rules_error(text: str) -> str:
+    with pytest.raises(RulesError) as caught:
+        parse_rules(text)
+    return str(caught.value)
+
+
+def test_hierarchy_errors_at_the_key() -> None:
+    unknown = INDEX.replace('parent = "green"', 'parent = "gren"')
+    assert "parent" in rules_error(unknown) and "green" in rules_error(unknown)
+    cycle = INDEX.replace(
+        'code = "green"\n  label = "绿色"', 'code = "green"\n  label = "绿色"\n  parent = "top"'
+    ).replace(
+        '  [[class.indicator]]\n  code = "tax"',
+        '  [[class.group]]\n  code = "top"\n  label = "顶"\n  parent = "green"\n\n'
+        '  [[class.indicator]]\n  code = "tax"',
+        1,
+    )
+    assert "成环" in rules_error(cycle)
+    empty = INDEX.replace(
+        '  [[class.indicator]]\n  code = "tax"',
+        '  [[class.group]]\n  code = "empty"\n  label = "空"\n\n'
+        '  [[class.indicator]]\n  code = "tax"',
+        1,
+    )
+    assert "没有下级" in rules_error(empty)
+    stray = INDEX.replace(
+        '  score = { method = "minmax" }\n\n  [[class.indicator]]\n  code = "rev"',
+        '  score = { method = "minmax" }\n  impute = { stat = "mean" }\n\n'
+        '  [[class.indicator]]\n  code = "rev"',
+        1,
+    )
+    assert "impute" in rules_error(stray)
+    weighted = INDEX.replace('aggregate = "mean"', 'aggregate = "mean"\ntotal_weight = 100')
+    assert "total_weight" in rules_error(weighted)
+
+
+MEAN_PLAIN = (
+    HEADER
+    + """
+[[class]]
+code = "index"
+label = "综合指数"
+aggregate = "mean"
+
+  [[class.group]]
+  code = "econ"
+  label = "经济"
+  weight = 2
+
+  [[class.indicator]]
+  code = "tax"
+  label = "税收"
+  formula = "tax_paid"
+  parent = "econ"
+  weight = 1
+  score = { method = "minmax" }
+
+  [[class.indicator]]
+  code = "rev"
+  label = "营收"
+  formula = "revenue"
+  parent = "econ"
+  weight = 2
+  score = { method = "rank" }
+
+  [[class.indicator]]
+  code = "emp"
+  label = "能耗"
+  formula = "energy_tce"
+  weight = 1
+  direction = "lower"
+  score = { method = "distance_to_max" }
+
+  [class.tiers]
+  method = "quota"
+  shares = { A = 0.3, B = 0.7 }
+"""
+)
+_values = st.lists(
+    st.tuples(st.floats(1, 1000), st.floats(1, 1000), st.floats(1, 1000)),
+    min_size=2,
+    max_size=12,
+)
+
+
+def _frame(rows: list[tuple[float, float, float]]) -> pd.DataFrame:
+    return units(
+        tax_paid=[r[0] for r in rows],
+        revenue=[r[1] for r in rows],
+        energy_tce=[r[2] for r in rows],
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(_values, st.randoms(use_true_random=False))
+def test_row_order_does_not_matter(rows: list[tuple[float, float, float]], rnd: object) -> None:
+    rules = parse_rules(MEAN_PLAIN)
+    frame = _frame(rows)
+    order = list(range(len(rows)))
+    rnd.shuffle(order)  # type: ignore[attr-defined]
+    a = evaluate(frame, rules).results.set_index("credit_code")
+    b = evaluate(frame.iloc[order].reset_index(drop=True), rules).results.set_index("credit_code")
+    b = b.loc[a.index]
+    for column in ("total_score", "score_econ", "score_tax", "score_rev", "score_emp"):
+        assert b[column].to_numpy() == pytest.approx(a[column].to_numpy(), nan_ok=True)
+
+
+@settings(max_examples=25, deadline=None)
+@given(_values, st.integers(0, 11), st.floats(0, 500))
+def test_raising_a_higher_indicator_never_lowers_the_total(
+    rows: list[tuple[float, float, float]], pick: int, more: float
+) -> None:
+    rules = parse_rules(MEAN_PLAIN)
+    i = pick % len(rows)
+    better = list(rows)
+    better[i] = (rows[i][0] + more, rows[i][1], rows[i][2])
+    before = evaluate(_frame(rows), rules).results["total_score"][i]
+    after = evaluate(_frame(better), rules).results["total_score"][i]
+    assert after >= before - 1e-9

@@ -1,0 +1,281 @@
+"""The uncertainty engine on the demo county and on small hand cases: probabilities, zero noise,
+closeness to a tier line, seeds, and the fast path against full evaluations of the same
+sampled choices (the parity test)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import firms_frame
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import mujun
+from mujun.engine.uncertainty import sample_rules, sampled_tiers
+from mujun.errors import RulesError
+from mujun.sample.demo import DEMO_DATASET, DEMO_RULES
+from tests.sample.test_demo_outputs import DEPARTMENTS
+
+ALL_CHOICES = """
+[uncertainty]
+samples = 40
+seed = 3
+benchmark = ["mean", "median", "pooled"]
+cap = true
+shares = 0.05
+"""
+
+
+@cache
+def demo(extra: str = "") -> mujun.Evaluation:
+    """The demo county evaluated, its rules with `extra` appended."""
+    rules = mujun.parse_rules(DEMO_RULES.read_text(encoding="utf-8") + extra, file="demo.toml")
+    table = mujun.read_sources(
+        [DEMO_DATASET / f for f in DEPARTMENTS],
+        year=rules.year,
+        priority=rules.input.priority,
+        aliases=rules.input.aliases,
+        fields=rules.catalog,
+    )
+    return mujun.evaluate(table, rules)
+
+
+@cache
+def demo_stability(samples: int = 100, noise: float = 0.2, seed: int = 1) -> mujun.Evaluation:
+    return demo().uncertainty(samples=samples, weight_noise=noise, seed=seed)
+
+
+def test_probabilities_sum_to_one_and_firms_are_the_tiered() -> None:
+    ev, st_ = demo(), demo_stability()
+    p = st_.firms[[f"p_{t}" for t in st_.tiers()]].to_numpy()
+    assert np.allclose(p.sum(axis=1), 1.0)
+    assert st_.tiers() == ["A", "B", "C", "D"]
+    tiered = ev.results[(ev.results["status"] == "evaluated") & ev.results["tier"].notna()]
+    assert st_.firms["credit_code"].tolist() == tiered["credit_code"].tolist()
+    assert (st_.firms["rank_p05"] <= st_.firms["rank_p95"]).all()
+    assert st_.settings["path"] == "fast"
+    # some firm moves under ± 20 % weights, and most do not
+    assert 0.5 < st_.firms["stable"].mean() < 1.0
+    classes = st_.classes.set_index("class")
+    assert classes["firms"].sum() == len(st_.firms)
+    assert (
+        classes.loc["above_scale", "stable"]
+        == st_.firms.loc[st_.firms["class"] == "above_scale", "stable"].sum()
+    )
+
+
+def test_zero_noise_every_firm_is_stable_in_its_own_tier() -> None:
+    st_ = demo().uncertainty(samples=20, weight_noise=0.0, seed=5)
+    firms = st_.firms
+    assert firms["stable"].all()
+    assert (firms["modal_tier"] == firms["tier"]).all()
+    own = np.array([firms.at[i, f"p_{t}"] for i, t in enumerate(firms["tier"])])
+    assert (own == 1.0).all()
+    assert (firms["rank_p05"] == firms["rank"]).all() and (firms["rank_p95"] == firms["rank"]).all()
+    assert st_.sensitivity.empty  # nothing varied
+
+
+def test_a_firm_near_a_tier_line_is_less_stable_than_one_far_from_it() -> None:
+    ev, st_ = demo(), demo_stability(samples=100)
+    res = ev.results.set_index("credit_code")
+    lines = ev.tier_lines()
+    firms = st_.firms
+    total = res.loc[firms["credit_code"], "total_score"].to_numpy(dtype=float)
+    distance = np.full(len(firms), np.inf)
+    for klass, rows in lines.groupby("class"):
+        mine = (firms["class"] == klass).to_numpy()
+        spread = np.nanmax(total[mine]) - np.nanmin(total[mine])
+        cuts = rows["line"].dropna().to_numpy()[1:]  # the lines between tiers
+        gap = np.abs(total[mine][:, None] - cuts[None, :]).min(axis=1) / spread
+        distance[mine] = gap
+    modal = firms[[f"p_{t}" for t in st_.tiers()]].max(axis=1).to_numpy()
+    order = np.argsort(distance)
+    tenth = len(order) // 10
+    near, far = modal[order[:tenth]].mean(), modal[order[-tenth:]].mean()
+    assert near < far - 0.05 and far > 0.99, (near, far)
+    # most firms are stable (modal share 1, tied): the rank correlation is positive but
+    # moderate (0.22 with these samples)
+    rho = pd.Series(distance).rank().corr(pd.Series(modal).rank())
+    assert rho > 0.15, rho
+
+
+def test_the_same_seed_gives_the_same_result_another_seed_another() -> None:
+    ev = demo()
+    a = ev.uncertainty(samples=30, seed=11)
+    b = ev.uncertainty(samples=30, seed=11)
+    c = ev.uncertainty(samples=30, seed=12)
+    pd.testing.assert_frame_equal(a.firms, b.firms)
+    pd.testing.assert_frame_equal(a.sensitivity, b.sensitivity)
+    assert not a.firms.equals(c.firms)
+
+
+def test_chunk_sizes_do_not_change_the_result() -> None:
+    ev = demo()
+    whole = sampled_tiers(ev, samples=25, seed=4)
+    for chunk in (1, 7, 25):
+        part = sampled_tiers(ev, samples=25, seed=4, chunk=chunk)
+        assert np.array_equal(part.tier, whole.tier) and np.array_equal(part.rank, whole.rank)
+    assert whole.chunk >= 25  # one chunk for the demo county by default
+
+
+def test_parity_five_samples_evaluated_with_their_choices_as_rules() -> None:
+    """Each of 5 samples' choices (weights, statistic, cap, shares) written into the rules
+    (Rules.replace) and evaluated gives the fast path's tiers and ranks for that sample."""
+    ev = demo(ALL_CHOICES)
+    got = sampled_tiers(ev)
+    assert got.path == "fast" and got.tier.shape[0] == 40
+    assert len(set(got.draws.statistic.tolist())) == 3 and len(set(got.draws.cap.tolist())) == 2
+    rows = got.layout.rows
+    for s in (0, 9, 17, 28, 39):
+        rules = sample_rules(ev.rules, got.draws, s)
+        res = mujun.evaluate(ev.source, rules).results
+        assert res["tier"].astype(object).to_numpy()[rows].tolist() == got.tiers_of(s).tolist()
+        assert np.array_equal(res["rank"].to_numpy(dtype=np.int64, na_value=0)[rows], got.rank[s])
+
+
+def test_all_choices_fast_path_equals_full_evaluations() -> None:
+    ev = demo(ALL_CHOICES)
+    fast = sampled_tiers(ev)
+    exact = sampled_tiers(ev, exact=True)
+    assert exact.path == "exact"
+    assert np.array_equal(fast.tier, exact.tier) and np.array_equal(fast.rank, exact.rank)
+    st_ = ev.uncertainty()
+    factors = set(st_.sensitivity["factor"])
+    assert {"benchmark", "cap", "share:above_scale:A", "weight:above_scale:tax_per_mu"} <= factors
+    s1 = st_.sensitivity[["s1_tier", "s1_rank"]].to_numpy()
+    assert ((s1 >= 0) & (s1 <= 1)).all()
+    assert any("基准统计量" in line for line in st_.choices)
+
+
+def test_the_rules_table_is_used_and_options_override_it() -> None:
+    ev = demo(ALL_CHOICES)
+    st_ = ev.uncertainty(samples=12, seed=9)
+    assert st_.samples == 12 and st_.seed == 9
+    assert st_.settings["benchmark"] == ["mean", "median", "pooled"]
+    assert st_.settings["cap"] is True and st_.settings["shares"] == 0.05
+    plain = demo().uncertainty(samples=5)
+    assert plain.settings["benchmark"] == [] and plain.settings["weight_noise"] == 0.2
+    assert set(plain.sensitivity["factor"]) == {
+        f"weight:{c.code}:{i.code}" for c in ev.rules.classes for i in c.indicators
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("weight_noise = 1.0", "weight_noise"),
+        ("samples = 0", "samples"),
+        ('benchmark = ["max"]', "基准统计量"),
+        ("shares = 0.5", "shares"),
+        ('weights = "normal"', "weights"),
+        ("threshold = 0", "threshold"),
+        ("sample = 10", "sample"),
+    ],
+)
+def test_the_uncertainty_table_is_checked(text: str, words: str) -> None:
+    source = DEMO_RULES.read_text(encoding="utf-8") + f"\n[uncertainty]\n{text}\n"
+    with pytest.raises(RulesError) as err:
+        mujun.parse_rules(source, file="demo.toml")
+    message = str(err.value)
+    assert words in message and "uncertainty" in message
+    assert "demo.toml" in message
+
+
+def test_bad_options_are_errors_in_chinese() -> None:
+    ev = demo()
+    with pytest.raises(RulesError, match="权重扰动幅度"):
+        ev.uncertainty(samples=3, weight_noise=1.5)
+    with pytest.raises(RulesError, match="抽样次数"):
+        ev.uncertainty(samples=0)
+
+
+# ---- small hand cases ----
+
+SMALL = """mujun_rules = 1
+name = "测试"
+region = "测试县"
+year = 2023
+
+[[class]]
+code = "all"
+label = "全部企业"
+
+  [[class.indicator]]
+  code = "tax_per_mu"
+  label = "亩均税收"
+  formula = "tax_paid / land_mu"
+  weight = 50
+  score = { method = "ratio", benchmark = "mean", cap = 2.0 }
+
+  [[class.indicator]]
+  code = "revenue_per_mu"
+  label = "亩均营业收入"
+  formula = "revenue / land_mu"
+  weight = 50
+  score = { method = "minmax" }
+
+  [class.tiers]
+  method = "quota"
+  shares = { A = 0.3, B = 0.4, C = 0.3 }
+"""
+
+
+def test_a_hand_case_one_firm_best_in_every_way_is_always_a() -> None:
+    # firm 0 has the highest tax and revenue per mu: its total is the highest whatever the
+    # weights, so it is A in every sample; firm 9 the lowest in both: C in every sample
+    frame = firms_frame(10, seed=2)
+    frame["land_owned_mu"] = 10.0
+    frame["tax_paid"] = [900.0, *range(100, 900, 100), 10.0][:10]
+    frame["revenue"] = [9000.0, *range(1000, 9000, 1000), 100.0][:10]
+    rules = mujun.parse_rules(SMALL, file="small.toml")
+    ev = mujun.evaluate(frame, rules)
+    st_ = ev.uncertainty(samples=50, weight_noise=0.5, seed=2)
+    firms = st_.firms.set_index("credit_code")
+    best, worst = frame["credit_code"][0], frame["credit_code"][9]
+    assert firms.at[best, "p_A"] == 1.0 and firms.at[best, "stable"]
+    assert firms.at[worst, "p_C"] == 1.0
+    assert firms.at[best, "rank_p05"] == firms.at[best, "rank_p95"] == 1
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 1000), order=st.randoms(use_true_random=False))
+def test_row_order_does_not_matter(seed: int, order: object) -> None:
+    frame = firms_frame(14, seed=seed)
+    rules = mujun.parse_rules(SMALL, file="small.toml")
+    a = mujun.evaluate(frame, rules).uncertainty(samples=15, weight_noise=0.4, seed=seed)
+    shuffled = frame.sample(frac=1.0, random_state=seed % 97).reset_index(drop=True)
+    b = mujun.evaluate(shuffled, rules).uncertainty(samples=15, weight_noise=0.4, seed=seed)
+    left = a.firms.set_index("credit_code").sort_index()
+    right = b.firms.set_index("credit_code").sort_index()
+    pd.testing.assert_frame_equal(left, right)
+
+
+# ---- scale: processes and a Dask cluster give the same samples ----
+
+
+@pytest.mark.slow
+def test_two_jobs_give_the_result_of_one() -> None:
+    ev = demo(ALL_CHOICES)
+    one = sampled_tiers(ev, samples=24, chunk=5)
+    two = sampled_tiers(ev, samples=24, chunk=5, jobs=2)
+    assert np.array_equal(one.tier, two.tier) and np.array_equal(one.rank, two.rank)
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_the_local_result() -> None:
+    distributed = pytest.importorskip("distributed")
+    ev = demo(ALL_CHOICES)
+    local = ev.uncertainty(samples=24, chunk=6)
+    with (
+        distributed.LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        remote = ev.uncertainty(samples=24, chunk=6, scheduler=client)
+        by_address = ev.uncertainty(samples=24, chunk=6, scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(local.firms, remote.firms)
+    pd.testing.assert_frame_equal(local.sensitivity, remote.sensitivity)
+    pd.testing.assert_frame_equal(local.firms, by_address.firms)
+    assert remote.settings["scheduler"]

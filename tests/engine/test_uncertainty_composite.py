@@ -1,0 +1,100 @@
+"""The uncertainty analysis of a mean/geometric class (composite indicators): the sampled
+weights act in the aggregation; the fast path equals full evaluations of each sample."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import HEADER, YEAR, credit_code
+
+from mujun import evaluate, parse_rules
+from mujun.engine.uncertainty import sample_rules, sampled_tiers
+
+INDEX = (
+    HEADER
+    + """
+[[class]]
+code = "index"
+label = "综合指数"
+aggregate = "{top}"
+
+  [[class.group]]
+  code = "econ"
+  label = "经济"
+  weight = 2
+
+  [[class.group]]
+  code = "green"
+  label = "绿色"
+  weight = 1
+
+  [[class.indicator]]
+  code = "tax"
+  label = "亩均税收"
+  formula = "tax_paid"
+  denominator = "land_mu"
+  parent = "econ"
+  weight = 1
+  score = {{ method = "minmax" }}
+
+  [[class.indicator]]
+  code = "rev"
+  label = "亩均营收"
+  formula = "revenue"
+  denominator = "land_mu"
+  parent = "econ"
+  weight = 3
+  score = {{ method = "minmax" }}
+
+  [[class.indicator]]
+  code = "energy"
+  label = "亩均能耗"
+  formula = "energy_tce"
+  denominator = "land_mu"
+  parent = "green"
+  weight = 1
+  direction = "lower"
+  score = {{ method = "minmax" }}
+
+  [class.tiers]
+  method = "quota"
+  shares = {{ A = 0.2, B = 0.5, C = 0.3 }}
+
+[uncertainty]
+samples = 40
+seed = 5
+weight_noise = 0.5
+shares = 0.05
+"""
+)
+
+
+def units(n: int = 60, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "credit_code": [credit_code(i) for i in range(n)],
+            "year": [YEAR] * n,
+            "land_owned_mu": rng.integers(2, 30, n).astype(float),
+            "tax_paid": rng.lognormal(3, 1, n).round(2),
+            "revenue": rng.lognormal(6, 1, n).round(2),
+            "energy_tce": rng.lognormal(2, 1, n).round(2),
+        }
+    )
+
+
+@pytest.mark.parametrize("top", ["mean", "harmonic"])
+def test_a_mean_class_samples_its_weights_in_the_aggregation(top: str) -> None:
+    rules = parse_rules(INDEX.format(top=top))
+    ev = evaluate(units(), rules)
+    fast = sampled_tiers(ev)
+    assert fast.path == "fast"
+    exact = sampled_tiers(ev, exact=True)
+    assert np.array_equal(fast.tier, exact.tier) and np.array_equal(fast.rank, exact.rank)
+    st = ev.uncertainty()
+    assert np.allclose(st.firms[["p_A", "p_B", "p_C"]].sum(axis=1), 1.0)
+    assert 0 < st.firms["stable"].mean() < 1  # ± 50 % weights move some units
+    # the weights of a mean class are relative: rescaled to their stated sum 1 + 3 + 1 = 5
+    rows = sample_rules(rules, fast.draws, 3).classes[0].indicators
+    assert sum(i.weight for i in rows) == pytest.approx(5.0)
