@@ -79,7 +79,8 @@ def analyse_step(
     scheduler: str | None = None,
     chunk: int | None = None,
 ) -> Stability:
-    """ev.uncertainty with a progress bar over its chunks on a terminal (quiet otherwise); a
+    """ev.uncertainty with a progress bar over its chunks on a terminal (quiet otherwise; a
+    spinner when the engine takes no `progress(done, total)` callback); a
     scheduler that cannot be reached exits 1, options the rules or engine refuse exit 2."""
     run = getattr(ev, "uncertainty", None)
     if run is None:
@@ -87,8 +88,11 @@ def analyse_step(
     options: dict[str, Any] = {"jobs": jobs, "scheduler": scheduler, "chunk": chunk}
     where = [scheduler] if scheduler else []
     try:
+        if "progress" not in inspect.signature(run).parameters:  # an engine that cannot tell
+            with stage("不确定性分析", where), err_console.status("正在进行不确定性分析…"):
+                return run(samples, weight_noise, seed, **options)
         with stage("不确定性分析", where), _bar(samples) as tick:
-            if tick is not None and "progress" in inspect.signature(run).parameters:
+            if tick is not None:
                 options["progress"] = tick
             return run(samples, weight_noise, seed, **options)
     except RulesError as exc:

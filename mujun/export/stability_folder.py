@@ -18,7 +18,7 @@ from .names import file_stems
 from .report import REPORT, render
 from .runfolder import MANIFEST, sha256_file, snapshot, swap_into_place, temporary_name
 from .stability_record import STABILITY_CSV, stability_record
-from .stability_sheet import write_stability_workbook
+from .stability_sheet import key_label_of, write_stability_workbook
 from .tables import write_json
 from .workbooks import county_summary
 
@@ -53,7 +53,7 @@ def write_stability_folder(
         stability.to_csv(tmp / STABILITY_CSV)
         tell(STABILITY_CSV)
         title = f"{rules.region}{rules.year}年度工业企业亩均效益评价档次稳定性分析"
-        write_stability_workbook(stability, tmp / book, title=title)
+        write_stability_workbook(stability, tmp / book, title=title, key_label=key_label_of(rules))
         tell(book)
         record: dict[str, Any] = {
             **ev.provenance,

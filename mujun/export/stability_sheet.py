@@ -40,7 +40,8 @@ from .xlsx import width as fit
 SHEET = "稳定性"
 STABLE, UNSTABLE = "稳定", "不稳定"
 FROZEN_MAX = 18  # rows above the firms' table: frozen with its header only when this few
-FIXED_HEADERS = ("统一社会信用代码", "企业名称", "园区", "类别", "档次", "排名")
+KEY_LABEL = "统一社会信用代码"
+FIXED_HEADERS = ("企业名称", "园区", "类别", "档次", "排名")
 
 
 def reading(stability: Stability) -> str:
@@ -106,20 +107,22 @@ def add_stability_sheet(
     *,
     title: str,
     notes: Sequence[str] = (),
+    key_label: str = KEY_LABEL,
 ) -> Body:
-    """The sheet; returns its firm rows, put in on saving (`xlsx.save`)."""
+    """The sheet; returns its firm rows, put in on saving (`xlsx.save`). `key_label`: how
+    the rules name the key column (a unit other than a firm: 国家代码)."""
     tiers = stability.tiers()
     firms = stability.firms
     labels = dict(zip(stability.classes["class"], stability.classes["label"], strict=True))
     ranks = pd.to_numeric(firms["rank"], errors="coerce").to_numpy(dtype=float)
     text = {
-        "统一社会信用代码": clean(firms["credit_code"]),
+        "key": clean(firms["credit_code"]),
         "企业名称": clean(firms["name"]),
         "园区": clean(firms["park"]),
         "类别": clean(firms["class"].map(labels).fillna(firms["class"])),
     }
     widths = [
-        max(fit(text["统一社会信用代码"]), 21.0),
+        max(fit(text["key"]), fit([key_label]), 21.0),
         min(max(fit(text["企业名称"]), 14.0), 24.0),
         min(max(fit(text["园区"]), 8.0), 14.0),
         min(max(fit(text["类别"]), 10.0), 16.0),
@@ -131,6 +134,7 @@ def add_stability_sheet(
         8.0,
     ]
     headers = [
+        key_label,
         *FIXED_HEADERS,
         *(f"p_{t}" for t in tiers),
         "众数档次",
@@ -212,7 +216,7 @@ def _firm_rows(
         low.astype("Int64").astype("string") + "–" + high.astype("Int64").astype("string")
     ).fillna("")
     columns: list[Column] = [
-        TextColumn(text["统一社会信用代码"], left),
+        TextColumn(text["key"], left),
         TextColumn(text["企业名称"], left),
         TextColumn(text["园区"], left),
         TextColumn(text["类别"], left),
@@ -295,9 +299,19 @@ class _Top:
 
 
 def write_stability_workbook(
-    stability: Stability, out: str | Path, *, title: str, notes: Sequence[str] = ()
+    stability: Stability,
+    out: str | Path,
+    *,
+    title: str,
+    notes: Sequence[str] = (),
+    key_label: str = KEY_LABEL,
 ) -> Path:
     """A workbook of its own holding the 稳定性 sheet (稳定性分析_<region>_<year>.xlsx)."""
     wb = new_workbook(title)
-    body = add_stability_sheet(wb, stability, title=title, notes=notes)
+    body = add_stability_sheet(wb, stability, title=title, notes=notes, key_label=key_label)
     return save(wb, Path(out), [body])
+
+
+def key_label_of(rules: Any) -> str:
+    """The rules' name of the key column ([input] key_label), the credit code's by default."""
+    return str(getattr(rules.input, "key_label", None) or KEY_LABEL)

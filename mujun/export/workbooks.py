@@ -31,7 +31,7 @@ from .publication import write_publication
 from .result_sheets import OUTSIDE_SHEET, add_class_sheet, add_outside_sheet
 from .selection_sheets import KEY_SHEET, WATCH_SHEET, add_key_firm_sheet, add_watch_sheet
 from .stability_sheet import SHEET as STABILITY_SHEET
-from .stability_sheet import add_stability_sheet
+from .stability_sheet import add_stability_sheet, key_label_of
 from .styles import colour_name
 from .summary_sheet import SHEET as SUMMARY_SHEET
 from .summary_sheet import SummaryData, add_summary_sheet
@@ -280,7 +280,12 @@ def write_result_workbook(
         )
     if stability is not None:  # the internal workbook only: it names firms of every park
         bodies.append(
-            add_stability_sheet(wb, stability, title=f"{where}{rules.year}年度评价档次稳定性分析")
+            add_stability_sheet(
+                wb,
+                stability,
+                title=f"{where}{rules.year}年度评价档次稳定性分析",
+                key_label=key_label_of(rules),
+            )
         )
     bodies.append(
         add_outside_sheet(

@@ -215,3 +215,13 @@ def test_stability_folder_is_replaced_by_the_next_analysis(
     with pytest.raises(ExportError, match="用户的笔记"):  # a user's file is never deleted
         write_stability_folder(ev, st, out)
     assert (out / "用户的笔记.txt").read_text(encoding="utf-8") == "留着"
+
+
+def test_sheet_names_the_key_as_the_rules_do(
+    demo: tuple[Evaluation, Stability], tmp_path: Path
+) -> None:
+    _ev, st = demo
+    write_stability_workbook(st, tmp_path / "k.xlsx", title="t", key_label="国家代码")
+    rows = _rows(openpyxl.load_workbook(tmp_path / "k.xlsx")[SHEET])
+    at = _find(rows, "国家代码")
+    assert rows[at][1] == "企业名称" and rows[at + 1][0] == st.firms["credit_code"].iloc[0]
