@@ -12,6 +12,8 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as hyp
 from report_helpers import Tables
 from stability_fixture import CHOICES, made_stability
 
@@ -225,3 +227,33 @@ def test_sheet_names_the_key_as_the_rules_do(
     rows = _rows(openpyxl.load_workbook(tmp_path / "k.xlsx")[SHEET])
     at = _find(rows, "国家代码")
     assert rows[at][1] == "企业名称" and rows[at + 1][0] == st.firms["credit_code"].iloc[0]
+
+
+@given(
+    st_values=hyp.lists(
+        hyp.tuples(
+            hyp.one_of(hyp.floats(0, 1), hyp.just(float("nan"))),
+            hyp.floats(0, 1),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_sensitivity_rows_sorted_every_choice_once(st_values: list[tuple[float, float]]) -> None:
+    """Whatever the indices: each choice once, by S1 for tier change (then rank) descending,
+    a missing index last."""
+    n = len(st_values)
+    sens = pd.DataFrame(
+        {
+            "factor": [f"f{i}" for i in range(n)],
+            "label": [f"设定{i}" for i in range(n)],
+            "class": [pd.NA] * n,
+            "s1_tier": [t for t, _ in st_values],
+            "s1_rank": [r for _, r in st_values],
+        }
+    )
+    empty = pd.DataFrame({"class": [], "label": []})
+    rows = sensitivity_rows(Stability(empty, empty, sens, 1, 1), {})
+    assert sorted(r[0] for r in rows) == sorted(sens["label"])
+    keys = [(-1.0 if np.isnan(r[2]) else r[2], r[3]) for r in rows]
+    assert keys == sorted(keys, reverse=True)
