@@ -136,9 +136,11 @@ def stability_step(ev: Evaluation, samples: int | None) -> Stability | None:
     """`run --uncertainty N`: the analysis with N samples (None: none asked for)."""
     if samples is None:
         return None
-    from .cliuncertainty import analyse_step
+    from .cliuncertainty import analyse_step, print_stability
 
-    return analyse_step(ev, samples=samples)
+    found = analyse_step(ev, samples=samples)
+    print_stability(found)
+    return found
 
 
 def select_step(table: EnterpriseTable, ev: Evaluation, commissioners: Path | None) -> KeyFirms:

@@ -112,6 +112,7 @@ def test_run_with_uncertainty(files: Files, tmp_path: Path) -> None:
         "run", "-r", files["rules"], "-d", files["data"], "-o", out, "--uncertainty", "6"
     )
     assert code == 0, output
+    assert "不确定性分析：6个样本" in output
     record = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert "stability.csv" in record["files"] and "stability.csv" in record["sha256"]
     internal = next(p for p in out.glob("亩均效益评价结果_*.xlsx"))
