@@ -77,6 +77,38 @@ def class_weights(klass: EvalClass, factors: np.ndarray) -> np.ndarray:
     return out
 
 
+def statistic_indicators(rules: Rules, stat: str) -> dict[str, dict[str, str]]:
+    """{class: {indicator: stat}} for the indicators whose benchmark is a sampled statistic
+    (mean, median or pooled); pooled only where the formula is a ratio."""
+    out = {}
+    for c in rules.classes:
+        mine = {
+            i.code: stat
+            for i in c.indicators
+            if i.score.benchmark in ("mean", "median", "pooled")
+            and (stat != "pooled" or i.formula.as_ratio() is not None)
+        }
+        if mine:
+            out[c.code] = mine
+    return out
+
+
+def capped(rules: Rules) -> dict[str, dict[str, None]]:
+    """{class: {indicator: None}}: the caps a sample may drop (a ratio of direction "lower"
+    keeps its cap: without one a value of 0 would score without limit)."""
+    out = {}
+    for c in rules.classes:
+        mine = {
+            i.code: None
+            for i in c.indicators
+            if i.score.cap is not None
+            and not (i.score.method == "ratio" and i.direction == "lower")
+        }
+        if mine:
+            out[c.code] = mine
+    return out
+
+
 def draw(rules: Rules, options: Options) -> Draws:
     """Every sample's choices (a loop over samples: each its own random generator)."""
     n = options.samples
@@ -109,6 +141,10 @@ def draw(rules: Rules, options: Options) -> Draws:
         for c in quota:
             k = len(c.tiers.shares or {})
             share_draws[c.code][s] = rng.uniform(-options.shares, options.shares, k)
+    if not any(statistic_indicators(rules, s) for s in stats):
+        statistic[:] = -1  # no benchmark is a sampled statistic: nothing was varied
+    if not capped(rules):
+        cap[:] = True  # no cap to drop
     weights = {c.code: class_weights(c, factors[c.code]) for c in classes}
     shares = {}
     for c in quota:

@@ -355,11 +355,20 @@ class Evaluation:
         jobs: int | None = None,
         scheduler: Any = None,
         chunk: int | None = None,
+        progress: Any = None,
     ) -> Any:
         """How stable each firm's tier is over samples of the rules' uncertain choices (weights,
-        benchmark statistic, cap, tier shares): a `stability.Stability`."""
+        benchmark statistic, cap, tier shares): a `stability.Stability`. `progress(done,
+        total)` is called as chunks of samples finish."""
         from .uncertainty import uncertainty
 
         return uncertainty(
-            self, samples, weight_noise, seed, jobs=jobs, scheduler=scheduler, chunk=chunk
+            self,
+            samples,
+            weight_noise,
+            seed,
+            jobs=jobs,
+            scheduler=scheduler,
+            chunk=chunk,
+            progress=progress,
         )

@@ -17,6 +17,7 @@ from .stability import Stability
 if TYPE_CHECKING:
     from .evaluation import Evaluation
     from .points_model import Layout
+    from .sampled import Chunk
 
 
 def shown_tiers(rules: Rules, lay: Layout, counts: np.ndarray) -> list[int]:
@@ -30,21 +31,45 @@ def shown_tiers(rules: Rules, lay: Layout, counts: np.ndarray) -> list[int]:
     return shown
 
 
+MAX_RANK_CELLS = 1 << 25  # samples × firms of ranks kept for the rank interval (128 MB)
+
+
+class Tally:
+    """The samples' tiers and ranks, counted chunk by chunk: tier counts per firm, Y1 and Y2
+    per sample, and the ranks of the first `kept` samples (all of them unless samples × firms
+    exceeds MAX_RANK_CELLS; the rank interval is then of the first `kept` samples, which do
+    not depend on the chunking)."""
+
+    def __init__(self, lay: Layout, samples: int) -> None:
+        f = len(lay.rows)
+        self.lay, self.samples = lay, samples
+        self.counts = np.zeros((f, len(lay.tiers)), dtype=np.int64)
+        self.y1, self.y2 = np.zeros(samples), np.zeros(samples)
+        self.kept = min(samples, max(200, MAX_RANK_CELLS // max(f, 1)))
+        self.ranks = np.zeros((self.kept, f), dtype=np.int32)
+
+    def add(self, start: int, chunk: Chunk) -> None:
+        """A chunk of samples `start`, `start` + 1, …"""
+        s = len(chunk.tier)
+        for t in range(len(self.lay.tiers)):  # a loop over tiers
+            self.counts[:, t] += (chunk.tier == t).sum(axis=0)
+        y1, y2 = outcomes(chunk.tier, chunk.rank, self.lay)
+        self.y1[start : start + s], self.y2[start : start + s] = y1, y2
+        keep = max(0, min(s, self.kept - start))
+        self.ranks[start : start + keep] = chunk.rank[:keep]
+
+
 def stability(
     ev: Evaluation,
     lay: Layout,
-    tier: np.ndarray,
-    rank: np.ndarray,
+    tally: Tally,
     draws: Draws,
     options: Options,
     settings: dict[str, Any],
 ) -> Stability:
-    """The Stability of `tier` and `rank` (samples × firms, the firms of `lay`)."""
-    s, f = tier.shape
-    g = len(lay.tiers)
-    counts = np.zeros((f, g), dtype=np.int64)
-    for t in range(g):  # a loop over tiers
-        counts[:, t] = (tier == t).sum(axis=0)
+    """The Stability of the counted samples (the firms of `lay`)."""
+    s, f = tally.samples, len(lay.rows)
+    counts = tally.counts
     res = ev.results.iloc[lay.rows]
     firms: dict[str, Any] = {
         c: res[c].to_numpy() for c in ("credit_code", "name", "park", "class", "tier")
@@ -55,10 +80,10 @@ def stability(
     modal = np.argmax(counts, axis=1)  # ties: the better tier
     firms["modal_tier"] = np.array(lay.tiers, dtype=object)[modal]
     firms["rank"] = lay.rank
-    if f:
-        low, high = np.quantile(rank, [0.05, 0.95], axis=0, method="inverted_cdf")
+    if f and tally.kept:
+        low, high = np.quantile(tally.ranks, [0.05, 0.95], axis=0, method="inverted_cdf")
     else:
-        low = high = np.zeros(0)
+        low = high = np.zeros(f)
     firms["rank_p05"] = np.asarray(low, dtype=np.int64)
     firms["rank_p95"] = np.asarray(high, dtype=np.int64)
     firms["stable"] = counts[np.arange(f), modal] >= options.threshold * s - 1e-9
@@ -67,7 +92,7 @@ def stability(
     return Stability(
         firms=frame,
         classes=_classes(ev.rules, frame),
-        sensitivity=sensitivity(ev.rules, draws, options, tier, rank, lay),
+        sensitivity=sensitivity(ev.rules, draws, tally.y1, tally.y2),
         samples=s,
         seed=options.seed,
         threshold=options.threshold,
@@ -93,7 +118,7 @@ def _classes(rules: Rules, firms: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["class", "label", "firms", "stable", "share_stable"])
 
 
-def factors(rules: Rules, draws: Draws, options: Options) -> list[tuple[str, str, Any, np.ndarray]]:
+def factors(rules: Rules, draws: Draws) -> list[tuple[str, str, Any, np.ndarray]]:
     """(code, label, class, values per sample) of each sampled choice that varied."""
     out: list[tuple[str, str, Any, np.ndarray]] = []
     for c in rules.classes:
@@ -130,11 +155,8 @@ def outcomes(tier: np.ndarray, rank: np.ndarray, lay: Layout) -> tuple[np.ndarra
     return y1, y2
 
 
-def sensitivity(
-    rules: Rules, draws: Draws, options: Options, tier: np.ndarray, rank: np.ndarray, lay: Layout
-) -> pd.DataFrame:
+def sensitivity(rules: Rules, draws: Draws, y1: np.ndarray, y2: np.ndarray) -> pd.DataFrame:
     """One row per sampled choice: its first-order index for Y1 (s1_tier) and Y2 (s1_rank)."""
-    y1, y2 = outcomes(tier, rank, lay)
     rows = [
         {
             "factor": code,
@@ -143,7 +165,7 @@ def sensitivity(
             "s1_tier": first_order(x, y1),
             "s1_rank": first_order(x, y2),
         }
-        for code, label, klass, x in factors(rules, draws, options)
+        for code, label, klass, x in factors(rules, draws)
     ]
     frame = pd.DataFrame(rows, columns=["factor", "label", "class", "s1_tier", "s1_rank"])
     frame["class"] = frame["class"].astype("string")

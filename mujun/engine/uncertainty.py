@@ -7,13 +7,14 @@ and class placement do not depend on the sampled choices. Per discrete variant (
 statistic × caps kept or dropped) the table is evaluated twice, quietly, with every weight 1
 and 2 (a copy of the rules, not validated: the weights need not add up), which gives each
 member's item points as a + b × weight — exact for every scorer, since each scales its item by
-the weight and only a penalty for a missing value does not (a, b = 0). A third evaluation at
-weight 3 checks that this holds. Then per sample the totals are products over indicators and
-members, the class's adjustments applied, and each sample is ranked and tiered by the engine's
-own functions (`sampled.py`). The fast path is checked against the evaluation as written (the
-as-written choices must give its tiers and ranks); where it is not exact (units merged on
-figures the tiers read, a class whose statuses change with the variant) every sample is
-evaluated in full instead (`exact`), with the same draws.
+the weight and only a penalty for a missing value does not (it is a, with b = 0). A third
+evaluation at weight 3 checks that this holds. Then per sample the totals are products over
+indicators and members (in a mean/geometric/harmonic class the aggregation with the sampled
+weights), the class's adjustments applied, and each sample is ranked and tiered by the
+engine's own functions (`sampled.py`). The fast path is checked against the evaluation as
+written (the as-written choices must give its tiers and ranks); where it is not exact (units
+merged on figures the tiers read, a class whose statuses change with the variant) every
+sample is evaluated in full instead (`exact`), with the same draws.
 
 Samples run in chunks of `chunk` (memory bounded), chunks in parallel over `jobs` processes
 (joblib) or on a Dask cluster (`scheduler`: an address or a `distributed.Client`); each sample's
@@ -27,17 +28,18 @@ of the tenant's class (as `evaluate` does).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from ..errors import RulesError
 from ..rules import Rules
 from .again import evaluate_again, given_table
-from .draws import Draws, Options, draw
-from .outcome import stability
+from .chunks import Progress, Task, run_chunks
+from .draws import Draws, Options, capped, draw, statistic_indicators
+from .outcome import Tally, stability
 from .points_model import Layout, build, layout
 from .sampled import Chunk, Model, tier_chunk
 
@@ -92,44 +94,12 @@ def _check(changes: dict[str, Any]) -> None:
 # ---- the variants: benchmark statistic × caps ----
 
 
-def _statistic_indicators(rules: Rules, stat: str) -> dict[str, dict[str, str]]:
-    """{class: {indicator: stat}} for the indicators whose benchmark is a sampled statistic
-    (mean, median or pooled); pooled only where the formula is a ratio."""
-    out = {}
-    for c in rules.classes:
-        mine = {
-            i.code: stat
-            for i in c.indicators
-            if i.score.benchmark in ("mean", "median", "pooled")
-            and (stat != "pooled" or i.formula.as_ratio() is not None)
-        }
-        if mine:
-            out[c.code] = mine
-    return out
-
-
-def _capped(rules: Rules) -> dict[str, dict[str, None]]:
-    """{class: {indicator: None}}: the caps a sample may drop (a ratio of direction "lower"
-    keeps its cap: without one a value of 0 would score without limit)."""
-    out = {}
-    for c in rules.classes:
-        mine = {
-            i.code: None
-            for i in c.indicators
-            if i.score.cap is not None
-            and not (i.score.method == "ratio" and i.direction == "lower")
-        }
-        if mine:
-            out[c.code] = mine
-    return out
-
-
 def variants(rules: Rules, options: Options) -> list[tuple[str | None, bool]]:
     """The discrete variants the samples fall in: (statistic or None as written, caps kept)."""
     stats: list[str | None] = [None]
-    if options.benchmark and any(_statistic_indicators(rules, s) for s in options.benchmark):
+    if options.benchmark and any(statistic_indicators(rules, s) for s in options.benchmark):
         stats = list(options.benchmark)
-    caps = [True, False] if options.cap and _capped(rules) else [True]
+    caps = [True, False] if options.cap and capped(rules) else [True]
     return [(s, c) for s in stats for c in caps]
 
 
@@ -147,8 +117,8 @@ def variant_of(draws: Draws, found: list[tuple[str | None, bool]]) -> np.ndarray
 
 def variant_rules(rules: Rules, stat: str | None, cap: bool) -> Rules:
     """The rules with the benchmark statistic `stat` (None: as written) and without caps."""
-    bench = _statistic_indicators(rules, stat) if stat is not None else {}
-    caps = _capped(rules) if not cap else {}
+    bench = statistic_indicators(rules, stat) if stat is not None else {}
+    caps = capped(rules) if not cap else {}
     if not bench and not caps:
         return rules
     return rules.replace(benchmark=bench or None, cap=caps or None)
@@ -168,8 +138,8 @@ def sample_rules(rules: Rules, draws: Draws, s: int) -> Rules:
         if c.code in draws.shares
     }
     stat = draws.statistics[draws.statistic[s]] if draws.statistic[s] >= 0 else None
-    bench = _statistic_indicators(rules, stat) if stat is not None else {}
-    caps = _capped(rules) if not draws.cap[s] else {}
+    bench = statistic_indicators(rules, stat) if stat is not None else {}
+    caps = capped(rules) if not draws.cap[s] else {}
     return rules.replace(
         weights=weights, shares=shares or None, benchmark=bench or None, cap=caps or None
     )
@@ -194,19 +164,15 @@ class Samples:
         return names[self.tier[s]]
 
 
-def sampled_tiers(
+def _prepare(
     ev: Evaluation,
-    samples: int | None = None,
-    weight_noise: float | None = None,
-    seed: int | None = None,
-    *,
-    jobs: int | None = None,
-    scheduler: Any = None,
-    chunk: int | None = None,
-    exact: bool = False,
-) -> Samples:
-    """The tiers and ranks of every sample (`exact`: every sample evaluated in full, the
-    yardstick the fast path is held to)."""
+    samples: int | None,
+    weight_noise: float | None,
+    seed: int | None,
+    chunk: int | None,
+    exact: bool,
+) -> tuple[Options, Draws, Layout, list[Task], list[np.ndarray], str, int]:
+    """The draws, the firms analysed, and one task per chunk of samples."""
     options = options_for(ev.rules, samples, weight_noise, seed)
     draws = draw(ev.rules, options)
     found = [(None, True), *(v for v in variants(ev.rules, options) if v != (None, True))]
@@ -218,17 +184,40 @@ def sampled_tiers(
     if size < 1:
         raise RulesError(f"每批抽样次数须为正整数，实为 {size}")
     parts = [np.arange(i, min(i + size, draws.samples)) for i in range(0, draws.samples, size)]
-    tasks: list[tuple[Callable[..., Chunk], tuple[Any, ...]]]
+    tasks: list[Task]
     if built is not None:
         model = built[0]
         tasks = [(_fast, (model, *_slice(draws, options, variant, part))) for part in parts]
     else:
         tasks = [(_exact, (ev, draws, part, lay)) for part in parts]
-    chunks = _run(tasks, jobs, scheduler)
+    return options, draws, lay, tasks, parts, "fast" if built else "exact", size
+
+
+def sampled_tiers(
+    ev: Evaluation,
+    samples: int | None = None,
+    weight_noise: float | None = None,
+    seed: int | None = None,
+    *,
+    jobs: int | None = None,
+    scheduler: Any = None,
+    chunk: int | None = None,
+    exact: bool = False,
+    progress: Progress | None = None,
+) -> Samples:
+    """The tiers and ranks of every sample, kept whole (`exact`: every sample evaluated in
+    full, the yardstick the fast path is held to)."""
+    options, draws, lay, tasks, parts, path, size = _prepare(
+        ev, samples, weight_noise, seed, chunk, exact
+    )
+    chunks: dict[int, Chunk] = {}
+    sizes = [len(p) for p in parts]
+    run_chunks(tasks, sizes, chunks.__setitem__, jobs=jobs, scheduler=scheduler, progress=progress)
     f = len(lay.rows)
-    tier = np.concatenate([c.tier for c in chunks]) if chunks else np.zeros((0, f), np.int16)
-    rank = np.concatenate([c.rank for c in chunks]) if chunks else np.zeros((0, f), np.int32)
-    return Samples(lay, draws, options, tier, rank, "fast" if built else "exact", size)
+    got = [chunks[i] for i in range(len(parts))]
+    tier = np.concatenate([c.tier for c in got]) if got else np.zeros((0, f), np.int16)
+    rank = np.concatenate([c.rank for c in got]) if got else np.zeros((0, f), np.int32)
+    return Samples(lay, draws, options, tier, rank, path, size)
 
 
 def uncertainty(
@@ -240,22 +229,33 @@ def uncertainty(
     jobs: int | None = None,
     scheduler: Any = None,
     chunk: int | None = None,
+    progress: Progress | None = None,
 ) -> Stability:
     """The stability of `ev`'s tiers over `samples` samples of the rules' uncertain choices
-    (the rules' `[uncertainty]`, these options on top); see the module docstring."""
-    got = sampled_tiers(
-        ev, samples, weight_noise, seed, jobs=jobs, scheduler=scheduler, chunk=chunk
+    (the rules' `[uncertainty]`, these options on top); see the module docstring.
+    `progress(done, total)` is called as chunks of samples finish. Each chunk is counted as it
+    arrives and dropped (memory bounded by the chunk, not the samples)."""
+    options, draws, lay, tasks, parts, path, size = _prepare(
+        ev, samples, weight_noise, seed, chunk, False
     )
-    options = got.options
+    tally = Tally(lay, draws.samples)
+    starts = [int(p[0]) if len(p) else 0 for p in parts]
+
+    def count(i: int, got: Chunk) -> None:
+        tally.add(starts[i], got)
+
+    sizes = [len(p) for p in parts]
+    run_chunks(tasks, sizes, count, jobs=jobs, scheduler=scheduler, progress=progress)
     settings = {
         **options.__dict__,
         "benchmark": list(options.benchmark),
         "jobs": jobs,
-        "chunk": got.chunk,
+        "chunk": size,
         "scheduler": _address(scheduler),
-        "path": got.path,
+        "path": path,
+        "rank_samples": tally.kept,
     }
-    return stability(ev, got.layout, got.tier, got.rank, got.draws, options, settings)
+    return stability(ev, lay, tally, draws, options, settings)
 
 
 def _slice(
@@ -277,38 +277,17 @@ def _fast(
 
 def _exact(ev: Evaluation, draws: Draws, part: np.ndarray, lay: Layout) -> Chunk:
     """Each sample of `part` evaluated in full (quietly) under its choices as rules."""
-    index = {t: i for i, t in enumerate(lay.tiers)}
+    index = pd.Index(lay.tiers[:-1])  # the last: no tier
     none = len(lay.tiers) - 1
     tier = np.full((len(part), len(lay.rows)), none, dtype=np.int16)
     rank = np.zeros((len(part), len(lay.rows)), dtype=np.int32)
     table = given_table(ev)
     for j, s in enumerate(part):  # a loop over samples: the slow path
         res = evaluate_again(ev, table, sample_rules(ev.rules, draws, int(s)), quiet=True).results
-        got = res["tier"].astype(object).to_numpy()[lay.rows]
-        tier[j] = [index.get(t, none) if isinstance(t, str) else none for t in got]
+        at = index.get_indexer(res["tier"].astype(object).to_numpy()[lay.rows])
+        tier[j] = np.where(at >= 0, at, none)
         rank[j] = res["rank"].to_numpy(dtype=np.int64, na_value=0)[lay.rows]
     return Chunk(tier, rank)
-
-
-def _run(
-    tasks: list[tuple[Callable[..., Chunk], tuple[Any, ...]]], jobs: int | None, scheduler: Any
-) -> list[Chunk]:
-    """The chunks computed here, over `jobs` processes (joblib) or on a Dask cluster."""
-    if scheduler is not None:
-        from distributed import Client
-
-        client = scheduler if isinstance(scheduler, Client) else Client(str(scheduler))
-        try:
-            futures = [client.submit(fn, *args, pure=False) for fn, args in tasks]
-            return list(client.gather(futures))
-        finally:
-            if client is not scheduler:
-                client.close()
-    if jobs is not None and jobs != 1 and len(tasks) > 1:
-        from joblib import Parallel, delayed
-
-        return list(Parallel(n_jobs=jobs)(delayed(fn)(*args) for fn, args in tasks))
-    return [fn(*args) for fn, args in tasks]
 
 
 def _address(scheduler: Any) -> str | None:

@@ -119,6 +119,9 @@ def test_chunk_sizes_do_not_change_the_result() -> None:
         part = sampled_tiers(ev, samples=25, seed=4, chunk=chunk)
         assert np.array_equal(part.tier, whole.tier) and np.array_equal(part.rank, whole.rank)
     assert whole.chunk >= 25  # one chunk for the demo county by default
+    ticks: list[tuple[int, int]] = []
+    sampled_tiers(ev, samples=25, seed=4, chunk=10, progress=lambda d, t: ticks.append((d, t)))
+    assert ticks == [(0, 25), (10, 25), (20, 25), (25, 25)]
 
 
 def test_parity_five_samples_evaluated_with_their_choices_as_rules() -> None:
@@ -279,3 +282,82 @@ def test_a_dask_cluster_gives_the_local_result() -> None:
     pd.testing.assert_frame_equal(local.sensitivity, remote.sensitivity)
     pd.testing.assert_frame_equal(local.firms, by_address.firms)
     assert remote.settings["scheduler"]
+
+
+def test_counted_chunk_by_chunk_the_probabilities_are_those_of_all_samples(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ev = demo()
+    whole = sampled_tiers(ev, samples=210, seed=8)
+    monkeypatch.setattr("mujun.engine.outcome.MAX_RANK_CELLS", 1)  # ranks of 200 samples kept
+    st_ = ev.uncertainty(samples=210, seed=8, chunk=50)
+    assert st_.settings["rank_samples"] == 200
+    a_tier = whole.layout.tiers.index("A")
+    assert np.array_equal(st_.firms["p_A"].to_numpy(), (whole.tier == a_tier).mean(axis=0))
+    low = np.quantile(whole.rank[:200], 0.05, axis=0, method="inverted_cdf")
+    assert np.array_equal(st_.firms["rank_p05"].to_numpy(), low.astype(np.int64))
+
+
+def test_by_groups_tie_breaks_and_stages_mean_what_they_mean_in_evaluate() -> None:
+    """The bench's tiers variant of the demo rules (quotas within derived industry groups with
+    a tie-break on tax and revenue; two stages within groups reading score_<code> and
+    rank_pct, the rest B) with the veto and protection rules kept: every sample of the fast
+    path equals the full evaluation of its choices."""
+    from mujun.sample.bench import tiers_variant
+
+    ev0 = demo()
+    ev = mujun.evaluate(ev0.source, tiers_variant(ev0.rules))
+    fast = sampled_tiers(ev, samples=16, weight_noise=0.3, seed=6)
+    assert fast.path == "fast"
+    exact = sampled_tiers(ev, samples=16, weight_noise=0.3, seed=6, exact=True)
+    assert np.array_equal(fast.tier, exact.tier) and np.array_equal(fast.rank, exact.rank)
+    assert (fast.tier != fast.layout.tier[None, :]).any()  # the samples moved some firm
+
+
+def test_threshold_tiers_and_an_empty_class() -> None:
+    text = SMALL.replace(
+        """  [class.tiers]
+  method = "quota"
+  shares = { A = 0.3, B = 0.4, C = 0.3 }""",
+        """  [class.tiers]
+  method = "threshold"
+  minimum = { A = 80, B = 50 }
+  below = "C"
+
+[[class]]
+code = "nobody"
+label = "无企业的类别"
+when = "revenue < 0"
+
+  [[class.indicator]]
+  code = "tax_per_mu"
+  label = "亩均税收"
+  formula = "tax_paid / land_mu"
+  weight = 100
+  score = { method = "ratio", benchmark = 10.0 }
+
+  [class.tiers]
+  method = "quota"
+  shares = { A = 0.5, B = 0.5 }""",
+    )
+    text = text.replace('[[class]]\ncode = "all"', '[[class]]\ncode = "all"\nwhen = "revenue >= 0"')
+    rules = mujun.parse_rules(text, file="small.toml")
+    ev = mujun.evaluate(firms_frame(20, seed=4), rules)
+    fast = sampled_tiers(ev, samples=20, weight_noise=0.5, seed=1)
+    exact = sampled_tiers(ev, samples=20, weight_noise=0.5, seed=1, exact=True)
+    assert fast.path == "fast"
+    assert np.array_equal(fast.tier, exact.tier) and np.array_equal(fast.rank, exact.rank)
+    st_ = ev.uncertainty(samples=20, weight_noise=0.5, seed=1)
+    assert st_.classes.set_index("class").at["nobody", "firms"] == 0
+    assert np.isnan(st_.classes.set_index("class").at["nobody", "share_stable"])
+
+
+def test_a_choice_the_rules_do_not_have_is_not_a_factor() -> None:
+    # tax's benchmark fixed at 10 (and minmax has none): no benchmark is a statistic to
+    # sample; its cap removed: no cap to drop
+    text = SMALL.replace('benchmark = "mean", cap = 2.0', "benchmark = 10.0")
+    text += '\n[uncertainty]\nsamples = 20\nbenchmark = ["mean", "median"]\ncap = true\n'
+    ev = mujun.evaluate(firms_frame(12, seed=1), mujun.parse_rules(text, file="small.toml"))
+    st_ = ev.uncertainty()
+    assert not {"benchmark", "cap"} & set(st_.sensitivity["factor"])
+    assert len(st_.sensitivity) == 2  # the two weights
