@@ -134,3 +134,35 @@ def test_unreachable_scheduler_exit_1(files: Files, tmp_path: Path) -> None:
     )
     assert code == 1, output
     assert "无法连接 Dask 调度器 tcp://127.0.0.1:9" in output and "Traceback" not in output
+
+
+def test_progress_bar_over_chunks_on_a_terminal(
+    files: Files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a terminal the engine's progress(done, total) drives a bar; elsewhere nothing."""
+    import io
+
+    from rich.console import Console
+
+    import mujun
+    from mujun import cliuncertainty
+
+    ev = mujun.evaluate(
+        mujun.read_sources([files["data"]], year=2022), mujun.load_rules(files["rules"])
+    )
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=100)
+    monkeypatch.setattr(cliuncertainty, "err_console", terminal)
+    heard: list[tuple[int, int]] = []
+    real = cliuncertainty._bar.__enter__
+
+    def spy(self: object) -> object:
+        tick = real(self)  # type: ignore[arg-type]
+        assert tick is not None
+        return lambda done, total: (heard.append((done, total)), tick(done, total))
+
+    monkeypatch.setattr(cliuncertainty._bar, "__enter__", spy)
+    found = cliuncertainty.analyse_step(ev, samples=9, seed=1, chunk=3)
+    assert found.samples == 9
+    assert heard[-1] == (9, 9) and len(heard) >= 3  # three chunks of three samples
+    assert "不确定性分析" in screen.getvalue()
