@@ -58,6 +58,11 @@ def test_same_seed_gives_the_same_csv(files: Files, tmp_path: Path) -> None:
         assert code == 0, output
     a = (tmp_path / "a" / "stability.csv").read_bytes()
     assert a == (tmp_path / "b" / "stability.csv").read_bytes()
+    # the whole folder: the workbook and report hold no clock time either
+    for name in ("manifest.json", "报告.html", "稳定性分析_测试县_2022.xlsx"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    code, _ = analyse(files, tmp_path / "c", "--samples", "10", "--seed", "8")
+    assert code == 0
 
 
 @pytest.mark.parametrize(
