@@ -53,6 +53,11 @@ class Record:
     groups: dict[str, np.ndarray] = field(default_factory=dict)
     classes: list[ClassStages] = field(default_factory=list)
 
+    def drop(self, rows: np.ndarray) -> None:
+        """No group score for the rows at `rows` (rejected after scoring)."""
+        for column in self.groups.values():
+            column[rows] = np.nan
+
 
 class Chain:
     """The composite steps of one class in one run (see the module docstring)."""

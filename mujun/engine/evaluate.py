@@ -325,6 +325,7 @@ def _evaluate_class(run: _Run, klass: EvalClass, in_class: np.ndarray) -> None:
         for ind in klass.indicators:
             run.scores[ind.code][idx[beyond]] = np.nan
         keep = ~(beyond | broken)
+        run.composite.drop(idx[~keep])  # no group scores for them either
         idx, total, points, multiplier = idx[keep], total[keep], points[keep], multiplier[keep]
     run.adjust[idx] = points
     run.multiplier[idx] = multiplier

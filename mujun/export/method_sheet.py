@@ -26,7 +26,7 @@ from ..rules import Adjustment, EvalClass, Indicator, Rules, TierRule, Tiers
 from ..rules.adjust import describe_formula
 from ..rules.display import chinese
 from ..rules.expr import Expression
-from . import appeal_rows, field_notes, policy_workbook, styles
+from . import appeal_rows, composite_sheet, field_notes, policy_workbook, styles
 from .disclosure import BENCHMARK_NOTE, TOO_FEW
 from .grid_sheet import CELL, GRID, Lines, Percent
 from .layout import print_setup
@@ -45,6 +45,7 @@ UNITS = "金额：万元；用地：亩；能耗：吨标准煤；职工：人�
 ALL_FIRMS = "（全体）"
 FELL_BACK = "无可用基准，按全体计分"
 _MISSING = {"zero": "数据空白的按0分计", "mean_score": "按本类该项平均得分", "exclude": "暂缓评价"}
+_MISSING["impute"] = "按规则插补（见下表）"
 _NEGATIVE = {"zero": "负值计0分", "keep": "负值照常计分", "missing": "负值按缺失处理"}
 _ROUNDING = {
     "half_up": "各档累计家数四舍五入",
@@ -196,6 +197,7 @@ def _class_method(
     zero = [i.label for i in klass.indicators if i.missing == "zero"]
     if zero:
         out.note(ZERO_NOTE.format(labels="、".join(zero)))
+    composite_sheet.class_notes(out, ev, klass)  # hierarchy, treatment, imputation
     if klass.adjust:
         out.fact("综合得分", describe_formula(klass))
         out.table(
@@ -264,7 +266,7 @@ def _indicator_row(ind: Indicator, bench: pd.DataFrame, scoring: str) -> list[An
     unit = "%" if ind.percent else ind.unit
     return [
         ind.label,
-        _formula(ind.formula),
+        composite_sheet.denominated_formula(ind, _formula(ind.formula), _formula(ind.denominator)),
         unit,
         ind.weight,
         scoring,

@@ -99,6 +99,10 @@ def add_class_sheet(
         headers.append(Header(ind.label, f"得分（权重{ind.weight:g}）"))
         widths += [_number_width(headers[-2].sub, value, fmt)]
         widths += [_number_width(headers[-1].sub, score, styles.SCORE)]
+    pillars = [(g, _floats(rows[f"score_{g.code}"])) for g in klass.groups]  # group scores
+    for group, score in pillars:
+        headers.append(Header(group.label, "得分"))
+        widths += [_number_width("得分", score, styles.SCORE)]
     tail = [
         *(["修正系数"] if multiplier else []),
         *(["加减分"] if adjust else []),
@@ -111,6 +115,7 @@ def add_class_sheet(
     if remarks:
         widths += [min(_fit("备注", text["备注"]), REMARK_WIDTH)]
     groups = [1, 1, 1, *([2] * len(klass.indicators)), len(headers) - 6 - 2 * len(values)]
+    groups[-1:] = [1] * len(pillars) + [groups[-1] - len(pillars)]  # each group's score apart
     frame = write_frame(
         ws,
         title=title,
@@ -137,6 +142,7 @@ def add_class_sheet(
     for (value, fmt), points in zip(values, scores, strict=True):
         columns.append(NumberColumn(value, number_style(ws, fmt)))
         columns.append(NumberColumn(points, score_style))
+    columns += [NumberColumn(score, score_style) for _, score in pillars]
     if multiplier:
         coefficient = number_style(ws, styles.COEFFICIENT)
         columns.append(NumberColumn(_floats(rows["multiplier"]), coefficient))

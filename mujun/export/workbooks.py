@@ -21,6 +21,8 @@ from ..errors import ExportError
 from ..rules.declared import with_rules_fields
 from ..rules.tiers import UNGRADED, UNGRADED_LABEL
 from .compare_sheet import COMPARED, add_compare_sheet
+from .composite_sheet import SHEET as TREATMENT_SHEET
+from .composite_sheet import add_treatment_sheet
 from .disclosure import benchmark_shown, county_cells
 from .history_sheet import HISTORY_SHEET, MIGRATION_SHEET, add_history_sheets
 from .issues_workbook import add_issue_sheet, issue_sheet_names
@@ -247,6 +249,7 @@ def write_result_workbook(
     issue_sheets = issue_sheet_names(len(ev.issues), ISSUE_SHEET)
     fixed = [METHOD_SHEET, SUMMARY_SHEET, KEY_SHEET, WATCH_SHEET, OUTSIDE_SHEET, *issue_sheets]
     fixed += [HISTORY_SHEET, MIGRATION_SHEET]
+    fixed += [TREATMENT_SHEET]
     fixed += [STABILITY_SHEET]
     names = sheet_names((c.label for c in rules.classes), taken=fixed)
     paper = rules.publication.paper
@@ -287,6 +290,8 @@ def write_result_workbook(
                 key_label=key_label_of(rules),
             )
         )
+    if park is None and edition == INTERNAL:  # 数据处理: reported values, internal only
+        add_treatment_sheet(wb, ev)
     bodies.append(
         add_outside_sheet(
             wb,

@@ -163,6 +163,15 @@ def check_hierarchy(klass: EvalClass) -> None:
                     "aggregate",
                 )
         return
+    for k, ind in enumerate(klass.indicators):
+        if ind.missing == "penalty":
+            raise AtKey(
+                f"aggregate = {klass.aggregate!r} 的类别各指标按 0–100 标准化，"
+                "missing = 'penalty'（扣分）无从谈起：请用 impute、zero、mean_score 或 exclude",
+                "indicator",
+                k,
+                "missing",
+            )
     _check_positive(klass)
 
 

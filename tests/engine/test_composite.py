@@ -8,88 +8,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from composite_index import FIVE, INDEX, units
 from conftest import HEADER, YEAR, credit_code
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mujun import evaluate, parse_rules
 from mujun.errors import RulesError
-
-INDEX = (
-    HEADER
-    + """
-[[class]]
-code = "index"
-label = "综合指数"
-aggregate = "mean"
-treat = { method = "winsorise" }
-
-  [[class.group]]
-  code = "econ"
-  label = "经济"
-  weight = 1
-
-  [[class.group]]
-  code = "green"
-  label = "绿色"
-  weight = 1
-
-  [[class.indicator]]
-  code = "tax"
-  label = "亩均税收"
-  formula = "tax_paid"
-  denominator = "land_mu"
-  parent = "econ"
-  weight = 1
-  score = { method = "minmax" }
-
-  [[class.indicator]]
-  code = "rev"
-  label = "亩均营收"
-  formula = "revenue"
-  denominator = "land_mu"
-  parent = "econ"
-  weight = 1
-  score = { method = "minmax" }
-  missing = "impute"
-  impute = { stat = "mean", by = "park" }
-
-  [[class.indicator]]
-  code = "energy"
-  label = "亩均能耗"
-  formula = "energy_tce"
-  denominator = "land_mu"
-  parent = "green"
-  weight = 1
-  direction = "lower"
-  score = { method = "minmax" }
-  missing = "impute"
-  impute = { stat = "mean", by = "park" }
-
-  [class.tiers]
-  method = "quota"
-  shares = { A = 0.2, B = 0.8 }
-"""
-)
-
-
-def units(**columns: list[object]) -> pd.DataFrame:
-    n = len(next(iter(columns.values())))
-    base: dict[str, list[object]] = {
-        "credit_code": [credit_code(i) for i in range(n)],
-        "year": [YEAR] * n,
-        "land_owned_mu": [2.0] * n,
-    }
-    base.update(columns)
-    return pd.DataFrame(base)
-
-
-FIVE = units(
-    park=["P", "P", "Q", "Q", "R"],
-    tax_paid=[2.0, 4.0, 6.0, 8.0, 200.0],  # ÷ 2 亩: 1, 2, 3, 4, 100
-    revenue=[20.0, None, 60.0, 80.0, 40.0],  # ÷ 2: 10, –, 30, 40, 20
-    energy_tce=[2.0, 4.0, 8.0, 6.0, None],  # ÷ 2: 1, 2, 4, 3, – (park R has no value)
-)
 
 
 def test_index_by_hand() -> None:
@@ -328,3 +253,68 @@ def test_raising_a_higher_indicator_never_lowers_the_total(
     before = evaluate(_frame(rows), rules).results["total_score"][i]
     after = evaluate(_frame(better), rules).results["total_score"][i]
     assert after >= before - 1e-9
+
+
+def test_impute_previous_from_the_panel() -> None:
+    rules = parse_rules(
+        INDEX.replace('impute = { stat = "mean", by = "park" }', 'impute = { stat = "previous" }')
+    )
+    this = FIVE.assign(year=YEAR)
+    last = FIVE.assign(year=YEAR - 1, revenue=[18.0, 24.0, 50.0, 70.0, 30.0])
+    ev = evaluate(pd.concat([this, last], ignore_index=True), rules)
+    # U1's revenue is missing this year; last year it was 24 → 24 ÷ 2 亩 = 12 per mu
+    imputed = ev.stages.table("imputed")
+    assert imputed["rev"].tolist()[:5] == pytest.approx([10.0, 12.0, 30.0, 40.0, 20.0])
+    # U4's energy is missing both years: it stays missing
+    assert np.isnan(imputed["energy"][4])
+    assert len(ev.results) == 5  # last year's rows are data, not results
+    assert (ev.results["status"] == "evaluated").all()
+
+
+def test_penalty_refused_in_a_mean_class() -> None:
+    text = INDEX.replace(
+        'missing = "impute"\n  impute = { stat = "mean", by = "park" }',
+        'missing = "penalty"\n  missing_points = 5',
+        1,
+    )
+    assert "penalty" in rules_error(text)
+
+
+def test_sum_class_with_groups_keeps_its_total() -> None:
+    # a sum class with two groups: the total is Σ item points as ever, each group the sum of
+    # its items' points; tax 5 万元/亩 ÷ 10 × 60 = 30, revenue 50 ÷ 100 × 40 = 20
+    text = (
+        HEADER
+        + """
+[[class]]
+code = "c"
+label = "规上"
+
+  [[class.group]]
+  code = "money"
+  label = "效益"
+
+  [[class.indicator]]
+  code = "tax"
+  label = "亩均税收"
+  formula = "tax_paid / land_mu"
+  parent = "money"
+  weight = 60
+  score = { method = "ratio", benchmark = 10.0, cap = 2.0 }
+
+  [[class.indicator]]
+  code = "rev"
+  label = "亩均营收"
+  formula = "revenue / land_mu"
+  weight = 40
+  score = { method = "ratio", benchmark = 100.0, cap = 2.0 }
+
+  [class.tiers]
+  method = "quota"
+  shares = { A = 0.5, B = 0.5 }
+"""
+    )
+    ev = evaluate(units(tax_paid=[10.0], revenue=[100.0]), parse_rules(text))
+    assert ev.results["total_score"][0] == pytest.approx(50.0)
+    assert ev.results["score_money"][0] == pytest.approx(30.0)
+    assert ev.stages.names  # a group is a composite step: its stages are kept

@@ -1,7 +1,8 @@
 """The step functions on COINr's ASEM data against COINr's published numbers: the COINr paper
 (raw indicators → minmax [0, 100] → weighted arithmetic means up the iMeta hierarchy) and the
 results vignette (the full example coin: denominated, imputed, treated), each printing the
-top six of get_results(). Skipped where the ASEM data set is not in the tree."""
+top six of get_results(), and the treat vignette's treatment table of the raw data. Skipped
+where the ASEM data set is not in the tree."""
 
 from __future__ import annotations
 
@@ -47,13 +48,33 @@ def test_paper_index_top_six() -> None:
     np.testing.assert_allclose(top.to_numpy(), [75.23, 68.94, 65.92, 62.61, 61.24, 60.59])
 
 
-def test_vignette_raw_indicators_treated() -> None:
-    # COINr's treat vignette treats Flights, Goods and Services of the raw data with the
-    # defaults: all pass after winsorising at most 5 points, none needs the log
+# COINr's treat vignette (rendered docs/articles/treat.html): Treat(coin, dset = "Raw") with
+# the defaults, head of Dets_Table: skew and kurtosis before, points winsorised, after
+TREATMENT_RAW = {
+    "LPI": (-0.3042681, -0.6567514, 0, None),
+    "Flights": (2.1032872, 4.5088794, 1, (1.900658, 3.336065)),
+    "Ship": (-0.575668, -0.6814795, 0, None),
+    "Bord": (2.148236, 5.7914905, 1, (1.899211, 4.346298)),
+    "Elec": (2.2252736, 5.7910268, 1, (1.717744, 2.586062)),
+    "Gas": (2.8294486, 10.3346494, 1, (1.602518, 1.525576)),
+    "Goods": (2.649973, 8.26661, 2, (1.140608, 0.1572047)),
+    "Services": (1.701085, 2.375656, 0, None),
+}
+
+
+def test_vignette_raw_treatment_table() -> None:
     data, _ = _load()
-    for code in ("Flights", "Goods", "Services"):
+    for code, (skew, kurt, points, after) in TREATMENT_RAW.items():
         t = winsorise(data[code].to_numpy(dtype=float))
-        assert t.passed and not t.log and t.winsorised <= 5
+        assert (t.skew_before, t.kurtosis_before) == pytest.approx((skew, kurt), abs=1e-6)
+        assert t.winsorised == points and t.passed and not t.log
+        if after is not None:
+            assert (t.skew_after, t.kurtosis_after) == pytest.approx(after, abs=1e-6)
+    # Treated_Points of the vignette's three-indicator example: Flights row 30, Goods rows 11
+    # and 35 (R counts from 1), all on the high side
+    for code, rows in (("Flights", [30]), ("Goods", [11, 35])):
+        t = winsorise(data[code].to_numpy(dtype=float))
+        assert (np.flatnonzero(t.high) + 1).tolist() == rows and not t.low.any()
 
 
 # COINr's results vignette (build_example_coin: Denominate → Impute by EurAsia_group mean →
