@@ -37,6 +37,7 @@ from .clirun import (
     run_archived,
     run_demo,
     select_step,
+    stability_step,
     write_step,
 )
 from .clisteps import check_inputs as _check_inputs
@@ -145,8 +146,21 @@ def run(
         ),
     ] = None,
     appeals: AppealsOpt = None,
+    uncertainty: Annotated[
+        int | None,
+        typer.Option(
+            "--uncertainty",
+            metavar="样本数",
+            help="另做不确定性分析（这么多个样本）：内部版工作簿加稳定性表，报告加稳定性一节，"
+            "并写出 stability.csv",
+        ),
+    ] = None,
 ) -> None:
     """Evaluate and write the whole run folder."""
+    if uncertainty is not None:
+        from .cliuncertainty import check_options
+
+        check_options(uncertainty, None, None, None, samples_option="--uncertainty")
     given = expand(data)
     _check_inputs(rules=rules, data=given, corrections=corrections, appeals=appeals)
     _prepare(out, status)
@@ -154,9 +168,12 @@ def run(
     if archive is None:
         ev = load_step(rules, given, corrections, year, appeals)
         comparison = against_raw(rules, given, year, ev) if changed else None
-        folder = write_step(ev, out, status, comparison=comparison)
+        stability = stability_step(ev, uncertainty)
+        folder = write_step(ev, out, status, comparison=comparison, stability=stability)
     else:
-        ev, folder = run_archived(archive, rules, given, out, status, corrections, year, appeals)
+        ev, folder = run_archived(
+            archive, rules, given, out, status, corrections, year, appeals, uncertainty=uncertainty
+        )
     print_statuses(out_console, ev)
     finish(ev, folder)
 
@@ -498,6 +515,63 @@ def import_coinr_command(
     except RulesError as exc:
         raise _fail(str(exc), 2) from None
     out_console.print(f"规则文件已写入 {written}", highlight=False)
+
+
+@app.command(
+    help="档次稳定性（不确定性分析）：评价一次，再按规则中需要判断的设定（权重、基准值统计量、"
+    "封顶、分档比例，见规则文件 [uncertainty]；没有时只在 ±--weight-noise 内抽样权重）抽样重算，"
+    "写出 stability.csv（每家企业各档次的样本占比、众数档次、排名的5%–95%区间、是否稳定）、"
+    "稳定性分析工作簿、报告.html 和 manifest.json。"
+)
+@guarded(err_console, run_folder="out")
+def uncertainty(
+    rules: RulesOpt,
+    data: DataOpt,
+    out: OutOpt,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            metavar="个数", help="样本数（默认：规则文件 [uncertainty] 的 samples，或 200）"
+        ),
+    ] = None,
+    weight_noise: Annotated[
+        float | None,
+        typer.Option(
+            metavar="比例", help="权重在规则值的 ±这一比例内均匀抽样（默认 0.2，即 ±20%）"
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(metavar="整数", help="随机数种子：同一种子得到同样的结果")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            metavar="地址", help="在 Dask 集群上计算：调度器地址，如 tcp://192.168.1.10:8786"
+        ),
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option(metavar="进程数", help="本机并行的进程数（默认：自动）")
+    ] = None,
+    corrections: CorrectionsOpt = None,
+) -> None:
+    """Tier stability under the rules' uncertain choices: stability.csv, workbook, report."""
+    from .cliuncertainty import check_options, uncertainty_command
+
+    check_options(samples, weight_noise, jobs, scheduler)
+    given = expand(data)
+    _check_inputs(rules=rules, data=given, corrections=corrections)
+    _prepare(out, "试评价")
+    uncertainty_command(
+        rules,
+        given,
+        out,
+        samples=samples,
+        weight_noise=weight_noise,
+        seed=seed,
+        jobs=jobs,
+        scheduler=scheduler,
+        corrections=corrections,
+    )
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from .engine.compare import Comparison
 from .engine.evaluate import evaluate
 from .engine.evaluation import Evaluation
 from .engine.previous import evaluated_years
+from .engine.stability import Stability
 from .errors import ArchiveError, DataError, ExportError, RulesError
 from .export import write_run
 from .export.policy_workbook import summary_lines as policy_summary_lines
@@ -110,6 +111,7 @@ def write_step(
     selection: KeyFirms | None = None,
     history: History | None = None,
     comparison: Comparison | None = None,
+    stability: Stability | None = None,
 ) -> Path:
     """write_run with a spinner naming each workbook as it is written (terminal only); a run
     folder that cannot be written or replaced exits with code 1."""
@@ -124,9 +126,21 @@ def write_step(
                 notify=_note,
                 history=history,
                 comparison=comparison,
+                stability=stability,
             )
     except ExportError as exc:
         raise _fail(str(exc), 1) from None
+
+
+def stability_step(ev: Evaluation, samples: int | None) -> Stability | None:
+    """`run --uncertainty N`: the analysis with N samples (None: none asked for)."""
+    if samples is None:
+        return None
+    from .cliuncertainty import analyse_step, print_stability
+
+    found = analyse_step(ev, samples=samples)
+    print_stability(found)
+    return found
 
 
 def select_step(table: EnterpriseTable, ev: Evaluation, commissioners: Path | None) -> KeyFirms:
@@ -165,6 +179,7 @@ def run_archived(
     corrections: Path | None,
     year: int | None,
     appeals: Path | None = None,
+    uncertainty: int | None = None,
 ) -> tuple[Evaluation, Path]:
     """`run --archive`: last year from the archive when the rules read it and the data lack
     it, earlier years' tiers for the policies, the run folder with 历年类别 (and 变动对比 given
@@ -186,7 +201,8 @@ def run_archived(
             )
         except ArchiveError as exc:
             raise _fail(str(exc), 1) from None
-    folder = write_step(ev, out, status, history=found, comparison=comparison)
+    stability = stability_step(ev, uncertainty)
+    folder = write_step(ev, out, status, history=found, comparison=comparison, stability=stability)
     try:
         run_id = store.add(ev, status)
     except ArchiveError as exc:

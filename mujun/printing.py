@@ -203,6 +203,8 @@ BENCH_STEPS = {
     "explain_d": "说明全部最低档企业（不含升档测算）",
     "explain_tax_one": "一家最低档企业的升档税收测算（逐次重新评价全县）",
     "explain_d_demo": "说明示例县全部最低档企业（含每项数据的升档测算）",
+    "uncertainty_200": "不确定性分析：200个样本",
+    "evaluate_200": "参照：200次独立评价",
 }
 
 
@@ -227,6 +229,8 @@ def print_bench(console: Console, figures: dict[str, float], n: int, repeat: int
                     step += f"，{figures['explain_d_firms']:,.0f} 家"
             if key == "explain_d_demo_s":
                 step += f"（{figures['explain_d_demo_firms']:,.0f} 家）"
+            if key in ("uncertainty_200_s", "evaluate_200_s"):
+                step += f"（{figures['uncertainty_firms']:,.0f} 家）"
             if key in ("growth_s", "clusters_s", "select_s"):
                 step += f"（{figures['select_firms']:,.0f} 家 × 5 年）"
             table.add_row(step, f"{value:.3f} 秒")
@@ -235,6 +239,8 @@ def print_bench(console: Console, figures: dict[str, float], n: int, repeat: int
             name = BENCH_STEPS.get(stage, stage) if stage.startswith("large") else None
             if stage == "tiers_variant":  # against the plain rules, not a reference
                 name = f"{_bench_step(stage)} / 原规则评价"
+            if stage == "uncertainty_200":  # against 200 separate evaluations
+                name = f"{_bench_step(stage)} / 200次独立评价"
             table.add_row(name or f"{_bench_step(stage)} / 参照", f"{value:.2f} 倍")
     table.add_row("内存峰值", f"{figures['peak_rss_mb']:.0f} MB")
     console.print(table)

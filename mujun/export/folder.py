@@ -31,11 +31,13 @@ from .runfolder import (
     swap_into_place,
     temporary_name,
 )
+from .stability_record import STABILITY_CSV, stability_record
 from .tables import write_csv, write_issues_csv, write_json, write_parquet
 from .workbooks import RUN_STATUSES, editions, park_labels, write_workbooks
 
 if TYPE_CHECKING:  # the types only: export reads what KeyFirms and Comparison hold
     from ..engine.compare import Comparison
+    from ..engine.stability import Stability
     from ..history.migration import History
     from ..selection import KeyFirms
 
@@ -100,6 +102,7 @@ def write_run(
     notify: Callable[[str], None] | None = None,
     history: History | None = None,
     comparison: Comparison | None = None,
+    stability: Stability | None = None,
 ) -> Path:
     """Write results.csv, results.parquet, issues.csv, 问题清单.xlsx, the result workbooks
     (internal, publication list, parks/), 报告.html with parks/<park>.html, and manifest.json
@@ -108,7 +111,8 @@ def write_run(
     the sheets 包保名单 and 培育库. `progress` hears the name of each file once it is written;
     `notify` hears what was repaired from an interrupted earlier run. A `history` (of the
     archive, this run included) adds 历年类别 and 类别迁移 to the internal workbook, a
-    `comparison` (the run against the same data without its corrections and appeals) 变动对比."""
+    `comparison` (the run against the same data without its corrections and appeals) 变动对比;
+    a `stability` (the uncertainty analysis) stability.csv, the 稳定性 sheet and section."""
     if status not in RUN_STATUSES:
         raise ExportError(f"评价状态须为 {'、'.join(RUN_STATUSES)} 之一，而不是 {status!r}")
     out = prepare_out(out_dir, notify)
@@ -151,6 +155,7 @@ def write_run(
                 prepared=prepared,
                 history=history,
                 comparison=comparison,
+                stability=stability,
             )
             if workbooks
             else []
@@ -161,7 +166,12 @@ def write_run(
             tell(policy_book.name)
         names = [p.relative_to(tmp).as_posix() for p in books] + report_names(evaluation)
         record = manifest(evaluation, status, names, selection)
-        write_reports(evaluation, tmp, record, prepared=prepared)
+        if stability is not None:
+            stability.to_csv(tmp / STABILITY_CSV)
+            tell(STABILITY_CSV)
+            record["files"].insert(-1, STABILITY_CSV)  # before manifest.json
+            record["uncertainty"] = stability_record(stability)
+        write_reports(evaluation, tmp, record, prepared=prepared, stability=stability)
         tell(REPORT)
         record["sha256"] = {
             p.relative_to(tmp).as_posix(): sha256_file(p) for p in tmp.rglob("*") if p.is_file()

@@ -18,12 +18,15 @@ import numpy as np
 import pandas as pd
 
 from ..engine.evaluation import EXTRA_TIERS, Evaluation, tier_names
+from ..engine.stability import Stability
 from ..rules.declared import with_rules_fields
 from ..rules.tiers import UNGRADED, UNGRADED_LABEL
 from . import styles
 from .disclosure import BENCHMARK_NOTE, COUNTY_NOTE, TOO_FEW, WHOLE, WITHHELD, CountyCells
 from .report_firms import firm_section, issue_section
 from .report_page import Withheld, cell, facts, note, page, section, table
+from .report_stability import ANCHOR, NAV_ITEM, stability_section
+from .report_stability import HEADING as STABILITY_HEADING
 from .report_svg import histogram, stacked_bars
 from .summary_sheet import COUNTY_LABEL, PER_MU, STATUS_HEADERS, SummaryData, shown_tiers
 from .workbooks import INTERNAL, ParkEdition, county_summary, park_editions, park_files
@@ -59,12 +62,15 @@ def write_reports(
     *,
     parks: bool = True,
     prepared: tuple[SummaryData, Sequence[ParkEdition]] | None = None,
+    stability: Stability | None = None,
 ) -> list[Path]:
     """报告.html and, with `parks`, parks/<park>.html into out_dir; return their paths.
     `record` is the run's manifest (status, provenance; a time only if it records one);
-    `prepared` the county summary and park editions the workbooks were made from."""
+    `prepared` the county summary and park editions the workbooks were made from; a
+    `stability` adds the 稳定性 section to 报告.html (only: it names firms of every park)."""
     summary, parts = prepared if prepared is not None else (county_summary(ev), None)
-    written = [_write(out_dir / REPORT, render(ev, record, summary, lines=ev.tier_lines()))]
+    html = render(ev, record, summary, lines=ev.tier_lines(), stability=stability)
+    written = [_write(out_dir / REPORT, html)]
     if parks:
         for edition in park_editions(ev, summary) if parts is None else parts:
             sub = edition.evaluation
@@ -94,6 +100,7 @@ def render(
     lines: pd.DataFrame,
     park: str | None = None,
     benchmarks: np.ndarray | None = None,
+    stability: Stability | None = None,
 ) -> str:
     """The whole page for `ev` (the county's, or one park's subset with `park` its name)."""
     rules = ev.rules
@@ -115,7 +122,11 @@ def render(
             "issues", "七、数据问题", issue_section(ev.issues, park, ev.rules.indicator_labels())
         ),
     ]
-    return page(title, header, NAV, sections)
+    nav: tuple[tuple[str, str], ...] = NAV
+    if stability is not None:  # the uncertainty analysis (report_stability.py)
+        sections.append(section(ANCHOR, STABILITY_HEADING, stability_section(stability)))
+        nav = (*NAV, NAV_ITEM)
+    return page(title, header, nav, sections)
 
 
 def _e(text: Any) -> str:

@@ -36,6 +36,8 @@ ERROR_LOG_HEADER = b"mujun error log\n"
 """First bytes of every error log mujun writes into a run folder (see mujun.guard)."""
 ALWAYS_WRITTEN = ("results.csv", "results.parquet", "issues.csv")
 """Files every run writes: a manifest that does not list them is not a run's."""
+ANALYSIS_WRITTEN = ("stability.csv",)
+"""What every folder of `mujun uncertainty` writes (its manifest lists no results.csv)."""
 OUTPUT_SUFFIXES = (".csv", ".parquet", ".xlsx", ".json", ".html")
 """What a run writes; a manifest listing anything else (a .docx, a .py) is not a run's."""
 SHOWN = 5
@@ -130,7 +132,8 @@ def _read_manifest(folder: Path) -> dict[str, str] | None:
         and len(v) == 64
         and set(v) <= _HEX
     }
-    if len(good) != len(hashes) or not set(ALWAYS_WRITTEN) <= good.keys():
+    ours = set(ALWAYS_WRITTEN) <= good.keys() or set(ANALYSIS_WRITTEN) <= good.keys()
+    if len(good) != len(hashes) or not ours:
         return None
     return good
 

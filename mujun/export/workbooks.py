@@ -32,6 +32,8 @@ from .names import file_stems, sheet_names
 from .publication import write_publication
 from .result_sheets import OUTSIDE_SHEET, add_class_sheet, add_outside_sheet
 from .selection_sheets import KEY_SHEET, WATCH_SHEET, add_key_firm_sheet, add_watch_sheet
+from .stability_sheet import SHEET as STABILITY_SHEET
+from .stability_sheet import add_stability_sheet, key_label_of
 from .styles import colour_name
 from .summary_sheet import SHEET as SUMMARY_SHEET
 from .summary_sheet import SummaryData, add_summary_sheet
@@ -39,6 +41,7 @@ from .xlsx import new_workbook, save
 
 if TYPE_CHECKING:  # the types only: export reads what KeyFirms and Comparison hold
     from ..engine.compare import Comparison
+    from ..engine.stability import Stability
     from ..history.migration import History
     from ..selection import KeyFirms
 
@@ -85,6 +88,7 @@ def write_workbooks(
     prepared: tuple[SummaryData, Sequence[ParkEdition]] | None = None,
     history: History | None = None,
     comparison: Comparison | None = None,
+    stability: Stability | None = None,
 ) -> list[Path]:
     """Write the internal workbook, the publication list and parks/<park>.xlsx into out_dir;
     return their paths. Each file is written under a temporary name and renamed. With a
@@ -107,6 +111,7 @@ def write_workbooks(
             selection=selection,
             history=history,
             comparison=comparison,
+            stability=stability,
         )
     ]
     _tell(progress, internal)
@@ -218,6 +223,7 @@ def write_result_workbook(
     benchmarks: np.ndarray | None = None,
     history: History | None = None,
     comparison: Comparison | None = None,
+    stability: Stability | None = None,
 ) -> Path:
     """One result workbook: 说明, 汇总, a sheet per class, 包保名单 and 培育库 (given a
     selection), 免评与暂缓 and 问题清单. `benchmarks` (a park's workbook): which rows of
@@ -244,6 +250,7 @@ def write_result_workbook(
     fixed = [METHOD_SHEET, SUMMARY_SHEET, KEY_SHEET, WATCH_SHEET, OUTSIDE_SHEET, *issue_sheets]
     fixed += [HISTORY_SHEET, MIGRATION_SHEET]
     fixed += [TREATMENT_SHEET]
+    fixed += [STABILITY_SHEET]
     names = sheet_names((c.label for c in rules.classes), taken=fixed)
     paper = rules.publication.paper
     bodies = [
@@ -272,6 +279,15 @@ def write_result_workbook(
                 comparison,
                 title=f"{where}{rules.year}年度异议复核变动对比",
                 notes=[COMPARED],
+            )
+        )
+    if stability is not None:  # the internal workbook only: it names firms of every park
+        bodies.append(
+            add_stability_sheet(
+                wb,
+                stability,
+                title=f"{where}{rules.year}年度评价档次稳定性分析",
+                key_label=key_label_of(rules),
             )
         )
     if park is None and edition == INTERNAL:  # 数据处理: reported values, internal only

@@ -11,6 +11,8 @@ yardstick each is held to.
   against the table it evaluates;
 - the internal workbook of at most WORKBOOK_FIRMS firms and the key-firm selection on a
   five-year panel of SELECT_FIRMS firms;
+- the uncertainty analysis, 200 samples, against 200 separate `evaluate` calls
+  (bench_uncertainty.py);
 - `evaluate` under a variant of the rules whose tiers use `by` quotas with a tie-break (规上)
   and two stages within groups (规下), against the plain rules in turns (`tiers_variant_ratio`).
 
@@ -49,6 +51,7 @@ from ..selection.clusters import cluster_profiles
 from ..selection.growth import growth_features
 from ..table import EnterpriseTable
 from .bench_explain import EXPLAIN_FIRMS, demo_explain_figures, explain_figures
+from .bench_uncertainty import UNCERTAINTY_FIRMS, uncertainty_figures
 from .demo import DEMO_RULES
 from .reference import grade
 from .synthetic import county_frame, generate_county
@@ -170,6 +173,8 @@ def run_bench(
     out.update(explain_figures(rules, min(n, EXPLAIN_FIRMS)))
     say("explain the demo's lowest tier")  # with the search for every field
     out.update(demo_explain_figures())
+    say("uncertainty")  # on a county of at most UNCERTAINTY_FIRMS firms
+    out.update(uncertainty_figures(rules, min(n, UNCERTAINTY_FIRMS)))
     out["peak_rss_mb"] = peak_rss_mb()
     return out
 
