@@ -12,15 +12,19 @@ COINr refuses a geometric mean over a zero or negative value and a harmonic mean
 (it stops the whole aggregation with an error; a negative value passes a_hmean). Ours raises
 `NonPositiveError` (a ValueError) in the same cases, naming the units, so the caller can say
 which units and why; normalise onto a scale above 0 (minmax lo = 1) for these means.
+COINr aggregates level by level (iMeta's Level); ours node by node, children before parents,
+which is the same for a tree. COINr's dat_thresh (a minimum share of children with data) is
+not offered: any child with data gives a score.
 
 Weights may carry a sample axis (the uncertainty analysis): weights (S, k) give results
-(S, n), each sample's row equal to the call with that row's weights alone.
+(S, n), each sample's row equal (to rounding) to the call with that row's weights alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -52,50 +56,86 @@ class Node:
     method: str
 
 
+def _terms(v: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """A child's term of the sums (0 where it has no data), where it has data (None: all
+    units have), and where its value is one the method refuses (None: nowhere)."""
+    missing = np.isnan(v)
+    present = None if not missing.any() else ~missing
+    if method == "geometric":
+        wrong = v <= 0
+    elif method == "harmonic":
+        wrong = v == 0
+    else:
+        wrong = None
+    if wrong is not None and not wrong.any():
+        wrong = None
+    if method in ("sum", "mean"):
+        term = v if present is None else np.where(present, v, 0.0)
+        return term, present, None
+    usable = ~missing if wrong is None else ~missing & ~wrong
+    safe = v if usable.all() else np.where(usable, v, 1.0)
+    term = np.log(safe) if method == "geometric" else 1.0 / safe
+    if present is not None:
+        term[missing] = 0.0
+    return term, present, wrong
+
+
+def _present(mask: np.ndarray | None, count: int) -> np.ndarray:
+    return np.ones(count, dtype=bool) if mask is None else mask
+
+
 def _combine(
     children: Sequence[np.ndarray],
     weights: Sequence[float | np.ndarray],
     method: str,
     node: str = "",
 ) -> np.ndarray:
-    """Aggregate children values ((n,) or (S, n) each) with weights (scalars or (S,) each),
-    one child at a time (the same arithmetic for every sample, whatever S)."""
+    """Aggregate children values ((n,) or (S, n) each) with weights (scalars or (S,) each).
+    The children without a sample axis go through one matrix product (weights (S, k) × terms
+    (k, n)), those with one are added one at a time."""
     if method not in METHODS:
         raise ValueError(f"未知的汇总方法：{method}（可用：{'、'.join(METHODS)}）")
+    values = [np.asarray(c, dtype=float) for c in children]
+    ws = [np.asarray(w, dtype=float) for w in weights]
+    if len(values) != len(ws):
+        raise ValueError("汇总的子项与权重个数不一致")
+    parts = [_terms(v, method) for v in values]
+    wrong = [p[2] if p[2].ndim == 1 else p[2].any(axis=0) for p in parts if p[2] is not None]
+    if wrong:
+        raise NonPositiveError(method, np.logical_or.reduce(wrong), node)
+    samples = {w.shape[0] for w in ws if w.ndim == 1}
+    if len(samples) > 1:
+        raise ValueError("各权重的抽样次数不一致")
+    flat = [j for j, v in enumerate(values) if v.ndim == 1]
+    count = values[0].shape[-1] if values else 0
     top: np.ndarray | float = 0.0
     bottom: np.ndarray | float = 0.0
-    seen: np.ndarray | bool = False
-    bad: np.ndarray | None = None
-    for value, weight in zip(children, weights, strict=True):
-        v = np.asarray(value, dtype=float)
-        w = np.asarray(weight, dtype=float)
-        w = w[:, None] if w.ndim == 1 else w  # (S,) → (S, 1): a weight per sample
-        present = ~np.isnan(v)
-        if method == "geometric":
-            wrong = present & (v <= 0)
-        elif method == "harmonic":
-            wrong = present & (v == 0)
+    seen: Any = False  # any child with data: False, True, or a mask
+    if flat:
+        terms = np.stack([parts[j][0] for j in flat])
+        present = np.stack([_present(parts[j][1], count) for j in flat])
+        if any(ws[j].ndim == 1 for j in flat):
+            s = next(iter(samples)) if samples else 1
+            w_flat = np.column_stack([np.broadcast_to(ws[j], (s,)) for j in flat])
         else:
-            wrong = None
-        if wrong is not None and wrong.any():
-            flat = wrong if wrong.ndim == 1 else wrong.any(axis=0)
-            bad = flat if bad is None else bad | flat
+            w_flat = np.array([float(ws[j]) for j in flat])
+        top = w_flat @ terms
+        bottom = w_flat @ present.astype(float)
+        seen = present.any(axis=0)
+    for j, v in enumerate(values):
+        if v.ndim == 1:
             continue
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if method == "geometric":
-                term = np.log(np.where(present, v, 1.0))
-            elif method == "harmonic":
-                term = 1.0 / np.where(present, v, 1.0)
-            else:
-                term = v
-        top = top + w * np.where(present, term, 0.0)
-        bottom = bottom + w * present
-        seen = seen | present
-    if bad is not None:
-        raise NonPositiveError(method, bad, node)
+        w = ws[j][:, None] if ws[j].ndim == 1 else ws[j]  # (S,) → (S, 1): a weight per sample
+        term, present_j, _ = parts[j]
+        add = w * term
+        if isinstance(top, np.ndarray) and top.shape == add.shape:
+            top += add  # in place: (S, n) arrays are large
+        else:
+            top = top + add
+        bottom = bottom + (w if present_j is None else w * present_j)
+        seen = True if present_j is None else seen | present_j
     top_a, bottom_a = np.asarray(top, dtype=float), np.asarray(bottom, dtype=float)
-    present_any = np.asarray(seen, dtype=bool)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if method == "sum":
             out = top_a
         elif method == "mean":
@@ -104,7 +144,8 @@ def _combine(
             out = np.exp(top_a / bottom_a)
         else:
             out = bottom_a / top_a
-    return np.where(present_any, out, np.nan)
+    seen_a = np.asarray(seen, dtype=bool)
+    return out if seen_a.all() else np.where(seen_a, out, np.nan)
 
 
 def aggregate(values: np.ndarray, weights: np.ndarray, method: str) -> np.ndarray:
@@ -132,7 +173,7 @@ def _order(nodes: list[Node], leaves: dict[str, np.ndarray]) -> list[str]:
     codes = {n.code for n in nodes}
     unknown = [n.parent for n in nodes if n.parent is not None and n.parent not in codes]
     if unknown:
-        raise ValueError(f"上级节点不存在：{'、'.join(sorted(set(unknown)))}")
+        raise ValueError(f"上级节点不存在：{'、'.join(sorted({str(p) for p in unknown}))}")
     parent = {n.code: n.parent for n in nodes}
     depth: dict[str, int] = {}
     for code in parent:
@@ -154,9 +195,9 @@ def aggregate_tree(
     weights: dict[str, float | np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Every group's score and the class total ("" key), bottom up from the leaves' scores
-    ((n,) each). `nodes` lists leaves and groups; a `weights` entry (a number, or (S,) per
-    sample) overrides that node's weight, and then results carry the sample axis (S, n).
-    A group without children with data: NaN."""
+    ((n,) each, or (S, n) when they differ per sample). `nodes` lists leaves and groups; a
+    `weights` entry (a number, or (S,) per sample) overrides that node's weight, and then
+    results carry the sample axis (S, n). A group without children with data: NaN."""
     missing = [c for c in leaves if c not in {n.code for n in nodes}]
     if missing:
         raise ValueError(f"指标不在层级中：{'、'.join(missing)}")
@@ -185,5 +226,8 @@ def aggregate_tree(
     samples = {np.asarray(w).shape[0] for w in weights.values() if np.ndim(w) == 1}
     if samples:  # sampled weights: every result on the sample axis
         s = samples.pop()
-        out = {k: np.broadcast_to(v, (s, count)).copy() for k, v in out.items()}
+        out = {
+            k: v if v.shape == (s, count) else np.broadcast_to(v, (s, count)).copy()
+            for k, v in out.items()
+        }
     return out

@@ -36,7 +36,8 @@ def _divide(top: np.ndarray, bottom: float) -> np.ndarray:
     """top / bottom, all NaN when bottom is 0 or NaN."""
     if not np.isfinite(bottom) or bottom == 0:
         return np.full(top.shape, np.nan)
-    return top / bottom
+    with np.errstate(over="ignore", invalid="ignore"):  # a tiny spread: huge values, no warning
+        return top / bottom
 
 
 def minmax(x: np.ndarray, lo: float = 0.0, hi: float = 100.0) -> np.ndarray:

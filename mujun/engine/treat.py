@@ -38,14 +38,16 @@ def skew_kurtosis(x: np.ndarray) -> tuple[float, float]:
     n = v.size
     if n < 3:
         return np.nan, np.nan
-    d = v - v.mean()
-    m2 = float(np.sum(d * d))
-    if m2 == 0.0:
-        return np.nan, np.nan
-    skew = np.sqrt(n) * float(np.sum(d**3)) / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
-    if n < 4:
-        return float(skew), np.nan
-    r = n * float(np.sum(d**4)) / m2**2
+    with np.errstate(over="ignore", invalid="ignore"):  # values near 1e300: NaN, no warning
+        d = v - v.mean()
+        d2 = d * d
+        m2 = float(np.sum(d2))
+        if m2 == 0.0 or not np.isfinite(m2):
+            return np.nan, np.nan
+        skew = np.sqrt(n) * float(np.sum(d2 * d)) / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
+        if n < 4:
+            return float(skew), np.nan
+        r = n * float(np.sum(d2 * d2)) / m2**2
     kurt = ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
     return float(skew), float(kurt)
 
@@ -133,9 +135,9 @@ def winsorise(
     at_max = np.zeros(v.shape, dtype=bool)
     at_min = np.zeros(v.shape, dtype=bool)
     count = 0
+    current = sk0
     while not ok and count < max_points:
-        current, _ = skew_kurtosis(y)
-        high = current >= 0
+        high = current >= 0  # the side the skew points to
         at = _step(y, high)
         if at is None:
             return _untreated(v, sk0, kt0, False)
@@ -144,7 +146,8 @@ def winsorise(
         else:
             at_min = at
         count = int(at_max.sum() + at_min.sum())  # COINr: length(imax) + length(imin)
-        ok = check(*skew_kurtosis(y), skew, kurtosis)
+        current, kt = skew_kurtosis(y)
+        ok = check(current, kt, skew, kurtosis)
         if ok is None:  # the steps left all values equal: COINr gives up, untreated
             return _untreated(v, sk0, kt0, False)
     if ok or not log:
