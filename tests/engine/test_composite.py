@@ -396,3 +396,12 @@ def test_coinr_normalisers_by_hand() -> None:
     assert res["score_e"].tolist() == pytest.approx([300.0, 200.0, 0.0])
     # total: the plain mean of the five (weights 1): unit 0 (0 + 0 + 25 + 100 + 300) / 5 = 85
     assert res["total_score"][0] == pytest.approx(85.0)
+
+
+def test_geometric_over_scores_above_zero_is_accepted() -> None:
+    # zscore (标准分) stays within 0–100 and is 0 only 6 spreads below the mean; rank > 0
+    for score in ('method = "zscore"', 'method = "rank"', 'method = "efficacy", base = 60'):
+        parse_rules(GEOMETRIC.replace('method = "minmax", floor = 1', score))
+    with pytest.raises(RulesError, match="piecewise"):
+        piecewise = 'method = "piecewise", breakpoints = [1.0], points = [0.0, 1.0]'
+        parse_rules(GEOMETRIC.replace('method = "minmax", floor = 1', piecewise, 1))
