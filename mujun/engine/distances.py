@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..rules import Indicator
+from . import normalise
 from .benchmarks import WHOLE, Members, Raw, Scorer, bench_table
 
 
@@ -27,11 +28,14 @@ def _table(m: Members, lo: float, hi: float, bench: float = np.nan) -> pd.DataFr
 
 
 def _distance_to_max(ind: Indicator, m: Members) -> Raw:
-    """1 − (max − x) / (max − min); every member equal: 1 (all are the best)."""
+    """1 − (max − x) / (max − min) (`normalise.distance_to_max`); every member equal: 1 (all
+    are the best, as minmax scores them)."""
     x, lo, hi = _oriented(ind, m)
     span = hi - lo
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = 1.0 - (hi - x) / span if span > 0 else np.where(m.missing, np.nan, 1.0)
+    if span > 0:
+        t = normalise.distance_to_max(np.where(m.missing, np.nan, x), scale=1.0)
+    else:
+        t = np.where(m.missing, np.nan, 1.0)
     beyond = np.isinf(span) & ~m.missing
     return Raw(ind.weight * t, _table(m, lo, hi), beyond=beyond if beyond.any() else None)
 
@@ -45,9 +49,10 @@ def _distance_to_reference(ind: Indicator, m: Members) -> Raw:
     if not isinstance(ref, float | int) or not np.isfinite(lo):
         return Raw(np.zeros(len(x)), _table(m, lo, hi), unusable=bool((~m.missing).any()))
     r = float(ref) if ind.direction == "higher" else -float(ref)
-    span = r - lo
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = 1.0 - (r - x) / span if span > 0 else np.where(m.missing, np.nan, 1.0)
+    if r - lo > 0:
+        t = normalise.distance_to_reference(np.where(m.missing, np.nan, x), r, scale=1.0)
+    else:  # the reference is the worst value: everyone at or above it is at the reference
+        t = np.where(m.missing, np.nan, 1.0)
     return Raw(ind.weight * t, _table(m, lo, hi, float(ref)))
 
 

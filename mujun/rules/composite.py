@@ -27,9 +27,9 @@ AGGREGATE_WORDS = {
     "geometric": "加权几何平均",
     "harmonic": "加权调和平均",
 }
-# scorers whose normalised value is 0 at the class's worst member by construction; a
-# geometric or harmonic mean over them is 0 (or undefined) for that member
-_ZERO_AT_WORST = ("distance_to_max", "goalposts", "zscore", "piecewise")
+# scorers whose normalised value is 0 at the class's worst member by construction (goalposts:
+# every member at or below `lo`); a geometric or harmonic mean over them is 0 or undefined
+_ZERO_AT_WORST = ("distance_to_max", "goalposts")
 
 
 class Treat(Model):
@@ -187,6 +187,7 @@ def _check_positive(klass: EvalClass) -> None:
         zero = score.method in _ZERO_AT_WORST
         zero |= score.method == "minmax" and (score.floor or 0.0) <= 0
         zero |= score.method == "efficacy" and score.base <= 0
+        zero |= score.method == "piecewise" and min(score.points or [0.0]) <= 0
         if zero:
             raise AtKey(
                 f"指标 {quote.value(ind.code)} 经{AGGREGATE_WORDS[through]}汇总，"

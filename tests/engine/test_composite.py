@@ -357,3 +357,51 @@ def test_units_without_a_total_are_rejected_with_the_reason() -> None:
     assert "均无数据" in ev.results["status_reason"][4]
     assert "no-scored-data" in ev.issues["code"].tolist()
     assert (ev.results["status"][:4] == "evaluated").all()
+
+
+def _one(code: str, score: str, direction: str = "higher") -> str:
+    return f"""
+  [[class.indicator]]
+  code = "{code}"
+  label = "指标{code}"
+  formula = "tax_paid"
+  weight = 1
+  direction = "{direction}"
+  score = {{ {score} }}
+"""
+
+
+def test_coinr_normalisers_by_hand() -> None:
+    text = (
+        HEADER
+        + '[[class]]\ncode = "k"\nlabel = "指数"\naggregate = "mean"\n'
+        + _one("a", 'method = "distance_to_max"')
+        + _one("b", f'method = "distance_to_reference", reference = "{credit_code(1)}"')
+        + _one("c", 'method = "fraction_of_max"')
+        + _one("d", 'method = "fraction_of_max"', "lower")
+        + _one("e", 'method = "distance_to_reference", reference = 3.0', "lower")
+        + '\n  [class.tiers]\n  method = "quota"\n  shares = { A = 0.5, B = 0.5 }\n'
+    )
+    res = evaluate(units(tax_paid=[1.0, 2.0, 4.0]), parse_rules(text)).results
+    # x = 1, 2, 4 (per unit, not per mu); each score on 0–100
+    # a: 1 − (4 − x) / (4 − 1) → 0, 33.3, 100
+    assert res["score_a"].tolist() == pytest.approx([0.0, 100 / 3, 100.0])
+    # b: reference = unit 1's value 2: 1 − (2 − x) / (2 − 1) → 0, 100, 300 (uncapped, as COINr)
+    assert res["score_b"].tolist() == pytest.approx([0.0, 100.0, 300.0])
+    # c: x / 4 → 25, 50, 100; d (lower): 1 / x → 100, 50, 25
+    assert res["score_c"].tolist() == pytest.approx([25.0, 50.0, 100.0])
+    assert res["score_d"].tolist() == pytest.approx([100.0, 50.0, 25.0])
+    # e (lower, reference 3): values negated −1, −2, −4, reference −3, minimum −4:
+    # 1 − (−3 − v) / (−3 + 4) = 4 + v → 3, 2, 0 → 300, 200, 0
+    assert res["score_e"].tolist() == pytest.approx([300.0, 200.0, 0.0])
+    # total: the plain mean of the five (weights 1): unit 0 (0 + 0 + 25 + 100 + 300) / 5 = 85
+    assert res["total_score"][0] == pytest.approx(85.0)
+
+
+def test_geometric_over_scores_above_zero_is_accepted() -> None:
+    # zscore (标准分) stays within 0–100 and is 0 only 6 spreads below the mean; rank > 0
+    for score in ('method = "zscore"', 'method = "rank"', 'method = "efficacy", base = 60'):
+        parse_rules(GEOMETRIC.replace('method = "minmax", floor = 1', score))
+    with pytest.raises(RulesError, match="piecewise"):
+        piecewise = 'method = "piecewise", breakpoints = [1.0], points = [0.0, 1.0]'
+        parse_rules(GEOMETRIC.replace('method = "minmax", floor = 1', piecewise, 1))
