@@ -40,10 +40,14 @@ def skew_kurtosis(x: np.ndarray) -> tuple[float, float]:
         return np.nan, np.nan
     with np.errstate(over="ignore", invalid="ignore"):  # values near 1e300: NaN, no warning
         d = v - v.mean()
+        spread = float(np.max(np.abs(d)))
+        if spread == 0.0 or not np.isfinite(spread):
+            return np.nan, np.nan
+        d = (
+            d / spread
+        )  # both are scale-free: scaled, tiny or huge values neither under- nor overflow
         d2 = d * d
         m2 = float(np.sum(d2))
-        if m2 == 0.0 or not np.isfinite(m2):
-            return np.nan, np.nan
         skew = np.sqrt(n) * float(np.sum(d2 * d)) / m2**1.5 * np.sqrt(n * (n - 1)) / (n - 2)
         if n < 4:
             return float(skew), np.nan
