@@ -43,6 +43,9 @@ def print_explanation(console: Console, ev: Evaluation, ex: Explanation) -> None
                 _fmt(r.weight, 2), _fmt(r.class_median), _fmt(r.percentile, 1),
             )  # fmt: skip
         console.print(table)
+    if ex.pillars:  # a composite class: each group's score
+        shown = "，".join(f"{p['label']} {_fmt(p['score'], 2)}" for p in ex.pillars)
+        console.print(f"分组得分：{shown}", highlight=False)
     for adj in ex.adjustments:
         what = f"加减分 {adj['points']:+g}" if "points" in adj else f"修正系数 ×{adj['multiply']:g}"
         console.print(f"加减分项：{adj['label']}（{what}）", highlight=False)

@@ -67,6 +67,7 @@ class Explanation:
     note: str = ""
     tier_label: str | None = None
     group: str = ""
+    pillars: list[dict[str, Any]] = field(default_factory=list)  # group scores (composite)
 
     def changes_frame(self) -> pd.DataFrame:
         """The changes as a table, one row per field."""
@@ -108,6 +109,7 @@ class Explanation:
                 {k: (_num(v) if isinstance(v, float) else v) for k, v in row.items()}
                 for row in self.indicators.to_dict("records")
             ],
+            "pillars": [{**p, "score": _num(p["score"])} for p in self.pillars],
         }
 
 
@@ -223,6 +225,10 @@ def explain(
         "total_score": None if pd.isna(res["total_score"]) else float(res["total_score"]),
         "rank": None if pd.isna(res["rank"]) else int(res["rank"]),
         "tier_label": None if pd.isna(res["tier_label"]) else str(res["tier_label"]),
+        "pillars": [
+            {"code": g.code, "label": g.label, "score": float(res[f"score_{g.code}"])}
+            for g in (klass.groups if klass is not None else [])
+        ],
     }
     indicators = _indicators(shared, klass, at)
     if klass is None or status != "evaluated" or tier is None:

@@ -405,3 +405,12 @@ def test_geometric_over_scores_above_zero_is_accepted() -> None:
     with pytest.raises(RulesError, match="piecewise"):
         piecewise = 'method = "piecewise", breakpoints = [1.0], points = [0.0, 1.0]'
         parse_rules(GEOMETRIC.replace('method = "minmax", floor = 1', piecewise, 1))
+
+
+def test_explain_names_the_group_scores() -> None:
+    ev = evaluate(FIVE, parse_rules(INDEX))
+    ex = ev.explain(credit_code(4))
+    # U4: econ (100 + 33.3) / 2 = 66.7; green has no data
+    assert [p["code"] for p in ex.pillars] == ["econ", "green"]
+    assert ex.pillars[0]["score"] == pytest.approx(200 / 3)
+    assert ex.to_json()["pillars"][1]["score"] is None
