@@ -17,19 +17,20 @@ from typing import Annotated
 import typer
 
 from ._version import mujun_version
-from .clihelp import ChineseGroup, ChineseTyper
-from .clihistory import (
-    add_folders,
-    archive_history,
-    open_archive,
-    print_history,
-    print_history_json,
+from .cliapp import (
+    AppealsOpt,
+    CorrectionsOpt,
+    DataOpt,
+    OutOpt,
+    RulesOpt,
+    StatusOpt,
+    YearOpt,
+    app,
 )
 from .clirun import (
     ISSUE_WORKBOOK,
     against_raw,
     evaluate_step,
-    explain_folder,
     finish,
     has_errors,
     load_step,
@@ -61,67 +62,6 @@ from .printing import (
     print_statuses,
 )
 from .rules import load_rules
-
-app = ChineseTyper(
-    cls=ChineseGroup,
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-RulesOpt = Annotated[
-    Path, typer.Option("--rules", "-r", metavar="文件", help="评价办法规则文件（.toml）")
-]
-DataOpt = Annotated[
-    list[Path],
-    typer.Option(
-        "--data",
-        "-d",
-        metavar="路径…",
-        help="部门数据文件（.csv/.xlsx/.xls/.xlsm/.ods/.parquet）、文件夹或通配符，可给多个："
-        "--data 税务.xlsx 统计.xlsx、--data 数据、--data 数据/*.xlsx",
-    ),
-]
-AppealsOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--appeals",
-        metavar="文件",
-        help="异议复核登记表（mujun template --appeals 生成）：只有“采纳”的异议作为更正套用",
-    ),
-]
-CorrectionsOpt = Annotated[
-    Path | None,
-    typer.Option("--corrections", metavar="文件", help="经批准的异议复核更正记录，在数据之上套用"),
-]
-YearOpt = Annotated[
-    int | None,
-    typer.Option(metavar="年度", help="没有年度列的文件的数据年度（默认：规则文件的评价年度）"),
-]
-OutOpt = Annotated[
-    Path, typer.Option("--out", "-o", metavar="文件夹", help="输出文件夹（一次运行的全部结果）")
-]
-StatusOpt = Annotated[
-    str, typer.Option(metavar="阶段", help="评价阶段：试评价、初评或终评，写在结果工作簿上")
-]
-
-
-def _show_version(value: bool) -> None:
-    if value:
-        out_console.print(mujun_version(), highlight=False)
-        raise typer.Exit()
-
-
-@app.callback(help="mujun — 工业企业亩均效益综合评价：读取部门数据，按评价办法评分分档，写出结果。")
-def _root(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", is_eager=True, callback=_show_version, help="显示 mujun 的版本号并退出"
-        ),
-    ] = False,
-) -> None:
-    """The root of the command line: only --version (the commands do the work)."""
 
 
 @app.command(
@@ -377,201 +317,10 @@ def version() -> None:
     out_console.print(mujun_version())
 
 
-archive_app = ChineseTyper(
-    cls=ChineseGroup,
-    add_completion=False,
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    help="历年评价档案库：把运行结果文件夹加入档案库。",
-)
-app.add_typer(archive_app, name="archive")
-ArchiveUrlOpt = Annotated[
-    str,
-    typer.Option("--archive", metavar="档案库", help="档案库：SQLite 文件路径或数据库地址"),
-]
-
-
-@archive_app.command(
-    "add", help="把 mujun run 写出的结果文件夹加入档案库；同一次运行重复加入不会多出一份。"
-)
-@guarded(err_console)
-def archive_add(
-    folders: Annotated[list[Path], typer.Argument(metavar="文件夹…", help="运行结果文件夹")],
-    archive: ArchiveUrlOpt,
-) -> None:
-    """Import run folders into the archive."""
-    store = open_archive(archive)
-    failed = add_folders(store, folders, out_console)
-    store.close()
-    raise typer.Exit(1 if failed else 0)
-
-
-@app.command(
-    "history",
-    help="档案库中的历年情况：各类别相邻年度的档次迁移矩阵、新进入与离开各类别的企业、"
-    "各企业连续处于同一档次的年数。",
-)
-@guarded(err_console)
-def history_command(
-    archive: ArchiveUrlOpt,
-    region: Annotated[
-        str | None, typer.Option(metavar="地区", help="地区（档案库中有多个地区时须给出）")
-    ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="输出一个 JSON 对象，便于其他程序读取")
-    ] = False,
-) -> None:
-    """Print the archive's history."""
-    store = open_archive(archive, create=False)
-    found = archive_history(store, region)
-    store.close()
-    if as_json:
-        print_history_json(out_console, found)
-    else:
-        print_history(out_console, found)
-
-
-@app.command(
-    help="对比两次运行的结果文件夹（mujun run 的 --out）：列出得分、排名、档次或评价状态变动的"
-    "企业，标明是本企业的更正（及异议编号）还是连带变动；--json 输出一个 JSON 对象。"
-)
-@guarded(err_console)
-def compare(
-    before: Annotated[Path, typer.Argument(metavar="文件夹A", help="调整前的结果文件夹")],
-    after: Annotated[Path, typer.Argument(metavar="文件夹B", help="调整后的结果文件夹")],
-    as_json: Annotated[bool, typer.Option("--json", help="输出一个 JSON 对象")] = False,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", metavar="文件", help="另写出变动对比工作簿（.xlsx）"),
-    ] = None,
-) -> None:
-    """What changed between two run folders."""
-    from .clicompare import compare_folders
-
-    compare_folders(before, after, as_json=as_json, out=out)
-
-
-@app.command(
-    help="说明一家企业的评价：各项指标的值、基准值、得分、本类中位数和百分位，"
-    "加减分与分档规则，未达到的分数线，以及每项数据单独变动到多少可升一档（重新评价求得）。"
-    "文件夹为 mujun run 写出的结果文件夹，企业为统一社会信用代码（或企业名称）。"
-)
-@guarded(err_console)
-def explain(
-    folder: Annotated[Path, typer.Argument(metavar="文件夹", help="mujun run 写出的结果文件夹")],
-    code: Annotated[str, typer.Argument(metavar="企业", help="统一社会信用代码或企业名称")],
-    as_json: Annotated[
-        bool, typer.Option("--json", help="输出一个 JSON 对象（供其他程序读取）")
-    ] = False,
-    notice: Annotated[
-        Path | None, typer.Option("--notice", metavar="文件", help="另写出该企业的告知书（.xlsx）")
-    ] = None,
-) -> None:
-    """Explain one firm of a run folder."""
-    explain_folder(folder, code, as_json=as_json, notice=notice)
-
-
-@app.command(
-    name="import-coinr",
-    help="把 COINr 的指标元数据表（iMeta.csv）转换为 mujun 规则文件：每个指标一个字段和一项指标，"
-    "每个汇总一个分组，最高层汇总为评价类别（算术平均、min–max 0–100、分组均值填补、COINr 默认的"
-    "离群值处理、四分位分档）。给出 --data 时核对 iData 的列并取其年度。",
-)
-@guarded(err_console)
-def import_coinr_command(
-    meta: Annotated[Path, typer.Argument(metavar="iMeta.csv", help="COINr 的指标元数据表")],
-    out: Annotated[
-        Path, typer.Option("--out", "-o", metavar="文件", help="要写出的规则文件（.toml）")
-    ],
-    data: Annotated[
-        Path | None,
-        typer.Option("--data", metavar="iData.csv", help="COINr 的数据表：核对列并取年度"),
-    ] = None,
-    name: Annotated[str | None, typer.Option(metavar="名称", help="规则文件的名称")] = None,
-    region: Annotated[
-        str | None, typer.Option(metavar="地区", help="地区（默认：指数名称）")
-    ] = None,
-    year: Annotated[int | None, typer.Option(metavar="年度", help="评价年度")] = None,
-    impute_by: Annotated[
-        str | None,
-        typer.Option(
-            "--impute-by", metavar="列", help="缺失值按这一分组列（Type = Group）的均值填补"
-        ),
-    ] = None,
-    treat: Annotated[
-        bool, typer.Option("--treat/--no-treat", help="是否按 COINr 默认做法处理离群值")
-    ] = True,
-    key_label: Annotated[
-        str, typer.Option("--key-label", metavar="名称", help="单位代码列（uCode）的名称")
-    ] = "单位代码",
-) -> None:
-    """Convert a COINr iMeta table into a rules file."""
-    from .coinr_import import Options, command_line, import_coinr
-
-    options = Options(name, region, year, impute_by, treat, key_label)
-    options = command_line(options, meta, out, data)
-    try:
-        written = import_coinr(meta, out, data=data, options=options)
-    except RulesError as exc:
-        raise _fail(str(exc), 2) from None
-    out_console.print(f"规则文件已写入 {written}", highlight=False)
-
-
-@app.command(
-    help="档次稳定性（不确定性分析）：评价一次，再按规则中需要判断的设定（权重、基准值统计量、"
-    "封顶、分档比例，见规则文件 [uncertainty]；没有时只在 ±--weight-noise 内抽样权重）抽样重算，"
-    "写出 stability.csv（每家企业各档次的样本占比、众数档次、排名的5%–95%区间、是否稳定）、"
-    "稳定性分析工作簿、报告.html 和 manifest.json。"
-)
-@guarded(err_console, run_folder="out")
-def uncertainty(
-    rules: RulesOpt,
-    data: DataOpt,
-    out: OutOpt,
-    samples: Annotated[
-        int | None,
-        typer.Option(
-            metavar="个数", help="样本数（默认：规则文件 [uncertainty] 的 samples，或 200）"
-        ),
-    ] = None,
-    weight_noise: Annotated[
-        float | None,
-        typer.Option(
-            metavar="比例", help="权重在规则值的 ±这一比例内均匀抽样（默认 0.2，即 ±20%）"
-        ),
-    ] = None,
-    seed: Annotated[
-        int | None, typer.Option(metavar="整数", help="随机数种子：同一种子得到同样的结果")
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            metavar="地址", help="在 Dask 集群上计算：调度器地址，如 tcp://192.168.1.10:8786"
-        ),
-    ] = None,
-    jobs: Annotated[
-        int | None, typer.Option(metavar="进程数", help="本机并行的进程数（默认：自动）")
-    ] = None,
-    corrections: CorrectionsOpt = None,
-) -> None:
-    """Tier stability under the rules' uncertain choices: stability.csv, workbook, report."""
-    from .cliuncertainty import check_options, uncertainty_command
-
-    check_options(samples, weight_noise, jobs, scheduler)
-    given = expand(data)
-    _check_inputs(rules=rules, data=given, corrections=corrections)
-    _prepare(out, "试评价")
-    uncertainty_command(
-        rules,
-        given,
-        out,
-        samples=samples,
-        weight_noise=weight_noise,
-        seed=seed,
-        jobs=jobs,
-        scheduler=scheduler,
-        corrections=corrections,
-    )
+# the commands of the bureau's year and of composite indices, registered after these (the help
+# lists commands in this order)
+from . import cliyear  # noqa: E402, F401, I001
+from . import cliindex  # noqa: E402, F401
 
 
 def main() -> None:
