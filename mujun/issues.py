@@ -273,6 +273,9 @@ _KINDS = (
     Kind("winsorised-value", "info", "score", "离群值已缩尾",
          "“{indicator}”的值在本类中离群（偏度与峰度超限），计分时按缩尾后的值计"
          "（见内部工作簿的“数据处理”表）"),
+    Kind("indicator-no-spread", "warning", "score", "指标在本类中无差异",
+         "“{indicator}”在本类各单位的值都相同，按最小–最大值标准化无从计算（COINr 亦记为缺失），"
+         "该项不计入上级汇总，其权重由同级各项分担"),
     Kind("unit-member-rejected", "error", "check", "关联企业成员数据有误",
          "同一评价单元（{unit}）的成员企业“{member}”数据有误（{why}），该单元未评价"),
     Kind("parcel-without-owner", "warning", "check", "宗地无权属企业",

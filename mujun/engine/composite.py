@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..issues import issue
+from ..issues import issue, issue_table
 from ..rules import EvalClass, Indicator
 from ..rules.composite import group_method, is_composite, treatment
 from . import hierarchy, impute, treat
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["STAGES", "Chain", "ClassStages", "Record", "class_nodes", "is_composite"]
 
+SPREAD_SCORERS = ("minmax", "distance_to_max")  # scale by the class's range of values
 SCALE = 100.0  # an indicator's normalised score in a mean/geometric/harmonic class: 0–100
 _STAT_WORDS = {"mean": "平均值", "median": "中位数"}
 
@@ -228,6 +229,9 @@ class Chain:
             points = run.scores[ind.code][idx]
             if klass.aggregate == "sum":  # an item without data adds nothing to a sum
                 points = np.where(np.isnan(points), 0.0, points)
+            elif self._no_spread(ind, idx):  # as COINr's n_minmax: missing, weights shared
+                points = np.full(len(idx), np.nan)
+                run.scores[ind.code][idx] = points
             leaves[ind.code] = points
             self._keep("normalised", ind.code, idx, points)
         scores = self._tree(leaves, np.ones(len(idx), dtype=bool), idx)
@@ -239,6 +243,22 @@ class Chain:
         self._keep("aggregated", "total_score", idx, total)
         self._unscored = np.isnan(total)
         return total
+
+    def _no_spread(self, ind: Indicator, idx: np.ndarray) -> bool:
+        """Whether a spread scorer (min–max, distance to max) meets treated values of the
+        members at `idx` that are all equal: COINr leaves such an indicator missing (its
+        parent's weights re-normalised over the others) where mujun's county scorers give
+        everyone full points. A warning says so."""
+        if ind.score.method not in SPREAD_SCORERS:
+            return False
+        x = self.stages.tables["treated"][ind.code][np.searchsorted(self.rows, idx)]
+        present = x[np.isfinite(x)]
+        if len(present) == 0 or present.min() != present.max():
+            return False
+        self.run.issues.append(
+            issue_table([issue("indicator-no-spread", field=ind.code, indicator=ind.label)])
+        )
+        return True
 
     def reject_unscored(self, idx: np.ndarray, done: np.ndarray) -> np.ndarray:
         """Reject the members at `idx` left without a total by the aggregation (and not

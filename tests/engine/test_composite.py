@@ -414,3 +414,17 @@ def test_explain_names_the_group_scores() -> None:
     assert [p["code"] for p in ex.pillars] == ["econ", "green"]
     assert ex.pillars[0]["score"] == pytest.approx(200 / 3)
     assert ex.to_json()["pillars"][1]["score"] is None
+
+
+def test_an_indicator_without_spread_is_left_out_of_its_parent_as_coinr_does() -> None:
+    # every unit pays the same tax per mu: min–max cannot scale it (COINr's n_minmax gives NA),
+    # so econ is revenue alone and nobody gets 100 points for a figure that tells them apart
+    # from no one; the county scorers of a sum class are not affected
+    flat = FIVE.assign(tax_paid=[6.0] * 5)
+    ev = evaluate(flat, parse_rules(INDEX))
+    res = ev.results
+    assert res["score_tax"].isna().all()
+    rev = [0.0, 0.0, 200 / 3, 100.0, 100 / 3]  # as in test_index_by_hand
+    assert res["score_econ"].tolist() == pytest.approx(rev)
+    warned = ev.issues[ev.issues["code"] == "indicator-no-spread"]
+    assert warned["field"].tolist() == ["tax"]
