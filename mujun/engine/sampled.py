@@ -147,7 +147,7 @@ def tier_sample(
     total: np.ndarray,
     shares: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One sample of one class: its tier positions and ranks, as `evaluate._tier_class`
+    """One sample of one class: its tier positions and ranks, as `tiering.tier_class`
     computes them."""
     spec = linear.spec
     if shares is not None:
