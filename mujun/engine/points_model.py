@@ -20,6 +20,7 @@ from ..rules.composite import group_method
 from ..rules.tiers import UNGRADED
 from . import hierarchy
 from .again import evaluate_again, given_table
+from .composite import class_nodes
 from .evaluation import STATUSES
 from .sampled import Carry, Linear, Model, read_names, tier_chunk
 from .units_of import groups_of, largest
@@ -177,6 +178,9 @@ def build(
             if np.any(b != 0):
                 return None
             tree = (_nodes(c), c.aggregate)
+        pillars = None
+        if c.groups:  # tier expressions may read a group's score: computed per sample
+            pillars = (_nodes(c) if tree is not None else class_nodes(c), c.aggregate)
         tier_of = np.array(
             [*(lay.tiers.index(t) for t in spec.order), len(lay.tiers) - 2, len(lay.tiers) - 1],
             dtype=np.int16,
@@ -196,6 +200,7 @@ def build(
                 fields,
                 values,
                 tree,
+                pillars,
             )
         )
     model = Model(
