@@ -157,10 +157,15 @@ def build(
             for k, code in enumerate(codes):  # a loop over indicators
                 p1 = at1[f"score_{code}"].to_numpy(dtype=float)[rows]
                 p2 = at2[f"score_{code}"].to_numpy(dtype=float)[rows]
-                a[v, k], b[v, k] = 2.0 * p1 - p2, p2 - p1
+                # a score without data stays NaN (a), with no slope (b = 0): it adds nothing
+                # to a sum and a mean re-normalises over the children with data
+                gone = np.isnan(p1) & np.isnan(p2)
+                a[v, k] = 2.0 * p1 - p2
+                b[v, k] = np.where(gone, 0.0, p2 - p1)
                 if at3 is not None:
                     p3 = at3[f"score_{code}"].to_numpy(dtype=float)[rows]
-                    if not np.allclose(a[v, k] + 3.0 * b[v, k], p3, rtol=1e-9, atol=1e-9):
+                    got = a[v, k] + 3.0 * b[v, k]
+                    if not np.allclose(got, p3, rtol=1e-9, atol=1e-9, equal_nan=True):
                         return None  # not affine in the weight
         spec = c.tiers
         by = None

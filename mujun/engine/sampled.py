@@ -75,7 +75,8 @@ class Linear:
             return total * self.multiplier[None, :] + self.points[None, :]
         total = np.zeros((len(weights), self.a.shape[2]))
         for i in range(len(self.indicators)):  # a loop over indicators
-            total += self.a[variant, i][None, :] + self.b[variant, i][None, :] * weights[:, i, None]
+            item = self.a[variant, i][None, :] + self.b[variant, i][None, :] * weights[:, i, None]
+            total += np.nan_to_num(item, nan=0.0)  # an item without data adds nothing
         return total * self.multiplier[None, :] + self.points[None, :]
 
 

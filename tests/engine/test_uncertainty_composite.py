@@ -120,3 +120,19 @@ def test_a_tier_rule_on_a_group_score_is_sampled_per_sample(top: str) -> None:
     assert np.array_equal(fast.tier, exact.tier) and np.array_equal(fast.rank, exact.rank)
     st = ev.uncertainty()
     assert np.allclose(st.firms.filter(like="p_").sum(axis=1), 1.0)
+
+
+def test_a_score_without_data_keeps_the_fast_path() -> None:
+    from composite_index import FIVE
+    from composite_index import INDEX as FIVE_INDEX
+
+    # U4 (park R) has no energy value and none to impute it from: its score_energy is NaN,
+    # its green pillar has no data, and the mean re-normalises over econ alone
+    text = FIVE_INDEX + "\n[uncertainty]\nsamples = 30\nseed = 3\nweight_noise = 0.5\n"
+    ev = evaluate(FIVE, parse_rules(text))
+    assert ev.results["score_energy"].isna().sum() == 1
+    fast = sampled_tiers(ev)
+    assert fast.path == "fast"
+    exact = sampled_tiers(ev, exact=True)
+    assert np.array_equal(fast.tier, exact.tier) and np.array_equal(fast.rank, exact.rank)
+    assert ev.uncertainty().settings["path"] == "fast"
