@@ -37,15 +37,15 @@ MAX_RANK_CELLS = 1 << 25  # samples × firms of ranks kept for the rank interval
 class Tally:
     """The samples' tiers and ranks, counted chunk by chunk: tier counts per firm, Y1 and Y2
     per sample, and the ranks of the first `kept` samples (all of them unless samples × firms
-    exceeds MAX_RANK_CELLS; the rank interval is then of the first `kept` samples, which do
-    not depend on the chunking)."""
+    exceeds MAX_RANK_CELLS; the rank interval is then of the first `kept` samples, at least
+    one, which do not depend on the chunking: the memory bound holds at any size)."""
 
     def __init__(self, lay: Layout, samples: int) -> None:
         f = len(lay.rows)
         self.lay, self.samples = lay, samples
         self.counts = np.zeros((f, len(lay.tiers)), dtype=np.int64)
         self.y1, self.y2 = np.zeros(samples), np.zeros(samples)
-        self.kept = min(samples, max(200, MAX_RANK_CELLS // max(f, 1)))
+        self.kept = min(samples, max(1, MAX_RANK_CELLS // max(f, 1)))
         self.ranks = np.zeros((self.kept, f), dtype=np.int32)
 
     def add(self, start: int, chunk: Chunk) -> None:
@@ -96,7 +96,7 @@ def stability(
         samples=s,
         seed=options.seed,
         threshold=options.threshold,
-        choices=choices(ev.rules, options, draws),
+        choices=choices(ev.rules, options, draws, tally.kept),
         settings=settings,
     )
 
@@ -172,8 +172,11 @@ def sensitivity(rules: Rules, draws: Draws, y1: np.ndarray, y2: np.ndarray) -> p
     return frame
 
 
-def choices(rules: Rules, options: Options, draws: Draws) -> tuple[str, ...]:
-    """What was sampled, in words, one line each."""
+def choices(
+    rules: Rules, options: Options, draws: Draws, rank_samples: int | None = None
+) -> tuple[str, ...]:
+    """What was sampled, in words, one line each (`rank_samples`: how many samples the rank
+    interval used, said when fewer than all)."""
     lines = [
         f"抽样{options.samples}次，随机种子{options.seed}；某企业的众数档次在不少于{options.threshold:.0%}的抽样中出现即为稳定"
     ]
@@ -204,5 +207,10 @@ def choices(rules: Rules, options: Options, draws: Draws) -> tuple[str, ...]:
         lines.append(
             f"档次比例：各档比例各自加减[0, {options.shares:g}]以内的均匀随机数，"
             "截去负值后按比例缩放至合计不变"
+        )
+    if rank_samples is not None and rank_samples < options.samples:
+        lines.append(
+            f"排名区间（5%至95%分位）仅按前{rank_samples}次抽样计算：企业数与抽样次数之积超出内存上限；"
+            "档次概率与是否稳定按全部抽样计算"
         )
     return tuple(lines)

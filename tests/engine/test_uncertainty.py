@@ -234,13 +234,22 @@ def test_counted_chunk_by_chunk_the_probabilities_are_those_of_all_samples(
 ) -> None:
     ev = demo()
     whole = sampled_tiers(ev, samples=210, seed=8)
-    monkeypatch.setattr("mujun.engine.outcome.MAX_RANK_CELLS", 1)  # ranks of 200 samples kept
+    f = len(whole.layout.rows)
+    # room for the ranks of 7 samples and a half: 7 kept, the bound holds (no floor above it)
+    monkeypatch.setattr("mujun.engine.outcome.MAX_RANK_CELLS", 7 * f + f // 2)
     st_ = ev.uncertainty(samples=210, seed=8, chunk=50)
-    assert st_.settings["rank_samples"] == 200
+    assert st_.settings["rank_samples"] == 7
     a_tier = whole.layout.tiers.index("A")
     assert np.array_equal(st_.firms["p_A"].to_numpy(), (whole.tier == a_tier).mean(axis=0))
-    low = np.quantile(whole.rank[:200], 0.05, axis=0, method="inverted_cdf")
+    low = np.quantile(whole.rank[:7], 0.05, axis=0, method="inverted_cdf")
     assert np.array_equal(st_.firms["rank_p05"].to_numpy(), low.astype(np.int64))
+    assert any("前7次" in line for line in st_.choices)  # the 稳定性 sheet says so
+    monkeypatch.setattr("mujun.engine.outcome.MAX_RANK_CELLS", 1)  # at least one sample
+    assert ev.uncertainty(samples=20, seed=8).settings["rank_samples"] == 1
+    monkeypatch.undo()  # all samples' ranks fit: all used, and nothing said
+    whole_ranks = ev.uncertainty(samples=20, seed=8)
+    assert whole_ranks.settings["rank_samples"] == 20
+    assert not any("次抽样计算" in line for line in whole_ranks.choices)
 
 
 def test_by_groups_tie_breaks_and_stages_mean_what_they_mean_in_evaluate() -> None:
