@@ -21,13 +21,17 @@ if TYPE_CHECKING:
 
 
 def shown_tiers(rules: Rules, lay: Layout, counts: np.ndarray) -> list[int]:
-    """The output tiers given a `p_` column: the rules' tiers, and 不定等级 when a tier rule
-    can give it or some sample did."""
+    """The output tiers given a `p_` column: the rules' tiers, 不定等级 when a tier rule can
+    give it or some sample did, and 未分档 when some sample left a firm without a tier (on
+    the exact path: rejected, or its class too small, under that sample's choices), so that
+    each firm's probabilities add up to 1."""
     k = len(lay.tiers) - 2
     ungraded = any(r.ungraded for c in rules.classes for r in c.tiers.rule)
     shown = list(range(k))
     if ungraded or counts[:, k].any():
         shown.append(k)
+    if counts[:, k + 1].any():
+        shown.append(k + 1)
     return shown
 
 

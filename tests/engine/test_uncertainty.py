@@ -266,3 +266,35 @@ def test_by_groups_tie_breaks_and_stages_mean_what_they_mean_in_evaluate() -> No
     exact = sampled_tiers(ev, samples=16, weight_noise=0.3, seed=6, exact=True)
     assert np.array_equal(fast.tier, exact.tier) and np.array_equal(fast.rank, exact.rank)
     assert (fast.tier != fast.layout.tier[None, :]).any()  # the samples moved some firm
+
+
+def test_on_the_exact_path_each_firms_probabilities_add_up_to_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from types import SimpleNamespace
+
+    import mujun.engine.uncertainty as unc
+
+    ev = demo()
+    first = int(np.flatnonzero(ev.results["tier"].notna().to_numpy())[0])
+    calls = {"n": 0}
+    again = unc.evaluate_again
+
+    def rejected_in_every_other(*args: object, **kwargs: object) -> object:
+        # the first tiered firm is left without a tier in every other sample (as a sample
+        # whose choices reject it, or leave its class too small, would)
+        done = again(*args, **kwargs)  # type: ignore[arg-type]
+        calls["n"] += 1
+        res = done.results.copy()
+        if calls["n"] % 2:
+            res.loc[res.index[first], "tier"] = pd.NA
+        return SimpleNamespace(results=res)
+
+    monkeypatch.setattr(unc, "build", lambda *a, **k: None)  # the exact path
+    monkeypatch.setattr(unc, "evaluate_again", rejected_in_every_other)
+    st = ev.uncertainty(samples=6, seed=2)
+    assert st.settings["path"] == "exact"
+    probabilities = st.firms.filter(like="p_")
+    assert "p_未分档" in probabilities.columns
+    assert np.allclose(probabilities.sum(axis=1), 1.0)
+    assert probabilities["p_未分档"].iloc[0] == pytest.approx(0.5)  # 3 of 6 samples
