@@ -1,6 +1,12 @@
 """From the samples' tiers and ranks to the `Stability` result: per firm its tier
 probabilities, modal tier, rank interval and whether it is stable; per class the share stable;
-per uncertain choice its first-order sensitivity for the tier changes and the rank changes."""
+per uncertain choice its first-order sensitivity for the tier changes and the rank changes.
+
+The sensitivity's X are the independent draws behind each choice (a weight's uniform
+multiplier or Dirichlet gamma component before the class's weights are rescaled, a share's
+noise before clipping, the benchmark and cap choices), so that the indices are first-order
+indices of independent inputs; binning a continuous X (`sensitivity.bins_of`) biases S1
+slightly low."""
 
 from __future__ import annotations
 
@@ -123,12 +129,16 @@ def _classes(rules: Rules, firms: pd.DataFrame) -> pd.DataFrame:
 
 
 def factors(rules: Rules, draws: Draws) -> list[tuple[str, str, Any, np.ndarray]]:
-    """(code, label, class, values per sample) of each sampled choice that varied."""
+    """(code, label, class, values per sample) of each sampled choice that varied. The values
+    are the independent draws (`Draws.factors`, `Draws.share_noise`, the benchmark and cap
+    choices), not the rescaled weights and shares: those add up to their class's total, are
+    correlated, and their indices would be no first-order decomposition."""
     out: list[tuple[str, str, Any, np.ndarray]] = []
     for c in rules.classes:
-        w = draws.weights[c.code]
+        moved = draws.weights[c.code]
+        w = draws.factors.get(c.code, moved)
         for k, ind in enumerate(c.indicators):
-            if np.ptp(w[:, k]) > 0:
+            if np.ptp(moved[:, k]) > 0:
                 out.append(
                     (f"weight:{c.code}:{ind.code}", f"权重：{c.label}·{ind.label}", c.code, w[:, k])
                 )
@@ -139,9 +149,10 @@ def factors(rules: Rules, draws: Draws) -> list[tuple[str, str, Any, np.ndarray]
     for c in rules.classes:
         if c.code not in draws.shares:
             continue
-        sh = draws.shares[c.code]
+        moved = draws.shares[c.code]
+        sh = draws.share_noise.get(c.code, moved)
         for k, t in enumerate(c.tiers.order):
-            if np.ptp(sh[:, k]) > 0:
+            if np.ptp(moved[:, k]) > 0:
                 name = c.tiers.names.get(t, t)
                 out.append(
                     (f"share:{c.code}:{t}", f"档次比例：{c.label}·{t}（{name}）", c.code, sh[:, k])

@@ -298,3 +298,27 @@ def test_on_the_exact_path_each_firms_probabilities_add_up_to_one(
     assert "p_未分档" in probabilities.columns
     assert np.allclose(probabilities.sum(axis=1), 1.0)
     assert probabilities["p_未分档"].iloc[0] == pytest.approx(0.5)  # 3 of 6 samples
+
+
+@pytest.mark.parametrize("table", ["weight_noise = 0.2", 'weights = "dirichlet"'])
+def test_the_sensitivity_reads_the_independent_draws_not_the_rescaled_weights(
+    table: str,
+) -> None:
+    from mujun.engine.draws import Options, draw
+    from mujun.engine.outcome import factors
+
+    rules = demo().rules
+    weights = "dirichlet" if "dirichlet" in table else "uniform"
+    draws = draw(rules, Options(samples=300, seed=4, weights=weights, weight_noise=0.2))
+    klass = rules.classes[0]
+    mine = [x for code, _, c, x in factors(rules, draws) if c == klass.code]
+    assert len(mine) == len(klass.indicators) >= 2
+    x = np.column_stack(mine)
+    # the rescaled weights add up to the class's total: they move against each other
+    assert np.allclose(draws.weights[klass.code].sum(axis=1), klass.total_weight)
+    assert not np.allclose(x.sum(axis=1), x.sum(axis=1)[0])  # the X do not
+    assert np.array_equal(x, draws.factors[klass.code])
+    corr = np.corrcoef(x, rowvar=False)[np.triu_indices(x.shape[1], 1)]
+    assert np.abs(corr).max() < 0.25  # independent draws: no correlation beyond noise
+    if "dirichlet" not in table:
+        assert x.min() >= 0.8 and x.max() <= 1.2  # the multipliers U(0.8, 1.2) themselves
