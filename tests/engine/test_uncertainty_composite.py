@@ -122,13 +122,16 @@ def test_a_tier_rule_on_a_group_score_is_sampled_per_sample(top: str) -> None:
     assert np.allclose(st.firms.filter(like="p_").sum(axis=1), 1.0)
 
 
-def test_a_score_without_data_keeps_the_fast_path() -> None:
+@pytest.mark.parametrize("top", ["mean", "sum"])
+def test_a_score_without_data_keeps_the_fast_path(top: str) -> None:
     from composite_index import FIVE
     from composite_index import INDEX as FIVE_INDEX
 
     # U4 (park R) has no energy value and none to impute it from: its score_energy is NaN,
-    # its green pillar has no data, and the mean re-normalises over econ alone
+    # its green pillar has no data; the mean re-normalises over econ alone, the sum adds 0
     text = FIVE_INDEX + "\n[uncertainty]\nsamples = 30\nseed = 3\nweight_noise = 0.5\n"
+    if top == "sum":  # weights 1 + 1 + 1
+        text = text.replace('aggregate = "mean"', 'aggregate = "sum"\ntotal_weight = 3')
     ev = evaluate(FIVE, parse_rules(text))
     assert ev.results["score_energy"].isna().sum() == 1
     fast = sampled_tiers(ev)
