@@ -21,6 +21,7 @@ from .fieldlist import FieldRow
 from .fields import label
 from .issues import CATALOG, SEVERITIES, SEVERITY_LABELS
 from .rules.unit_key import KEY_LABEL, said_key
+from .sample.bench_uncertainty import verdict
 from .selection import KeyFirms
 
 MAX_SHOWN = 30
@@ -239,9 +240,11 @@ def print_bench(console: Console, figures: dict[str, float], n: int, repeat: int
             name = BENCH_STEPS.get(stage, stage) if stage.startswith("large") else None
             if stage == "tiers_variant":  # against the plain rules, not a reference
                 name = f"{_bench_step(stage)} / 原规则评价"
-            if stage == "uncertainty_200":  # against 200 separate evaluations
+            shown = f"{value:.2f} 倍"
+            if stage == "uncertainty_200":  # against 200 separate evaluations, graded
                 name = f"{_bench_step(stage)} / 200次独立评价"
-            table.add_row(name or f"{_bench_step(stage)} / 参照", f"{value:.2f} 倍")
+                shown += verdict(value)
+            table.add_row(name or f"{_bench_step(stage)} / 参照", shown)
     table.add_row("内存峰值", f"{figures['peak_rss_mb']:.0f} MB")
     console.print(table)
 

@@ -10,7 +10,7 @@ taking the remainder, so that a sample's choices are valid rules as written
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,13 +39,19 @@ class Options:
 class Draws:
     """The choices of `samples` samples: weights[class] (S, k) in the class's indicator order,
     statistic (S,) index into `statistics` (−1: as written), cap (S,) whether caps hold, and
-    shares[class] (S, tiers) for quota classes."""
+    shares[class] (S, tiers) for quota classes. `factors[class]` (S, k) and
+    `share_noise[class]` (S, tiers) are the independent draws behind them (the uniform
+    multipliers or the Dirichlet's gamma components before the rescaling; the share noises
+    before clipping): the sensitivity indices' X, since the rescaled weights and shares are
+    correlated within a class (they add up to its total)."""
 
     weights: dict[str, np.ndarray]
     statistic: np.ndarray
     cap: np.ndarray
     shares: dict[str, np.ndarray]
     statistics: tuple[str, ...]
+    factors: dict[str, np.ndarray] = field(default_factory=dict)
+    share_noise: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def samples(self) -> int:
@@ -116,6 +122,7 @@ def draw(rules: Rules, options: Options) -> Draws:
     classes = rules.classes
     quota = [c for c in classes if c.tiers.method == "quota" and c.tiers.shares]
     factors = {c.code: np.ones((n, len(c.indicators))) for c in classes}
+    independent = {c.code: np.ones((n, len(c.indicators))) for c in classes}
     share_draws = {c.code: np.zeros((n, len(c.tiers.shares or {}))) for c in quota}
     statistic = np.full(n, -1, dtype=np.int64)
     cap = np.ones(n, dtype=bool)
@@ -126,12 +133,14 @@ def draw(rules: Rules, options: Options) -> Draws:
             k = len(c.indicators)
             if options.weights == "uniform":
                 noise = options.weight_noise
-                factors[c.code][s] = rng.uniform(1 - noise, 1 + noise, k)
+                factors[c.code][s] = independent[c.code][s] = rng.uniform(1 - noise, 1 + noise, k)
             elif options.weights == "dirichlet":
+                # the Dirichlet as independent gammas normalised (as numpy draws it), so
+                # that the gammas can serve as the sensitivity's independent X
                 w = np.array([i.weight for i in c.indicators], dtype=float)
-                factors[c.code][s] = rng.dirichlet(options.concentration * w / w.sum()) / (
-                    w / w.sum()
-                )
+                gamma = rng.standard_gamma(options.concentration * w / w.sum())
+                independent[c.code][s] = gamma
+                factors[c.code][s] = gamma * (1.0 / gamma.sum()) / (w / w.sum())
         if len(stats) > 1:
             statistic[s] = rng.integers(len(stats))
         elif len(stats) == 1:
@@ -155,4 +164,4 @@ def draw(rules: Rules, options: Options) -> Draws:
         out = _exact(moved * given.sum(), float(round(given.sum(), DECIMALS)))
         out[(share_draws[c.code] == 0.0).all(axis=1)] = given  # not moved: as written
         shares[c.code] = out
-    return Draws(weights, statistic, cap, shares, tuple(stats))
+    return Draws(weights, statistic, cap, shares, tuple(stats), independent, share_draws)

@@ -1,6 +1,12 @@
 """From the samples' tiers and ranks to the `Stability` result: per firm its tier
 probabilities, modal tier, rank interval and whether it is stable; per class the share stable;
-per uncertain choice its first-order sensitivity for the tier changes and the rank changes."""
+per uncertain choice its first-order sensitivity for the tier changes and the rank changes.
+
+The sensitivity's X are the independent draws behind each choice (a weight's uniform
+multiplier or Dirichlet gamma component before the class's weights are rescaled, a share's
+noise before clipping, the benchmark and cap choices), so that the indices are first-order
+indices of independent inputs; binning a continuous X (`sensitivity.bins_of`) biases S1
+slightly low."""
 
 from __future__ import annotations
 
@@ -21,13 +27,17 @@ if TYPE_CHECKING:
 
 
 def shown_tiers(rules: Rules, lay: Layout, counts: np.ndarray) -> list[int]:
-    """The output tiers given a `p_` column: the rules' tiers, and 不定等级 when a tier rule
-    can give it or some sample did."""
+    """The output tiers given a `p_` column: the rules' tiers, 不定等级 when a tier rule can
+    give it or some sample did, and 未分档 when some sample left a firm without a tier (on
+    the exact path: rejected, or its class too small, under that sample's choices), so that
+    each firm's probabilities add up to 1."""
     k = len(lay.tiers) - 2
     ungraded = any(r.ungraded for c in rules.classes for r in c.tiers.rule)
     shown = list(range(k))
     if ungraded or counts[:, k].any():
         shown.append(k)
+    if counts[:, k + 1].any():
+        shown.append(k + 1)
     return shown
 
 
@@ -37,15 +47,15 @@ MAX_RANK_CELLS = 1 << 25  # samples × firms of ranks kept for the rank interval
 class Tally:
     """The samples' tiers and ranks, counted chunk by chunk: tier counts per firm, Y1 and Y2
     per sample, and the ranks of the first `kept` samples (all of them unless samples × firms
-    exceeds MAX_RANK_CELLS; the rank interval is then of the first `kept` samples, which do
-    not depend on the chunking)."""
+    exceeds MAX_RANK_CELLS; the rank interval is then of the first `kept` samples, at least
+    one, which do not depend on the chunking: the memory bound holds at any size)."""
 
     def __init__(self, lay: Layout, samples: int) -> None:
         f = len(lay.rows)
         self.lay, self.samples = lay, samples
         self.counts = np.zeros((f, len(lay.tiers)), dtype=np.int64)
         self.y1, self.y2 = np.zeros(samples), np.zeros(samples)
-        self.kept = min(samples, max(200, MAX_RANK_CELLS // max(f, 1)))
+        self.kept = min(samples, max(1, MAX_RANK_CELLS // max(f, 1)))
         self.ranks = np.zeros((self.kept, f), dtype=np.int32)
 
     def add(self, start: int, chunk: Chunk) -> None:
@@ -96,7 +106,7 @@ def stability(
         samples=s,
         seed=options.seed,
         threshold=options.threshold,
-        choices=choices(ev.rules, options, draws),
+        choices=choices(ev.rules, options, draws, tally.kept),
         settings=settings,
     )
 
@@ -119,12 +129,16 @@ def _classes(rules: Rules, firms: pd.DataFrame) -> pd.DataFrame:
 
 
 def factors(rules: Rules, draws: Draws) -> list[tuple[str, str, Any, np.ndarray]]:
-    """(code, label, class, values per sample) of each sampled choice that varied."""
+    """(code, label, class, values per sample) of each sampled choice that varied. The values
+    are the independent draws (`Draws.factors`, `Draws.share_noise`, the benchmark and cap
+    choices), not the rescaled weights and shares: those add up to their class's total, are
+    correlated, and their indices would be no first-order decomposition."""
     out: list[tuple[str, str, Any, np.ndarray]] = []
     for c in rules.classes:
-        w = draws.weights[c.code]
+        moved = draws.weights[c.code]
+        w = draws.factors.get(c.code, moved)
         for k, ind in enumerate(c.indicators):
-            if np.ptp(w[:, k]) > 0:
+            if np.ptp(moved[:, k]) > 0:
                 out.append(
                     (f"weight:{c.code}:{ind.code}", f"权重：{c.label}·{ind.label}", c.code, w[:, k])
                 )
@@ -135,9 +149,10 @@ def factors(rules: Rules, draws: Draws) -> list[tuple[str, str, Any, np.ndarray]
     for c in rules.classes:
         if c.code not in draws.shares:
             continue
-        sh = draws.shares[c.code]
+        moved = draws.shares[c.code]
+        sh = draws.share_noise.get(c.code, moved)
         for k, t in enumerate(c.tiers.order):
-            if np.ptp(sh[:, k]) > 0:
+            if np.ptp(moved[:, k]) > 0:
                 name = c.tiers.names.get(t, t)
                 out.append(
                     (f"share:{c.code}:{t}", f"档次比例：{c.label}·{t}（{name}）", c.code, sh[:, k])
@@ -172,8 +187,11 @@ def sensitivity(rules: Rules, draws: Draws, y1: np.ndarray, y2: np.ndarray) -> p
     return frame
 
 
-def choices(rules: Rules, options: Options, draws: Draws) -> tuple[str, ...]:
-    """What was sampled, in words, one line each."""
+def choices(
+    rules: Rules, options: Options, draws: Draws, rank_samples: int | None = None
+) -> tuple[str, ...]:
+    """What was sampled, in words, one line each (`rank_samples`: how many samples the rank
+    interval used, said when fewer than all)."""
     lines = [
         f"抽样{options.samples}次，随机种子{options.seed}；某企业的众数档次在不少于{options.threshold:.0%}的抽样中出现即为稳定"
     ]
@@ -204,5 +222,10 @@ def choices(rules: Rules, options: Options, draws: Draws) -> tuple[str, ...]:
         lines.append(
             f"档次比例：各档比例各自加减[0, {options.shares:g}]以内的均匀随机数，"
             "截去负值后按比例缩放至合计不变"
+        )
+    if rank_samples is not None and rank_samples < options.samples:
+        lines.append(
+            f"排名区间（5%至95%分位）仅按前{rank_samples}次抽样计算：企业数与抽样次数之积超出内存上限；"
+            "档次概率与是否稳定按全部抽样计算"
         )
     return tuple(lines)

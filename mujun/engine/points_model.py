@@ -20,6 +20,7 @@ from ..rules.composite import group_method
 from ..rules.tiers import UNGRADED
 from . import hierarchy
 from .again import evaluate_again, given_table
+from .composite import class_nodes
 from .evaluation import STATUSES
 from .sampled import Carry, Linear, Model, read_names, tier_chunk
 from .units_of import groups_of, largest
@@ -156,10 +157,15 @@ def build(
             for k, code in enumerate(codes):  # a loop over indicators
                 p1 = at1[f"score_{code}"].to_numpy(dtype=float)[rows]
                 p2 = at2[f"score_{code}"].to_numpy(dtype=float)[rows]
-                a[v, k], b[v, k] = 2.0 * p1 - p2, p2 - p1
+                # a score without data stays NaN (a), with no slope (b = 0): it adds nothing
+                # to a sum and a mean re-normalises over the children with data
+                gone = np.isnan(p1) & np.isnan(p2)
+                a[v, k] = 2.0 * p1 - p2
+                b[v, k] = np.where(gone, 0.0, p2 - p1)
                 if at3 is not None:
                     p3 = at3[f"score_{code}"].to_numpy(dtype=float)[rows]
-                    if not np.allclose(a[v, k] + 3.0 * b[v, k], p3, rtol=1e-9, atol=1e-9):
+                    got = a[v, k] + 3.0 * b[v, k]
+                    if not np.allclose(got, p3, rtol=1e-9, atol=1e-9, equal_nan=True):
                         return None  # not affine in the weight
         spec = c.tiers
         by = None
@@ -177,6 +183,9 @@ def build(
             if np.any(b != 0):
                 return None
             tree = (_nodes(c), c.aggregate)
+        pillars = None
+        if c.groups:  # tier expressions may read a group's score: computed per sample
+            pillars = (_nodes(c) if tree is not None else class_nodes(c), c.aggregate)
         tier_of = np.array(
             [*(lay.tiers.index(t) for t in spec.order), len(lay.tiers) - 2, len(lay.tiers) - 1],
             dtype=np.int16,
@@ -196,6 +205,7 @@ def build(
                 fields,
                 values,
                 tree,
+                pillars,
             )
         )
     model = Model(

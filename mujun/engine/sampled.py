@@ -42,6 +42,26 @@ class Linear:
     fields: dict[str, np.ndarray] = field(default_factory=dict)  # what tier expressions read
     values: dict[str, np.ndarray] = field(default_factory=dict)  # value_<code>
     tree: tuple[list[hierarchy.Node], str] | None = None  # a mean/geometric/harmonic class
+    pillars: tuple[list[hierarchy.Node], str] | None = None  # its groups' hierarchy, if any
+
+    def group_scores(self, variant: int, weights: np.ndarray) -> dict[str, np.ndarray]:
+        """One sample's group scores (m,) each, as `composite.Chain` computes them: in a
+        mean class from the scores with the sampled weights, in a sum class the sums of the
+        sampled points (an item without data adding nothing)."""
+        if self.pillars is None:
+            return {}
+        nodes, top = self.pillars
+        if self.tree is not None:
+            leaves = {code: self.a[variant, i] for i, code in enumerate(self.indicators)}
+            sampled: dict[str, float | np.ndarray] = {
+                code: float(weights[i]) for i, code in enumerate(self.indicators)
+            }
+            return hierarchy.aggregate_tree(leaves, nodes, top, sampled)
+        leaves = {
+            code: np.nan_to_num(self.a[variant, i] + self.b[variant, i] * weights[i], nan=0.0)
+            for i, code in enumerate(self.indicators)
+        }
+        return hierarchy.aggregate_tree(leaves, nodes, top)
 
     def totals(self, variant: int, weights: np.ndarray) -> np.ndarray:
         """(s, m) totals of `s` samples of one variant, summed in indicator order as
@@ -55,7 +75,8 @@ class Linear:
             return total * self.multiplier[None, :] + self.points[None, :]
         total = np.zeros((len(weights), self.a.shape[2]))
         for i in range(len(self.indicators)):  # a loop over indicators
-            total += self.a[variant, i][None, :] + self.b[variant, i][None, :] * weights[:, i, None]
+            item = self.a[variant, i][None, :] + self.b[variant, i][None, :] * weights[:, i, None]
+            total += np.nan_to_num(item, nan=0.0)  # an item without data adds nothing
         return total * self.multiplier[None, :] + self.points[None, :]
 
 
@@ -155,8 +176,13 @@ def tier_sample(
             update={"shares": dict(zip(spec.order, shares.tolist(), strict=True))}
         )
     codes = {c: i for i, c in enumerate(linear.indicators)}
+    groups: dict[str, np.ndarray] = {}
 
     def indicator(kind: str, code: str) -> np.ndarray:
+        if code not in codes:  # a group (pillar): its value is its score, as `evaluate` reads it
+            if not groups:
+                groups.update(linear.group_scores(variant, weights))
+            return groups[code]
         if kind == "score":
             i = codes[code]
             return linear.a[variant, i] + linear.b[variant, i] * weights[i]

@@ -9,7 +9,11 @@ one-way analysis of variance does:
     S1 = (SS_between − (B − 1) · MS_within) / SS_total,   clipped to [0, 1],
 
 with B the bins and MS_within = SS_within / (N − B). Where Y does not vary, S1 = 0.
-The default number of bins is about √N (at least 2, at most 50). SALib is not used: its
+The default number of bins is about √N (at least 2, at most 50). Binning a continuous X
+averages E[Y | X] within each bin, which biases S1 slightly low. S1 is a first-order
+decomposition only where the X are independent: the analysis passes the independent draws
+(a weight's multiplier before its class's weights are rescaled to their total, not the
+rescaled weight; see `outcome.factors`). SALib is not used: its
 given-data estimators need the samples' design or add a dependency for one formula.
 """
 

@@ -234,13 +234,22 @@ def test_counted_chunk_by_chunk_the_probabilities_are_those_of_all_samples(
 ) -> None:
     ev = demo()
     whole = sampled_tiers(ev, samples=210, seed=8)
-    monkeypatch.setattr("mujun.engine.outcome.MAX_RANK_CELLS", 1)  # ranks of 200 samples kept
+    f = len(whole.layout.rows)
+    # room for the ranks of 7 samples and a half: 7 kept, the bound holds (no floor above it)
+    monkeypatch.setattr("mujun.engine.outcome.MAX_RANK_CELLS", 7 * f + f // 2)
     st_ = ev.uncertainty(samples=210, seed=8, chunk=50)
-    assert st_.settings["rank_samples"] == 200
+    assert st_.settings["rank_samples"] == 7
     a_tier = whole.layout.tiers.index("A")
     assert np.array_equal(st_.firms["p_A"].to_numpy(), (whole.tier == a_tier).mean(axis=0))
-    low = np.quantile(whole.rank[:200], 0.05, axis=0, method="inverted_cdf")
+    low = np.quantile(whole.rank[:7], 0.05, axis=0, method="inverted_cdf")
     assert np.array_equal(st_.firms["rank_p05"].to_numpy(), low.astype(np.int64))
+    assert any("前7次" in line for line in st_.choices)  # the 稳定性 sheet says so
+    monkeypatch.setattr("mujun.engine.outcome.MAX_RANK_CELLS", 1)  # at least one sample
+    assert ev.uncertainty(samples=20, seed=8).settings["rank_samples"] == 1
+    monkeypatch.undo()  # all samples' ranks fit: all used, and nothing said
+    whole_ranks = ev.uncertainty(samples=20, seed=8)
+    assert whole_ranks.settings["rank_samples"] == 20
+    assert not any("次抽样计算" in line for line in whole_ranks.choices)
 
 
 def test_by_groups_tie_breaks_and_stages_mean_what_they_mean_in_evaluate() -> None:
@@ -257,3 +266,59 @@ def test_by_groups_tie_breaks_and_stages_mean_what_they_mean_in_evaluate() -> No
     exact = sampled_tiers(ev, samples=16, weight_noise=0.3, seed=6, exact=True)
     assert np.array_equal(fast.tier, exact.tier) and np.array_equal(fast.rank, exact.rank)
     assert (fast.tier != fast.layout.tier[None, :]).any()  # the samples moved some firm
+
+
+def test_on_the_exact_path_each_firms_probabilities_add_up_to_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from types import SimpleNamespace
+
+    import mujun.engine.uncertainty as unc
+
+    ev = demo()
+    first = int(np.flatnonzero(ev.results["tier"].notna().to_numpy())[0])
+    calls = {"n": 0}
+    again = unc.evaluate_again
+
+    def rejected_in_every_other(*args: object, **kwargs: object) -> object:
+        # the first tiered firm is left without a tier in every other sample (as a sample
+        # whose choices reject it, or leave its class too small, would)
+        done = again(*args, **kwargs)  # type: ignore[arg-type]
+        calls["n"] += 1
+        res = done.results.copy()
+        if calls["n"] % 2:
+            res.loc[res.index[first], "tier"] = pd.NA
+        return SimpleNamespace(results=res)
+
+    monkeypatch.setattr(unc, "build", lambda *a, **k: None)  # the exact path
+    monkeypatch.setattr(unc, "evaluate_again", rejected_in_every_other)
+    st = ev.uncertainty(samples=6, seed=2)
+    assert st.settings["path"] == "exact"
+    probabilities = st.firms.filter(like="p_")
+    assert "p_未分档" in probabilities.columns
+    assert np.allclose(probabilities.sum(axis=1), 1.0)
+    assert probabilities["p_未分档"].iloc[0] == pytest.approx(0.5)  # 3 of 6 samples
+
+
+@pytest.mark.parametrize("table", ["weight_noise = 0.2", 'weights = "dirichlet"'])
+def test_the_sensitivity_reads_the_independent_draws_not_the_rescaled_weights(
+    table: str,
+) -> None:
+    from mujun.engine.draws import Options, draw
+    from mujun.engine.outcome import factors
+
+    rules = demo().rules
+    weights = "dirichlet" if "dirichlet" in table else "uniform"
+    draws = draw(rules, Options(samples=300, seed=4, weights=weights, weight_noise=0.2))
+    klass = rules.classes[0]
+    mine = [x for code, _, c, x in factors(rules, draws) if c == klass.code]
+    assert len(mine) == len(klass.indicators) >= 2
+    x = np.column_stack(mine)
+    # the rescaled weights add up to the class's total: they move against each other
+    assert np.allclose(draws.weights[klass.code].sum(axis=1), klass.total_weight)
+    assert not np.allclose(x.sum(axis=1), x.sum(axis=1)[0])  # the X do not
+    assert np.array_equal(x, draws.factors[klass.code])
+    corr = np.corrcoef(x, rowvar=False)[np.triu_indices(x.shape[1], 1)]
+    assert np.abs(corr).max() < 0.25  # independent draws: no correlation beyond noise
+    if "dirichlet" not in table:
+        assert x.min() >= 0.8 and x.max() <= 1.2  # the multipliers U(0.8, 1.2) themselves

@@ -98,3 +98,44 @@ def test_a_mean_class_samples_its_weights_in_the_aggregation(top: str) -> None:
     # the weights of a mean class are relative: rescaled to their stated sum 1 + 3 + 1 = 5
     rows = sample_rules(rules, fast.draws, 3).classes[0].indicators
     assert sum(i.weight for i in rows) == pytest.approx(5.0)
+
+
+# a tier rule on a group's score: the group scores move with the sampled weights
+PILLAR_RULE = (
+    "  shares = {{ A = 0.2, B = 0.5, C = 0.3 }}\n\n  [[class.tiers.rule]]\n"
+    '  when = "score_econ < 30"\n  at_most = "B"\n  reason = "经济得分过低"'
+)
+
+
+@pytest.mark.parametrize("top", ["mean", "sum"])
+def test_a_tier_rule_on_a_group_score_is_sampled_per_sample(top: str) -> None:
+    text = INDEX.replace("  shares = {{ A = 0.2, B = 0.5, C = 0.3 }}", PILLAR_RULE)
+    if top == "sum":  # a sum class's weights add up to its total: 1 + 3 + 1 = 5
+        text = text.replace('label = "综合指数"', 'label = "综合指数"\ntotal_weight = 5')
+    rules = parse_rules(text.format(top=top))
+    ev = evaluate(units(), rules)
+    fast = sampled_tiers(ev)
+    assert fast.path == "fast"  # the group scores are computed per sample, not given up on
+    exact = sampled_tiers(ev, exact=True)
+    assert np.array_equal(fast.tier, exact.tier) and np.array_equal(fast.rank, exact.rank)
+    st = ev.uncertainty()
+    assert np.allclose(st.firms.filter(like="p_").sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("top", ["mean", "sum"])
+def test_a_score_without_data_keeps_the_fast_path(top: str) -> None:
+    from composite_index import FIVE
+    from composite_index import INDEX as FIVE_INDEX
+
+    # U4 (park R) has no energy value and none to impute it from: its score_energy is NaN,
+    # its green pillar has no data; the mean re-normalises over econ alone, the sum adds 0
+    text = FIVE_INDEX + "\n[uncertainty]\nsamples = 30\nseed = 3\nweight_noise = 0.5\n"
+    if top == "sum":  # weights 1 + 1 + 1
+        text = text.replace('aggregate = "mean"', 'aggregate = "sum"\ntotal_weight = 3')
+    ev = evaluate(FIVE, parse_rules(text))
+    assert ev.results["score_energy"].isna().sum() == 1
+    fast = sampled_tiers(ev)
+    assert fast.path == "fast"
+    exact = sampled_tiers(ev, exact=True)
+    assert np.array_equal(fast.tier, exact.tier) and np.array_equal(fast.rank, exact.rank)
+    assert ev.uncertainty().settings["path"] == "fast"

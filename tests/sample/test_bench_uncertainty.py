@@ -16,6 +16,21 @@ def test_figures_and_their_ratio() -> None:
     ratio = figures["uncertainty_20_s"] / figures["evaluate_20_s"]
     assert figures["uncertainty_20_ratio"] == ratio
     assert figures["uncertainty_firms"] == 1500
+    assert figures["uncertainty_20_met"] == float(ratio < 0.5)  # the target graded
+
+
+def test_the_target_is_graded_and_printed() -> None:
+    for ratio, said in ((0.25, "达到"), (0.5, "未达到"), (0.8, "未达到")):  # below ½: met
+        console = Console(record=True, width=200)
+        figures = {
+            "uncertainty_200_s": ratio * 8.0,
+            "evaluate_200_s": 8.0,
+            "uncertainty_200_ratio": ratio,
+            "uncertainty_firms": 100_000.0,
+            "peak_rss_mb": 100.0,
+        }
+        print_bench(console, figures, 100_000, 1)
+        assert f"（目标：低于 0.5 倍，{said}）" in console.export_text()
 
 
 def test_printed_in_chinese_with_the_firms() -> None:
