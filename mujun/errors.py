@@ -49,3 +49,8 @@ class ExportError(MujunError):
 
 class ArchiveError(MujunError):
     """An archive that cannot be opened, read or written (a bad URL, an unreachable server)."""
+
+
+class RunFolderError(ArchiveError):
+    """A folder given as a run folder that is none (no manifest.json, a broken or foreign one,
+    no results): an argument that cannot be used (exit 2), not an archive that failed (exit 1)."""
