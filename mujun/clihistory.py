@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .clisteps import fail
-from .errors import ArchiveError
+from .errors import ArchiveError, RunFolderError
 from .history import Archive
 from .history.archive import NOT_A_DATABASE
 from .history.migration import ARROW, History, history
@@ -129,17 +129,22 @@ def print_repeat_tier(
 
 
 def add_folders(archive: Archive, folders: list[Path], console: Console) -> int:
-    """Add each run folder, one line each; the number that could not be added."""
-    failed = 0
+    """Add each run folder, one line each; the exit code: 2 when a folder given is no run folder
+    (an argument that cannot be used), else 1 when the archive could not be written, else 0."""
+    code = 0
     for folder in folders:  # a loop over folders
         try:
             before = len(archive.runs())
             run_id = archive.add_folder(folder)
             new = len(archive.runs()) > before
+        except RunFolderError as exc:
+            console.print(f"错误：{exc}", highlight=False)
+            code = 2
+            continue
         except ArchiveError as exc:
             console.print(f"错误：{exc}", highlight=False)
-            failed += 1
+            code = max(code, 1)
             continue
         what = "已加入档案库" if new else "档案库中已有这次运行，未重复加入"
         console.print(f"{folder}：{what}（运行编号 {run_id}）", highlight=False)
-    return failed
+    return code

@@ -104,7 +104,7 @@ def uncertainty(
     """Tier stability under the rules' uncertain choices: stability.csv, workbook, report."""
     from .cliuncertainty import check_options, uncertainty_command
 
-    check_options(samples, weight_noise, jobs, scheduler)
+    check_options(samples, weight_noise, jobs, scheduler, seed=seed)
     given = expand(data)
     _check_inputs(rules=rules, data=given, corrections=corrections)
     _prepare(out, "试评价")

@@ -35,6 +35,7 @@ def option_problems(
     scheduler: str | None,
     chunk: int | None = None,
     samples_option: str = "--samples",
+    seed: int | None = None,
 ) -> list[str]:
     """What is wrong with the command line's uncertainty options, in Chinese (empty: nothing)."""
     problems = []
@@ -44,6 +45,8 @@ def option_problems(
         problems.append(
             f"--weight-noise 须不小于 0 且小于 1（如 0.2 即 ±20%），而不是 {weight_noise}"
         )
+    if seed is not None and seed < 0:
+        problems.append(f"--seed 须为非负整数（同一种子得到同样的结果），而不是 {seed}")
     if jobs is not None and jobs < 1:
         problems.append(f"--jobs 须为正整数（并行的进程数），而不是 {jobs}")
     if chunk is not None and chunk < 1:
@@ -62,9 +65,12 @@ def check_options(
     scheduler: str | None,
     chunk: int | None = None,
     samples_option: str = "--samples",
+    seed: int | None = None,
 ) -> None:
     """Bad options exit 2 before anything is read."""
-    problems = option_problems(samples, weight_noise, jobs, scheduler, chunk, samples_option)
+    problems = option_problems(
+        samples, weight_noise, jobs, scheduler, chunk, samples_option, seed=seed
+    )
     if problems:
         raise _fail("；".join(problems), 2)
 

@@ -43,11 +43,12 @@ def archive_add(
     folders: Annotated[list[Path], typer.Argument(metavar="文件夹…", help="运行结果文件夹")],
     archive: ArchiveUrlOpt,
 ) -> None:
-    """Import run folders into the archive."""
+    """Import run folders into the archive: exit 2 if a folder is no run folder, 1 if the archive
+    could not be written (the convention of every command: 2 arguments that cannot be used)."""
     store = open_archive(archive)
-    failed = add_folders(store, folders, out_console)
+    code = add_folders(store, folders, out_console)
     store.close()
-    raise typer.Exit(1 if failed else 0)
+    raise typer.Exit(code)
 
 
 @app.command(

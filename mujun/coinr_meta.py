@@ -13,6 +13,7 @@ import csv
 import io
 import math
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from .rules import quote
 
 MAX_META_BYTES = 2_000_000  # an iMeta of thousands of indicators is still far below this
 MAX_META_ROWS = 10_000
-MAX_DATA_BYTES = 200_000_000
+MAX_DATA_BYTES = 200_000_000  # streamed: costs seconds, not memory (only distinct years stay)
 MAX_DATA_ROWS = 1_000_000
 REQUIRED = ("iCode", "iName", "Type")
 KNOWN_TYPES = ("Indicator", "Aggregate", "Group", "Denominator", "Other")
@@ -280,25 +281,95 @@ def snake(icode: str) -> str:
 
 
 def data_columns_and_years(path: Path) -> tuple[list[str], list[int]]:
-    """The header of an iData table and the distinct years of its `Time` column (if any)."""
-    rows = read_csv(path, max_bytes=MAX_DATA_BYTES, max_rows=MAX_DATA_ROWS, what="iData 表")
-    if not rows:
-        raise RulesError("iData 表没有数据行", file=str(path))
-    years: set[int] = set()
-    for i, r in enumerate(rows):
-        text = r.get("Time", "")
-        if not text:
-            continue
+    """The header of an iData table and the distinct years of its `Time` column (if any).
+
+    Streamed row by row: only the header and the distinct Time values are kept, so that a large
+    iData costs time, never memory; without a Time column the first data row ends the reading."""
+    where = str(path)
+    _check_size(path, MAX_DATA_BYTES, "iData 表")
+    for encoding in ("utf-8-sig", "gb18030"):
         try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value) or value != int(value) or not 1990 <= value <= 2100:
-            raise RulesError(
-                f"Time 须为1990–2100的年份，实为 {quote.value(text)}",
-                file=str(path),
-                line=i + 2,
-                key="Time",
-            )
-        years.add(int(value))
-    return list(rows[0]), sorted(years)
+            return _scan_data(path, encoding, where)
+        except UnicodeDecodeError:
+            continue
+    raise RulesError("iData 表的编码无法识别（须为 UTF-8 或 GBK）", file=where)
+
+
+def _check_size(path: Path, max_bytes: int, what: str) -> None:
+    """Refuse what is no regular file or is larger than `max_bytes`, before any byte is read."""
+    try:
+        if not path.is_file():
+            raise RulesError(f"{what}不是普通文件", file=str(path))
+        size = path.stat().st_size
+    except OSError as exc:
+        raise RulesError(
+            f"无法读取{what}：{describe_os_error(exc, path=False)}", file=str(path)
+        ) from None
+    if size > max_bytes:
+        raise RulesError(
+            f"{what}过大（{size:,} 字节，上限 {max_bytes:,} 字节），拒绝读取", file=str(path)
+        )
+
+
+def _scan_data(path: Path, encoding: str, where: str) -> tuple[list[str], list[int]]:
+    """One pass over the iData in `encoding` (a UnicodeDecodeError lets the caller try the next)."""
+    header: list[str] | None = None
+    time: int | None = None
+    texts: set[str] = set()
+    years: set[int] = set()
+    rows = 0
+    try:
+        with path.open(encoding=encoding, newline="", errors="strict") as handle:
+            reader = csv.reader(_no_nul(handle, where))
+            try:
+                for row in reader:
+                    if not row:  # a blank line, as csv.DictReader skips it
+                        continue
+                    if header is None:
+                        header = row
+                        time = row.index("Time") if "Time" in row else None
+                        continue
+                    rows += 1
+                    if rows > MAX_DATA_ROWS:
+                        raise RulesError(f"iData 表超过 {MAX_DATA_ROWS:,} 行，拒绝读取", file=where)
+                    if time is None:
+                        break  # the header is all that is needed
+                    text = row[time].strip() if time < len(row) else ""
+                    if text and text not in texts:
+                        texts.add(text)
+                        years.add(_year(text, where, reader.line_num))
+            except csv.Error:
+                raise RulesError(
+                    f"iData 表第 {reader.line_num} 行不是有效的 CSV（引号不配对或字段过长）",
+                    file=where,
+                ) from None
+    except OSError as exc:
+        raise RulesError(
+            f"无法读取iData 表：{describe_os_error(exc, path=False)}", file=where
+        ) from None
+    if header is None:
+        raise RulesError("iData 表是空文件", file=where)
+    if not rows:
+        raise RulesError("iData 表没有数据行", file=where)
+    return header, sorted(years)
+
+
+def _no_nul(lines: Iterable[str], where: str) -> Iterator[str]:
+    """The lines, refused at the first NUL character (a binary file, not a text CSV)."""
+    for line in lines:
+        if "\x00" in line:
+            raise RulesError("iData 表含有空字符，不是文本 CSV 文件", file=where)
+        yield line
+
+
+def _year(text: str, where: str, line: int) -> int:
+    """A Time value as a year of 1990–2100, or a RulesError naming its line."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value != int(value) or not 1990 <= value <= 2100:
+        raise RulesError(
+            f"Time 须为1990–2100的年份，实为 {quote.value(text)}", file=where, line=line, key="Time"
+        )
+    return int(value)

@@ -13,7 +13,8 @@ class MujunError(Exception):
 
 
 class RulesError(MujunError):
-    """A rules file that cannot be used: names the file, the line, the key path and the problem."""
+    """A rules file that cannot be used: names the file, the line, the key path and the problem.
+    Without a file (an option of the command line) the message is the problem alone."""
 
     def __init__(
         self, message: str, *, file: str | None = None, line: int | None = None, key: str = ""
@@ -22,11 +23,15 @@ class RulesError(MujunError):
         self.line = line
         self.key = key
         self.detail = message
-        where = file or "<规则文本>"
-        if line is not None:
-            where += f":{line}"
-        text = f"{where}: {key}: {message}" if key else f"{where}: {message}"
-        super().__init__(text)
+        super().__init__(": ".join(part for part in (_where(file, line), key, message) if part))
+
+
+def _where(file: str | None, line: int | None) -> str:
+    """`file:line`, `file`, `第 N 行` or nothing: an error with no file (a command-line option the
+    engine refuses, a year the command line did not give) has no location to print."""
+    if file is None:
+        return f"第 {line} 行" if line is not None else ""
+    return f"{file}:{line}" if line is not None else file
 
 
 class ExpressionError(MujunError, ValueError):
@@ -44,3 +49,8 @@ class ExportError(MujunError):
 
 class ArchiveError(MujunError):
     """An archive that cannot be opened, read or written (a bad URL, an unreachable server)."""
+
+
+class RunFolderError(ArchiveError):
+    """A folder given as a run folder that is none (no manifest.json, a broken or foreign one,
+    no results): an argument that cannot be used (exit 2), not an archive that failed (exit 1)."""

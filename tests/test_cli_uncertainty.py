@@ -75,6 +75,7 @@ def test_same_seed_gives_the_same_csv(files: Files, tmp_path: Path) -> None:
         ("--jobs", "0", "--jobs 须为正整数"),
         ("--scheduler", "localhost", "--scheduler 须为 Dask 调度器地址"),
         ("--samples", "许多", "--samples"),
+        ("--seed", "-3", "--seed 须为非负整数"),
     ],
 )
 def test_bad_options_exit_2_in_chinese(
@@ -84,7 +85,24 @@ def test_bad_options_exit_2_in_chinese(
     assert code == 2, output
     assert said in output
     assert "Traceback" not in output and not english_sentences(output)
+    assert "规则文本" not in output  # an option is no place in a rules text
     assert not (tmp_path / "u").exists()  # refused before anything was read or written
+
+
+def test_bad_seed_refused_before_the_rules_are_read(files: Files, tmp_path: Path) -> None:
+    code, output = invoke(
+        "uncertainty",
+        "-r",
+        tmp_path / "nope.toml",
+        "-d",
+        files["data"],
+        "-o",
+        tmp_path / "u",
+        "--seed",
+        "-3",
+    )
+    assert code == 2, output
+    assert "--seed 须为非负整数" in output and "nope.toml" not in output
 
 
 def test_missing_rules_exit_2(files: Files, tmp_path: Path) -> None:

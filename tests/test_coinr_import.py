@@ -4,14 +4,16 @@ indicators come over whole, and a broken iMeta is one Chinese message with exit 
 from __future__ import annotations
 
 import tomllib
+import tracemalloc
 from pathlib import Path
 
 import pytest
-from cli_setup import invoke
+from cli_setup import english_sentences, invoke
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mujun.coinr_meta import MAX_META_BYTES, snake
+from mujun import coinr_meta
+from mujun.coinr_meta import MAX_META_BYTES, data_columns_and_years, snake
 
 ROOT = Path(__file__).resolve().parents[1]
 META = ROOT / "datasets" / "asem" / "ASEM_iMeta.csv"
@@ -157,6 +159,7 @@ def test_idata_without_an_indicator_column_or_a_year(tmp_path: Path) -> None:
     assert code == 2 and "缺少 iMeta 列出的列：B" in output
     code, output, _ = convert(tmp_path, meta)
     assert code == 2 and "--year" in output
+    assert "规则文本" not in output  # a missing option has no place in a rules text
 
 
 def test_impute_by_must_name_a_group_column(tmp_path: Path) -> None:
@@ -215,3 +218,64 @@ def test_a_missing_file_and_an_unwritable_output_are_said_in_chinese(tmp_path: P
     out = tmp_path / "no-folder" / "r.toml"
     code, output = invoke("import-coinr", META, "--year", "2018", "--out", out)
     assert code == 2 and "无法写入规则文件" in output and "No such" not in output
+
+
+def test_idata_is_streamed_keeping_only_the_header_and_the_years(tmp_path: Path) -> None:
+    # 60,000 rows of about 30 bytes (1.8 MB): read whole into dicts they took tens of MB
+    data = tmp_path / "iData.csv"
+    rows = "".join(f"U{i},{i % 7},{i % 3},{2018 + i % 3}\n" for i in range(60_000))
+    data.write_text("uCode,A,B,Time\n" + rows, encoding="utf-8")
+    tracemalloc.start()
+    try:
+        columns, years = data_columns_and_years(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert columns == ["uCode", "A", "B", "Time"]
+    assert years == [2018, 2019, 2020]  # 2018 + i % 3
+    assert peak < 1_000_000, peak  # a read buffer and a few rows, not the file
+
+
+def test_idata_without_time_stops_after_the_first_row(tmp_path: Path) -> None:
+    # only the header matters: a broken later row is not even read
+    data = tmp_path / "iData.csv"
+    data.write_text("uCode,A\nX,1\nY,\x00\n", encoding="utf-8")
+    assert data_columns_and_years(data) == (["uCode", "A"], [])
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ("uCode,A,Time\nX,1,2020\nY,2," + "9" * 200_000 + "\n", "第 3 行不是有效的 CSV"),
+        ("uCode,A,Time\nX,1,2020\nY,2,二〇二〇\n", "iData.csv:3: Time: Time 须为1990–2100"),
+        ("uCode,A,Time\nX,1,20\x0020\n", "含有空字符"),
+        ("uCode,A,Time\n", "没有数据行"),
+        ("\n\n", "是空文件"),
+    ],
+)
+def test_a_broken_idata_is_one_chinese_message_and_exit_2(
+    tmp_path: Path, body: str, said: str
+) -> None:
+    data = tmp_path / "iData.csv"
+    data.write_text(body, encoding="utf-8")
+    meta = _meta(tmp_path, HEADER + GOOD)
+    code, output, out = convert(tmp_path, meta, "--data", str(data))
+    assert code == 2, output
+    assert said in output.replace("\n", "")
+    assert "Traceback" not in output and not english_sentences(output) and not out.exists()
+
+
+def test_a_gbk_idata_is_read(tmp_path: Path) -> None:
+    data = tmp_path / "iData.csv"
+    data.write_bytes("uCode,名称,A,B,Time\n".encode("gbk") + "X,甲,1,2,2021\n".encode("gbk"))
+    assert data_columns_and_years(data) == (["uCode", "名称", "A", "B", "Time"], [2021])
+
+
+def test_a_huge_idata_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(coinr_meta, "MAX_DATA_BYTES", 100)
+    data = tmp_path / "iData.csv"
+    data.write_text("uCode,A,B,Time\n" + "X,1,2,2020\n" * 20, encoding="utf-8")
+    code, output, _ = convert(tmp_path, _meta(tmp_path, HEADER + GOOD), "--data", str(data))
+    assert code == 2 and "过大" in output

@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ArchiveError
+from ..errors import ArchiveError, RunFolderError
 from ..fields import FIELDS
+from ..oserrors import describe_os_error
 from .schema import FIXED_COLUMNS, ISSUE_TEXT
 
 RUN_STATUSES = ("试评价", "初评", "终评")
@@ -168,23 +169,25 @@ def _issue_rows(issues: pd.DataFrame) -> list[dict[str, Any]]:
 
 def read_folder(folder: str | Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame, float]:
     """A run folder's manifest, results and issues, and when its manifest was written (a
-    timestamp); ArchiveError in Chinese when the folder is no run folder of mujun."""
+    timestamp); RunFolderError (an ArchiveError) in Chinese when the folder is no run folder of
+    mujun."""
     path = Path(folder)
     where = f"“{path}”"
     if not path.is_dir():
-        raise ArchiveError(f"{where} 不是文件夹：请给出 mujun run 写出的结果文件夹")
+        raise RunFolderError(f"{where} 不是文件夹：请给出 mujun run 写出的结果文件夹")
     manifest_file = path / MANIFEST
     if not manifest_file.is_file():
-        raise ArchiveError(f"{where} 中没有 {MANIFEST}：这不是 mujun run 写出的结果文件夹")
-    try:
-        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ArchiveError(f"{where} 的 {MANIFEST} 无法读取：{exc}") from None
+        raise RunFolderError(f"{where} 中没有 {MANIFEST}：这不是 mujun run 写出的结果文件夹")
+    manifest = _manifest(manifest_file, where)
     rules = manifest.get("rules") if isinstance(manifest, dict) else None
-    if not isinstance(rules, dict) or not {"region", "year", "sha256"} <= set(rules):
-        raise ArchiveError(f"{where} 的 {MANIFEST} 不是 mujun 的运行记录（缺少规则、地区或年度）")
+    if (
+        not isinstance(rules, dict)
+        or not {"region", "year", "sha256"} <= set(rules)
+        or not isinstance(rules["year"], int)
+    ):
+        raise RunFolderError(f"{where} 的 {MANIFEST} 不是 mujun 的运行记录（缺少规则、地区或年度）")
     if manifest.get("status") not in RUN_STATUSES:
-        raise ArchiveError(f"{where} 的 {MANIFEST} 没有评价状态（试评价、初评或终评）")
+        raise RunFolderError(f"{where} 的 {MANIFEST} 没有评价状态（试评价、初评或终评）")
     try:
         results = _read_results(path)
         issues_file = path / "issues.csv"
@@ -193,9 +196,33 @@ def read_folder(folder: str | Path) -> tuple[dict[str, Any], pd.DataFrame, pd.Da
             if issues_file.is_file()
             else pd.DataFrame(columns=[*ISSUE_TEXT, "row"])
         )
-    except (OSError, ValueError) as exc:
-        raise ArchiveError(f"{where} 的结果文件无法读取：{exc}") from None
+    except OSError as exc:
+        raise RunFolderError(
+            f"{where} 的结果文件无法读取：{describe_os_error(exc, path=False)}"
+        ) from None
+    except ValueError:  # a parquet or CSV file that is broken, or numbers that are not numbers
+        raise RunFolderError(
+            f"{where} 的结果文件（results 或 issues.csv）已损坏或格式不正确，无法读取"
+        ) from None
     return manifest, results, issues, manifest_file.stat().st_mtime
+
+
+def _manifest(manifest_file: Path, where: str) -> Any:
+    """The manifest's JSON, or a RunFolderError saying in Chinese why it cannot be read."""
+    try:
+        return json.loads(manifest_file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        reason = describe_os_error(exc, path=False)
+        raise RunFolderError(f"{where} 的 {MANIFEST} 无法读取：{reason}") from None
+    except UnicodeDecodeError:
+        raise RunFolderError(f"{where} 的 {MANIFEST} 不是 UTF-8 文本：文件已损坏") from None
+    except json.JSONDecodeError as exc:
+        raise RunFolderError(
+            f"{where} 的 {MANIFEST} 不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）："
+            "文件已损坏或被改动过；请重新运行 mujun run 写出结果文件夹"
+        ) from None
+    except RecursionError:
+        raise RunFolderError(f"{where} 的 {MANIFEST} 嵌套过深，不是 mujun 的运行记录") from None
 
 
 def _read_results(path: Path) -> pd.DataFrame:
@@ -203,7 +230,7 @@ def _read_results(path: Path) -> pd.DataFrame:
     if (path / "results.parquet").is_file():
         return pd.read_parquet(path / "results.parquet")
     if not (path / "results.csv").is_file():
-        raise ArchiveError(
+        raise RunFolderError(
             f"“{path}” 中没有 results.parquet 或 results.csv：这不是完整的结果文件夹"
         )
     frame = pd.read_csv(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pytest
 from cli_setup import RULES, code, english_sentences, invoke
 
+from mujun.errors import ArchiveError
 from mujun.history import Archive
 
 
@@ -91,7 +94,58 @@ def test_archive_errors_exit_without_traceback(tmp_path: Path) -> None:
     exit_code, output = invoke("history", "--archive", tmp_path / "fresh.db")
     assert exit_code == 1 and "还没有任何评价记录" in output
     exit_code, output = invoke("archive", "add", tmp_path, "--archive", tmp_path / "a.db")
-    assert exit_code == 1 and "manifest.json" in output
+    assert exit_code == 2 and "manifest.json" in output  # a folder that is no run: arguments
+
+
+def one_run(tmp_path: Path) -> Path:
+    rules, data = year_files(tmp_path, 2022, [100.0, 5, 90, 10])
+    out = tmp_path / "out2022"
+    exit_code, output = invoke("run", "--rules", rules, "--data", data, "--out", out)
+    assert exit_code == 0, output
+    return out
+
+
+def test_archive_add_of_no_run_folder_exits_2_in_chinese(tmp_path: Path) -> None:
+    run = one_run(tmp_path)
+    db = tmp_path / "a.db"
+    broken = tmp_path / "broken"
+    shutil.copytree(run, broken)
+    (broken / "manifest.json").write_text('{"rules": {"region": ', encoding="utf-8")
+    foreign = tmp_path / "foreign"
+    shutil.copytree(run, foreign)
+    (foreign / "manifest.json").write_text('{"name": "别的程序"}', encoding="utf-8")
+    latin = tmp_path / "latin"
+    shutil.copytree(run, latin)
+    (latin / "manifest.json").write_bytes(b'{"rules": "\xff\xfe"}')
+    for folder, said in (
+        (broken, "manifest.json 不是有效的 JSON（第 1 行第 22 列）"),  # the end of the text
+        (foreign, "不是 mujun 的运行记录"),
+        (latin, "不是 UTF-8 文本"),
+        (tmp_path / "nowhere", "不是文件夹"),
+    ):
+        exit_code, output = invoke("archive", "add", folder, "--archive", db)
+        assert exit_code == 2, output
+        assert said in output.replace("\n", "")
+        assert "Traceback" not in output and "Expecting" not in output
+        assert english_sentences(output) == [], output
+    assert len(Archive(db).runs()) == 0
+    # a good folder with a bad one: the good one is added, the command still exits 2
+    exit_code, output = invoke("archive", "add", run, broken, "--archive", db)
+    assert exit_code == 2 and "已加入档案库" in output.replace("\n", "")
+    assert len(Archive(db).runs()) == 1
+
+
+def test_archive_add_that_cannot_write_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = one_run(tmp_path)
+
+    def refuse(self: Archive, record: object) -> int:
+        raise ArchiveError("无法写入档案库：磁盘已满")
+
+    monkeypatch.setattr(Archive, "_store", refuse)
+    exit_code, output = invoke("archive", "add", run, "--archive", tmp_path / "a.db")
+    assert exit_code == 1 and "磁盘已满" in output
 
 
 def test_help_is_chinese() -> None:
