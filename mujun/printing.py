@@ -21,7 +21,6 @@ from .fieldlist import FieldRow
 from .fields import label
 from .issues import CATALOG, SEVERITIES, SEVERITY_LABELS
 from .rules.unit_key import KEY_LABEL, said_key
-from .sample.bench_uncertainty import verdict
 from .selection import KeyFirms
 
 MAX_SHOWN = 30
@@ -243,7 +242,10 @@ def print_bench(console: Console, figures: dict[str, float], n: int, repeat: int
             shown = f"{value:.2f} 倍"
             if stage == "uncertainty_200":  # against 200 separate evaluations, graded
                 name = f"{_bench_step(stage)} / 200次独立评价"
-                shown += verdict(value)
+                target = figures.get(f"{stage}_target")
+                if target is not None:  # the bench's own target, carried with its figures
+                    said = "达到" if value < target else "未达到"
+                    shown += f"（目标：低于 {target:g} 倍，{said}）"
             table.add_row(name or f"{_bench_step(stage)} / 参照", shown)
     table.add_row("内存峰值", f"{figures['peak_rss_mb']:.0f} MB")
     console.print(table)

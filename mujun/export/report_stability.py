@@ -8,6 +8,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 
+from ..engine.evaluation import EXTRA_TIERS
 from ..engine.stability import Stability
 from . import styles
 from .report_page import cell, note, table
@@ -66,7 +67,8 @@ def _unstable_bars(stability: Stability, labels: dict[str, str]) -> str:
     p = p[order]
     names = shown["name"].astype("string").fillna(shown["credit_code"].astype("string")).astype(str)
     klass = shown["class"].map(labels).fillna(shown["class"]).astype(str)
-    colours = [styles.CHART_COLOURS[styles.tier_colour(t, tiers)] for t in tiers]
+    graded = [t for t in tiers if t not in EXTRA_TIERS]  # 未分档 and 不定等级 grey, not last red
+    colours = [styles.CHART_COLOURS[styles.tier_colour(t, graded)] for t in tiers]
     svg = _bars(list(names), list(klass), p, tiers, colours)
     more = len(unstable) - len(shown)
     tail = note(f"另有{more}家档次不稳定的企业未画出，见稳定性分析工作簿。") if more > 0 else ""

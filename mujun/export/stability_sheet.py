@@ -18,6 +18,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 
+from ..engine.evaluation import EXTRA_TIERS
 from ..engine.stability import Stability
 from . import styles
 from .layout import header_cell, number_style, print_setup, text_lines, text_style
@@ -205,8 +206,9 @@ def _firm_rows(
     )
     whole = pick(number_style(ws, styles.INTEGER), number_style(ws, styles.INTEGER, fill=amber))
     share = pick(number_style(ws, styles.INDEX), number_style(ws, styles.INDEX, fill=amber))
+    graded = [t for t in tiers if t not in EXTRA_TIERS]  # 未分档 and 不定等级 grey, not last red
     tier_ids = {
-        t: text_style(ws, alignment=styles.CENTER, fill=styles.tier_fill(t, tiers)) for t in tiers
+        t: text_style(ws, alignment=styles.CENTER, fill=styles.tier_fill(t, graded)) for t in tiers
     }
     tier = firms["tier"].astype(object)
     tier_style = tier.map(tier_ids).fillna(int(centre[0]) if n else 0).to_numpy("int64")

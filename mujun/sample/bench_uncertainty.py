@@ -39,6 +39,7 @@ def uncertainty_figures(
         f"evaluate_{samples}_s": separate,
         f"uncertainty_{samples}_ratio": ratio,
         f"uncertainty_{samples}_met": float(met(ratio)),
+        f"uncertainty_{samples}_target": TARGET_RATIO,
         "uncertainty_firms": float(firms),
     }
 
@@ -46,9 +47,3 @@ def uncertainty_figures(
 def met(ratio: float) -> bool:
     """Whether the analysis met its target: less than TARGET_RATIO of the separate calls."""
     return ratio < TARGET_RATIO
-
-
-def verdict(ratio: float) -> str:
-    """The target and whether it is met, in words, for the bench's table."""
-    said = "达到" if met(ratio) else "未达到"
-    return f"（目标：低于 {TARGET_RATIO:g} 倍，{said}）"

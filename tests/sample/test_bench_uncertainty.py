@@ -17,6 +17,7 @@ def test_figures_and_their_ratio() -> None:
     assert figures["uncertainty_20_ratio"] == ratio
     assert figures["uncertainty_firms"] == 1500
     assert figures["uncertainty_20_met"] == float(ratio < 0.5)  # the target graded
+    assert figures["uncertainty_20_target"] == 0.5
 
 
 def test_the_target_is_graded_and_printed() -> None:
@@ -26,6 +27,7 @@ def test_the_target_is_graded_and_printed() -> None:
             "uncertainty_200_s": ratio * 8.0,
             "evaluate_200_s": 8.0,
             "uncertainty_200_ratio": ratio,
+            "uncertainty_200_target": 0.5,
             "uncertainty_firms": 100_000.0,
             "peak_rss_mb": 100.0,
         }
