@@ -173,17 +173,24 @@ def write_run(
             record["uncertainty"] = stability_record(stability)
         write_reports(evaluation, tmp, record, prepared=prepared, stability=stability)
         tell(REPORT)
-        record["sha256"] = {
-            p.relative_to(tmp).as_posix(): sha256_file(p) for p in tmp.rglob("*") if p.is_file()
-        }
-        write_json(record, tmp / MANIFEST)
-        tmp.chmod(0o755)
-        swap_into_place(tmp, out, before)
+        seal(tmp, out, before, record)
     except OSError as exc:
         raise ExportError(f"无法写入 {out}：{describe_os_error(exc)}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return Path(out_dir)
+
+
+def seal(tmp: Path, out: Path, before: dict[str, tuple[int, int, int]], record: Any) -> None:
+    """Finish a folder written under the temporary name `tmp`: every file's sha256 into the
+    manifest `record`, the manifest written, the folder put in place of `out` (the run folder
+    and the stability folder end the same way)."""
+    record["sha256"] = {
+        p.relative_to(tmp).as_posix(): sha256_file(p) for p in tmp.rglob("*") if p.is_file()
+    }
+    write_json(record, tmp / MANIFEST)
+    tmp.chmod(0o755)
+    swap_into_place(tmp, out, before)
 
 
 def prepare_out(out_dir: str | Path, notify: Callable[[str], None] | None = None) -> Path:

@@ -12,7 +12,7 @@ from ..engine.evaluation import EXTRA_TIERS
 from ..engine.stability import Stability
 from . import styles
 from .report_page import cell, note, table
-from .report_svg import text_width
+from .report_svg import legend
 from .stability_sheet import reading, sampled, sensitivity_rows
 
 ANCHOR = "stability"
@@ -110,13 +110,7 @@ def _bars(
                 )
             left += w
     legend_y = top + len(names) * (bar_h + gap) + 18
-    at = float(name_w)
-    for tier, colour in zip(tiers, colours, strict=True):
-        out.append(
-            f'<rect x="{at:.1f}" y="{legend_y - 10}" width="12" height="12" fill="#{colour}"/>'
-            f'<text class="tick" x="{at + 16:.1f}" y="{legend_y}">{escape(tier)}</text>'
-        )
-        at += 28 + text_width(tier)
+    out += legend(tiers, colours, float(name_w), legend_y)
     out.append("</svg>")
     return "".join(out)
 

@@ -158,15 +158,22 @@ def stacked_bars(
             f"{int(totals[i])}</text>"
         )
     legend_y = PAD_TOP + len(groups) * (bar_h + gap) + 16
-    at = float(name_w)
-    for tier, colour in zip(tiers, colours, strict=True):
-        out.append(
-            f'<rect x="{at:.1f}" y="{legend_y - 10}" width="12" height="12" fill="#{colour}"/>'
-            f'<text class="tick" x="{at + 16:.1f}" y="{legend_y}">{escape(tier)}</text>'
-        )
-        at += 28 + text_width(tier)
+    out += legend(tiers, colours, float(name_w), legend_y)
     out.append("</svg>")
     return "".join(out)
+
+
+def legend(tiers: Sequence[str], colours: Sequence[str], left: float, y: float) -> list[str]:
+    """A chart's legend: a swatch and the tier's name each, in a row from `left` at height `y`."""
+    out = []
+    at = left
+    for tier, colour in zip(tiers, colours, strict=True):
+        out.append(
+            f'<rect x="{at:.1f}" y="{y - 10}" width="12" height="12" fill="#{colour}"/>'
+            f'<text class="tick" x="{at + 16:.1f}" y="{y}">{escape(tier)}</text>'
+        )
+        at += 28 + text_width(tier)
+    return out
 
 
 def text_width(text: str) -> float:

@@ -13,13 +13,12 @@ from ..engine.evaluation import Evaluation
 from ..engine.stability import Stability
 from ..errors import ExportError
 from ..oserrors import describe_os_error
-from .folder import prepare_out
+from .folder import prepare_out, seal
 from .names import file_stems
 from .report import REPORT, render
-from .runfolder import MANIFEST, sha256_file, snapshot, swap_into_place, temporary_name
+from .runfolder import MANIFEST, snapshot, temporary_name
 from .stability_record import STABILITY_CSV, stability_record
 from .stability_sheet import key_label_of, write_stability_workbook
-from .tables import write_json
 from .workbooks import county_summary
 
 
@@ -64,12 +63,7 @@ def write_stability_folder(
         html = render(ev, record, county_summary(ev), lines=ev.tier_lines(), stability=stability)
         (tmp / REPORT).write_text(html, encoding="utf-8", newline="\n")
         tell(REPORT)
-        record["sha256"] = {
-            p.relative_to(tmp).as_posix(): sha256_file(p) for p in tmp.rglob("*") if p.is_file()
-        }
-        write_json(record, tmp / MANIFEST)
-        tmp.chmod(0o755)
-        swap_into_place(tmp, out, before)
+        seal(tmp, out, before, record)
     except OSError as exc:
         raise ExportError(f"无法写入 {out}：{describe_os_error(exc)}") from None
     finally:
