@@ -245,3 +245,22 @@ def test_the_order_of_the_countries_in_the_file_does_not_matter(evaluation, tmp_
     first = evaluation.results.set_index("credit_code").loc[again.index]
     assert np.abs(again.total_score - first.total_score).max() < 1e-12
     assert (again["rank"] == first["rank"]).all() and (again.tier == first.tier).all()
+
+
+# COINr's data-selection vignette prints the head of the example coin's normalised data set
+# (denominated, imputed, treated, min-max 0-100): get_dset(coin, dset = "Normalised")[1:5],
+# https://bluefoxr.github.io/COINr/articles/data_selection.html (also on CRAN's vignettes)
+PUBLISHED_NORMALISED = {
+    "AUS": [79.96112, 12.3223217, 66.14497, 0.00000],
+    "AUT": [94.07137, 27.8763185, 0.00000, 42.01269],
+    "BEL": [94.56023, 23.3967426, 97.14314, 100.00000],
+    "BGD": [27.63906, 0.1243185, 45.80661, 10.85013],
+    "BGR": [34.29965, 10.8828790, 37.40495, 16.34359],
+}
+
+
+def test_mujuns_normalised_stage_is_coinrs_published_one(evaluation) -> None:  # type: ignore[no-untyped-def]
+    normalised = evaluation.stages.table("normalised").set_index("credit_code")
+    for code, published in PUBLISHED_NORMALISED.items():
+        ours = normalised.loc[code, ["lpi", "flights", "ship", "bord"]].to_numpy(dtype=float)
+        assert ours == pytest.approx(published, abs=5e-6), code  # printed to 7 significant digits
