@@ -15,6 +15,9 @@ Task = tuple[Callable[..., Any], tuple[Any, ...]]
 Progress = Callable[[int, int], None]
 
 
+CONNECT_SECONDS = 10  # how long a scheduler may take to answer before it counts as unreachable
+
+
 def run_chunks(
     tasks: list[Task],
     sizes: list[int],
@@ -58,7 +61,11 @@ def _on_cluster(
 ) -> None:
     from distributed import Client, as_completed
 
-    client = scheduler if isinstance(scheduler, Client) else Client(str(scheduler))
+    client = (
+        scheduler
+        if isinstance(scheduler, Client)
+        else Client(str(scheduler), timeout=CONNECT_SECONDS)
+    )
     try:
         shared: dict[int, Any] = {}
         for _, args in tasks:  # the object every chunk shares: sent once
