@@ -206,10 +206,11 @@ def test_paths_with_markup_are_printed_as_they_are(files: Files, tmp_path: Path)
     out = tmp_path / "结果[/][bold]"
     rc, text = invoke("run", "-r", files["rules"], "-d", files["data"], "-o", out)
     assert rc == 0, text
-    assert "[/][bold]" in text
+    flat = text.replace("\n", "")  # a long temporary path may be wrapped at the console's width
+    assert "[/][bold]" in flat
     missing = tmp_path / "[red]无此文件[/].csv"
     rc, text = invoke("run", "-r", files["rules"], "-d", missing, "-o", out)
-    assert rc == 2 and "[red]无此文件[/].csv" in text
+    assert rc == 2 and "[red]无此文件[/].csv" in text.replace("\n", "")
 
 
 def test_main_catches_what_escapes_the_command_line(

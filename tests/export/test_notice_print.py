@@ -29,7 +29,16 @@ def test_each_firm_prints_on_one_a4_portrait_page(tmp_path: Path) -> None:
     explained = ev.explain_many([credit_code(0), credit_code(4)])
     book = write_notices(ev, explained, tmp_path / "告知书.xlsx")
     subprocess.run(
-        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(book)],
+        [
+            "soffice",
+            f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}",  # parallel runs apart
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(book),
+        ],
         check=True,
         capture_output=True,
         timeout=180,

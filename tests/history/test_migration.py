@@ -26,7 +26,8 @@ def tiers_frame(plan: dict[str, str], first: int = 2020, klass: str = "k") -> pd
         for i, t in enumerate(ts)
         if t != "-"
     ]
-    return pd.DataFrame(rows)
+    # the archive's tier table has its columns even without a row (a plan of years with no tier)
+    return pd.DataFrame(rows, columns=["credit_code", "year", "class", "status", "tier"])
 
 
 def test_hand_case_matrices_flows_and_consecutive() -> None:
